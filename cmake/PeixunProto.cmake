@@ -1,0 +1,38 @@
+# peixun_proto_library(NAME PROTOS a.proto b.proto [DEPS lib...] [GRPC])
+# Compiles .proto files under proto/ (or the grpc-proto dir) into a static library.
+function(peixun_proto_library name)
+  cmake_parse_arguments(ARG "GRPC" "ROOT" "PROTOS;DEPS" ${ARGN})
+  if(NOT ARG_ROOT)
+    set(ARG_ROOT ${PROJECT_SOURCE_DIR}/proto)
+  endif()
+  set(out ${PROJECT_BINARY_DIR}/gen)
+  file(MAKE_DIRECTORY ${out})
+  set(srcs)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(dir ${proto} DIRECTORY)
+    get_filename_component(stem ${proto} NAME_WE)
+    set(base ${out}/${dir}/${stem})
+    set(outputs ${base}.pb.cc ${base}.pb.h)
+    set(plugin_args)
+    if(ARG_GRPC)
+      list(APPEND outputs ${base}.grpc.pb.cc ${base}.grpc.pb.h)
+      set(plugin_args --grpc_out=${out} --plugin=protoc-gen-grpc=${GRPC_CPP_PLUGIN})
+    endif()
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND protobuf::protoc
+        --proto_path=${PROJECT_SOURCE_DIR}/proto --proto_path=${GRPC_PROTO_DIR}
+        --proto_path=${Protobuf_INCLUDE_DIR}
+        --cpp_out=${out} ${plugin_args} ${ARG_ROOT}/${proto}
+      DEPENDS ${ARG_ROOT}/${proto} protobuf::protoc
+      COMMENT "protoc ${proto}"
+      VERBATIM)
+    list(APPEND srcs ${base}.pb.cc)
+    if(ARG_GRPC)
+      list(APPEND srcs ${base}.grpc.pb.cc)
+    endif()
+  endforeach()
+  add_library(${name} STATIC ${srcs})
+  target_include_directories(${name} PUBLIC ${out})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++ ${ARG_DEPS})
+endfunction()

@@ -1,0 +1,109 @@
+#include "common/db/idempotency.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <openssl/sha.h>
+
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/util/status.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace peixun::db {
+namespace {
+
+// SHA-256 of the request with its request_id cleared, serialized deterministically.
+std::string RequestHash(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
+  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+}
+
+}  // namespace
+
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  if (request_id.size() > 128) return FieldError("request_id", "must be at most 128 characters");
+  for (char c : request_id) {
+    if (c < 0x21 || c > 0x7e) return FieldError("request_id", "must be printable ASCII");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
+                           const google::protobuf::Message& request, absl::string_view request_id,
+                           google::protobuf::Message* response,
+                           const std::function<absl::Status(Connection&)>& mutate) {
+  PEIXUN_RETURN_IF_ERROR(ValidateRequestId(request_id));
+  if (request_id.empty()) return pool.RunInTransaction(mutate);
+  const std::string hash = RequestHash(request);
+  const std::string method_key(method);
+  const std::string id(request_id);
+  // Two first attempts with one id may race (READ COMMITTED takes no gap locks): the loser's
+  // insert of the key fails as a duplicate, its transaction rolls back, and the next attempt
+  // finds the winner's stored response.
+  bool raced = false;
+  auto attempt = [&](Connection& connection) -> absl::Status {
+    raced = false;
+    auto& find = connection.Prepare(
+        "SELECT request_hash, response FROM idempotency_keys WHERE method = ? AND request_id = ? "
+        "FOR UPDATE");
+    find.setString(1, method_key);
+    find.setString(2, id);
+    std::unique_ptr<sql::ResultSet> seen(find.executeQuery());
+    if (seen->next()) {
+      if (std::string(seen->getString(1)) != hash) {
+        return FieldError("request_id", "was already used for a different request");
+      }
+      std::unique_ptr<std::istream> blob(seen->getBlob(2));
+      std::stringstream stored;
+      stored << blob->rdbuf();
+      if (!response->ParseFromString(stored.str())) {
+        return absl::InternalError("stored response of request_id cannot be read");
+      }
+      return absl::OkStatus();
+    }
+    PEIXUN_RETURN_IF_ERROR(mutate(connection));
+    std::string serialized = response->SerializeAsString();
+    std::istringstream hash_stream(hash);
+    std::istringstream response_stream(serialized);
+    auto& remember = connection.Prepare(
+        "INSERT INTO idempotency_keys (method, request_id, request_hash, response) "
+        "VALUES (?, ?, ?, ?)");
+    remember.setString(1, method_key);
+    remember.setString(2, id);
+    remember.setBlob(3, &hash_stream);
+    remember.setBlob(4, &response_stream);
+    try {
+      remember.executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kErrDuplicateKey) throw;
+      raced = true;
+      return absl::AbortedError("request_id: a concurrent request with this id is in flight");
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status;
+  for (int i = 0; i < 3; ++i) {
+    status = pool.RunInTransaction(attempt);
+    if (!raced) break;
+  }
+  return status;
+}
+
+}  // namespace peixun::db

@@ -1,0 +1,239 @@
+#include "common/db/pool.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace peixun::db {
+namespace {
+
+bool IsConnectionError(int code) {
+  // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
+  // CR_SERVER_LOST_EXTENDED, ER_CONNECTION_KILLED, ER_SERVER_SHUTDOWN, client-side 0.
+  switch (code) {
+    case 2002: case 2003: case 2006: case 2013: case 2055: case 1927: case 1053: case 4031:
+    case 0:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void CountError(metrics::DbMetrics* metrics, const char* kind) {
+  if (metrics != nullptr) metrics->query_errors->Add({{"kind", kind}}).Increment();
+}
+
+}  // namespace
+
+int ErrorCode(const sql::SQLException& e) { return e.getErrorCode(); }
+
+Connection::Connection(std::unique_ptr<sql::Connection> raw) : raw_(std::move(raw)) {}
+
+Connection::~Connection() {
+  statements_.clear();
+  try {
+    if (raw_ != nullptr) raw_->close();
+  } catch (const sql::SQLException&) {
+    // Closing a connection the server already dropped; nothing to do.
+  }
+}
+
+sql::PreparedStatement& Connection::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return *it->second;
+  std::unique_ptr<sql::PreparedStatement> statement(raw_->prepareStatement(sql));
+  return *statements_.emplace(sql, std::move(statement)).first->second;
+}
+
+void Connection::Execute(const std::string& sql) {
+  std::unique_ptr<sql::Statement> statement(raw_->createStatement());
+  statement->execute(sql);
+}
+
+ConnectionPool::ConnectionPool(DbConfig config, metrics::DbMetrics* metrics)
+    : config_(std::move(config)), metrics_(metrics) {
+  if (metrics_ != nullptr) metrics_->pool_max->Set(config_.pool_size);
+}
+
+ConnectionPool::~ConnectionPool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Open() {
+  sql::ConnectOptionsMap options;
+  options["hostName"] = sql::SQLString(config_.host);
+  options["port"] = config_.port;
+  options["userName"] = sql::SQLString(config_.user);
+  options["password"] = sql::SQLString(config_.password);
+  options["schema"] = sql::SQLString(config_.database);
+  options["OPT_CONNECT_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(config_.connect_timeout));
+  options["OPT_READ_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(config_.io_timeout));
+  options["OPT_WRITE_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(config_.io_timeout));
+  options["OPT_RECONNECT"] = false;
+  options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  try {
+    sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
+    std::unique_ptr<sql::Connection> raw(driver->connect(options));
+    auto connection = std::make_unique<Connection>(std::move(raw));
+    connection->Execute("SET NAMES utf8mb4");
+    connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    connection->Execute(absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
+                                     config_.lock_wait_timeout_seconds));
+    connection->Execute("SET SESSION time_zone = '+00:00'");
+    connection->raw().setAutoCommit(false);
+    return connection;
+  } catch (const sql::SQLException& e) {
+    CountError(metrics_, "connect");
+    return absl::UnavailableError(absl::StrCat("database unavailable: cannot connect to ",
+                                               config_.host, ":", config_.port, " (MySQL error ",
+                                               e.getErrorCode(), ")"));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Acquire() {
+  absl::Time start = absl::Now();
+  uint64_t generation = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < config_.pool_size;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), config_.acquire_timeout)) {
+      if (metrics_ != nullptr) metrics_->pool_timeouts->Increment();
+      return absl::UnavailableError(absl::StrCat(
+          "database busy: no free connection within ", absl::FormatDuration(config_.acquire_timeout),
+          " (pool of ", config_.pool_size, ")"));
+    }
+    if (metrics_ != nullptr) metrics_->pool_wait_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    ++in_use_;
+    if (metrics_ != nullptr) metrics_->pool_in_use->Set(in_use_);
+    while (!idle_.empty()) {
+      std::unique_ptr<Connection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      if (connection->generation == generation_) return connection;
+      --open_;  // opened before the server was lost: drop it
+    }
+    ++open_;
+    generation = generation_;
+    if (metrics_ != nullptr) metrics_->pool_open->Set(open_);
+  }
+  auto opened = Open();
+  if (!opened.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    --in_use_;
+    if (metrics_ != nullptr) {
+      metrics_->pool_open->Set(open_);
+      metrics_->pool_in_use->Set(in_use_);
+    }
+    return opened.status();
+  }
+  (*opened)->generation = generation;
+  return opened;
+}
+
+void ConnectionPool::Release(std::unique_ptr<Connection> connection, bool healthy) {
+  absl::MutexLock lock(&mu_);
+  --in_use_;
+  if (healthy) {
+    connection->last_used = absl::Now();
+    idle_.push_back(std::move(connection));
+  } else {
+    --open_;
+    ++generation_;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->pool_open->Set(open_);
+    metrics_->pool_in_use->Set(in_use_);
+  }
+  if (!healthy) connection.reset();
+}
+
+absl::Status ConnectionPool::RunOnce(Connection& connection,
+                                     const std::function<absl::Status(Connection&)>& work,
+                                     bool* connection_lost, bool* retryable, bool* committing) {
+  *connection_lost = false;
+  *retryable = false;
+  *committing = false;
+  try {
+    absl::Status status = work(connection);
+    if (status.ok()) {
+      *committing = true;
+      connection.raw().commit();
+    } else {
+      connection.raw().rollback();
+    }
+    return status;
+  } catch (const sql::SQLException& e) {
+    int code = e.getErrorCode();
+    if (IsConnectionError(code)) {
+      *connection_lost = true;
+      CountError(metrics_, "connection");
+      return absl::UnavailableError(
+          absl::StrCat("database unavailable: connection lost (MySQL error ", code, ")"));
+    }
+    try {
+      connection.raw().rollback();
+    } catch (const sql::SQLException&) {
+      *connection_lost = true;
+    }
+    if (code == kErrDeadlock || code == kErrLockWaitTimeout) {
+      *retryable = true;
+      CountError(metrics_, code == kErrDeadlock ? "deadlock" : "lock_wait_timeout");
+      return absl::AbortedError(absl::StrCat("database contention (MySQL error ", code, ")"));
+    }
+    CountError(metrics_, "other");
+    std::cerr << "database error " << code << " (" << e.getSQLState() << "): " << e.what()
+              << "\n";
+    return absl::InternalError(absl::StrCat("database error (MySQL error ", code, ")"));
+  }
+}
+
+absl::Status ConnectionPool::RunInTransaction(
+    const std::function<absl::Status(Connection&)>& work) {
+  constexpr int kMaxAttempts = 5;
+  absl::Time start = absl::Now();
+  bool reconnected = false;
+  absl::Status status;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    auto connection = Acquire();
+    if (!connection.ok()) return connection.status();
+    bool lost = false;
+    bool retryable = false;
+    bool committing = false;
+    status = RunOnce(**connection, work, &lost, &retryable, &committing);
+    Release(std::move(*connection), !lost);
+    if (lost && !committing && !reconnected) {
+      // Nothing was committed: the server restarted or dropped an idle connection.
+      reconnected = true;
+      continue;
+    }
+    if (!retryable) break;
+    if (metrics_ != nullptr) metrics_->transaction_retries->Increment();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt * attempt));
+  }
+  if (metrics_ != nullptr) {
+    metrics_->transaction_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  return status;
+}
+
+absl::Status ConnectionPool::Ping() {
+  return RunInTransaction([](Connection& connection) {
+    std::unique_ptr<sql::ResultSet> rows(connection.Prepare("SELECT 1").executeQuery());
+    return rows->next() ? absl::OkStatus() : absl::UnavailableError("database: SELECT 1 failed");
+  });
+}
+
+}  // namespace peixun::db

@@ -1,0 +1,235 @@
+#include "common/server/platform.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+ABSL_FLAG(std::string, listen, "", "gRPC address (env PEIXUN_LISTEN; default 127.0.0.1:5005N)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Prometheus /metrics address (env PEIXUN_METRICS_LISTEN; default 127.0.0.1:910N)");
+ABSL_FLAG(std::string, db_host, "", "database host (env PEIXUN_DB_HOST; default 127.0.0.1)");
+ABSL_FLAG(int, db_port, 0, "database port (env PEIXUN_DB_PORT; default 3306)");
+ABSL_FLAG(std::string, db_name, "", "database schema (env PEIXUN_DB_NAME; default peixun_<service>)");
+ABSL_FLAG(std::string, db_user, "", "database user (env PEIXUN_DB_USER; default peixun_<service>)");
+ABSL_FLAG(std::string, db_password_file, "",
+          "file holding the database password (env PEIXUN_DB_PASSWORD_FILE, or the password "
+          "itself in PEIXUN_DB_PASSWORD)");
+ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
+ABSL_FLAG(std::string, token_key_file, "",
+          "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(int, shutdown_grace_seconds, 10, "seconds to finish in-flight calls at SIGTERM");
+
+namespace peixun::server {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+std::string Pick(const std::string& flag, const char* env, const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  std::string from_env = Env(env);
+  return from_env.empty() ? fallback : from_env;
+}
+
+absl::StatusOr<int> PickInt(int flag, const char* env, int fallback, const char* field) {
+  if (flag != 0) return flag;
+  std::string from_env = Env(env);
+  if (from_env.empty()) return fallback;
+  int value = 0;
+  if (!absl::SimpleAtoi(from_env, &value) || value <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", env, " is not a positive number"));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, const char* field) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(field, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::string(absl::StripTrailingAsciiWhitespace(buffer.str()));
+}
+
+}  // namespace
+
+void Log(const std::string& service, const std::string& message) {
+  std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) << " "
+            << service << ": " << message << std::endl;
+}
+
+absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
+                                                 const std::string& grpc_service, int port_index) {
+  PlatformOptions options;
+  options.service = service;
+  options.grpc_service = grpc_service;
+  options.listen = Pick(absl::GetFlag(FLAGS_listen), "PEIXUN_LISTEN",
+                        absl::StrCat("127.0.0.1:", 50051 + port_index));
+  options.metrics_listen = Pick(absl::GetFlag(FLAGS_metrics_listen), "PEIXUN_METRICS_LISTEN",
+                                absl::StrCat("127.0.0.1:", 9101 + port_index));
+  options.db.host = Pick(absl::GetFlag(FLAGS_db_host), "PEIXUN_DB_HOST", "127.0.0.1");
+  auto port = PickInt(absl::GetFlag(FLAGS_db_port), "PEIXUN_DB_PORT", 3306, "db_port");
+  if (!port.ok()) return port.status();
+  options.db.port = *port;
+  options.db.database = Pick(absl::GetFlag(FLAGS_db_name), "PEIXUN_DB_NAME", "peixun_" + service);
+  options.db.user = Pick(absl::GetFlag(FLAGS_db_user), "PEIXUN_DB_USER", "peixun_" + service);
+  std::string password_file =
+      Pick(absl::GetFlag(FLAGS_db_password_file), "PEIXUN_DB_PASSWORD_FILE", "");
+  if (!password_file.empty()) {
+    auto password = ReadSecretFile(password_file, "db_password_file");
+    if (!password.ok()) return password.status();
+    options.db.password = *password;
+  } else {
+    options.db.password = Env("PEIXUN_DB_PASSWORD");
+  }
+  auto pool_size = PickInt(absl::GetFlag(FLAGS_db_pool_size), "PEIXUN_DB_POOL_SIZE", 16, "db_pool_size");
+  if (!pool_size.ok()) return pool_size.status();
+  options.db.pool_size = *pool_size;
+  auto key = auth::LoadTokenKey(
+      Pick(absl::GetFlag(FLAGS_token_key_file), "PEIXUN_TOKEN_KEY_FILE", ""));
+  if (!key.ok()) return key.status();
+  options.token_key = *key;
+  options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  options.migrations = db::EmbeddedMigrations();
+  return options;
+}
+
+Platform::Platform(PlatformOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      pool_(options_.db, &metrics_.db()),
+      verifier_(options_.token_key, clock_),
+      events_(pool_) {}
+
+Platform::~Platform() { Shutdown(); }
+
+absl::Status Platform::Start(grpc::Service* service) {
+  absl::Status metrics_status = metrics_.Serve(options_.metrics_listen);
+  if (!metrics_status.ok()) return metrics_status;
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(metrics_.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("listen: cannot serve gRPC on ", options_.listen));
+  }
+  SetServing(false);
+  Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ",
+                                     metrics_.port(), ", database ", options_.db.host, ":",
+                                     options_.db.port, "/", options_.db.database,
+                                     " (plaintext: for loopback and development)"));
+  health_thread_ = std::thread([this] { WatchHealth(); });
+  return absl::OkStatus();
+}
+
+bool Platform::serving() const {
+  absl::MutexLock lock(&mu_);
+  return serving_;
+}
+
+void Platform::SetServing(bool serving) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && serving) return;
+    serving_ = serving;
+  }
+  if (server_ == nullptr) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  health->SetServingStatus(options_.grpc_service, serving);
+}
+
+void Platform::WatchHealth() {
+  bool migrated = false;
+  bool last = false;
+  std::string last_problem;
+  while (true) {
+    absl::Status status = absl::OkStatus();
+    if (!migrated) {
+      status = db::ApplyMigrations(pool_, options_.migrations);
+      migrated = status.ok();
+    }
+    if (status.ok()) status = pool_.Ping();
+    bool serving = status.ok();
+    if (serving != last || (!serving && std::string(status.message()) != last_problem)) {
+      Log(options_.service, serving ? "SERVING: database answers, migrations applied"
+                                    : absl::StrCat("NOT_SERVING: ", status.message()));
+      last_problem = std::string(status.message());
+    }
+    last = serving;
+    SetServing(serving);
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.health_interval)) return;
+  }
+}
+
+void Platform::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  if (server_ != nullptr) {
+    Log(options_.service, "shutting down: NOT_SERVING, draining in-flight calls");
+    SetServing(false);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (health_thread_.joinable()) health_thread_.join();
+  events_.Close();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoMilliseconds(options_.shutdown_grace));
+    server_->Wait();
+    Log(options_.service, "stopped");
+  }
+}
+
+void BlockTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int RunUntilTerminated(Platform& platform) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  Log(platform.options().service, absl::StrCat("received signal ", received));
+  platform.Shutdown();
+  return 0;
+}
+
+}  // namespace peixun::server

@@ -1,0 +1,90 @@
+// What every peixun service runs on: configuration from flags and environment, metrics,
+// the database pool and migrations, caller identity, the event feed, and a gRPC server with
+// health (tied to the database), reflection, keepalive and graceful shutdown.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/auth/identity.h"
+#include "common/db/migrations.h"
+#include "common/db/pool.h"
+#include "common/events/outbox.h"
+#include "common/metrics/metrics.h"
+#include "common/util/clock.h"
+#include "grpcpp/server.h"
+
+namespace peixun::server {
+
+struct PlatformOptions {
+  std::string service;          // short name, e.g. "catalog"
+  std::string grpc_service;     // full name for health, e.g. "peixun.catalog.v1.CatalogService"
+  std::string listen;           // gRPC address, "127.0.0.1:50051"; port 0 picks one
+  std::string metrics_listen;   // /metrics address, "127.0.0.1:9101"; port 0 picks one
+  db::DbConfig db;
+  std::string token_key;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration health_interval = absl::Seconds(1);
+  std::vector<db::Migration> migrations;
+};
+
+// Reads the common flags, falling back to PEIXUN_* environment variables and then to the
+// service's defaults (port index 0-3 in ARCHITECTURE.md order).
+absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
+                                                 const std::string& grpc_service, int port_index);
+
+class Platform {
+ public:
+  explicit Platform(PlatformOptions options, const Clock& clock = SystemClock::Instance());
+  ~Platform();
+
+  metrics::MetricsRegistry& metrics() { return metrics_; }
+  db::ConnectionPool& pool() { return pool_; }
+  const auth::TokenVerifier& verifier() const { return verifier_; }
+  events::EventFeed& events() { return events_; }
+  const Clock& clock() const { return clock_; }
+  const PlatformOptions& options() const { return options_; }
+
+  // Serves `service` (plus health and reflection) and /metrics. Health stays NOT_SERVING until
+  // migrations are applied and the database answers; it follows the database afterwards.
+  absl::Status Start(grpc::Service* service);
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_.port(); }
+  bool serving() const;
+
+  // NOT_SERVING, then drains in-flight calls for up to shutdown_grace, then stops. Idempotent.
+  void Shutdown();
+
+ private:
+  void WatchHealth();
+  void SetServing(bool serving);
+
+  const PlatformOptions options_;
+  const Clock& clock_;
+  metrics::MetricsRegistry metrics_;
+  db::ConnectionPool pool_;
+  auth::TokenVerifier verifier_;
+  events::EventFeed events_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::thread health_thread_;
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool serving_ ABSL_GUARDED_BY(mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Blocks SIGTERM and SIGINT in this thread and every thread started after; call first in main.
+void BlockTerminationSignals();
+// Waits for SIGTERM or SIGINT, then shuts the platform down. Returns the exit code.
+int RunUntilTerminated(Platform& platform);
+
+// The runtime log: one line per event, never secrets.
+void Log(const std::string& service, const std::string& message);
+
+}  // namespace peixun::server

@@ -1,0 +1,39 @@
+// Errors as values: constructors that name the field or the DOMAIN rule, and the one place
+// where absl::Status becomes grpc::Status.
+#pragma once
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/support/status.h"
+
+namespace peixun {
+
+// INVALID_ARGUMENT naming the request field, e.g. FieldError("project.seats", "must be >= 1").
+absl::Status FieldError(absl::string_view field, absl::string_view problem);
+
+// FAILED_PRECONDITION naming the DOMAIN.md rule, e.g. RuleError("R-3", "city quota exceeded").
+absl::Status RuleError(absl::string_view rule, absl::string_view problem);
+
+// The single mapping from absl::Status to grpc::Status; codes share their numbers.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace peixun
+
+// Returns from the enclosing function when expr yields a non-OK absl::Status.
+#define PEIXUN_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    ::absl::Status peixun_status_ = (expr);     \
+    if (!peixun_status_.ok()) return peixun_status_; \
+  } while (0)
+
+#define PEIXUN_CONCAT_INNER(a, b) a##b
+#define PEIXUN_CONCAT(a, b) PEIXUN_CONCAT_INNER(a, b)
+// PEIXUN_ASSIGN_OR_RETURN(auto x, StatusOrCall()): assigns the value or returns the error.
+#define PEIXUN_ASSIGN_OR_RETURN(lhs, expr) \
+  PEIXUN_ASSIGN_OR_RETURN_IMPL(PEIXUN_CONCAT(peixun_or_, __LINE__), lhs, expr)
+#define PEIXUN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
+  lhs = std::move(tmp).value()
