@@ -104,7 +104,6 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
   if (!key.ok()) return key.status();
   options.token_key = *key;
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
-  options.migrations = db::EmbeddedMigrations();
   return options;
 }
 

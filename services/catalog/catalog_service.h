@@ -1,0 +1,81 @@
+// Catalog's gRPC handlers: authenticate, translate the request, run the store inside a
+// transaction (idempotent for mutations), apply the domain rules, and map the status.
+#pragma once
+
+#include "common/server/platform.h"
+#include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "prometheus/counter.h"
+
+namespace peixun::catalog {
+
+class CatalogService final : public v1::CatalogService::Service {
+ public:
+  explicit CatalogService(server::Platform& platform);
+
+  grpc::Status ImportRegions(grpc::ServerContext* context, const v1::ImportRegionsRequest* request,
+                             v1::ImportRegionsResponse* response) override;
+  grpc::Status GetRegion(grpc::ServerContext* context, const v1::GetRegionRequest* request,
+                         v1::Region* response) override;
+  grpc::Status ListRegions(grpc::ServerContext* context, const v1::ListRegionsRequest* request,
+                           v1::ListRegionsResponse* response) override;
+  grpc::Status CreateYear(grpc::ServerContext* context, const v1::CreateYearRequest* request,
+                          v1::PlanYear* response) override;
+  grpc::Status GetYear(grpc::ServerContext* context, const v1::GetYearRequest* request,
+                       v1::PlanYear* response) override;
+  grpc::Status UpdateYear(grpc::ServerContext* context, const v1::UpdateYearRequest* request,
+                          v1::PlanYear* response) override;
+  grpc::Status CreateCategory(grpc::ServerContext* context,
+                              const v1::CreateCategoryRequest* request,
+                              v1::ProjectCategory* response) override;
+  grpc::Status ListCategories(grpc::ServerContext* context,
+                              const v1::ListCategoriesRequest* request,
+                              v1::ListCategoriesResponse* response) override;
+  grpc::Status CreateHost(grpc::ServerContext* context, const v1::CreateHostRequest* request,
+                          v1::HostInstitution* response) override;
+  grpc::Status GetHost(grpc::ServerContext* context, const v1::GetHostRequest* request,
+                       v1::HostInstitution* response) override;
+  grpc::Status ListHosts(grpc::ServerContext* context, const v1::ListHostsRequest* request,
+                         v1::ListHostsResponse* response) override;
+  grpc::Status CreateProject(grpc::ServerContext* context, const v1::CreateProjectRequest* request,
+                             v1::Project* response) override;
+  grpc::Status GetProject(grpc::ServerContext* context, const v1::GetProjectRequest* request,
+                          v1::Project* response) override;
+  grpc::Status ListProjects(grpc::ServerContext* context, const v1::ListProjectsRequest* request,
+                            v1::ListProjectsResponse* response) override;
+  grpc::Status UpdateProject(grpc::ServerContext* context, const v1::UpdateProjectRequest* request,
+                             v1::Project* response) override;
+  grpc::Status AllocateQuota(grpc::ServerContext* context, const v1::AllocateQuotaRequest* request,
+                             v1::QuotaAllocation* response) override;
+  grpc::Status GetQuota(grpc::ServerContext* context, const v1::GetQuotaRequest* request,
+                        v1::QuotaAllocation* response) override;
+  grpc::Status ListQuotas(grpc::ServerContext* context, const v1::ListQuotasRequest* request,
+                          v1::ListQuotasResponse* response) override;
+  grpc::Status CreateCostPolicy(grpc::ServerContext* context,
+                                const v1::CreateCostPolicyRequest* request,
+                                v1::CostPolicy* response) override;
+  grpc::Status GetCostPolicy(grpc::ServerContext* context, const v1::GetCostPolicyRequest* request,
+                             v1::CostPolicy* response) override;
+  grpc::Status GetProjectBudget(grpc::ServerContext* context,
+                                const v1::GetProjectBudgetRequest* request,
+                                v1::ProjectBudget* response) override;
+  grpc::Status WatchEvents(grpc::ServerContext* context,
+                           const common::v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<common::v1::Event>* writer) override;
+
+ private:
+  // Authenticates, runs `handler` with the caller, and maps its status.
+  grpc::Status Handle(grpc::ServerContext* context,
+                      const std::function<absl::Status(const auth::Caller&)>& handler);
+  // A read in one transaction.
+  absl::Status Read(const std::function<absl::Status(db::Connection&)>& read);
+  // A change under the request's idempotency key; wakes event watchers after commit.
+  absl::Status Mutate(absl::string_view method, const google::protobuf::Message& request,
+                      const std::string& request_id, google::protobuf::Message* response,
+                      absl::string_view kind,
+                      const std::function<absl::Status(db::Connection&)>& change);
+
+  server::Platform& platform_;
+  prometheus::Family<prometheus::Counter>& changes_;
+};
+
+}  // namespace peixun::catalog

@@ -1,0 +1,543 @@
+// Catalog through a real server on loopback against a fresh MariaDB database: every RPC,
+// pagination, filters, etags, idempotency, quota races (R-3), budgets (R-4), events, metrics.
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "services/catalog/catalog_service.h"
+#include "tests/support/harness.h"
+
+namespace peixun::catalog {
+namespace {
+
+using auth::Role;
+using peixun::testing::ContextAs;
+
+std::string DemoRegionsCsv() {
+  // Province, two cities, and five counties of each.
+  std::string csv = "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n4102,开封市,41,city\n";
+  for (int i = 1; i <= 5; ++i) {
+    absl::StrAppend(&csv, absl::StrFormat("41012%d,郑州县%d,4101,county\n", i, i));
+    absl::StrAppend(&csv, absl::StrFormat("41022%d,开封县%d,4102,county\n", i, i));
+  }
+  return csv;
+}
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    platform_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
+        "catalog", "peixun.catalog.v1.CatalogService", db_.config(), db::EmbeddedMigrations()));
+    service_ = std::make_unique<CatalogService>(*platform_);
+    ASSERT_TRUE(platform_->Start(service_.get()).ok());
+    ASSERT_TRUE(peixun::testing::WaitServing(*platform_));
+    stub_ = v1::CatalogService::NewStub(peixun::testing::LoopbackChannel(platform_->port()));
+  }
+
+  void TearDown() override { platform_->Shutdown(); }
+
+  grpc::Status ImportRegions(const std::string& csv, v1::ImportRegionsResponse* out = nullptr) {
+    v1::ImportRegionsRequest request;
+    request.set_csv(csv);
+    v1::ImportRegionsResponse response;
+    auto status = stub_->ImportRegions(ContextAs(Role::kProvinceAdmin).get(), request, &response);
+    if (out != nullptr) *out = response;
+    return status;
+  }
+
+  // Regions, the 2022 year, one category, one host, and project "p1" with `seats` seats.
+  void SeedProject(int seats) {
+    ASSERT_TRUE(ImportRegions(DemoRegionsCsv()).ok());
+    v1::CreateYearRequest year;
+    year.mutable_plan_year()->set_year(2022);
+    auto* deadline = year.mutable_plan_year()->mutable_nomination_deadline();
+    deadline->set_year(2022);
+    deadline->set_month(8);
+    deadline->set_day(31);
+    v1::PlanYear created_year;
+    ASSERT_TRUE(stub_->CreateYear(ContextAs(Role::kProvinceAdmin).get(), year, &created_year).ok());
+    v1::CreateCategoryRequest category;
+    category.set_parent("years/2022");
+    category.set_category_id("rural-backbone");
+    category.mutable_category()->set_display_name("农村骨干教师能力提升培训");
+    category.mutable_category()->set_plan_level(common::v1::NATIONAL);
+    v1::ProjectCategory created_category;
+    ASSERT_TRUE(stub_->CreateCategory(ContextAs(Role::kProvinceAdmin).get(), category, &created_category).ok());
+    v1::CreateHostRequest host;
+    host.set_host_id("henu");
+    host.mutable_host()->set_display_name("河南大学");
+    host.mutable_host()->set_region("regions/4102");
+    v1::HostInstitution created_host;
+    ASSERT_TRUE(stub_->CreateHost(ContextAs(Role::kProvinceAdmin).get(), host, &created_host).ok());
+    auto status = CreateProject("p1", seats, &project_);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  v1::CreateProjectRequest ProjectRequest(const std::string& id, int seats) {
+    v1::CreateProjectRequest request;
+    request.set_parent("years/2022");
+    request.set_project_id(id);
+    auto* p = request.mutable_project();
+    p->set_display_name("乡村骨干教师素质提升");
+    p->set_category("years/2022/categories/rural-backbone");
+    p->set_host("hosts/henu");
+    p->set_seats(seats);
+    p->set_credit_hours(120);
+    p->mutable_format()->set_centralized_days(15);
+    p->mutable_format()->set_online_hours(30);
+    p->mutable_start_date()->set_year(2022);
+    p->mutable_start_date()->set_month(10);
+    p->mutable_start_date()->set_day(10);
+    p->mutable_end_date()->set_year(2022);
+    p->mutable_end_date()->set_month(10);
+    p->mutable_end_date()->set_day(24);
+    return request;
+  }
+
+  grpc::Status CreateProject(const std::string& id, int seats, v1::Project* out) {
+    return stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), ProjectRequest(id, seats), out);
+  }
+
+  grpc::Status Allocate(const std::string& parent, const std::string& region, int seats,
+                        v1::QuotaAllocation* out, Role role = Role::kProvinceAdmin,
+                        const std::string& caller_region = "") {
+    v1::AllocateQuotaRequest request;
+    request.set_parent(parent);
+    request.set_region(region);
+    request.set_seats(seats);
+    return stub_->AllocateQuota(ContextAs(role, caller_region).get(), request, out);
+  }
+
+  peixun::testing::ScratchDatabase db_;
+  std::unique_ptr<server::Platform> platform_;
+  std::unique_ptr<CatalogService> service_;
+  std::unique_ptr<v1::CatalogService::Stub> stub_;
+  v1::Project project_;
+};
+
+TEST_F(CatalogTest, CallWithoutTokenIsUnauthenticated) {
+  grpc::ClientContext context;
+  v1::GetRegionRequest request;
+  request.set_name("regions/41");
+  v1::Region region;
+  EXPECT_EQ(stub_->GetRegion(&context, request, &region).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(CatalogTest, ImportRegionsCountsAndIsRepeatable) {
+  v1::ImportRegionsResponse first;
+  ASSERT_TRUE(ImportRegions(DemoRegionsCsv(), &first).ok());
+  EXPECT_EQ(first.created(), 13);
+  v1::ImportRegionsResponse second;
+  ASSERT_TRUE(ImportRegions(DemoRegionsCsv(), &second).ok());
+  EXPECT_EQ(second.created(), 0);
+  EXPECT_EQ(second.unchanged(), 13);
+  v1::Region region;
+  v1::GetRegionRequest get;
+  get.set_name("regions/410123");
+  ASSERT_TRUE(stub_->GetRegion(ContextAs(Role::kViewer).get(), get, &region).ok());
+  EXPECT_EQ(region.display_name(), "郑州县3");
+  EXPECT_EQ(region.parent(), "regions/4101");
+  EXPECT_EQ(region.level(), v1::COUNTY);
+}
+
+TEST_F(CatalogTest, ImportRegionsRefusesOrphanAndChangesNothing) {
+  grpc::Status status = ImportRegions(
+      "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n419999,无主县,4199,county\n");
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("line 4"), std::string::npos);
+  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM regions"), "0");
+}
+
+TEST_F(CatalogTest, ImportRegionsIsForProvinceAdminsOnly) {
+  v1::ImportRegionsRequest request;
+  request.set_csv(DemoRegionsCsv());
+  v1::ImportRegionsResponse response;
+  EXPECT_EQ(stub_->ImportRegions(ContextAs(Role::kCityAdmin, "4101").get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(CatalogTest, ListRegionsPaginatesToTheEndWithFilter) {
+  ASSERT_TRUE(ImportRegions(DemoRegionsCsv()).ok());
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListRegionsRequest request;
+    request.set_page_size(2);
+    request.set_page_token(token);
+    request.set_filter(R"(level = "COUNTY" AND parent = "regions/4102")");
+    v1::ListRegionsResponse response;
+    ASSERT_TRUE(stub_->ListRegions(ContextAs(Role::kViewer).get(), request, &response).ok());
+    for (const auto& r : response.regions()) seen.push_back(r.code());
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (std::vector<std::string>{"410221", "410222", "410223", "410224", "410225"}));
+}
+
+TEST_F(CatalogTest, ListRejectsBadPagingAndFilters) {
+  v1::ListRegionsRequest request;
+  request.set_page_size(-1);
+  v1::ListRegionsResponse response;
+  grpc::Status status = stub_->ListRegions(ContextAs(Role::kViewer).get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("page_size"), std::string::npos);
+  request.set_page_size(1);
+  request.set_filter("colour = red");
+  status = stub_->ListRegions(ContextAs(Role::kViewer).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_filter("");
+  request.set_page_token("garbage");
+  status = stub_->ListRegions(ContextAs(Role::kViewer).get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("page_token"), std::string::npos);
+}
+
+TEST_F(CatalogTest, CreateAndGetProjectWithPlanLevelFromCategory) {
+  SeedProject(100);
+  EXPECT_EQ(project_.name(), "years/2022/projects/p1");
+  EXPECT_EQ(project_.plan_level(), common::v1::NATIONAL);
+  EXPECT_EQ(project_.class_size(), 50);
+  v1::GetProjectRequest get;
+  get.set_name("years/2022/projects/p1");
+  v1::Project fetched;
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kCountyAdmin, "410121").get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.display_name(), "乡村骨干教师素质提升");
+  EXPECT_EQ(fetched.seats(), 100);
+  EXPECT_EQ(fetched.format().online_hours(), 30);
+  get.set_name("years/2022/projects/missing");
+  EXPECT_EQ(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &fetched).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CatalogTest, CreateProjectRefusesBadInputNamingTheField) {
+  SeedProject(100);
+  struct Case {
+    std::function<void(v1::CreateProjectRequest&)> mutate;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](auto& r) { r.mutable_project()->set_seats(-3); }, "project.seats"},
+      {[](auto& r) { r.mutable_project()->mutable_end_date()->set_month(9); }, "project.end_date"},
+      {[](auto& r) { r.mutable_project()->set_host("hosts/nowhere"); }, "project.host"},
+      {[](auto& r) { r.mutable_project()->set_category("years/2022/categories/none"); }, "project.category"},
+      {[](auto& r) { r.mutable_project()->mutable_audience()->add_regions("regions/419999"); }, "project.audience.regions"},
+      {[](auto& r) { r.set_project_id("Bad Id"); }, "project_id"},
+      {[](auto& r) { r.set_parent("years/abc"); }, "parent"},
+  };
+  for (const auto& c : cases) {
+    auto request = ProjectRequest("p2", 10);
+    c.mutate(request);
+    v1::Project out;
+    grpc::Status status = stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(status.error_message().rfind(c.field + ":", 0), 0u) << status.error_message();
+  }
+  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "1");
+}
+
+TEST_F(CatalogTest, CreateProjectTwiceIsAlreadyExists) {
+  SeedProject(100);
+  v1::Project out;
+  EXPECT_EQ(CreateProject("p1", 5, &out).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(CatalogTest, RetriedRequestIdReturnsFirstAnswerAndChangesNothing) {
+  SeedProject(100);
+  auto request = ProjectRequest("", 40);  // server-generated id
+  request.set_request_id("create-p-42");
+  v1::Project first;
+  v1::Project second;
+  ASSERT_TRUE(stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &first).ok());
+  ASSERT_TRUE(stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &second).ok());
+  EXPECT_EQ(first.name(), second.name());
+  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "2");
+  request.mutable_project()->set_seats(41);
+  v1::Project third;
+  grpc::Status status = stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &third);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("request_id"), std::string::npos);
+  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "2");
+}
+
+TEST_F(CatalogTest, ConcurrentRetriesOfOneRequestIdApplyOnce) {
+  SeedProject(100);
+  auto request = ProjectRequest("", 7);
+  request.set_request_id("same-id-everywhere");
+  std::vector<std::thread> threads;
+  std::vector<std::string> names(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Project out;
+      if (stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out).ok()) names[i] = out.name();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& n : names) EXPECT_EQ(n, names[0]);
+  EXPECT_FALSE(names[0].empty());
+  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "2");
+}
+
+TEST_F(CatalogTest, ListProjectsFiltersAndPaginates) {
+  SeedProject(100);
+  for (int i = 2; i <= 7; ++i) {
+    v1::Project out;
+    ASSERT_TRUE(CreateProject(absl::StrCat("p", i), 10, &out).ok());
+  }
+  std::vector<std::string> ids;
+  std::string token;
+  do {
+    v1::ListProjectsRequest request;
+    request.set_parent("years/2022");
+    request.set_page_size(3);
+    request.set_page_token(token);
+    request.set_filter(R"(host = "hosts/henu" AND plan_level = "NATIONAL")");
+    v1::ListProjectsResponse response;
+    ASSERT_TRUE(stub_->ListProjects(ContextAs(Role::kViewer).get(), request, &response).ok());
+    for (const auto& p : response.projects()) ids.push_back(p.name());
+    token = response.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(ids.size(), 7u);
+  v1::ListProjectsRequest none;
+  none.set_parent("years/2022");
+  none.set_filter(R"(plan_level = "PROVINCIAL")");
+  v1::ListProjectsResponse empty;
+  ASSERT_TRUE(stub_->ListProjects(ContextAs(Role::kViewer).get(), none, &empty).ok());
+  EXPECT_EQ(empty.projects_size(), 0);
+  EXPECT_TRUE(empty.next_page_token().empty());
+}
+
+TEST_F(CatalogTest, UpdateProjectWithStaleEtagIsAborted) {
+  SeedProject(100);
+  v1::UpdateProjectRequest update;
+  *update.mutable_project() = project_;
+  update.mutable_project()->set_seats(120);
+  update.mutable_update_mask()->add_paths("seats");
+  v1::Project updated;
+  ASSERT_TRUE(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &updated).ok());
+  EXPECT_EQ(updated.seats(), 120);
+  EXPECT_NE(updated.etag(), project_.etag());
+  update.mutable_project()->set_seats(130);  // still carries the old etag
+  v1::Project stale;
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
+            grpc::StatusCode::ABORTED);
+  update.mutable_update_mask()->add_paths("allocated_seats");
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(CatalogTest, R3QuotaTreeNeverExceedsItsParent) {
+  SeedProject(100);
+  v1::QuotaAllocation city;
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 60, &city).ok());
+  v1::QuotaAllocation other;
+  grpc::Status over = Allocate("years/2022/projects/p1", "regions/4102", 41, &other);
+  ASSERT_EQ(over.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(over.error_message().rfind("R-3", 0), 0u);
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4102", 40, &other).ok());
+
+  // The city admin of 郑州 splits its 60 seats among its counties.
+  const std::string zhengzhou = "years/2022/projects/p1/quotas/4101";
+  v1::QuotaAllocation county;
+  ASSERT_TRUE(Allocate(zhengzhou, "regions/410121", 35, &county, Role::kCityAdmin, "4101").ok());
+  EXPECT_EQ(county.parent(), zhengzhou);
+  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 26, &county, Role::kCityAdmin, "4101").error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // Another city's admin, a county admin, and a county of another city are refused.
+  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCityAdmin, "4102").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCountyAdmin, "410122").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status wrong_county = Allocate(zhengzhou, "regions/410221", 5, &county);
+  ASSERT_EQ(wrong_county.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(wrong_county.error_message().rfind("region:", 0), 0u);
+  EXPECT_EQ(Allocate(zhengzhou, "regions/419999", 5, &county).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", -1, &county).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // A city cannot drop below what it passed on; a project cannot drop below its allocation.
+  EXPECT_EQ(Allocate("years/2022/projects/p1", "regions/4101", 30, &city).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::UpdateProjectRequest shrink;
+  shrink.mutable_project()->set_name("years/2022/projects/p1");
+  shrink.mutable_project()->set_seats(99);
+  shrink.mutable_update_mask()->add_paths("seats");
+  v1::Project shrunk;
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), shrink, &shrunk).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::GetQuotaRequest get;
+  get.set_name(zhengzhou);
+  ASSERT_TRUE(stub_->GetQuota(ContextAs(Role::kViewer).get(), get, &city).ok());
+  EXPECT_EQ(city.seats(), 60);
+  EXPECT_EQ(city.allocated_seats(), 35);
+  EXPECT_EQ(db_.QueryValue("SELECT allocated_seats FROM projects WHERE project_id = 'p1'"), "100");
+}
+
+TEST_F(CatalogTest, R3ConcurrentCountySplitsNeverExceedTheCityQuota) {
+  SeedProject(100);
+  v1::QuotaAllocation city;
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 20, &city).ok());
+  const std::string parent = "years/2022/projects/p1/quotas/4101";
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  // 16 clerks race, each raising one of five counties by 3 seats, four rounds each.
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 4; ++round) {
+        std::string region = absl::StrCat("regions/41012", 1 + (t + round) % 5);
+        v1::QuotaAllocation current;
+        v1::GetQuotaRequest read;
+        read.set_name(absl::StrCat("years/2022/projects/p1/quotas/", region.substr(8)));
+        int seats = stub_->GetQuota(ContextAs(Role::kViewer).get(), read, &current).ok() ? current.seats() : 0;
+        v1::AllocateQuotaRequest request;
+        request.set_parent(parent);
+        request.set_region(region);
+        request.set_seats(seats + 3);
+        request.set_etag(current.etag());
+        v1::QuotaAllocation out;
+        grpc::Status s = stub_->AllocateQuota(ContextAs(Role::kCityAdmin, "4101").get(), request, &out);
+        (s.ok() ? accepted : refused)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GT(accepted.load(), 0);
+  EXPECT_GT(refused.load(), 0);
+  int sum = std::stoi(db_.QueryValue(
+      "SELECT COALESCE(SUM(seats), 0) FROM quotas WHERE parent_region_code = '4101'"));
+  EXPECT_LE(sum, 20);
+  EXPECT_EQ(db_.QueryValue("SELECT allocated_seats FROM quotas WHERE region_code = '4101'"),
+            std::to_string(sum));
+}
+
+TEST_F(CatalogTest, ListQuotasAcrossProjectsPaginates) {
+  SeedProject(100);
+  v1::Project p2;
+  ASSERT_TRUE(CreateProject("p2", 50, &p2).ok());
+  v1::QuotaAllocation q;
+  for (const char* project : {"p1", "p2"}) {
+    ASSERT_TRUE(Allocate(absl::StrCat("years/2022/projects/", project), "regions/4101", 10, &q).ok());
+    ASSERT_TRUE(Allocate(absl::StrCat("years/2022/projects/", project), "regions/4102", 10, &q).ok());
+  }
+  std::vector<std::string> names;
+  std::string token;
+  do {
+    v1::ListQuotasRequest request;
+    request.set_parent("years/2022/projects/-");
+    request.set_page_size(3);
+    request.set_page_token(token);
+    request.set_filter(R"(level = "CITY")");
+    v1::ListQuotasResponse response;
+    ASSERT_TRUE(stub_->ListQuotas(ContextAs(Role::kService).get(), request, &response).ok());
+    for (const auto& x : response.quotas()) names.push_back(x.name());
+    token = response.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "years/2022/projects/p1/quotas/4101", "years/2022/projects/p1/quotas/4102",
+                       "years/2022/projects/p2/quotas/4101", "years/2022/projects/p2/quotas/4102"}));
+}
+
+TEST_F(CatalogTest, R4BudgetFollowsTheNewestCostPolicy) {
+  SeedProject(100);
+  v1::GetProjectBudgetRequest request;
+  request.set_project("years/2022/projects/p1");
+  v1::ProjectBudget budget;
+  ASSERT_TRUE(stub_->GetProjectBudget(ContextAs(Role::kViewer).get(), request, &budget).ok());
+  // 100 seats x 15 days x 400 yuan + 100 x 30 hours x 3 yuan = 609,000 yuan.
+  EXPECT_EQ(budget.total_fen(), 60900000);
+  EXPECT_EQ(budget.cost_policy(), "years/2022/costPolicies/1");
+  v1::CreateCostPolicyRequest policy;
+  policy.set_parent("years/2022");
+  policy.mutable_cost_policy()->set_fen_per_person_day(50000);
+  policy.mutable_cost_policy()->set_fen_per_online_hour(300);
+  policy.mutable_cost_policy()->set_reason("2022 年调整标准");
+  v1::CostPolicy created;
+  ASSERT_TRUE(stub_->CreateCostPolicy(ContextAs(Role::kProvinceAdmin).get(), policy, &created).ok());
+  EXPECT_EQ(created.version(), 2);
+  ASSERT_TRUE(stub_->GetProjectBudget(ContextAs(Role::kViewer).get(), request, &budget).ok());
+  EXPECT_EQ(budget.on_site_fen(), 100LL * 15 * 50000);
+  EXPECT_EQ(budget.cost_policy(), "years/2022/costPolicies/2");
+  v1::GetCostPolicyRequest get;
+  get.set_name("years/2022/costPolicies/1");
+  ASSERT_TRUE(stub_->GetCostPolicy(ContextAs(Role::kViewer).get(), get, &created).ok());
+  EXPECT_EQ(created.fen_per_person_day(), 40000);
+}
+
+TEST_F(CatalogTest, UpdateYearMovesTheDeadlineAndChecksEtag) {
+  SeedProject(10);
+  v1::GetYearRequest get;
+  get.set_name("years/2022");
+  v1::PlanYear year;
+  ASSERT_TRUE(stub_->GetYear(ContextAs(Role::kViewer).get(), get, &year).ok());
+  v1::UpdateYearRequest update;
+  *update.mutable_plan_year() = year;
+  update.mutable_plan_year()->mutable_nomination_deadline()->set_month(9);
+  update.mutable_plan_year()->mutable_nomination_deadline()->set_day(20);
+  update.mutable_update_mask()->add_paths("nomination_deadline");
+  v1::PlanYear updated;
+  grpc::Status moved = stub_->UpdateYear(ContextAs(Role::kProvinceAdmin).get(), update, &updated);
+  ASSERT_TRUE(moved.ok()) << moved.error_message();
+  EXPECT_EQ(updated.nomination_deadline().month(), 9);
+  EXPECT_EQ(stub_->UpdateYear(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  update.mutable_plan_year()->set_etag(updated.etag());
+  update.mutable_plan_year()->mutable_nomination_deadline()->set_year(2023);
+  EXPECT_EQ(stub_->UpdateYear(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(CatalogTest, WatchEventsDeliversEverythingInOrderThenFollows) {
+  SeedProject(100);
+  auto context = ContextAs(Role::kService);
+  common::v1::WatchEventsRequest request;
+  request.set_after_sequence(0);
+  auto reader = stub_->WatchEvents(context.get(), request);
+  std::vector<common::v1::Event> events;
+  common::v1::Event event;
+  // Seeding made 7 events: regions, year, cost policy, category, host, project (+ the first).
+  while (events.size() < 6 && reader->Read(&event)) events.push_back(event);
+  ASSERT_EQ(events.size(), 6u);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].sequence(), static_cast<int64_t>(i + 1));
+  EXPECT_EQ(events[0].type(), "catalog.regions.imported");
+  EXPECT_EQ(events[5].type(), "catalog.project.created");
+  v1::Project payload;
+  ASSERT_TRUE(events[5].payload().UnpackTo(&payload));
+  EXPECT_EQ(payload.name(), "years/2022/projects/p1");
+  // A change made now arrives on the open stream.
+  v1::QuotaAllocation quota;
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 10, &quota).ok());
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.sequence(), 7);
+  EXPECT_EQ(event.type(), "catalog.quota.allocated");
+  EXPECT_EQ(event.resource(), "years/2022/projects/p1/quotas/4101");
+  context->TryCancel();
+}
+
+TEST_F(CatalogTest, MetricsCountHandledCallsByCode) {
+  SeedProject(10);
+  v1::GetProjectRequest get;
+  get.set_name("years/2022/projects/none");
+  v1::Project out;
+  EXPECT_EQ(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  std::string text;
+  for (const auto& family : platform_->metrics().registry().Collect()) {
+    if (family.name != "grpc_server_handled_total") continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : metric.label) labels[l.name] = l.value;
+      if (labels["grpc_method"] == "GetProject" && labels["grpc_code"] == "NOT_FOUND") {
+        text = std::to_string(metric.counter.value);
+      }
+    }
+  }
+  EXPECT_EQ(text.substr(0, 1), "1");
+}
+
+}  // namespace
+}  // namespace peixun::catalog

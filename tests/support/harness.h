@@ -1,0 +1,52 @@
+// Test support: a throwaway database on the private MariaDB that tools/test starts, and a real
+// service on a loopback port with real gRPC channels and signed tokens.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/auth/identity.h"
+#include "common/db/migrations.h"
+#include "common/db/pool.h"
+#include "common/server/platform.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+
+namespace peixun::testing {
+
+inline constexpr char kTestTokenKey[] = "test-key-0123456789abcdef0123456789abcdef";
+
+// Connection settings of the private MariaDB, from PEIXUN_TEST_DB_* (set by tools/test).
+db::DbConfig TestDbConfig();
+
+// A fresh, empty database that is dropped when this goes out of scope.
+class ScratchDatabase {
+ public:
+  ScratchDatabase();
+  ~ScratchDatabase();
+  const db::DbConfig& config() const { return config_; }
+  // Runs one statement as the admin user in this database (test set-up and checks).
+  void Execute(const std::string& sql);
+  // First column of the first row of a query, as text.
+  std::string QueryValue(const std::string& sql);
+
+ private:
+  db::DbConfig config_;
+};
+
+// Options for a platform on loopback port 0 against `db`.
+server::PlatformOptions TestPlatformOptions(const std::string& service,
+                                            const std::string& grpc_service,
+                                            const db::DbConfig& db,
+                                            std::vector<db::Migration> migrations);
+
+// Waits until the platform reports SERVING, up to `timeout`.
+bool WaitServing(const server::Platform& platform, absl::Duration timeout = absl::Seconds(30));
+
+// A client context carrying a token for `role` (and region/host where given).
+std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region = "",
+                                               const std::string& host = "");
+
+std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
+
+}  // namespace peixun::testing
