@@ -87,6 +87,24 @@ std::string SignToken(const TokenClaims& claims, absl::string_view key) {
 }
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = cache_.find(token);
+    if (it != cache_.end()) {
+      if (it->second.expires <= now) return Unauthenticated("token has expired");
+      return it->second.caller;
+    }
+  }
+  auto verified = VerifyUncached(token);
+  if (!verified.ok()) return verified.status();
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.size() >= kCacheCapacity) cache_.clear();
+  cache_.emplace(std::string(token), *verified);
+  return verified->caller;
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::string_view token) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) return Unauthenticated("token is not a JWT");
   std::string header;
@@ -116,9 +134,8 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
   if (exp == claims.fields().end() || !exp->second.has_number_value()) {
     return Unauthenticated("token has no expiry");
   }
-  if (absl::FromUnixSeconds(static_cast<int64_t>(exp->second.number_value())) <= clock_.Now()) {
-    return Unauthenticated("token has expired");
-  }
+  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp->second.number_value()));
+  if (expires <= clock_.Now()) return Unauthenticated("token has expired");
   auto role = ParseRole(StringClaim(claims, "role"));
   if (!role.ok()) return Unauthenticated("token names no known role");
   Caller caller;
@@ -133,7 +150,7 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
   if (caller.role == Role::kHost && caller.host.empty()) {
     return Unauthenticated("a host token must name its host");
   }
-  return caller;
+  return Verified{std::move(caller), expires};
 }
 
 absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& context) const {

@@ -91,7 +91,6 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Open() {
     connection->Execute(absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
                                      config_.lock_wait_timeout_seconds));
     connection->Execute("SET SESSION time_zone = '+00:00'");
-    connection->raw().setAutoCommit(false);
     return connection;
   } catch (const sql::SQLException& e) {
     CountError(metrics_, "connect");
@@ -162,11 +161,14 @@ void ConnectionPool::Release(std::unique_ptr<Connection> connection, bool health
 
 absl::Status ConnectionPool::RunOnce(Connection& connection,
                                      const std::function<absl::Status(Connection&)>& work,
-                                     bool* connection_lost, bool* retryable, bool* committing) {
+                                     bool transactional, bool* connection_lost, bool* retryable,
+                                     bool* committing) {
   *connection_lost = false;
   *retryable = false;
   *committing = false;
   try {
+    if (!transactional) return work(connection);
+    connection.Execute("START TRANSACTION");
     absl::Status status = work(connection);
     if (status.ok()) {
       *committing = true;
@@ -183,10 +185,12 @@ absl::Status ConnectionPool::RunOnce(Connection& connection,
       return absl::UnavailableError(
           absl::StrCat("database unavailable: connection lost (MySQL error ", code, ")"));
     }
-    try {
-      connection.raw().rollback();
-    } catch (const sql::SQLException&) {
-      *connection_lost = true;
+    if (transactional) {
+      try {
+        connection.raw().rollback();
+      } catch (const sql::SQLException&) {
+        *connection_lost = true;
+      }
     }
     if (code == kErrDeadlock || code == kErrLockWaitTimeout) {
       *retryable = true;
@@ -202,6 +206,15 @@ absl::Status ConnectionPool::RunOnce(Connection& connection,
 
 absl::Status ConnectionPool::RunInTransaction(
     const std::function<absl::Status(Connection&)>& work) {
+  return Run(work, /*transactional=*/true);
+}
+
+absl::Status ConnectionPool::RunRead(const std::function<absl::Status(Connection&)>& work) {
+  return Run(work, /*transactional=*/false);
+}
+
+absl::Status ConnectionPool::Run(const std::function<absl::Status(Connection&)>& work,
+                                 bool transactional) {
   constexpr int kMaxAttempts = 5;
   absl::Time start = absl::Now();
   bool reconnected = false;
@@ -212,7 +225,7 @@ absl::Status ConnectionPool::RunInTransaction(
     bool lost = false;
     bool retryable = false;
     bool committing = false;
-    status = RunOnce(**connection, work, &lost, &retryable, &committing);
+    status = RunOnce(**connection, work, transactional, &lost, &retryable, &committing);
     Release(std::move(*connection), !lost);
     if (lost && !committing && !reconnected) {
       // Nothing was committed: the server restarted or dropped an idle connection.
@@ -230,7 +243,7 @@ absl::Status ConnectionPool::RunInTransaction(
 }
 
 absl::Status ConnectionPool::Ping() {
-  return RunInTransaction([](Connection& connection) {
+  return RunRead([](Connection& connection) {
     std::unique_ptr<sql::ResultSet> rows(connection.Prepare("SELECT 1").executeQuery());
     return rows->next() ? absl::OkStatus() : absl::UnavailableError("database: SELECT 1 failed");
   });

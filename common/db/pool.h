@@ -71,6 +71,10 @@ class ConnectionPool {
   // unreachable) or INTERNAL with the MySQL error number.
   absl::Status RunInTransaction(const std::function<absl::Status(Connection&)>& work);
 
+  // Runs read-only `work` in autocommit mode: each statement sees the latest committed data
+  // (as under READ COMMITTED inside a transaction) and no COMMIT round-trip is paid.
+  absl::Status RunRead(const std::function<absl::Status(Connection&)>& work);
+
   // Checks the server answers (SELECT 1 on a pooled connection).
   absl::Status Ping();
 
@@ -80,8 +84,9 @@ class ConnectionPool {
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection, bool healthy);
   absl::StatusOr<std::unique_ptr<Connection>> Open();
+  absl::Status Run(const std::function<absl::Status(Connection&)>& work, bool transactional);
   absl::Status RunOnce(Connection& connection, const std::function<absl::Status(Connection&)>& work,
-                       bool* connection_lost, bool* retryable, bool* committing);
+                       bool transactional, bool* connection_lost, bool* retryable, bool* committing);
 
   const DbConfig config_;
   metrics::DbMetrics* const metrics_;

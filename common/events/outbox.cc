@@ -56,7 +56,7 @@ absl::Status EventFeed::ReadAfter(int64_t after, absl::string_view type_prefix, 
                                   std::vector<peixun::common::v1::Event>* events) {
   events->clear();
   const std::string prefix = absl::StrCat(type_prefix, "%");
-  return pool_.RunInTransaction([&](db::Connection& connection) -> absl::Status {
+  return pool_.RunRead([&](db::Connection& connection) -> absl::Status {
     events->clear();
     auto& select = connection.Prepare(
         "SELECT sequence, type, resource, payload_type, payload, "

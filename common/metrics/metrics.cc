@@ -102,13 +102,18 @@ GrpcMetrics::MethodMetrics& GrpcMetrics::ForMethod(const std::string& full_metho
   return *slot;
 }
 
-void GrpcMetrics::RecordHandled(const MethodMetrics& method, int code, double seconds) {
-  handled_
-      .Add({{"grpc_service", method.service},
-            {"grpc_method", method.method},
-            {"grpc_type", method.type},
-            {"grpc_code", GrpcCodeName(code)}})
-      .Increment();
+void GrpcMetrics::RecordHandled(MethodMetrics& method, int code, double seconds) {
+  if (code < 0 || code > 16) code = 2;  // UNKNOWN
+  prometheus::Counter* counter = method.handled[code].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Family::Add returns the same counter for the same labels, so a race here is harmless.
+    counter = &handled_.Add({{"grpc_service", method.service},
+                             {"grpc_method", method.method},
+                             {"grpc_type", method.type},
+                             {"grpc_code", GrpcCodeName(code)}});
+    method.handled[code].store(counter, std::memory_order_release);
+  }
+  counter->Increment();
   method.handling_seconds->Observe(seconds);
 }
 

@@ -3,6 +3,7 @@
 // services hang their domain counters (peixun_*) on.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,10 +70,12 @@ class GrpcMetrics {
     std::string service;
     std::string method;
     std::string type;  // unary, client_stream, server_stream, bidi_stream
+    // grpc_server_handled_total by status code, filled on first use of each code.
+    std::atomic<prometheus::Counter*> handled[17] = {};
   };
   // Per full method name "/pkg.Service/Method"; created on first use, then cached.
   MethodMetrics& ForMethod(const std::string& full_method, const std::string& type);
-  void RecordHandled(const MethodMetrics& method, int code, double seconds);
+  void RecordHandled(MethodMetrics& method, int code, double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& started_;

@@ -67,6 +67,12 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path, const char* 
 
 }  // namespace
 
+void DisableMutexDeadlockDetection() {
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles under one global lock;
+  // that serializes the server's threads. Tests keep it on (see tests/support).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 void Log(const std::string& service, const std::string& message) {
   std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) << " "
             << service << ": " << message << std::endl;
@@ -108,7 +114,7 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
 }
 
 Platform::Platform(PlatformOptions options, const Clock& clock)
-    : options_(std::move(options)),
+    : options_((DisableMutexDeadlockDetection(), std::move(options))),
       clock_(clock),
       pool_(options_.db, &metrics_.db()),
       verifier_(options_.token_key, clock_),

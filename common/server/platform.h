@@ -79,6 +79,9 @@ class Platform {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// Turns off Abseil's per-acquisition deadlock detection (costly in Debian's build).
+void DisableMutexDeadlockDetection();
+
 // Blocks SIGTERM and SIGINT in this thread and every thread started after; call first in main.
 void BlockTerminationSignals();
 // Waits for SIGTERM or SIGINT, then shuts the platform down. Returns the exit code.

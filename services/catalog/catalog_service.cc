@@ -161,7 +161,7 @@ grpc::Status CatalogService::Handle(
 }
 
 absl::Status CatalogService::Read(const std::function<absl::Status(db::Connection&)>& read) {
-  return platform_.pool().RunInTransaction(read);
+  return platform_.pool().RunRead(read);
 }
 
 absl::Status CatalogService::Mutate(absl::string_view method,

@@ -6,7 +6,6 @@
 // Any unary method of any service is callable with JSON, through the descriptors compiled in;
 // gRPC errors are printed as "CODE: message" and exit 1.
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -18,12 +17,12 @@
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
-#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "tools/cli/generic_call.h"
 
 ABSL_FLAG(std::string, target, "", "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
 ABSL_FLAG(std::string, token, "", "bearer token (default: env PEIXUN_TOKEN, or one signed for --role)");
@@ -90,24 +89,9 @@ class Client {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "unknown service '" + service + "'; one of catalog, enrollment, evaluation, funding"};
     }
-    const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-    const auto* descriptor = pool->FindServiceByName(it->second.full_name);
-    if (descriptor == nullptr) {
-      return {grpc::StatusCode::UNIMPLEMENTED, "this peixunctl does not know " + it->second.full_name};
-    }
-    const auto* method_descriptor = descriptor->FindMethodByName(method);
-    if (method_descriptor == nullptr) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, "unknown method '" + method + "' of " + service +
-                                                      " (peixunctl methods " + service + ")"};
-    }
-    if (method_descriptor->client_streaming() || method_descriptor->server_streaming()) {
-      return {grpc::StatusCode::UNIMPLEMENTED, method + " streams; peixunctl calls unary methods"};
-    }
-    std::unique_ptr<google::protobuf::Message> request(
-        factory_.GetPrototype(method_descriptor->input_type())->New());
-    auto parsed = google::protobuf::util::JsonStringToMessage(json_in.empty() ? "{}" : json_in, request.get());
-    if (!parsed.ok()) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, "request JSON: " + parsed.ToString()};
+    auto call = peixun::cli::PrepareCall(absl::StrCat("/", it->second.full_name, "/", method), json_in);
+    if (!call.ok()) {
+      return {static_cast<grpc::StatusCode>(call.status().code()), std::string(call.status().message())};
     }
     std::string target = absl::GetFlag(FLAGS_target);
     if (target.empty()) {
@@ -116,31 +100,13 @@ class Client {
       target = EnvOr("PEIXUN_" + upper + "_ADDR", absl::StrCat("127.0.0.1:", it->second.default_port));
     }
     auto& stub = Stub(target);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(absl::GetFlag(FLAGS_deadline_seconds)));
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-    std::string bytes = request->SerializeAsString();
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request_buffer(&slice, 1);
-    grpc::ByteBuffer response_buffer;
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, absl::StrCat("/", it->second.full_name, "/", method),
-                   grpc::StubOptions(), &request_buffer, &response_buffer,
-                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
-    grpc::Status status = done.get_future().get();
-    if (!status.ok()) return status;
-    std::vector<grpc::Slice> slices;
-    (void)response_buffer.Dump(&slices);
     std::string response_bytes;
-    for (const auto& s : slices) response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    std::unique_ptr<google::protobuf::Message> response(
-        factory_.GetPrototype(method_descriptor->output_type())->New());
-    response->ParseFromString(response_bytes);
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(*response, json_out, options);
+    grpc::Status status = peixun::cli::UnaryCall(
+        stub, *call, token,
+        std::chrono::system_clock::now() + std::chrono::seconds(absl::GetFlag(FLAGS_deadline_seconds)),
+        &response_bytes);
+    if (!status.ok()) return status;
+    *json_out = peixun::cli::ResponseJson(*call, response_bytes);
     return grpc::Status::OK;
   }
 
@@ -154,7 +120,6 @@ class Client {
     return *stub;
   }
 
-  google::protobuf::DynamicMessageFactory factory_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
 };
 
