@@ -70,10 +70,7 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
       if (std::string(seen->getString(1)) != hash) {
         return FieldError("request_id", "was already used for a different request");
       }
-      std::unique_ptr<std::istream> blob(seen->getBlob(2));
-      std::stringstream stored;
-      stored << blob->rdbuf();
-      if (!response->ParseFromString(stored.str())) {
+      if (!response->ParseFromString(ReadBlob(*seen, 2))) {
         return absl::InternalError("stored response of request_id cannot be read");
       }
       return absl::OkStatus();

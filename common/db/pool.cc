@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,13 @@ void CountError(metrics::DbMetrics* metrics, const char* kind) {
 }  // namespace
 
 int ErrorCode(const sql::SQLException& e) { return e.getErrorCode(); }
+
+std::string ReadBlob(sql::ResultSet& rows, int column) {
+  std::unique_ptr<std::istream> blob(rows.getBlob(column));
+  std::stringstream bytes;
+  bytes << blob->rdbuf();
+  return bytes.str();
+}
 
 Connection::Connection(std::unique_ptr<sql::Connection> raw) : raw_(std::move(raw)) {}
 

@@ -19,6 +19,7 @@
 namespace sql {
 class Connection;
 class PreparedStatement;
+class ResultSet;
 class SQLException;
 }  // namespace sql
 
@@ -104,5 +105,8 @@ inline constexpr int kErrLockWaitTimeout = 1205;
 inline constexpr int kErrDeadlock = 1213;
 
 int ErrorCode(const sql::SQLException& e);
+
+// The bytes of a BLOB column (1-based index) of the current row.
+std::string ReadBlob(sql::ResultSet& rows, int column);
 
 }  // namespace peixun::db

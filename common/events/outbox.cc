@@ -71,12 +71,9 @@ absl::Status EventFeed::ReadAfter(int64_t after, absl::string_view type_prefix, 
       event.set_sequence(rows->getInt64(1));
       event.set_type(rows->getString(2));
       event.set_resource(rows->getString(3));
-      std::unique_ptr<std::istream> blob(rows->getBlob(5));
-      std::stringstream bytes;
-      bytes << blob->rdbuf();
       event.mutable_payload()->set_type_url(
           absl::StrCat("type.googleapis.com/", std::string(rows->getString(4))));
-      event.mutable_payload()->set_value(bytes.str());
+      event.mutable_payload()->set_value(db::ReadBlob(*rows, 5));
       int64_t micros = static_cast<int64_t>(rows->getDouble(6));
       event.mutable_time()->set_seconds(micros / 1000000);
       event.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));

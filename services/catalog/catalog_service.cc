@@ -151,7 +151,22 @@ CatalogService::CatalogService(server::Platform& platform)
       changes_(prometheus::BuildCounter()
                    .Name("peixun_catalog_changes_total")
                    .Help("Committed catalog changes by kind of resource.")
-                   .Register(platform.metrics().registry())) {}
+                   .Register(platform.metrics().registry())),
+      cache_hits_(prometheus::BuildCounter()
+                      .Name("peixun_catalog_project_cache_hits_total")
+                      .Help("GetProject calls answered from the project cache.")
+                      .Register(platform.metrics().registry())
+                      .Add({})),
+      cache_misses_(prometheus::BuildCounter()
+                        .Name("peixun_catalog_project_cache_misses_total")
+                        .Help("GetProject calls that read the database.")
+                        .Register(platform.metrics().registry())
+                        .Add({})),
+      project_cache_(platform.pool(), platform.clock()) {
+  project_cache_.Start();
+}
+
+CatalogService::~CatalogService() { project_cache_.Stop(); }
 
 grpc::Status CatalogService::Handle(
     grpc::ServerContext* context, const std::function<absl::Status(const auth::Caller&)>& handler) {
@@ -172,6 +187,7 @@ absl::Status CatalogService::Mutate(absl::string_view method,
   absl::Status status =
       db::RunIdempotent(platform_.pool(), method, request, request_id, response, change);
   if (status.ok()) {
+    project_cache_.CatchUp();  // read-your-writes on this replica
     platform_.events().NotifyCommitted();
     changes_.Add({{"kind", std::string(kind)}}).Increment();
   }
@@ -477,10 +493,19 @@ grpc::Status CatalogService::GetProject(grpc::ServerContext* context,
                                         v1::Project* response) {
   return Handle(context, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ProjectKey key, ParseProjectName(request->name(), "name"));
-    return Read([&](db::Connection& c) -> absl::Status {
+    uint64_t generation = 0;
+    if (auto cached = project_cache_.Find(request->name(), &generation)) {
+      cache_hits_.Increment();
+      *response = *std::move(cached);
+      return absl::OkStatus();
+    }
+    cache_misses_.Increment();
+    PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetProject(c, key.year, key.id, false));
       return absl::OkStatus();
-    });
+    }));
+    project_cache_.Insert(request->name(), *response, generation);
+    return absl::OkStatus();
   });
 }
 

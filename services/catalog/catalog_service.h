@@ -5,12 +5,14 @@
 #include "common/server/platform.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/counter.h"
+#include "services/catalog/project_cache.h"
 
 namespace peixun::catalog {
 
 class CatalogService final : public v1::CatalogService::Service {
  public:
   explicit CatalogService(server::Platform& platform);
+  ~CatalogService() override;
 
   grpc::Status ImportRegions(grpc::ServerContext* context, const v1::ImportRegionsRequest* request,
                              v1::ImportRegionsResponse* response) override;
@@ -76,6 +78,9 @@ class CatalogService final : public v1::CatalogService::Service {
 
   server::Platform& platform_;
   prometheus::Family<prometheus::Counter>& changes_;
+  prometheus::Counter& cache_hits_;
+  prometheus::Counter& cache_misses_;
+  ProjectCache project_cache_;
 };
 
 }  // namespace peixun::catalog

@@ -40,13 +40,6 @@ void SetOptionalString(sql::PreparedStatement& statement, int index, const std::
   }
 }
 
-std::string ReadBlob(const ResultSet& rows, const char* column) {
-  std::unique_ptr<std::istream> blob(rows->getBlob(column));
-  std::stringstream bytes;
-  bytes << blob->rdbuf();
-  return bytes.str();
-}
-
 bool IsDuplicate(const sql::SQLException& e) { return e.getErrorCode() == db::kErrDuplicateKey; }
 
 constexpr char kMicros[] = "CAST(UNIX_TIMESTAMP(%s) * 1000000 AS SIGNED)";
@@ -124,7 +117,7 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   project.set_category(absl::StrCat("years/", year, "/categories/", Str(rows, "category_id")));
   project.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt("plan_level")));
   project.set_host("hosts/" + Str(rows, "host_id"));
-  project.mutable_audience()->ParseFromString(ReadBlob(rows, "audience"));
+  project.mutable_audience()->ParseFromString(db::ReadBlob(*rows, rows->findColumn("audience")));
   auto* format = project.mutable_format();
   format->set_centralized_days(rows->getInt("centralized_days"));
   format->set_shadowing_days(rows->getInt("shadowing_days"));

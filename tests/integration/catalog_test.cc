@@ -519,6 +519,70 @@ TEST_F(CatalogTest, WatchEventsDeliversEverythingInOrderThenFollows) {
   context->TryCancel();
 }
 
+TEST_F(CatalogTest, GetProjectSeesThisReplicasWritesAtOnce) {
+  SeedProject(100);
+  v1::GetProjectRequest get;
+  get.set_name("years/2022/projects/p1");
+  v1::Project before;
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &before).ok());
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &before).ok());  // cached now
+  v1::QuotaAllocation quota;
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 30, &quota).ok());
+  v1::Project after;
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &after).ok());
+  EXPECT_EQ(before.allocated_seats(), 0);
+  EXPECT_EQ(after.allocated_seats(), 30);
+  v1::UpdateProjectRequest update;
+  *update.mutable_project() = after;
+  update.mutable_project()->set_display_name("乡村骨干教师素质提升（第二期）");
+  update.mutable_update_mask()->add_paths("display_name");
+  v1::Project updated;
+  ASSERT_TRUE(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &updated).ok());
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &after).ok());
+  EXPECT_EQ(after.display_name(), "乡村骨干教师素质提升（第二期）");
+  EXPECT_EQ(after.etag(), updated.etag());
+}
+
+TEST_F(CatalogTest, GetProjectSeesAnotherReplicasWritesWithinAFollowPeriod) {
+  SeedProject(100);
+  // A second catalog replica on the same database.
+  server::Platform other(peixun::testing::TestPlatformOptions(
+      "catalog", "peixun.catalog.v1.CatalogService", db_.config(), db::EmbeddedMigrations()));
+  CatalogService other_service(other);
+  ASSERT_TRUE(other.Start(&other_service).ok());
+  ASSERT_TRUE(peixun::testing::WaitServing(other));
+  auto other_stub = v1::CatalogService::NewStub(peixun::testing::LoopbackChannel(other.port()));
+  v1::GetProjectRequest get;
+  get.set_name("years/2022/projects/p1");
+  v1::Project seen;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(other_stub->GetProject(ContextAs(Role::kViewer).get(), get, &seen).ok());
+  }
+  ASSERT_EQ(seen.seats(), 100);
+  v1::UpdateProjectRequest update;
+  *update.mutable_project() = seen;
+  update.mutable_project()->set_seats(150);
+  update.mutable_update_mask()->add_paths("seats");
+  v1::Project updated;
+  ASSERT_TRUE(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &updated).ok());
+  absl::Time written = absl::Now();
+  while (seen.seats() != 150 && absl::Now() - written < absl::Seconds(2)) {
+    ASSERT_TRUE(other_stub->GetProject(ContextAs(Role::kViewer).get(), get, &seen).ok());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(seen.seats(), 150);
+  EXPECT_LT(absl::Now() - written, absl::Milliseconds(1000));
+  // The stale etag the other replica may have served can never overwrite the change.
+  v1::UpdateProjectRequest stale;
+  *stale.mutable_project() = updated;
+  stale.mutable_project()->set_etag("1");
+  stale.mutable_project()->set_seats(120);
+  stale.mutable_update_mask()->add_paths("seats");
+  EXPECT_EQ(other_stub->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), stale, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  other.Shutdown();
+}
+
 TEST_F(CatalogTest, MetricsCountHandledCallsByCode) {
   SeedProject(10);
   v1::GetProjectRequest get;
