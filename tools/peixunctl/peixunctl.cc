@@ -22,6 +22,9 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+#include "peixun/evaluation/v1/evaluation.grpc.pb.h"
+#include "peixun/funding/v1/funding.grpc.pb.h"
 #include "tools/cli/generic_call.h"
 
 ABSL_FLAG(std::string, target, "", "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
@@ -232,6 +235,9 @@ int main(int argc, char** argv) {
   // Keep the generated descriptors linked in, so the generated pool knows every service.
   (void)peixun::catalog::v1::CatalogService::service_full_name();
   (void)peixun::catalog::v1::Project::descriptor();
+  (void)peixun::enrollment::v1::Teacher::descriptor();
+  (void)peixun::evaluation::v1::RubricVersion::descriptor();
+  (void)peixun::funding::v1::Decision::descriptor();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   args.erase(args.begin());
   if (args.empty()) return Fail("usage: peixunctl token|call|apply|methods (see --help)");
