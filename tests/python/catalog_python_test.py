@@ -86,7 +86,8 @@ class CatalogFromPython(unittest.TestCase):
         assert cls.port, "catalog did not report its port"
         # Keep draining stderr so the server never blocks on a full pipe.
         import threading
-        threading.Thread(target=lambda: [None for _ in cls.server.stderr], daemon=True).start()
+        cls.log_lines = [line]
+        threading.Thread(target=lambda: [cls.log_lines.append(l) for l in cls.server.stderr], daemon=True).start()
         import grpc
         cls.channel = grpc.insecure_channel(f"127.0.0.1:{cls.port}")
 
@@ -143,6 +144,26 @@ class CatalogFromPython(unittest.TestCase):
         text = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).read().decode()
         self.assertIn("grpc_server_handled_total", text)
         self.assertIn("peixun_db_pool_max_connections 16", text)
+        # Metric names and types pass Prometheus's own linter.
+        lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+        self.assertEqual(lint.returncode, 0, lint.stdout + lint.stderr)
+        self.assertEqual(lint.stdout.strip(), "")
+
+    def test_logs_hold_no_secrets(self):
+        import grpc
+        from peixun.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+        self.test_health_becomes_serving()
+        stub = catalog_pb2_grpc.CatalogServiceStub(self.channel)
+        token = sign_token(self.key, "viewer")
+        with self.assertRaises(grpc.RpcError):
+            stub.GetRegion(catalog_pb2.GetRegionRequest(name="regions/99"), metadata=[("authorization", "Bearer " + token)])
+        with self.assertRaises(grpc.RpcError):
+            stub.GetRegion(catalog_pb2.GetRegionRequest(name="regions/41"), metadata=[("authorization", "Bearer " + token + "x")])
+        time.sleep(0.2)
+        log = "".join(self.log_lines)
+        self.assertIn("SERVING", log)
+        for secret in (self.key, token, os.environ.get("PEIXUN_TEST_DB_PASSWORD") or "no-password-set"):
+            self.assertNotIn(secret, log)
 
 
 if __name__ == "__main__":

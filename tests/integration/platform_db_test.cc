@@ -1,0 +1,192 @@
+// The shared database platform against a real MariaDB: deadlock retry, the pool's bound and
+// its error, migrations applied once, gap-free outbox sequences under concurrency, and
+// idempotent execution exactly once.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/barrier.h"
+#include "absl/synchronization/notification.h"
+#include "common/db/idempotency.h"
+#include "common/db/migrations.h"
+#include "common/db/pool.h"
+#include "common/events/outbox.h"
+#include "common/metrics/metrics.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/harness.h"
+
+namespace peixun::db {
+namespace {
+
+class PlatformDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    scratch_.Execute("CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL) ENGINE=InnoDB");
+    scratch_.Execute("INSERT INTO counters VALUES (1, 0), (2, 0)");
+  }
+  DbConfig Config(int pool_size) {
+    DbConfig config = scratch_.config();
+    config.pool_size = pool_size;
+    return config;
+  }
+  int64_t Counter(int id) {
+    return std::stoll(scratch_.QueryValue("SELECT value FROM counters WHERE id = " + std::to_string(id)));
+  }
+  static void Bump(Connection& c, int id) {
+    auto& update = c.Prepare("UPDATE counters SET value = value + 1 WHERE id = ?");
+    update.setInt(1, id);
+    update.executeUpdate();
+  }
+
+  testing::ScratchDatabase scratch_;
+  metrics::MetricsRegistry metrics_;
+};
+
+TEST_F(PlatformDbTest, DeadlockedTransactionIsRetriedAndBothCommit) {
+  ConnectionPool pool(Config(4), &metrics_.db());
+  // Two transactions lock the rows in opposite orders, meeting in the middle: InnoDB kills one
+  // (error 1213) and the pool runs it again.
+  absl::Barrier* both_hold_first_lock = new absl::Barrier(2);
+  std::atomic<int> attempts{0};
+  auto transfer = [&](int first, int second) {
+    bool first_attempt = true;
+    return pool.RunInTransaction([&, first, second](Connection& c) {
+      attempts++;
+      Bump(c, first);
+      if (first_attempt) {
+        first_attempt = false;
+        if (both_hold_first_lock->Block()) delete both_hold_first_lock;
+      }
+      Bump(c, second);
+      return absl::OkStatus();
+    });
+  };
+  absl::Status a;
+  absl::Status b;
+  std::thread ta([&] { a = transfer(1, 2); });
+  std::thread tb([&] { b = transfer(2, 1); });
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(a.ok()) << a;
+  EXPECT_TRUE(b.ok()) << b;
+  EXPECT_EQ(Counter(1), 2);
+  EXPECT_EQ(Counter(2), 2);
+  EXPECT_GE(attempts.load(), 3);
+  EXPECT_GE(metrics_.db().transaction_retries->Value(), 1);
+}
+
+TEST_F(PlatformDbTest, FailedWorkRollsBackEverything) {
+  ConnectionPool pool(Config(2), &metrics_.db());
+  absl::Status status = pool.RunInTransaction([](Connection& c) {
+    Bump(c, 1);
+    return absl::FailedPreconditionError("R-0 refused after a write");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Counter(1), 0);
+}
+
+TEST_F(PlatformDbTest, ExhaustedPoolAnswersUnavailableInsteadOfQueueingForever) {
+  DbConfig config = Config(1);
+  config.acquire_timeout = absl::Milliseconds(200);
+  ConnectionPool pool(config, &metrics_.db());
+  absl::Notification holding;
+  absl::Notification release;
+  std::thread holder([&] {
+    (void)pool.RunInTransaction([&](Connection&) {
+      holding.Notify();
+      release.WaitForNotification();
+      return absl::OkStatus();
+    });
+  });
+  holding.WaitForNotification();
+  absl::Status waited = pool.RunRead([](Connection&) { return absl::OkStatus(); });
+  release.Notify();
+  holder.join();
+  ASSERT_EQ(waited.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(waited.message().find("no free connection"), std::string::npos);
+  EXPECT_EQ(metrics_.db().pool_timeouts->Value(), 1);
+  EXPECT_TRUE(pool.Ping().ok());
+}
+
+TEST_F(PlatformDbTest, MigrationsApplyOnceAndRecordThemselves) {
+  ConnectionPool pool(Config(2), nullptr);
+  std::vector<Migration> migrations = {
+      {1, "001_things", "CREATE TABLE things (id INT PRIMARY KEY);\nINSERT INTO things VALUES (1);"},
+      {2, "002_more", "INSERT INTO things VALUES (2);"},
+  };
+  ASSERT_TRUE(ApplyMigrations(pool, migrations).ok());
+  ASSERT_TRUE(ApplyMigrations(pool, migrations).ok());
+  EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM things"), "2");
+  EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM schema_migrations WHERE version > 0"), "2");
+  EXPECT_EQ(scratch_.QueryValue("SELECT name FROM schema_migrations WHERE version = 2"), "002_more");
+  migrations.push_back({3, "003_broken", "INSERT INTO nowhere VALUES (1);"});
+  absl::Status broken = ApplyMigrations(pool, migrations);
+  EXPECT_EQ(broken.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(broken.message().find("003_broken"), std::string::npos);
+  EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM schema_migrations WHERE version = 3"), "0");
+}
+
+TEST_F(PlatformDbTest, OutboxSequencesHaveNoGapsUnderConcurrency) {
+  ConnectionPool pool(Config(8), nullptr);
+  ASSERT_TRUE(ApplyMigrations(pool, {}).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        google::protobuf::Int32Value payload;
+        payload.set_value(t * 100 + i);
+        ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
+                          events::AppendEvent(c, "test.event", "things/1", payload);
+                          return absl::OkStatus();
+                        }).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM outbox"), "200");
+  EXPECT_EQ(scratch_.QueryValue("SELECT MAX(sequence) FROM outbox"), "200");
+  events::EventFeed feed(pool);
+  std::vector<common::v1::Event> read;
+  ASSERT_TRUE(feed.ReadAfter(150, "test.", 100, &read).ok());
+  ASSERT_EQ(read.size(), 50u);
+  EXPECT_EQ(read.front().sequence(), 151);
+  EXPECT_EQ(read.back().sequence(), 200);
+  google::protobuf::Int32Value payload;
+  EXPECT_TRUE(read.front().payload().UnpackTo(&payload));
+}
+
+TEST_F(PlatformDbTest, IdempotentWorkRunsOnceAndRefusesAChangedRequest) {
+  ConnectionPool pool(Config(4), nullptr);
+  ASSERT_TRUE(ApplyMigrations(pool, {}).ok());
+  google::protobuf::StringValue request;
+  request.set_value("bump counter 1");
+  int runs = 0;
+  auto bump = [&](google::protobuf::Int64Value* response) {
+    return RunIdempotent(pool, "Bump", request, "req-1", response, [&](Connection& c) {
+      ++runs;
+      Bump(c, 1);
+      response->set_value(42);
+      return absl::OkStatus();
+    });
+  };
+  google::protobuf::Int64Value first;
+  google::protobuf::Int64Value second;
+  ASSERT_TRUE(bump(&first).ok());
+  ASSERT_TRUE(bump(&second).ok());
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(second.value(), 42);
+  EXPECT_EQ(Counter(1), 1);
+  request.set_value("something else");
+  google::protobuf::Int64Value third;
+  absl::Status changed = bump(&third);
+  EXPECT_EQ(changed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Counter(1), 1);
+  EXPECT_EQ(ValidateRequestId(std::string(129, 'x')).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateRequestId("has space").code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace peixun::db
