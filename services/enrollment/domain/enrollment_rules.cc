@@ -1,0 +1,277 @@
+#include "services/enrollment/domain/enrollment_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/util/status.h"
+
+namespace peixun::enrollment::domain {
+namespace {
+
+constexpr int kIdWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+constexpr char kIdCheck[] = "10X98765432";
+
+std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+const char* StageLabel(int stage) {
+  switch (stage) {
+    case common::v1::KINDERGARTEN: return "幼儿园";
+    case common::v1::PRIMARY: return "小学";
+    case common::v1::JUNIOR_SECONDARY: return "初中";
+    case common::v1::SENIOR_SECONDARY: return "高中";
+    default: return "未知学段";
+  }
+}
+
+const char* RoleLabel(int role) {
+  switch (role) {
+    case common::v1::BACKBONE_TEACHER: return "骨干教师";
+    case common::v1::PRINCIPAL: return "校长";
+    case common::v1::HEAD_TEACHER: return "班主任";
+    case common::v1::CHIEF_RURAL_TEACHER: return "乡村首席教师";
+    case common::v1::TRAINER: return "教师培训师";
+    case common::v1::BOARDING_LIFE_TUTOR: return "寄宿制学校生活指导教师";
+    case common::v1::MENTAL_HEALTH_TEACHER: return "心理健康教育教师";
+    default: return "未知角色";
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateIdNumber(absl::string_view id, absl::string_view field) {
+  if (id.size() != 18) {
+    return FieldError(field, absl::StrCat("must be 18 characters, has ", id.size()));
+  }
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) {
+    if (id[i] < '0' || id[i] > '9') {
+      return FieldError(field, absl::StrCat("character ", i + 1, " must be a digit"));
+    }
+    sum += (id[i] - '0') * kIdWeights[i];
+  }
+  char last = id[17] == 'x' ? 'X' : id[17];
+  if (last != kIdCheck[sum % 11]) {
+    return FieldError(field, "check character does not match (GB 11643); please re-check the number");
+  }
+  absl::CivilDay birth = BirthDateOf(id);
+  int y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+  int m = (id[10] - '0') * 10 + (id[11] - '0');
+  int d = (id[12] - '0') * 10 + (id[13] - '0');
+  if (birth.year() != y || birth.month() != m || birth.day() != d || y < 1930 || y > 2010) {
+    return FieldError(field, "holds no valid birth date");
+  }
+  return absl::OkStatus();
+}
+
+std::string MaskIdNumber(absl::string_view id) {
+  if (id.size() < 8) return std::string(id.size(), '*');
+  return absl::StrCat(id.substr(0, 4), std::string(id.size() - 8, '*'), id.substr(id.size() - 4));
+}
+
+absl::CivilDay BirthDateOf(absl::string_view id) {
+  auto digits = [&](int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; ++i) value = value * 10 + (id[i] - '0');
+    return value;
+  };
+  return absl::CivilDay(digits(6, 4), digits(10, 2), digits(12, 2));
+}
+
+absl::Status ValidateTeacher(const v1::Teacher& t, int current_year) {
+  PEIXUN_RETURN_IF_ERROR(ValidateIdNumber(t.id_number(), "teacher.id_number"));
+  if (t.display_name().empty() || t.display_name().size() > 64) {
+    return FieldError("teacher.display_name", "must be 1 to 64 bytes");
+  }
+  if (t.school().empty() || t.school().size() > 128) {
+    return FieldError("teacher.school", "must be 1 to 128 bytes");
+  }
+  if (t.stage() == common::v1::STAGE_UNSPECIFIED || !common::v1::Stage_IsValid(t.stage())) {
+    return FieldError("teacher.stage", "must be KINDERGARTEN, PRIMARY, JUNIOR_SECONDARY or SENIOR_SECONDARY");
+  }
+  if (!v1::Gender_IsValid(t.gender())) return FieldError("teacher.gender", "is not a known value");
+  if (t.teaching_since_year() < 1950 || t.teaching_since_year() > current_year) {
+    return FieldError("teacher.teaching_since_year",
+                      absl::StrCat("must be between 1950 and ", current_year));
+  }
+  if (t.has_birth_date()) {
+    absl::CivilDay birth = BirthDateOf(t.id_number());
+    if (t.birth_date().year() != birth.year() || t.birth_date().month() != birth.month() ||
+        t.birth_date().day() != birth.day()) {
+      return FieldError("teacher.birth_date", "differs from the date in the ID number");
+    }
+  }
+  for (const auto& subject : t.subjects()) {
+    if (subject.empty() || subject.size() > 64) {
+      return FieldError("teacher.subjects", "each subject must be 1 to 64 bytes");
+    }
+  }
+  for (int role : t.roles()) {
+    if (role == common::v1::TEACHER_ROLE_UNSPECIFIED || !common::v1::TeacherRole_IsValid(role)) {
+      return FieldError("teacher.roles", absl::StrCat("holds an unknown role ", role));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string StateLabel(v1::EnrollmentState state) {
+  switch (state) {
+    case v1::NOMINATED: return "已选派 (NOMINATED)";
+    case v1::CHECKED_IN: return "已报到 (CHECKED_IN)";
+    case v1::COMPLETED: return "已结业 (COMPLETED)";
+    case v1::DISMISSED: return "已劝退 (DISMISSED)";
+    case v1::NOT_COMPLETED: return "未结业 (NOT_COMPLETED)";
+    case v1::NO_SHOW: return "未参训 (NO_SHOW)";
+    case v1::WITHDRAWN: return "已撤回 (WITHDRAWN)";
+    default: return "UNSPECIFIED";
+  }
+}
+
+absl::Status CheckTransition(v1::EnrollmentState from, v1::EnrollmentState to) {
+  // the only transitions there are.
+  bool allowed = (from == v1::NOMINATED &&
+                  (to == v1::CHECKED_IN || to == v1::NO_SHOW || to == v1::WITHDRAWN)) ||
+                 (from == v1::CHECKED_IN &&
+                  (to == v1::COMPLETED || to == v1::DISMISSED || to == v1::NOT_COMPLETED));
+  if (allowed) return absl::OkStatus();
+  return RuleError("R-11", absl::StrCat("the enrollment is ", StateLabel(from), " and cannot become ",
+                                        StateLabel(to)));
+}
+
+bool HoldsSeat(v1::EnrollmentState state) { return state != v1::WITHDRAWN; }
+
+absl::Status CheckBeforeDeadline(absl::CivilDay today, absl::CivilDay deadline) {
+  if (today > deadline) {
+    return RuleError("R-7", absl::StrCat("nominations closed on ", DateText(deadline),
+                                         " (选派截止); today is ", DateText(today)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSeatFree(int32_t quota, int32_t held, absl::string_view county_label) {
+  if (held >= quota) {
+    return RuleError("R-7", absl::StrCat("quota exhausted: ", county_label, " has ", quota,
+                                         " seats and all ", held, " are taken (名额已满)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
+                              const TeacherProfile& profile, int project_year) {
+  const v1::Teacher& t = profile.teacher;
+  auto refuse = [](const std::string& why) {
+    return RuleError("R-9", absl::StrCat("not eligible (学员不符合遴选条件): ", why));
+  };
+  if (audience.regions_size() > 0) {
+    const std::string county = t.county();
+    const std::string city = "regions/" + profile.city_code;
+    bool inside = std::any_of(audience.regions().begin(), audience.regions().end(),
+                              [&](const std::string& r) { return r == county || r == city; });
+    if (!inside) {
+      return refuse(absl::StrCat("the project is only for ", absl::StrJoin(audience.regions(), ", "),
+                                 "; the teacher is in ", county));
+    }
+  }
+  if (audience.stages_size() > 0 &&
+      std::find(audience.stages().begin(), audience.stages().end(), t.stage()) == audience.stages().end()) {
+    std::vector<std::string> wanted;
+    for (int s : audience.stages()) wanted.push_back(StageLabel(s));
+    return refuse(absl::StrCat("the project is for ", absl::StrJoin(wanted, "/"),
+                               " teachers; the teacher teaches ", StageLabel(t.stage())));
+  }
+  if (audience.subjects_size() > 0) {
+    bool match = std::any_of(t.subjects().begin(), t.subjects().end(), [&](const std::string& s) {
+      return std::find(audience.subjects().begin(), audience.subjects().end(), s) != audience.subjects().end();
+    });
+    if (!match) {
+      return refuse(absl::StrCat("the project is for teachers of ", absl::StrJoin(audience.subjects(), "/"),
+                                 "; the teacher teaches ", t.subjects().empty() ? "no listed subject"
+                                                                                : absl::StrJoin(t.subjects(), "/")));
+    }
+  }
+  if (audience.rural_only() && !t.rural()) {
+    return refuse("the project is for rural teachers (乡村教师) only");
+  }
+  const int years = project_year - t.teaching_since_year();
+  if (years < audience.min_teaching_years()) {
+    return refuse(absl::StrCat("the project needs at least ", audience.min_teaching_years(),
+                               " years of teaching (教龄); the teacher has ", years));
+  }
+  if (audience.roles_size() > 0) {
+    bool match = std::any_of(t.roles().begin(), t.roles().end(), [&](int role) {
+      return std::find(audience.roles().begin(), audience.roles().end(), role) != audience.roles().end();
+    });
+    if (!match) {
+      std::vector<std::string> wanted;
+      for (int r : audience.roles()) wanted.push_back(RoleLabel(r));
+      return refuse(absl::StrCat("the project is for ", absl::StrJoin(wanted, "/"),
+                                 "; the teacher holds none of these roles"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoRepetition(const std::vector<EnrollmentSpan>& existing,
+                               const EnrollmentSpan& candidate) {
+  // 杜绝无效的重复培训.
+  for (const auto& e : existing) {
+    if (e.project == candidate.project) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("R-13 the teacher is already enrolled in this project (", e.enrollment, ")"));
+    }
+    if (e.start <= candidate.end && candidate.start <= e.end) {
+      return RuleError("R-13", absl::StrCat("training dates overlap with ", e.project_label, " (",
+                                            DateText(e.start), " to ", DateText(e.end), ", ",
+                                            e.enrollment, ")"));
+    }
+    if (e.year == candidate.year && e.category == candidate.category) {
+      return RuleError("R-13", absl::StrCat("the teacher already has a project of this category in ",
+                                            candidate.year, ": ", e.project_label, " (", e.enrollment, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool CausesBlacklist(v1::EnrollmentState state, v1::Enrollment::ReasonReview review) {
+  switch (state) {
+    case v1::DISMISSED:
+    case v1::NOT_COMPLETED:
+      return true;
+    case v1::NO_SHOW:
+      // A special reason waits for the province; only an approved one spares the teacher.
+      return review == v1::Enrollment::REASON_REVIEW_UNSPECIFIED || review == v1::Enrollment::REFUSED;
+    default:
+      return false;
+  }
+}
+
+absl::CivilDay BlacklistEnd(absl::CivilDay project_end, const BlacklistPolicy& policy) {
+  // Same calendar day `years` later; Feb 29 falls back to Feb 28 (CivilDay would roll over).
+  int day = project_end.day();
+  absl::CivilDay end(project_end.year() + policy.years, project_end.month(), day);
+  if (end.month() != project_end.month()) end = absl::CivilDay(end.year(), project_end.month(), day - 1);
+  return end;
+}
+
+absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, bool lifted) {
+  if (!lifted && today <= bar_end) {
+    return RuleError("R-12", absl::StrCat("the teacher is blacklisted (黑名单) until ",
+                                          DateText(bar_end), " and cannot join 国培 or 省培 projects"));
+  }
+  return absl::OkStatus();
+}
+
+std::pair<int, int> CycleOf(int year, const CyclePolicy& policy) {
+  int offset = year - policy.anchor_year;
+  int index = offset >= 0 ? offset / policy.length_years
+                          : -((-offset + policy.length_years - 1) / policy.length_years);
+  int start = policy.anchor_year + index * policy.length_years;
+  return {start, start + policy.length_years - 1};
+}
+
+int32_t RateBp(int64_t numerator, int64_t denominator) {
+  if (denominator <= 0) return 0;
+  return static_cast<int32_t>((numerator * 10000 * 2 + denominator) / (2 * denominator));
+}
+
+}  // namespace peixun::enrollment::domain

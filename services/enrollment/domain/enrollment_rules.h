@@ -1,0 +1,111 @@
+// Enrollment's rules (DOMAIN.md ), pure: no SQL, no gRPC. Refusals are
+// FAILED_PRECONDITION starting with the rule id and saying, in words a county clerk reads,
+// what is wrong; bad input is INVALID_ARGUMENT naming the field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "peixun/catalog/v1/catalog.pb.h"
+#include "peixun/enrollment/v1/enrollment.pb.h"
+
+namespace peixun::enrollment::domain {
+
+namespace v1 = ::peixun::enrollment::v1;
+namespace catalog_v1 = ::peixun::catalog::v1;
+
+// ---- Identity numbers (GB 11643) ----------------------------------------------------------
+
+// 18 characters: 17 digits and a check character (0-9 or X) that matches the ISO 7064
+// MOD 11-2 checksum; the embedded birth date must be a real date.
+absl::Status ValidateIdNumber(absl::string_view id_number, absl::string_view field);
+// "4101**********123X": region prefix and last four kept, the rest hidden.
+std::string MaskIdNumber(absl::string_view id_number);
+// The birth date written in the ID number (characters 7-14).
+absl::CivilDay BirthDateOf(absl::string_view id_number);
+
+// ---- Teachers -----------------------------------------------------------------------------
+
+// Validates an imported or updated teacher; the county is checked against regions elsewhere.
+absl::Status ValidateTeacher(const v1::Teacher& teacher, int current_year);
+
+// ---- Lifecycle (R-11) ---------------------------------------------------------------------
+
+// NOMINATED -> CHECKED_IN -> COMPLETED | DISMISSED | NOT_COMPLETED;
+// NOMINATED -> NO_SHOW | WITHDRAWN. Anything else names the current state.
+absl::Status CheckTransition(v1::EnrollmentState from, v1::EnrollmentState to);
+// A nomination that still holds a seat of the county's quota.
+bool HoldsSeat(v1::EnrollmentState state);
+// Chinese label for messages, e.g. "已报到".
+std::string StateLabel(v1::EnrollmentState state);
+
+// ---- Nomination (R-7, R-9, R-13) ----------------------------------------------------------
+
+// nominations and withdrawals close at the end of the deadline day.
+absl::Status CheckBeforeDeadline(absl::CivilDay today, absl::CivilDay deadline);
+// one more seat is free when fewer than `quota` are held.
+absl::Status CheckSeatFree(int32_t quota, int32_t held, absl::string_view county_label);
+
+// What eligibility needs to know of a teacher, derived from the registry.
+struct TeacherProfile {
+  v1::Teacher teacher;
+  std::string city_code;  // the county's city, for audience rules naming cities
+};
+
+// the project's audience rules against the teacher; names the first rule unmet.
+absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
+                              const TeacherProfile& profile, int project_year);
+
+// An enrollment as the no-repetition rule sees it.
+struct EnrollmentSpan {
+  std::string enrollment;   // resource name, empty for the candidate
+  std::string project;      // "years/{y}/projects/{p}"
+  std::string project_label;
+  std::string category;     // "years/{y}/categories/{c}"
+  int year = 0;
+  absl::CivilDay start;
+  absl::CivilDay end;
+};
+
+// no overlapping training dates with a live enrollment, and not two of one category in
+// one year. `existing` holds the teacher's enrollments that are not WITHDRAWN.
+absl::Status CheckNoRepetition(const std::vector<EnrollmentSpan>& existing,
+                               const EnrollmentSpan& candidate);
+
+// ---- Blacklist (R-12) ---------------------------------------------------------------------
+
+struct BlacklistPolicy {
+  int years = 3;  // (policy) barred for three years from the project's end date
+};
+
+// Whether an outcome bars the teacher: NO_SHOW without an approved reason, DISMISSED,
+// NOT_COMPLETED.
+bool CausesBlacklist(v1::EnrollmentState state, v1::Enrollment::ReasonReview review);
+// Last day of the bar: the project's end date plus the policy's years.
+absl::CivilDay BlacklistEnd(absl::CivilDay project_end, const BlacklistPolicy& policy);
+// R-12 refusal when a bar covers `today`.
+absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, bool lifted);
+
+// ---- Credit hours (R-14) ------------------------------------------------------------------
+
+struct CyclePolicy {
+  int anchor_year = 2021;          // (policy) a cycle starts in 2021, 2026, ...
+  int length_years = 5;
+  int required_credit_hours = 360;
+  int required_off_site_days = 7;
+};
+
+// First and last year of the cycle holding `year`.
+std::pair<int, int> CycleOf(int year, const CyclePolicy& policy);
+
+// ---- Rates (R-16) -------------------------------------------------------------------------
+
+// numerator / denominator in basis points (10000 = 100%), rounded half up; 0 when the
+// denominator is 0.
+int32_t RateBp(int64_t numerator, int64_t denominator);
+
+}  // namespace peixun::enrollment::domain

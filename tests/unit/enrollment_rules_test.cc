@@ -1,0 +1,212 @@
+// Unit tests of enrollment's rules, named for their DOMAIN.md ids.
+#include "gtest/gtest.h"
+#include "services/enrollment/domain/enrollment_rules.h"
+
+namespace peixun::enrollment::domain {
+namespace {
+
+// Check characters computed independently (ISO 7064 MOD 11-2); the first is GB 11643's own example.
+constexpr char kStandardExample[] = "11010519491231002X";
+constexpr char kLankao[] = "410225198507150018";    // 兰考县, 1985-07-15
+constexpr char kGuangshan[] = "411522199003020044";  // 光山县, 1990-03-02
+
+v1::Teacher RuralTeacher() {
+  v1::Teacher t;
+  t.set_id_number(kLankao);
+  t.set_display_name("张老师");
+  t.set_school("兰考县第一小学");
+  t.set_county("regions/410225");
+  t.set_stage(common::v1::PRIMARY);
+  t.add_subjects("语文");
+  t.set_rural(true);
+  t.set_teaching_since_year(2012);
+  t.add_roles(common::v1::BACKBONE_TEACHER);
+  return t;
+}
+
+TEST(GB11643, AcceptsValidNumbersAndMasksThem) {
+  EXPECT_TRUE(ValidateIdNumber(kStandardExample, "id").ok());
+  EXPECT_TRUE(ValidateIdNumber(kLankao, "id").ok());
+  EXPECT_TRUE(ValidateIdNumber("11010519491231002x", "id").ok());
+  EXPECT_EQ(MaskIdNumber(kLankao), "4102**********0018");
+  EXPECT_EQ(BirthDateOf(kGuangshan), absl::CivilDay(1990, 3, 2));
+}
+
+TEST(GB11643, RefusesWrongChecksumLengthAndDateNamingTheField) {
+  auto status = ValidateIdNumber("410225198507150019", "teacher.id_number");
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().rfind("teacher.id_number:", 0), 0u);
+  EXPECT_NE(status.message().find("check character"), std::string::npos);
+  EXPECT_FALSE(ValidateIdNumber("41022519850715001", "id").ok());
+  EXPECT_FALSE(ValidateIdNumber("4102251985071500A8", "id").ok());
+  // 1985-02-30 with a correct check character is still refused.
+  auto bad_date = ValidateIdNumber("410225198502300013", "id");
+  ASSERT_EQ(bad_date.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_date.message().find("birth date"), std::string::npos);
+}
+
+TEST(Teacher, ValidatesFieldsAgainstTheIdNumber) {
+  v1::Teacher t = RuralTeacher();
+  EXPECT_TRUE(ValidateTeacher(t, 2022).ok());
+  t.mutable_birth_date()->set_year(1986);
+  t.mutable_birth_date()->set_month(7);
+  t.mutable_birth_date()->set_day(15);
+  auto status = ValidateTeacher(t, 2022);
+  EXPECT_EQ(status.message().rfind("teacher.birth_date:", 0), 0u) << status;
+  t = RuralTeacher();
+  t.set_teaching_since_year(2030);
+  EXPECT_EQ(ValidateTeacher(t, 2022).message().rfind("teacher.teaching_since_year:", 0), 0u);
+  t = RuralTeacher();
+  t.set_stage(common::v1::STAGE_UNSPECIFIED);
+  EXPECT_EQ(ValidateTeacher(t, 2022).message().rfind("teacher.stage:", 0), 0u);
+}
+
+TEST(R11Lifecycle, AllowsExactlyTheDocumentedTransitions) {
+  const v1::EnrollmentState all[] = {v1::NOMINATED, v1::CHECKED_IN, v1::COMPLETED, v1::DISMISSED,
+                                     v1::NOT_COMPLETED, v1::NO_SHOW, v1::WITHDRAWN};
+  int allowed = 0;
+  for (auto from : all) {
+    for (auto to : all) {
+      if (CheckTransition(from, to).ok()) ++allowed;
+    }
+  }
+  EXPECT_EQ(allowed, 6);
+  EXPECT_TRUE(CheckTransition(v1::NOMINATED, v1::WITHDRAWN).ok());
+  EXPECT_TRUE(CheckTransition(v1::CHECKED_IN, v1::NOT_COMPLETED).ok());
+  auto refused = CheckTransition(v1::CHECKED_IN, v1::WITHDRAWN);
+  ASSERT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message().rfind("R-11", 0), 0u);
+  EXPECT_NE(refused.message().find("CHECKED_IN"), std::string::npos);
+  EXPECT_FALSE(CheckTransition(v1::COMPLETED, v1::DISMISSED).ok());
+  EXPECT_FALSE(CheckTransition(v1::NOMINATED, v1::COMPLETED).ok());
+}
+
+TEST(R7Nomination, DeadlineDayIsStillOpen) {
+  absl::CivilDay deadline(2022, 8, 31);
+  EXPECT_TRUE(CheckBeforeDeadline(deadline, deadline).ok());
+  auto late = CheckBeforeDeadline(absl::CivilDay(2022, 9, 1), deadline);
+  ASSERT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(late.message().rfind("R-7", 0), 0u);
+  EXPECT_NE(late.message().find("2022-08-31"), std::string::npos);
+}
+
+TEST(R7Nomination, LastSeatThenExhausted) {
+  EXPECT_TRUE(CheckSeatFree(10, 9, "兰考县").ok());
+  auto full = CheckSeatFree(10, 10, "兰考县");
+  ASSERT_EQ(full.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(full.message().find("quota exhausted"), std::string::npos);
+  EXPECT_FALSE(CheckSeatFree(0, 0, "兰考县").ok());
+}
+
+TEST(R9Eligibility, EachAudienceRuleIsNamedWhenUnmet) {
+  TeacherProfile profile{RuralTeacher(), "4102"};
+  catalog_v1::AudienceRules audience;
+  EXPECT_TRUE(CheckEligibility(audience, profile, 2022).ok());
+
+  audience.set_rural_only(true);
+  audience.set_min_teaching_years(5);
+  audience.add_roles(common::v1::BACKBONE_TEACHER);
+  audience.add_stages(common::v1::PRIMARY);
+  audience.add_subjects("语文");
+  audience.add_regions("regions/4102");
+  EXPECT_TRUE(CheckEligibility(audience, profile, 2022).ok());
+
+  auto expect_refused = [&](const TeacherProfile& p, const std::string& words) {
+    auto status = CheckEligibility(audience, p, 2022);
+    ASSERT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << words;
+    EXPECT_EQ(status.message().rfind("R-9", 0), 0u);
+    EXPECT_NE(status.message().find(words), std::string::npos) << status.message();
+  };
+  TeacherProfile urban = profile;
+  urban.teacher.set_rural(false);
+  expect_refused(urban, "rural teachers");
+  TeacherProfile novice = profile;
+  novice.teacher.set_teaching_since_year(2019);
+  expect_refused(novice, "at least 5 years");
+  TeacherProfile senior = profile;
+  senior.teacher.set_stage(common::v1::SENIOR_SECONDARY);
+  expect_refused(senior, "高中");
+  TeacherProfile maths = profile;
+  maths.teacher.clear_subjects();
+  maths.teacher.add_subjects("数学");
+  expect_refused(maths, "语文");
+  TeacherProfile no_role = profile;
+  no_role.teacher.clear_roles();
+  expect_refused(no_role, "骨干教师");
+  TeacherProfile elsewhere = profile;
+  elsewhere.teacher.set_county("regions/411522");
+  elsewhere.city_code = "4115";
+  expect_refused(elsewhere, "regions/4102");
+}
+
+TEST(R9Eligibility, TeachingYearsBoundaryIsInclusive) {
+  TeacherProfile profile{RuralTeacher(), "4102"};
+  profile.teacher.set_teaching_since_year(2017);
+  catalog_v1::AudienceRules audience;
+  audience.set_min_teaching_years(5);
+  EXPECT_TRUE(CheckEligibility(audience, profile, 2022).ok());
+  EXPECT_FALSE(CheckEligibility(audience, profile, 2021).ok());
+}
+
+EnrollmentSpan Span(const std::string& project, const std::string& category, absl::CivilDay start,
+                    absl::CivilDay end) {
+  return {"enrollments/e-" + project, "years/2022/projects/" + project, project,
+          "years/2022/categories/" + category, start.year() == 2022 ? 2022 : static_cast<int>(start.year()),
+          start, end};
+}
+
+TEST(R13NoRepetition, RefusesOverlapSameCategoryAndSameProject) {
+  std::vector<EnrollmentSpan> existing = {
+      Span("a", "rural", absl::CivilDay(2022, 10, 10), absl::CivilDay(2022, 10, 24))};
+  EXPECT_TRUE(CheckNoRepetition(existing, Span("b", "it", absl::CivilDay(2022, 10, 25),
+                                               absl::CivilDay(2022, 11, 5))).ok());
+  auto overlap = CheckNoRepetition(existing, Span("b", "it", absl::CivilDay(2022, 10, 24),
+                                                  absl::CivilDay(2022, 11, 5)));
+  ASSERT_EQ(overlap.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(overlap.message().find("overlap"), std::string::npos);
+  auto same_category = CheckNoRepetition(existing, Span("c", "rural", absl::CivilDay(2022, 12, 1),
+                                                        absl::CivilDay(2022, 12, 5)));
+  ASSERT_EQ(same_category.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(same_category.message().find("category"), std::string::npos);
+  EXPECT_EQ(CheckNoRepetition(existing, existing[0]).code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST(R12Blacklist, OutcomesThatBarAndForHowLong) {
+  EXPECT_TRUE(CausesBlacklist(v1::DISMISSED, v1::Enrollment::REASON_REVIEW_UNSPECIFIED));
+  EXPECT_TRUE(CausesBlacklist(v1::NOT_COMPLETED, v1::Enrollment::REASON_REVIEW_UNSPECIFIED));
+  EXPECT_TRUE(CausesBlacklist(v1::NO_SHOW, v1::Enrollment::REASON_REVIEW_UNSPECIFIED));
+  EXPECT_TRUE(CausesBlacklist(v1::NO_SHOW, v1::Enrollment::REFUSED));
+  EXPECT_FALSE(CausesBlacklist(v1::NO_SHOW, v1::Enrollment::PENDING));
+  EXPECT_FALSE(CausesBlacklist(v1::NO_SHOW, v1::Enrollment::APPROVED));
+  EXPECT_FALSE(CausesBlacklist(v1::COMPLETED, v1::Enrollment::REASON_REVIEW_UNSPECIFIED));
+  EXPECT_FALSE(CausesBlacklist(v1::WITHDRAWN, v1::Enrollment::REASON_REVIEW_UNSPECIFIED));
+  BlacklistPolicy policy;
+  EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 24), policy), absl::CivilDay(2025, 10, 24));
+  EXPECT_EQ(BlacklistEnd(absl::CivilDay(2024, 2, 29), policy), absl::CivilDay(2027, 2, 28));
+  auto barred = CheckNotBlacklisted(absl::CivilDay(2025, 10, 24), absl::CivilDay(2025, 10, 24), false);
+  ASSERT_EQ(barred.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(barred.message().find("until 2025-10-24"), std::string::npos);
+  EXPECT_TRUE(CheckNotBlacklisted(absl::CivilDay(2025, 10, 25), absl::CivilDay(2025, 10, 24), false).ok());
+  EXPECT_TRUE(CheckNotBlacklisted(absl::CivilDay(2023, 1, 1), absl::CivilDay(2025, 10, 24), true).ok());
+}
+
+TEST(R14Cycle, FiveYearCyclesFromTheAnchor) {
+  CyclePolicy policy;
+  EXPECT_EQ(CycleOf(2021, policy), std::make_pair(2021, 2025));
+  EXPECT_EQ(CycleOf(2025, policy), std::make_pair(2021, 2025));
+  EXPECT_EQ(CycleOf(2026, policy), std::make_pair(2026, 2030));
+  EXPECT_EQ(CycleOf(2020, policy), std::make_pair(2016, 2020));
+  EXPECT_EQ(policy.required_credit_hours, 360);
+  EXPECT_EQ(policy.required_off_site_days, 7);
+}
+
+TEST(R16Rates, BasisPointsRoundHalfUpAndZeroDenominator) {
+  EXPECT_EQ(RateBp(9, 10), 9000);
+  EXPECT_EQ(RateBp(10, 10), 10000);
+  EXPECT_EQ(RateBp(1, 3), 3333);
+  EXPECT_EQ(RateBp(2, 3), 6667);
+  EXPECT_EQ(RateBp(0, 0), 0);
+}
+
+}  // namespace
+}  // namespace peixun::enrollment::domain
