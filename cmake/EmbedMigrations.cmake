@@ -1,4 +1,4 @@
-# Script mode: writes OUT, a C++ file defining peixun::db::EmbeddedMigrations() from FILES.
+# Script mode: writes OUT, a C++ file defining ${NAMESPACE}::Migrations() from FILES.
 set(body "")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
@@ -13,12 +13,12 @@ endforeach()
 file(WRITE ${OUT}.tmp "// Generated from the service's migrations/ folder. Do not edit.
 #include \"common/db/migrations.h\"
 
-namespace peixun::db {
-const std::vector<Migration>& EmbeddedMigrations() {
-  static const std::vector<Migration> kMigrations = {
+namespace ${NAMESPACE} {
+const std::vector<peixun::db::Migration>& Migrations() {
+  static const std::vector<peixun::db::Migration> kMigrations = {
 ${body}  };
   return kMigrations;
 }
-}  // namespace peixun::db
+}  // namespace ${NAMESPACE}
 ")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

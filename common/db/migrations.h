@@ -1,4 +1,6 @@
 // Numbered schema migrations, applied once each and recorded in schema_migrations.
+// Each service's are embedded at build time by peixun_migrations() in CMake, as
+// <service namespace>::Migrations().
 // The platform's own tables (idempotency keys, outbox) come first, then the service's.
 #pragma once
 
@@ -15,9 +17,6 @@ struct Migration {
   std::string name;
   std::string sql;  // statements separated by ';' at line ends
 };
-
-// The service's migrations, embedded at build time by peixun_migrations() in CMake.
-const std::vector<Migration>& EmbeddedMigrations();
 
 // Applies every migration not yet recorded, in version order, under a named lock so that
 // replicas starting together apply each exactly once.

@@ -89,6 +89,9 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
     return ToGrpcStatus(FieldError("after_sequence", "must not be negative"));
   }
   int64_t after = request.after_sequence();
+  // Tells followers at once that the feed is open, before any event arrives.
+  context->AddInitialMetadata(std::string(kFeedOpenKey), "open");
+  writer->SendInitialMetadata();
   std::vector<peixun::common::v1::Event> batch;
   while (!context->IsCancelled()) {
     uint64_t seen_commits;

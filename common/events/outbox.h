@@ -17,6 +17,10 @@
 
 namespace peixun::events {
 
+// Initial metadata a WatchEvents stream sends as soon as it serves: a follower that sees it
+// knows it is connected and following, even before any event arrives.
+inline constexpr absl::string_view kFeedOpenKey = "peixun-event-feed";
+
 // Appends an event inside the caller's transaction; returns its sequence.
 int64_t AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
                     const google::protobuf::Message& payload);

@@ -1,7 +1,5 @@
 #include "services/catalog/catalog_service.h"
 
-#include <openssl/rand.h>
-
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -13,6 +11,7 @@
 #include "common/db/idempotency.h"
 #include "common/events/outbox.h"
 #include "common/util/filter.h"
+#include "common/util/ids.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
@@ -87,13 +86,6 @@ absl::Status CheckEtag(const std::string& given, const std::string& current,
   return absl::OkStatus();
 }
 
-std::string NewId(absl::string_view prefix) {
-  unsigned char bytes[6];
-  RAND_bytes(bytes, sizeof bytes);
-  return absl::StrCat(prefix, absl::BytesToHexString(
-                                  absl::string_view(reinterpret_cast<char*>(bytes), sizeof bytes)));
-}
-
 absl::Status CheckMask(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed) {
   if (mask.paths_size() == 0) {
     return FieldError("update_mask", absl::StrCat("must name the fields to change, of: ",
@@ -148,6 +140,7 @@ std::string LastSegment(const std::string& name) { return name.substr(name.rfind
 
 CatalogService::CatalogService(server::Platform& platform)
     : platform_(platform),
+      handlers_(platform),
       changes_(prometheus::BuildCounter()
                    .Name("peixun_catalog_changes_total")
                    .Help("Committed catalog changes by kind of resource.")
@@ -163,35 +156,20 @@ CatalogService::CatalogService(server::Platform& platform)
                         .Register(platform.metrics().registry())
                         .Add({})),
       project_cache_(platform.pool(), platform.clock()) {
-  project_cache_.Start();
+  project_cache_.Start([&platform] { return platform.serving(); });
 }
 
 CatalogService::~CatalogService() { project_cache_.Stop(); }
-
-grpc::Status CatalogService::Handle(
-    grpc::ServerContext* context, const std::function<absl::Status(const auth::Caller&)>& handler) {
-  auto caller = platform_.verifier().Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(handler(*caller));
-}
-
-absl::Status CatalogService::Read(const std::function<absl::Status(db::Connection&)>& read) {
-  return platform_.pool().RunRead(read);
-}
 
 absl::Status CatalogService::Mutate(absl::string_view method,
                                     const google::protobuf::Message& request,
                                     const std::string& request_id,
                                     google::protobuf::Message* response, absl::string_view kind,
                                     const std::function<absl::Status(db::Connection&)>& change) {
-  absl::Status status =
-      db::RunIdempotent(platform_.pool(), method, request, request_id, response, change);
-  if (status.ok()) {
+  return handlers_.Mutate(method, request, request_id, response, change, [&] {
     project_cache_.CatchUp();  // read-your-writes on this replica
-    platform_.events().NotifyCommitted();
     changes_.Add({{"kind", std::string(kind)}}).Increment();
-  }
-  return status;
+  });
 }
 
 // ---- Regions ------------------------------------------------------------------------------
@@ -472,7 +450,7 @@ grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "create projects"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     // A generated id comes from the first attempt only, so a retried request_id keeps it.
-    std::string project_id = request->project_id().empty() ? NewId("p") : request->project_id();
+    std::string project_id = request->project_id().empty() ? NewId("p", 6) : request->project_id();
     PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project_id"));
     return Mutate("CreateProject", *request, request->request_id(), response, "project",
                   [&](db::Connection& c) -> absl::Status {
@@ -757,9 +735,7 @@ grpc::Status CatalogService::GetProjectBudget(grpc::ServerContext* context,
 grpc::Status CatalogService::WatchEvents(grpc::ServerContext* context,
                                          const common::v1::WatchEventsRequest* request,
                                          grpc::ServerWriter<common::v1::Event>* writer) {
-  auto caller = platform_.verifier().Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return platform_.events().Serve(context, *request, writer);
+  return handlers_.WatchEvents(context, request, writer);
 }
 
 }  // namespace peixun::catalog

@@ -2,6 +2,7 @@
 // transaction (idempotent for mutations), apply the domain rules, and map the status.
 #pragma once
 
+#include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/counter.h"
@@ -65,18 +66,22 @@ class CatalogService final : public v1::CatalogService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
-  // Authenticates, runs `handler` with the caller, and maps its status.
   grpc::Status Handle(grpc::ServerContext* context,
-                      const std::function<absl::Status(const auth::Caller&)>& handler);
-  // A read in one transaction.
-  absl::Status Read(const std::function<absl::Status(db::Connection&)>& read);
-  // A change under the request's idempotency key; wakes event watchers after commit.
+                      const std::function<absl::Status(const auth::Caller&)>& handler) {
+    return handlers_.Handle(context, handler);
+  }
+  absl::Status Read(const std::function<absl::Status(db::Connection&)>& read) {
+    return handlers_.Read(read);
+  }
+  // A change under the request's idempotency key, counted by kind; after it commits the
+  // project cache catches up (read-your-writes) and event followers wake.
   absl::Status Mutate(absl::string_view method, const google::protobuf::Message& request,
                       const std::string& request_id, google::protobuf::Message* response,
                       absl::string_view kind,
                       const std::function<absl::Status(db::Connection&)>& change);
 
   server::Platform& platform_;
+  server::Handlers handlers_;
   prometheus::Family<prometheus::Counter>& changes_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/rows.h"
 #include "common/util/status.h"
 
 namespace peixun::catalog {
@@ -18,18 +19,9 @@ using ResultSet = std::unique_ptr<sql::ResultSet>;
 
 std::string Str(const ResultSet& rows, const char* column) { return rows->getString(column); }
 
-void SetTime(google::protobuf::Timestamp* out, int64_t micros) {
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 void SetDate(common::v1::Date* out, const std::string& text) {
   auto day = domain::ParseDate(text);
   if (day.ok()) *out = domain::FromCivilDay(*day);
-}
-
-std::string DateText(const common::v1::Date& date) {
-  return domain::FormatDate(absl::CivilDay(date.year(), date.month(), date.day()));
 }
 
 void SetOptionalString(sql::PreparedStatement& statement, int index, const std::string& value) {
@@ -73,8 +65,8 @@ v1::PlanYear YearFromRow(const ResultSet& rows) {
   year.set_check_in_notice_days(rows->getInt("check_in_notice_days"));
   year.set_timetable_days(rows->getInt("timetable_days"));
   year.set_etag(std::to_string(rows->getInt("version")));
-  SetTime(year.mutable_create_time(), rows->getInt64("create_time_us"));
-  SetTime(year.mutable_update_time(), rows->getInt64("update_time_us"));
+  db::SetTimestampMicros(year.mutable_create_time(), rows->getInt64("create_time_us"));
+  db::SetTimestampMicros(year.mutable_update_time(), rows->getInt64("update_time_us"));
   return year;
 }
 
@@ -87,7 +79,7 @@ v1::ProjectCategory CategoryFromRow(const ResultSet& rows) {
                                  Str(rows, "category_id")));
   category.set_display_name(Str(rows, "display_name"));
   category.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt("plan_level")));
-  SetTime(category.mutable_create_time(), rows->getInt64("create_time_us"));
+  db::SetTimestampMicros(category.mutable_create_time(), rows->getInt64("create_time_us"));
   return category;
 }
 
@@ -99,7 +91,7 @@ v1::HostInstitution HostFromRow(const ResultSet& rows) {
   host.set_name("hosts/" + Str(rows, "host_id"));
   host.set_display_name(Str(rows, "display_name"));
   if (!rows->isNull("region_code")) host.set_region("regions/" + Str(rows, "region_code"));
-  SetTime(host.mutable_create_time(), rows->getInt64("create_time_us"));
+  db::SetTimestampMicros(host.mutable_create_time(), rows->getInt64("create_time_us"));
   return host;
 }
 
@@ -130,8 +122,8 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   project.set_seats(rows->getInt("seats"));
   project.set_allocated_seats(rows->getInt("allocated_seats"));
   project.set_etag(std::to_string(rows->getInt("version")));
-  SetTime(project.mutable_create_time(), rows->getInt64("create_time_us"));
-  SetTime(project.mutable_update_time(), rows->getInt64("update_time_us"));
+  db::SetTimestampMicros(project.mutable_create_time(), rows->getInt64("create_time_us"));
+  db::SetTimestampMicros(project.mutable_update_time(), rows->getInt64("update_time_us"));
   return project;
 }
 
@@ -149,8 +141,8 @@ void BindProject(sql::PreparedStatement& s, int first, const v1::Project& projec
   s.setInt(first + 7, project.format().online_hours());
   s.setInt(first + 8, project.format().practice_months());
   s.setInt(first + 9, project.credit_hours());
-  s.setString(first + 10, DateText(project.start_date()));
-  s.setString(first + 11, DateText(project.end_date()));
+  s.setString(first + 10, db::DateText(project.start_date()));
+  s.setString(first + 11, db::DateText(project.end_date()));
   s.setInt(first + 12, project.class_size());
   s.setInt(first + 13, project.seats());
 }
@@ -175,7 +167,7 @@ v1::QuotaAllocation QuotaFromRow(const ResultSet& rows) {
   quota.set_allocated_seats(rows->getInt("allocated_seats"));
   quota.set_level(static_cast<v1::RegionLevel>(rows->getInt("level")));
   quota.set_etag(std::to_string(rows->getInt("version")));
-  SetTime(quota.mutable_update_time(), rows->getInt64("update_time_us"));
+  db::SetTimestampMicros(quota.mutable_update_time(), rows->getInt64("update_time_us"));
   return quota;
 }
 
@@ -189,7 +181,7 @@ v1::CostPolicy CostFromRow(const ResultSet& rows) {
   policy.set_fen_per_person_day(rows->getInt64("fen_per_person_day"));
   policy.set_fen_per_online_hour(rows->getInt64("fen_per_online_hour"));
   policy.set_reason(Str(rows, "reason"));
-  SetTime(policy.mutable_create_time(), rows->getInt64("create_time_us"));
+  db::SetTimestampMicros(policy.mutable_create_time(), rows->getInt64("create_time_us"));
   return policy;
 }
 
@@ -280,8 +272,8 @@ absl::Status CatalogStore::InsertYear(db::Connection& connection, const v1::Plan
       "INSERT INTO plan_years (year, nomination_deadline, projects_end_by, check_in_notice_days, "
       "timetable_days) VALUES (?, ?, ?, ?, ?)");
   insert.setInt(1, year.year());
-  insert.setString(2, DateText(year.nomination_deadline()));
-  insert.setString(3, DateText(year.projects_end_by()));
+  insert.setString(2, db::DateText(year.nomination_deadline()));
+  insert.setString(3, db::DateText(year.projects_end_by()));
   insert.setInt(4, year.check_in_notice_days());
   insert.setInt(5, year.timetable_days());
   try {
@@ -309,8 +301,8 @@ void CatalogStore::UpdateYear(db::Connection& connection, const v1::PlanYear& ye
       "UPDATE plan_years SET nomination_deadline = ?, projects_end_by = ?, "
       "check_in_notice_days = ?, timetable_days = ?, version = version + 1, "
       "update_time = CURRENT_TIMESTAMP(6) WHERE year = ?");
-  update.setString(1, DateText(year.nomination_deadline()));
-  update.setString(2, DateText(year.projects_end_by()));
+  update.setString(1, db::DateText(year.nomination_deadline()));
+  update.setString(2, db::DateText(year.projects_end_by()));
   update.setInt(3, year.check_in_notice_days());
   update.setInt(4, year.timetable_days());
   update.setInt(5, year.year());

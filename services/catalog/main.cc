@@ -1,6 +1,7 @@
 // catalog: plans, categories, hosts, projects, quotas and cost policy (see DOMAIN.md §3).
 #include "absl/flags/parse.h"
 #include "common/server/platform.h"
+#include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
 
 int main(int argc, char** argv) {
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
     peixun::server::Log("catalog", std::string(options.status().message()));
     return 2;
   }
-  options->migrations = peixun::db::EmbeddedMigrations();
+  options->migrations = peixun::catalog::Migrations();
   peixun::server::Platform platform(*std::move(options));
   peixun::catalog::CatalogService service(platform);
   if (auto status = platform.Start(&service); !status.ok()) {

@@ -17,7 +17,8 @@ ProjectCache::ProjectCache(db::ConnectionPool& pool, const Clock& clock,
 
 ProjectCache::~ProjectCache() { Stop(); }
 
-void ProjectCache::Start() {
+void ProjectCache::Start(std::function<bool()> ready) {
+  ready_ = std::move(ready);
   follower_ = std::thread([this] { Follow(); });
 }
 
@@ -105,7 +106,7 @@ void ProjectCache::CatchUp() {
 
 void ProjectCache::Follow() {
   while (true) {
-    CatchUp();
+    if (!ready_ || ready_()) CatchUp();
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), follow_period_)) return;
   }

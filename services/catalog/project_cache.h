@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,8 +29,8 @@ class ProjectCache {
   ProjectCache(const ProjectCache&) = delete;
   ProjectCache& operator=(const ProjectCache&) = delete;
 
-  // Starts following the outbox in the background.
-  void Start();
+  // Starts following the outbox in the background once `ready` is true (migrations applied).
+  void Start(std::function<bool()> ready);
   void Stop();
 
   // The cached project, if fresh. `generation` is the ticket Insert needs after a miss.
@@ -63,6 +64,7 @@ class ProjectCache {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<bool()> ready_;
   std::thread follower_;
 };
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
 #include "tests/support/harness.h"
 
@@ -29,7 +30,7 @@ class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     platform_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "catalog", "peixun.catalog.v1.CatalogService", db_.config(), db::EmbeddedMigrations()));
+        "catalog", "peixun.catalog.v1.CatalogService", db_.config(), catalog::Migrations()));
     service_ = std::make_unique<CatalogService>(*platform_);
     ASSERT_TRUE(platform_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*platform_));
@@ -547,7 +548,7 @@ TEST_F(CatalogTest, GetProjectSeesAnotherReplicasWritesWithinAFollowPeriod) {
   SeedProject(100);
   // A second catalog replica on the same database.
   server::Platform other(peixun::testing::TestPlatformOptions(
-      "catalog", "peixun.catalog.v1.CatalogService", db_.config(), db::EmbeddedMigrations()));
+      "catalog", "peixun.catalog.v1.CatalogService", db_.config(), catalog::Migrations()));
   CatalogService other_service(other);
   ASSERT_TRUE(other.Start(&other_service).ok());
   ASSERT_TRUE(peixun::testing::WaitServing(other));

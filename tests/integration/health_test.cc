@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
 #include "tests/support/harness.h"
 
@@ -73,7 +74,7 @@ bool WaitFor(grpc::health::v1::Health::Stub& stub, grpc::health::v1::HealthCheck
 
 TEST(Health, FollowsTheDatabaseThroughARestart) {
   OwnMariaDb mariadb;
-  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", mariadb.Config(), db::EmbeddedMigrations());
+  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", mariadb.Config(), catalog::Migrations());
   server::Platform platform(options);
   catalog::CatalogService service(platform);
   ASSERT_TRUE(platform.Start(&service).ok());

@@ -1,0 +1,66 @@
+// Keeps enrollment's copy of catalog facts (regions, years, projects, county quotas) current,
+// so that R-7 holds inside one local transaction even while catalog is down. It follows
+// catalog's WatchEvents from the last applied sequence; each event is applied in one local
+// transaction together with the new position, so every event is applied exactly once across
+// restarts. A reconciliation from catalog's List calls runs at start and periodically as a
+// backstop. Lag is exported as peixun_enrollment_catalog_lag_seconds.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/db/pool.h"
+#include "common/util/clock.h"
+#include "grpcpp/client_context.h"
+#include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace peixun::enrollment {
+
+class CatalogMirror {
+ public:
+  CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target, std::string token_key,
+                const Clock& clock, prometheus::Registry& registry,
+                absl::Duration reconcile_period = absl::Minutes(5));
+  ~CatalogMirror();
+
+  void Start();
+  void Stop();
+
+  // Pulls regions, and the years, projects and county quotas of every known year.
+  absl::Status Reconcile();
+  // True while the copy is known to be current (following catalog, or caught up recently).
+  bool Current() const;
+  int64_t applied_sequence() const { return applied_sequence_.load(); }
+
+ private:
+  void Run();
+  absl::Status Follow();
+  absl::Status Apply(const common::v1::Event& event);
+  absl::Status PullRegions();
+  std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration deadline);
+  void MarkCurrent(bool current);
+
+  db::ConnectionPool& pool_;
+  std::unique_ptr<catalog::v1::CatalogService::Stub> stub_;
+  const std::string token_key_;
+  const Clock& clock_;
+  const absl::Duration reconcile_period_;
+  prometheus::Gauge& lag_seconds_;
+  prometheus::Gauge& sequence_gauge_;
+  std::atomic<int64_t> applied_sequence_{0};
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool following_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time current_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread runner_;
+  std::thread ticker_;
+};
+
+}  // namespace peixun::enrollment

@@ -1,0 +1,382 @@
+#include "services/enrollment/enrollment_service.h"
+
+#include <cppconn/exception.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/auth/access.h"
+#include "common/db/idempotency.h"
+#include "common/events/outbox.h"
+#include "common/util/filter.h"
+#include "common/util/ids.h"
+#include "common/util/names.h"
+#include "common/util/paging.h"
+#include "common/util/status.h"
+#include "services/enrollment/domain/enrollment_rules.h"
+
+namespace peixun::enrollment {
+namespace {
+
+using auth::Role;
+
+absl::StatusOr<std::string> ParseId(const std::string& name, absl::string_view pattern,
+                                    absl::string_view variable, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, pattern, field));
+  std::string id = parts[std::string(variable)];
+  PEIXUN_RETURN_IF_ERROR(ValidateId(id, field));
+  return id;
+}
+
+std::string CodeOf(const std::string& region_name) {
+  return region_name.substr(region_name.rfind('/') + 1);
+}
+
+v1::Teacher Masked(v1::Teacher teacher) {
+  teacher.set_id_number(domain::MaskIdNumber(teacher.id_number()));
+  return teacher;
+}
+
+bool SameTeacherFields(const v1::Teacher& a, const v1::Teacher& b) {
+  v1::Teacher x = a;
+  v1::Teacher y = b;
+  for (v1::Teacher* t : {&x, &y}) {
+    t->clear_name();
+    t->clear_etag();
+    t->clear_create_time();
+    t->clear_update_time();
+    t->clear_birth_date();
+  }
+  return x.SerializeAsString() == y.SerializeAsString();
+}
+
+}  // namespace
+
+EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog)
+    : platform_(platform),
+      handlers_(platform),
+      catalog_(catalog),
+      nominations_(prometheus::BuildCounter()
+                       .Name("peixun_enrollment_nominations_total")
+                       .Help("Nomination attempts by outcome (accepted or the rule that refused).")
+                       .Register(platform.metrics().registry())),
+      imported_rows_(prometheus::BuildCounter()
+                         .Name("peixun_enrollment_imported_rows_total")
+                         .Help("Teacher import rows by outcome.")
+                         .Register(platform.metrics().registry())) {}
+
+absl::CivilDay EnrollmentService::Today() const {
+  return absl::ToCivilDay(platform_.clock().Now(), ChinaTimeZone());
+}
+
+bool EnrollmentService::SeesIdNumber(const auth::Caller& caller, const v1::Teacher& teacher) {
+  return caller.role == Role::kProvinceAdmin ||
+         (caller.role == Role::kCountyAdmin && teacher.county() == "regions/" + caller.region_code);
+}
+
+// ---- Teachers -----------------------------------------------------------------------------
+
+v1::ImportTeacherResult EnrollmentService::ImportOne(const auth::Caller& caller,
+                                                     const v1::ImportTeachersRequest& row) {
+  v1::ImportTeacherResult result;
+  result.set_row_id(row.row_id());
+  auto reject = [&](const absl::Status& status) {
+    result.set_outcome(v1::ImportTeacherResult::REJECTED);
+    result.set_reason(std::string(status.message()));
+    return result;
+  };
+  v1::Teacher teacher = row.teacher();
+  if (teacher.id_number().size() == 18 && teacher.id_number()[17] == 'x') {
+    teacher.mutable_id_number()->back() = 'X';
+  }
+  absl::Status valid = domain::ValidateTeacher(
+      teacher, static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year()));
+  if (!valid.ok()) return reject(valid);
+  for (const auto& subject : teacher.subjects()) {
+    if (subject.find('|') != std::string::npos) {
+      return reject(FieldError("teacher.subjects", "must not contain '|'"));
+    }
+  }
+  auto county_code = ParseName(teacher.county(), "regions/{code}", "teacher.county");
+  if (!county_code.ok()) return reject(county_code.status());
+  const std::string county = (*county_code)["code"];
+  absl::Status status = absl::OkStatus();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
+      auto region = EnrollmentStore::FindRegion(c, county);
+      if (!region || region->level() != catalog_v1::COUNTY) {
+        return FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county"));
+      }
+      auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
+        return caller.role == Role::kProvinceAdmin ||
+               (caller.role == Role::kCountyAdmin && county_name == "regions/" + caller.region_code) ||
+               (caller.role == Role::kCityAdmin && city_name == "regions/" + caller.region_code);
+      };
+      if (!may_manage(teacher.county(), region->parent())) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "teacher.county: ", teacher.county(), " is outside the caller's region"));
+      }
+      auto existing = EnrollmentStore::FindTeacherByIdNumber(c, teacher.id_number(), true);
+      if (existing) {
+        auto old_region = EnrollmentStore::FindRegion(c, CodeOf(existing->teacher.county()));
+        if (!may_manage(existing->teacher.county(), old_region ? old_region->parent() : "")) {
+          return absl::PermissionDeniedError(
+              "teacher.id_number: this teacher is registered in another region");
+        }
+        result.set_teacher(existing->teacher.name());
+        if (SameTeacherFields(existing->teacher, teacher)) {
+          result.set_outcome(v1::ImportTeacherResult::UNCHANGED);
+          return absl::OkStatus();
+        }
+        EnrollmentStore::UpdateTeacher(c, existing->teacher_id, teacher);
+        result.set_outcome(v1::ImportTeacherResult::UPDATED);
+        auto updated = EnrollmentStore::FindTeacher(c, existing->teacher_id);
+        events::AppendEvent(c, "enrollment.teacher.updated", updated->teacher.name(), Masked(updated->teacher));
+        return absl::OkStatus();
+      }
+      const std::string teacher_id = NewId("t");
+      try {
+        EnrollmentStore::InsertTeacher(c, teacher_id, teacher);
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != db::kErrDuplicateKey) throw;
+        return absl::AbortedError("the same ID number was imported concurrently");
+      }
+      auto created = EnrollmentStore::FindTeacher(c, teacher_id);
+      result.set_teacher(created->teacher.name());
+      result.set_outcome(v1::ImportTeacherResult::CREATED);
+      events::AppendEvent(c, "enrollment.teacher.created", created->teacher.name(), Masked(created->teacher));
+      return absl::OkStatus();
+    });
+    if (!absl::IsAborted(status)) break;
+  }
+  if (!status.ok()) return reject(status);
+  platform_.events().NotifyCommitted();
+  return result;
+}
+
+grpc::Status EnrollmentService::ImportTeachers(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::ImportTeacherResult, v1::ImportTeachersRequest>* stream) {
+  auto caller = platform_.verifier().Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::Status allowed = auth::RequireRole(
+      *caller, {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin}, "import teachers");
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
+  v1::ImportTeachersRequest row;
+  while (stream->Read(&row)) {
+    v1::ImportTeacherResult result = ImportOne(*caller, row);
+    imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(result.outcome())}}).Increment();
+    if (!stream->Write(result)) return grpc::Status::CANCELLED;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EnrollmentService::GetTeacher(grpc::ServerContext* context,
+                                           const v1::GetTeacherRequest* request,
+                                           v1::Teacher* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "teachers/{teacher}", "teacher", "name"));
+    std::optional<TeacherRow> row;
+    PEIXUN_RETURN_IF_ERROR(platform_.pool().RunRead([&](db::Connection& c) {
+      row = EnrollmentStore::FindTeacher(c, id);
+      return absl::OkStatus();
+    }));
+    if (!row) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+    *response = SeesIdNumber(caller, row->teacher) ? row->teacher : Masked(row->teacher);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
+                                             const v1::ListTeachersRequest* request,
+                                             v1::ListTeachersResponse* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"county"}));
+    std::string county;
+    if (auto it = terms.find("county"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
+      county = parts["code"];
+    }
+    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
+    std::vector<TeacherRow> rows;
+    PEIXUN_RETURN_IF_ERROR(platform_.pool().RunRead([&](db::Connection& c) {
+      rows = EnrollmentStore::ListTeachers(c, county, after, page_size + 1);
+      return absl::OkStatus();
+    }));
+    if (static_cast<int>(rows.size()) > page_size) {
+      rows.resize(page_size);
+      response->set_next_page_token(EncodePageToken(rows.back().teacher_id, request->filter()));
+    }
+    for (auto& row : rows) {
+      *response->add_teachers() = SeesIdNumber(caller, row.teacher) ? row.teacher : Masked(row.teacher);
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- Nominations (R-7, R-9, R-13) ---------------------------------------------------------
+
+grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
+                                                const v1::NominateTeacherRequest* request,
+                                                v1::Enrollment* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    if (caller.role != Role::kCountyAdmin) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "R-7 only a county admin nominates, into its own county's seats; the caller is ",
+          auth::RoleName(caller.role)));
+    }
+    PEIXUN_ASSIGN_OR_RETURN(auto project_parts,
+                            ParseName(request->project(), "years/{year}/projects/{project}", "project"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(project_parts["year"], "project"));
+    const std::string project_id = project_parts["project"];
+    PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string teacher_id,
+                            ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
+    const std::string county = caller.region_code;
+    const absl::CivilDay today = Today();
+    std::string refused_by;
+    absl::Status status = Mutate(
+        "NominateTeacher", *request, request->request_id(), response,
+        [&](db::Connection& c) -> absl::Status {
+          if (!EnrollmentStore::LockTeacher(c, teacher_id)) {
+            return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
+          }
+          auto teacher = EnrollmentStore::FindTeacher(c, teacher_id);
+          if (teacher->teacher.county() != "regions/" + county) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "R-7 a county nominates its own teachers only; ", request->teacher(), " belongs to ",
+                teacher->teacher.county()));
+          }
+          auto project = EnrollmentStore::FindProject(c, year, project_id);
+          auto deadline = EnrollmentStore::FindDeadline(c, year);
+          if (!project || !deadline) {
+            if (!catalog_.Current()) {
+              return absl::UnavailableError(absl::StrCat(
+                  request->project(), " is not in the local copy of the catalog and catalog cannot "
+                  "be reached now; retry later"));
+            }
+            return absl::NotFoundError(absl::StrCat(request->project(), " does not exist in the catalog"));
+          }
+          absl::Status rule = domain::CheckBeforeDeadline(today, *deadline);
+          auto region = EnrollmentStore::FindRegion(c, county);
+          if (rule.ok()) {
+            domain::TeacherProfile profile{teacher->teacher, region ? CodeOf(region->parent()) : ""};
+            rule = domain::CheckEligibility(project->audience(), profile, year);
+          }
+          if (rule.ok()) {
+            domain::EnrollmentSpan candidate{"", project->name(), project->display_name(),
+                                             project->category(), year,
+                                             absl::CivilDay(project->start_date().year(), project->start_date().month(), project->start_date().day()),
+                                             absl::CivilDay(project->end_date().year(), project->end_date().month(), project->end_date().day())};
+            rule = domain::CheckNoRepetition(EnrollmentStore::LiveSpans(c, teacher_id), candidate);
+          }
+          if (rule.ok()) {
+            // Locks the county's quota row: concurrent nominations, in any process, queue here.
+            auto seats = EnrollmentStore::LockQuota(c, year, project_id, county);
+            if (!seats) {
+              rule = RuleError("R-7", absl::StrCat("quota exhausted: ", region ? region->display_name() : county,
+                                                   " has no seats in ", project->display_name()));
+            } else {
+              rule = domain::CheckSeatFree(*seats, EnrollmentStore::CountSeatsHeld(c, year, project_id, county),
+                                           region ? region->display_name() : county);
+            }
+          }
+          if (!rule.ok()) {
+            refused_by = std::string(rule.message().substr(0, rule.message().find(' ')));
+            return rule;
+          }
+          const std::string enrollment_id = NewId("e");
+          EnrollmentStore::InsertEnrollment(c, enrollment_id, teacher_id, year, project_id, county);
+          EnrollmentStore::AppendHistory(c, enrollment_id, v1::ENROLLMENT_STATE_UNSPECIFIED, v1::NOMINATED,
+                                         caller.subject, "");
+          PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, enrollment_id));
+          events::AppendEvent(c, "enrollment.enrollment.nominated", response->name(), *response);
+          return absl::OkStatus();
+        });
+    nominations_.Add({{"outcome", status.ok() ? "accepted" : (refused_by.empty() ? "error" : refused_by)}})
+        .Increment();
+    return status;
+  });
+}
+
+grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
+                                           const v1::TransitionRequest* request,
+                                           v1::EnrollmentState to, absl::string_view method,
+                                           v1::Enrollment* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
+    const absl::CivilDay today = Today();
+    return Mutate(method, *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
+      if (!request->etag().empty() && request->etag() != enrollment.etag()) {
+        return absl::AbortedError(absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
+      }
+      auto parts = *ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
+      const int year = std::stoi(parts["year"]);
+      auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
+      if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
+      if (to == v1::WITHDRAWN) {
+        // the county that nominated withdraws, before the deadline.
+        if (!(caller.role == Role::kCountyAdmin && enrollment.county() == "regions/" + caller.region_code)) {
+          return absl::PermissionDeniedError("only the admin of the enrollment's county may withdraw it");
+        }
+        auto deadline = EnrollmentStore::FindDeadline(c, year);
+        if (!deadline) return absl::UnavailableError("the year is missing from the local catalog copy");
+        PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+        PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
+      } else {
+        // the project's host records arrival and completion.
+        if (!(caller.role == Role::kHost && caller.host == project->host()) &&
+            caller.role != Role::kProvinceAdmin) {
+          return absl::PermissionDeniedError(absl::StrCat("only the project's host (", project->host(),
+                                                          ") records check-in and completion"));
+        }
+        PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+      }
+      // credit hours are registered once, with the transition to COMPLETED.
+      int credit_hours = to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
+      EnrollmentStore::SetState(c, id, to, credit_hours);
+      EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, request->reason());
+      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+      events::AppendEvent(c, absl::StrCat("enrollment.enrollment.", absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
+                          response->name(), *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::WithdrawEnrollment(grpc::ServerContext* context,
+                                                   const v1::TransitionRequest* request,
+                                                   v1::Enrollment* response) {
+  return Transition(context, request, v1::WITHDRAWN, "WithdrawEnrollment", response);
+}
+
+grpc::Status EnrollmentService::CheckIn(grpc::ServerContext* context,
+                                        const v1::TransitionRequest* request, v1::Enrollment* response) {
+  return Transition(context, request, v1::CHECKED_IN, "CheckIn", response);
+}
+
+grpc::Status EnrollmentService::Complete(grpc::ServerContext* context,
+                                         const v1::TransitionRequest* request, v1::Enrollment* response) {
+  return Transition(context, request, v1::COMPLETED, "Complete", response);
+}
+
+grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
+                                              const v1::GetEnrollmentRequest* request,
+                                              v1::Enrollment* response) {
+  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::WatchEvents(grpc::ServerContext* context,
+                                            const common::v1::WatchEventsRequest* request,
+                                            grpc::ServerWriter<common::v1::Event>* writer) {
+  return handlers_.WatchEvents(context, request, writer);
+}
+
+}  // namespace peixun::enrollment

@@ -1,0 +1,66 @@
+// Enrollment's gRPC handlers: authenticate, translate, run store and domain rules in one
+// transaction (idempotent for mutations), map the status.
+#pragma once
+
+#include "common/server/handlers.h"
+#include "common/server/platform.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+#include "prometheus/counter.h"
+#include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/enrollment_store.h"
+
+namespace peixun::enrollment {
+
+class EnrollmentService final : public v1::EnrollmentService::Service {
+ public:
+  EnrollmentService(server::Platform& platform, CatalogMirror& catalog);
+
+  grpc::Status ImportTeachers(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ImportTeacherResult, v1::ImportTeachersRequest>* stream) override;
+  grpc::Status GetTeacher(grpc::ServerContext* context, const v1::GetTeacherRequest* request,
+                          v1::Teacher* response) override;
+  grpc::Status ListTeachers(grpc::ServerContext* context, const v1::ListTeachersRequest* request,
+                            v1::ListTeachersResponse* response) override;
+  grpc::Status NominateTeacher(grpc::ServerContext* context,
+                               const v1::NominateTeacherRequest* request,
+                               v1::Enrollment* response) override;
+  grpc::Status WithdrawEnrollment(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                                  v1::Enrollment* response) override;
+  grpc::Status CheckIn(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                       v1::Enrollment* response) override;
+  grpc::Status Complete(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                        v1::Enrollment* response) override;
+  grpc::Status GetEnrollment(grpc::ServerContext* context, const v1::GetEnrollmentRequest* request,
+                             v1::Enrollment* response) override;
+  grpc::Status WatchEvents(grpc::ServerContext* context,
+                           const common::v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<common::v1::Event>* writer) override;
+
+ private:
+  grpc::Status Handle(grpc::ServerContext* context,
+                      const std::function<absl::Status(const auth::Caller&)>& handler) {
+    return handlers_.Handle(context, handler);
+  }
+  absl::Status Mutate(absl::string_view method, const google::protobuf::Message& request,
+                      const std::string& request_id, google::protobuf::Message* response,
+                      const std::function<absl::Status(db::Connection&)>& change) {
+    return handlers_.Mutate(method, request, request_id, response, change);
+  }
+  v1::ImportTeacherResult ImportOne(const auth::Caller& caller, const v1::ImportTeachersRequest& row);
+  // Moves an enrollment from its state to `to` after `authorize` accepts the caller.
+  grpc::Status Transition(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                          v1::EnrollmentState to, absl::string_view method,
+                          v1::Enrollment* response);
+  // Whether the caller sees teachers' ID numbers unmasked.
+  static bool SeesIdNumber(const auth::Caller& caller, const v1::Teacher& teacher);
+  absl::CivilDay Today() const;
+
+  server::Platform& platform_;
+  server::Handlers handlers_;
+  CatalogMirror& catalog_;
+  prometheus::Family<prometheus::Counter>& nominations_;
+  prometheus::Family<prometheus::Counter>& imported_rows_;
+};
+
+}  // namespace peixun::enrollment

@@ -1,0 +1,382 @@
+#include "services/enrollment/enrollment_store.h"
+
+#include <cppconn/datatype.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/rows.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace peixun::enrollment {
+namespace {
+
+using ResultSet = std::unique_ptr<sql::ResultSet>;
+
+std::string Str(const ResultSet& rows, const char* column) { return rows->getString(column); }
+
+std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+const char kTeacherColumns[] =
+    "teacher_id, id_number, display_name, gender, birth_date, school, county_code, stage, subjects, "
+    "rural, teaching_since_year, roles, version, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
+
+TeacherRow TeacherFromRow(const ResultSet& rows) {
+  TeacherRow row;
+  row.teacher_id = Str(rows, "teacher_id");
+  v1::Teacher& t = row.teacher;
+  t.set_name("teachers/" + row.teacher_id);
+  t.set_id_number(Str(rows, "id_number"));
+  t.set_display_name(Str(rows, "display_name"));
+  t.set_gender(static_cast<v1::Gender>(rows->getInt("gender")));
+  *t.mutable_birth_date() = db::DateFromText(Str(rows, "birth_date"));
+  t.set_school(Str(rows, "school"));
+  t.set_county("regions/" + Str(rows, "county_code"));
+  t.set_stage(static_cast<common::v1::Stage>(rows->getInt("stage")));
+  for (absl::string_view s : absl::StrSplit(Str(rows, "subjects"), '|', absl::SkipEmpty())) {
+    t.add_subjects(std::string(s));
+  }
+  t.set_rural(rows->getBoolean("rural"));
+  t.set_teaching_since_year(rows->getInt("teaching_since_year"));
+  for (absl::string_view r : absl::StrSplit(Str(rows, "roles"), ',', absl::SkipEmpty())) {
+    int role = 0;
+    if (absl::SimpleAtoi(r, &role)) t.add_roles(static_cast<common::v1::TeacherRole>(role));
+  }
+  t.set_etag(std::to_string(rows->getInt("version")));
+  db::SetTimestampMicros(t.mutable_create_time(), rows->getInt64("create_us"));
+  db::SetTimestampMicros(t.mutable_update_time(), rows->getInt64("update_us"));
+  return row;
+}
+
+// Binds the teacher's fields to placeholders first..first+9 (the order of the INSERT below).
+void BindTeacher(sql::PreparedStatement& s, int first, const v1::Teacher& t) {
+  s.setString(first, t.display_name());
+  s.setInt(first + 1, t.gender());
+  s.setString(first + 2, absl::FormatCivilTime(domain::BirthDateOf(t.id_number())));
+  s.setString(first + 3, t.school());
+  s.setString(first + 4, LastSegment(t.county()));
+  s.setInt(first + 5, t.stage());
+  s.setString(first + 6, absl::StrJoin(t.subjects(), "|"));
+  s.setBoolean(first + 7, t.rural());
+  s.setInt(first + 8, t.teaching_since_year());
+  std::vector<int> roles(t.roles().begin(), t.roles().end());
+  s.setString(first + 9, absl::StrJoin(roles, ","));
+}
+
+std::optional<TeacherRow> QueryOneTeacher(db::Connection& c, const std::string& sql,
+                                          const std::string& key) {
+  auto& select = c.Prepare(sql);
+  select.setString(1, key);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return TeacherFromRow(rows);
+}
+
+}  // namespace
+
+std::optional<TeacherRow> EnrollmentStore::FindTeacherByIdNumber(db::Connection& c,
+                                                                const std::string& id_number,
+                                                                bool for_update) {
+  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE id_number = ?",
+                                         for_update ? " FOR UPDATE" : ""),
+                         id_number);
+}
+
+std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const std::string& teacher_id) {
+  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?"),
+                         teacher_id);
+}
+
+bool EnrollmentStore::LockTeacher(db::Connection& c, const std::string& teacher_id) {
+  auto& select = c.Prepare("SELECT teacher_id FROM teachers WHERE teacher_id = ? FOR UPDATE");
+  select.setString(1, teacher_id);
+  ResultSet rows(select.executeQuery());
+  return rows->next();
+}
+
+void EnrollmentStore::InsertTeacher(db::Connection& c, const std::string& teacher_id,
+                                    const v1::Teacher& t) {
+  auto& insert = c.Prepare(
+      "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, subjects, "
+      "rural, teaching_since_year, roles, teacher_id, id_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  BindTeacher(insert, 1, t);
+  insert.setString(11, teacher_id);
+  insert.setString(12, t.id_number());
+  insert.executeUpdate();
+}
+
+void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teacher_id,
+                                    const v1::Teacher& t) {
+  auto& update = c.Prepare(
+      "UPDATE teachers SET display_name = ?, gender = ?, birth_date = ?, school = ?, county_code = ?, "
+      "stage = ?, subjects = ?, rural = ?, teaching_since_year = ?, roles = ?, version = version + 1, "
+      "update_time = CURRENT_TIMESTAMP(6) WHERE teacher_id = ?");
+  BindTeacher(update, 1, t);
+  update.setString(11, teacher_id);
+  update.executeUpdate();
+}
+
+std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c, const std::string& county_code,
+                                                      const std::string& after_id, int limit) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kTeacherColumns,
+      " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) ORDER BY teacher_id LIMIT ?"));
+  select.setString(1, after_id);
+  select.setString(2, county_code);
+  select.setString(3, county_code);
+  select.setInt(4, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<TeacherRow> out;
+  while (rows->next()) out.push_back(TeacherFromRow(rows));
+  return out;
+}
+
+void EnrollmentStore::UpsertRegion(db::Connection& c, const catalog_v1::Region& region) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO catalog_regions (code, display_name, level, parent_code) VALUES (?, ?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE display_name = VALUES(display_name), level = VALUES(level), "
+      "parent_code = VALUES(parent_code)");
+  upsert.setString(1, region.code());
+  upsert.setString(2, region.display_name());
+  upsert.setInt(3, region.level());
+  if (region.parent().empty()) {
+    upsert.setNull(4, sql::DataType::VARCHAR);
+  } else {
+    upsert.setString(4, LastSegment(region.parent()));
+  }
+  upsert.executeUpdate();
+}
+
+std::optional<catalog_v1::Region> EnrollmentStore::FindRegion(db::Connection& c, const std::string& code) {
+  auto& select = c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code = ?");
+  select.setString(1, code);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  catalog_v1::Region region;
+  region.set_code(Str(rows, "code"));
+  region.set_name("regions/" + region.code());
+  region.set_display_name(Str(rows, "display_name"));
+  region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt("level")));
+  if (!rows->isNull("parent_code")) region.set_parent("regions/" + Str(rows, "parent_code"));
+  return region;
+}
+
+void EnrollmentStore::UpsertYear(db::Connection& c, const catalog_v1::PlanYear& year) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO catalog_years (year, nomination_deadline) VALUES (?, ?) "
+      "ON DUPLICATE KEY UPDATE nomination_deadline = VALUES(nomination_deadline)");
+  upsert.setInt(1, year.year());
+  upsert.setString(2, db::DateText(year.nomination_deadline()));
+  upsert.executeUpdate();
+}
+
+std::optional<absl::CivilDay> EnrollmentStore::FindDeadline(db::Connection& c, int year) {
+  auto& select = c.Prepare("SELECT nomination_deadline FROM catalog_years WHERE year = ?");
+  select.setInt(1, year);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return db::CivilDayOf(db::DateFromText(rows->getString(1)));
+}
+
+std::vector<int> EnrollmentStore::KnownYears(db::Connection& c) {
+  ResultSet rows(c.Prepare("SELECT year FROM catalog_years ORDER BY year").executeQuery());
+  std::vector<int> years;
+  while (rows->next()) years.push_back(rows->getInt(1));
+  return years;
+}
+
+void EnrollmentStore::UpsertProject(db::Connection& c, const catalog_v1::Project& project) {
+  std::vector<std::string> parts = absl::StrSplit(project.name(), '/');
+  int year = 0;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &year)) return;
+  std::istringstream blob(project.SerializeAsString());
+  auto& upsert = c.Prepare(
+      "INSERT INTO catalog_projects (year, project_id, project) VALUES (?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE project = VALUES(project)");
+  upsert.setInt(1, year);
+  upsert.setString(2, parts[3]);
+  upsert.setBlob(3, &blob);
+  upsert.executeUpdate();
+}
+
+std::optional<catalog_v1::Project> EnrollmentStore::FindProject(db::Connection& c, int year,
+                                                                const std::string& project_id) {
+  auto& select = c.Prepare("SELECT project FROM catalog_projects WHERE year = ? AND project_id = ?");
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  catalog_v1::Project project;
+  project.ParseFromString(db::ReadBlob(*rows, 1));
+  return project;
+}
+
+void EnrollmentStore::UpsertQuota(db::Connection& c, int year, const std::string& project_id,
+                                  const std::string& county_code, int seats) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO catalog_quotas (year, project_id, county_code, seats) VALUES (?, ?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE seats = VALUES(seats)");
+  upsert.setInt(1, year);
+  upsert.setString(2, project_id);
+  upsert.setString(3, county_code);
+  upsert.setInt(4, seats);
+  upsert.executeUpdate();
+}
+
+std::optional<int> EnrollmentStore::LockQuota(db::Connection& c, int year, const std::string& project_id,
+                                              const std::string& county_code) {
+  auto& select = c.Prepare(
+      "SELECT seats FROM catalog_quotas WHERE year = ? AND project_id = ? AND county_code = ? FOR UPDATE");
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  select.setString(3, county_code);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return rows->getInt(1);
+}
+
+int64_t EnrollmentStore::SyncPosition(db::Connection& c) {
+  ResultSet rows(c.Prepare("SELECT after_sequence FROM catalog_sync WHERE id = 1").executeQuery());
+  return rows->next() ? rows->getInt64(1) : 0;
+}
+
+void EnrollmentStore::SetSyncPosition(db::Connection& c, int64_t after_sequence) {
+  auto& update = c.Prepare(
+      "UPDATE catalog_sync SET after_sequence = GREATEST(after_sequence, ?), "
+      "synced_at = CURRENT_TIMESTAMP(6) WHERE id = 1");
+  update.setInt64(1, after_sequence);
+  update.executeUpdate();
+}
+
+std::optional<absl::Time> EnrollmentStore::LastSynced(db::Connection& c) {
+  ResultSet rows(c.Prepare(
+      "SELECT CAST(UNIX_TIMESTAMP(synced_at) * 1000000 AS SIGNED) FROM catalog_sync "
+      "WHERE id = 1 AND synced_at IS NOT NULL").executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return absl::FromUnixMicros(rows->getInt64(1));
+}
+
+int EnrollmentStore::CountSeatsHeld(db::Connection& c, int year, const std::string& project_id,
+                                    const std::string& county_code) {
+  auto& select = c.Prepare(
+      "SELECT COUNT(*) FROM enrollments WHERE year = ? AND project_id = ? AND county_code = ? "
+      "AND state <> ?");
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  select.setString(3, county_code);
+  select.setInt(4, v1::WITHDRAWN);
+  ResultSet rows(select.executeQuery());
+  rows->next();
+  return rows->getInt(1);
+}
+
+std::vector<domain::EnrollmentSpan> EnrollmentStore::LiveSpans(db::Connection& c,
+                                                               const std::string& teacher_id) {
+  auto& select = c.Prepare(
+      "SELECT e.enrollment_id, e.year, p.project FROM enrollments e JOIN catalog_projects p "
+      "ON p.year = e.year AND p.project_id = e.project_id WHERE e.teacher_id = ? AND e.state <> ?");
+  select.setString(1, teacher_id);
+  select.setInt(2, v1::WITHDRAWN);
+  ResultSet rows(select.executeQuery());
+  std::vector<domain::EnrollmentSpan> spans;
+  while (rows->next()) {
+    catalog_v1::Project project;
+    project.ParseFromString(db::ReadBlob(*rows, 3));
+    spans.push_back({"enrollments/" + std::string(rows->getString(1)), project.name(),
+                     project.display_name(), project.category(), rows->getInt(2),
+                     db::CivilDayOf(project.start_date()), db::CivilDayOf(project.end_date())});
+  }
+  return spans;
+}
+
+void EnrollmentStore::InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
+                                       const std::string& teacher_id, int year,
+                                       const std::string& project_id, const std::string& county_code) {
+  auto& insert = c.Prepare(
+      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.setString(1, enrollment_id);
+  insert.setString(2, teacher_id);
+  insert.setInt(3, year);
+  insert.setString(4, project_id);
+  insert.setString(5, county_code);
+  insert.setInt(6, v1::NOMINATED);
+  insert.executeUpdate();
+}
+
+void EnrollmentStore::AppendHistory(db::Connection& c, const std::string& enrollment_id,
+                                    v1::EnrollmentState from, v1::EnrollmentState to,
+                                    const std::string& actor, const std::string& reason) {
+  auto& insert = c.Prepare(
+      "INSERT INTO enrollment_history (enrollment_id, step, from_state, to_state, actor, reason) "
+      "SELECT ?, COALESCE(MAX(step), 0) + 1, ?, ?, ?, ? FROM enrollment_history WHERE enrollment_id = ?");
+  insert.setString(1, enrollment_id);
+  insert.setInt(2, from);
+  insert.setInt(3, to);
+  insert.setString(4, actor);
+  insert.setString(5, reason);
+  insert.setString(6, enrollment_id);
+  insert.executeUpdate();
+}
+
+void EnrollmentStore::SetState(db::Connection& c, const std::string& enrollment_id,
+                               v1::EnrollmentState state, int credit_hours) {
+  auto& update = c.Prepare(
+      "UPDATE enrollments SET state = ?, credit_hours = ?, version = version + 1, "
+      "update_time = CURRENT_TIMESTAMP(6) WHERE enrollment_id = ?");
+  update.setInt(1, state);
+  update.setInt(2, credit_hours);
+  update.setString(3, enrollment_id);
+  update.executeUpdate();
+}
+
+absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
+                                                              const std::string& enrollment_id,
+                                                              bool for_update) {
+  auto& select = c.Prepare(
+      "SELECT enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
+      "no_show_review, credit_hours, version, "
+      "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
+      "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us "
+      "FROM enrollments WHERE enrollment_id = ?" + std::string(for_update ? " FOR UPDATE" : ""));
+  select.setString(1, enrollment_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) {
+    return absl::NotFoundError(absl::StrCat("enrollments/", enrollment_id, " does not exist"));
+  }
+  v1::Enrollment e;
+  e.set_name("enrollments/" + Str(rows, "enrollment_id"));
+  e.set_teacher("teachers/" + Str(rows, "teacher_id"));
+  e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
+  e.set_county("regions/" + Str(rows, "county_code"));
+  e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
+  e.set_no_show_reason(Str(rows, "no_show_reason"));
+  e.set_no_show_review(static_cast<v1::Enrollment::ReasonReview>(rows->getInt("no_show_review")));
+  e.set_credit_hours(rows->getInt("credit_hours"));
+  e.set_etag(std::to_string(rows->getInt("version")));
+  db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
+  db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+  auto& history = c.Prepare(
+      "SELECT from_state, to_state, actor, reason, CAST(UNIX_TIMESTAMP(time) * 1000000 AS SIGNED) "
+      "FROM enrollment_history WHERE enrollment_id = ? ORDER BY step");
+  history.setString(1, enrollment_id);
+  ResultSet steps(history.executeQuery());
+  while (steps->next()) {
+    auto* change = e.add_history();
+    change->set_from_state(static_cast<v1::EnrollmentState>(steps->getInt(1)));
+    change->set_to_state(static_cast<v1::EnrollmentState>(steps->getInt(2)));
+    change->set_actor(steps->getString(3));
+    change->set_reason(steps->getString(4));
+    db::SetTimestampMicros(change->mutable_time(), steps->getInt64(5));
+  }
+  return e;
+}
+
+}  // namespace peixun::enrollment

@@ -1,0 +1,78 @@
+// Enrollment's SQL: teachers, the copy of catalog facts, enrollments and their history.
+// Every function runs inside the caller's transaction; nothing here decides a rule.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/db/pool.h"
+#include "peixun/catalog/v1/catalog.pb.h"
+#include "peixun/enrollment/v1/enrollment.pb.h"
+#include "services/enrollment/domain/enrollment_rules.h"
+
+namespace peixun::enrollment {
+
+namespace v1 = ::peixun::enrollment::v1;
+namespace catalog_v1 = ::peixun::catalog::v1;
+
+// A teacher row with its unmasked ID number; masking is the handler's job.
+struct TeacherRow {
+  std::string teacher_id;
+  v1::Teacher teacher;  // name filled, id_number unmasked
+};
+
+class EnrollmentStore {
+ public:
+  // Teachers
+  static std::optional<TeacherRow> FindTeacherByIdNumber(db::Connection& c, const std::string& id_number,
+                                                         bool for_update);
+  static std::optional<TeacherRow> FindTeacher(db::Connection& c, const std::string& teacher_id);
+  // Locks the teacher's row until the transaction ends (one nomination per teacher at a time).
+  static bool LockTeacher(db::Connection& c, const std::string& teacher_id);
+  static void InsertTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
+  static void UpdateTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
+  static std::vector<TeacherRow> ListTeachers(db::Connection& c, const std::string& county_code,
+                                              const std::string& after_id, int limit);
+
+  // The copy of catalog facts
+  static void UpsertRegion(db::Connection& c, const catalog_v1::Region& region);
+  static std::optional<catalog_v1::Region> FindRegion(db::Connection& c, const std::string& code);
+  static void UpsertYear(db::Connection& c, const catalog_v1::PlanYear& year);
+  static std::optional<absl::CivilDay> FindDeadline(db::Connection& c, int year);
+  static std::vector<int> KnownYears(db::Connection& c);
+  static void UpsertProject(db::Connection& c, const catalog_v1::Project& project);
+  static std::optional<catalog_v1::Project> FindProject(db::Connection& c, int year,
+                                                        const std::string& project_id);
+  static void UpsertQuota(db::Connection& c, int year, const std::string& project_id,
+                          const std::string& county_code, int seats);
+  // Seats of a county's quota, locked until the transaction ends: nominations for one
+  // county and project queue here, in every enrollment process alike.
+  static std::optional<int> LockQuota(db::Connection& c, int year, const std::string& project_id,
+                                      const std::string& county_code);
+  static int64_t SyncPosition(db::Connection& c);
+  static void SetSyncPosition(db::Connection& c, int64_t after_sequence);
+  // When the copy last caught up with catalog, if ever.
+  static std::optional<absl::Time> LastSynced(db::Connection& c);
+
+  // Enrollments
+  static int CountSeatsHeld(db::Connection& c, int year, const std::string& project_id,
+                            const std::string& county_code);
+  // The teacher's enrollments that are not WITHDRAWN, with their projects' dates.
+  static std::vector<domain::EnrollmentSpan> LiveSpans(db::Connection& c, const std::string& teacher_id);
+  static void InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
+                               const std::string& teacher_id, int year, const std::string& project_id,
+                               const std::string& county_code);
+  static void AppendHistory(db::Connection& c, const std::string& enrollment_id,
+                            v1::EnrollmentState from, v1::EnrollmentState to,
+                            const std::string& actor, const std::string& reason);
+  static absl::StatusOr<v1::Enrollment> GetEnrollment(db::Connection& c,
+                                                      const std::string& enrollment_id,
+                                                      bool for_update = false);
+  static void SetState(db::Connection& c, const std::string& enrollment_id, v1::EnrollmentState state,
+                       int credit_hours);
+};
+
+}  // namespace peixun::enrollment

@@ -1,0 +1,40 @@
+// enrollment: teachers, nominations, lifecycle, blacklist, credit hours, rates (DOMAIN.md §4).
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "common/server/platform.h"
+#include "services/enrollment/enrollment_migrations.h"
+#include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/enrollment_service.h"
+
+ABSL_FLAG(std::string, catalog_target, "",
+          "catalog's gRPC address (env PEIXUN_CATALOG_TARGET; default 127.0.0.1:50051)");
+
+int main(int argc, char** argv) {
+  peixun::server::BlockTerminationSignals();
+  absl::ParseCommandLine(argc, argv);
+  auto options =
+      peixun::server::OptionsFromFlags("enrollment", "peixun.enrollment.v1.EnrollmentService", 1);
+  if (!options.ok()) {
+    peixun::server::Log("enrollment", std::string(options.status().message()));
+    return 2;
+  }
+  std::string catalog_target = absl::GetFlag(FLAGS_catalog_target);
+  if (catalog_target.empty()) {
+    const char* env = std::getenv("PEIXUN_CATALOG_TARGET");
+    catalog_target = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+  }
+  options->migrations = peixun::enrollment::Migrations();
+  peixun::server::Platform platform(*std::move(options));
+  peixun::enrollment::CatalogMirror catalog(platform.pool(), catalog_target,
+                                            platform.options().token_key, platform.clock(),
+                                            platform.metrics().registry());
+  peixun::enrollment::EnrollmentService service(platform, catalog);
+  if (auto status = platform.Start(&service); !status.ok()) {
+    peixun::server::Log("enrollment", std::string(status.message()));
+    return 1;
+  }
+  catalog.Start();
+  int code = peixun::server::RunUntilTerminated(platform);
+  catalog.Stop();
+  return code;
+}

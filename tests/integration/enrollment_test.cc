@@ -1,0 +1,407 @@
+// Enrollment through real servers on loopback: a catalog server, and enrollment servers that
+// copy its facts through WatchEvents, each on its own fresh MariaDB database.
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+#include "services/catalog/catalog_migrations.h"
+#include "services/catalog/catalog_service.h"
+#include "services/enrollment/enrollment_migrations.h"
+#include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/enrollment_service.h"
+#include "tests/support/harness.h"
+
+namespace peixun::enrollment {
+
+namespace {
+
+using auth::Role;
+using peixun::testing::ContextAs;
+namespace cat = ::peixun::catalog::v1;
+
+// Test data: a valid ID number for a serial (GB 11643 check character computed here).
+std::string IdNumber(const std::string& county, int serial) {
+  std::string base = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial % 1000);
+  static const int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (base[i] - '0') * kWeights[i];
+  return base + "10X98765432"[sum % 11];
+}
+
+v1::Teacher TeacherIn(const std::string& county, int serial) {
+  v1::Teacher t;
+  t.set_id_number(IdNumber(county, serial));
+  t.set_display_name(absl::StrCat("教师", serial));
+  t.set_school("第一小学");
+  t.set_county("regions/" + county);
+  t.set_stage(common::v1::PRIMARY);
+  t.add_subjects("语文");
+  t.set_rural(true);
+  t.set_teaching_since_year(2010);
+  return t;
+}
+
+class Server {
+ public:
+  Server(const std::string& name, const std::string& service, const peixun::db::DbConfig& db,
+         std::vector<peixun::db::Migration> migrations, const Clock& clock)
+      : platform_(peixun::testing::TestPlatformOptions(name, service, db, std::move(migrations)), clock) {}
+  server::Platform& platform() { return platform_; }
+
+ private:
+  server::Platform platform_;
+};
+
+class EnrollmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    catalog_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
+        "catalog", "peixun.catalog.v1.CatalogService", catalog_db_.config(), catalog::Migrations()));
+    catalog_service_ = std::make_unique<catalog::CatalogService>(*catalog_);
+    ASSERT_TRUE(catalog_->Start(catalog_service_.get()).ok());
+    ASSERT_TRUE(peixun::testing::WaitServing(*catalog_));
+    catalog_stub_ = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
+    SeedCatalog();
+    enrollment_ = StartEnrollment();
+    stub_ = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_->platform->port()));
+    WaitForQuota(*enrollment_, "lankao-seats", 10);
+  }
+
+  void TearDown() override {
+    for (auto* e : {enrollment_.get(), second_.get()}) {
+      if (e == nullptr) continue;
+      e->mirror->Stop();
+      e->platform->Shutdown();
+    }
+    if (catalog_) catalog_->Shutdown();
+  }
+
+  struct Instance {
+    std::unique_ptr<server::Platform> platform;
+    std::unique_ptr<CatalogMirror> mirror;
+    std::unique_ptr<EnrollmentService> service;
+  };
+
+  std::unique_ptr<Instance> StartEnrollment() {
+    auto instance = std::make_unique<Instance>();
+    instance->platform = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("enrollment", "peixun.enrollment.v1.EnrollmentService",
+                                             enrollment_db_.config(), enrollment::Migrations()),
+        clock_);
+    instance->mirror = std::make_unique<CatalogMirror>(
+        instance->platform->pool(), absl::StrCat("127.0.0.1:", catalog_->port()),
+        peixun::testing::kTestTokenKey, SystemClock::Instance(),
+        instance->platform->metrics().registry());
+    instance->service = std::make_unique<EnrollmentService>(*instance->platform, *instance->mirror);
+    EXPECT_TRUE(instance->platform->Start(instance->service.get()).ok());
+    EXPECT_TRUE(peixun::testing::WaitServing(*instance->platform));
+    instance->mirror->Start();
+    return instance;
+  }
+
+  void WaitForQuota(Instance&, const std::string& project, int seats) {
+    for (int i = 0; i < 300; ++i) {
+      std::string value;
+      try {
+        value = enrollment_db_.QueryValue(
+            "SELECT seats FROM catalog_quotas WHERE project_id = '" + project + "' AND county_code = '410225'");
+      } catch (const std::exception&) {
+      }
+      if (value == std::to_string(seats)) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "the catalog copy never showed " << seats << " seats of " << project;
+  }
+
+  template <typename Request, typename Response>
+  void CatalogCall(grpc::Status (cat::CatalogService::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, Role role = Role::kProvinceAdmin, const std::string& region = "") {
+    Response response;
+    grpc::Status status = ((*catalog_stub_).*method)(ContextAs(role, region).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void CreateProject(const std::string& id, const std::string& category, int month, int day, int days,
+                     const std::function<void(cat::Project&)>& adjust = nullptr) {
+    cat::CreateProjectRequest project;
+    project.set_parent("years/2022");
+    project.set_project_id(id);
+    auto* p = project.mutable_project();
+    p->set_display_name(absl::StrCat("项目 ", id));
+    p->set_category("years/2022/categories/" + category);
+    p->set_host("hosts/henu");
+    p->set_seats(100);
+    p->set_credit_hours(80);
+    p->mutable_format()->set_centralized_days(days);
+    *p->mutable_start_date() = Date(2022, month, day);
+    *p->mutable_end_date() = Date(2022, month, day + days - 1);
+    if (adjust) adjust(*p);
+    CatalogCall(&cat::CatalogService::Stub::CreateProject, project);
+    cat::AllocateQuotaRequest city;
+    city.set_parent("years/2022/projects/" + id);
+    city.set_region("regions/4102");
+    city.set_seats(10);
+    CatalogCall(&cat::CatalogService::Stub::AllocateQuota, city);
+    cat::AllocateQuotaRequest county;
+    county.set_parent("years/2022/projects/" + id + "/quotas/4102");
+    county.set_region("regions/410225");
+    county.set_seats(10);
+    CatalogCall(&cat::CatalogService::Stub::AllocateQuota, county, Role::kCityAdmin, "4102");
+  }
+
+  static common::v1::Date Date(int y, int m, int d) {
+    common::v1::Date date;
+    date.set_year(y);
+    date.set_month(m);
+    date.set_day(d);
+    return date;
+  }
+
+  void SeedCatalog() {
+    cat::ImportRegionsRequest regions;
+    regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+                    "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n");
+    CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
+    cat::CreateYearRequest year;
+    year.mutable_plan_year()->set_year(2022);
+    *year.mutable_plan_year()->mutable_nomination_deadline() = Date(2022, 8, 31);
+    CatalogCall(&cat::CatalogService::Stub::CreateYear, year);
+    for (const char* category : {"rural", "it"}) {
+      cat::CreateCategoryRequest c;
+      c.set_parent("years/2022");
+      c.set_category_id(category);
+      c.mutable_category()->set_display_name(category);
+      c.mutable_category()->set_plan_level(common::v1::NATIONAL);
+      CatalogCall(&cat::CatalogService::Stub::CreateCategory, c);
+    }
+    cat::CreateHostRequest host;
+    host.set_host_id("henu");
+    host.mutable_host()->set_display_name("河南大学");
+    CatalogCall(&cat::CatalogService::Stub::CreateHost, host);
+    CreateProject("lankao-seats", "rural", 10, 10, 10);
+  }
+
+  // Imports teachers through the stream; returns the results in order.
+  std::vector<v1::ImportTeacherResult> Import(const std::vector<v1::Teacher>& teachers,
+                                              Role role = Role::kCountyAdmin,
+                                              const std::string& region = "410225") {
+    auto context = ContextAs(role, region);
+    auto stream = stub_->ImportTeachers(context.get());
+    for (size_t i = 0; i < teachers.size(); ++i) {
+      v1::ImportTeachersRequest row;
+      *row.mutable_teacher() = teachers[i];
+      row.set_row_id(std::to_string(i + 1));
+      EXPECT_TRUE(stream->Write(row));
+    }
+    stream->WritesDone();
+    std::vector<v1::ImportTeacherResult> results;
+    v1::ImportTeacherResult result;
+    while (stream->Read(&result)) results.push_back(result);
+    EXPECT_TRUE(stream->Finish().ok());
+    return results;
+  }
+
+  grpc::Status Nominate(v1::EnrollmentService::Stub& stub, const std::string& teacher,
+                        const std::string& project, v1::Enrollment* out,
+                        const std::string& county = "410225") {
+    v1::NominateTeacherRequest request;
+    request.set_project("years/2022/projects/" + project);
+    request.set_teacher(teacher);
+    return stub.NominateTeacher(ContextAs(Role::kCountyAdmin, county).get(), request, out);
+  }
+
+  FixedClock clock_{absl::FromCivil(absl::CivilSecond(2022, 8, 1, 9, 0, 0), ChinaTimeZone())};
+  peixun::testing::ScratchDatabase catalog_db_;
+  peixun::testing::ScratchDatabase enrollment_db_;
+  std::unique_ptr<server::Platform> catalog_;
+  std::unique_ptr<catalog::CatalogService> catalog_service_;
+  std::unique_ptr<cat::CatalogService::Stub> catalog_stub_;
+  std::unique_ptr<Instance> enrollment_;
+  std::unique_ptr<Instance> second_;
+  std::unique_ptr<v1::EnrollmentService::Stub> stub_;
+};
+
+TEST_F(EnrollmentTest, ImportReportsEachRowAndResendingChangesNothing) {
+  v1::Teacher good = TeacherIn("410225", 1);
+  v1::Teacher bad_checksum = TeacherIn("410225", 2);
+  bad_checksum.mutable_id_number()->back() = bad_checksum.id_number().back() == '1' ? '2' : '1';
+  v1::Teacher unknown_county = TeacherIn("410299", 3);
+  v1::Teacher no_name = TeacherIn("410225", 4);
+  no_name.clear_display_name();
+  std::vector<v1::Teacher> file = {good, bad_checksum, good, unknown_county, no_name, TeacherIn("410225", 5)};
+  auto results = Import(file);
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[0].outcome(), v1::ImportTeacherResult::CREATED);
+  EXPECT_EQ(results[1].outcome(), v1::ImportTeacherResult::REJECTED);
+  EXPECT_EQ(results[1].reason().rfind("teacher.id_number:", 0), 0u) << results[1].reason();
+  EXPECT_EQ(results[2].outcome(), v1::ImportTeacherResult::UNCHANGED);
+  EXPECT_EQ(results[2].teacher(), results[0].teacher());
+  EXPECT_EQ(results[3].outcome(), v1::ImportTeacherResult::REJECTED);
+  EXPECT_NE(results[3].reason().find("teacher.county"), std::string::npos);
+  EXPECT_EQ(results[4].outcome(), v1::ImportTeacherResult::REJECTED);
+  EXPECT_EQ(results[5].outcome(), v1::ImportTeacherResult::CREATED);
+  EXPECT_EQ(results[5].row_id(), "6");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "2");
+
+  auto again = Import(file);
+  EXPECT_EQ(again[0].outcome(), v1::ImportTeacherResult::UNCHANGED);
+  EXPECT_EQ(again[5].outcome(), v1::ImportTeacherResult::UNCHANGED);
+  good.set_school("兰考县第二小学");
+  auto changed = Import({good});
+  EXPECT_EQ(changed[0].outcome(), v1::ImportTeacherResult::UPDATED);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "2");
+  // Another county's admin cannot import into 兰考县.
+  auto foreign = Import({TeacherIn("410225", 9)}, Role::kCountyAdmin, "410223");
+  EXPECT_EQ(foreign[0].outcome(), v1::ImportTeacherResult::REJECTED);
+}
+
+TEST_F(EnrollmentTest, IdNumbersAreMaskedForAllButTheirCountyAndTheProvince) {
+  auto results = Import({TeacherIn("410225", 1)});
+  v1::GetTeacherRequest get;
+  get.set_name(results[0].teacher());
+  const std::string full = IdNumber("410225", 1);
+  for (auto [role, region, masked] : std::vector<std::tuple<Role, std::string, bool>>{
+           {Role::kProvinceAdmin, "", false},
+           {Role::kCountyAdmin, "410225", false},
+           {Role::kCountyAdmin, "410223", true},
+           {Role::kCityAdmin, "4102", true},
+           {Role::kViewer, "", true}}) {
+    v1::Teacher teacher;
+    ASSERT_TRUE(stub_->GetTeacher(ContextAs(role, region).get(), get, &teacher).ok());
+    EXPECT_EQ(teacher.id_number() == full, !masked) << auth::RoleName(role) << " " << region;
+    if (masked) {
+      EXPECT_EQ(teacher.id_number(), full.substr(0, 4) + "**********" + full.substr(14));
+    }
+  }
+  v1::ListTeachersRequest list;
+  list.set_filter(R"(county = "regions/410225")");
+  v1::ListTeachersResponse page;
+  ASSERT_TRUE(stub_->ListTeachers(ContextAs(Role::kViewer).get(), list, &page).ok());
+  ASSERT_EQ(page.teachers_size(), 1);
+  EXPECT_NE(page.teachers(0).id_number(), full);
+}
+
+TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
+  CreateProject("it-online", "it", 10, 15, 5, [](cat::Project& p) { p.mutable_audience()->set_min_teaching_years(20); });
+  CreateProject("rural-two", "rural", 11, 20, 5);
+  CreateProject("overlapping", "it", 10, 12, 3);
+  WaitForQuota(*enrollment_, "overlapping", 10);
+  auto imported = Import({TeacherIn("410225", 1)});
+  const std::string teacher = imported[0].teacher();
+  v1::Enrollment enrollment;
+  ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &enrollment).ok());
+  EXPECT_EQ(enrollment.state(), v1::NOMINATED);
+  EXPECT_EQ(enrollment.county(), "regions/410225");
+  ASSERT_EQ(enrollment.history_size(), 1);
+
+  auto expect_refusal = [&](const std::string& project, grpc::StatusCode code, const std::string& words) {
+    v1::Enrollment out;
+    grpc::Status status = Nominate(*stub_, teacher, project, &out);
+    EXPECT_EQ(status.error_code(), code) << project << ": " << status.error_message();
+    EXPECT_NE(status.error_message().find(words), std::string::npos) << status.error_message();
+  };
+  expect_refusal("lankao-seats", grpc::StatusCode::ALREADY_EXISTS, "R-13");
+  expect_refusal("it-online", grpc::StatusCode::FAILED_PRECONDITION, "R-9 not eligible");
+  expect_refusal("rural-two", grpc::StatusCode::FAILED_PRECONDITION, "category");
+  expect_refusal("overlapping", grpc::StatusCode::FAILED_PRECONDITION, "overlap");
+  expect_refusal("missing", grpc::StatusCode::NOT_FOUND, "does not exist");
+  // Another county cannot nominate 兰考县's teacher.
+  v1::Enrollment out;
+  EXPECT_EQ(Nominate(*stub_, teacher, "rural-two", &out, "410223").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // After the deadline nothing is accepted.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2022, 9, 1, 8, 0, 0), ChinaTimeZone()));
+  auto second = Import({TeacherIn("410225", 2)});
+  grpc::Status late = Nominate(*stub_, second[0].teacher(), "lankao-seats", &out);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(late.error_message().find("R-7 nominations closed on 2022-08-31"), std::string::npos);
+}
+
+TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServersFillExactlyTenSeats) {
+  second_ = StartEnrollment();
+  auto second_stub = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(second_->platform->port()));
+  std::vector<v1::Teacher> teachers;
+  for (int i = 0; i < 64; ++i) teachers.push_back(TeacherIn("410225", 100 + i));
+  auto imported = Import(teachers);
+  ASSERT_EQ(imported.size(), 64u);
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused_r7{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Enrollment out;
+      grpc::Status status = Nominate(i % 2 == 0 ? *stub_ : *second_stub, imported[i].teacher(), "lankao-seats", &out);
+      if (status.ok()) {
+        accepted++;
+      } else if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                 status.error_message().rfind("R-7 quota exhausted", 0) == 0) {
+        refused_r7++;
+      } else {
+        other++;
+        ADD_FAILURE() << status.error_message();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 10);
+  EXPECT_EQ(refused_r7.load(), 54);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats'"), "10");
+}
+
+TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHours) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2)});
+  v1::Enrollment enrollment;
+  ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &enrollment).ok());
+  v1::TransitionRequest request;
+  request.set_name(enrollment.name());
+  v1::Enrollment out;
+  // Only the project's host records check-in.
+  EXPECT_EQ(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/other").get(), request, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Completion before check-in is not a transition there is.
+  grpc::Status early = stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(early.error_message().find("R-11"), std::string::npos);
+  EXPECT_NE(early.error_message().find("NOMINATED"), std::string::npos);
+  ASSERT_TRUE(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out).ok());
+  EXPECT_EQ(out.state(), v1::CHECKED_IN);
+  ASSERT_TRUE(stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out).ok());
+  EXPECT_EQ(out.state(), v1::COMPLETED);
+  EXPECT_EQ(out.credit_hours(), 80);
+  ASSERT_EQ(out.history_size(), 3);
+  EXPECT_EQ(out.history(2).from_state(), v1::CHECKED_IN);
+  EXPECT_EQ(out.history(2).actor(), "test");
+  // A completed enrollment cannot be withdrawn.
+  EXPECT_EQ(stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::Enrollment second;
+  ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
+  request.set_name(second.name());
+  ASSERT_TRUE(stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out).ok());
+  EXPECT_EQ(out.state(), v1::WITHDRAWN);
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats' AND state <> 7"), "1");
+  // The freed seat can be taken again, by the same teacher.
+  ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
+}
+
+TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
+  auto imported = Import({TeacherIn("410225", 1)});
+  catalog_->Shutdown();
+  // Wait until the copy no longer counts as current (the stream ended, 10 s window passes).
+  for (int i = 0; i < 300 && enrollment_->mirror->Current(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  v1::Enrollment out;
+  EXPECT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &out).ok());
+  grpc::Status unknown = Nominate(*stub_, imported[0].teacher(), "not-yet-synced", &out);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNAVAILABLE) << unknown.error_message();
+}
+
+}  // namespace
+}  // namespace peixun::enrollment
