@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
 #include "common/db/idempotency.h"
+#include "common/db/rows.h"
 #include "common/events/outbox.h"
 #include "common/util/filter.h"
 #include "common/util/ids.h"
@@ -258,6 +259,14 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
             return absl::NotFoundError(absl::StrCat(request->project(), " does not exist in the catalog"));
           }
           absl::Status rule = domain::CheckBeforeDeadline(today, *deadline);
+          if (rule.ok() && (project->plan_level() == common::v1::NATIONAL ||
+                            project->plan_level() == common::v1::PROVINCIAL)) {
+            // a bar covers 国培 and 省培 projects.
+            auto bars = EnrollmentStore::ActiveBlacklist(c, teacher_id, today);
+            if (!bars.empty()) {
+              rule = domain::CheckNotBlacklisted(today, db::CivilDayOf(bars.front().end_date()), false);
+            }
+          }
           auto region = EnrollmentStore::FindRegion(c, county);
           if (rule.ok()) {
             domain::TeacherProfile profile{teacher->teacher, region ? CodeOf(region->parent()) : ""};
@@ -299,16 +308,45 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
   });
 }
 
+EnrollmentService::TransitionInput EnrollmentService::InputOf(const v1::TransitionRequest& request) {
+  return {request.name(), request.etag(), request.reason(), request.request_id(), ""};
+}
+
+namespace {
+
+// records the bar an outcome causes, from the project's end date.
+void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
+                     const catalog_v1::Project& project, v1::EnrollmentState cause) {
+  v1::BlacklistEntry entry;
+  entry.set_cause(cause);
+  *entry.mutable_start_date() = project.end_date();
+  absl::CivilDay end = domain::BlacklistEnd(db::CivilDayOf(project.end_date()), domain::BlacklistPolicy{});
+  entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
+  entry.mutable_end_date()->set_month(end.month());
+  entry.mutable_end_date()->set_day(end.day());
+  const std::string entry_id = NewId("b");
+  const std::string teacher_id = CodeOf(enrollment.teacher());
+  EnrollmentStore::InsertBlacklistEntry(c, entry_id, entry, teacher_id, CodeOf(enrollment.county()),
+                                        CodeOf(enrollment.name()));
+  auto stored = EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
+  events::AppendEvent(c, "enrollment.blacklist.created", stored->name(), *stored);
+}
+
+}  // namespace
+
 grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
-                                           const v1::TransitionRequest* request,
-                                           v1::EnrollmentState to, absl::string_view method,
-                                           v1::Enrollment* response) {
+                                           const google::protobuf::Message& request,
+                                           const TransitionInput& input, v1::EnrollmentState to,
+                                           absl::string_view method, v1::Enrollment* response) {
   return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
+    if (input.reason.size() > 255 || input.special_reason.size() > 255) {
+      return FieldError("reason", "must be at most 255 bytes");
+    }
     const absl::CivilDay today = Today();
-    return Mutate(method, *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return Mutate(method, request, input.request_id, response, [&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
-      if (!request->etag().empty() && request->etag() != enrollment.etag()) {
+      if (!input.etag.empty() && input.etag != enrollment.etag()) {
         return absl::AbortedError(absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
       }
       auto parts = *ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
@@ -329,14 +367,23 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
         if (!(caller.role == Role::kHost && caller.host == project->host()) &&
             caller.role != Role::kProvinceAdmin) {
           return absl::PermissionDeniedError(absl::StrCat("only the project's host (", project->host(),
-                                                          ") records check-in and completion"));
+                                                          ") records what happened to its trainees"));
         }
         PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
       }
       // credit hours are registered once, with the transition to COMPLETED.
       int credit_hours = to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
       EnrollmentStore::SetState(c, id, to, credit_hours);
-      EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, request->reason());
+      const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
+                                  ? input.special_reason : input.reason;
+      EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
+      v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
+      if (to == v1::NO_SHOW && !input.special_reason.empty()) {
+        // a special reason waits for the province before anything is decided.
+        review = v1::Enrollment::PENDING;
+        EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
+      }
+      if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
       PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
       events::AppendEvent(c, absl::StrCat("enrollment.enrollment.", absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
                           response->name(), *response);
@@ -348,17 +395,133 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
 grpc::Status EnrollmentService::WithdrawEnrollment(grpc::ServerContext* context,
                                                    const v1::TransitionRequest* request,
                                                    v1::Enrollment* response) {
-  return Transition(context, request, v1::WITHDRAWN, "WithdrawEnrollment", response);
+  return Transition(context, *request, InputOf(*request), v1::WITHDRAWN, "WithdrawEnrollment", response);
 }
 
 grpc::Status EnrollmentService::CheckIn(grpc::ServerContext* context,
                                         const v1::TransitionRequest* request, v1::Enrollment* response) {
-  return Transition(context, request, v1::CHECKED_IN, "CheckIn", response);
+  return Transition(context, *request, InputOf(*request), v1::CHECKED_IN, "CheckIn", response);
 }
 
 grpc::Status EnrollmentService::Complete(grpc::ServerContext* context,
                                          const v1::TransitionRequest* request, v1::Enrollment* response) {
-  return Transition(context, request, v1::COMPLETED, "Complete", response);
+  return Transition(context, *request, InputOf(*request), v1::COMPLETED, "Complete", response);
+}
+
+grpc::Status EnrollmentService::Dismiss(grpc::ServerContext* context,
+                                        const v1::TransitionRequest* request, v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::DISMISSED, "Dismiss", response);
+}
+
+grpc::Status EnrollmentService::MarkNotCompleted(grpc::ServerContext* context,
+                                                 const v1::TransitionRequest* request,
+                                                 v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::NOT_COMPLETED, "MarkNotCompleted", response);
+}
+
+grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
+                                           const v1::MarkNoShowRequest* request,
+                                           v1::Enrollment* response) {
+  TransitionInput input{request->name(), request->etag(), "", request->request_id(),
+                        request->special_reason()};
+  return Transition(context, *request, input, v1::NO_SHOW, "MarkNoShow", response);
+}
+
+grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
+                                                   const v1::ReviewNoShowReasonRequest* request,
+                                                   v1::Enrollment* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "review no-show reasons"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
+    if (request->comment().size() > 255) return FieldError("comment", "must be at most 255 bytes");
+    return Mutate("ReviewNoShowReason", *request, request->request_id(), response,
+                  [&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
+      if (enrollment.state() != v1::NO_SHOW || enrollment.no_show_review() != v1::Enrollment::PENDING) {
+        return RuleError("R-12", absl::StrCat("there is no special reason awaiting review on ", enrollment.name(),
+                                              " (", domain::StateLabel(enrollment.state()), ")"));
+      }
+      const auto review = request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
+      EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
+      EnrollmentStore::AppendHistory(c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
+                                     absl::StrCat(request->approve() ? "special reason approved" : "special reason refused",
+                                                  request->comment().empty() ? "" : ": ", request->comment()));
+      if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
+        auto parts = *ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
+        auto project = EnrollmentStore::FindProject(c, std::stoi(parts["year"]), parts["project"]);
+        if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
+        RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
+      }
+      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+      events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(), *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* context,
+                                                     const v1::ListBlacklistEntriesRequest* request,
+                                                     v1::ListBlacklistEntriesResponse* response) {
+  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"teacher", "county", "active"}));
+    std::string teacher;
+    std::string county;
+    int active = -1;
+    if (auto it = terms.find("teacher"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
+    }
+    if (auto it = terms.find("county"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
+      county = parts["code"];
+    }
+    if (auto it = terms.find("active"); it != terms.end()) {
+      if (it->second != "true" && it->second != "false") {
+        return FieldError("filter", "active must be \"true\" or \"false\"");
+      }
+      active = it->second == "true" ? 1 : 0;
+    }
+    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
+    std::vector<v1::BlacklistEntry> entries;
+    const absl::CivilDay today = Today();
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
+      entries = EnrollmentStore::ListBlacklist(c, teacher, county, active, today, after, page_size + 1);
+      return absl::OkStatus();
+    }));
+    if (static_cast<int>(entries.size()) > page_size) {
+      entries.resize(page_size);
+      response->set_next_page_token(EncodePageToken(CodeOf(entries.back().name()), request->filter()));
+    }
+    for (auto& e : entries) *response->add_entries() = std::move(e);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
+                                                   const v1::LiftBlacklistEntryRequest* request,
+                                                   v1::BlacklistEntry* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "lift blacklist entries (R-12)"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string entry_id, ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}",
+                                                          "entry", "name"));
+    if (request->reason().empty() || request->reason().size() > 255) {
+      return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
+    }
+    return Mutate("LiftBlacklistEntry", *request, request->request_id(), response,
+                  [&](db::Connection& c) -> absl::Status {
+      auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
+      if (!entry || entry->name() != request->name()) {
+        return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+      }
+      if (entry->lifted()) {
+        return RuleError("R-12", absl::StrCat(request->name(), " was already lifted by ", entry->lifted_by()));
+      }
+      EnrollmentStore::LiftBlacklistEntry(c, entry_id, caller.subject, request->reason());
+      *response = *EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
+      events::AppendEvent(c, "enrollment.blacklist.lifted", response->name(), *response);
+      return absl::OkStatus();
+    });
+  });
 }
 
 grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,

@@ -31,8 +31,23 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                        v1::Enrollment* response) override;
   grpc::Status Complete(grpc::ServerContext* context, const v1::TransitionRequest* request,
                         v1::Enrollment* response) override;
+  grpc::Status Dismiss(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                       v1::Enrollment* response) override;
+  grpc::Status MarkNotCompleted(grpc::ServerContext* context, const v1::TransitionRequest* request,
+                                v1::Enrollment* response) override;
+  grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
+                          v1::Enrollment* response) override;
+  grpc::Status ReviewNoShowReason(grpc::ServerContext* context,
+                                  const v1::ReviewNoShowReasonRequest* request,
+                                  v1::Enrollment* response) override;
   grpc::Status GetEnrollment(grpc::ServerContext* context, const v1::GetEnrollmentRequest* request,
                              v1::Enrollment* response) override;
+  grpc::Status ListBlacklistEntries(grpc::ServerContext* context,
+                                    const v1::ListBlacklistEntriesRequest* request,
+                                    v1::ListBlacklistEntriesResponse* response) override;
+  grpc::Status LiftBlacklistEntry(grpc::ServerContext* context,
+                                  const v1::LiftBlacklistEntryRequest* request,
+                                  v1::BlacklistEntry* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
@@ -48,10 +63,20 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
     return handlers_.Mutate(method, request, request_id, response, change);
   }
   v1::ImportTeacherResult ImportOne(const auth::Caller& caller, const v1::ImportTeachersRequest& row);
-  // Moves an enrollment from its state to `to` after `authorize` accepts the caller.
-  grpc::Status Transition(grpc::ServerContext* context, const v1::TransitionRequest* request,
-                          v1::EnrollmentState to, absl::string_view method,
-                          v1::Enrollment* response);
+  // What a transition request carries, whichever message it came in.
+  struct TransitionInput {
+    std::string name;
+    std::string etag;
+    std::string reason;
+    std::string request_id;
+    std::string special_reason;  // MarkNoShow only
+  };
+  // Moves an enrollment to `to`, recording history, credit hours and, for
+  // outcomes that bar, a blacklist entry.
+  grpc::Status Transition(grpc::ServerContext* context, const google::protobuf::Message& request,
+                          const TransitionInput& input, v1::EnrollmentState to,
+                          absl::string_view method, v1::Enrollment* response);
+  static TransitionInput InputOf(const v1::TransitionRequest& request);
   // Whether the caller sees teachers' ID numbers unmasked.
   static bool SeesIdNumber(const auth::Caller& caller, const v1::Teacher& teacher);
   absl::CivilDay Today() const;

@@ -379,4 +379,116 @@ absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
   return e;
 }
 
+void EnrollmentStore::SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
+                                      const std::string& reason, v1::Enrollment::ReasonReview review) {
+  auto& update = c.Prepare(
+      "UPDATE enrollments SET no_show_reason = ?, no_show_review = ?, version = version + 1, "
+      "update_time = CURRENT_TIMESTAMP(6) WHERE enrollment_id = ?");
+  update.setString(1, reason);
+  update.setInt(2, review);
+  update.setString(3, enrollment_id);
+  update.executeUpdate();
+}
+
+namespace {
+
+const char kBlacklistColumns[] =
+    "entry_id, teacher_id, enrollment_id, cause, start_date, end_date, lifted, lifted_by, "
+    "lift_reason, CAST(UNIX_TIMESTAMP(lift_time) * 1000000 AS SIGNED) AS lift_us";
+
+v1::BlacklistEntry BlacklistFromRow(const ResultSet& rows) {
+  v1::BlacklistEntry entry;
+  const std::string teacher = "teachers/" + Str(rows, "teacher_id");
+  entry.set_name(absl::StrCat(teacher, "/blacklistEntries/", Str(rows, "entry_id")));
+  entry.set_teacher(teacher);
+  entry.set_enrollment("enrollments/" + Str(rows, "enrollment_id"));
+  entry.set_cause(static_cast<v1::EnrollmentState>(rows->getInt("cause")));
+  *entry.mutable_start_date() = db::DateFromText(Str(rows, "start_date"));
+  *entry.mutable_end_date() = db::DateFromText(Str(rows, "end_date"));
+  entry.set_lifted(rows->getBoolean("lifted"));
+  entry.set_lifted_by(Str(rows, "lifted_by"));
+  entry.set_lift_reason(Str(rows, "lift_reason"));
+  if (!rows->isNull("lift_us")) db::SetTimestampMicros(entry.mutable_lift_time(), rows->getInt64("lift_us"));
+  return entry;
+}
+
+}  // namespace
+
+void EnrollmentStore::InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                           const v1::BlacklistEntry& entry, const std::string& teacher_id,
+                                           const std::string& county_code, const std::string& enrollment_id) {
+  auto& insert = c.Prepare(
+      "INSERT INTO blacklist_entries (entry_id, teacher_id, county_code, enrollment_id, cause, "
+      "start_date, end_date) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.setString(1, entry_id);
+  insert.setString(2, teacher_id);
+  insert.setString(3, county_code);
+  insert.setString(4, enrollment_id);
+  insert.setInt(5, entry.cause());
+  insert.setString(6, db::DateText(entry.start_date()));
+  insert.setString(7, db::DateText(entry.end_date()));
+  insert.executeUpdate();
+}
+
+std::vector<v1::BlacklistEntry> EnrollmentStore::ActiveBlacklist(db::Connection& c,
+                                                                 const std::string& teacher_id,
+                                                                 absl::CivilDay today) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kBlacklistColumns,
+                                        " FROM blacklist_entries WHERE teacher_id = ? AND lifted = FALSE "
+                                        "AND end_date >= ? ORDER BY end_date DESC"));
+  select.setString(1, teacher_id);
+  select.setString(2, absl::FormatCivilTime(today));
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::BlacklistEntry> out;
+  while (rows->next()) out.push_back(BlacklistFromRow(rows));
+  return out;
+}
+
+std::optional<v1::BlacklistEntry> EnrollmentStore::FindBlacklistEntry(db::Connection& c,
+                                                                      const std::string& entry_id,
+                                                                      bool for_update) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kBlacklistColumns,
+                                        " FROM blacklist_entries WHERE entry_id = ?",
+                                        for_update ? " FOR UPDATE" : ""));
+  select.setString(1, entry_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return BlacklistFromRow(rows);
+}
+
+std::vector<v1::BlacklistEntry> EnrollmentStore::ListBlacklist(db::Connection& c, const std::string& teacher_id,
+                                                               const std::string& county_code, int active,
+                                                               absl::CivilDay today,
+                                                               const std::string& after_id, int limit) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kBlacklistColumns,
+      " FROM blacklist_entries WHERE entry_id > ? AND (? = '' OR teacher_id = ?) "
+      "AND (? = '' OR county_code = ?) "
+      "AND (? < 0 OR (? = 1) = (lifted = FALSE AND end_date >= ?)) ORDER BY entry_id LIMIT ?"));
+  select.setString(1, after_id);
+  select.setString(2, teacher_id);
+  select.setString(3, teacher_id);
+  select.setString(4, county_code);
+  select.setString(5, county_code);
+  select.setInt(6, active);
+  select.setInt(7, active);
+  select.setString(8, absl::FormatCivilTime(today));
+  select.setInt(9, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::BlacklistEntry> out;
+  while (rows->next()) out.push_back(BlacklistFromRow(rows));
+  return out;
+}
+
+void EnrollmentStore::LiftBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                         const std::string& actor, const std::string& reason) {
+  auto& update = c.Prepare(
+      "UPDATE blacklist_entries SET lifted = TRUE, lifted_by = ?, lift_reason = ?, "
+      "lift_time = CURRENT_TIMESTAMP(6) WHERE entry_id = ?");
+  update.setString(1, actor);
+  update.setString(2, reason);
+  update.setString(3, entry_id);
+  update.executeUpdate();
+}
+
 }  // namespace peixun::enrollment

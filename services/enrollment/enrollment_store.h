@@ -73,6 +73,25 @@ class EnrollmentStore {
                                                       bool for_update = false);
   static void SetState(db::Connection& c, const std::string& enrollment_id, v1::EnrollmentState state,
                        int credit_hours);
+
+  // Blacklist
+  static void SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
+                              const std::string& reason, v1::Enrollment::ReasonReview review);
+  static void InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                   const v1::BlacklistEntry& entry, const std::string& teacher_id,
+                                   const std::string& county_code, const std::string& enrollment_id);
+  // The teacher's entries that are not lifted and end on or after `today`.
+  static std::vector<v1::BlacklistEntry> ActiveBlacklist(db::Connection& c, const std::string& teacher_id,
+                                                         absl::CivilDay today);
+  static std::optional<v1::BlacklistEntry> FindBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                                              bool for_update);
+  // Filters: teacher id, county code, active (on `today`): -1 any, 0 inactive, 1 active.
+  static std::vector<v1::BlacklistEntry> ListBlacklist(db::Connection& c, const std::string& teacher_id,
+                                                       const std::string& county_code, int active,
+                                                       absl::CivilDay today, const std::string& after_id,
+                                                       int limit);
+  static void LiftBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                 const std::string& actor, const std::string& reason);
 };
 
 }  // namespace peixun::enrollment

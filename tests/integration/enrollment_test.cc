@@ -392,6 +392,100 @@ TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHou
   ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
 }
 
+TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) {
+  CreateProject("it-later", "it", 11, 1, 3);
+  WaitForQuota(*enrollment_, "it-later", 10);
+  auto imported = Import({TeacherIn("410225", 1)});
+  const std::string teacher = imported[0].teacher();
+  v1::Enrollment enrollment;
+  ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &enrollment).ok());
+  v1::TransitionRequest request;
+  request.set_name(enrollment.name());
+  request.set_reason("多次旷课");
+  v1::Enrollment out;
+  auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  ASSERT_TRUE(stub_->CheckIn(host().get(), request, &out).ok());
+  ASSERT_TRUE(stub_->Dismiss(host().get(), request, &out).ok());
+  EXPECT_EQ(out.state(), v1::DISMISSED);
+  EXPECT_EQ(out.history(2).reason(), "多次旷课");
+
+  v1::ListBlacklistEntriesRequest list;
+  list.set_filter(absl::StrCat(R"(teacher = ")", teacher, R"(" AND active = "true")"));
+  v1::ListBlacklistEntriesResponse entries;
+  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kViewer).get(), list, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  const v1::BlacklistEntry& bar = entries.entries(0);
+  EXPECT_EQ(bar.cause(), v1::DISMISSED);
+  EXPECT_EQ(bar.enrollment(), enrollment.name());
+  // Project lankao-seats ends 2022-10-19: barred until 2025-10-19.
+  EXPECT_EQ(bar.end_date().year(), 2025);
+  EXPECT_EQ(bar.end_date().month(), 10);
+  EXPECT_EQ(bar.end_date().day(), 19);
+
+  grpc::Status barred = Nominate(*stub_, teacher, "it-later", &out);
+  EXPECT_EQ(barred.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(barred.error_message().find("R-12 the teacher is blacklisted (黑名单) until 2025-10-19"),
+            std::string::npos) << barred.error_message();
+
+  v1::LiftBlacklistEntryRequest lift;
+  lift.set_name(bar.name());
+  v1::BlacklistEntry lifted;
+  grpc::Status no_reason = stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted);
+  EXPECT_EQ(no_reason.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(no_reason.error_message().rfind("reason:", 0), 0u);
+  lift.set_reason("经复核，劝退原因不成立");
+  EXPECT_EQ(stub_->LiftBlacklistEntry(ContextAs(Role::kCountyAdmin, "410225").get(), lift, &lifted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted).ok());
+  EXPECT_TRUE(lifted.lifted());
+  EXPECT_EQ(lifted.lift_reason(), "经复核，劝退原因不成立");
+  EXPECT_EQ(stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(Nominate(*stub_, teacher, "it-later", &out).ok());
+}
+
+TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3)});
+  std::vector<v1::Enrollment> enrollments(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &enrollments[i]).ok());
+  auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  v1::Enrollment out;
+  // 1: no reason -> barred at once. 2: reason approved -> never barred. 3: reason refused -> barred.
+  v1::MarkNoShowRequest plain;
+  plain.set_name(enrollments[0].name());
+  ASSERT_TRUE(stub_->MarkNoShow(host().get(), plain, &out).ok());
+  for (int i : {1, 2}) {
+    v1::MarkNoShowRequest with_reason;
+    with_reason.set_name(enrollments[i].name());
+    with_reason.set_special_reason("住院治疗");
+    ASSERT_TRUE(stub_->MarkNoShow(host().get(), with_reason, &out).ok());
+    EXPECT_EQ(out.no_show_review(), v1::Enrollment::PENDING);
+  }
+  auto bars = [&] { return enrollment_db_.QueryValue("SELECT COUNT(*) FROM blacklist_entries"); };
+  EXPECT_EQ(bars(), "1");
+  v1::ReviewNoShowReasonRequest review;
+  review.set_name(enrollments[1].name());
+  review.set_approve(true);
+  EXPECT_EQ(stub_->ReviewNoShowReason(ContextAs(Role::kCityAdmin, "4102").get(), review, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).ok());
+  EXPECT_EQ(out.no_show_review(), v1::Enrollment::APPROVED);
+  review.set_name(enrollments[2].name());
+  review.set_approve(false);
+  review.set_comment("无证明材料");
+  ASSERT_TRUE(stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).ok());
+  EXPECT_EQ(out.no_show_review(), v1::Enrollment::REFUSED);
+  EXPECT_EQ(bars(), "2");
+  // A decided reason cannot be reviewed again.
+  EXPECT_EQ(stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::ListBlacklistEntriesRequest list;
+  list.set_filter(R"(county = "regions/410225" AND active = "true")");
+  v1::ListBlacklistEntriesResponse entries;
+  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kViewer).get(), list, &entries).ok());
+  EXPECT_EQ(entries.entries_size(), 2);
+}
+
 TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
   auto imported = Import({TeacherIn("410225", 1)});
   catalog_->Shutdown();
