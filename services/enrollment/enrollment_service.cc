@@ -2,6 +2,8 @@
 
 #include <cppconn/exception.h>
 
+#include <map>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
@@ -295,7 +297,8 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
             return rule;
           }
           const std::string enrollment_id = NewId("e");
-          EnrollmentStore::InsertEnrollment(c, enrollment_id, teacher_id, year, project_id, county);
+          EnrollmentStore::InsertEnrollment(c, enrollment_id, teacher_id, year, project_id, county,
+                                           teacher->teacher.rural());
           EnrollmentStore::AppendHistory(c, enrollment_id, v1::ENROLLMENT_STATE_UNSPECIFIED, v1::NOMINATED,
                                          caller.subject, "");
           PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, enrollment_id));
@@ -304,6 +307,13 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
         });
     nominations_.Add({{"outcome", status.ok() ? "accepted" : (refused_by.empty() ? "error" : refused_by)}})
         .Increment();
+    if (refused_by == "R-9") {
+      // The refused nomination rolled back; the ineligible attempt is a fact of its own.
+      (void)platform_.pool().RunInTransaction([&](db::Connection& c) {
+        EnrollmentStore::RecordIneligible(c, year, project_id, county, teacher_id, std::string(status.message()));
+        return absl::OkStatus();
+      });
+    }
     return status;
   });
 }
@@ -533,6 +543,87 @@ grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
       PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
       return absl::OkStatus();
     });
+  });
+}
+
+grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
+                                              const v1::GetRateReportRequest* request,
+                                              v1::RateReport* response) {
+  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto year_parts, ParseName(request->year(), "years/{year}", "year"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(year_parts["year"], "year"));
+    std::string project_id;
+    if (!request->project().empty()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->project(), "years/{year}/projects/{project}", "project"));
+      if (parts["year"] != year_parts["year"]) return FieldError("project", "must be a project of the report's year");
+      project_id = parts["project"];
+      PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project"));
+    }
+    const auto scope = request->scope();
+    if (scope == v1::GetRateReportRequest::SCOPE_UNSPECIFIED || !v1::GetRateReportRequest::Scope_IsValid(scope)) {
+      return FieldError("scope", "must be COUNTY, CITY or HOST");
+    }
+    std::string region_filter;
+    if (!request->region().empty()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->region(), "regions/{code}", "region"));
+      region_filter = "regions/" + parts["code"];
+    }
+    std::vector<EnrollmentStore::OutcomeCount> outcomes;
+    std::vector<EnrollmentStore::SeatRow> quotas;
+    std::vector<EnrollmentStore::SeatRow> ineligible;
+    std::vector<catalog_v1::Project> projects;
+    std::vector<catalog_v1::Region> regions;
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
+      outcomes = EnrollmentStore::CountOutcomes(c, year, project_id);
+      quotas = EnrollmentStore::QuotaSeats(c, year, project_id);
+      ineligible = EnrollmentStore::CountIneligible(c, year, project_id);
+      projects = EnrollmentStore::ProjectsOfYear(c, year);
+      regions = EnrollmentStore::Regions(c);
+      return absl::OkStatus();
+    }));
+    std::map<std::string, const catalog_v1::Region*> region_by_name;
+    for (const auto& r : regions) region_by_name[r.name()] = &r;
+    std::map<std::string, std::string> host_of;
+    for (const auto& p : projects) host_of[CodeOf(p.name())] = p.host();
+    auto parent_of = [&](const std::string& county) {
+      auto it = region_by_name.find(county);
+      return it == region_by_name.end() ? std::string() : it->second->parent();
+    };
+    // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
+    auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
+      const std::string county = "regions/" + county_code;
+      const std::string city = parent_of(county);
+      if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
+      switch (scope) {
+        case v1::GetRateReportRequest::COUNTY: return county;
+        case v1::GetRateReportRequest::CITY: return city.empty() ? county : city;
+        default: return host_of.count(project) ? host_of[project] : "hosts/unknown";
+      }
+    };
+    std::map<std::string, domain::SeatCounts> rows;
+    for (const auto& o : outcomes) {
+      std::string key = row_key(o.project_id, o.county_code);
+      if (!key.empty()) domain::AddOutcome(rows[key], o.state, o.rural, o.count);
+    }
+    for (const auto& q : quotas) {
+      std::string key = row_key(q.project_id, q.county_code);
+      if (!key.empty()) rows[key].quota += q.value;
+    }
+    for (const auto& i : ineligible) {
+      std::string key = row_key(i.project_id, i.county_code);
+      if (!key.empty()) rows[key].ineligible += i.value;
+    }
+    response->set_year(request->year());
+    response->set_project(request->project());
+    response->set_scope(scope);
+    for (const auto& [key, counts] : rows) {
+      auto region = region_by_name.find(key);
+      std::string display = region != region_by_name.end() ? region->second->display_name() : key;
+      *response->add_rows() = domain::ToRateRow(key, display, counts);
+    }
+    absl::Time now = platform_.clock().Now();
+    response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(now));
+    return absl::OkStatus();
   });
 }
 

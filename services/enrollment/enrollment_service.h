@@ -48,6 +48,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status LiftBlacklistEntry(grpc::ServerContext* context,
                                   const v1::LiftBlacklistEntryRequest* request,
                                   v1::BlacklistEntry* response) override;
+  grpc::Status GetRateReport(grpc::ServerContext* context, const v1::GetRateReportRequest* request,
+                             v1::RateReport* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;

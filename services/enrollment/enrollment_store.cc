@@ -298,16 +298,18 @@ std::vector<domain::EnrollmentSpan> EnrollmentStore::LiveSpans(db::Connection& c
 
 void EnrollmentStore::InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
                                        const std::string& teacher_id, int year,
-                                       const std::string& project_id, const std::string& county_code) {
+                                       const std::string& project_id, const std::string& county_code,
+                                       bool rural) {
   auto& insert = c.Prepare(
-      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, rural) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.setString(1, enrollment_id);
   insert.setString(2, teacher_id);
   insert.setInt(3, year);
   insert.setString(4, project_id);
   insert.setString(5, county_code);
   insert.setInt(6, v1::NOMINATED);
+  insert.setBoolean(7, rural);
   insert.executeUpdate();
 }
 
@@ -377,6 +379,94 @@ absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
     db::SetTimestampMicros(change->mutable_time(), steps->getInt64(5));
   }
   return e;
+}
+
+std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(db::Connection& c, int year,
+                                                                        const std::string& project_id) {
+  auto& select = c.Prepare(
+      "SELECT project_id, county_code, state, rural, COUNT(*) FROM enrollments "
+      "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code, state, rural");
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  select.setString(3, project_id);
+  ResultSet rows(select.executeQuery());
+  std::vector<OutcomeCount> out;
+  while (rows->next()) {
+    out.push_back({rows->getString(1), rows->getString(2),
+                   static_cast<v1::EnrollmentState>(rows->getInt(3)), rows->getBoolean(4), rows->getInt64(5)});
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<EnrollmentStore::SeatRow> SeatRows(db::Connection& c, const std::string& sql, int year,
+                                               const std::string& project_id) {
+  auto& select = c.Prepare(sql);
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  select.setString(3, project_id);
+  ResultSet rows(select.executeQuery());
+  std::vector<EnrollmentStore::SeatRow> out;
+  while (rows->next()) out.push_back({rows->getString(1), rows->getString(2), rows->getInt64(3)});
+  return out;
+}
+
+}  // namespace
+
+std::vector<EnrollmentStore::SeatRow> EnrollmentStore::QuotaSeats(db::Connection& c, int year,
+                                                                 const std::string& project_id) {
+  return SeatRows(c,
+                  "SELECT project_id, county_code, seats FROM catalog_quotas "
+                  "WHERE year = ? AND (? = '' OR project_id = ?)",
+                  year, project_id);
+}
+
+std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(db::Connection& c, int year,
+                                                                      const std::string& project_id) {
+  return SeatRows(c,
+                  "SELECT project_id, county_code, COUNT(*) FROM ineligible_nominations "
+                  "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code",
+                  year, project_id);
+}
+
+void EnrollmentStore::RecordIneligible(db::Connection& c, int year, const std::string& project_id,
+                                       const std::string& county_code, const std::string& teacher_id,
+                                       const std::string& reason) {
+  auto& insert = c.Prepare(
+      "INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, reason) "
+      "VALUES (?, ?, ?, ?, ?)");
+  insert.setInt(1, year);
+  insert.setString(2, project_id);
+  insert.setString(3, county_code);
+  insert.setString(4, teacher_id);
+  insert.setString(5, reason.substr(0, 255));
+  insert.executeUpdate();
+}
+
+std::vector<catalog_v1::Project> EnrollmentStore::ProjectsOfYear(db::Connection& c, int year) {
+  auto& select = c.Prepare("SELECT project FROM catalog_projects WHERE year = ?");
+  select.setInt(1, year);
+  ResultSet rows(select.executeQuery());
+  std::vector<catalog_v1::Project> out;
+  while (rows->next()) {
+    out.emplace_back().ParseFromString(db::ReadBlob(*rows, 1));
+  }
+  return out;
+}
+
+std::vector<catalog_v1::Region> EnrollmentStore::Regions(db::Connection& c) {
+  ResultSet rows(c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions").executeQuery());
+  std::vector<catalog_v1::Region> out;
+  while (rows->next()) {
+    catalog_v1::Region& region = out.emplace_back();
+    region.set_code(rows->getString(1));
+    region.set_name("regions/" + region.code());
+    region.set_display_name(rows->getString(2));
+    region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt(3)));
+    if (!rows->isNull(4)) region.set_parent("regions/" + std::string(rows->getString(4)));
+  }
+  return out;
 }
 
 void EnrollmentStore::SetNoShowReview(db::Connection& c, const std::string& enrollment_id,

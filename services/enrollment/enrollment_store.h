@@ -64,7 +64,7 @@ class EnrollmentStore {
   static std::vector<domain::EnrollmentSpan> LiveSpans(db::Connection& c, const std::string& teacher_id);
   static void InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
                                const std::string& teacher_id, int year, const std::string& project_id,
-                               const std::string& county_code);
+                               const std::string& county_code, bool rural);
   static void AppendHistory(db::Connection& c, const std::string& enrollment_id,
                             v1::EnrollmentState from, v1::EnrollmentState to,
                             const std::string& actor, const std::string& reason);
@@ -73,6 +73,28 @@ class EnrollmentStore {
                                                       bool for_update = false);
   static void SetState(db::Connection& c, const std::string& enrollment_id, v1::EnrollmentState state,
                        int credit_hours);
+
+  // Rates: raw counts for a year (and optionally one project), per project and county.
+  struct OutcomeCount {
+    std::string project_id;
+    std::string county_code;
+    v1::EnrollmentState state;
+    bool rural;
+    int64_t count;
+  };
+  static std::vector<OutcomeCount> CountOutcomes(db::Connection& c, int year, const std::string& project_id);
+  struct SeatRow {
+    std::string project_id;
+    std::string county_code;
+    int64_t value;
+  };
+  static std::vector<SeatRow> QuotaSeats(db::Connection& c, int year, const std::string& project_id);
+  static std::vector<SeatRow> CountIneligible(db::Connection& c, int year, const std::string& project_id);
+  static void RecordIneligible(db::Connection& c, int year, const std::string& project_id,
+                               const std::string& county_code, const std::string& teacher_id,
+                               const std::string& reason);
+  static std::vector<catalog_v1::Project> ProjectsOfYear(db::Connection& c, int year);
+  static std::vector<catalog_v1::Region> Regions(db::Connection& c);
 
   // Blacklist
   static void SetNoShowReview(db::Connection& c, const std::string& enrollment_id,

@@ -486,6 +486,84 @@ TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   EXPECT_EQ(entries.entries_size(), 2);
 }
 
+TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
+  CreateProject("rural-only", "it", 11, 1, 3, [](cat::Project& p) { p.mutable_audience()->set_rural_only(true); });
+  WaitForQuota(*enrollment_, "rural-only", 10);
+  std::vector<v1::Teacher> teachers;
+  for (int i = 1; i <= 4; ++i) teachers.push_back(TeacherIn("410225", i));
+  teachers[3].set_rural(false);
+  auto imported = Import(teachers);
+  std::vector<v1::Enrollment> e(4);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &e[i]).ok());
+  auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  auto move = [&](int i, auto method) {
+    v1::TransitionRequest request;
+    request.set_name(e[i].name());
+    v1::Enrollment out;
+    ASSERT_TRUE(((*stub_).*method)(host().get(), request, &out).ok());
+  };
+  move(0, &v1::EnrollmentService::Stub::CheckIn);
+  move(0, &v1::EnrollmentService::Stub::Complete);
+  move(1, &v1::EnrollmentService::Stub::CheckIn);
+  move(1, &v1::EnrollmentService::Stub::Dismiss);
+  move(3, &v1::EnrollmentService::Stub::CheckIn);
+  v1::MarkNoShowRequest no_show;
+  no_show.set_name(e[2].name());
+  v1::Enrollment out;
+  ASSERT_TRUE(stub_->MarkNoShow(host().get(), no_show, &out).ok());
+  // The urban teacher is refused by the rural-only project twice; it counts once.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_EQ(Nominate(*stub_, imported[3].teacher(), "rural-only", &out).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+
+  v1::GetRateReportRequest request;
+  request.set_year("years/2022");
+  request.set_project("years/2022/projects/lankao-seats");
+  request.set_scope(v1::GetRateReportRequest::COUNTY);
+  v1::RateReport report;
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report).ok());
+  ASSERT_EQ(report.rows_size(), 1);
+  const v1::RateRow& row = report.rows(0);
+  EXPECT_EQ(row.key(), "regions/410225");
+  EXPECT_EQ(row.display_name(), "兰考县");
+  EXPECT_EQ(row.quota(), 10);
+  EXPECT_EQ(row.nominated(), 4);
+  EXPECT_EQ(row.checked_in(), 3);
+  EXPECT_EQ(row.completed(), 1);
+  EXPECT_EQ(row.dismissed(), 1);
+  EXPECT_EQ(row.no_show(), 1);
+  EXPECT_EQ(row.under_reported(), 6);
+  EXPECT_EQ(row.nomination_rate_bp(), 4000);
+  EXPECT_EQ(row.check_in_rate_bp(), 7500);
+  EXPECT_EQ(row.completion_rate_bp(), 3333);
+  EXPECT_EQ(row.rural_share_bp(), 7500);
+
+  request.set_project("years/2022/projects/rural-only");
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report).ok());
+  ASSERT_EQ(report.rows_size(), 1);
+  EXPECT_EQ(report.rows(0).ineligible(), 1);
+  EXPECT_EQ(report.rows(0).under_reported(), 10);
+
+  // The whole year per city and per host adds both projects up.
+  request.clear_project();
+  request.set_scope(v1::GetRateReportRequest::CITY);
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report).ok());
+  ASSERT_EQ(report.rows_size(), 1);
+  EXPECT_EQ(report.rows(0).key(), "regions/4102");
+  EXPECT_EQ(report.rows(0).quota(), 20);
+  EXPECT_EQ(report.rows(0).ineligible(), 1);
+  request.set_scope(v1::GetRateReportRequest::HOST);
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report).ok());
+  ASSERT_EQ(report.rows_size(), 1);
+  EXPECT_EQ(report.rows(0).key(), "hosts/henu");
+  EXPECT_EQ(report.rows(0).completed(), 1);
+  request.set_scope(v1::GetRateReportRequest::SCOPE_UNSPECIFIED);
+  grpc::Status no_scope = stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report);
+  EXPECT_EQ(no_scope.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(no_scope.error_message().rfind("scope:", 0), 0u);
+}
+
 TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
   auto imported = Import({TeacherIn("410225", 1)});
   catalog_->Shutdown();

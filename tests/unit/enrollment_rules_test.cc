@@ -210,3 +210,35 @@ TEST(R16Rates, BasisPointsRoundHalfUpAndZeroDenominator) {
 
 }  // namespace
 }  // namespace peixun::enrollment::domain
+
+namespace peixun::enrollment::domain {
+namespace {
+
+TEST(R16RateRow, CountsOutcomesUnderReportsAndRates) {
+  SeatCounts counts;
+  counts.quota = 10;
+  AddOutcome(counts, v1::COMPLETED, true, 1);
+  AddOutcome(counts, v1::DISMISSED, true, 1);
+  AddOutcome(counts, v1::CHECKED_IN, false, 1);
+  AddOutcome(counts, v1::NO_SHOW, true, 1);
+  AddOutcome(counts, v1::WITHDRAWN, true, 2);
+  v1::RateRow row = ToRateRow("regions/410225", "兰考县", counts);
+  EXPECT_EQ(row.nominated(), 4);
+  EXPECT_EQ(row.withdrawn(), 2);
+  EXPECT_EQ(row.checked_in(), 3);
+  EXPECT_EQ(row.under_reported(), 6);         // 10 seats, 4 filled
+  EXPECT_EQ(row.nomination_rate_bp(), 4000);  // 4 / 10
+  EXPECT_EQ(row.check_in_rate_bp(), 7500);    // 3 / 4
+  EXPECT_EQ(row.completion_rate_bp(), 3333);  // 1 / 3
+  EXPECT_EQ(row.rural_share_bp(), 7500);      // 3 of 4 nominated are rural
+  SeatCounts over;
+  over.quota = 1;
+  AddOutcome(over, v1::NOMINATED, false, 2);
+  EXPECT_EQ(ToRateRow("k", "k", over).under_reported(), 0);
+  Merge(counts, over);
+  EXPECT_EQ(counts.quota, 11);
+  EXPECT_EQ(counts.nominated, 6);
+}
+
+}  // namespace
+}  // namespace peixun::enrollment::domain

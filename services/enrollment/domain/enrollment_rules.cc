@@ -269,6 +269,60 @@ std::pair<int, int> CycleOf(int year, const CyclePolicy& policy) {
   return {start, start + policy.length_years - 1};
 }
 
+void AddOutcome(SeatCounts& counts, v1::EnrollmentState state, bool rural, int64_t n) {
+  if (state == v1::WITHDRAWN) {
+    counts.withdrawn += n;
+    return;
+  }
+  counts.nominated += n;
+  if (rural) counts.rural_nominated += n;
+  switch (state) {
+    case v1::COMPLETED: counts.completed += n; counts.checked_in += n; break;
+    case v1::DISMISSED: counts.dismissed += n; counts.checked_in += n; break;
+    case v1::NOT_COMPLETED: counts.not_completed += n; counts.checked_in += n; break;
+    case v1::CHECKED_IN: counts.checked_in += n; break;
+    case v1::NO_SHOW: counts.no_show += n; break;
+    default: break;
+  }
+}
+
+void Merge(SeatCounts& into, const SeatCounts& from) {
+  into.quota += from.quota;
+  into.nominated += from.nominated;
+  into.checked_in += from.checked_in;
+  into.completed += from.completed;
+  into.no_show += from.no_show;
+  into.dismissed += from.dismissed;
+  into.not_completed += from.not_completed;
+  into.withdrawn += from.withdrawn;
+  into.ineligible += from.ineligible;
+  into.rural_nominated += from.rural_nominated;
+}
+
+v1::RateRow ToRateRow(const std::string& key, const std::string& display_name, const SeatCounts& c) {
+  v1::RateRow row;
+  row.set_key(key);
+  row.set_display_name(display_name);
+  row.set_quota(static_cast<int32_t>(c.quota));
+  row.set_nominated(static_cast<int32_t>(c.nominated));
+  row.set_checked_in(static_cast<int32_t>(c.checked_in));
+  row.set_completed(static_cast<int32_t>(c.completed));
+  row.set_no_show(static_cast<int32_t>(c.no_show));
+  row.set_dismissed(static_cast<int32_t>(c.dismissed));
+  row.set_not_completed(static_cast<int32_t>(c.not_completed));
+  row.set_withdrawn(static_cast<int32_t>(c.withdrawn));
+  // every seat of the quota not filled is an under-report (少报).
+  row.set_under_reported(static_cast<int32_t>(std::max<int64_t>(0, c.quota - c.nominated)));
+  row.set_ineligible(static_cast<int32_t>(c.ineligible));
+  row.set_rural_nominated(static_cast<int32_t>(c.rural_nominated));
+  // 选派率 = nominated / quota, 报到率 = checked in / nominated, 结业率 = completed / checked in.
+  row.set_nomination_rate_bp(RateBp(c.nominated, c.quota));
+  row.set_check_in_rate_bp(RateBp(c.checked_in, c.nominated));
+  row.set_completion_rate_bp(RateBp(c.completed, c.checked_in));
+  row.set_rural_share_bp(RateBp(c.rural_nominated, c.nominated));
+  return row;
+}
+
 int32_t RateBp(int64_t numerator, int64_t denominator) {
   if (denominator <= 0) return 0;
   return static_cast<int32_t>((numerator * 10000 * 2 + denominator) / (2 * denominator));

@@ -104,6 +104,26 @@ std::pair<int, int> CycleOf(int year, const CyclePolicy& policy);
 
 // ---- Rates (R-16) -------------------------------------------------------------------------
 
+// What one report row adds up.
+struct SeatCounts {
+  int64_t quota = 0;
+  int64_t nominated = 0;  // every state but WITHDRAWN
+  int64_t checked_in = 0;  // CHECKED_IN and the outcomes after it
+  int64_t completed = 0;
+  int64_t no_show = 0;
+  int64_t dismissed = 0;
+  int64_t not_completed = 0;
+  int64_t withdrawn = 0;
+  int64_t ineligible = 0;
+  int64_t rural_nominated = 0;
+};
+
+// Counts `n` enrollments in `state` (of rural teachers or not).
+void AddOutcome(SeatCounts& counts, v1::EnrollmentState state, bool rural, int64_t n);
+void Merge(SeatCounts& into, const SeatCounts& from);
+// The report row: counts, under-reported seats (quota not filled, R-8), rates.
+v1::RateRow ToRateRow(const std::string& key, const std::string& display_name, const SeatCounts& counts);
+
 // numerator / denominator in basis points (10000 = 100%), rounded half up; 0 when the
 // denominator is 0.
 int32_t RateBp(int64_t numerator, int64_t denominator);
