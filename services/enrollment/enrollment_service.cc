@@ -546,6 +546,150 @@ grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
   });
 }
 
+absl::Status EnrollmentService::CheckCountyAccess(const auth::Caller& caller, const std::string& county,
+                                                 const std::string& city) {
+  if (caller.role == Role::kProvinceAdmin || caller.role == Role::kService ||
+      (caller.role == Role::kCountyAdmin && county == "regions/" + caller.region_code) ||
+      (caller.role == Role::kCityAdmin && city == "regions/" + caller.region_code)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", auth::RoleName(caller.role), " may not read personal training records of ", county));
+}
+
+grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
+                                                const v1::ListEnrollmentsRequest* request,
+                                                v1::ListEnrollmentsResponse* response) {
+  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"year", "project", "county", "teacher", "state"}));
+    EnrollmentStore::EnrollmentFilter filter;
+    if (auto it = terms.find("year"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(it->second, "filter year"));
+    }
+    if (auto it = terms.find("project"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "years/{year}/projects/{project}", "filter project"));
+      PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(parts["year"], "filter project"));
+      filter.project_id = parts["project"];
+    }
+    if (auto it = terms.find("county"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
+      filter.county_code = parts["code"];
+    }
+    if (auto it = terms.find("teacher"); it != terms.end()) {
+      PEIXUN_ASSIGN_OR_RETURN(filter.teacher_id, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
+    }
+    if (auto it = terms.find("state"); it != terms.end()) {
+      v1::EnrollmentState state;
+      if (!v1::EnrollmentState_Parse(it->second, &state) || state == v1::ENROLLMENT_STATE_UNSPECIFIED) {
+        return FieldError("filter", absl::StrCat("'", it->second, "' is not an enrollment state"));
+      }
+      filter.state = state;
+    }
+    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
+    std::vector<v1::Enrollment> items;
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
+      items = EnrollmentStore::ListEnrollments(c, filter, after, page_size + 1);
+      return absl::OkStatus();
+    }));
+    if (static_cast<int>(items.size()) > page_size) {
+      items.resize(page_size);
+      response->set_next_page_token(EncodePageToken(CodeOf(items.back().name()), request->filter()));
+    }
+    for (auto& e : items) *response->add_enrollments() = std::move(e);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
+                                                   const v1::GetTrainingArchiveRequest* request,
+                                                   v1::TrainingArchive* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto teacher = EnrollmentStore::FindTeacher(c, id);
+      if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
+      auto region = EnrollmentStore::FindRegion(c, CodeOf(teacher->teacher.county()));
+      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, teacher->teacher.county(), region ? region->parent() : ""));
+      response->set_teacher(teacher->teacher.name());
+      // every enrollment with its outcome, newest first.
+      for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
+        auto* entry = response->add_entries();
+        entry->set_enrollment("enrollments/" + e.enrollment_id);
+        entry->set_project(e.project.name());
+        entry->set_project_display_name(e.project.display_name());
+        entry->set_year(e.year);
+        entry->set_plan_level(e.project.plan_level());
+        entry->set_outcome(e.state);
+        entry->set_credit_hours(e.credit_hours);
+        *entry->mutable_start_date() = e.project.start_date();
+        *entry->mutable_end_date() = e.project.end_date();
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
+                                                 const v1::GetCycleProgressRequest* request,
+                                                 v1::CycleProgress* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
+    const int year = static_cast<int>(Today().year());
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto teacher = EnrollmentStore::FindTeacher(c, id);
+      if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
+      auto region = EnrollmentStore::FindRegion(c, CodeOf(teacher->teacher.county()));
+      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, teacher->teacher.county(), region ? region->parent() : ""));
+      std::vector<domain::CompletedTraining> completed;
+      for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
+        if (e.state != v1::COMPLETED) continue;
+        completed.push_back({e.year, e.credit_hours,
+                             e.project.format().centralized_days() + e.project.format().shadowing_days()});
+      }
+      *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year, domain::CyclePolicy{});
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
+                                                   const v1::ListAtRiskTeachersRequest* request,
+                                                   v1::ListAtRiskTeachersResponse* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->county(), "regions/{code}", "county"));
+    const std::string county = parts["code"];
+    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->county()));
+    const domain::CyclePolicy policy;
+    const int year = static_cast<int>(Today().year());
+    auto [from, to] = domain::CycleOf(year, policy);
+    std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto region = EnrollmentStore::FindRegion(c, county);
+      if (!region || region->level() != catalog_v1::COUNTY) {
+        return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
+      }
+      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, request->county(), region->parent()));
+      teachers = EnrollmentStore::CountyCompletions(c, county, from, to);
+      return absl::OkStatus();
+    }));
+    for (const auto& [teacher_id, completed] : teachers) {
+      if (teacher_id <= after) continue;
+      v1::CycleProgress progress =
+          domain::ComputeCycleProgress("teachers/" + teacher_id, completed, year, policy);
+      if (!domain::AtRisk(progress)) continue;
+      if (response->teachers_size() == page_size) {
+        response->set_next_page_token(
+            EncodePageToken(CodeOf(response->teachers(page_size - 1).teacher()), request->county()));
+        break;
+      }
+      *response->add_teachers() = std::move(progress);
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
                                               const v1::GetRateReportRequest* request,
                                               v1::RateReport* response) {

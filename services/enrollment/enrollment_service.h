@@ -48,6 +48,16 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status LiftBlacklistEntry(grpc::ServerContext* context,
                                   const v1::LiftBlacklistEntryRequest* request,
                                   v1::BlacklistEntry* response) override;
+  grpc::Status ListEnrollments(grpc::ServerContext* context, const v1::ListEnrollmentsRequest* request,
+                               v1::ListEnrollmentsResponse* response) override;
+  grpc::Status GetCycleProgress(grpc::ServerContext* context, const v1::GetCycleProgressRequest* request,
+                                v1::CycleProgress* response) override;
+  grpc::Status ListAtRiskTeachers(grpc::ServerContext* context,
+                                  const v1::ListAtRiskTeachersRequest* request,
+                                  v1::ListAtRiskTeachersResponse* response) override;
+  grpc::Status GetTrainingArchive(grpc::ServerContext* context,
+                                  const v1::GetTrainingArchiveRequest* request,
+                                  v1::TrainingArchive* response) override;
   grpc::Status GetRateReport(grpc::ServerContext* context, const v1::GetRateReportRequest* request,
                              v1::RateReport* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
@@ -82,6 +92,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   // Whether the caller sees teachers' ID numbers unmasked.
   static bool SeesIdNumber(const auth::Caller& caller, const v1::Teacher& teacher);
   absl::CivilDay Today() const;
+  // Personal records of a county's teachers: the province, the county, its city, services.
+  static absl::Status CheckCountyAccess(const auth::Caller& caller, const std::string& county,
+                                        const std::string& city);
 
   server::Platform& platform_;
   server::Handlers handlers_;

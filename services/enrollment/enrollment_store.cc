@@ -381,6 +381,95 @@ absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
   return e;
 }
 
+std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
+                                                             const EnrollmentFilter& f,
+                                                             const std::string& after_id, int limit) {
+  auto& select = c.Prepare(
+      "SELECT enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
+      "no_show_review, credit_hours, version, "
+      "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
+      "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us FROM enrollments "
+      "WHERE enrollment_id > ? AND (? = 0 OR year = ?) AND (? = '' OR project_id = ?) "
+      "AND (? = '' OR county_code = ?) AND (? = '' OR teacher_id = ?) AND (? = 0 OR state = ?) "
+      "ORDER BY enrollment_id LIMIT ?");
+  select.setString(1, after_id);
+  select.setInt(2, f.year);
+  select.setInt(3, f.year);
+  select.setString(4, f.project_id);
+  select.setString(5, f.project_id);
+  select.setString(6, f.county_code);
+  select.setString(7, f.county_code);
+  select.setString(8, f.teacher_id);
+  select.setString(9, f.teacher_id);
+  select.setInt(10, f.state);
+  select.setInt(11, f.state);
+  select.setInt(12, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::Enrollment> out;
+  while (rows->next()) {
+    v1::Enrollment& e = out.emplace_back();
+    e.set_name("enrollments/" + Str(rows, "enrollment_id"));
+    e.set_teacher("teachers/" + Str(rows, "teacher_id"));
+    e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
+    e.set_county("regions/" + Str(rows, "county_code"));
+    e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
+    e.set_no_show_reason(Str(rows, "no_show_reason"));
+    e.set_no_show_review(static_cast<v1::Enrollment::ReasonReview>(rows->getInt("no_show_review")));
+    e.set_credit_hours(rows->getInt("credit_hours"));
+    e.set_etag(std::to_string(rows->getInt("version")));
+    db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
+    db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+  }
+  return out;
+}
+
+std::vector<EnrollmentStore::EnrollmentWithProject> EnrollmentStore::TeacherEnrollments(
+    db::Connection& c, const std::string& teacher_id) {
+  auto& select = c.Prepare(
+      "SELECT e.enrollment_id, e.year, e.state, e.credit_hours, p.project FROM enrollments e "
+      "JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
+      "WHERE e.teacher_id = ? ORDER BY e.year DESC, e.create_time DESC");
+  select.setString(1, teacher_id);
+  ResultSet rows(select.executeQuery());
+  std::vector<EnrollmentWithProject> out;
+  while (rows->next()) {
+    EnrollmentWithProject& e = out.emplace_back();
+    e.enrollment_id = rows->getString(1);
+    e.year = rows->getInt(2);
+    e.state = static_cast<v1::EnrollmentState>(rows->getInt(3));
+    e.credit_hours = rows->getInt(4);
+    e.project.ParseFromString(db::ReadBlob(*rows, 5));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
+EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_code, int from_year,
+                                   int to_year) {
+  auto& select = c.Prepare(
+      "SELECT t.teacher_id, e.year, e.credit_hours, p.project FROM teachers t "
+      "LEFT JOIN enrollments e ON e.teacher_id = t.teacher_id AND e.state = ? "
+      "AND e.year BETWEEN ? AND ? "
+      "LEFT JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
+      "WHERE t.county_code = ? ORDER BY t.teacher_id");
+  select.setInt(1, v1::COMPLETED);
+  select.setInt(2, from_year);
+  select.setInt(3, to_year);
+  select.setString(4, county_code);
+  ResultSet rows(select.executeQuery());
+  std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> out;
+  while (rows->next()) {
+    std::string teacher_id = rows->getString(1);
+    if (out.empty() || out.back().first != teacher_id) out.emplace_back(teacher_id, std::vector<domain::CompletedTraining>{});
+    if (rows->isNull(2)) continue;
+    catalog_v1::Project project;
+    if (!rows->isNull(4)) project.ParseFromString(db::ReadBlob(*rows, 4));
+    out.back().second.push_back({rows->getInt(2), rows->getInt(3),
+                                 project.format().centralized_days() + project.format().shadowing_days()});
+  }
+  return out;
+}
+
 std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(db::Connection& c, int year,
                                                                         const std::string& project_id) {
   auto& select = c.Prepare(

@@ -74,6 +74,30 @@ class EnrollmentStore {
   static void SetState(db::Connection& c, const std::string& enrollment_id, v1::EnrollmentState state,
                        int credit_hours);
 
+  // Enrollments (without history) in id order; empty filter values mean any.
+  struct EnrollmentFilter {
+    int year = 0;
+    std::string project_id;
+    std::string county_code;
+    std::string teacher_id;
+    int state = 0;
+  };
+  static std::vector<v1::Enrollment> ListEnrollments(db::Connection& c, const EnrollmentFilter& filter,
+                                                     const std::string& after_id, int limit);
+  // A teacher's enrollments with their projects, newest year first.
+  struct EnrollmentWithProject {
+    std::string enrollment_id;
+    int year = 0;
+    v1::EnrollmentState state;
+    int credit_hours = 0;
+    catalog_v1::Project project;
+  };
+  static std::vector<EnrollmentWithProject> TeacherEnrollments(db::Connection& c,
+                                                               const std::string& teacher_id);
+  // Every teacher of a county with the trainings completed in [from_year, to_year].
+  static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyCompletions(
+      db::Connection& c, const std::string& county_code, int from_year, int to_year);
+
   // Rates: raw counts for a year (and optionally one project), per project and county.
   struct OutcomeCount {
     std::string project_id;

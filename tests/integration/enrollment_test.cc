@@ -564,6 +564,68 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
   EXPECT_EQ(no_scope.error_message().rfind("scope:", 0), 0u);
 }
 
+TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2)});
+  const std::string done = imported[0].teacher();
+  v1::Enrollment e;
+  ASSERT_TRUE(Nominate(*stub_, done, "lankao-seats", &e).ok());
+  v1::TransitionRequest step;
+  step.set_name(e.name());
+  v1::Enrollment out;
+  ASSERT_TRUE(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/henu").get(), step, &out).ok());
+  ASSERT_TRUE(stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), step, &out).ok());
+
+  v1::GetTrainingArchiveRequest archive_request;
+  archive_request.set_teacher(done);
+  v1::TrainingArchive archive;
+  ASSERT_TRUE(stub_->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410225").get(), archive_request, &archive).ok());
+  ASSERT_EQ(archive.entries_size(), 1);
+  EXPECT_EQ(archive.entries(0).outcome(), v1::COMPLETED);
+  EXPECT_EQ(archive.entries(0).credit_hours(), 80);
+  EXPECT_EQ(archive.entries(0).project_display_name(), "项目 lankao-seats");
+  EXPECT_EQ(archive.entries(0).year(), 2022);
+  EXPECT_EQ(stub_->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410223").get(), archive_request, &archive).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetTrainingArchive(ContextAs(Role::kViewer).get(), archive_request, &archive).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(stub_->GetTrainingArchive(ContextAs(Role::kCityAdmin, "4102").get(), archive_request, &archive).ok());
+
+  v1::GetCycleProgressRequest progress_request;
+  progress_request.set_teacher(done);
+  v1::CycleProgress progress;
+  ASSERT_TRUE(stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress).ok());
+  EXPECT_EQ(progress.cycle_start_year(), 2021);
+  EXPECT_EQ(progress.cycle_end_year(), 2025);
+  EXPECT_EQ(progress.credit_hours(), 80);
+  EXPECT_EQ(progress.off_site_days(), 10);
+  EXPECT_EQ(progress.missing_credit_hours(), 280);
+  EXPECT_EQ(progress.missing_off_site_days(), 0);
+
+  std::vector<std::string> at_risk;
+  std::string token;
+  do {
+    v1::ListAtRiskTeachersRequest request;
+    request.set_county("regions/410225");
+    request.set_page_size(1);
+    request.set_page_token(token);
+    v1::ListAtRiskTeachersResponse page;
+    ASSERT_TRUE(stub_->ListAtRiskTeachers(ContextAs(Role::kCountyAdmin, "410225").get(), request, &page).ok());
+    for (const auto& t : page.teachers()) at_risk.push_back(t.teacher());
+    token = page.next_page_token();
+  } while (!token.empty() && at_risk.size() < 5);
+  EXPECT_EQ(at_risk.size(), 2u);
+
+  v1::ListEnrollmentsRequest list;
+  list.set_filter(R"(county = "regions/410225" AND state = "COMPLETED")");
+  v1::ListEnrollmentsResponse enrollments;
+  ASSERT_TRUE(stub_->ListEnrollments(ContextAs(Role::kViewer).get(), list, &enrollments).ok());
+  ASSERT_EQ(enrollments.enrollments_size(), 1);
+  EXPECT_EQ(enrollments.enrollments(0).name(), e.name());
+  list.set_filter(R"(state = "FINISHED")");
+  EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kViewer).get(), list, &enrollments).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
   auto imported = Import({TeacherIn("410225", 1)});
   catalog_->Shutdown();

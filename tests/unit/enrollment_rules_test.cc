@@ -242,3 +242,32 @@ TEST(R16RateRow, CountsOutcomesUnderReportsAndRates) {
 
 }  // namespace
 }  // namespace peixun::enrollment::domain
+
+namespace peixun::enrollment::domain {
+namespace {
+
+TEST(R14CycleProgress, CountsOnlyTheCurrentCycle) {
+  std::vector<CompletedTraining> done = {
+      {2020, 200, 15},  // previous cycle (2016-2020): not counted
+      {2021, 120, 10},
+      {2022, 240, 0},
+  };
+  v1::CycleProgress progress = ComputeCycleProgress("teachers/t1", done, 2022, CyclePolicy{});
+  EXPECT_EQ(progress.cycle_start_year(), 2021);
+  EXPECT_EQ(progress.cycle_end_year(), 2025);
+  EXPECT_EQ(progress.credit_hours(), 360);
+  EXPECT_EQ(progress.off_site_days(), 10);
+  EXPECT_EQ(progress.missing_credit_hours(), 0);
+  EXPECT_EQ(progress.missing_off_site_days(), 0);
+  EXPECT_FALSE(AtRisk(progress));
+  done.pop_back();
+  progress = ComputeCycleProgress("teachers/t1", done, 2022, CyclePolicy{});
+  EXPECT_EQ(progress.missing_credit_hours(), 240);
+  EXPECT_TRUE(AtRisk(progress));
+  progress = ComputeCycleProgress("teachers/t1", {{2022, 400, 6}}, 2022, CyclePolicy{});
+  EXPECT_EQ(progress.missing_off_site_days(), 1);
+  EXPECT_TRUE(AtRisk(progress));
+}
+
+}  // namespace
+}  // namespace peixun::enrollment::domain

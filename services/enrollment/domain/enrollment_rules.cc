@@ -269,6 +269,30 @@ std::pair<int, int> CycleOf(int year, const CyclePolicy& policy) {
   return {start, start + policy.length_years - 1};
 }
 
+v1::CycleProgress ComputeCycleProgress(const std::string& teacher,
+                                       const std::vector<CompletedTraining>& completed, int year,
+                                       const CyclePolicy& policy) {
+  auto [start, end] = CycleOf(year, policy);
+  v1::CycleProgress progress;
+  progress.set_teacher(teacher);
+  progress.set_cycle_start_year(start);
+  progress.set_cycle_end_year(end);
+  progress.set_required_credit_hours(policy.required_credit_hours);
+  progress.set_required_off_site_days(policy.required_off_site_days);
+  for (const auto& t : completed) {
+    if (t.year < start || t.year > end) continue;
+    progress.set_credit_hours(progress.credit_hours() + t.credit_hours);
+    progress.set_off_site_days(progress.off_site_days() + t.off_site_days);
+  }
+  progress.set_missing_credit_hours(std::max(0, policy.required_credit_hours - progress.credit_hours()));
+  progress.set_missing_off_site_days(std::max(0, policy.required_off_site_days - progress.off_site_days()));
+  return progress;
+}
+
+bool AtRisk(const v1::CycleProgress& progress) {
+  return progress.missing_credit_hours() > 0 || progress.missing_off_site_days() > 0;
+}
+
 void AddOutcome(SeatCounts& counts, v1::EnrollmentState state, bool rural, int64_t n) {
   if (state == v1::WITHDRAWN) {
     counts.withdrawn += n;

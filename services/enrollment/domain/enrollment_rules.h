@@ -102,6 +102,20 @@ struct CyclePolicy {
 // First and last year of the cycle holding `year`.
 std::pair<int, int> CycleOf(int year, const CyclePolicy& policy);
 
+// A completed training as the cycle counts it.
+struct CompletedTraining {
+  int year = 0;
+  int credit_hours = 0;
+  int off_site_days = 0;  // centralized + shadowing days of the project
+};
+
+// a teacher's standing in the cycle holding `year`, from completed trainings.
+v1::CycleProgress ComputeCycleProgress(const std::string& teacher,
+                                       const std::vector<CompletedTraining>& completed, int year,
+                                       const CyclePolicy& policy);
+// At risk: short of hours or of off-site days in the current cycle.
+bool AtRisk(const v1::CycleProgress& progress);
+
 // ---- Rates (R-16) -------------------------------------------------------------------------
 
 // What one report row adds up.
