@@ -3,8 +3,10 @@
 #include <cppconn/exception.h>
 
 #include <map>
+#include <set>
 
 #include "absl/strings/escaping.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
 #include "common/db/idempotency.h"
@@ -214,6 +216,63 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
       *response->add_teachers() = SeesIdNumber(caller, row.teacher) ? row.teacher : Masked(row.teacher);
     }
     return absl::OkStatus();
+  });
+}
+
+grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
+                                              const v1::UpdateTeacherRequest* request,
+                                              v1::Teacher* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin},
+                                             "change teachers"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher().name(), "teachers/{teacher}", "teacher", "teacher.name"));
+    static const std::set<std::string> kUpdatable = {"display_name", "gender", "school", "county", "stage",
+                                                     "subjects", "rural", "teaching_since_year", "roles"};
+    if (request->update_mask().paths_size() == 0) {
+      return FieldError("update_mask", "must name the fields to change");
+    }
+    for (const auto& path : request->update_mask().paths()) {
+      if (kUpdatable.count(path) == 0) {
+        return FieldError("update_mask", absl::StrCat("'", path, "' cannot be updated",
+                                                      path == "id_number" ? " (the ID number never changes)" : ""));
+      }
+    }
+    const v1::Teacher& given = request->teacher();
+    const int year = static_cast<int>(Today().year());
+    return Mutate("UpdateTeacher", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+      auto current = EnrollmentStore::FindTeacher(c, id);
+      if (!current || !EnrollmentStore::LockTeacher(c, id)) {
+        return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
+      }
+      v1::Teacher teacher = current->teacher;
+      if (!given.etag().empty() && given.etag() != teacher.etag()) {
+        return absl::AbortedError(absl::StrCat("etag: ", teacher.name(), " changed since it was read"));
+      }
+      auto allowed = [&](const std::string& county) -> absl::Status {
+        auto region = EnrollmentStore::FindRegion(c, CodeOf(county));
+        if (!region || region->level() != catalog_v1::COUNTY) {
+          return FieldError("teacher.county", absl::StrCat(county, " is not a known county"));
+        }
+        if (caller.role == Role::kProvinceAdmin ||
+            (caller.role == Role::kCountyAdmin && county == "regions/" + caller.region_code) ||
+            (caller.role == Role::kCityAdmin && region->parent() == "regions/" + caller.region_code)) {
+          return absl::OkStatus();
+        }
+        return absl::PermissionDeniedError(absl::StrCat(county, " is outside the caller's region"));
+      };
+      PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+      google::protobuf::util::FieldMaskUtil::MergeOptions options;
+      options.set_replace_message_fields(true);
+      options.set_replace_repeated_fields(true);
+      google::protobuf::util::FieldMaskUtil::MergeMessageTo(given, request->update_mask(), options, &teacher);
+      PEIXUN_RETURN_IF_ERROR(domain::ValidateTeacher(teacher, year));
+      PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+      EnrollmentStore::UpdateTeacher(c, id, teacher);
+      auto updated = EnrollmentStore::FindTeacher(c, id);
+      *response = SeesIdNumber(caller, updated->teacher) ? updated->teacher : Masked(updated->teacher);
+      events::AppendEvent(c, "enrollment.teacher.updated", updated->teacher.name(), Masked(updated->teacher));
+      return absl::OkStatus();
+    });
   });
 }
 

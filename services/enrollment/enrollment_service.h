@@ -22,6 +22,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                           v1::Teacher* response) override;
   grpc::Status ListTeachers(grpc::ServerContext* context, const v1::ListTeachersRequest* request,
                             v1::ListTeachersResponse* response) override;
+  grpc::Status UpdateTeacher(grpc::ServerContext* context, const v1::UpdateTeacherRequest* request,
+                             v1::Teacher* response) override;
   grpc::Status NominateTeacher(grpc::ServerContext* context,
                                const v1::NominateTeacherRequest* request,
                                v1::Enrollment* response) override;

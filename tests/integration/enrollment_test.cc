@@ -626,6 +626,45 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
+  auto imported = Import({TeacherIn("410225", 1)});
+  v1::GetTeacherRequest get;
+  get.set_name(imported[0].teacher());
+  v1::Teacher teacher;
+  ASSERT_TRUE(stub_->GetTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), get, &teacher).ok());
+  v1::UpdateTeacherRequest update;
+  *update.mutable_teacher() = teacher;
+  update.mutable_teacher()->set_school("兰考县实验小学");
+  update.mutable_teacher()->set_display_name("不应改变");
+  update.mutable_update_mask()->add_paths("school");
+  v1::Teacher updated;
+  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).ok());
+  EXPECT_EQ(updated.school(), "兰考县实验小学");
+  EXPECT_EQ(updated.display_name(), teacher.display_name());
+  EXPECT_EQ(updated.id_number(), teacher.id_number());
+  // The old etag is stale now.
+  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  update.mutable_teacher()->set_etag(updated.etag());
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("id_number");
+  grpc::Status id_change = stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated);
+  EXPECT_EQ(id_change.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(id_change.error_message().find("never changes"), std::string::npos);
+  // Moving the teacher to 尉氏县 is beyond a county admin, within the city's.
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("county");
+  update.mutable_teacher()->set_county("regions/410223");
+  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCityAdmin, "4102").get(), update, &updated).ok());
+  EXPECT_EQ(updated.county(), "regions/410223");
+  update.mutable_teacher()->set_etag(updated.etag());
+  update.mutable_teacher()->set_county("regions/419999");
+  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
   auto imported = Import({TeacherIn("410225", 1)});
   catalog_->Shutdown();
