@@ -20,6 +20,29 @@ using ResultSet = std::unique_ptr<sql::ResultSet>;
 
 std::string Str(const ResultSet& rows, const char* column) { return rows->getString(column); }
 
+const char kEnrollmentColumns[] =
+    "enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
+    "no_show_review, credit_hours, version, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
+
+// An enrollment row selected with kEnrollmentColumns, without its history.
+v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
+  v1::Enrollment e;
+  e.set_name("enrollments/" + Str(rows, "enrollment_id"));
+  e.set_teacher("teachers/" + Str(rows, "teacher_id"));
+  e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
+  e.set_county("regions/" + Str(rows, "county_code"));
+  e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
+  e.set_no_show_reason(Str(rows, "no_show_reason"));
+  e.set_no_show_review(static_cast<v1::Enrollment::ReasonReview>(rows->getInt("no_show_review")));
+  e.set_credit_hours(rows->getInt("credit_hours"));
+  e.set_etag(std::to_string(rows->getInt("version")));
+  db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
+  db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+  return e;
+}
+
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 const char kTeacherColumns[] =
@@ -343,28 +366,14 @@ absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
                                                               const std::string& enrollment_id,
                                                               bool for_update) {
   auto& select = c.Prepare(
-      "SELECT enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
-      "no_show_review, credit_hours, version, "
-      "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
-      "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us "
-      "FROM enrollments WHERE enrollment_id = ?" + std::string(for_update ? " FOR UPDATE" : ""));
+      absl::StrCat("SELECT ", kEnrollmentColumns, " FROM enrollments WHERE enrollment_id = ?",
+                   for_update ? " FOR UPDATE" : ""));
   select.setString(1, enrollment_id);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) {
     return absl::NotFoundError(absl::StrCat("enrollments/", enrollment_id, " does not exist"));
   }
-  v1::Enrollment e;
-  e.set_name("enrollments/" + Str(rows, "enrollment_id"));
-  e.set_teacher("teachers/" + Str(rows, "teacher_id"));
-  e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
-  e.set_county("regions/" + Str(rows, "county_code"));
-  e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
-  e.set_no_show_reason(Str(rows, "no_show_reason"));
-  e.set_no_show_review(static_cast<v1::Enrollment::ReasonReview>(rows->getInt("no_show_review")));
-  e.set_credit_hours(rows->getInt("credit_hours"));
-  e.set_etag(std::to_string(rows->getInt("version")));
-  db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
-  db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+  v1::Enrollment e = EnrollmentFromRow(rows);
   auto& history = c.Prepare(
       "SELECT from_state, to_state, actor, reason, CAST(UNIX_TIMESTAMP(time) * 1000000 AS SIGNED) "
       "FROM enrollment_history WHERE enrollment_id = ? ORDER BY step");
@@ -385,13 +394,10 @@ std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
                                                              const EnrollmentFilter& f,
                                                              const std::string& after_id, int limit) {
   auto& select = c.Prepare(
-      "SELECT enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
-      "no_show_review, credit_hours, version, "
-      "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
-      "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us FROM enrollments "
+      absl::StrCat("SELECT ", kEnrollmentColumns, " FROM enrollments "
       "WHERE enrollment_id > ? AND (? = 0 OR year = ?) AND (? = '' OR project_id = ?) "
       "AND (? = '' OR county_code = ?) AND (? = '' OR teacher_id = ?) AND (? = 0 OR state = ?) "
-      "ORDER BY enrollment_id LIMIT ?");
+      "ORDER BY enrollment_id LIMIT ?"));
   select.setString(1, after_id);
   select.setInt(2, f.year);
   select.setInt(3, f.year);
@@ -407,18 +413,7 @@ std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
   ResultSet rows(select.executeQuery());
   std::vector<v1::Enrollment> out;
   while (rows->next()) {
-    v1::Enrollment& e = out.emplace_back();
-    e.set_name("enrollments/" + Str(rows, "enrollment_id"));
-    e.set_teacher("teachers/" + Str(rows, "teacher_id"));
-    e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
-    e.set_county("regions/" + Str(rows, "county_code"));
-    e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
-    e.set_no_show_reason(Str(rows, "no_show_reason"));
-    e.set_no_show_review(static_cast<v1::Enrollment::ReasonReview>(rows->getInt("no_show_review")));
-    e.set_credit_hours(rows->getInt("credit_hours"));
-    e.set_etag(std::to_string(rows->getInt("version")));
-    db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
-    db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+    out.push_back(EnrollmentFromRow(rows));
   }
   return out;
 }
