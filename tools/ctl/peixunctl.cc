@@ -9,11 +9,14 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
@@ -203,6 +206,80 @@ int RunApply(const std::vector<char*>& args) {
   return 0;
 }
 
+// CSV columns: id_number,name,gender,school,county,stage,subjects,rural,teaching_since_year,roles
+// (subjects and roles separated by '|'; gender FEMALE/MALE; stage PRIMARY, ...; rural 1/0).
+int RunImportTeachers(const std::vector<char*>& args) {
+  if (args.size() != 2) return Fail("usage: peixunctl import-teachers FILE.csv");
+  std::ifstream in(args[1]);
+  if (!in) return Fail(absl::StrCat("cannot read ", args[1]));
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty()) token = EnvOr("PEIXUN_TOKEN", "");
+  if (token.empty()) {
+    auto signed_token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
+    if (!signed_token.ok()) return Fail(std::string(signed_token.status().message()));
+    token = *signed_token;
+  }
+  std::string target = absl::GetFlag(FLAGS_target);
+  if (target.empty()) target = EnvOr("PEIXUN_ENROLLMENT_ADDR", "127.0.0.1:50052");
+  auto stub = peixun::enrollment::v1::EnrollmentService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub->ImportTeachers(&context);
+  std::map<std::string, int> outcomes;
+  std::vector<std::string> rejected;
+  // Results arrive in order while rows are still being sent.
+  std::thread reader([&] {
+    peixun::enrollment::v1::ImportTeacherResult result;
+    while (stream->Read(&result)) {
+      ++outcomes[peixun::enrollment::v1::ImportTeacherResult::Outcome_Name(result.outcome())];
+      if (result.outcome() == peixun::enrollment::v1::ImportTeacherResult::REJECTED) {
+        rejected.push_back(absl::StrCat("line ", result.row_id(), ": ", result.reason()));
+      }
+    }
+  });
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line_no == 1 && line.rfind("id_number,", 0) == 0) continue;  // header
+    if (line.empty()) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    peixun::enrollment::v1::ImportTeachersRequest row;
+    row.set_row_id(std::to_string(line_no));
+    auto* t = row.mutable_teacher();
+    if (cells.size() == 10) {
+      t->set_id_number(cells[0]);
+      t->set_display_name(cells[1]);
+      peixun::enrollment::v1::Gender gender;
+      if (peixun::enrollment::v1::Gender_Parse(cells[2], &gender)) t->set_gender(gender);
+      t->set_school(cells[3]);
+      t->set_county("regions/" + cells[4]);
+      peixun::common::v1::Stage stage;
+      if (peixun::common::v1::Stage_Parse(cells[5], &stage)) t->set_stage(stage);
+      for (absl::string_view subject : absl::StrSplit(cells[6], '|', absl::SkipEmpty())) t->add_subjects(std::string(subject));
+      t->set_rural(cells[7] == "1" || cells[7] == "true");
+      int since = 0;
+      if (absl::SimpleAtoi(cells[8], &since)) t->set_teaching_since_year(since);
+      for (absl::string_view role_name : absl::StrSplit(cells[9], '|', absl::SkipEmpty())) {
+        peixun::common::v1::TeacherRole role;
+        if (peixun::common::v1::TeacherRole_Parse(std::string(role_name), &role)) t->add_roles(role);
+      }
+    }
+    // A malformed line still goes: the service rejects it with the field it misses.
+    if (!stream->Write(row)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) return Fail(ErrorText(status));
+  std::cout << "imported " << args[1] << ":";
+  for (const auto& [outcome, count] : outcomes) std::cout << " " << outcome << "=" << count;
+  std::cout << "\n";
+  for (const auto& r : rejected) std::cerr << "  rejected " << r << "\n";
+  return rejected.empty() ? 0 : 1;
+}
+
 int RunToken() {
   auto token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
   if (!token.ok()) return Fail(std::string(token.status().message()));
@@ -231,7 +308,8 @@ int main(int argc, char** argv) {
       "  token --role R [--region CODE] [--host hosts/ID]   print a signed development token\n"
       "  call SERVICE METHOD [JSON|-]                       call a unary method with JSON\n"
       "  apply FILE.jsonl                                   run the calls of a JSON-lines file\n"
-      "  methods SERVICE                                    list a service's methods");
+      "  methods SERVICE                                    list a service's methods\n"
+      "  import-teachers FILE.csv                           stream teachers into enrollment");
   // Keep the generated descriptors linked in, so the generated pool knows every service.
   (void)peixun::catalog::v1::CatalogService::service_full_name();
   (void)peixun::catalog::v1::Project::descriptor();
@@ -246,5 +324,6 @@ int main(int argc, char** argv) {
   if (command == "call") return RunCall(args);
   if (command == "apply") return RunApply(args);
   if (command == "methods") return RunMethods(args);
-  return Fail("unknown command '" + command + "'; one of token, call, apply, methods");
+  if (command == "import-teachers") return RunImportTeachers(args);
+  return Fail("unknown command '" + command + "'; one of token, call, apply, methods, import-teachers");
 }
