@@ -2,7 +2,9 @@
 
 #include <cppconn/exception.h>
 
+#include <deque>
 #include <map>
+#include <thread>
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -80,82 +82,118 @@ bool EnrollmentService::SeesIdNumber(const auth::Caller& caller, const v1::Teach
 
 // ---- Teachers -----------------------------------------------------------------------------
 
-v1::ImportTeacherResult EnrollmentService::ImportOne(const auth::Caller& caller,
-                                                     const v1::ImportTeachersRequest& row) {
-  v1::ImportTeacherResult result;
-  result.set_row_id(row.row_id());
-  auto reject = [&](const absl::Status& status) {
+std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
+    const auth::Caller& caller, const std::vector<v1::ImportTeachersRequest>& rows) {
+  std::vector<v1::ImportTeacherResult> results(rows.size());
+  std::vector<v1::Teacher> teachers(rows.size());
+  std::vector<bool> valid(rows.size(), false);
+  const int year = static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
+  auto reject = [](v1::ImportTeacherResult& result, const absl::Status& status) {
     result.set_outcome(v1::ImportTeacherResult::REJECTED);
+    result.clear_teacher();
     result.set_reason(std::string(status.message()));
-    return result;
   };
-  v1::Teacher teacher = row.teacher();
-  if (teacher.id_number().size() == 18 && teacher.id_number()[17] == 'x') {
-    teacher.mutable_id_number()->back() = 'X';
-  }
-  absl::Status valid = domain::ValidateTeacher(
-      teacher, static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year()));
-  if (!valid.ok()) return reject(valid);
-  for (const auto& subject : teacher.subjects()) {
-    if (subject.find('|') != std::string::npos) {
-      return reject(FieldError("teacher.subjects", "must not contain '|'"));
+  // Checks that need no database, row by row.
+  for (size_t i = 0; i < rows.size(); ++i) {
+    results[i].set_row_id(rows[i].row_id());
+    v1::Teacher& teacher = teachers[i];
+    teacher = rows[i].teacher();
+    if (teacher.id_number().size() == 18 && teacher.id_number()[17] == 'x') {
+      teacher.mutable_id_number()->back() = 'X';
+    }
+    absl::Status status = domain::ValidateTeacher(teacher, year);
+    for (const auto& subject : teacher.subjects()) {
+      if (status.ok() && subject.find('|') != std::string::npos) {
+        status = FieldError("teacher.subjects", "must not contain '|'");
+      }
+    }
+    if (status.ok()) status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
+    if (status.ok()) {
+      valid[i] = true;
+    } else {
+      reject(results[i], status);
     }
   }
-  auto county_code = ParseName(teacher.county(), "regions/{code}", "teacher.county");
-  if (!county_code.ok()) return reject(county_code.status());
-  const std::string county = (*county_code)["code"];
-  absl::Status status = absl::OkStatus();
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
-      auto region = EnrollmentStore::FindRegion(c, county);
-      if (!region || region->level() != catalog_v1::COUNTY) {
-        return FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county"));
+  auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
+    return caller.role == Role::kProvinceAdmin ||
+           (caller.role == Role::kCountyAdmin && county_name == "regions/" + caller.region_code) ||
+           (caller.role == Role::kCityAdmin && city_name == "regions/" + caller.region_code);
+  };
+  // One row inside the batch's transaction; its savepoint undoes it alone when it fails.
+  auto apply = [&](db::Connection& c, size_t i, std::map<std::string, std::optional<catalog_v1::Region>>& regions)
+      -> absl::Status {
+    const v1::Teacher& teacher = teachers[i];
+    v1::ImportTeacherResult& result = results[i];
+    auto region_of = [&](const std::string& code) -> const std::optional<catalog_v1::Region>& {
+      auto it = regions.find(code);
+      if (it == regions.end()) it = regions.emplace(code, EnrollmentStore::FindRegion(c, code)).first;
+      return it->second;
+    };
+    const auto& region = region_of(CodeOf(teacher.county()));
+    if (!region || region->level() != catalog_v1::COUNTY) {
+      return FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county"));
+    }
+    if (!may_manage(teacher.county(), region->parent())) {
+      return absl::PermissionDeniedError(absl::StrCat("teacher.county: ", teacher.county(),
+                                                      " is outside the caller's region"));
+    }
+    auto existing = EnrollmentStore::FindTeacherByIdNumber(c, teacher.id_number(), true);
+    if (existing) {
+      const auto& old_region = region_of(CodeOf(existing->teacher.county()));
+      if (!may_manage(existing->teacher.county(), old_region ? old_region->parent() : "")) {
+        return absl::PermissionDeniedError("teacher.id_number: this teacher is registered in another region");
       }
-      auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
-        return caller.role == Role::kProvinceAdmin ||
-               (caller.role == Role::kCountyAdmin && county_name == "regions/" + caller.region_code) ||
-               (caller.role == Role::kCityAdmin && city_name == "regions/" + caller.region_code);
-      };
-      if (!may_manage(teacher.county(), region->parent())) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "teacher.county: ", teacher.county(), " is outside the caller's region"));
-      }
-      auto existing = EnrollmentStore::FindTeacherByIdNumber(c, teacher.id_number(), true);
-      if (existing) {
-        auto old_region = EnrollmentStore::FindRegion(c, CodeOf(existing->teacher.county()));
-        if (!may_manage(existing->teacher.county(), old_region ? old_region->parent() : "")) {
-          return absl::PermissionDeniedError(
-              "teacher.id_number: this teacher is registered in another region");
-        }
-        result.set_teacher(existing->teacher.name());
-        if (SameTeacherFields(existing->teacher, teacher)) {
-          result.set_outcome(v1::ImportTeacherResult::UNCHANGED);
-          return absl::OkStatus();
-        }
-        EnrollmentStore::UpdateTeacher(c, existing->teacher_id, teacher);
-        result.set_outcome(v1::ImportTeacherResult::UPDATED);
-        auto updated = EnrollmentStore::FindTeacher(c, existing->teacher_id);
-        events::AppendEvent(c, "enrollment.teacher.updated", updated->teacher.name(), Masked(updated->teacher));
+      result.set_teacher(existing->teacher.name());
+      if (SameTeacherFields(existing->teacher, teacher)) {
+        result.set_outcome(v1::ImportTeacherResult::UNCHANGED);
         return absl::OkStatus();
       }
-      const std::string teacher_id = NewId("t");
-      try {
-        EnrollmentStore::InsertTeacher(c, teacher_id, teacher);
-      } catch (const sql::SQLException& e) {
-        if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-        return absl::AbortedError("the same ID number was imported concurrently");
-      }
-      auto created = EnrollmentStore::FindTeacher(c, teacher_id);
-      result.set_teacher(created->teacher.name());
-      result.set_outcome(v1::ImportTeacherResult::CREATED);
-      events::AppendEvent(c, "enrollment.teacher.created", created->teacher.name(), Masked(created->teacher));
+      EnrollmentStore::UpdateTeacher(c, existing->teacher_id, teacher);
+      result.set_outcome(v1::ImportTeacherResult::UPDATED);
+      v1::Teacher event = teacher;
+      event.set_name(existing->teacher.name());
+      events::AppendEvent(c, "enrollment.teacher.updated", event.name(), Masked(event));
       return absl::OkStatus();
-    });
-    if (!absl::IsAborted(status)) break;
+    }
+    const std::string teacher_id = NewId("t");
+    try {
+      EnrollmentStore::InsertTeacher(c, teacher_id, teacher);
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != db::kErrDuplicateKey) throw;
+      return absl::AbortedError("teacher.id_number: the same number was imported at this moment; send the row again");
+    }
+    result.set_teacher("teachers/" + teacher_id);
+    result.set_outcome(v1::ImportTeacherResult::CREATED);
+    v1::Teacher event = teacher;
+    event.set_name(result.teacher());
+    events::AppendEvent(c, "enrollment.teacher.created", event.name(), Masked(event));
+    return absl::OkStatus();
+  };
+  std::vector<v1::ImportTeacherResult> validated = results;
+  absl::Status batch = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
+    results = validated;  // a retried batch starts again from the validated rows
+    std::map<std::string, std::optional<catalog_v1::Region>> regions;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!valid[i]) continue;
+      c.Execute("SAVEPOINT teacher_row");
+      absl::Status status = apply(c, i, regions);
+      if (status.ok()) {
+        c.Execute("RELEASE SAVEPOINT teacher_row");
+      } else {
+        c.Execute("ROLLBACK TO SAVEPOINT teacher_row");
+        reject(results[i], status);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!batch.ok()) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (valid[i]) reject(results[i], batch);
+    }
+  } else {
+    platform_.events().NotifyCommitted();
   }
-  if (!status.ok()) return reject(status);
-  platform_.events().NotifyCommitted();
-  return result;
+  return results;
 }
 
 grpc::Status EnrollmentService::ImportTeachers(
@@ -166,13 +204,52 @@ grpc::Status EnrollmentService::ImportTeachers(
   absl::Status allowed = auth::RequireRole(
       *caller, {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin}, "import teachers");
   if (!allowed.ok()) return ToGrpcStatus(allowed);
-  v1::ImportTeachersRequest row;
-  while (stream->Read(&row)) {
-    v1::ImportTeacherResult result = ImportOne(*caller, row);
-    imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(result.outcome())}}).Increment();
-    if (!stream->Write(result)) return grpc::Status::CANCELLED;
+  // Rows are read on their own thread and taken in batches of whatever has arrived (at most
+  // kImportBatch): a bulk upload shares commits, a row sent alone is answered at once.
+  constexpr size_t kImportBatch = 500;
+  constexpr size_t kMaxQueued = 5000;
+  absl::Mutex mu;
+  std::deque<v1::ImportTeachersRequest> queue;
+  bool reading_done = false;
+  bool stop = false;
+  std::thread reader([&] {
+    v1::ImportTeachersRequest row;
+    while (stream->Read(&row)) {
+      absl::MutexLock lock(&mu);
+      auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return queue.size() < kMaxQueued || stop; };
+      mu.Await(absl::Condition(&room));
+      if (stop) break;
+      queue.push_back(std::move(row));
+    }
+    absl::MutexLock lock(&mu);
+    reading_done = true;
+  });
+  grpc::Status status = grpc::Status::OK;
+  while (true) {
+    std::vector<v1::ImportTeachersRequest> batch;
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !queue.empty() || reading_done; };
+      mu.Await(absl::Condition(&ready));
+      if (queue.empty() && reading_done) break;
+      while (!queue.empty() && batch.size() < kImportBatch) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    for (const auto& result : ImportBatch(*caller, batch)) {
+      imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(result.outcome())}}).Increment();
+      if (!stream->Write(result)) status = grpc::Status::CANCELLED;
+    }
+    if (!status.ok()) {
+      absl::MutexLock lock(&mu);
+      stop = true;
+      break;
+    }
   }
-  return grpc::Status::OK;
+  if (!status.ok()) context->TryCancel();
+  reader.join();
+  return status;
 }
 
 grpc::Status EnrollmentService::GetTeacher(grpc::ServerContext* context,

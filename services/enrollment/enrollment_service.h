@@ -76,7 +76,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(method, request, request_id, response, change);
   }
-  v1::ImportTeacherResult ImportOne(const auth::Caller& caller, const v1::ImportTeachersRequest& row);
+  // Imports rows in one transaction, each under its own savepoint: one result per row, in order.
+  std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Caller& caller,
+                                                   const std::vector<v1::ImportTeachersRequest>& rows);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;

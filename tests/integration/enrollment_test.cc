@@ -259,6 +259,23 @@ TEST_F(EnrollmentTest, ImportReportsEachRowAndResendingChangesNothing) {
   EXPECT_EQ(foreign[0].outcome(), v1::ImportTeacherResult::REJECTED);
 }
 
+TEST_F(EnrollmentTest, ImportAnswersARowSentAloneWithoutWaitingForMore) {
+  auto context = ContextAs(Role::kCountyAdmin, "410225");
+  auto stream = stub_->ImportTeachers(context.get());
+  for (int i = 1; i <= 3; ++i) {
+    v1::ImportTeachersRequest row;
+    *row.mutable_teacher() = TeacherIn("410225", i);
+    row.set_row_id(std::to_string(i));
+    ASSERT_TRUE(stream->Write(row));
+    v1::ImportTeacherResult result;
+    ASSERT_TRUE(stream->Read(&result));  // answered before the next row is sent
+    EXPECT_EQ(result.row_id(), std::to_string(i));
+    EXPECT_EQ(result.outcome(), v1::ImportTeacherResult::CREATED);
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(EnrollmentTest, IdNumbersAreMaskedForAllButTheirCountyAndTheProvince) {
   auto results = Import({TeacherIn("410225", 1)});
   v1::GetTeacherRequest get;
