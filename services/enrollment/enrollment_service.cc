@@ -317,8 +317,8 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
     const v1::Teacher& given = request->teacher();
     const int year = static_cast<int>(Today().year());
     return Mutate("UpdateTeacher", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
-      auto current = EnrollmentStore::FindTeacher(c, id);
-      if (!current || !EnrollmentStore::LockTeacher(c, id)) {
+      auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
+      if (!current) {
         return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
       }
       v1::Teacher teacher = current->teacher;
@@ -377,10 +377,9 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
     absl::Status status = Mutate(
         "NominateTeacher", *request, request->request_id(), response,
         [&](db::Connection& c) -> absl::Status {
-          if (!EnrollmentStore::LockTeacher(c, teacher_id)) {
-            return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
-          }
-          auto teacher = EnrollmentStore::FindTeacher(c, teacher_id);
+          // Locked: one nomination per teacher at a time, so R-13 sees every other one.
+          auto teacher = EnrollmentStore::FindTeacher(c, teacher_id, /*for_update=*/true);
+          if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
           if (teacher->teacher.county() != "regions/" + county) {
             return absl::PermissionDeniedError(absl::StrCat(
                 "R-7 a county nominates its own teachers only; ", request->teacher(), " belongs to ",

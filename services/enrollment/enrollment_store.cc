@@ -112,16 +112,11 @@ std::optional<TeacherRow> EnrollmentStore::FindTeacherByIdNumber(db::Connection&
                          id_number);
 }
 
-std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const std::string& teacher_id) {
-  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?"),
+std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const std::string& teacher_id,
+                                                      bool for_update) {
+  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?",
+                                         for_update ? " FOR UPDATE" : ""),
                          teacher_id);
-}
-
-bool EnrollmentStore::LockTeacher(db::Connection& c, const std::string& teacher_id) {
-  auto& select = c.Prepare("SELECT teacher_id FROM teachers WHERE teacher_id = ? FOR UPDATE");
-  select.setString(1, teacher_id);
-  ResultSet rows(select.executeQuery());
-  return rows->next();
 }
 
 void EnrollmentStore::InsertTeacher(db::Connection& c, const std::string& teacher_id,

@@ -29,9 +29,10 @@ class EnrollmentStore {
   // Teachers
   static std::optional<TeacherRow> FindTeacherByIdNumber(db::Connection& c, const std::string& id_number,
                                                          bool for_update);
-  static std::optional<TeacherRow> FindTeacher(db::Connection& c, const std::string& teacher_id);
-  // Locks the teacher's row until the transaction ends (one nomination per teacher at a time).
-  static bool LockTeacher(db::Connection& c, const std::string& teacher_id);
+  // With for_update, the row stays locked until the transaction ends: changes to one teacher
+  // (updates, nominations) queue here and always see the latest committed row.
+  static std::optional<TeacherRow> FindTeacher(db::Connection& c, const std::string& teacher_id,
+                                               bool for_update = false);
   static void InsertTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
   static void UpdateTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
   static std::vector<TeacherRow> ListTeachers(db::Connection& c, const std::string& county_code,

@@ -133,6 +133,14 @@ std::string ErrorText(const grpc::Status& status) {
   return absl::StrCat(peixun::metrics::GrpcCodeName(status.error_code()), ": ", status.error_message());
 }
 
+// The token to call with: --token, else PEIXUN_TOKEN, else one signed for --role/--region/--host.
+absl::StatusOr<std::string> CallerToken() {
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty()) token = EnvOr("PEIXUN_TOKEN", "");
+  if (!token.empty()) return token;
+  return SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
+}
+
 int RunCall(const std::vector<char*>& args) {
   if (args.size() < 3) return Fail("usage: peixunctl call SERVICE METHOD [JSON | -]");
   std::string json = args.size() > 3 ? args[3] : "{}";
@@ -141,16 +149,11 @@ int RunCall(const std::vector<char*>& args) {
     in << std::cin.rdbuf();
     json = in.str();
   }
-  std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty()) token = EnvOr("PEIXUN_TOKEN", "");
-  if (token.empty()) {
-    auto signed_token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
-    if (!signed_token.ok()) return Fail(std::string(signed_token.status().message()));
-    token = *signed_token;
-  }
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
   Client client;
   std::string out;
-  grpc::Status status = client.Call(args[1], args[2], json, token, &out);
+  grpc::Status status = client.Call(args[1], args[2], json, *token, &out);
   if (!status.ok()) return Fail(ErrorText(status));
   std::cout << out;
   return 0;
@@ -212,19 +215,14 @@ int RunImportTeachers(const std::vector<char*>& args) {
   if (args.size() != 2) return Fail("usage: peixunctl import-teachers FILE.csv");
   std::ifstream in(args[1]);
   if (!in) return Fail(absl::StrCat("cannot read ", args[1]));
-  std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty()) token = EnvOr("PEIXUN_TOKEN", "");
-  if (token.empty()) {
-    auto signed_token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
-    if (!signed_token.ok()) return Fail(std::string(signed_token.status().message()));
-    token = *signed_token;
-  }
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
   std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) target = EnvOr("PEIXUN_ENROLLMENT_ADDR", "127.0.0.1:50052");
   auto stub = peixun::enrollment::v1::EnrollmentService::NewStub(
       grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
+  context.AddMetadata("authorization", "Bearer " + *token);
   auto stream = stub->ImportTeachers(&context);
   std::map<std::string, int> outcomes;
   std::vector<std::string> rejected;
