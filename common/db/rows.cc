@@ -24,4 +24,27 @@ absl::CivilDay CivilDayOf(const common::v1::Date& date) {
 
 std::string DateText(const common::v1::Date& date) { return absl::FormatCivilTime(CivilDayOf(date)); }
 
+std::string RowPlaceholders(size_t rows, size_t columns) {
+  std::string row = "(";
+  for (size_t i = 0; i < columns; ++i) row += i == 0 ? "?" : ", ?";
+  row += ")";
+  std::string out;
+  out.reserve(rows * (row.size() + 2));
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) out += ", ";
+    out += row;
+  }
+  return out;
+}
+
+void ForEachChunk(size_t n, const std::function<void(size_t begin, size_t count)>& chunk) {
+  size_t begin = 0;
+  for (size_t size : {256, 64, 16, 4, 1}) {
+    while (n - begin >= size) {
+      chunk(begin, size);
+      begin += size;
+    }
+  }
+}
+
 }  // namespace peixun::db

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/time/civil_time.h"
@@ -19,5 +20,11 @@ common::v1::Date DateFromText(const std::string& text);
 absl::CivilDay CivilDayOf(const common::v1::Date& date);
 // "2022-08-31", the form DATE columns take.
 std::string DateText(const common::v1::Date& date);
+
+// Multi-row statements: "(?, ?), (?, ?)" for `rows` rows of `columns` placeholders.
+std::string RowPlaceholders(size_t rows, size_t columns);
+// Calls `chunk(begin, count)` over [0, n) in chunks of 256, 64, 16, 4 and 1 rows, so a
+// multi-row statement is prepared in at most five shapes per connection, whatever n is.
+void ForEachChunk(size_t n, const std::function<void(size_t begin, size_t count)>& chunk);
 
 }  // namespace peixun::db

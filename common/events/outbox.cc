@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/db/rows.h"
 #include "common/util/status.h"
 
 namespace peixun::events {
@@ -20,26 +21,48 @@ constexpr absl::Duration kPollPeriod = absl::Milliseconds(250);
 
 int64_t AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
                     const google::protobuf::Message& payload) {
-  connection.Prepare("UPDATE outbox_sequence SET last_sequence = last_sequence + 1 WHERE id = 1")
-      .executeUpdate();
-  int64_t sequence = 0;
+  return AppendEvents(connection, {PendingEvent::Of(type, resource, payload)});
+}
+
+PendingEvent PendingEvent::Of(absl::string_view type, absl::string_view resource,
+                              const google::protobuf::Message& payload) {
+  return PendingEvent{std::string(type), std::string(resource), payload.GetDescriptor()->full_name(),
+                      payload.SerializeAsString()};
+}
+
+int64_t AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events) {
+  if (events.empty()) return 0;
+  auto& reserve = connection.Prepare(
+      "UPDATE outbox_sequence SET last_sequence = last_sequence + ? WHERE id = 1");
+  reserve.setInt64(1, static_cast<int64_t>(events.size()));
+  reserve.executeUpdate();
+  int64_t last = 0;
   {
     std::unique_ptr<sql::ResultSet> row(
         connection.Prepare("SELECT last_sequence FROM outbox_sequence WHERE id = 1").executeQuery());
     row->next();
-    sequence = row->getInt64(1);
+    last = row->getInt64(1);
   }
-  std::string bytes = payload.SerializeAsString();
-  std::istringstream blob(bytes);
-  auto& insert = connection.Prepare(
-      "INSERT INTO outbox (sequence, type, resource, payload_type, payload) VALUES (?, ?, ?, ?, ?)");
-  insert.setInt64(1, sequence);
-  insert.setString(2, std::string(type));
-  insert.setString(3, std::string(resource));
-  insert.setString(4, payload.GetDescriptor()->full_name());
-  insert.setBlob(5, &blob);
-  insert.executeUpdate();
-  return sequence;
+  const int64_t first = last - static_cast<int64_t>(events.size()) + 1;
+  db::ForEachChunk(events.size(), [&](size_t begin, size_t count) {
+    auto& insert = connection.Prepare(
+        "INSERT INTO outbox (sequence, type, resource, payload_type, payload) VALUES " +
+        db::RowPlaceholders(count, 5));
+    std::vector<std::istringstream> blobs;
+    blobs.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const PendingEvent& event = events[begin + i];
+      const int column = static_cast<int>(i) * 5;
+      insert.setInt64(column + 1, first + static_cast<int64_t>(begin + i));
+      insert.setString(column + 2, event.type);
+      insert.setString(column + 3, event.resource);
+      insert.setString(column + 4, event.payload_type);
+      blobs.emplace_back(event.payload);
+      insert.setBlob(column + 5, &blobs.back());
+    }
+    insert.executeUpdate();
+  });
+  return last;
 }
 
 void EventFeed::NotifyCommitted() {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -24,6 +26,19 @@ inline constexpr absl::string_view kFeedOpenKey = "peixun-event-feed";
 // Appends an event inside the caller's transaction; returns its sequence.
 int64_t AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
                     const google::protobuf::Message& payload);
+
+// An event to append in bulk.
+struct PendingEvent {
+  std::string type;
+  std::string resource;
+  std::string payload_type;  // full name of the payload message
+  std::string payload;       // its serialized bytes
+  static PendingEvent Of(absl::string_view type, absl::string_view resource,
+                         const google::protobuf::Message& payload);
+};
+// Appends events in order inside the caller's transaction with one sequence reservation and
+// multi-row inserts (bulk imports); returns the last sequence, or 0 when `events` is empty.
+int64_t AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events);
 
 // Serves WatchEvents for one service's outbox.
 class EventFeed {

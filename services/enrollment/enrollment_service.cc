@@ -82,18 +82,25 @@ bool EnrollmentService::SeesIdNumber(const auth::Caller& caller, const v1::Teach
 
 // ---- Teachers -----------------------------------------------------------------------------
 
+namespace {
+
+void Reject(v1::ImportTeacherResult& result, const absl::Status& status) {
+  result.set_outcome(v1::ImportTeacherResult::REJECTED);
+  result.clear_teacher();
+  result.set_reason(std::string(status.message()));
+}
+
+}  // namespace
+
 std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
     const auth::Caller& caller, const std::vector<v1::ImportTeachersRequest>& rows) {
   std::vector<v1::ImportTeacherResult> results(rows.size());
   std::vector<v1::Teacher> teachers(rows.size());
-  std::vector<bool> valid(rows.size(), false);
   const int year = static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
-  auto reject = [](v1::ImportTeacherResult& result, const absl::Status& status) {
-    result.set_outcome(v1::ImportTeacherResult::REJECTED);
-    result.clear_teacher();
-    result.set_reason(std::string(status.message()));
-  };
   // Checks that need no database, row by row.
+  std::vector<size_t> apply;
+  std::vector<size_t> repeated;
+  std::set<absl::string_view> id_numbers;
   for (size_t i = 0; i < rows.size(); ++i) {
     results[i].set_row_id(rows[i].row_id());
     v1::Teacher& teacher = teachers[i];
@@ -102,98 +109,130 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
       teacher.mutable_id_number()->back() = 'X';
     }
     absl::Status status = domain::ValidateTeacher(teacher, year);
-    for (const auto& subject : teacher.subjects()) {
-      if (status.ok() && subject.find('|') != std::string::npos) {
-        status = FieldError("teacher.subjects", "must not contain '|'");
-      }
-    }
     if (status.ok()) status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
-    if (status.ok()) {
-      valid[i] = true;
+    if (!status.ok()) {
+      Reject(results[i], status);
+    } else if (id_numbers.insert(teacher.id_number()).second) {
+      apply.push_back(i);
     } else {
-      reject(results[i], status);
+      repeated.push_back(i);
     }
   }
+  absl::Status applied = ApplyTeachers(caller, teachers, apply, results);
+  if (!applied.ok() && apply.size() > 1) {
+    for (size_t i : apply) {
+      applied = ApplyTeachers(caller, teachers, {i}, results);
+      if (!applied.ok()) Reject(results[i], applied);
+    }
+  } else if (!applied.ok()) {
+    for (size_t i : apply) Reject(results[i], applied);
+  }
+  if (!repeated.empty()) {
+    std::vector<v1::ImportTeachersRequest> again;
+    for (size_t i : repeated) again.push_back(rows[i]);
+    std::vector<v1::ImportTeacherResult> later = ImportBatch(caller, again);
+    for (size_t k = 0; k < repeated.size(); ++k) results[repeated[k]] = std::move(later[k]);
+  }
+  return results;
+}
+
+absl::Status EnrollmentService::ApplyTeachers(const auth::Caller& caller,
+                                              const std::vector<v1::Teacher>& teachers,
+                                              const std::vector<size_t>& apply,
+                                              std::vector<v1::ImportTeacherResult>& results) {
+  if (apply.empty()) return absl::OkStatus();
   auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
     return caller.role == Role::kProvinceAdmin ||
            (caller.role == Role::kCountyAdmin && county_name == "regions/" + caller.region_code) ||
            (caller.role == Role::kCityAdmin && city_name == "regions/" + caller.region_code);
   };
-  // One row inside the batch's transaction; its savepoint undoes it alone when it fails.
-  auto apply = [&](db::Connection& c, size_t i, std::map<std::string, std::optional<catalog_v1::Region>>& regions)
-      -> absl::Status {
-    const v1::Teacher& teacher = teachers[i];
-    v1::ImportTeacherResult& result = results[i];
-    auto region_of = [&](const std::string& code) -> const std::optional<catalog_v1::Region>& {
-      auto it = regions.find(code);
-      if (it == regions.end()) it = regions.emplace(code, EnrollmentStore::FindRegion(c, code)).first;
-      return it->second;
+  const std::vector<v1::ImportTeacherResult> before = results;
+  absl::Status status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
+    for (size_t i : apply) results[i] = before[i];  // a retried transaction starts afresh
+    std::map<std::string, catalog_v1::Region> regions;
+    for (auto& region : EnrollmentStore::Regions(c)) regions.emplace(region.code(), std::move(region));
+    auto city_of = [&](const std::string& county_name) -> const std::string* {
+      auto it = regions.find(CodeOf(county_name));
+      if (it == regions.end() || it->second.level() != catalog_v1::COUNTY) return nullptr;
+      return &it->second.parent();
     };
-    const auto& region = region_of(CodeOf(teacher.county()));
-    if (!region || region->level() != catalog_v1::COUNTY) {
-      return FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county"));
-    }
-    if (!may_manage(teacher.county(), region->parent())) {
-      return absl::PermissionDeniedError(absl::StrCat("teacher.county: ", teacher.county(),
-                                                      " is outside the caller's region"));
-    }
-    auto existing = EnrollmentStore::FindTeacherByIdNumber(c, teacher.id_number(), true);
-    if (existing) {
-      const auto& old_region = region_of(CodeOf(existing->teacher.county()));
-      if (!may_manage(existing->teacher.county(), old_region ? old_region->parent() : "")) {
-        return absl::PermissionDeniedError("teacher.id_number: this teacher is registered in another region");
-      }
-      result.set_teacher(existing->teacher.name());
-      if (SameTeacherFields(existing->teacher, teacher)) {
-        result.set_outcome(v1::ImportTeacherResult::UNCHANGED);
-        return absl::OkStatus();
-      }
-      EnrollmentStore::UpdateTeacher(c, existing->teacher_id, teacher);
-      result.set_outcome(v1::ImportTeacherResult::UPDATED);
-      v1::Teacher event = teacher;
-      event.set_name(existing->teacher.name());
-      events::AppendEvent(c, "enrollment.teacher.updated", event.name(), Masked(event));
-      return absl::OkStatus();
-    }
-    const std::string teacher_id = NewId("t");
-    try {
-      EnrollmentStore::InsertTeacher(c, teacher_id, teacher);
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-      return absl::AbortedError("teacher.id_number: the same number was imported at this moment; send the row again");
-    }
-    result.set_teacher("teachers/" + teacher_id);
-    result.set_outcome(v1::ImportTeacherResult::CREATED);
-    v1::Teacher event = teacher;
-    event.set_name(result.teacher());
-    events::AppendEvent(c, "enrollment.teacher.created", event.name(), Masked(event));
-    return absl::OkStatus();
-  };
-  std::vector<v1::ImportTeacherResult> validated = results;
-  absl::Status batch = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
-    results = validated;  // a retried batch starts again from the validated rows
-    std::map<std::string, std::optional<catalog_v1::Region>> regions;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (!valid[i]) continue;
-      c.Execute("SAVEPOINT teacher_row");
-      absl::Status status = apply(c, i, regions);
-      if (status.ok()) {
-        c.Execute("RELEASE SAVEPOINT teacher_row");
+    std::vector<size_t> allowed;
+    std::vector<std::string> id_numbers;
+    for (size_t i : apply) {
+      const v1::Teacher& teacher = teachers[i];
+      const std::string* city = city_of(teacher.county());
+      if (city == nullptr) {
+        Reject(results[i], FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county")));
+      } else if (!may_manage(teacher.county(), *city)) {
+        Reject(results[i], absl::PermissionDeniedError(
+                               absl::StrCat("teacher.county: ", teacher.county(), " is outside the caller's region")));
       } else {
-        c.Execute("ROLLBACK TO SAVEPOINT teacher_row");
-        reject(results[i], status);
+        allowed.push_back(i);
+        id_numbers.push_back(teacher.id_number());
       }
     }
+    // New teachers first: if another import inserts one of the same numbers at this moment,
+    // the insert fails as a whole and the rows are classified again against what committed.
+    std::map<std::string, TeacherRow> existing;
+    std::vector<size_t> created;
+    for (int attempt = 0;; ++attempt) {
+      existing.clear();
+      for (auto& row : EnrollmentStore::FindTeachersByIdNumbers(c, id_numbers, /*for_update=*/true)) {
+        std::string key = row.teacher.id_number();
+        existing.emplace(std::move(key), std::move(row));
+      }
+      created.clear();
+      std::vector<std::string> new_ids;
+      std::vector<const v1::Teacher*> new_teachers;
+      for (size_t i : allowed) {
+        if (existing.count(teachers[i].id_number()) > 0) continue;
+        created.push_back(i);
+        new_ids.push_back(NewOrderedId("t"));
+        new_teachers.push_back(&teachers[i]);
+        results[i].set_teacher("teachers/" + new_ids.back());
+        results[i].set_outcome(v1::ImportTeacherResult::CREATED);
+      }
+      try {
+        EnrollmentStore::InsertTeachers(c, new_ids, new_teachers);
+        break;
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != db::kErrDuplicateKey || attempt == 2) throw;
+      }
+    }
+    std::vector<events::PendingEvent> events;
+    for (size_t i : allowed) {
+      v1::Teacher event = teachers[i];
+      auto found = existing.find(event.id_number());
+      if (found == existing.end()) {
+        event.set_name(results[i].teacher());
+        events.push_back(events::PendingEvent::Of("enrollment.teacher.created", event.name(), Masked(event)));
+        continue;
+      }
+      const TeacherRow& old = found->second;
+      const std::string* old_city = city_of(old.teacher.county());
+      if (!may_manage(old.teacher.county(), old_city ? *old_city : "")) {
+        Reject(results[i], absl::PermissionDeniedError("teacher.id_number: this teacher is registered in another region"));
+        continue;
+      }
+      results[i].set_teacher(old.teacher.name());
+      if (SameTeacherFields(old.teacher, event)) {
+        results[i].set_outcome(v1::ImportTeacherResult::UNCHANGED);
+        continue;
+      }
+      EnrollmentStore::UpdateTeacher(c, old.teacher_id, event);
+      results[i].set_outcome(v1::ImportTeacherResult::UPDATED);
+      event.set_name(old.teacher.name());
+      events.push_back(events::PendingEvent::Of("enrollment.teacher.updated", event.name(), Masked(event)));
+    }
+    events::AppendEvents(c, events);
     return absl::OkStatus();
   });
-  if (!batch.ok()) {
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (valid[i]) reject(results[i], batch);
-    }
-  } else {
+  if (status.ok()) {
     platform_.events().NotifyCommitted();
+  } else {
+    for (size_t i : apply) results[i] = before[i];
   }
-  return results;
+  return status;
 }
 
 grpc::Status EnrollmentService::ImportTeachers(

@@ -76,9 +76,16 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(method, request, request_id, response, change);
   }
-  // Imports rows in one transaction, each under its own savepoint: one result per row, in order.
+  // Imports rows with set-based statements in one transaction: one result per row, in order.
+  // A row repeating an earlier row's ID number is applied after it; if the transaction fails
+  // for a reason no check foresaw, the rows are tried one per transaction so that only the
+  // row at fault is rejected.
   std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Caller& caller,
                                                    const std::vector<v1::ImportTeachersRequest>& rows);
+  // The transaction of ImportBatch for the valid rows `apply` (distinct ID numbers).
+  absl::Status ApplyTeachers(const auth::Caller& caller, const std::vector<v1::Teacher>& teachers,
+                             const std::vector<size_t>& apply,
+                             std::vector<v1::ImportTeacherResult>& results);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;

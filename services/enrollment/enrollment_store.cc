@@ -119,15 +119,41 @@ std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const 
                          teacher_id);
 }
 
+std::vector<TeacherRow> EnrollmentStore::FindTeachersByIdNumbers(
+    db::Connection& c, const std::vector<std::string>& id_numbers, bool for_update) {
+  std::vector<TeacherRow> out;
+  db::ForEachChunk(id_numbers.size(), [&](size_t begin, size_t count) {
+    auto& select = c.Prepare(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE id_number IN ",
+                                          db::RowPlaceholders(1, count), for_update ? " FOR UPDATE" : ""));
+    for (size_t i = 0; i < count; ++i) select.setString(static_cast<int>(i) + 1, id_numbers[begin + i]);
+    ResultSet rows(select.executeQuery());
+    while (rows->next()) out.push_back(TeacherFromRow(rows));
+  });
+  return out;
+}
+
 void EnrollmentStore::InsertTeacher(db::Connection& c, const std::string& teacher_id,
                                     const v1::Teacher& t) {
-  auto& insert = c.Prepare(
-      "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, subjects, "
-      "rural, teaching_since_year, roles, teacher_id, id_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  BindTeacher(insert, 1, t);
-  insert.setString(11, teacher_id);
-  insert.setString(12, t.id_number());
-  insert.executeUpdate();
+  InsertTeachers(c, {teacher_id}, {&t});
+}
+
+void EnrollmentStore::InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
+                                     const std::vector<const v1::Teacher*>& teachers) {
+  constexpr int kColumns = 12;
+  db::ForEachChunk(teachers.size(), [&](size_t begin, size_t count) {
+    auto& insert = c.Prepare(
+        "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, subjects, "
+        "rural, teaching_since_year, roles, teacher_id, id_number) VALUES " +
+        db::RowPlaceholders(count, kColumns));
+    for (size_t i = 0; i < count; ++i) {
+      const int first = static_cast<int>(i) * kColumns + 1;
+      const v1::Teacher& t = *teachers[begin + i];
+      BindTeacher(insert, first, t);
+      insert.setString(first + 10, teacher_ids[begin + i]);
+      insert.setString(first + 11, t.id_number());
+    }
+    insert.executeUpdate();
+  });
 }
 
 void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teacher_id,
@@ -284,8 +310,8 @@ std::optional<absl::Time> EnrollmentStore::LastSynced(db::Connection& c) {
 int EnrollmentStore::CountSeatsHeld(db::Connection& c, int year, const std::string& project_id,
                                     const std::string& county_code) {
   auto& select = c.Prepare(
-      "SELECT COUNT(*) FROM enrollments WHERE year = ? AND project_id = ? AND county_code = ? "
-      "AND state <> ?");
+      "SELECT COALESCE(SUM(total), 0) FROM enrollment_outcomes WHERE year = ? AND project_id = ? "
+      "AND county_code = ? AND state <> ?");
   select.setInt(1, year);
   select.setString(2, project_id);
   select.setString(3, county_code);
@@ -294,6 +320,22 @@ int EnrollmentStore::CountSeatsHeld(db::Connection& c, int year, const std::stri
   rows->next();
   return rows->getInt(1);
 }
+
+namespace {
+
+// Counts the enrollment in enrollment_outcomes under its current state (delta +1) or takes
+// it out (-1); the caller holds the enrollment's row lock.
+void CountOutcome(db::Connection& c, const std::string& enrollment_id, int delta) {
+  auto& count = c.Prepare(
+      "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) "
+      "SELECT year, project_id, county_code, state, rural, ? FROM enrollments WHERE enrollment_id = ? "
+      "ON DUPLICATE KEY UPDATE total = total + VALUES(total)");
+  count.setInt(1, delta);
+  count.setString(2, enrollment_id);
+  count.executeUpdate();
+}
+
+}  // namespace
 
 std::vector<domain::EnrollmentSpan> EnrollmentStore::LiveSpans(db::Connection& c,
                                                                const std::string& teacher_id) {
@@ -329,6 +371,7 @@ void EnrollmentStore::InsertEnrollment(db::Connection& c, const std::string& enr
   insert.setInt(6, v1::NOMINATED);
   insert.setBoolean(7, rural);
   insert.executeUpdate();
+  CountOutcome(c, enrollment_id, +1);
 }
 
 void EnrollmentStore::AppendHistory(db::Connection& c, const std::string& enrollment_id,
@@ -354,7 +397,9 @@ void EnrollmentStore::SetState(db::Connection& c, const std::string& enrollment_
   update.setInt(1, state);
   update.setInt(2, credit_hours);
   update.setString(3, enrollment_id);
+  CountOutcome(c, enrollment_id, -1);
   update.executeUpdate();
+  CountOutcome(c, enrollment_id, +1);
 }
 
 absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
@@ -463,8 +508,8 @@ EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_
 std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(db::Connection& c, int year,
                                                                         const std::string& project_id) {
   auto& select = c.Prepare(
-      "SELECT project_id, county_code, state, rural, COUNT(*) FROM enrollments "
-      "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code, state, rural");
+      "SELECT project_id, county_code, state, rural, total FROM enrollment_outcomes "
+      "WHERE year = ? AND (? = '' OR project_id = ?) AND total <> 0");
   select.setInt(1, year);
   select.setString(2, project_id);
   select.setString(3, project_id);

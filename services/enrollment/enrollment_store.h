@@ -33,7 +33,14 @@ class EnrollmentStore {
   // (updates, nominations) queue here and always see the latest committed row.
   static std::optional<TeacherRow> FindTeacher(db::Connection& c, const std::string& teacher_id,
                                                bool for_update = false);
+  // The teachers with these ID numbers (any order; absent numbers are skipped).
+  static std::vector<TeacherRow> FindTeachersByIdNumbers(db::Connection& c,
+                                                         const std::vector<std::string>& id_numbers,
+                                                         bool for_update);
   static void InsertTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
+  // Inserts teachers[i] as teacher_ids[i] with multi-row statements.
+  static void InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
+                             const std::vector<const v1::Teacher*>& teachers);
   static void UpdateTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
   static std::vector<TeacherRow> ListTeachers(db::Connection& c, const std::string& county_code,
                                               const std::string& after_id, int limit);

@@ -254,6 +254,19 @@ TEST_F(EnrollmentTest, ImportReportsEachRowAndResendingChangesNothing) {
   auto changed = Import({good});
   EXPECT_EQ(changed[0].outcome(), v1::ImportTeacherResult::UPDATED);
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "2");
+  // The same number twice in one file: applied in file order, the last row wins.
+  v1::Teacher moved = TeacherIn("410225", 7);
+  v1::Teacher moved_again = moved;
+  moved_again.set_school("兰考县第三小学");
+  auto twice = Import({moved, moved_again});
+  EXPECT_EQ(twice[0].outcome(), v1::ImportTeacherResult::CREATED);
+  EXPECT_EQ(twice[1].outcome(), v1::ImportTeacherResult::UPDATED);
+  EXPECT_EQ(twice[1].teacher(), twice[0].teacher());
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT school FROM teachers WHERE id_number = '" + moved.id_number() + "'"),
+            "兰考县第三小学");
+  // Every change is in the outbox, once: three teachers created, two updates.
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.created'"), "3");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.updated'"), "2");
   // Another county's admin cannot import into 兰考县.
   auto foreign = Import({TeacherIn("410225", 9)}, Role::kCountyAdmin, "410223");
   EXPECT_EQ(foreign[0].outcome(), v1::ImportTeacherResult::REJECTED);
@@ -579,6 +592,14 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
   grpc::Status no_scope = stub_->GetRateReport(ContextAs(Role::kViewer).get(), request, &report);
   EXPECT_EQ(no_scope.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(no_scope.error_message().rfind("scope:", 0), 0u);
+  // The counters the report reads agree with the enrollments, state by state.
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM (SELECT year, project_id, county_code, state, rural, COUNT(*) AS n "
+                "FROM enrollments GROUP BY 1, 2, 3, 4, 5) e LEFT JOIN enrollment_outcomes o USING "
+                "(year, project_id, county_code, state, rural) WHERE o.total IS NULL OR o.total <> e.n"),
+            "0");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT SUM(total) FROM enrollment_outcomes"),
+            enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"));
 }
 
 TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {

@@ -101,11 +101,16 @@ absl::Status ValidateTeacher(const v1::Teacher& t, int current_year) {
       return FieldError("teacher.birth_date", "differs from the date in the ID number");
     }
   }
+  if (t.subjects_size() > 8) return FieldError("teacher.subjects", "at most 8 subjects");
   for (const auto& subject : t.subjects()) {
     if (subject.empty() || subject.size() > 64) {
       return FieldError("teacher.subjects", "each subject must be 1 to 64 bytes");
     }
+    if (subject.find('|') != std::string::npos) {
+      return FieldError("teacher.subjects", "must not contain '|'");
+    }
   }
+  if (t.roles_size() > 10) return FieldError("teacher.roles", "at most 10 roles");
   for (int role : t.roles()) {
     if (role == common::v1::TEACHER_ROLE_UNSPECIFIED || !common::v1::TeacherRole_IsValid(role)) {
       return FieldError("teacher.roles", absl::StrCat("holds an unknown role ", role));
