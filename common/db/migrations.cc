@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS outbox_sequence (
 ) ENGINE=InnoDB;
 INSERT IGNORE INTO outbox_sequence (id, last_sequence) VALUES (1, 0);
 )sql"},
+      // Sequences are assigned after commit by EventFeed's sequencer, so writers never hold a
+      // shared lock through their commit; rows wait in id order with a NULL sequence.
+      {-1, "platform_outbox_sequencer", R"sql(
+ALTER TABLE outbox DROP PRIMARY KEY, ADD COLUMN id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST,
+  MODIFY sequence BIGINT NULL, ADD UNIQUE KEY outbox_by_sequence (sequence);
+)sql"},
   };
   return kMigrations;
 }

@@ -91,8 +91,14 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Open() {
   options["OPT_RECONNECT"] = false;
   options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   try {
-    sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
-    std::unique_ptr<sql::Connection> raw(driver->connect(options));
+    std::unique_ptr<sql::Connection> raw;
+    {
+      // Connector/C++ 1.1 initializes the client library inside its first connect, unguarded:
+      // two threads connecting at once can crash it. Connects are rare; take them one at a time.
+      static absl::Mutex connect_mu(absl::kConstInit);
+      absl::MutexLock lock(&connect_mu);
+      raw.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
+    }
     auto connection = std::make_unique<Connection>(std::move(raw));
     connection->Execute("SET NAMES utf8mb4");
     connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

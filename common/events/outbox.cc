@@ -15,13 +15,17 @@ namespace peixun::events {
 namespace {
 
 constexpr int kBatch = 500;
+constexpr int kSequenceBatch = 1000;
+// Watchers look for other replicas' events this often; this replica's wake them at once.
 constexpr absl::Duration kPollPeriod = absl::Milliseconds(250);
+// The sequencer numbers other replicas' events within this period.
+constexpr absl::Duration kSequencerPeriod = absl::Milliseconds(50);
 
 }  // namespace
 
-int64_t AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
-                    const google::protobuf::Message& payload) {
-  return AppendEvents(connection, {PendingEvent::Of(type, resource, payload)});
+void AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
+                 const google::protobuf::Message& payload) {
+  AppendEvents(connection, {PendingEvent::Of(type, resource, payload)});
 }
 
 PendingEvent PendingEvent::Of(absl::string_view type, absl::string_view resource,
@@ -30,39 +34,105 @@ PendingEvent PendingEvent::Of(absl::string_view type, absl::string_view resource
                       payload.SerializeAsString()};
 }
 
-int64_t AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events) {
-  if (events.empty()) return 0;
-  auto& reserve = connection.Prepare(
-      "UPDATE outbox_sequence SET last_sequence = last_sequence + ? WHERE id = 1");
-  reserve.setInt64(1, static_cast<int64_t>(events.size()));
-  reserve.executeUpdate();
-  int64_t last = 0;
-  {
-    std::unique_ptr<sql::ResultSet> row(
-        connection.Prepare("SELECT last_sequence FROM outbox_sequence WHERE id = 1").executeQuery());
-    row->next();
-    last = row->getInt64(1);
-  }
-  const int64_t first = last - static_cast<int64_t>(events.size()) + 1;
+void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events) {
   db::ForEachChunk(events.size(), [&](size_t begin, size_t count) {
-    auto& insert = connection.Prepare(
-        "INSERT INTO outbox (sequence, type, resource, payload_type, payload) VALUES " +
-        db::RowPlaceholders(count, 5));
+    auto& insert = connection.Prepare("INSERT INTO outbox (type, resource, payload_type, payload) VALUES " +
+                                      db::RowPlaceholders(count, 4));
     std::vector<std::istringstream> blobs;
     blobs.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       const PendingEvent& event = events[begin + i];
-      const int column = static_cast<int>(i) * 5;
-      insert.setInt64(column + 1, first + static_cast<int64_t>(begin + i));
-      insert.setString(column + 2, event.type);
-      insert.setString(column + 3, event.resource);
-      insert.setString(column + 4, event.payload_type);
+      const int column = static_cast<int>(i) * 4;
+      insert.setString(column + 1, event.type);
+      insert.setString(column + 2, event.resource);
+      insert.setString(column + 3, event.payload_type);
       blobs.emplace_back(event.payload);
-      insert.setBlob(column + 5, &blobs.back());
+      insert.setBlob(column + 4, &blobs.back());
     }
     insert.executeUpdate();
   });
-  return last;
+}
+
+EventFeed::~EventFeed() { StopSequencer(); }
+
+absl::StatusOr<int> EventFeed::SequencePending() {
+  int numbered = 0;
+  absl::Status status = pool_.RunInTransaction([&](db::Connection& c) -> absl::Status {
+    numbered = 0;
+    // The lock serializes sequencers of every replica; what they read after it is committed.
+    std::unique_ptr<sql::ResultSet> counter(
+        c.Prepare("SELECT last_sequence FROM outbox_sequence WHERE id = 1 FOR UPDATE").executeQuery());
+    if (!counter->next()) return absl::InternalError("outbox_sequence has no row");
+    int64_t last = counter->getInt64(1);
+    auto& pending = c.Prepare("SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ?");
+    pending.setInt(1, kSequenceBatch);
+    std::vector<int64_t> ids;
+    {
+      std::unique_ptr<sql::ResultSet> rows(pending.executeQuery());
+      while (rows->next()) ids.push_back(rows->getInt64(1));
+    }
+    if (ids.empty()) return absl::OkStatus();
+    db::ForEachChunk(ids.size(), [&](size_t begin, size_t count) {
+      std::string cases;
+      for (size_t i = 0; i < count; ++i) cases += " WHEN ? THEN ?";
+      auto& update = c.Prepare(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN ",
+                                            db::RowPlaceholders(1, count)));
+      for (size_t i = 0; i < count; ++i) {
+        update.setInt64(static_cast<int>(2 * i + 1), ids[begin + i]);
+        update.setInt64(static_cast<int>(2 * i + 2), last + static_cast<int64_t>(begin + i) + 1);
+        update.setInt64(static_cast<int>(2 * count + i + 1), ids[begin + i]);
+      }
+      update.executeUpdate();
+    });
+    last += static_cast<int64_t>(ids.size());
+    auto& advance = c.Prepare("UPDATE outbox_sequence SET last_sequence = ? WHERE id = 1");
+    advance.setInt64(1, last);
+    advance.executeUpdate();
+    numbered = static_cast<int>(ids.size());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (numbered > 0) {
+    absl::MutexLock lock(&mu_);
+    ++sequenced_;
+  }
+  return numbered;
+}
+
+void EventFeed::StartSequencer() {
+  absl::MutexLock lock(&mu_);
+  if (sequencer_.joinable()) return;
+  sequencer_stopping_ = false;
+  sequencer_ = std::thread([this] { RunSequencer(); });
+}
+
+void EventFeed::StopSequencer() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!sequencer_.joinable()) return;
+    sequencer_stopping_ = true;
+  }
+  sequencer_.join();
+  sequencer_ = std::thread();
+}
+
+void EventFeed::RunSequencer() {
+  while (true) {
+    uint64_t commits_before;
+    {
+      absl::MutexLock lock(&mu_);
+      if (sequencer_stopping_) break;
+      commits_before = commits_;
+    }
+    absl::StatusOr<int> numbered = SequencePending();
+    if (numbered.ok() && *numbered == kSequenceBatch) continue;
+    absl::MutexLock lock(&mu_);
+    auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return sequencer_stopping_ || commits_ != commits_before;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), numbered.ok() ? kSequencerPeriod : kPollPeriod);
+  }
+  (void)SequencePending();  // what the last calls committed
 }
 
 void EventFeed::NotifyCommitted() {
@@ -117,11 +187,11 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
   writer->SendInitialMetadata();
   std::vector<peixun::common::v1::Event> batch;
   while (!context->IsCancelled()) {
-    uint64_t seen_commits;
+    uint64_t seen_sequenced;
     {
       absl::MutexLock lock(&mu_);
       if (closed_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
-      seen_commits = commits_;
+      seen_sequenced = sequenced_;
     }
     absl::Status read = ReadAfter(after, request.type_prefix(), kBatch, &batch);
     if (!read.ok()) return ToGrpcStatus(read);
@@ -131,8 +201,8 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
     }
     if (static_cast<int>(batch.size()) == kBatch) continue;
     absl::MutexLock lock(&mu_);
-    auto changed = [this, seen_commits]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || commits_ != seen_commits;
+    auto changed = [this, seen_sequenced]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return closed_ || sequenced_ != seen_sequenced;
     };
     mu_.AwaitWithTimeout(absl::Condition(&changed), kPollPeriod);
   }

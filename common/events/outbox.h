@@ -1,15 +1,19 @@
 // The transactional outbox: every state change appends an event in the transaction that makes
 // the change, and WatchEvents serves the log in order from any sequence, then follows it.
-// Sequences are assigned under a row lock held until commit, so they commit in order and a
-// follower never skips an event that commits late.
+// Writers insert events without a sequence (no shared lock held through their commits); the
+// sequencer numbers committed events under the outbox_sequence row lock, in id order, in
+// every replica alike. A follower therefore never skips an event that commits late: an event
+// gets its sequence only once it is committed, and sequences only grow.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/pool.h"
 #include "google/protobuf/message.h"
@@ -23,8 +27,8 @@ namespace peixun::events {
 // knows it is connected and following, even before any event arrives.
 inline constexpr absl::string_view kFeedOpenKey = "peixun-event-feed";
 
-// Appends an event inside the caller's transaction; returns its sequence.
-int64_t AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
+// Appends an event inside the caller's transaction; it is numbered after the commit.
+void AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
                     const google::protobuf::Message& payload);
 
 // An event to append in bulk.
@@ -36,16 +40,24 @@ struct PendingEvent {
   static PendingEvent Of(absl::string_view type, absl::string_view resource,
                          const google::protobuf::Message& payload);
 };
-// Appends events in order inside the caller's transaction with one sequence reservation and
-// multi-row inserts (bulk imports); returns the last sequence, or 0 when `events` is empty.
-int64_t AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events);
+// Appends events in order inside the caller's transaction with multi-row inserts.
+void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events);
 
 // Serves WatchEvents for one service's outbox.
 class EventFeed {
  public:
   explicit EventFeed(db::ConnectionPool& pool) : pool_(pool) {}
+  ~EventFeed();
 
-  // Wakes the watchers of this process after a commit (others notice within the poll period).
+  // Starts numbering committed events: at once after this process's commits, and every
+  // sequencer period for other replicas' (or a crashed process's) events.
+  void StartSequencer();
+  // Numbers what is committed and stops numbering (after the server drained).
+  void StopSequencer();
+  // Numbers the committed events that have no sequence yet; returns how many.
+  absl::StatusOr<int> SequencePending();
+
+  // Wakes the sequencer after a commit of this process.
   void NotifyCommitted();
   // Makes every watcher return promptly (server shutdown).
   void Close();
@@ -60,10 +72,15 @@ class EventFeed {
                          std::vector<peixun::common::v1::Event>* events);
 
  private:
+  void RunSequencer();
+
   db::ConnectionPool& pool_;
   absl::Mutex mu_;
-  uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;    // commits of this process
+  uint64_t sequenced_ ABSL_GUARDED_BY(mu_) = 0;  // sequencing passes that numbered events
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool sequencer_stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread sequencer_;
 };
 
 }  // namespace peixun::events

@@ -149,6 +149,7 @@ absl::Status Platform::Start(grpc::Service* service) {
                                      options_.db.port, "/", options_.db.database,
                                      " (plaintext: for loopback and development)"));
   health_thread_ = std::thread([this] { WatchHealth(); });
+  events_.StartSequencer();
   return absl::OkStatus();
 }
 
@@ -213,6 +214,7 @@ void Platform::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(options_.shutdown_grace));
     server_->Wait();
+    events_.StopSequencer();
     Log(options_.service, "stopped");
   }
 }

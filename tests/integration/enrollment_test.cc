@@ -25,11 +25,8 @@ namespace cat = ::peixun::catalog::v1;
 
 // Test data: a valid ID number for a serial (GB 11643 check character computed here).
 std::string IdNumber(const std::string& county, int serial) {
-  std::string base = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial % 1000);
-  static const int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (base[i] - '0') * kWeights[i];
-  return base + "10X98765432"[sum % 11];
+  std::string first17 = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial % 1000);
+  return first17 + domain::IdCheckCharacter(first17);
 }
 
 v1::Teacher TeacherIn(const std::string& county, int serial) {

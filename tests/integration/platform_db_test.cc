@@ -5,8 +5,10 @@
 #include <cppconn/resultset.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/notification.h"
 #include "common/db/idempotency.h"
@@ -130,8 +132,13 @@ TEST_F(PlatformDbTest, MigrationsApplyOnceAndRecordThemselves) {
 }
 
 TEST_F(PlatformDbTest, OutboxSequencesHaveNoGapsUnderConcurrency) {
-  ConnectionPool pool(Config(8), nullptr);
+  ConnectionPool pool(Config(12), nullptr);
   ASSERT_TRUE(ApplyMigrations(pool, {}).ok());
+  // Two replicas' sequencers number events while eight writers commit them.
+  events::EventFeed replica_a(pool);
+  events::EventFeed replica_b(pool);
+  replica_a.StartSequencer();
+  replica_b.StartSequencer();
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
@@ -139,23 +146,75 @@ TEST_F(PlatformDbTest, OutboxSequencesHaveNoGapsUnderConcurrency) {
         google::protobuf::Int32Value payload;
         payload.set_value(t * 100 + i);
         ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
-                          events::AppendEvent(c, "test.event", "things/1", payload);
+                          events::AppendEvent(c, "test.event", absl::StrCat("things/", t), payload);
                           return absl::OkStatus();
                         }).ok());
+        replica_a.NotifyCommitted();
       }
     });
   }
   for (auto& thread : threads) thread.join();
+  replica_a.StopSequencer();
+  replica_b.StopSequencer();
   EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM outbox"), "200");
+  EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(DISTINCT sequence) FROM outbox"), "200");
+  EXPECT_EQ(scratch_.QueryValue("SELECT MIN(sequence) FROM outbox"), "1");
   EXPECT_EQ(scratch_.QueryValue("SELECT MAX(sequence) FROM outbox"), "200");
-  events::EventFeed feed(pool);
+  // Each writer's events keep the order it committed them in.
+  std::vector<common::v1::Event> all;
+  ASSERT_TRUE(replica_b.ReadAfter(0, "test.", 1000, &all).ok());
+  ASSERT_EQ(all.size(), 200u);
+  std::map<std::string, int> last_value;
+  for (const auto& event : all) {
+    google::protobuf::Int32Value payload;
+    ASSERT_TRUE(event.payload().UnpackTo(&payload));
+    auto [it, first] = last_value.emplace(event.resource(), payload.value());
+    if (!first) {
+      EXPECT_GT(payload.value(), it->second) << event.resource();
+      it->second = payload.value();
+    }
+  }
   std::vector<common::v1::Event> read;
-  ASSERT_TRUE(feed.ReadAfter(150, "test.", 100, &read).ok());
+  ASSERT_TRUE(replica_a.ReadAfter(150, "test.", 100, &read).ok());
   ASSERT_EQ(read.size(), 50u);
   EXPECT_EQ(read.front().sequence(), 151);
   EXPECT_EQ(read.back().sequence(), 200);
+}
+
+TEST_F(PlatformDbTest, AnEventCommittedLateIsNumberedAfterThoseAlreadyServed) {
+  ConnectionPool pool(Config(4), nullptr);
+  ASSERT_TRUE(ApplyMigrations(pool, {}).ok());
+  events::EventFeed feed(pool);
   google::protobuf::Int32Value payload;
-  EXPECT_TRUE(read.front().payload().UnpackTo(&payload));
+  // A slow transaction inserts its event first and commits last.
+  absl::Notification inserted, release;
+  std::thread slow([&] {
+    ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
+                      payload.set_value(1);
+                      events::AppendEvent(c, "test.slow", "things/slow", payload);
+                      inserted.Notify();
+                      release.WaitForNotification();
+                      return absl::OkStatus();
+                    }).ok());
+  });
+  inserted.WaitForNotification();
+  ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
+                    events::AppendEvent(c, "test.fast", "things/fast", payload);
+                    return absl::OkStatus();
+                  }).ok());
+  ASSERT_EQ(*feed.SequencePending(), 1);  // the slow event is not committed: not numbered
+  std::vector<common::v1::Event> read;
+  ASSERT_TRUE(feed.ReadAfter(0, "test.", 10, &read).ok());
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].type(), "test.fast");
+  release.Notify();
+  slow.join();
+  ASSERT_EQ(*feed.SequencePending(), 1);
+  // A follower that already read sequence 1 finds the late event after it.
+  ASSERT_TRUE(feed.ReadAfter(read[0].sequence(), "test.", 10, &read).ok());
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].type(), "test.slow");
+  EXPECT_EQ(read[0].sequence(), 2);
 }
 
 TEST_F(PlatformDbTest, IdempotentWorkRunsOnceAndRefusesAChangedRequest) {

@@ -27,6 +27,8 @@ v1::Teacher RuralTeacher() {
 TEST(GB11643, AcceptsValidNumbersAndMasksThem) {
   EXPECT_TRUE(ValidateIdNumber(kStandardExample, "id").ok());
   EXPECT_TRUE(ValidateIdNumber(kLankao, "id").ok());
+  EXPECT_EQ(IdCheckCharacter(absl::string_view(kStandardExample, 17)), 'X');
+  EXPECT_EQ(IdCheckCharacter(absl::string_view(kLankao, 17)), kLankao[17]);
   EXPECT_TRUE(ValidateIdNumber("11010519491231002x", "id").ok());
   EXPECT_EQ(MaskIdNumber(kLankao), "4102**********0018");
   EXPECT_EQ(BirthDateOf(kGuangshan), absl::CivilDay(1990, 3, 2));

@@ -39,6 +39,12 @@ const char* RoleLabel(int role) {
 
 }  // namespace
 
+char IdCheckCharacter(absl::string_view first17) {
+  int sum = 0;
+  for (size_t i = 0; i < 17 && i < first17.size(); ++i) sum += (first17[i] - '0') * kIdWeights[i];
+  return kIdCheck[sum % 11];
+}
+
 absl::Status ValidateIdNumber(absl::string_view id, absl::string_view field) {
   if (id.size() != 18) {
     return FieldError(field, absl::StrCat("must be 18 characters, has ", id.size()));

@@ -23,6 +23,8 @@ namespace catalog_v1 = ::peixun::catalog::v1;
 // 18 characters: 17 digits and a check character (0-9 or X) that matches the ISO 7064
 // MOD 11-2 checksum; the embedded birth date must be a real date.
 absl::Status ValidateIdNumber(absl::string_view id_number, absl::string_view field);
+// The check character (ISO 7064 MOD 11-2) of 17 digits, for generators of test data.
+char IdCheckCharacter(absl::string_view first17);
 // "4101**********123X": region prefix and last four kept, the rest hidden.
 std::string MaskIdNumber(absl::string_view id_number);
 // The birth date written in the ID number (characters 7-14).
