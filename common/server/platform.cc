@@ -149,7 +149,6 @@ absl::Status Platform::Start(grpc::Service* service) {
                                      options_.db.port, "/", options_.db.database,
                                      " (plaintext: for loopback and development)"));
   health_thread_ = std::thread([this] { WatchHealth(); });
-  events_.StartSequencer();
   return absl::OkStatus();
 }
 
@@ -179,6 +178,7 @@ void Platform::WatchHealth() {
     if (!migrated) {
       status = db::ApplyMigrations(pool_, options_.migrations);
       migrated = status.ok();
+      if (migrated) events_.StartSequencer();  // the outbox tables exist from here on
     }
     if (status.ok()) status = pool_.Ping();
     bool serving = status.ok();

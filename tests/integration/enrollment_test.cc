@@ -77,6 +77,8 @@ class EnrollmentTest : public ::testing::Test {
     if (catalog_) catalog_->Shutdown();
   }
 
+  int year_ = 2022;
+
   struct Instance {
     std::unique_ptr<server::Platform> platform;
     std::unique_ptr<CatalogMirror> mirror;
@@ -122,29 +124,46 @@ class EnrollmentTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
+  // A plan year with the categories "rural" and "it"; projects created next go into it.
+  void CreateYear(int y) {
+    year_ = y;
+    cat::CreateYearRequest year;
+    year.mutable_plan_year()->set_year(y);
+    *year.mutable_plan_year()->mutable_nomination_deadline() = Date(y, 8, 31);
+    CatalogCall(&cat::CatalogService::Stub::CreateYear, year);
+    for (const char* category : {"rural", "it"}) {
+      cat::CreateCategoryRequest c;
+      c.set_parent(absl::StrCat("years/", y));
+      c.set_category_id(category);
+      c.mutable_category()->set_display_name(category);
+      c.mutable_category()->set_plan_level(common::v1::NATIONAL);
+      CatalogCall(&cat::CatalogService::Stub::CreateCategory, c);
+    }
+  }
+
   void CreateProject(const std::string& id, const std::string& category, int month, int day, int days,
                      const std::function<void(cat::Project&)>& adjust = nullptr) {
     cat::CreateProjectRequest project;
-    project.set_parent("years/2022");
+    project.set_parent(absl::StrCat("years/", year_));
     project.set_project_id(id);
     auto* p = project.mutable_project();
     p->set_display_name(absl::StrCat("项目 ", id));
-    p->set_category("years/2022/categories/" + category);
+    p->set_category(absl::StrCat("years/", year_, "/categories/", category));
     p->set_host("hosts/henu");
     p->set_seats(100);
     p->set_credit_hours(80);
     p->mutable_format()->set_centralized_days(days);
-    *p->mutable_start_date() = Date(2022, month, day);
-    *p->mutable_end_date() = Date(2022, month, day + days - 1);
+    *p->mutable_start_date() = Date(year_, month, day);
+    *p->mutable_end_date() = Date(year_, month, day + days - 1);
     if (adjust) adjust(*p);
     CatalogCall(&cat::CatalogService::Stub::CreateProject, project);
     cat::AllocateQuotaRequest city;
-    city.set_parent("years/2022/projects/" + id);
+    city.set_parent(absl::StrCat("years/", year_, "/projects/", id));
     city.set_region("regions/4102");
     city.set_seats(10);
     CatalogCall(&cat::CatalogService::Stub::AllocateQuota, city);
     cat::AllocateQuotaRequest county;
-    county.set_parent("years/2022/projects/" + id + "/quotas/4102");
+    county.set_parent(absl::StrCat("years/", year_, "/projects/", id, "/quotas/4102"));
     county.set_region("regions/410225");
     county.set_seats(10);
     CatalogCall(&cat::CatalogService::Stub::AllocateQuota, county, Role::kCityAdmin, "4102");
@@ -163,18 +182,7 @@ class EnrollmentTest : public ::testing::Test {
     regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
                     "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n");
     CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
-    cat::CreateYearRequest year;
-    year.mutable_plan_year()->set_year(2022);
-    *year.mutable_plan_year()->mutable_nomination_deadline() = Date(2022, 8, 31);
-    CatalogCall(&cat::CatalogService::Stub::CreateYear, year);
-    for (const char* category : {"rural", "it"}) {
-      cat::CreateCategoryRequest c;
-      c.set_parent("years/2022");
-      c.set_category_id(category);
-      c.mutable_category()->set_display_name(category);
-      c.mutable_category()->set_plan_level(common::v1::NATIONAL);
-      CatalogCall(&cat::CatalogService::Stub::CreateCategory, c);
-    }
+    CreateYear(2022);
     cat::CreateHostRequest host;
     host.set_host_id("henu");
     host.mutable_host()->set_display_name("河南大学");
@@ -202,11 +210,40 @@ class EnrollmentTest : public ::testing::Test {
     return results;
   }
 
+  // 64 county clerks nominate 64 distinct teachers into `project` at once, alternating between
+  // two servers; counts accepted and refused-by-quota (anything else fails the test).
+  std::pair<int, int> RaceForSeats(v1::EnrollmentService::Stub& a, v1::EnrollmentService::Stub& b,
+                                   const std::string& project, int first_serial) {
+    std::vector<v1::Teacher> teachers;
+    for (int i = 0; i < 64; ++i) teachers.push_back(TeacherIn("410225", first_serial + i));
+    auto imported = Import(teachers);
+    EXPECT_EQ(imported.size(), 64u);
+    std::atomic<int> accepted{0};
+    std::atomic<int> refused_r7{0};
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < imported.size(); ++i) {
+      threads.emplace_back([&, i] {
+        v1::Enrollment out;
+        grpc::Status status = Nominate(i % 2 == 0 ? a : b, imported[i].teacher(), project, &out);
+        if (status.ok()) {
+          accepted++;
+        } else if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                   status.error_message().rfind("R-7 quota exhausted", 0) == 0) {
+          refused_r7++;
+        } else {
+          ADD_FAILURE() << status.error_message();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    return {accepted.load(), refused_r7.load()};
+  }
+
   grpc::Status Nominate(v1::EnrollmentService::Stub& stub, const std::string& teacher,
                         const std::string& project, v1::Enrollment* out,
                         const std::string& county = "410225") {
     v1::NominateTeacherRequest request;
-    request.set_project("years/2022/projects/" + project);
+    request.set_project(absl::StrCat("years/", year_, "/projects/", project));
     request.set_teacher(teacher);
     return stub.NominateTeacher(ContextAs(Role::kCountyAdmin, county).get(), request, out);
   }
@@ -351,34 +388,43 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
 TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServersFillExactlyTenSeats) {
   second_ = StartEnrollment();
   auto second_stub = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(second_->platform->port()));
-  std::vector<v1::Teacher> teachers;
-  for (int i = 0; i < 64; ++i) teachers.push_back(TeacherIn("410225", 100 + i));
-  auto imported = Import(teachers);
-  ASSERT_EQ(imported.size(), 64u);
-  std::atomic<int> accepted{0};
-  std::atomic<int> refused_r7{0};
-  std::atomic<int> other{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 64; ++i) {
-    threads.emplace_back([&, i] {
-      v1::Enrollment out;
-      grpc::Status status = Nominate(i % 2 == 0 ? *stub_ : *second_stub, imported[i].teacher(), "lankao-seats", &out);
-      if (status.ok()) {
-        accepted++;
-      } else if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
-                 status.error_message().rfind("R-7 quota exhausted", 0) == 0) {
-        refused_r7++;
-      } else {
-        other++;
-        ADD_FAILURE() << status.error_message();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(accepted.load(), 10);
-  EXPECT_EQ(refused_r7.load(), 54);
-  EXPECT_EQ(other.load(), 0);
+  auto [accepted, refused_r7] = RaceForSeats(*stub_, *second_stub, "lankao-seats", 100);
+  EXPECT_EQ(accepted, 10);
+  EXPECT_EQ(refused_r7, 54);
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats'"), "10");
+}
+
+TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSeats) {
+  // Two enrollment processes (the real binary) on the same database; 64 county clerks race
+  // for 10 seats through both.
+  const auto db = enrollment_db_.config();
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"PEIXUN_DB_HOST", db.host}, {"PEIXUN_DB_PORT", std::to_string(db.port)},
+      {"PEIXUN_DB_NAME", db.database}, {"PEIXUN_DB_USER", db.user},
+      {"PEIXUN_DB_PASSWORD", db.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey}};
+  const std::vector<std::string> args = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+                                         absl::StrCat("--catalog_target=127.0.0.1:", catalog_->port())};
+  const std::string logs = ::testing::TempDir();
+  peixun::testing::ServiceProcess first(PEIXUN_ENROLLMENT_BINARY, args, env, logs + "/enrollment-a.log");
+  peixun::testing::ServiceProcess second(PEIXUN_ENROLLMENT_BINARY, args, env, logs + "/enrollment-b.log");
+  const int first_port = first.WaitServing();
+  const int second_port = second.WaitServing();
+  ASSERT_GT(first_port, 0);
+  ASSERT_GT(second_port, 0);
+  ASSERT_NE(first.pid(), second.pid());
+  // The processes run on the real clock: the seats are in a year whose deadline is ahead.
+  const int next_year = static_cast<int>(absl::ToCivilYear(absl::Now(), ChinaTimeZone()).year()) + 1;
+  CreateYear(next_year);
+  CreateProject("future-seats", "rural", 9, 1, 3);
+  WaitForQuota(*enrollment_, "future-seats", 10);
+  auto a = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(first_port));
+  auto b = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(second_port));
+  auto [accepted, refused_r7] = RaceForSeats(*a, *b, "future-seats", 300);
+  EXPECT_EQ(accepted, 10);
+  EXPECT_EQ(refused_r7, 54);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'future-seats'"), "10");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT SUM(total) FROM enrollment_outcomes WHERE project_id = 'future-seats'"), "10");
 }
 
 TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHours) {

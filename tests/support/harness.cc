@@ -1,5 +1,11 @@
 #include "tests/support/harness.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cppconn/connection.h>
 #include <cppconn/driver.h>
 #include <cppconn/resultset.h>
@@ -8,12 +14,16 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+
+extern char** environ;
 
 namespace peixun::testing {
 namespace {
@@ -126,6 +136,60 @@ std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::strin
 
 std::shared_ptr<grpc::Channel> LoopbackChannel(int port) {
   return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+}
+
+ServiceProcess::ServiceProcess(const std::string& binary, const std::vector<std::string>& args,
+                               const std::vector<std::pair<std::string, std::string>>& env,
+                               std::string log_path)
+    : log_path_(std::move(log_path)) {
+  std::vector<std::string> argv_text = {binary};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  for (const auto& [name, value] : env) env_text.push_back(name + "=" + value);
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data()) == 0) pid_ = pid;
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+}
+
+int ServiceProcess::WaitServing(absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  while (pid_ > 0 && absl::Now() < until) {
+    std::ifstream file(log_path_);
+    std::stringstream text;
+    text << file.rdbuf();
+    const std::string log = text.str();
+    const size_t at = log.find("gRPC on port ");
+    if (at != std::string::npos && log.find(" SERVING") != std::string::npos) {
+      return std::atoi(log.c_str() + at + 13);
+    }
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return 0;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return 0;
 }
 
 }  // namespace peixun::testing

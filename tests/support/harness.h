@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/auth/identity.h"
 #include "common/db/migrations.h"
@@ -48,5 +50,21 @@ std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::strin
                                                const std::string& host = "");
 
 std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
+
+// A service binary run as its own OS process on loopback; stopped with SIGTERM (then SIGKILL
+// after 10 s) when destroyed. Its output goes to `log_path`.
+class ServiceProcess {
+ public:
+  ServiceProcess(const std::string& binary, const std::vector<std::string>& args,
+                 const std::vector<std::pair<std::string, std::string>>& env, std::string log_path);
+  ~ServiceProcess();
+  // Waits until the log says SERVING; returns the gRPC port, or 0 on timeout or exit.
+  int WaitServing(absl::Duration timeout = absl::Seconds(30));
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+};
 
 }  // namespace peixun::testing
