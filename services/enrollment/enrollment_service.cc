@@ -424,8 +424,10 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
                 "R-7 a county nominates its own teachers only; ", request->teacher(), " belongs to ",
                 teacher->teacher.county()));
           }
-          auto project = EnrollmentStore::FindProject(c, year, project_id);
-          auto deadline = EnrollmentStore::FindDeadline(c, year);
+          auto facts = EnrollmentStore::FindNominationFacts(c, year, project_id, county);
+          const auto& project = facts.project;
+          const auto& deadline = facts.deadline;
+          const auto& region = facts.county;
           if (!project || !deadline) {
             if (!catalog_.Current()) {
               return absl::UnavailableError(absl::StrCat(
@@ -443,7 +445,6 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
               rule = domain::CheckNotBlacklisted(today, db::CivilDayOf(bars.front().end_date()), false);
             }
           }
-          auto region = EnrollmentStore::FindRegion(c, county);
           if (rule.ok()) {
             domain::TeacherProfile profile{teacher->teacher, region ? CodeOf(region->parent()) : ""};
             rule = domain::CheckEligibility(project->audience(), profile, year);
@@ -457,12 +458,12 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
           }
           if (rule.ok()) {
             // Locks the county's quota row: concurrent nominations, in any process, queue here.
-            auto seats = EnrollmentStore::LockQuota(c, year, project_id, county);
-            if (!seats) {
+            auto quota = EnrollmentStore::LockQuota(c, year, project_id, county);
+            if (!quota) {
               rule = RuleError("R-7", absl::StrCat("quota exhausted: ", region ? region->display_name() : county,
                                                    " has no seats in ", project->display_name()));
             } else {
-              rule = domain::CheckSeatFree(*seats, EnrollmentStore::CountSeatsHeld(c, year, project_id, county),
+              rule = domain::CheckSeatFree(quota->seats, quota->held,
                                            region ? region->display_name() : county);
             }
           }

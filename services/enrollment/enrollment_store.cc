@@ -274,16 +274,51 @@ void EnrollmentStore::UpsertQuota(db::Connection& c, int year, const std::string
   upsert.executeUpdate();
 }
 
-std::optional<int> EnrollmentStore::LockQuota(db::Connection& c, int year, const std::string& project_id,
-                                              const std::string& county_code) {
+std::optional<EnrollmentStore::QuotaUse> EnrollmentStore::LockQuota(db::Connection& c, int year,
+                                                                    const std::string& project_id,
+                                                                    const std::string& county_code) {
   auto& select = c.Prepare(
-      "SELECT seats FROM catalog_quotas WHERE year = ? AND project_id = ? AND county_code = ? FOR UPDATE");
-  select.setInt(1, year);
-  select.setString(2, project_id);
-  select.setString(3, county_code);
+      "SELECT q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM enrollment_outcomes o WHERE o.year = q.year "
+      "AND o.project_id = q.project_id AND o.county_code = q.county_code AND o.state <> ?) "
+      "FROM catalog_quotas q WHERE q.year = ? AND q.project_id = ? AND q.county_code = ? FOR UPDATE");
+  select.setInt(1, v1::WITHDRAWN);
+  select.setInt(2, year);
+  select.setString(3, project_id);
+  select.setString(4, county_code);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return std::nullopt;
-  return rows->getInt(1);
+  return QuotaUse{rows->getInt(1), rows->getInt(2)};
+}
+
+EnrollmentStore::NominationFacts EnrollmentStore::FindNominationFacts(db::Connection& c, int year,
+                                                                      const std::string& project_id,
+                                                                      const std::string& county_code) {
+  auto& select = c.Prepare(
+      "SELECT (SELECT project FROM catalog_projects WHERE year = ? AND project_id = ?), "
+      "(SELECT nomination_deadline FROM catalog_years WHERE year = ?), "
+      "r.code, r.display_name, r.level, r.parent_code "
+      "FROM (SELECT 1) one LEFT JOIN catalog_regions r ON r.code = ?");
+  select.setInt(1, year);
+  select.setString(2, project_id);
+  select.setInt(3, year);
+  select.setString(4, county_code);
+  ResultSet rows(select.executeQuery());
+  NominationFacts facts;
+  if (!rows->next()) return facts;
+  if (!rows->isNull(1)) {
+    facts.project.emplace();
+    facts.project->ParseFromString(db::ReadBlob(*rows, 1));
+  }
+  if (!rows->isNull(2)) facts.deadline = db::CivilDayOf(db::DateFromText(rows->getString(2)));
+  if (!rows->isNull(3)) {
+    catalog_v1::Region& region = facts.county.emplace();
+    region.set_code(rows->getString(3));
+    region.set_name("regions/" + region.code());
+    region.set_display_name(rows->getString(4));
+    region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt(5)));
+    if (!rows->isNull(6)) region.set_parent("regions/" + std::string(rows->getString(6)));
+  }
+  return facts;
 }
 
 int64_t EnrollmentStore::SyncPosition(db::Connection& c) {
@@ -305,20 +340,6 @@ std::optional<absl::Time> EnrollmentStore::LastSynced(db::Connection& c) {
       "WHERE id = 1 AND synced_at IS NOT NULL").executeQuery());
   if (!rows->next()) return std::nullopt;
   return absl::FromUnixMicros(rows->getInt64(1));
-}
-
-int EnrollmentStore::CountSeatsHeld(db::Connection& c, int year, const std::string& project_id,
-                                    const std::string& county_code) {
-  auto& select = c.Prepare(
-      "SELECT COALESCE(SUM(total), 0) FROM enrollment_outcomes WHERE year = ? AND project_id = ? "
-      "AND county_code = ? AND state <> ?");
-  select.setInt(1, year);
-  select.setString(2, project_id);
-  select.setString(3, county_code);
-  select.setInt(4, v1::WITHDRAWN);
-  ResultSet rows(select.executeQuery());
-  rows->next();
-  return rows->getInt(1);
 }
 
 namespace {

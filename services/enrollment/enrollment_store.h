@@ -56,18 +56,28 @@ class EnrollmentStore {
                                                         const std::string& project_id);
   static void UpsertQuota(db::Connection& c, int year, const std::string& project_id,
                           const std::string& county_code, int seats);
-  // Seats of a county's quota, locked until the transaction ends: nominations for one
-  // county and project queue here, in every enrollment process alike.
-  static std::optional<int> LockQuota(db::Connection& c, int year, const std::string& project_id,
-                                      const std::string& county_code);
+  // What a nomination checks from the catalog copy, in one round trip.
+  struct NominationFacts {
+    std::optional<catalog_v1::Project> project;
+    std::optional<absl::CivilDay> deadline;
+    std::optional<catalog_v1::Region> county;
+  };
+  static NominationFacts FindNominationFacts(db::Connection& c, int year, const std::string& project_id,
+                                             const std::string& county_code);
+  // A county's quota locked until the transaction ends (nominations for one county and
+  // project queue here, in every enrollment process alike) with the seats held in it.
+  struct QuotaUse {
+    int seats = 0;
+    int held = 0;
+  };
+  static std::optional<QuotaUse> LockQuota(db::Connection& c, int year, const std::string& project_id,
+                                           const std::string& county_code);
   static int64_t SyncPosition(db::Connection& c);
   static void SetSyncPosition(db::Connection& c, int64_t after_sequence);
   // When the copy last caught up with catalog, if ever.
   static std::optional<absl::Time> LastSynced(db::Connection& c);
 
   // Enrollments
-  static int CountSeatsHeld(db::Connection& c, int year, const std::string& project_id,
-                            const std::string& county_code);
   // The teacher's enrollments that are not WITHDRAWN, with their projects' dates.
   static std::vector<domain::EnrollmentSpan> LiveSpans(db::Connection& c, const std::string& teacher_id);
   static void InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
