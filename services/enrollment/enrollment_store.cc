@@ -104,14 +104,6 @@ std::optional<TeacherRow> QueryOneTeacher(db::Connection& c, const std::string& 
 
 }  // namespace
 
-std::optional<TeacherRow> EnrollmentStore::FindTeacherByIdNumber(db::Connection& c,
-                                                                const std::string& id_number,
-                                                                bool for_update) {
-  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE id_number = ?",
-                                         for_update ? " FOR UPDATE" : ""),
-                         id_number);
-}
-
 std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const std::string& teacher_id,
                                                       bool for_update) {
   return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?",
@@ -130,11 +122,6 @@ std::vector<TeacherRow> EnrollmentStore::FindTeachersByIdNumbers(
     while (rows->next()) out.push_back(TeacherFromRow(rows));
   });
   return out;
-}
-
-void EnrollmentStore::InsertTeacher(db::Connection& c, const std::string& teacher_id,
-                                    const v1::Teacher& t) {
-  InsertTeachers(c, {teacher_id}, {&t});
 }
 
 void EnrollmentStore::InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,

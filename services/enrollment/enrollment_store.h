@@ -27,8 +27,6 @@ struct TeacherRow {
 class EnrollmentStore {
  public:
   // Teachers
-  static std::optional<TeacherRow> FindTeacherByIdNumber(db::Connection& c, const std::string& id_number,
-                                                         bool for_update);
   // With for_update, the row stays locked until the transaction ends: changes to one teacher
   // (updates, nominations) queue here and always see the latest committed row.
   static std::optional<TeacherRow> FindTeacher(db::Connection& c, const std::string& teacher_id,
@@ -37,7 +35,6 @@ class EnrollmentStore {
   static std::vector<TeacherRow> FindTeachersByIdNumbers(db::Connection& c,
                                                          const std::vector<std::string>& id_numbers,
                                                          bool for_update);
-  static void InsertTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
   // Inserts teachers[i] as teacher_ids[i] with multi-row statements.
   static void InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
                              const std::vector<const v1::Teacher*>& teachers);
