@@ -9,15 +9,14 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/rows.h"
 #include "common/util/status.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace peixun::db {
-namespace {
 
-// SHA-256 of the request with its request_id cleared, serialized deterministically.
 std::string RequestHash(const google::protobuf::Message& request) {
   std::unique_ptr<google::protobuf::Message> copy(request.New());
   copy->CopyFrom(request);
@@ -34,8 +33,6 @@ std::string RequestHash(const google::protobuf::Message& request) {
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   return std::string(reinterpret_cast<char*>(digest), sizeof digest);
 }
-
-}  // namespace
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > 128) return FieldError("request_id", "must be at most 128 characters");
@@ -101,6 +98,31 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
     if (!raced) break;
   }
   return status;
+}
+
+void AddLockRemembered(Script& script, absl::string_view method, const std::vector<std::string>& request_ids,
+                       std::map<std::string, RememberedResponse>* found) {
+  if (request_ids.empty()) return;
+  script.Add(absl::StrCat("SELECT request_id, request_hash, response FROM idempotency_keys WHERE method = ",
+                          script.Quote(method), " AND request_id IN ", script.QuotedList(request_ids),
+                          " FOR UPDATE"),
+             [found](sql::ResultSet& rows) {
+               while (rows.next()) {
+                 (*found)[rows.getString(1)] = RememberedResponse{rows.getString(2), ReadBlob(rows, 3)};
+               }
+             });
+}
+
+void AddRemember(Script& script, absl::string_view method,
+                 const std::vector<std::pair<std::string, RememberedResponse>>& responses) {
+  if (responses.empty()) return;
+  std::string sql = "INSERT INTO idempotency_keys (method, request_id, request_hash, response) VALUES ";
+  for (size_t i = 0; i < responses.size(); ++i) {
+    const auto& [id, stored] = responses[i];
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", script.Quote(method), ", ", script.Quote(id), ", ",
+                    Script::Hex(stored.request_hash), ", ", Script::Hex(stored.response), ")");
+  }
+  script.Add(std::move(sql));
 }
 
 }  // namespace peixun::db

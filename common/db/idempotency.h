@@ -4,11 +4,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <vector>
 #include <string>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "common/db/pool.h"
+#include "common/db/script.h"
 #include "google/protobuf/message.h"
 
 namespace peixun::db {
@@ -22,5 +25,24 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
                            const google::protobuf::Message& request, absl::string_view request_id,
                            google::protobuf::Message* response,
                            const std::function<absl::Status(Connection&)>& mutate);
+
+// The fingerprint a request is remembered by: SHA-256 of its deterministic serialization with
+// request_id cleared.
+std::string RequestHash(const google::protobuf::Message& request);
+
+// The same protocol for handlers that carry many requests in one transaction.
+struct RememberedResponse {
+  std::string request_hash;
+  std::string response;  // serialized
+};
+// Adds to `script` the locking read of the stored responses among `request_ids` of `method`
+// (filled into `found` when the script runs).
+void AddLockRemembered(Script& script, absl::string_view method, const std::vector<std::string>& request_ids,
+                       std::map<std::string, RememberedResponse>* found);
+// Adds to `script` the insert storing responses under (method, request id). When a concurrent
+// transaction stored one of the ids first, the script fails with a duplicate key
+// (kErrDuplicateKey): roll back and try again, and the stored response will be found.
+void AddRemember(Script& script, absl::string_view method,
+                 const std::vector<std::pair<std::string, RememberedResponse>>& responses);
 
 }  // namespace peixun::db

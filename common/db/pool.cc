@@ -90,6 +90,8 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Open() {
   options["OPT_WRITE_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(config_.io_timeout));
   options["OPT_RECONNECT"] = false;
   options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  // For db::Script (values are quoted by it; everything else uses prepared statements).
+  options["CLIENT_MULTI_STATEMENTS"] = true;
   try {
     std::unique_ptr<sql::Connection> raw;
     {

@@ -20,6 +20,10 @@ constexpr int kSequenceBatch = 1000;
 constexpr absl::Duration kPollPeriod = absl::Milliseconds(250);
 // The sequencer numbers other replicas' events within this period.
 constexpr absl::Duration kSequencerPeriod = absl::Milliseconds(50);
+// Under a stream of commits, a pass numbers what the last few milliseconds committed: one
+// sequencing transaction per gap rather than one per commit (events reach followers at most
+// this much later).
+constexpr absl::Duration kSequencerGap = absl::Milliseconds(5);
 
 }  // namespace
 
@@ -51,6 +55,17 @@ void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& e
     }
     insert.executeUpdate();
   });
+}
+
+void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events) {
+  if (events.empty()) return;
+  std::string sql = "INSERT INTO outbox (type, resource, payload_type, payload) VALUES ";
+  for (size_t i = 0; i < events.size(); ++i) {
+    const PendingEvent& event = events[i];
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", script.Quote(event.type), ", ", script.Quote(event.resource), ", ",
+                    script.Quote(event.payload_type), ", ", db::Script::Hex(event.payload), ")");
+  }
+  script.Add(std::move(sql));
 }
 
 EventFeed::~EventFeed() { StopSequencer(); }
@@ -133,9 +148,13 @@ void EventFeed::RunSequencer() {
       if (sequencer_stopping_) break;
       commits_before = commits_;
     }
+    const absl::Time pass = absl::Now();
     absl::StatusOr<int> numbered = SequencePending();
     if (numbered.ok() && *numbered == kSequenceBatch) continue;
     absl::MutexLock lock(&mu_);
+    if (numbered.ok() && *numbered > 0) {
+      mu_.AwaitWithDeadline(absl::Condition(&sequencer_stopping_), pass + kSequencerGap);
+    }
     auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return sequencer_stopping_ || commits_ != commits_before;
     };

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/pool.h"
+#include "common/db/script.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/sync_stream.h"
@@ -42,6 +43,9 @@ struct PendingEvent {
 };
 // Appends events in order inside the caller's transaction with multi-row inserts.
 void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events);
+
+// The same insert added to a multi-statement script (see db::Script).
+void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events);
 
 // Serves WatchEvents for one service's outbox.
 class EventFeed {

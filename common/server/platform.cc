@@ -136,6 +136,10 @@ absl::Status Platform::Start(grpc::Service* service) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000);
+  // The sync server keeps at most MAX_POLLERS idle threads: with the default (2), every call
+  // that blocks (a nomination waiting for its batch, a database round trip) makes gRPC create a
+  // thread and end one, thousands of times a second under load. Idle threads cost only memory.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(metrics_.InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

@@ -4,8 +4,10 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
+#include "common/util/batcher.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_store.h"
 
@@ -86,6 +88,27 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   absl::Status ApplyTeachers(const auth::Caller& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
                              std::vector<v1::ImportTeacherResult>& results);
+  // A nomination on its way through the batcher: what the handler parsed, and the outcome.
+  struct PendingNomination {
+    const v1::NominateTeacherRequest* request = nullptr;
+    std::string actor;   // the caller's subject
+    std::string county;  // the caller's county code
+    int year = 0;
+    std::string project_id;
+    std::string teacher_id;
+    std::string request_hash;  // when the request carries a request_id
+    absl::CivilDay today;
+    absl::Status status;
+    v1::Enrollment response;
+    std::string refused_by;  // the rule id of a refusal
+    bool inserted = false;   // accepted in this run (not answered from a stored response)
+  };
+  // Nominations arriving together are checked and written in one transaction (R-7, R-9,
+  // exactly as for one), so a nomination costs a share of its batch's round trips.
+  void NominateBatch(std::vector<PendingNomination*>& batch);
+  // One transaction for `items`; if it fails as a whole, each item alone.
+  void RunNominations(std::vector<PendingNomination*>& items);
+  absl::Status ApplyNominations(db::Connection& c, std::vector<PendingNomination*>& items, bool* raced);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;
@@ -112,6 +135,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   CatalogMirror& catalog_;
   prometheus::Family<prometheus::Counter>& nominations_;
   prometheus::Family<prometheus::Counter>& imported_rows_;
+  prometheus::Histogram& nomination_batch_size_;
+  Batcher<PendingNomination> nominator_;
 };
 
 }  // namespace peixun::enrollment

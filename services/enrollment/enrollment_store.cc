@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,15 @@ namespace {
 using ResultSet = std::unique_ptr<sql::ResultSet>;
 
 std::string Str(const ResultSet& rows, const char* column) { return rows->getString(column); }
+std::string Str(sql::ResultSet& rows, const char* column) { return rows.getString(column); }
+
+// At most `limit` bytes of UTF-8 text, never cutting a character.
+std::string Utf8Prefix(const std::string& text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
 
 const char kEnrollmentColumns[] =
     "enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
@@ -51,30 +61,30 @@ const char kTeacherColumns[] =
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
     "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
 
-TeacherRow TeacherFromRow(const ResultSet& rows) {
+TeacherRow TeacherFromRow(sql::ResultSet& rows) {
   TeacherRow row;
   row.teacher_id = Str(rows, "teacher_id");
   v1::Teacher& t = row.teacher;
   t.set_name("teachers/" + row.teacher_id);
   t.set_id_number(Str(rows, "id_number"));
   t.set_display_name(Str(rows, "display_name"));
-  t.set_gender(static_cast<v1::Gender>(rows->getInt("gender")));
+  t.set_gender(static_cast<v1::Gender>(rows.getInt("gender")));
   *t.mutable_birth_date() = db::DateFromText(Str(rows, "birth_date"));
   t.set_school(Str(rows, "school"));
   t.set_county("regions/" + Str(rows, "county_code"));
-  t.set_stage(static_cast<common::v1::Stage>(rows->getInt("stage")));
+  t.set_stage(static_cast<common::v1::Stage>(rows.getInt("stage")));
   for (absl::string_view s : absl::StrSplit(Str(rows, "subjects"), '|', absl::SkipEmpty())) {
     t.add_subjects(std::string(s));
   }
-  t.set_rural(rows->getBoolean("rural"));
-  t.set_teaching_since_year(rows->getInt("teaching_since_year"));
+  t.set_rural(rows.getBoolean("rural"));
+  t.set_teaching_since_year(rows.getInt("teaching_since_year"));
   for (absl::string_view r : absl::StrSplit(Str(rows, "roles"), ',', absl::SkipEmpty())) {
     int role = 0;
     if (absl::SimpleAtoi(r, &role)) t.add_roles(static_cast<common::v1::TeacherRole>(role));
   }
-  t.set_etag(std::to_string(rows->getInt("version")));
-  db::SetTimestampMicros(t.mutable_create_time(), rows->getInt64("create_us"));
-  db::SetTimestampMicros(t.mutable_update_time(), rows->getInt64("update_us"));
+  t.set_etag(std::to_string(rows.getInt("version")));
+  db::SetTimestampMicros(t.mutable_create_time(), rows.getInt64("create_us"));
+  db::SetTimestampMicros(t.mutable_update_time(), rows.getInt64("update_us"));
   return row;
 }
 
@@ -99,7 +109,7 @@ std::optional<TeacherRow> QueryOneTeacher(db::Connection& c, const std::string& 
   select.setString(1, key);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return std::nullopt;
-  return TeacherFromRow(rows);
+  return TeacherFromRow(*rows);
 }
 
 }  // namespace
@@ -119,7 +129,7 @@ std::vector<TeacherRow> EnrollmentStore::FindTeachersByIdNumbers(
                                           db::RowPlaceholders(1, count), for_update ? " FOR UPDATE" : ""));
     for (size_t i = 0; i < count; ++i) select.setString(static_cast<int>(i) + 1, id_numbers[begin + i]);
     ResultSet rows(select.executeQuery());
-    while (rows->next()) out.push_back(TeacherFromRow(rows));
+    while (rows->next()) out.push_back(TeacherFromRow(*rows));
   });
   return out;
 }
@@ -165,7 +175,7 @@ std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c, const s
   select.setInt(4, limit);
   ResultSet rows(select.executeQuery());
   std::vector<TeacherRow> out;
-  while (rows->next()) out.push_back(TeacherFromRow(rows));
+  while (rows->next()) out.push_back(TeacherFromRow(*rows));
   return out;
 }
 
@@ -261,52 +271,7 @@ void EnrollmentStore::UpsertQuota(db::Connection& c, int year, const std::string
   upsert.executeUpdate();
 }
 
-std::optional<EnrollmentStore::QuotaUse> EnrollmentStore::LockQuota(db::Connection& c, int year,
-                                                                    const std::string& project_id,
-                                                                    const std::string& county_code) {
-  auto& select = c.Prepare(
-      "SELECT q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM enrollment_outcomes o WHERE o.year = q.year "
-      "AND o.project_id = q.project_id AND o.county_code = q.county_code AND o.state <> ?) "
-      "FROM catalog_quotas q WHERE q.year = ? AND q.project_id = ? AND q.county_code = ? FOR UPDATE");
-  select.setInt(1, v1::WITHDRAWN);
-  select.setInt(2, year);
-  select.setString(3, project_id);
-  select.setString(4, county_code);
-  ResultSet rows(select.executeQuery());
-  if (!rows->next()) return std::nullopt;
-  return QuotaUse{rows->getInt(1), rows->getInt(2)};
-}
 
-EnrollmentStore::NominationFacts EnrollmentStore::FindNominationFacts(db::Connection& c, int year,
-                                                                      const std::string& project_id,
-                                                                      const std::string& county_code) {
-  auto& select = c.Prepare(
-      "SELECT (SELECT project FROM catalog_projects WHERE year = ? AND project_id = ?), "
-      "(SELECT nomination_deadline FROM catalog_years WHERE year = ?), "
-      "r.code, r.display_name, r.level, r.parent_code "
-      "FROM (SELECT 1) one LEFT JOIN catalog_regions r ON r.code = ?");
-  select.setInt(1, year);
-  select.setString(2, project_id);
-  select.setInt(3, year);
-  select.setString(4, county_code);
-  ResultSet rows(select.executeQuery());
-  NominationFacts facts;
-  if (!rows->next()) return facts;
-  if (!rows->isNull(1)) {
-    facts.project.emplace();
-    facts.project->ParseFromString(db::ReadBlob(*rows, 1));
-  }
-  if (!rows->isNull(2)) facts.deadline = db::CivilDayOf(db::DateFromText(rows->getString(2)));
-  if (!rows->isNull(3)) {
-    catalog_v1::Region& region = facts.county.emplace();
-    region.set_code(rows->getString(3));
-    region.set_name("regions/" + region.code());
-    region.set_display_name(rows->getString(4));
-    region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt(5)));
-    if (!rows->isNull(6)) region.set_parent("regions/" + std::string(rows->getString(6)));
-  }
-  return facts;
-}
 
 int64_t EnrollmentStore::SyncPosition(db::Connection& c) {
   ResultSet rows(c.Prepare("SELECT after_sequence FROM catalog_sync WHERE id = 1").executeQuery());
@@ -345,42 +310,7 @@ void CountOutcome(db::Connection& c, const std::string& enrollment_id, int delta
 
 }  // namespace
 
-std::vector<domain::EnrollmentSpan> EnrollmentStore::LiveSpans(db::Connection& c,
-                                                               const std::string& teacher_id) {
-  auto& select = c.Prepare(
-      "SELECT e.enrollment_id, e.year, p.project FROM enrollments e JOIN catalog_projects p "
-      "ON p.year = e.year AND p.project_id = e.project_id WHERE e.teacher_id = ? AND e.state <> ?");
-  select.setString(1, teacher_id);
-  select.setInt(2, v1::WITHDRAWN);
-  ResultSet rows(select.executeQuery());
-  std::vector<domain::EnrollmentSpan> spans;
-  while (rows->next()) {
-    catalog_v1::Project project;
-    project.ParseFromString(db::ReadBlob(*rows, 3));
-    spans.push_back({"enrollments/" + std::string(rows->getString(1)), project.name(),
-                     project.display_name(), project.category(), rows->getInt(2),
-                     db::CivilDayOf(project.start_date()), db::CivilDayOf(project.end_date())});
-  }
-  return spans;
-}
 
-void EnrollmentStore::InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
-                                       const std::string& teacher_id, int year,
-                                       const std::string& project_id, const std::string& county_code,
-                                       bool rural) {
-  auto& insert = c.Prepare(
-      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, rural) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  insert.setString(1, enrollment_id);
-  insert.setString(2, teacher_id);
-  insert.setInt(3, year);
-  insert.setString(4, project_id);
-  insert.setString(5, county_code);
-  insert.setInt(6, v1::NOMINATED);
-  insert.setBoolean(7, rural);
-  insert.executeUpdate();
-  CountOutcome(c, enrollment_id, +1);
-}
 
 void EnrollmentStore::AppendHistory(db::Connection& c, const std::string& enrollment_id,
                                     v1::EnrollmentState from, v1::EnrollmentState to,
@@ -572,7 +502,7 @@ void EnrollmentStore::RecordIneligible(db::Connection& c, int year, const std::s
   insert.setString(2, project_id);
   insert.setString(3, county_code);
   insert.setString(4, teacher_id);
-  insert.setString(5, reason.substr(0, 255));
+  insert.setString(5, Utf8Prefix(reason, 255));
   insert.executeUpdate();
 }
 
@@ -652,19 +582,6 @@ void EnrollmentStore::InsertBlacklistEntry(db::Connection& c, const std::string&
   insert.executeUpdate();
 }
 
-std::vector<v1::BlacklistEntry> EnrollmentStore::ActiveBlacklist(db::Connection& c,
-                                                                 const std::string& teacher_id,
-                                                                 absl::CivilDay today) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kBlacklistColumns,
-                                        " FROM blacklist_entries WHERE teacher_id = ? AND lifted = FALSE "
-                                        "AND end_date >= ? ORDER BY end_date DESC"));
-  select.setString(1, teacher_id);
-  select.setString(2, absl::FormatCivilTime(today));
-  ResultSet rows(select.executeQuery());
-  std::vector<v1::BlacklistEntry> out;
-  while (rows->next()) out.push_back(BlacklistFromRow(rows));
-  return out;
-}
 
 std::optional<v1::BlacklistEntry> EnrollmentStore::FindBlacklistEntry(db::Connection& c,
                                                                       const std::string& entry_id,
@@ -711,6 +628,164 @@ void EnrollmentStore::LiftBlacklistEntry(db::Connection& c, const std::string& e
   update.setString(2, reason);
   update.setString(3, entry_id);
   update.executeUpdate();
+}
+
+}  // namespace peixun::enrollment
+
+// ---- Batched nominations ---------------------------------------------------------------------
+
+namespace peixun::enrollment {
+namespace {
+
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());  // sessions run in UTC
+}
+
+}  // namespace
+
+void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKeys& keys, NominationFacts* facts) {
+  if (!keys.teacher_ids.empty()) {
+    script.Add(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id IN ",
+                            script.QuotedList(keys.teacher_ids), " FOR UPDATE"),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   TeacherRow teacher = TeacherFromRow(rows);
+                   std::string id = teacher.teacher_id;
+                   facts->teachers.emplace(std::move(id), std::move(teacher));
+                 }
+               });
+  }
+  if (!keys.projects.empty()) {
+    std::string which;
+    for (const auto& [year, project_id] : keys.projects) {
+      absl::StrAppend(&which, which.empty() ? "" : " OR ", "(p.year = ", year, " AND p.project_id = ",
+                      script.Quote(project_id), ")");
+    }
+    script.Add(absl::StrCat("SELECT p.year, p.project_id, p.project, y.nomination_deadline FROM catalog_projects p "
+                            "LEFT JOIN catalog_years y ON y.year = p.year WHERE ", which),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   ProjectFacts& f = facts->projects[{rows.getInt(1), rows.getString(2)}];
+                   f.project.ParseFromString(db::ReadBlob(rows, 3));
+                   if (!rows.isNull(4)) f.deadline = db::CivilDayOf(db::DateFromText(rows.getString(4)));
+                 }
+               });
+  }
+  if (!keys.counties.empty()) {
+    script.Add(absl::StrCat("SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code IN ",
+                            script.QuotedList(keys.counties)),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   catalog_v1::Region region;
+                   region.set_code(rows.getString(1));
+                   region.set_name("regions/" + region.code());
+                   region.set_display_name(rows.getString(2));
+                   region.set_level(static_cast<catalog_v1::RegionLevel>(rows.getInt(3)));
+                   if (!rows.isNull(4)) region.set_parent("regions/" + std::string(rows.getString(4)));
+                   facts->regions.emplace(region.code(), std::move(region));
+                 }
+               });
+  }
+  if (!keys.teacher_ids.empty()) {
+    const std::string teachers = script.QuotedList(keys.teacher_ids);
+    script.Add(absl::StrCat("SELECT teacher_id, MAX(end_date) FROM blacklist_entries WHERE teacher_id IN ", teachers,
+                            " AND lifted = FALSE AND end_date >= ", script.Quote(absl::FormatCivilTime(keys.today)),
+                            " GROUP BY teacher_id"),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   facts->barred_until[rows.getString(1)] = db::CivilDayOf(db::DateFromText(rows.getString(2)));
+                 }
+               });
+    script.Add(absl::StrCat("SELECT e.teacher_id, e.enrollment_id, e.year, p.project FROM enrollments e "
+                            "JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
+                            "WHERE e.teacher_id IN ", teachers, " AND e.state <> ", static_cast<int>(v1::WITHDRAWN)),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   catalog_v1::Project project;
+                   project.ParseFromString(db::ReadBlob(rows, 4));
+                   facts->live_spans[rows.getString(1)].push_back(
+                       {"enrollments/" + std::string(rows.getString(2)), project.name(), project.display_name(),
+                        project.category(), rows.getInt(3), db::CivilDayOf(project.start_date()),
+                        db::CivilDayOf(project.end_date())});
+                 }
+               });
+  }
+  for (const auto& [key, counties] : keys.quotas) {
+    const std::pair<int, std::string> project = key;
+    script.Add(absl::StrCat(
+                   "SELECT q.county_code, q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM enrollment_outcomes o "
+                   "WHERE o.year = q.year AND o.project_id = q.project_id AND o.county_code = q.county_code "
+                   "AND o.state <> ", static_cast<int>(v1::WITHDRAWN), ") FROM catalog_quotas q WHERE q.year = ",
+                   key.first, " AND q.project_id = ", script.Quote(key.second), " AND q.county_code IN ",
+                   script.QuotedList(counties), " FOR UPDATE"),
+               [facts, project](sql::ResultSet& rows) {
+                 auto& use = facts->quotas[project];
+                 while (rows.next()) use[rows.getString(1)] = QuotaUse{rows.getInt(2), rows.getInt(3)};
+               });
+  }
+}
+
+void EnrollmentStore::AddNominationWrites(db::Script& script, const std::vector<Nomination>& nominations,
+                                          absl::Time now) {
+  if (nominations.empty()) return;
+  const std::string stamp = script.Quote(TimeText(now));
+  std::string enrollments =
+      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, rural, "
+      "create_time, update_time) VALUES ";
+  std::string history =
+      "INSERT INTO enrollment_history (enrollment_id, step, from_state, to_state, actor, reason, time) VALUES ";
+  // The counters, summed per key and written in key order (concurrent batches lock alike).
+  std::map<std::tuple<int, std::string, std::string, bool>, int> counts;
+  for (size_t i = 0; i < nominations.size(); ++i) {
+    const Nomination& e = nominations[i];
+    const char* comma = i == 0 ? "" : ", ";
+    absl::StrAppend(&enrollments, comma, "(", script.Quote(e.enrollment_id), ", ", script.Quote(e.teacher_id), ", ",
+                    e.year, ", ", script.Quote(e.project_id), ", ", script.Quote(e.county_code), ", ",
+                    static_cast<int>(v1::NOMINATED), ", ", e.rural ? 1 : 0, ", ", stamp, ", ", stamp, ")");
+    absl::StrAppend(&history, comma, "(", script.Quote(e.enrollment_id), ", 1, ",
+                    static_cast<int>(v1::ENROLLMENT_STATE_UNSPECIFIED), ", ", static_cast<int>(v1::NOMINATED), ", ",
+                    script.Quote(e.actor), ", '', ", stamp, ")");
+    ++counts[{e.year, e.project_id, e.county_code, e.rural}];
+  }
+  std::string outcomes = "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) VALUES ";
+  bool first = true;
+  for (const auto& [key, total] : counts) {
+    absl::StrAppend(&outcomes, first ? "" : ", ", "(", std::get<0>(key), ", ", script.Quote(std::get<1>(key)), ", ",
+                    script.Quote(std::get<2>(key)), ", ", static_cast<int>(v1::NOMINATED), ", ",
+                    std::get<3>(key) ? 1 : 0, ", ", total, ")");
+    first = false;
+  }
+  absl::StrAppend(&outcomes, " ON DUPLICATE KEY UPDATE total = total + VALUES(total)");
+  script.Add(std::move(enrollments));
+  script.Add(std::move(history));
+  script.Add(std::move(outcomes));
+}
+
+v1::Enrollment EnrollmentStore::NominatedEnrollment(const Nomination& nomination, absl::Time now) {
+  const int64_t micros = absl::ToUnixMicros(now);
+  v1::Enrollment e;
+  e.set_name("enrollments/" + nomination.enrollment_id);
+  e.set_teacher("teachers/" + nomination.teacher_id);
+  e.set_project(absl::StrCat("years/", nomination.year, "/projects/", nomination.project_id));
+  e.set_county("regions/" + nomination.county_code);
+  e.set_state(v1::NOMINATED);
+  e.set_etag("1");
+  db::SetTimestampMicros(e.mutable_create_time(), micros);
+  db::SetTimestampMicros(e.mutable_update_time(), micros);
+  auto* step = e.add_history();
+  step->set_from_state(v1::ENROLLMENT_STATE_UNSPECIFIED);
+  step->set_to_state(v1::NOMINATED);
+  step->set_actor(nomination.actor);
+  db::SetTimestampMicros(step->mutable_time(), micros);
+  return e;
+}
+
+void EnrollmentStore::AddIneligible(db::Script& script, int year, const std::string& project_id,
+                                    const std::string& county_code, const std::string& teacher_id,
+                                    const std::string& reason) {
+  script.Add(absl::StrCat("INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, "
+                          "reason) VALUES (", year, ", ", script.Quote(project_id), ", ", script.Quote(county_code),
+                          ", ", script.Quote(teacher_id), ", ", script.Quote(Utf8Prefix(reason, 255)), ")"));
 }
 
 }  // namespace peixun::enrollment

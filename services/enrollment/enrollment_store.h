@@ -2,6 +2,7 @@
 // Every function runs inside the caller's transaction; nothing here decides a rule.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "common/db/pool.h"
+#include "common/db/script.h"
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
@@ -53,33 +55,19 @@ class EnrollmentStore {
                                                         const std::string& project_id);
   static void UpsertQuota(db::Connection& c, int year, const std::string& project_id,
                           const std::string& county_code, int seats);
-  // What a nomination checks from the catalog copy, in one round trip.
-  struct NominationFacts {
-    std::optional<catalog_v1::Project> project;
-    std::optional<absl::CivilDay> deadline;
-    std::optional<catalog_v1::Region> county;
-  };
-  static NominationFacts FindNominationFacts(db::Connection& c, int year, const std::string& project_id,
-                                             const std::string& county_code);
-  // A county's quota locked until the transaction ends (nominations for one county and
-  // project queue here, in every enrollment process alike) with the seats held in it.
+  // A county's seats in a project and how many are held (not WITHDRAWN). Nominations lock the
+  // quota row until their transaction ends, so those for one county and project queue there,
+  // in every enrollment process alike.
   struct QuotaUse {
     int seats = 0;
     int held = 0;
   };
-  static std::optional<QuotaUse> LockQuota(db::Connection& c, int year, const std::string& project_id,
-                                           const std::string& county_code);
   static int64_t SyncPosition(db::Connection& c);
   static void SetSyncPosition(db::Connection& c, int64_t after_sequence);
   // When the copy last caught up with catalog, if ever.
   static std::optional<absl::Time> LastSynced(db::Connection& c);
 
   // Enrollments
-  // The teacher's enrollments that are not WITHDRAWN, with their projects' dates.
-  static std::vector<domain::EnrollmentSpan> LiveSpans(db::Connection& c, const std::string& teacher_id);
-  static void InsertEnrollment(db::Connection& c, const std::string& enrollment_id,
-                               const std::string& teacher_id, int year, const std::string& project_id,
-                               const std::string& county_code, bool rural);
   static void AppendHistory(db::Connection& c, const std::string& enrollment_id,
                             v1::EnrollmentState from, v1::EnrollmentState to,
                             const std::string& actor, const std::string& reason);
@@ -135,15 +123,57 @@ class EnrollmentStore {
   static std::vector<catalog_v1::Project> ProjectsOfYear(db::Connection& c, int year);
   static std::vector<catalog_v1::Region> Regions(db::Connection& c);
 
+  // A batch of nominations (NominateBatch) reads everything its checks need in one round trip
+  // and writes its rows in another (db::Script). Locks are taken in one global order: the
+  // teachers (in id order), then the quotas (in key order).
+  struct NominationKeys {
+    std::vector<std::string> teacher_ids;                     // sorted, distinct
+    std::vector<std::pair<int, std::string>> projects;       // (year, project id), distinct
+    std::vector<std::string> counties;                       // sorted, distinct
+    // Quotas to lock: per (year, project id), the counties (sorted, distinct).
+    std::map<std::pair<int, std::string>, std::vector<std::string>> quotas;
+    absl::CivilDay today;
+  };
+  struct ProjectFacts {
+    catalog_v1::Project project;
+    std::optional<absl::CivilDay> deadline;  // the year's nomination deadline
+  };
+  struct NominationFacts {
+    std::map<std::string, TeacherRow> teachers;  // locked
+    std::map<std::pair<int, std::string>, ProjectFacts> projects;
+    std::map<std::string, catalog_v1::Region> regions;
+    std::map<std::string, absl::CivilDay> barred_until;  // latest end of an active bar
+    std::map<std::string, std::vector<domain::EnrollmentSpan>> live_spans;
+    // Locked quotas with the seats held: (year, project id) -> county -> use.
+    std::map<std::pair<int, std::string>, std::map<std::string, QuotaUse>> quotas;
+  };
+  // Adds the reads to `script`; `facts` is filled when the script runs.
+  static void AddNominationReads(db::Script& script, const NominationKeys& keys, NominationFacts* facts);
+  struct Nomination {
+    std::string enrollment_id;
+    std::string teacher_id;
+    int year = 0;
+    std::string project_id;
+    std::string county_code;
+    bool rural = false;
+    std::string actor;
+  };
+  // Adds the inserts of NOMINATED enrollments, stamped `now`, with their first history step
+  // and their counts.
+  static void AddNominationWrites(db::Script& script, const std::vector<Nomination>& nominations, absl::Time now);
+  // The enrollment those inserts create, as GetEnrollment would read it back.
+  static v1::Enrollment NominatedEnrollment(const Nomination& nomination, absl::Time now);
+  // Adds the record of an ineligible nomination.
+  static void AddIneligible(db::Script& script, int year, const std::string& project_id,
+                            const std::string& county_code, const std::string& teacher_id,
+                            const std::string& reason);
+
   // Blacklist
   static void SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
                               const std::string& reason, v1::Enrollment::ReasonReview review);
   static void InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,
                                    const v1::BlacklistEntry& entry, const std::string& teacher_id,
                                    const std::string& county_code, const std::string& enrollment_id);
-  // The teacher's entries that are not lifted and end on or after `today`.
-  static std::vector<v1::BlacklistEntry> ActiveBlacklist(db::Connection& c, const std::string& teacher_id,
-                                                         absl::CivilDay today);
   static std::optional<v1::BlacklistEntry> FindBlacklistEntry(db::Connection& c, const std::string& entry_id,
                                                               bool for_update);
   // Filters: teacher id, county code, active (on `today`): -1 any, 0 inactive, 1 active.

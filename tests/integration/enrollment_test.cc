@@ -1,6 +1,7 @@
 // Enrollment through real servers on loopback: a catalog server, and enrollment servers that
 // copy its facts through WatchEvents, each on its own fresh MariaDB database.
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -425,6 +426,84 @@ TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSe
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'future-seats'"), "10");
   EXPECT_EQ(enrollment_db_.QueryValue(
                 "SELECT SUM(total) FROM enrollment_outcomes WHERE project_id = 'future-seats'"), "10");
+}
+
+TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlone) {
+  // Nominations arriving together are checked and written in shared transactions. Each must
+  // still be judged as if alone: quotas hold, a teacher's two overlapping nominations in one
+  // batch cannot both pass, a repeated request id answers once, a bad request fails
+  // alone, and every answer is exactly what a later read returns.
+  CreateProject("same-week", "it", 10, 12, 3);
+  WaitForQuota(*enrollment_, "same-week", 10);
+  std::vector<v1::Teacher> teachers;
+  for (int i = 0; i < 24; ++i) teachers.push_back(TeacherIn("410225", 500 + i));
+  auto imported = Import(teachers);
+  ASSERT_EQ(imported.size(), 24u);
+  struct Call {
+    std::string teacher, project, request_id;
+    grpc::Status status;
+    v1::Enrollment out;
+  };
+  std::vector<Call> calls;
+  for (size_t i = 0; i < imported.size(); ++i) {
+    calls.push_back({imported[i].teacher(), "lankao-seats", "", {}, {}});
+    calls.push_back({imported[i].teacher(), "same-week", "", {}, {}});  // overlaps lankao-seats
+  }
+  for (int i = 0; i < 4; ++i) calls.push_back({imported[0].teacher(), "lankao-seats", "same-id", {}, {}});
+  calls.push_back({"teachers/t-nobody", "lankao-seats", "", {}, {}});
+  std::vector<std::thread> threads;
+  for (auto& call : calls) {
+    threads.emplace_back([&] {
+      v1::NominateTeacherRequest request;
+      request.set_project(absl::StrCat("years/", year_, "/projects/", call.project));
+      request.set_teacher(call.teacher);
+      request.set_request_id(call.request_id);
+      call.status = stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), request, &call.out);
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::map<std::string, int> accepted_per_project, accepted_per_teacher;
+  std::set<std::string> same_id_answers;
+  for (const auto& call : calls) {
+    if (call.teacher == "teachers/t-nobody") {
+      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND) << call.status.error_message();
+      continue;
+    }
+    if (!call.request_id.empty()) {
+      // The first attempt may be refused by the quota (then no response is stored and a retry
+      // is judged again), or accepted, and then every retry gets the same enrollment back.
+      if (call.status.ok()) same_id_answers.insert(call.out.name());
+      continue;
+    }
+    if (!call.status.ok()) {
+      EXPECT_TRUE(call.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                  call.status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+          << call.status.error_message();
+      const std::string& why = call.status.error_message();
+      EXPECT_TRUE(why.rfind("R-7 quota exhausted", 0) == 0 || why.find("R-13") != std::string::npos) << why;
+      continue;
+    }
+    ++accepted_per_project[call.project];
+    ++accepted_per_teacher[call.teacher];
+    // The answer is the stored enrollment, history and times included.
+    v1::GetEnrollmentRequest get;
+    get.set_name(call.out.name());
+    v1::Enrollment stored;
+    ASSERT_TRUE(stub_->GetEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), get, &stored).ok());
+    EXPECT_EQ(stored.SerializeAsString(), call.out.SerializeAsString())
+        << stored.DebugString() << " vs " << call.out.DebugString();
+  }
+  EXPECT_LE(same_id_answers.size(), 1u);
+  const int same_id_rows = std::stoi(enrollment_db_.QueryValue(
+      "SELECT COUNT(*) FROM idempotency_keys WHERE method = 'NominateTeacher' AND request_id = 'same-id'"));
+  EXPECT_EQ(same_id_rows, static_cast<int>(same_id_answers.size()));
+  EXPECT_EQ(accepted_per_project["lankao-seats"] + static_cast<int>(same_id_answers.size()), 10);
+  EXPECT_EQ(accepted_per_project["same-week"], 10);
+  for (const auto& [teacher, n] : accepted_per_teacher) EXPECT_EQ(n, 1) << teacher << " holds overlapping seats";
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"), "20");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT SUM(total) FROM enrollment_outcomes"), "20");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollment_history"), "20");
 }
 
 TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHours) {

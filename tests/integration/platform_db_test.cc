@@ -14,6 +14,7 @@
 #include "common/db/idempotency.h"
 #include "common/db/migrations.h"
 #include "common/db/pool.h"
+#include "common/db/script.h"
 #include "common/events/outbox.h"
 #include "common/metrics/metrics.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -111,6 +112,58 @@ TEST_F(PlatformDbTest, ExhaustedPoolAnswersUnavailableInsteadOfQueueingForever) 
   EXPECT_NE(waited.message().find("no free connection"), std::string::npos);
   EXPECT_EQ(metrics_.db().pool_timeouts->Value(), 1);
   EXPECT_TRUE(pool.Ping().ok());
+}
+
+TEST_F(PlatformDbTest, ScriptSendsStatementsTogetherAndQuotesHostileText) {
+  ConnectionPool pool(Config(1), &metrics_.db());
+  scratch_.Execute("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(64) NOT NULL, raw BLOB) ENGINE=InnoDB");
+  const std::string hostile = "河南'); DROP TABLE counters; -- \\' \"";
+  const std::string bytes("\0\x01'\xff", 4);
+  std::vector<std::string> bodies;
+  int64_t counted = -1;
+  absl::Status status = pool.RunInTransaction([&](Connection& c) {
+    Script script(c);
+    script.Add(absl::StrCat("INSERT INTO notes VALUES (1, ", script.Quote(hostile), ", ", Script::Hex(bytes), ")"));
+    script.Add("UPDATE counters SET value = value + 5 WHERE id = 1");
+    script.Add(absl::StrCat("SELECT body, raw FROM notes WHERE body IN ", script.QuotedList({hostile, "x"})),
+               [&](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   bodies.push_back(rows.getString(1));
+                   bodies.push_back(ReadBlob(rows, 2));
+                 }
+               });
+    script.Add("SELECT COUNT(*) FROM counters", [&](sql::ResultSet& rows) {
+      rows.next();
+      counted = rows.getInt64(1);
+    });
+    script.Run();
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(bodies, (std::vector<std::string>{hostile, bytes}));
+  EXPECT_EQ(counted, 2);
+  EXPECT_EQ(Counter(1), 5);
+
+  // A statement failing mid-script: the ones before it roll back with the transaction, the
+  // ones after it never run, and the pooled connection still works for the next caller.
+  status = pool.RunInTransaction([&](Connection& c) {
+    Script script(c);
+    script.Add("UPDATE counters SET value = value + 1 WHERE id = 2");
+    script.Add("INSERT INTO notes VALUES (1, 'again', NULL)");  // duplicate key
+    script.Add("UPDATE counters SET value = value + 100 WHERE id = 1");
+    script.Run();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_NE(std::string(status.message()).find("1062"), std::string::npos) << status;
+  EXPECT_EQ(Counter(1), 5);
+  EXPECT_EQ(Counter(2), 0);
+  status = pool.RunInTransaction([&](Connection& c) {
+    Bump(c, 2);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(Counter(2), 1);
 }
 
 TEST_F(PlatformDbTest, MigrationsApplyOnceAndRecordThemselves) {

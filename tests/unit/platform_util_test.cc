@@ -2,14 +2,69 @@
 #include "absl/time/time.h"
 #include "common/auth/identity.h"
 #include "common/db/migrations.h"
+#include "common/util/batcher.h"
 #include "common/util/clock.h"
 #include "common/util/filter.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "gtest/gtest.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace peixun {
 namespace {
+
+TEST(BatcherTest, EveryItemRunsOnceAndItemsArrivingDuringABatchShareTheNext) {
+  struct Item {
+    int value = 0;
+    int runs = 0;
+    size_t batch_size = 0;
+  };
+  std::atomic<int> running{0}, most_running{0};
+  Batcher<Item> batcher(8, 2, [&](std::vector<Item*>& batch) {
+    int now = ++running;
+    for (int seen = most_running.load(); now > seen && !most_running.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a transaction's round trips
+    for (Item* item : batch) {
+      ++item->runs;
+      item->batch_size = batch.size();
+    }
+    --running;
+  });
+  std::vector<Item> items(64);
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].value = static_cast<int>(i);
+    callers.emplace_back([&, i] { batcher.Submit(&items[i]); });
+  }
+  for (auto& caller : callers) caller.join();
+  size_t largest = 0;
+  for (const Item& item : items) {
+    EXPECT_EQ(item.runs, 1) << item.value;
+    largest = std::max(largest, item.batch_size);
+  }
+  EXPECT_EQ(batcher.items(), 64u);
+  EXPECT_LT(batcher.batches(), 64u);  // 64 callers, 5 ms per batch: some batches carried several
+  EXPECT_GT(largest, 1u);
+  EXPECT_LE(largest, 8u);                // the batch limit
+  EXPECT_LE(most_running.load(), 2);     // the limit on batches at a time
+}
+
+TEST(BatcherTest, ALoneItemRunsAtOnceByItself) {
+  int calls = 0;
+  size_t size = 0;
+  Batcher<int> batcher(8, 2, [&](std::vector<int*>& batch) {
+    ++calls;
+    size = batch.size();
+  });
+  int item = 7;
+  batcher.Submit(&item);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(size, 1u);
+}
 
 TEST(Filter, ParsesConjunctionOfEqualities) {
   auto terms = ParseFilter(R"(level = "COUNTY" AND parent = regions/4101)", {"level", "parent"});
