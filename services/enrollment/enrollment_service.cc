@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
@@ -634,6 +635,42 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   return absl::OkStatus();
 }
 
+grpc::Status EnrollmentService::CreateEnrollmentPolicy(grpc::ServerContext* context,
+                                                       const v1::CreateEnrollmentPolicyRequest* request,
+                                                       v1::EnrollmentPolicy* response) {
+  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "set enrollment policy"));
+    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
+    PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
+    return Mutate("CreateEnrollmentPolicy", *request, request->request_id(), response,
+                  [&](db::Connection& c) -> absl::Status {
+                    PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::InsertPolicy(
+                                                           c, year, request->enrollment_policy(), caller.subject));
+                    events::AppendEvent(c, "enrollment.policy.created", response->name(), *response);
+                    return absl::OkStatus();
+                  });
+  });
+}
+
+grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context,
+                                                    const v1::GetEnrollmentPolicyRequest* request,
+                                                    v1::EnrollmentPolicy* response) {
+  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                            ParseName(request->name(), "years/{year}/enrollmentPolicies/{version}", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
+    int version = 0;
+    if (parts["version"] != "latest" && (!absl::SimpleAtoi(parts["version"], &version) || version < 1)) {
+      return FieldError("name", "version must be a positive number or 'latest'");
+    }
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetPolicy(c, year, version));
+      return absl::OkStatus();
+    });
+  });
+}
+
 EnrollmentService::TransitionInput EnrollmentService::InputOf(const v1::TransitionRequest& request) {
   return {request.name(), request.etag(), request.reason(), request.request_id(), ""};
 }
@@ -646,7 +683,13 @@ void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
   v1::BlacklistEntry entry;
   entry.set_cause(cause);
   *entry.mutable_start_date() = project.end_date();
-  absl::CivilDay end = domain::BlacklistEnd(db::CivilDayOf(project.end_date()), domain::BlacklistPolicy{});
+  // The policy in force in the enrollment's year sets the bar's length.
+  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
+  int year = 0;
+  if (parts.ok()) (void)absl::SimpleAtoi((*parts)["year"], &year);
+  auto policy = EnrollmentStore::GetPolicy(c, year, 0);
+  absl::CivilDay end = domain::BlacklistEnd(db::CivilDayOf(project.end_date()),
+                                            domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
   entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
   entry.mutable_end_date()->set_month(end.month());
   entry.mutable_end_date()->set_day(end.day());
@@ -963,7 +1006,8 @@ grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
         completed.push_back({e.year, e.credit_hours,
                              e.project.format().centralized_days() + e.project.format().shadowing_days()});
       }
-      *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year, domain::CyclePolicy{});
+      PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy policy, EnrollmentStore::GetPolicy(c, year, 0));
+      *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year, domain::CyclePolicyOf(policy));
       return absl::OkStatus();
     });
   });
@@ -977,9 +1021,8 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
     const std::string county = parts["code"];
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->county()));
-    const domain::CyclePolicy policy;
+    domain::CyclePolicy policy;
     const int year = static_cast<int>(Today().year());
-    auto [from, to] = domain::CycleOf(year, policy);
     std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
     PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto region = EnrollmentStore::FindRegion(c, county);
@@ -987,6 +1030,9 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
         return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
       }
       PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, request->county(), region->parent()));
+      PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force, EnrollmentStore::GetPolicy(c, year, 0));
+      policy = domain::CyclePolicyOf(in_force);
+      auto [from, to] = domain::CycleOf(year, policy);
       teachers = EnrollmentStore::CountyCompletions(c, county, from, to);
       return absl::OkStatus();
     }));

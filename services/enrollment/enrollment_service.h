@@ -62,6 +62,11 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status GetTrainingArchive(grpc::ServerContext* context,
                                   const v1::GetTrainingArchiveRequest* request,
                                   v1::TrainingArchive* response) override;
+  grpc::Status CreateEnrollmentPolicy(grpc::ServerContext* context,
+                                      const v1::CreateEnrollmentPolicyRequest* request,
+                                      v1::EnrollmentPolicy* response) override;
+  grpc::Status GetEnrollmentPolicy(grpc::ServerContext* context, const v1::GetEnrollmentPolicyRequest* request,
+                                   v1::EnrollmentPolicy* response) override;
   grpc::Status GetRateReport(grpc::ServerContext* context, const v1::GetRateReportRequest* request,
                              v1::RateReport* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,

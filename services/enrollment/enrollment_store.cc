@@ -1,6 +1,7 @@
 #include "services/enrollment/enrollment_store.h"
 
 #include <cppconn/datatype.h>
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
@@ -628,6 +629,77 @@ void EnrollmentStore::LiftBlacklistEntry(db::Connection& c, const std::string& e
   update.setString(2, reason);
   update.setString(3, entry_id);
   update.executeUpdate();
+}
+
+}  // namespace peixun::enrollment
+
+// ---- Policy versions -------------------------------------------------------------------------
+
+namespace peixun::enrollment {
+namespace {
+
+const char kPolicyColumns[] =
+    "year, version, blacklist_years, cycle_anchor_year, cycle_years, required_credit_hours, "
+    "required_off_site_days, reason, creator, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
+
+v1::EnrollmentPolicy PolicyFromRow(sql::ResultSet& rows) {
+  v1::EnrollmentPolicy p;
+  p.set_name(absl::StrCat("years/", rows.getInt(1), "/enrollmentPolicies/", rows.getInt(2)));
+  p.set_version(rows.getInt(2));
+  p.set_blacklist_years(rows.getInt(3));
+  p.set_cycle_anchor_year(rows.getInt(4));
+  p.set_cycle_years(rows.getInt(5));
+  p.set_required_credit_hours(rows.getInt(6));
+  p.set_required_off_site_days(rows.getInt(7));
+  p.set_reason(rows.getString(8));
+  p.set_creator(rows.getString(9));
+  db::SetTimestampMicros(p.mutable_create_time(), rows.getInt64(10));
+  return p;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(db::Connection& c, int year,
+                                                                   const v1::EnrollmentPolicy& policy,
+                                                                   const std::string& creator) {
+  auto& next = c.Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM enrollment_policies WHERE year = ?");
+  next.setInt(1, year);
+  ResultSet rows(next.executeQuery());
+  rows->next();
+  const int version = rows->getInt(1);
+  auto& insert = c.Prepare(
+      "INSERT INTO enrollment_policies (year, version, blacklist_years, cycle_anchor_year, cycle_years, "
+      "required_credit_hours, required_off_site_days, reason, creator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.setInt(1, year);
+  insert.setInt(2, version);
+  insert.setInt(3, policy.blacklist_years());
+  insert.setInt(4, policy.cycle_anchor_year());
+  insert.setInt(5, policy.cycle_years());
+  insert.setInt(6, policy.required_credit_hours());
+  insert.setInt(7, policy.required_off_site_days());
+  insert.setString(8, policy.reason());
+  insert.setString(9, creator);
+  try {
+    insert.executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != db::kErrDuplicateKey) throw;
+    return absl::AbortedError(absl::StrCat("years/", year, " got a new policy version concurrently; retry"));
+  }
+  return GetPolicy(c, year, version);
+}
+
+absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::GetPolicy(db::Connection& c, int year, int version) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kPolicyColumns, " FROM enrollment_policies WHERE ",
+      version > 0 ? "year = ? AND version = ?" : "year <= ? AND ? = 0 ORDER BY year DESC, version DESC LIMIT 1"));
+  select.setInt(1, year);
+  select.setInt(2, version);
+  ResultSet rows(select.executeQuery());
+  if (rows->next()) return PolicyFromRow(*rows);
+  if (version > 0) {
+    return absl::NotFoundError(absl::StrCat("years/", year, "/enrollmentPolicies/", version, " does not exist"));
+  }
+  return domain::DefaultEnrollmentPolicy();
 }
 
 }  // namespace peixun::enrollment

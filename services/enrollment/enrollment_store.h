@@ -168,6 +168,15 @@ class EnrollmentStore {
                             const std::string& county_code, const std::string& teacher_id,
                             const std::string& reason);
 
+  // Policy versions
+  // Inserts the next version of `year`; ABORTED if a concurrent insert took the number.
+  static absl::StatusOr<v1::EnrollmentPolicy> InsertPolicy(db::Connection& c, int year,
+                                                          const v1::EnrollmentPolicy& policy,
+                                                          const std::string& creator);
+  // Version `version` of `year`, or with version 0 the one in force in `year`: the newest of
+  // that year or the closest earlier year with one, else the built-in defaults.
+  static absl::StatusOr<v1::EnrollmentPolicy> GetPolicy(db::Connection& c, int year, int version);
+
   // Blacklist
   static void SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
                               const std::string& reason, v1::Enrollment::ReasonReview review);

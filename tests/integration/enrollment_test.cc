@@ -596,6 +596,69 @@ TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) 
   EXPECT_TRUE(Nominate(*stub_, teacher, "it-later", &out).ok());
 }
 
+TEST_F(EnrollmentTest, R12R14PolicyVersionsSetTheBarAndTheCycleFigures) {
+  auto get = [&](const std::string& name, v1::EnrollmentPolicy* out) {
+    v1::GetEnrollmentPolicyRequest request;
+    request.set_name(name);
+    return stub_->GetEnrollmentPolicy(ContextAs(Role::kViewer).get(), request, out);
+  };
+  v1::EnrollmentPolicy policy;
+  ASSERT_TRUE(get("years/2022/enrollmentPolicies/latest", &policy).ok());
+  EXPECT_EQ(policy.version(), 0);  // none made: the built-in defaults
+  EXPECT_EQ(policy.blacklist_years(), 3);
+  EXPECT_EQ(policy.required_credit_hours(), 360);
+
+  v1::CreateEnrollmentPolicyRequest create;
+  create.set_parent("years/2022");
+  create.set_request_id("policy-2022-1");
+  v1::EnrollmentPolicy& figures = *create.mutable_enrollment_policy();
+  figures = policy;
+  figures.set_blacklist_years(2);
+  figures.set_required_credit_hours(300);
+  figures.set_reason("省教育厅 2022 年文件");
+  EXPECT_EQ(stub_->CreateEnrollmentPolicy(ContextAs(Role::kCountyAdmin, "410225").get(), create, &policy).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::CreateEnrollmentPolicyRequest bad = create;
+  bad.mutable_enrollment_policy()->set_cycle_years(0);
+  grpc::Status refused = stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), bad, &policy);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("enrollment_policy.cycle_years"), std::string::npos) << refused.error_message();
+  ASSERT_TRUE(stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy).ok());
+  EXPECT_EQ(policy.name(), "years/2022/enrollmentPolicies/1");
+  EXPECT_EQ(policy.creator(), "test");
+  // A retry with the same request id makes no second version.
+  v1::EnrollmentPolicy again;
+  ASSERT_TRUE(stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());
+  EXPECT_EQ(again.name(), policy.name());
+  // In force in later years until a newer version.
+  ASSERT_TRUE(get("years/2023/enrollmentPolicies/latest", &again).ok());
+  EXPECT_EQ(again.name(), "years/2022/enrollmentPolicies/1");
+  EXPECT_EQ(get("years/2022/enrollmentPolicies/2", &again).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // A dismissal in 2022 now bars for two years from the project's end (2022-10-19).
+  auto imported = Import({TeacherIn("410225", 1)});
+  v1::Enrollment enrollment;
+  ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &enrollment).ok());
+  v1::TransitionRequest step;
+  step.set_name(enrollment.name());
+  auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  ASSERT_TRUE(stub_->CheckIn(host().get(), step, &enrollment).ok());
+  ASSERT_TRUE(stub_->Dismiss(host().get(), step, &enrollment).ok());
+  v1::ListBlacklistEntriesRequest list;
+  list.set_filter(absl::StrCat(R"(teacher = ")", imported[0].teacher(), R"(")"));
+  v1::ListBlacklistEntriesResponse entries;
+  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kViewer).get(), list, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).end_date().year(), 2024);
+  // The cycle asks for the policy's hours.
+  v1::GetCycleProgressRequest progress_request;
+  progress_request.set_teacher(imported[0].teacher());
+  v1::CycleProgress progress;
+  ASSERT_TRUE(stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress).ok());
+  EXPECT_EQ(progress.required_credit_hours(), 300);
+  EXPECT_EQ(progress.missing_credit_hours(), 300);
+}
+
 TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3)});
   std::vector<v1::Enrollment> enrollments(3);

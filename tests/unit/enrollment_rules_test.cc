@@ -202,6 +202,33 @@ TEST(R14Cycle, FiveYearCyclesFromTheAnchor) {
   EXPECT_EQ(policy.required_off_site_days, 7);
 }
 
+TEST(R12R14Policy, DefaultsValidationNamesTheFieldAndFiguresReachTheRules) {
+  v1::EnrollmentPolicy policy = DefaultEnrollmentPolicy();
+  EXPECT_EQ(policy.version(), 0);
+  EXPECT_EQ(policy.blacklist_years(), 3);
+  EXPECT_EQ(policy.cycle_anchor_year(), 2021);
+  EXPECT_EQ(policy.cycle_years(), 5);
+  EXPECT_EQ(policy.required_credit_hours(), 360);
+  EXPECT_EQ(policy.required_off_site_days(), 7);
+  EXPECT_TRUE(ValidateEnrollmentPolicy(policy).ok());
+  v1::EnrollmentPolicy bad = policy;
+  bad.set_blacklist_years(11);
+  absl::Status status = ValidateEnrollmentPolicy(bad);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("enrollment_policy.blacklist_years: must be between 1 and 10, is 11"),
+            std::string::npos) << status;
+  bad = policy;
+  bad.set_reason("");
+  EXPECT_NE(ValidateEnrollmentPolicy(bad).message().find("enrollment_policy.reason"), std::string::npos);
+
+  policy.set_blacklist_years(2);
+  policy.set_cycle_anchor_year(2020);
+  policy.set_cycle_years(3);
+  EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 19), BlacklistPolicyOf(policy)), absl::CivilDay(2024, 10, 19));
+  EXPECT_EQ(CycleOf(2022, CyclePolicyOf(policy)), std::make_pair(2020, 2022));
+  EXPECT_EQ(CycleOf(2023, CyclePolicyOf(policy)), std::make_pair(2023, 2025));
+}
+
 TEST(R16Rates, BasisPointsRoundHalfUpAndZeroDenominator) {
   EXPECT_EQ(RateBp(9, 10), 9000);
   EXPECT_EQ(RateBp(10, 10), 10000);

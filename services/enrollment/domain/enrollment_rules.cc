@@ -272,6 +272,57 @@ absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, b
   return absl::OkStatus();
 }
 
+v1::EnrollmentPolicy DefaultEnrollmentPolicy() {
+  const BlacklistPolicy bar;
+  const CyclePolicy cycle;
+  v1::EnrollmentPolicy policy;
+  policy.set_name("years/0/enrollmentPolicies/0");
+  policy.set_blacklist_years(bar.years);
+  policy.set_cycle_anchor_year(cycle.anchor_year);
+  policy.set_cycle_years(cycle.length_years);
+  policy.set_required_credit_hours(cycle.required_credit_hours);
+  policy.set_required_off_site_days(cycle.required_off_site_days);
+  policy.set_reason("built-in defaults (R-12, R-14)");
+  return policy;
+}
+
+absl::Status ValidateEnrollmentPolicy(const v1::EnrollmentPolicy& policy) {
+  struct Range {
+    const char* field;
+    int value, low, high;
+  };
+  const Range ranges[] = {
+      {"enrollment_policy.blacklist_years", policy.blacklist_years(), 1, 10},
+      {"enrollment_policy.cycle_anchor_year", policy.cycle_anchor_year(), 2000, 2100},
+      {"enrollment_policy.cycle_years", policy.cycle_years(), 1, 10},
+      {"enrollment_policy.required_credit_hours", policy.required_credit_hours(), 1, 2000},
+      {"enrollment_policy.required_off_site_days", policy.required_off_site_days(), 0, 365},
+  };
+  for (const Range& r : ranges) {
+    if (r.value < r.low || r.value > r.high) {
+      return FieldError(r.field, absl::StrCat("must be between ", r.low, " and ", r.high, ", is ", r.value));
+    }
+  }
+  if (policy.reason().empty()) return FieldError("enrollment_policy.reason", "must say why this version is made");
+  if (policy.reason().size() > 255) return FieldError("enrollment_policy.reason", "must be at most 255 bytes");
+  return absl::OkStatus();
+}
+
+BlacklistPolicy BlacklistPolicyOf(const v1::EnrollmentPolicy& policy) {
+  BlacklistPolicy out;
+  out.years = policy.blacklist_years();
+  return out;
+}
+
+CyclePolicy CyclePolicyOf(const v1::EnrollmentPolicy& policy) {
+  CyclePolicy out;
+  out.anchor_year = policy.cycle_anchor_year();
+  out.length_years = policy.cycle_years();
+  out.required_credit_hours = policy.required_credit_hours();
+  out.required_off_site_days = policy.required_off_site_days();
+  return out;
+}
+
 std::pair<int, int> CycleOf(int year, const CyclePolicy& policy) {
   int offset = year - policy.anchor_year;
   int index = offset >= 0 ? offset / policy.length_years

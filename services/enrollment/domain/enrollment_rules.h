@@ -118,6 +118,15 @@ v1::CycleProgress ComputeCycleProgress(const std::string& teacher,
 // At risk: short of hours or of off-site days in the current cycle.
 bool AtRisk(const v1::CycleProgress& progress);
 
+// ---- The policy record (R-12, R-14) ---------------------------------------------------------
+
+// The built-in defaults (version 0): 3 years of bar, 5-year cycles from 2021, 360 h, 7 days.
+v1::EnrollmentPolicy DefaultEnrollmentPolicy();
+// Checks a new version's figures and reason, naming the field and its allowed range.
+absl::Status ValidateEnrollmentPolicy(const v1::EnrollmentPolicy& policy);
+BlacklistPolicy BlacklistPolicyOf(const v1::EnrollmentPolicy& policy);
+CyclePolicy CyclePolicyOf(const v1::EnrollmentPolicy& policy);
+
 // ---- Rates (R-16) -------------------------------------------------------------------------
 
 // What one report row adds up.
