@@ -176,14 +176,20 @@ void ConnectionPool::Release(std::unique_ptr<Connection> connection, bool health
 }
 
 absl::Status ConnectionPool::RunOnce(Connection& connection,
-                                     const std::function<absl::Status(Connection&)>& work,
-                                     bool transactional, bool* connection_lost, bool* retryable,
-                                     bool* committing) {
+                                     const std::function<absl::Status(Connection&)>& work, Mode mode,
+                                     bool* connection_lost, bool* retryable, bool* committing) {
   *connection_lost = false;
   *retryable = false;
   *committing = false;
+  const bool transactional = mode != Mode::kRead;
   try {
-    if (!transactional) return work(connection);
+    if (mode == Mode::kRead) return work(connection);
+    if (mode == Mode::kSelfCommitting) {
+      *committing = true;  // the work's last request may carry the COMMIT
+      absl::Status status = work(connection);
+      if (!status.ok()) connection.raw().rollback();
+      return status;
+    }
     connection.Execute("START TRANSACTION");
     absl::Status status = work(connection);
     if (status.ok()) {
@@ -222,15 +228,18 @@ absl::Status ConnectionPool::RunOnce(Connection& connection,
 
 absl::Status ConnectionPool::RunInTransaction(
     const std::function<absl::Status(Connection&)>& work) {
-  return Run(work, /*transactional=*/true);
+  return Run(work, Mode::kTransaction);
+}
+
+absl::Status ConnectionPool::RunSelfCommitting(const std::function<absl::Status(Connection&)>& work) {
+  return Run(work, Mode::kSelfCommitting);
 }
 
 absl::Status ConnectionPool::RunRead(const std::function<absl::Status(Connection&)>& work) {
-  return Run(work, /*transactional=*/false);
+  return Run(work, Mode::kRead);
 }
 
-absl::Status ConnectionPool::Run(const std::function<absl::Status(Connection&)>& work,
-                                 bool transactional) {
+absl::Status ConnectionPool::Run(const std::function<absl::Status(Connection&)>& work, Mode mode) {
   constexpr int kMaxAttempts = 5;
   absl::Time start = absl::Now();
   bool reconnected = false;
@@ -241,7 +250,7 @@ absl::Status ConnectionPool::Run(const std::function<absl::Status(Connection&)>&
     bool lost = false;
     bool retryable = false;
     bool committing = false;
-    status = RunOnce(**connection, work, transactional, &lost, &retryable, &committing);
+    status = RunOnce(**connection, work, mode, &lost, &retryable, &committing);
     Release(std::move(*connection), !lost);
     if (lost && !committing && !reconnected) {
       // Nothing was committed: the server restarted or dropped an idle connection.

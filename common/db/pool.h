@@ -72,6 +72,11 @@ class ConnectionPool {
   // unreachable) or INTERNAL with the MySQL error number.
   absl::Status RunInTransaction(const std::function<absl::Status(Connection&)>& work);
 
+  // Like RunInTransaction for work that sends START TRANSACTION and COMMIT itself, inside its
+  // own multi-statement requests (db::Script), to save their round trips. Failures roll back;
+  // a connection lost after the work began is never retried (the commit may have happened).
+  absl::Status RunSelfCommitting(const std::function<absl::Status(Connection&)>& work);
+
   // Runs read-only `work` in autocommit mode: each statement sees the latest committed data
   // (as under READ COMMITTED inside a transaction) and no COMMIT round-trip is paid.
   absl::Status RunRead(const std::function<absl::Status(Connection&)>& work);
@@ -85,9 +90,10 @@ class ConnectionPool {
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection, bool healthy);
   absl::StatusOr<std::unique_ptr<Connection>> Open();
-  absl::Status Run(const std::function<absl::Status(Connection&)>& work, bool transactional);
+  enum class Mode { kRead, kTransaction, kSelfCommitting };
+  absl::Status Run(const std::function<absl::Status(Connection&)>& work, Mode mode);
   absl::Status RunOnce(Connection& connection, const std::function<absl::Status(Connection&)>& work,
-                       bool transactional, bool* connection_lost, bool* retryable, bool* committing);
+                       Mode mode, bool* connection_lost, bool* retryable, bool* committing);
 
   const DbConfig config_;
   metrics::DbMetrics* const metrics_;

@@ -1,5 +1,7 @@
 #include "common/events/outbox.h"
 
+#include <optional>
+
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
@@ -23,7 +25,7 @@ constexpr absl::Duration kSequencerPeriod = absl::Milliseconds(50);
 // Under a stream of commits, a pass numbers what the last few milliseconds committed: one
 // sequencing transaction per gap rather than one per commit (events reach followers at most
 // this much later).
-constexpr absl::Duration kSequencerGap = absl::Milliseconds(5);
+constexpr absl::Duration kSequencerGap = absl::Milliseconds(20);
 
 }  // namespace
 
@@ -81,37 +83,37 @@ absl::StatusOr<int> EventFeed::SequencePending() {
   }));
   if (!any) return 0;
   int numbered = 0;
-  absl::Status status = pool_.RunInTransaction([&](db::Connection& c) -> absl::Status {
+  // Two round trips: lock the counter and read what waits, then number it and commit.
+  absl::Status status = pool_.RunSelfCommitting([&](db::Connection& c) -> absl::Status {
     numbered = 0;
-    // The lock serializes sequencers of every replica; what they read after it is committed.
-    std::unique_ptr<sql::ResultSet> counter(
-        c.Prepare("SELECT last_sequence FROM outbox_sequence WHERE id = 1 FOR UPDATE").executeQuery());
-    if (!counter->next()) return absl::InternalError("outbox_sequence has no row");
-    int64_t last = counter->getInt64(1);
-    auto& pending = c.Prepare("SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ?");
-    pending.setInt(1, kSequenceBatch);
+    std::optional<int64_t> last;
     std::vector<int64_t> ids;
-    {
-      std::unique_ptr<sql::ResultSet> rows(pending.executeQuery());
-      while (rows->next()) ids.push_back(rows->getInt64(1));
-    }
-    if (ids.empty()) return absl::OkStatus();
-    db::ForEachChunk(ids.size(), [&](size_t begin, size_t count) {
-      std::string cases;
-      for (size_t i = 0; i < count; ++i) cases += " WHEN ? THEN ?";
-      auto& update = c.Prepare(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN ",
-                                            db::RowPlaceholders(1, count)));
-      for (size_t i = 0; i < count; ++i) {
-        update.setInt64(static_cast<int>(2 * i + 1), ids[begin + i]);
-        update.setInt64(static_cast<int>(2 * i + 2), last + static_cast<int64_t>(begin + i) + 1);
-        update.setInt64(static_cast<int>(2 * count + i + 1), ids[begin + i]);
-      }
-      update.executeUpdate();
+    db::Script read(c);
+    read.Add("START TRANSACTION");
+    // The lock serializes sequencers of every replica; what they read after it is committed.
+    read.Add("SELECT last_sequence FROM outbox_sequence WHERE id = 1 FOR UPDATE", [&](sql::ResultSet& rows) {
+      if (rows.next()) last = rows.getInt64(1);
     });
-    last += static_cast<int64_t>(ids.size());
-    auto& advance = c.Prepare("UPDATE outbox_sequence SET last_sequence = ? WHERE id = 1");
-    advance.setInt64(1, last);
-    advance.executeUpdate();
+    read.Add(absl::StrCat("SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ", kSequenceBatch),
+             [&](sql::ResultSet& rows) {
+               while (rows.next()) ids.push_back(rows.getInt64(1));
+             });
+    read.Run();
+    if (!last) return absl::InternalError("outbox_sequence has no row");
+    db::Script write(c);
+    if (!ids.empty()) {
+      std::string cases;
+      std::string in;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        absl::StrAppend(&cases, " WHEN ", ids[i], " THEN ", *last + static_cast<int64_t>(i) + 1);
+        absl::StrAppend(&in, i == 0 ? "" : ", ", ids[i]);
+      }
+      write.Add(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN (", in, ")"));
+      write.Add(absl::StrCat("UPDATE outbox_sequence SET last_sequence = ", *last + static_cast<int64_t>(ids.size()),
+                             " WHERE id = 1"));
+    }
+    write.Add("COMMIT");
+    write.Run();
     numbered = static_cast<int>(ids.size());
     return absl::OkStatus();
   });

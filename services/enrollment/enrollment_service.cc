@@ -59,7 +59,7 @@ bool SameTeacherFields(const v1::Teacher& a, const v1::Teacher& b) {
 
 }  // namespace
 
-EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog)
+EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog, int nomination_batches)
     : platform_(platform),
       handlers_(platform),
       catalog_(catalog),
@@ -76,9 +76,9 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                                  .Help("Nominations carried by one transaction.")
                                  .Register(platform.metrics().registry())
                                  .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32})),
-      // Batches of up to 64, two at a time: one commits while the next reads. More at a time
-      // only makes batches smaller (tools/bench enrollment; docs/benchmarks.md).
-      nominator_(64, 2,
+      // Batches of up to 64, by default one at a time: on two cores more at a time only made
+      // batches smaller and nominations slower (tools/bench enrollment; docs/benchmarks.md).
+      nominator_(64, nomination_batches,
                  [this](std::vector<PendingNomination*>& batch) { NominateBatch(batch); }) {}
 
 absl::CivilDay EnrollmentService::Today() const {
@@ -460,7 +460,7 @@ void EnrollmentService::RunNominations(std::vector<PendingNomination*>& items) {
   // A concurrent first attempt with one of the request ids (another batch or process) makes
   // the transaction roll back; the next attempt finds its stored response.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    status = platform_.pool().RunInTransaction(
+    status = platform_.pool().RunSelfCommitting(
         [&](db::Connection& c) { return ApplyNominations(c, items, &raced); });
     if (!raced) break;
   }
@@ -514,7 +514,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
     for (const auto& [project, in] : quotas) keys.quotas[project].assign(in.begin(), in.end());
   }
 
-  // One round trip for everything the checks read. Locked, in this order: the stored
+  // One round trip for everything the checks read (it opens the transaction). Locked, in this order: the stored
   // responses, the teachers (one nomination per teacher at a time, so R-13 sees every other
   // one), then the quotas (concurrent nominations for a county and project queue there, in
   // every process alike).
@@ -522,6 +522,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   EnrollmentStore::NominationFacts facts;
   {
     db::Script reads(c);
+    reads.Add("START TRANSACTION");  // the transaction's first round trip is this request
     db::AddLockRemembered(reads, kMethod, request_ids, &remembered);
     EnrollmentStore::AddNominationReads(reads, keys, &facts);
     reads.Run();
@@ -619,10 +620,11 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
     accepted.push_back(std::move(nomination));
   }
 
-  // One round trip for every row the batch writes.
+  // One round trip for every row the batch writes, and the commit.
   EnrollmentStore::AddNominationWrites(writes, accepted, now);
   events::AddAppendEvents(writes, events);
   db::AddRemember(writes, kMethod, responses);
+  writes.Add("COMMIT");  // durable before any answer leaves
   try {
     writes.Run();
   } catch (const sql::SQLException& e) {

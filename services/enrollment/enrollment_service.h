@@ -15,7 +15,8 @@ namespace peixun::enrollment {
 
 class EnrollmentService final : public v1::EnrollmentService::Service {
  public:
-  EnrollmentService(server::Platform& platform, CatalogMirror& catalog);
+  // `nomination_batches`: how many nomination batches run at a time (see NominateBatch).
+  EnrollmentService(server::Platform& platform, CatalogMirror& catalog, int nomination_batches = 1);
 
   grpc::Status ImportTeachers(
       grpc::ServerContext* context,

@@ -166,6 +166,32 @@ TEST_F(PlatformDbTest, ScriptSendsStatementsTogetherAndQuotesHostileText) {
   EXPECT_EQ(Counter(2), 1);
 }
 
+TEST_F(PlatformDbTest, SelfCommittingWorkCommitsInItsScriptAndRollsBackOnFailure) {
+  ConnectionPool pool(Config(1), &metrics_.db());
+  auto bump_in_script = [&](bool commit, absl::Status outcome) {
+    return pool.RunSelfCommitting([&](Connection& c) {
+      Script script(c);
+      script.Add("START TRANSACTION");
+      script.Add("UPDATE counters SET value = value + 1 WHERE id = 1");
+      if (commit) script.Add("COMMIT");
+      script.Run();
+      return outcome;
+    });
+  };
+  EXPECT_TRUE(bump_in_script(true, absl::OkStatus()).ok());
+  EXPECT_EQ(Counter(1), 1);
+  // The work fails before its COMMIT: the open transaction is rolled back, not left on the
+  // pooled connection for the next caller to commit.
+  EXPECT_EQ(bump_in_script(false, absl::FailedPreconditionError("R-0")).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(pool.RunInTransaction([](Connection& c) {
+                    Bump(c, 2);
+                    return absl::OkStatus();
+                  }).ok());
+  EXPECT_EQ(Counter(1), 1);
+  EXPECT_EQ(Counter(2), 1);
+}
+
 TEST_F(PlatformDbTest, MigrationsApplyOnceAndRecordThemselves) {
   ConnectionPool pool(Config(2), nullptr);
   std::vector<Migration> migrations = {
