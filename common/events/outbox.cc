@@ -1,5 +1,6 @@
 #include "common/events/outbox.h"
 
+#include <algorithm>
 #include <optional>
 
 #include <cppconn/prepared_statement.h>
@@ -102,13 +103,19 @@ absl::StatusOr<int> EventFeed::SequencePending() {
     if (!last) return absl::InternalError("outbox_sequence has no row");
     db::Script write(c);
     if (!ids.empty()) {
-      std::string cases;
-      std::string in;
-      for (size_t i = 0; i < ids.size(); ++i) {
-        absl::StrAppend(&cases, " WHEN ", ids[i], " THEN ", *last + static_cast<int64_t>(i) + 1);
-        absl::StrAppend(&in, i == 0 ? "" : ", ", ids[i]);
+      // A CASE is searched linearly for every row it updates: statements of at most 64 rows
+      // keep a pass of 1,000 events linear, all still in one request.
+      constexpr size_t kRowsPerUpdate = 64;
+      for (size_t begin = 0; begin < ids.size(); begin += kRowsPerUpdate) {
+        const size_t end = std::min(ids.size(), begin + kRowsPerUpdate);
+        std::string cases;
+        std::string in;
+        for (size_t i = begin; i < end; ++i) {
+          absl::StrAppend(&cases, " WHEN ", ids[i], " THEN ", *last + static_cast<int64_t>(i) + 1);
+          absl::StrAppend(&in, i == begin ? "" : ", ", ids[i]);
+        }
+        write.Add(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN (", in, ")"));
       }
-      write.Add(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN (", in, ")"));
       write.Add(absl::StrCat("UPDATE outbox_sequence SET last_sequence = ", *last + static_cast<int64_t>(ids.size()),
                              " WHERE id = 1"));
     }

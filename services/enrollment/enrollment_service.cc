@@ -255,8 +255,8 @@ grpc::Status EnrollmentService::ImportTeachers(
   if (!allowed.ok()) return ToGrpcStatus(allowed);
   // Rows are read on their own thread and taken in batches of whatever has arrived (at most
   // kImportBatch): a bulk upload shares commits, a row sent alone is answered at once.
-  constexpr size_t kImportBatch = 500;
-  constexpr size_t kMaxQueued = 5000;
+  constexpr size_t kImportBatch = 1000;
+  constexpr size_t kMaxQueued = 10000;
   absl::Mutex mu;
   std::deque<v1::ImportTeachersRequest> queue;
   bool reading_done = false;
@@ -286,9 +286,18 @@ grpc::Status EnrollmentService::ImportTeachers(
         queue.pop_front();
       }
     }
-    for (const auto& result : ImportBatch(*caller, batch)) {
-      imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(result.outcome())}}).Increment();
-      if (!stream->Write(result)) status = grpc::Status::CANCELLED;
+    const std::vector<v1::ImportTeacherResult> results = ImportBatch(*caller, batch);
+    std::map<v1::ImportTeacherResult::Outcome, int> outcomes;
+    for (size_t i = 0; i < results.size() && status.ok(); ++i) {
+      ++outcomes[results[i].outcome()];
+      // A batch's results go out together: gRPC may hold all but the last one back and send
+      // them in as few frames as fit.
+      grpc::WriteOptions options;
+      if (i + 1 < results.size()) options.set_buffer_hint();
+      if (!stream->Write(results[i], options)) status = grpc::Status::CANCELLED;
+    }
+    for (const auto& [outcome, n] : outcomes) {
+      imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(outcome)}}).Increment(n);
     }
     if (!status.ok()) {
       absl::MutexLock lock(&mu);
