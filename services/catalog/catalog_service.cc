@@ -167,7 +167,7 @@ absl::Status CatalogService::Mutate(absl::string_view method,
                                     google::protobuf::Message* response, absl::string_view kind,
                                     const std::function<absl::Status(db::Connection&)>& change) {
   return handlers_.Mutate(method, request, request_id, response, change, [&] {
-    project_cache_.CatchUp();  // read-your-writes on this replica
+    project_cache_.InvalidateAll();  // read-your-writes on this replica
     changes_.Add({{"kind", std::string(kind)}}).Increment();
   });
 }

@@ -67,6 +67,12 @@ void ProjectCache::InvalidateLocked(const std::string& resource) {
   }
 }
 
+void ProjectCache::InvalidateAll() {
+  absl::MutexLock lock(&mu_);
+  entries_.clear();
+  ++generation_;
+}
+
 void ProjectCache::CatchUp() {
   absl::MutexLock reader(&catch_up_mu_);
   int64_t after;

@@ -1,6 +1,8 @@
 // A read-through cache of projects for GetProject, the catalog's hottest read.
-// Freshness: this replica's commits invalidate before the RPC that made them returns
-// (CatchUp), other replicas' within one follow period of the outbox (100 ms), and when the
+// Freshness: this replica's commits empty the cache before the RPC that made them returns
+// (InvalidateAll; their events are numbered only after the commit, so the outbox cannot say
+// yet what they changed), other replicas' within one follow period of the outbox (100 ms)
+// after their events are numbered, and when the
 // outbox cannot be followed for `max_staleness` the cache clears itself and is bypassed.
 // Writes never trust it: they re-read under row locks and check etags.
 #pragma once
@@ -37,8 +39,10 @@ class ProjectCache {
   std::optional<v1::Project> Find(const std::string& name, uint64_t* generation);
   // Caches a project read from the database, unless anything was invalidated since `generation`.
   void Insert(const std::string& name, const v1::Project& project, uint64_t generation);
-  // Applies every outbox event committed so far; call after a local commit.
+  // Applies every outbox event numbered so far.
   void CatchUp();
+  // Forgets every cached project; call after a local commit (catalog writes are rare).
+  void InvalidateAll();
 
   struct Stats {
     uint64_t hits = 0;

@@ -290,11 +290,8 @@ grpc::Status EnrollmentService::ImportTeachers(
     std::map<v1::ImportTeacherResult::Outcome, int> outcomes;
     for (size_t i = 0; i < results.size() && status.ok(); ++i) {
       ++outcomes[results[i].outcome()];
-      // A batch's results go out together: gRPC may hold all but the last one back and send
-      // them in as few frames as fit.
-      grpc::WriteOptions options;
-      if (i + 1 < results.size()) options.set_buffer_hint();
-      if (!stream->Write(results[i], options)) status = grpc::Status::CANCELLED;
+      // No buffer hint: a synchronous Write with one waits until a later write flushes it.
+      if (!stream->Write(results[i])) status = grpc::Status::CANCELLED;
     }
     for (const auto& [outcome, n] : outcomes) {
       imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(outcome)}}).Increment(n);
