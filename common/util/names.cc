@@ -31,6 +31,15 @@ absl::StatusOr<std::map<std::string, std::string>> ParseName(absl::string_view n
   return variables;
 }
 
+absl::StatusOr<int> ParseVersion(absl::string_view segment, absl::string_view field) {
+  if (segment == "latest") return 0;
+  int version = 0;
+  if (!absl::SimpleAtoi(segment, &version) || version < 1) {
+    return FieldError(field, "version must be a positive number or 'latest'");
+  }
+  return version;
+}
+
 absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   if (id.empty() || id.size() > 63) return FieldError(field, "must be 1 to 63 characters");
   for (char c : id) {

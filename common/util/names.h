@@ -19,6 +19,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseName(absl::string_view n
 // A resource id chosen by a client: 1-63 of [a-z0-9-], starting with a letter or digit.
 absl::Status ValidateId(absl::string_view id, absl::string_view field);
 
+// A version segment of a versioned resource's name: a positive number, or "latest" as 0.
+absl::StatusOr<int> ParseVersion(absl::string_view segment, absl::string_view field);
+
 // A year between 2000 and 2100, from its text in a name.
 absl::StatusOr<int> ParseYear(absl::string_view text, absl::string_view field);
 

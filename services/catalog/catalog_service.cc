@@ -704,10 +704,7 @@ grpc::Status CatalogService::GetCostPolicy(grpc::ServerContext* context,
   return Handle(context, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "years/{year}/costPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
-    int version = 0;
-    if (parts["version"] != "latest" && (!absl::SimpleAtoi(parts["version"], &version) || version < 1)) {
-      return FieldError("name", "version must be a positive number or 'latest'");
-    }
+    PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetCostPolicy(c, year, version));
       return absl::OkStatus();

@@ -668,10 +668,7 @@ grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context
     PEIXUN_ASSIGN_OR_RETURN(auto parts,
                             ParseName(request->name(), "years/{year}/enrollmentPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
-    int version = 0;
-    if (parts["version"] != "latest" && (!absl::SimpleAtoi(parts["version"], &version) || version < 1)) {
-      return FieldError("name", "version must be a positive number or 'latest'");
-    }
+    PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetPolicy(c, year, version));
       return absl::OkStatus();
