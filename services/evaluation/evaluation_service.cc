@@ -1,5 +1,7 @@
 #include "services/evaluation/evaluation_service.h"
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
@@ -107,6 +109,103 @@ grpc::Status EvaluationService::GetGradePolicy(grpc::ServerContext* context, con
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, EvaluationStore::GetGradePolicy(c, version));
+      return absl::OkStatus();
+    });
+  });
+}
+
+namespace {
+
+absl::StatusOr<EvaluationStore::RoundKey> ParseRoundName(const std::string& name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/rounds/{round}", field));
+  EvaluationStore::RoundKey key;
+  PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(parts["year"], field));
+  key.round_id = parts["round"];
+  PEIXUN_RETURN_IF_ERROR(ValidateId(key.round_id, field));
+  return key;
+}
+
+}  // namespace
+
+grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const v1::CreateRoundRequest* request,
+                                            v1::Round* response) {
+  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "open evaluation rounds"));
+    PEIXUN_ASSIGN_OR_RETURN(auto year_parts, ParseName(request->parent(), "years/{year}", "parent"));
+    EvaluationStore::RoundKey key;
+    PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(year_parts["year"], "parent"));
+    key.round_id = request->round_id();
+    PEIXUN_RETURN_IF_ERROR(ValidateId(key.round_id, "round_id"));
+    v1::Round round = request->round();
+    if (round.display_name().empty() || round.display_name().size() > 128) {
+      return FieldError("round.display_name", "must be 1 to 128 bytes");
+    }
+    PEIXUN_ASSIGN_OR_RETURN(auto rubric_parts,
+                            ParseName(round.rubric_version(), "rubrics/{rubric}/versions/{version}", "round.rubric_version"));
+    const std::string rubric_id = rubric_parts["rubric"];
+    PEIXUN_RETURN_IF_ERROR(ValidateId(rubric_id, "round.rubric_version"));
+    PEIXUN_ASSIGN_OR_RETURN(int rubric_version, ParseVersion(rubric_parts["version"], "round.rubric_version"));
+    int policy_version = 0;
+    if (!round.grade_policy().empty()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto policy_parts,
+                              ParseName(round.grade_policy(), "gradePolicies/{version}", "round.grade_policy"));
+      PEIXUN_ASSIGN_OR_RETURN(policy_version, ParseVersion(policy_parts["version"], "round.grade_policy"));
+    }
+    if (round.aggregation() == v1::AGGREGATION_UNSPECIFIED) round.set_aggregation(v1::MEAN);
+    if (round.disagreement_threshold_tenths() < 0 || round.disagreement_threshold_tenths() > 1000) {
+      return FieldError("round.disagreement_threshold_tenths", "must be between 0 (no flags) and 1000");
+    }
+    if (round.counties_size() == 0) return FieldError("round.counties", "must name the counties evaluated");
+    std::set<std::string> seen;
+    for (const auto& county : round.counties()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto county_parts, ParseName(county, "regions/{code}", "round.counties"));
+      PEIXUN_RETURN_IF_ERROR(ValidateId(county_parts["code"], "round.counties"));
+      if (county_parts["code"].size() > 12) return FieldError("round.counties", county + " is not a region code");
+      if (!seen.insert(county).second) return FieldError("round.counties", county + " is listed twice");
+    }
+    return handlers_.Mutate("CreateRound", *request, request->request_id(), response,
+                            [&](db::Connection& c) -> absl::Status {
+                              auto rubric = EvaluationStore::GetRubricVersion(c, rubric_id, rubric_version);
+                              if (!rubric.ok()) return FieldError("round.rubric_version", rubric.status().message());
+                              auto policy = EvaluationStore::GetGradePolicy(c, policy_version);
+                              if (!policy.ok()) return FieldError("round.grade_policy", policy.status().message());
+                              PEIXUN_RETURN_IF_ERROR(EvaluationStore::InsertRound(
+                                  c, key, round, rubric_id, rubric->version(), policy->version()));
+                              EvaluationStore::MarkRubricInUse(c, rubric_id, rubric->version());
+                              PEIXUN_ASSIGN_OR_RETURN(*response, EvaluationStore::GetRound(c, key));
+                              events::AppendEvent(c, "evaluation.round.created", response->name(), *response);
+                              return absl::OkStatus();
+                            });
+  });
+}
+
+grpc::Status EvaluationService::GetRound(grpc::ServerContext* context, const v1::GetRoundRequest* request,
+                                         v1::Round* response) {
+  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->name(), "name"));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(*response, EvaluationStore::GetRound(c, key));
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EvaluationService::ListRounds(grpc::ServerContext* context, const v1::ListRoundsRequest* request,
+                                           v1::ListRoundsResponse* response) {
+  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->parent()));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto rounds = EvaluationStore::ListRounds(c, year, after, page_size + 1);
+      const bool more = static_cast<int>(rounds.size()) > page_size;
+      if (more) rounds.resize(static_cast<size_t>(page_size));
+      for (auto& r : rounds) *response->add_rounds() = std::move(r);
+      if (more) {
+        const std::string& last = response->rounds(page_size - 1).name();
+        response->set_next_page_token(EncodePageToken(last.substr(last.rfind('/') + 1), request->parent()));
+      }
       return absl::OkStatus();
     });
   });

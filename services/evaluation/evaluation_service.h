@@ -1,6 +1,7 @@
 // Evaluation's gRPC handlers: authenticate, translate, run store and domain rules in one
 // transaction (idempotent for mutations), map the status. This slice serves rubrics (R-18,
-// R-19) and grade policies; rounds, scores, deductions and results follow (issue 4).
+// R-19), grade policies and rounds; panels, scores, deductions and results
+// follow (issue 4).
 #pragma once
 
 #include "common/server/handlers.h"
@@ -25,6 +26,12 @@ class EvaluationService final : public v1::EvaluationService::Service {
                                  v1::GradePolicy* response) override;
   grpc::Status GetGradePolicy(grpc::ServerContext* context, const v1::GetGradePolicyRequest* request,
                               v1::GradePolicy* response) override;
+  grpc::Status CreateRound(grpc::ServerContext* context, const v1::CreateRoundRequest* request,
+                           v1::Round* response) override;
+  grpc::Status GetRound(grpc::ServerContext* context, const v1::GetRoundRequest* request,
+                        v1::Round* response) override;
+  grpc::Status ListRounds(grpc::ServerContext* context, const v1::ListRoundsRequest* request,
+                          v1::ListRoundsResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 

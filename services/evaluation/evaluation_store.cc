@@ -110,6 +110,109 @@ std::vector<v1::RubricVersion> EvaluationStore::ListRubricVersions(db::Connectio
   return out;
 }
 
+void EvaluationStore::MarkRubricInUse(db::Connection& c, const std::string& rubric_id, int version) {
+  auto& update = c.Prepare("UPDATE rubric_versions SET in_use = TRUE WHERE rubric_id = ? AND version = ?");
+  update.setString(1, rubric_id);
+  update.setInt(2, version);
+  update.executeUpdate();
+}
+
+namespace {
+
+const char kRoundColumns[] =
+    "year, round_id, display_name, rubric_id, rubric_version, grade_policy_version, aggregation, "
+    "disagreement_threshold_tenths, state, CAST(UNIX_TIMESTAMP(publish_time) * 1000000 AS SIGNED) AS publish_us, "
+    "version, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us";
+
+v1::Round RoundFromRow(sql::ResultSet& rows) {
+  v1::Round round;
+  round.set_name(absl::StrCat("years/", rows.getInt("year"), "/rounds/", std::string(rows.getString("round_id"))));
+  round.set_display_name(rows.getString("display_name"));
+  round.set_rubric_version(absl::StrCat("rubrics/", std::string(rows.getString("rubric_id")), "/versions/",
+                                        rows.getInt("rubric_version")));
+  round.set_grade_policy(absl::StrCat("gradePolicies/", rows.getInt("grade_policy_version")));
+  round.set_aggregation(static_cast<v1::Aggregation>(rows.getInt("aggregation")));
+  round.set_disagreement_threshold_tenths(rows.getInt("disagreement_threshold_tenths"));
+  round.set_state(static_cast<v1::Round::State>(rows.getInt("state")));
+  if (!rows.isNull("publish_us")) db::SetTimestampMicros(round.mutable_publish_time(), rows.getInt64("publish_us"));
+  round.set_etag(std::to_string(rows.getInt("version")));
+  db::SetTimestampMicros(round.mutable_create_time(), rows.getInt64("create_us"));
+  return round;
+}
+
+void AddCounties(db::Connection& c, const EvaluationStore::RoundKey& key, v1::Round& round) {
+  auto& select = c.Prepare("SELECT county_code FROM round_counties WHERE year = ? AND round_id = ? ORDER BY county_code");
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  ResultSet rows(select.executeQuery());
+  while (rows->next()) round.add_counties("regions/" + std::string(rows->getString(1)));
+}
+
+}  // namespace
+
+absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key, const v1::Round& round,
+                                          const std::string& rubric_id, int rubric_version,
+                                          int grade_policy_version) {
+  auto& insert = c.Prepare(
+      "INSERT INTO rounds (year, round_id, display_name, rubric_id, rubric_version, grade_policy_version, "
+      "aggregation, disagreement_threshold_tenths, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.setInt(1, key.year);
+  insert.setString(2, key.round_id);
+  insert.setString(3, round.display_name());
+  insert.setString(4, rubric_id);
+  insert.setInt(5, rubric_version);
+  insert.setInt(6, grade_policy_version);
+  insert.setInt(7, round.aggregation());
+  insert.setInt(8, round.disagreement_threshold_tenths());
+  insert.setInt(9, v1::Round::SCORING);
+  try {
+    insert.executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != db::kErrDuplicateKey) throw;
+    return absl::AlreadyExistsError(absl::StrCat("years/", key.year, "/rounds/", key.round_id, " already exists"));
+  }
+  auto& county = c.Prepare("INSERT INTO round_counties (year, round_id, county_code) VALUES (?, ?, ?)");
+  for (const auto& name : round.counties()) {
+    county.setInt(1, key.year);
+    county.setString(2, key.round_id);
+    county.setString(3, name.substr(name.rfind('/') + 1));
+    county.executeUpdate();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const RoundKey& key, bool for_update) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns, " FROM rounds WHERE year = ? AND round_id = ?",
+                                        for_update ? " FOR UPDATE" : ""));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) {
+    return absl::NotFoundError(absl::StrCat("years/", key.year, "/rounds/", key.round_id, " does not exist"));
+  }
+  v1::Round round = RoundFromRow(*rows);
+  AddCounties(c, key, round);
+  return round;
+}
+
+std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year, const std::string& after_id,
+                                                   int limit) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns,
+                                        " FROM rounds WHERE year = ? AND round_id > ? ORDER BY round_id LIMIT ?"));
+  select.setInt(1, year);
+  select.setString(2, after_id);
+  select.setInt(3, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<std::pair<RoundKey, v1::Round>> found;
+  while (rows->next()) found.push_back({RoundKey{year, rows->getString("round_id")}, RoundFromRow(*rows)});
+  std::vector<v1::Round> out;
+  for (auto& [key, round] : found) {
+    AddCounties(c, key, round);
+    out.push_back(std::move(round));
+  }
+  return out;
+}
+
 absl::StatusOr<v1::GradePolicy> EvaluationStore::InsertGradePolicy(db::Connection& c,
                                                                    const v1::GradePolicy& policy) {
   ResultSet last(c.Prepare("SELECT COALESCE(MAX(version), 0) FROM grade_policies").executeQuery());

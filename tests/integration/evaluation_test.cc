@@ -131,5 +131,70 @@ TEST_F(EvaluationTest, R21GradePolicyVersionsWithBuiltInDefaults) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(EvaluationTest, R17RoundsFreezeTheirRubricVersionAndPolicy) {
+  v1::RubricVersion rubric;
+  ASSERT_TRUE(CreateRubric(domain::ProjectCountyRubric(), &rubric).ok());
+  v1::CreateRoundRequest create;
+  create.set_parent("years/2022");
+  create.set_round_id("county-2022");
+  create.set_request_id("round-1");
+  v1::Round& round = *create.mutable_round();
+  round.set_display_name("2022 年项目县绩效评价");
+  round.set_rubric_version("rubrics/project-county/versions/latest");
+  round.set_disagreement_threshold_tenths(30);
+  round.add_counties("regions/410225");
+  round.add_counties("regions/410223");
+  v1::Round created;
+
+  v1::CreateRoundRequest bad = create;
+  bad.mutable_round()->add_counties("regions/410225");
+  grpc::Status refused = stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), bad, &created);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("round.counties: regions/410225 is listed twice"), std::string::npos)
+      << refused.error_message();
+  bad = create;
+  bad.mutable_round()->set_rubric_version("rubrics/none/versions/1");
+  refused = stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), bad, &created);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("round.rubric_version"), std::string::npos) << refused.error_message();
+  EXPECT_EQ(stub_->CreateRound(ContextAs(Role::kExpert).get(), create, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  ASSERT_TRUE(stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &created).ok());
+  EXPECT_EQ(created.name(), "years/2022/rounds/county-2022");
+  EXPECT_EQ(created.rubric_version(), "rubrics/project-county/versions/1");  // "latest" resolved
+  EXPECT_EQ(created.grade_policy(), "gradePolicies/0");                      // the defaults
+  EXPECT_EQ(created.aggregation(), v1::MEAN);
+  EXPECT_EQ(created.state(), v1::Round::SCORING);
+  EXPECT_EQ(created.counties_size(), 2);
+  v1::Round again;
+  ASSERT_TRUE(stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());  // retry
+  EXPECT_EQ(again.SerializeAsString(), created.SerializeAsString());
+  create.set_request_id("round-1-other");
+  EXPECT_EQ(stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  // The rubric version is in use now.
+  v1::GetRubricVersionRequest get_rubric;
+  get_rubric.set_name(created.rubric_version());
+  ASSERT_TRUE(stub_->GetRubricVersion(ContextAs(Role::kViewer).get(), get_rubric, &rubric).ok());
+  EXPECT_TRUE(rubric.in_use());
+
+  v1::GetRoundRequest get;
+  get.set_name(created.name());
+  v1::Round read;
+  ASSERT_TRUE(stub_->GetRound(ContextAs(Role::kViewer).get(), get, &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), created.SerializeAsString());
+  v1::ListRoundsRequest list;
+  list.set_parent("years/2022");
+  v1::ListRoundsResponse rounds;
+  ASSERT_TRUE(stub_->ListRounds(ContextAs(Role::kViewer).get(), list, &rounds).ok());
+  ASSERT_EQ(rounds.rounds_size(), 1);
+  EXPECT_EQ(rounds.rounds(0).counties(0), "regions/410223");
+  list.set_parent("years/2023");
+  ASSERT_TRUE(stub_->ListRounds(ContextAs(Role::kViewer).get(), list, &rounds).ok());
+  EXPECT_EQ(rounds.rounds_size(), 0);
+}
+
 }  // namespace
 }  // namespace peixun::evaluation
