@@ -621,8 +621,11 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
     spans.push_back(candidate);
     p->response = EnrollmentStore::NominatedEnrollment(nomination, now);
     p->inserted = true;
-    events.push_back(events::PendingEvent::Of("enrollment.enrollment.nominated", p->response.name(), p->response));
-    if (!request_id.empty()) responses.push_back({request_id, {p->request_hash, p->response.SerializeAsString()}});
+    // Serialized once: the event's payload and the stored answer are the same bytes.
+    std::string bytes = p->response.SerializeAsString();
+    if (!request_id.empty()) responses.push_back({request_id, {p->request_hash, bytes}});
+    events.push_back({"enrollment.enrollment.nominated", p->response.name(),
+                      v1::Enrollment::descriptor()->full_name(), std::move(bytes)});
     accepted.push_back(std::move(nomination));
   }
 
