@@ -181,6 +181,7 @@ void Platform::WatchHealth() {
     absl::Status status = absl::OkStatus();
     if (!migrated) {
       status = db::ApplyMigrations(pool_, options_.migrations);
+      if (status.ok() && options_.seed) status = options_.seed(pool_);
       migrated = status.ok();
       if (migrated) events_.StartSequencer();  // the outbox tables exist from here on
     }

@@ -3,6 +3,7 @@
 // health (tied to the database), reflection, keepalive and graceful shutdown.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +32,9 @@ struct PlatformOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration health_interval = absl::Seconds(1);
   std::vector<db::Migration> migrations;
+  // Runs once after the migrations, before the service reports SERVING: seed data that must
+  // exist (it must be safe to run on several replicas at once). Retried while it fails.
+  std::function<absl::Status(db::ConnectionPool&)> seed;
 };
 
 // Reads the common flags, falling back to PEIXUN_* environment variables and then to the

@@ -11,6 +11,7 @@
 #include "common/util/status.h"
 #include "services/evaluation/domain/evaluation_rules.h"
 #include "services/evaluation/evaluation_store.h"
+#include "services/evaluation/names.h"
 
 namespace peixun::evaluation {
 namespace {
@@ -18,6 +19,23 @@ namespace {
 using auth::Role;
 
 }  // namespace
+
+absl::Status SeedRubrics(db::ConnectionPool& pool) {
+  return pool.RunInTransaction([](db::Connection& c) -> absl::Status {
+    v1::RubricVersion project_county = domain::ProjectCountyRubric();
+    project_county.set_change_note("seed: 项目县绩效评价指标体系 (R-19)");
+    for (const auto& [id, rubric] : {std::pair<std::string, v1::RubricVersion>{"project-county", project_county},
+                                     {"demonstration-school", domain::DemonstrationSchoolRubric()}}) {
+      PEIXUN_RETURN_IF_ERROR(domain::ValidateRubric(rubric));
+      if (EvaluationStore::SeedRubric(c, id, rubric)) {
+        auto stored = EvaluationStore::GetRubricVersion(c, id, 1);
+        PEIXUN_RETURN_IF_ERROR(stored.status());
+        events::AppendEvent(c, "evaluation.rubric_version.created", stored->name(), *stored);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
 
 grpc::Status EvaluationService::CreateRubricVersion(grpc::ServerContext* context,
                                                     const v1::CreateRubricVersionRequest* request,
@@ -114,18 +132,6 @@ grpc::Status EvaluationService::GetGradePolicy(grpc::ServerContext* context, con
   });
 }
 
-namespace {
-
-absl::StatusOr<EvaluationStore::RoundKey> ParseRoundName(const std::string& name, absl::string_view field) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/rounds/{round}", field));
-  EvaluationStore::RoundKey key;
-  PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(parts["year"], field));
-  key.round_id = parts["round"];
-  PEIXUN_RETURN_IF_ERROR(ValidateId(key.round_id, field));
-  return key;
-}
-
-}  // namespace
 
 grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const v1::CreateRoundRequest* request,
                                             v1::Round* response) {
@@ -158,9 +164,7 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const 
     if (round.counties_size() == 0) return FieldError("round.counties", "must name the counties evaluated");
     std::set<std::string> seen;
     for (const auto& county : round.counties()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto county_parts, ParseName(county, "regions/{code}", "round.counties"));
-      PEIXUN_RETURN_IF_ERROR(ValidateId(county_parts["code"], "round.counties"));
-      if (county_parts["code"].size() > 12) return FieldError("round.counties", county + " is not a region code");
+      PEIXUN_RETURN_IF_ERROR(ParseCountyName(county, "round.counties").status());
       if (!seen.insert(county).second) return FieldError("round.counties", county + " is listed twice");
     }
     return handlers_.Mutate("CreateRound", *request, request->request_id(), response,

@@ -1,20 +1,30 @@
 // Evaluation's gRPC handlers: authenticate, translate, run store and domain rules in one
-// transaction (idempotent for mutations), map the status. This slice serves rubrics (R-18,
-// R-19), grade policies and rounds; panels, scores, deductions and results
-// follow (issue 4).
+// transaction (idempotent for mutations), map the status. Rubrics, grade policies
+// and rounds are in evaluation_service.cc; panels, scores, deductions and results
+// in evaluation_panels.cc.
 #pragma once
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
+#include "services/evaluation/enrollment_rates.h"
 
 namespace peixun::evaluation {
 
 namespace v1 = ::peixun::evaluation::v1;
 
+// The rubrics evaluation ships with: "rubrics/project-county" (seed 001/003's
+// project-county table) and "rubrics/demonstration-school" (seed 003's demonstration-school
+// table, fixed on import), each stored as version 1 unless the rubric exists. For
+// PlatformOptions::seed.
+absl::Status SeedRubrics(db::ConnectionPool& pool);
+
 class EvaluationService final : public v1::EvaluationService::Service {
  public:
-  explicit EvaluationService(server::Platform& platform) : platform_(platform), handlers_(platform) {}
+  // `rates` answers for enrollment when deductions are computed; without it ComputeDeductions
+  // is UNAVAILABLE.
+  explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr)
+      : platform_(platform), handlers_(platform), rates_(rates) {}
 
   grpc::Status CreateRubricVersion(grpc::ServerContext* context, const v1::CreateRubricVersionRequest* request,
                                    v1::RubricVersion* response) override;
@@ -32,12 +42,33 @@ class EvaluationService final : public v1::EvaluationService::Service {
                         v1::Round* response) override;
   grpc::Status ListRounds(grpc::ServerContext* context, const v1::ListRoundsRequest* request,
                           v1::ListRoundsResponse* response) override;
+  grpc::Status AssignExpert(grpc::ServerContext* context, const v1::AssignExpertRequest* request,
+                            v1::Assignment* response) override;
+  grpc::Status ListAssignments(grpc::ServerContext* context, const v1::ListAssignmentsRequest* request,
+                               v1::ListAssignmentsResponse* response) override;
+  grpc::Status SubmitScores(grpc::ServerContext* context, const v1::SubmitScoresRequest* request,
+                            v1::ScoreSheet* response) override;
+  grpc::Status ComputeDeductions(grpc::ServerContext* context, const v1::ComputeDeductionsRequest* request,
+                                 v1::ComputeDeductionsResponse* response) override;
+  grpc::Status ComputeResults(grpc::ServerContext* context, const v1::ComputeResultsRequest* request,
+                              v1::ComputeResultsResponse* response) override;
+  grpc::Status PublishRound(grpc::ServerContext* context, const v1::PublishRoundRequest* request,
+                            v1::Round* response) override;
+  grpc::Status ReviseResult(grpc::ServerContext* context, const v1::ReviseResultRequest* request,
+                            v1::Result* response) override;
+  grpc::Status GetResult(grpc::ServerContext* context, const v1::GetResultRequest* request,
+                         v1::Result* response) override;
+  grpc::Status ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
+                           v1::ListResultsResponse* response) override;
+  grpc::Status ExplainResult(grpc::ServerContext* context, const v1::ExplainResultRequest* request,
+                             v1::ResultExplanation* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
   server::Platform& platform_;
   server::Handlers handlers_;
+  const EnrollmentRates* rates_;
 };
 
 }  // namespace peixun::evaluation

@@ -7,8 +7,12 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/db/rows.h"
+#include "common/db/script.h"
 #include "services/evaluation/domain/evaluation_rules.h"
 
 namespace peixun::evaluation {
@@ -81,6 +85,20 @@ v1::RubricVersion EvaluationStore::InsertRubricVersion(db::Connection& c, const 
   return *GetRubricVersion(c, rubric_id, version);
 }
 
+bool EvaluationStore::SeedRubric(db::Connection& c, const std::string& rubric_id, const v1::RubricVersion& rubric) {
+  auto& claim = c.Prepare("INSERT IGNORE INTO rubrics (rubric_id, last_version) VALUES (?, 0)");
+  claim.setString(1, rubric_id);
+  claim.executeUpdate();
+  auto& read = c.Prepare("SELECT last_version FROM rubrics WHERE rubric_id = ? FOR UPDATE");
+  read.setString(1, rubric_id);
+  ResultSet rows(read.executeQuery());
+  rows->next();
+  if (rows->getInt(1) > 0) return false;
+  rows.reset();
+  InsertRubricVersion(c, rubric_id, rubric);
+  return true;
+}
+
 absl::StatusOr<v1::RubricVersion> EvaluationStore::GetRubricVersion(db::Connection& c, const std::string& rubric_id,
                                                                     int version) {
   auto& select = c.Prepare(absl::StrCat(
@@ -122,7 +140,8 @@ namespace {
 const char kRoundColumns[] =
     "year, round_id, display_name, rubric_id, rubric_version, grade_policy_version, aggregation, "
     "disagreement_threshold_tenths, state, CAST(UNIX_TIMESTAMP(publish_time) * 1000000 AS SIGNED) AS publish_us, "
-    "version, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us";
+    "version, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, results_version, "
+    "deductions_time IS NOT NULL AS deductions_fetched";
 
 v1::Round RoundFromRow(sql::ResultSet& rows) {
   v1::Round round;
@@ -182,6 +201,12 @@ absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key
 }
 
 absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const RoundKey& key, bool for_update) {
+  PEIXUN_ASSIGN_OR_RETURN(StoredRound stored, GetStoredRound(c, key, for_update));
+  return std::move(stored.round);
+}
+
+absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::GetStoredRound(db::Connection& c, const RoundKey& key,
+                                                                             bool for_update) {
   auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns, " FROM rounds WHERE year = ? AND round_id = ?",
                                         for_update ? " FOR UPDATE" : ""));
   select.setInt(1, key.year);
@@ -190,9 +215,52 @@ absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const Rou
   if (!rows->next()) {
     return absl::NotFoundError(absl::StrCat("years/", key.year, "/rounds/", key.round_id, " does not exist"));
   }
-  v1::Round round = RoundFromRow(*rows);
-  AddCounties(c, key, round);
-  return round;
+  StoredRound stored;
+  stored.round = RoundFromRow(*rows);
+  stored.rubric_id = rows->getString("rubric_id");
+  stored.rubric_version = rows->getInt("rubric_version");
+  stored.grade_policy_version = rows->getInt("grade_policy_version");
+  stored.version = rows->getInt("version");
+  if (!rows->isNull("results_version")) stored.results_version = rows->getInt("results_version");
+  stored.deductions_fetched = rows->getBoolean("deductions_fetched");
+  rows.reset();
+  AddCounties(c, key, stored.round);
+  return stored;
+}
+
+int EvaluationStore::BumpRound(db::Connection& c, const RoundKey& key) {
+  auto& update = c.Prepare("UPDATE rounds SET version = version + 1 WHERE year = ? AND round_id = ?");
+  update.setInt(1, key.year);
+  update.setString(2, key.round_id);
+  update.executeUpdate();
+  auto& read = c.Prepare("SELECT version FROM rounds WHERE year = ? AND round_id = ?");
+  read.setInt(1, key.year);
+  read.setString(2, key.round_id);
+  ResultSet rows(read.executeQuery());
+  rows->next();
+  return rows->getInt(1);
+}
+
+void EvaluationStore::SetResultsVersion(db::Connection& c, const RoundKey& key, int version) {
+  auto& update = c.Prepare("UPDATE rounds SET results_version = ? WHERE year = ? AND round_id = ?");
+  update.setInt(1, version);
+  update.setInt(2, key.year);
+  update.setString(3, key.round_id);
+  update.executeUpdate();
+}
+
+void EvaluationStore::MarkPublished(db::Connection& c, const RoundKey& key) {
+  auto& round = c.Prepare(
+      "UPDATE rounds SET state = ?, publish_time = CURRENT_TIMESTAMP(6), version = version + 1 "
+      "WHERE year = ? AND round_id = ?");
+  round.setInt(1, v1::Round::PUBLISHED);
+  round.setInt(2, key.year);
+  round.setString(3, key.round_id);
+  round.executeUpdate();
+  auto& results = c.Prepare("UPDATE results SET published = TRUE WHERE year = ? AND round_id = ?");
+  results.setInt(1, key.year);
+  results.setString(2, key.round_id);
+  results.executeUpdate();
 }
 
 std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year, const std::string& after_id,
@@ -210,6 +278,397 @@ std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year, 
     AddCounties(c, key, round);
     out.push_back(std::move(round));
   }
+  return out;
+}
+
+namespace {
+
+std::string RoundName(const EvaluationStore::RoundKey& key) {
+  return absl::StrCat("years/", key.year, "/rounds/", key.round_id);
+}
+
+const char kAssignmentColumns[] =
+    "assignment_id, county_code, expert, expert_region, reconciler, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
+
+v1::Assignment AssignmentFromRow(const EvaluationStore::RoundKey& key, sql::ResultSet& rows) {
+  v1::Assignment a;
+  a.set_name(absl::StrCat(RoundName(key), "/assignments/", std::string(rows.getString(1))));
+  a.set_county("regions/" + std::string(rows.getString(2)));
+  a.set_expert(rows.getString(3));
+  a.set_expert_region("regions/" + std::string(rows.getString(4)));
+  a.set_reconciler(rows.getBoolean(5));
+  db::SetTimestampMicros(a.mutable_create_time(), rows.getInt64(6));
+  return a;
+}
+
+std::string CodeOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+}  // namespace
+
+absl::Status EvaluationStore::InsertAssignment(db::Connection& c, const RoundKey& key,
+                                               const v1::Assignment& assignment) {
+  auto& insert = c.Prepare(
+      "INSERT INTO assignments (year, round_id, assignment_id, county_code, expert, expert_region, reconciler) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.setInt(1, key.year);
+  insert.setString(2, key.round_id);
+  insert.setString(3, CodeOf(assignment.name()));
+  insert.setString(4, CodeOf(assignment.county()));
+  insert.setString(5, assignment.expert());
+  insert.setString(6, CodeOf(assignment.expert_region()));
+  insert.setBoolean(7, assignment.reconciler());
+  try {
+    insert.executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != db::kErrDuplicateKey) throw;
+    return absl::AlreadyExistsError(
+        absl::StrCat(assignment.expert(), " is already assigned to ", assignment.county(), " in ", RoundName(key)));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<v1::Assignment> EvaluationStore::FindAssignment(db::Connection& c, const RoundKey& key,
+                                                              const std::string& county_code,
+                                                              const std::string& expert) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kAssignmentColumns,
+                                        " FROM assignments WHERE year = ? AND round_id = ? AND county_code = ? "
+                                        "AND expert = ?"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, county_code);
+  select.setString(4, expert);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return AssignmentFromRow(key, *rows);
+}
+
+std::vector<v1::Assignment> EvaluationStore::ListAssignments(db::Connection& c, const RoundKey& key,
+                                                             const AssignmentFilter& filter,
+                                                             const std::string& after, int limit) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kAssignmentColumns,
+      " FROM assignments WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) AND (? = '' OR expert = ?) "
+      "AND assignment_id > ? ORDER BY assignment_id LIMIT ?"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, filter.county_code);
+  select.setString(4, filter.county_code);
+  select.setString(5, filter.expert);
+  select.setString(6, filter.expert);
+  select.setString(7, after);
+  select.setInt(8, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::Assignment> out;
+  while (rows->next()) out.push_back(AssignmentFromRow(key, *rows));
+  return out;
+}
+
+std::map<std::string, std::set<std::string>> EvaluationStore::Reconcilers(db::Connection& c, const RoundKey& key) {
+  auto& select = c.Prepare(
+      "SELECT county_code, expert FROM assignments WHERE year = ? AND round_id = ? AND reconciler");
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, std::set<std::string>> out;
+  while (rows->next()) out[rows->getString(1)].insert(rows->getString(2));
+  return out;
+}
+
+void EvaluationStore::UpsertScores(db::Connection& c, const RoundKey& key, const std::string& county_code,
+                                   const std::string& expert, const std::vector<v1::IndicatorScore>& scores,
+                                   const std::string& submitted_by) {
+  db::Script script(c);
+  std::vector<std::string> current;
+  std::vector<std::string> history;
+  const std::string prefix =
+      absl::StrCat(key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(county_code), ", ",
+                   script.Quote(expert), ", ");
+  for (const auto& score : scores) {
+    const std::string values = absl::StrCat(prefix, script.Quote(score.indicator()), ", ", score.score_tenths(),
+                                            ", ", script.Quote(score.comment()), ", ", score.evidence());
+    current.push_back(absl::StrCat("(", values, ")"));
+    history.push_back(absl::StrCat("(", values, ", ", script.Quote(submitted_by), ")"));
+  }
+  if (current.empty()) return;
+  script.Add(absl::StrCat(
+      "INSERT INTO scores (year, round_id, county_code, expert, indicator, score_tenths, comment, evidence) VALUES ",
+      absl::StrJoin(current, ", "),
+      " ON DUPLICATE KEY UPDATE score_tenths = VALUES(score_tenths), comment = VALUES(comment), "
+      "evidence = VALUES(evidence), update_time = CURRENT_TIMESTAMP(6)"));
+  script.Add(absl::StrCat(
+      "INSERT INTO score_history (year, round_id, county_code, expert, indicator, score_tenths, comment, evidence, "
+      "submitted_by) VALUES ",
+      absl::StrJoin(history, ", ")));
+  script.Run();
+}
+
+namespace {
+
+const char kScoreColumns[] =
+    "county_code, expert, indicator, score_tenths, comment, evidence, "
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED)";
+
+// Adds a score row to `sheets` (rows arrive ordered by county, expert, indicator).
+void AddScoreRow(const EvaluationStore::RoundKey& key, sql::ResultSet& rows,
+                 std::map<std::string, std::vector<v1::ScoreSheet>>& sheets) {
+  const std::string county = rows.getString(1);
+  const std::string expert = rows.getString(2);
+  auto& list = sheets[county];
+  if (list.empty() || list.back().expert() != expert) {
+    list.emplace_back();
+    list.back().set_name(absl::StrCat(RoundName(key), "/scoreSheets/", county, "~", expert));
+    list.back().set_county("regions/" + county);
+    list.back().set_expert(expert);
+  }
+  v1::ScoreSheet& sheet = list.back();
+  auto* score = sheet.add_scores();
+  score->set_indicator(rows.getString(3));
+  score->set_score_tenths(rows.getInt(4));
+  score->set_comment(rows.getString(5));
+  score->set_evidence(static_cast<v1::EvidenceKind>(rows.getInt(6)));
+  const int64_t micros = rows.getInt64(7);
+  const int64_t latest = sheet.update_time().seconds() * 1000000 + sheet.update_time().nanos() / 1000;
+  if (micros > latest) db::SetTimestampMicros(sheet.mutable_update_time(), micros);
+}
+
+}  // namespace
+
+v1::ScoreSheet EvaluationStore::GetScoreSheet(db::Connection& c, const RoundKey& key, const std::string& county_code,
+                                              const std::string& expert) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
+                                        " FROM scores WHERE year = ? AND round_id = ? AND county_code = ? "
+                                        "AND expert = ? ORDER BY indicator"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, county_code);
+  select.setString(4, expert);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, std::vector<v1::ScoreSheet>> sheets;
+  while (rows->next()) AddScoreRow(key, *rows, sheets);
+  if (sheets.empty()) {
+    v1::ScoreSheet empty;
+    empty.set_name(absl::StrCat(RoundName(key), "/scoreSheets/", county_code, "~", expert));
+    empty.set_county("regions/" + county_code);
+    empty.set_expert(expert);
+    return empty;
+  }
+  return sheets.begin()->second.front();
+}
+
+std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(db::Connection& c,
+                                                                                const RoundKey& key,
+                                                                                const std::string& county_code) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
+                                        " FROM scores WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) "
+                                        "ORDER BY county_code, expert, indicator"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, county_code);
+  select.setString(4, county_code);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, std::vector<v1::ScoreSheet>> sheets;
+  while (rows->next()) AddScoreRow(key, *rows, sheets);
+  return sheets;
+}
+
+void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key, const std::string& county_code,
+                                  const domain::FetchedFacts& figures) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO deduction_figures (year, round_id, county_code, under_reported, no_shows, not_completed, "
+      "ineligible, source, computed_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000000)) "
+      "ON DUPLICATE KEY UPDATE under_reported = VALUES(under_reported), no_shows = VALUES(no_shows), "
+      "not_completed = VALUES(not_completed), ineligible = VALUES(ineligible), source = VALUES(source), "
+      "computed_time = VALUES(computed_time)");
+  upsert.setInt(1, key.year);
+  upsert.setString(2, key.round_id);
+  upsert.setString(3, county_code);
+  upsert.setInt(4, figures.facts.under_reported);
+  upsert.setInt(5, figures.facts.no_shows);
+  upsert.setInt(6, figures.facts.not_completed);
+  upsert.setInt(7, figures.facts.ineligible);
+  upsert.setString(8, figures.source);
+  upsert.setInt64(9, figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
+  upsert.executeUpdate();
+  auto& round = c.Prepare(
+      "UPDATE rounds SET deductions_time = FROM_UNIXTIME(? / 1000000) WHERE year = ? AND round_id = ?");
+  round.setInt64(1, figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
+  round.setInt(2, key.year);
+  round.setString(3, key.round_id);
+  round.executeUpdate();
+}
+
+std::map<std::string, domain::FetchedFacts> EvaluationStore::Figures(db::Connection& c, const RoundKey& key,
+                                                                     const std::string& county_code) {
+  auto& select = c.Prepare(
+      "SELECT county_code, under_reported, no_shows, not_completed, ineligible, source, "
+      "CAST(UNIX_TIMESTAMP(computed_time) * 1000000 AS SIGNED) FROM deduction_figures "
+      "WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?)");
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, county_code);
+  select.setString(4, county_code);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, domain::FetchedFacts> out;
+  while (rows->next()) {
+    domain::FetchedFacts& f = out[rows->getString(1)];
+    f.facts.under_reported = rows->getInt(2);
+    f.facts.no_shows = rows->getInt(3);
+    f.facts.not_completed = rows->getInt(4);
+    f.facts.ineligible = rows->getInt(5);
+    f.source = rows->getString(6);
+    db::SetTimestampMicros(&f.computed_time, rows->getInt64(7));
+  }
+  return out;
+}
+
+namespace {
+
+// One results row's values, in the column order of the INSERTs below.
+std::string ResultValues(const db::Script& script, const EvaluationStore::RoundKey& key,
+                         const v1::ResultExplanation& explanation) {
+  const v1::Result& r = explanation.result();
+  v1::ResultExplanation stored = explanation;
+  stored.clear_result();  // the columns hold it
+  return absl::StrCat("(", key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(CodeOf(r.county())), ", ",
+                      r.revision(), ", ", r.total_tenths(), ", ", r.grade(), ", ", r.rank(), ", ",
+                      script.Quote(absl::StrJoin(r.flagged_indicators(), ",")), ", ", r.published() ? 1 : 0, ", ",
+                      script.Quote(r.revision_reason()), ", ", script.Quote(r.revised_by()), ", ",
+                      db::Script::Hex(stored.SerializeAsString()), ")");
+}
+
+const char kResultInsert[] =
+    "INSERT INTO results (year, round_id, county_code, revision, total_tenths, grade, province_rank, flagged, "
+    "published, revision_reason, revised_by, explanation) VALUES ";
+
+const char kResultColumns[] =
+    "county_code, revision, total_tenths, grade, province_rank, flagged, published, revision_reason, revised_by, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
+
+v1::Result ResultFromRow(const EvaluationStore::RoundKey& key, sql::ResultSet& rows) {
+  v1::Result r;
+  const std::string county = rows.getString(1);
+  r.set_name(absl::StrCat(RoundName(key), "/results/", county));
+  r.set_county("regions/" + county);
+  r.set_revision(rows.getInt(2));
+  r.set_total_tenths(rows.getInt(3));
+  r.set_grade(static_cast<v1::Grade>(rows.getInt(4)));
+  r.set_rank(rows.getInt(5));
+  const std::string flagged = rows.getString(6);
+  if (!flagged.empty()) {
+    for (absl::string_view code : absl::StrSplit(flagged, ',')) r.add_flagged_indicators(std::string(code));
+  }
+  r.set_published(rows.getBoolean(7));
+  r.set_revision_reason(rows.getString(8));
+  r.set_revised_by(rows.getString(9));
+  db::SetTimestampMicros(r.mutable_create_time(), rows.getInt64(10));
+  return r;
+}
+
+// Rows of the newest revision of each county.
+const char kNewest[] =
+    "r.revision = (SELECT MAX(n.revision) FROM results n WHERE n.year = r.year AND n.round_id = r.round_id "
+    "AND n.county_code = r.county_code)";
+
+}  // namespace
+
+void EvaluationStore::ReplaceDrafts(db::Connection& c, const RoundKey& key,
+                                    const std::vector<v1::ResultExplanation>& explanations) {
+  db::Script script(c);
+  script.Add(absl::StrCat("DELETE FROM results WHERE year = ", key.year, " AND round_id = ",
+                          script.Quote(key.round_id), " AND revision = 1 AND NOT published"));
+  db::ForEachChunk(explanations.size(), [&](size_t begin, size_t count) {
+    std::vector<std::string> rows;
+    for (size_t i = begin; i < begin + count; ++i) rows.push_back(ResultValues(script, key, explanations[i]));
+    script.Add(absl::StrCat(kResultInsert, absl::StrJoin(rows, ", ")));
+  });
+  script.Run();
+}
+
+void EvaluationStore::InsertRevision(db::Connection& c, const RoundKey& key,
+                                     const v1::ResultExplanation& explanation) {
+  db::Script script(c);
+  script.Add(absl::StrCat(kResultInsert, ResultValues(script, key, explanation)));
+  script.Run();
+}
+
+std::map<std::string, int> EvaluationStore::NewestTotals(db::Connection& c, const RoundKey& key) {
+  auto& select = c.Prepare(absl::StrCat("SELECT r.county_code, r.total_tenths FROM results r WHERE r.year = ? ",
+                                        "AND r.round_id = ? AND ", kNewest));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, int> out;
+  while (rows->next()) out[rows->getString(1)] = rows->getInt(2);
+  return out;
+}
+
+namespace {
+
+// Revision `revision` of a county's result (the newest with 0), with its explanation blob as
+// column 11 when asked; NOT_FOUND naming the result when there is none.
+absl::StatusOr<ResultSet> SelectRevision(db::Connection& c, const EvaluationStore::RoundKey& key,
+                                         const std::string& county_code, int revision, bool with_explanation) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kResultColumns, with_explanation ? ", explanation" : "",
+      " FROM results r WHERE r.year = ? AND r.round_id = ? AND r.county_code = ? AND ",
+      revision > 0 ? "r.revision = ?" : "? = 0 ORDER BY r.revision DESC LIMIT 1"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setString(3, county_code);
+  select.setInt(4, revision);
+  ResultSet rows(select.executeQuery());
+  if (rows->next()) return rows;
+  const std::string name = absl::StrCat(RoundName(key), "/results/", county_code);
+  return absl::NotFoundError(revision > 0 ? absl::StrCat(name, " has no revision ", revision)
+                                          : absl::StrCat(name, " does not exist (results not computed)"));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ResultExplanation> EvaluationStore::GetExplanation(db::Connection& c, const RoundKey& key,
+                                                                      const std::string& county_code,
+                                                                      int revision) {
+  PEIXUN_ASSIGN_OR_RETURN(ResultSet rows, SelectRevision(c, key, county_code, revision, true));
+  v1::ResultExplanation explanation;
+  explanation.ParseFromString(db::ReadBlob(*rows, 11));
+  *explanation.mutable_result() = ResultFromRow(key, *rows);
+  return explanation;
+}
+
+absl::StatusOr<v1::Result> EvaluationStore::GetResult(db::Connection& c, const RoundKey& key,
+                                                      const std::string& county_code, int revision) {
+  PEIXUN_ASSIGN_OR_RETURN(ResultSet rows, SelectRevision(c, key, county_code, revision, false));
+  return ResultFromRow(key, *rows);
+}
+
+std::vector<v1::Result> EvaluationStore::ListResults(db::Connection& c, const RoundKey& key,
+                                                     const ResultFilter& filter, const std::string& after,
+                                                     int limit) {
+  int after_total = 1 << 30;
+  std::string after_county;
+  if (!after.empty()) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(after, absl::MaxSplits(':', 1));
+    if (!absl::SimpleAtoi(parts.first, &after_total)) after_total = 1 << 30;
+    after_county = parts.second;
+  }
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kResultColumns, " FROM results r WHERE r.year = ? AND r.round_id = ? AND ", kNewest,
+      " AND (? = 0 OR r.grade = ?) AND r.county_code LIKE CONCAT(?, '%') "
+      "AND (r.total_tenths < ? OR (r.total_tenths = ? AND r.county_code > ?)) "
+      "ORDER BY r.total_tenths DESC, r.county_code LIMIT ?"));
+  select.setInt(1, key.year);
+  select.setString(2, key.round_id);
+  select.setInt(3, filter.grade);
+  select.setInt(4, filter.grade);
+  select.setString(5, filter.city_prefix);
+  select.setInt(6, after_total);
+  select.setInt(7, after_total);
+  select.setString(8, after_county);
+  select.setInt(9, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::Result> out;
+  while (rows->next()) out.push_back(ResultFromRow(key, *rows));
   return out;
 }
 

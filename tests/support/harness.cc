@@ -121,9 +121,9 @@ bool WaitServing(const server::Platform& platform, absl::Duration timeout) {
 }
 
 std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region,
-                                               const std::string& host) {
+                                               const std::string& host, const std::string& subject) {
   auth::TokenClaims claims;
-  claims.caller.subject = "test";
+  claims.caller.subject = subject;
   claims.caller.role = role;
   claims.caller.region_code = region;
   claims.caller.host = host;

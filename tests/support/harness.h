@@ -47,7 +47,7 @@ bool WaitServing(const server::Platform& platform, absl::Duration timeout = absl
 
 // A client context carrying a token for `role` (and region/host where given).
 std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region = "",
-                                               const std::string& host = "");
+                                               const std::string& host = "", const std::string& subject = "test");
 
 std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
 

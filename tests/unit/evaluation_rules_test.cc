@@ -1,6 +1,8 @@
 // Evaluation's pure rules, one group per rule id (DOMAIN.md §5).
 #include "services/evaluation/domain/evaluation_rules.h"
 
+#include <algorithm>
+
 #include "gtest/gtest.h"
 
 namespace peixun::evaluation::domain {
@@ -142,6 +144,133 @@ TEST(R23Ranks, EqualTotalsShareARankAndTheNextSkips) {
   EXPECT_EQ(Ranks({}), std::vector<int>{});
   EXPECT_EQ(PointsText(125), "12.5");
   EXPECT_EQ(PointsText(-5), "-0.5");
+}
+
+TEST(R18Rubric, TheDemonstrationSchoolTableIsRefusedAsPrintedAndAddsUpOnceFixed) {
+  absl::Status printed = ValidateRubric(DemonstrationSchoolRubricAsPrinted());
+  EXPECT_EQ(printed.code(), absl::StatusCode::kFailedPrecondition);
+  for (const char* node : {"日常研修 (2) is worth 40.0 but its items sum to 35.0",
+                           "成果呈现 (3) is worth 20.0 but its items sum to 15.0",
+                           "保障落实 (4) is worth 20.0 but its items sum to 30.0"}) {
+    EXPECT_NE(printed.message().find(node), std::string::npos) << printed.message();
+  }
+  EXPECT_EQ(printed.message().find("制度建设"), std::string::npos) << printed.message();
+  const v1::RubricVersion fixed = DemonstrationSchoolRubric();
+  EXPECT_TRUE(ValidateRubric(fixed).ok()) << ValidateRubric(fixed);
+  EXPECT_EQ(fixed.indicators(1).max_score_tenths(), 350);
+  EXPECT_EQ(Leaves(fixed).size(), 13u);
+}
+
+TEST(R20Rubric, AutomaticDeductionsGoOnOneLeafOnly) {
+  v1::RubricVersion rubric = ProjectCountyRubric();
+  rubric.mutable_indicators(1)->set_automatic_deductions(true);  // a parent
+  absl::Status status = ValidateRubric(rubric);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("项目县国培项目组织实施 (2) takes automatic deductions but is not a leaf"),
+            std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("2 indicators take automatic deductions"), std::string::npos) << status.message();
+}
+
+// Every leaf of the project-county rubric scored `tenths_below_max` under its maximum by `expert`.
+v1::ScoreSheet SheetBelowMax(const std::string& expert, int tenths_below_max) {
+  v1::ScoreSheet sheet;
+  sheet.set_expert(expert);
+  static const v1::RubricVersion rubric = ProjectCountyRubric();
+  for (const auto& [code, leaf] : Leaves(rubric)) {
+    auto* score = sheet.add_scores();
+    score->set_indicator(code);
+    score->set_score_tenths(std::max(0, leaf->max_score_tenths() - tenths_below_max));
+    score->set_evidence(v1::MATERIAL_REVIEW);
+  }
+  return sheet;
+}
+
+const v1::ResultExplanation::IndicatorLine& LineOf(const v1::ResultExplanation& e, const std::string& code) {
+  for (const auto& line : e.lines()) {
+    if (line.indicator() == code) return line;
+  }
+  static v1::ResultExplanation::IndicatorLine none;
+  ADD_FAILURE() << "no line " << code;
+  return none;
+}
+
+TEST(R20R22ExplainCounty, PanelMeanLessDeductionsGivesTotalAndGrade) {
+  PanelInput input;
+  input.county = "regions/410225";
+  input.sheets = {SheetBelowMax("expert-a", 0), SheetBelowMax("expert-b", 5)};  // 16 leaves, 0.5 apart
+  input.figures = FetchedFacts{{6, 1, 1, 0}, "enrollment rate report", {}};
+  RoundRules rules;
+  rules.disagreement_threshold_tenths = 30;
+  rules.grade_policy = DefaultGradePolicy();
+  auto explained = ExplainCounty(ProjectCountyRubric(), input, rules);
+  ASSERT_TRUE(explained.ok()) << explained.status();
+  // 21 lines: 5 first-level and 16 second-level, parents before their items.
+  ASSERT_EQ(explained->lines_size(), 21);
+  EXPECT_EQ(explained->lines(0).indicator(), "1");
+  EXPECT_EQ(explained->lines(1).indicator(), "1.1");
+  // 2.2 组织实施: mean of 120 and 115 is 117.5 -> 118 (half up); 8 persons cost 80 tenths.
+  const auto& organised = LineOf(*explained, "2.2");
+  EXPECT_EQ(organised.panel_score_tenths(), 118);
+  ASSERT_EQ(organised.deductions_size(), 3);
+  EXPECT_EQ(organised.deductions(0).kind(), "少报");
+  EXPECT_EQ(organised.deductions(0).points_tenths(), 60);
+  EXPECT_EQ(organised.final_score_tenths(), 38);
+  EXPECT_EQ(organised.expert_scores_size(), 2);
+  EXPECT_FALSE(organised.flagged());
+  // The parent sums its items: 2.1 (4.0 and 3.5 -> 3.8), 2.2 final 3.8, 2.3 3.8.
+  EXPECT_EQ(LineOf(*explained, "2").final_score_tenths(), 38 + 38 + 38);
+  // Every leaf's mean of M and M - 0.5 rounds half up to M - 0.2, so the panel gives
+  // 100 - 16 * 0.2 = 96.8; less 8 points that is 88.8, qualified.
+  EXPECT_EQ(explained->result().total_tenths(), 1000 - 16 * 2 - 80);
+  EXPECT_EQ(explained->result().grade(), v1::QUALIFIED);
+  EXPECT_EQ(explained->grade_policy().excellent_from_tenths(), 900);
+}
+
+TEST(R20R22ExplainCounty, DeductionsStopAtZeroAndDisagreementFlagsUntilAReconcilerScores) {
+  PanelInput input;
+  input.county = "regions/410225";
+  input.sheets = {SheetBelowMax("expert-a", 0), SheetBelowMax("expert-b", 40)};
+  input.figures = FetchedFacts{{20, 0, 0, 3}, "enrollment rate report", {}};
+  RoundRules rules;
+  rules.disagreement_threshold_tenths = 30;
+  rules.grade_policy = DefaultGradePolicy();
+  auto explained = ExplainCounty(ProjectCountyRubric(), input, rules);
+  ASSERT_TRUE(explained.ok()) << explained.status();
+  const auto& organised = LineOf(*explained, "2.2");
+  EXPECT_EQ(organised.final_score_tenths(), 0);
+  ASSERT_EQ(organised.deductions_size(), 2);
+  EXPECT_EQ(organised.deductions(0).points_tenths(), organised.panel_score_tenths());
+  EXPECT_EQ(organised.deductions(1).kind(), "学员不符合遴选条件");
+  EXPECT_EQ(organised.deductions(1).points_tenths(), 0);
+  // 4.0 apart on leaves worth more than 3.0: flagged (1.1 is worth 3.0, so 3.0 apart only).
+  EXPECT_TRUE(organised.flagged());
+  EXPECT_FALSE(LineOf(*explained, "1.1").flagged());
+  EXPECT_EQ(explained->result().flagged_indicators_size(), 14);
+  // A reconciler's score on an indicator clears its flag.
+  v1::ScoreSheet third = SheetBelowMax("expert-c", 20);
+  input.sheets.push_back(third);
+  input.reconcilers = {"expert-c"};
+  explained = ExplainCounty(ProjectCountyRubric(), input, rules);
+  ASSERT_TRUE(explained.ok());
+  EXPECT_EQ(explained->result().flagged_indicators_size(), 0);
+}
+
+TEST(R22ExplainCounty, AnUnscoredIndicatorIsNamedAndTrimmedMeanNeedsThree) {
+  PanelInput input;
+  input.county = "regions/410225";
+  input.sheets = {SheetBelowMax("expert-a", 0)};
+  input.sheets[0].mutable_scores()->RemoveLast();
+  RoundRules rules;
+  rules.grade_policy = DefaultGradePolicy();
+  auto missing = ExplainCounty(ProjectCountyRubric(), input, rules);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("regions/410225 has 1 indicator(s) no expert has scored: 5.3 县级教师培训生态"),
+            std::string::npos) << missing.status();
+  input.sheets = {SheetBelowMax("expert-a", 0), SheetBelowMax("expert-b", 0)};
+  rules.aggregation = v1::TRIMMED_MEAN;
+  auto trimmed = ExplainCounty(ProjectCountyRubric(), input, rules);
+  EXPECT_EQ(trimmed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(trimmed.status().message().find("at least 3"), std::string::npos) << trimmed.status();
 }
 
 }  // namespace

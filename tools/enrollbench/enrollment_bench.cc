@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
+#include "tools/benchsupport/bench_support.h"
 #include "common/db/pool.h"
 #include "common/util/ids.h"
 #include "grpcpp/create_channel.h"
@@ -53,55 +54,13 @@ namespace {
 namespace cat = ::peixun::catalog::v1;
 namespace v1 = ::peixun::enrollment::v1;
 using peixun::auth::Role;
-
-std::string Env(const char* name, const std::string& fallback = "") {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "enrollment_bench: " << what << "\n";
-  std::exit(1);
-}
-
-std::string Token(const std::string& key, Role role, const std::string& region = "") {
-  peixun::auth::TokenClaims claims;
-  claims.caller.subject = "enrollment-bench";
-  claims.caller.role = role;
-  claims.caller.region_code = region;
-  claims.expires = absl::Now() + absl::Hours(4);
-  return peixun::auth::SignToken(claims, key);
-}
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return context;
-}
-
-peixun::common::v1::Date Date(int y, int m, int d) {
-  peixun::common::v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
-
-int64_t PeakRssKb(int pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return 0;
-}
+using peixun::bench::Context;
+using peixun::bench::Date;
+using peixun::bench::Die;
+using peixun::bench::Env;
+using peixun::bench::PeakRssKb;
+using peixun::bench::Percentile;
+using peixun::bench::Token;
 
 struct Region {
   std::string code, parent;

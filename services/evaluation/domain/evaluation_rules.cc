@@ -32,7 +32,16 @@ void CheckNode(const v1::Indicator& node, const std::string& path, std::set<std:
                                       " but its items sum to ", PointsText(sum)));
     }
   }
+  if (node.automatic_deductions() && node.children_size() > 0) {
+    problems.push_back(absl::StrCat(label, " takes automatic deductions but is not a leaf indicator"));
+  }
   for (const auto& child : node.children()) CheckNode(child, label, codes, problems);
+}
+
+int CountAutomatic(const v1::Indicator& node) {
+  int n = node.automatic_deductions() ? 1 : 0;
+  for (const auto& child : node.children()) n += CountAutomatic(child);
+  return n;
 }
 
 void CollectLeaves(const v1::Indicator& node, std::map<std::string, const v1::Indicator*>& out) {
@@ -69,6 +78,11 @@ absl::Status ValidateRubric(const v1::RubricVersion& rubric) {
     CheckNode(node, "rubric", codes, problems);
     top += node.max_score_tenths();
   }
+  int automatic = 0;
+  for (const auto& node : rubric.indicators()) automatic += CountAutomatic(node);
+  if (automatic > 1) {
+    problems.push_back(absl::StrCat(automatic, " indicators take automatic deductions; at most one may"));
+  }
   if (rubric.total_score_tenths() != 0 && rubric.total_score_tenths() != top) {
     problems.push_back(absl::StrCat("the rubric is worth ", PointsText(rubric.total_score_tenths()),
                                     " but its first-level indicators sum to ", PointsText(top)));
@@ -97,6 +111,43 @@ v1::RubricVersion ProjectCountyRubric() {
   add(Node("5", "实施效果", 20,
            {Node("5.1", "参训教师", 8), Node("5.2", "教师发展基地", 6), Node("5.3", "县级教师培训生态", 6)}));
   rubric.set_total_score_tenths(1000);
+  return rubric;
+}
+
+v1::RubricVersion DemonstrationSchoolRubricAsPrinted() {
+  v1::RubricVersion rubric;
+  rubric.set_display_name("校本研修示范校评价标准");
+  auto section = [&](const std::string& code, const std::string& name, int points, const std::string& unscored,
+                     std::vector<std::pair<std::string, int>> items) {
+    v1::Indicator node = Node(code, name, points);
+    if (!unscored.empty()) node.set_description("另见（原表未赋分）：" + unscored);
+    for (size_t i = 0; i < items.size(); ++i) {
+      v1::Indicator item = Node(absl::StrCat(code, ".", i + 1), items[i].first, items[i].second);
+      *node.add_children() = std::move(item);
+    }
+    *rubric.add_indicators() = std::move(node);
+  };
+  section("1", "制度建设", 15, "", {{"三年教师发展规划", 5}, {"校本研修实施方案", 5}, {"研修团队与实施计划", 5}});
+  section("2", "日常研修", 40, "学校领导主持或积极参与研修活动",
+          {{"师德专题教育与读书交流", 5}, {"团队主题研修活动", 10}, {"依托工作坊与名师工作室的研修", 20}});
+  section("3", "成果呈现", 20, "建立有完善的教师个人发展档案",
+          {{"引领辐射与帮扶薄弱学校", 5}, {"每学期实践案例 1-2 个", 10}});
+  section("4", "保障落实", 20, "",
+          {{"教师专业评比成绩与社会满意度", 15}, {"教师培训经费足额安排与使用", 5}, {"外出学习返岗汇报制度", 5},
+           {"基本素养训练与骨干青年教师培养", 5}});
+  section("5", "总体评价", 5, "", {{"研修场地与设施", 5}});
+  rubric.set_total_score_tenths(1000);
+  return rubric;
+}
+
+v1::RubricVersion DemonstrationSchoolRubric() {
+  v1::RubricVersion rubric = DemonstrationSchoolRubricAsPrinted();
+  for (auto& section : *rubric.mutable_indicators()) {
+    int sum = 0;
+    for (const auto& item : section.children()) sum += item.max_score_tenths();
+    section.set_max_score_tenths(sum);
+  }
+  rubric.set_change_note("seed 003 as printed does not add up; each section is worth the sum of its items (R-18)");
   return rubric;
 }
 
@@ -144,6 +195,115 @@ std::vector<DeductionLine> Deductions(const EnrollmentFacts& facts, int panel_sc
     lines.push_back({kind, count, taken});
   }
   return lines;
+}
+
+namespace {
+
+// Adds the lines of `node` and its descendants (parents first) and returns its panel and final
+// scores (a parent's are its children's sums).
+struct Explainer {
+  const PanelInput& input;
+  const RoundRules& rules;
+  v1::ResultExplanation& out;
+  std::vector<std::string> missing;
+  std::vector<std::string> problems;
+
+  struct Sums {
+    int panel = 0;
+    int final_score = 0;
+  };
+
+  Sums Line(const v1::Indicator& node) {
+    const int index = out.lines_size();
+    auto* line = out.add_lines();
+    line->set_indicator(node.code());
+    line->set_display_name(node.display_name());
+    line->set_max_score_tenths(node.max_score_tenths());
+    if (node.children_size() > 0) {
+      Sums sums;
+      for (const auto& child : node.children()) {
+        const Sums child_sums = Line(child);
+        sums.panel += child_sums.panel;
+        sums.final_score += child_sums.final_score;
+      }
+      out.mutable_lines(index)->set_panel_score_tenths(sums.panel);
+      out.mutable_lines(index)->set_final_score_tenths(sums.final_score);
+      return sums;
+    }
+    std::vector<int> scores;
+    bool reconciled = false;
+    for (const auto& sheet : input.sheets) {
+      for (const auto& score : sheet.scores()) {
+        if (score.indicator() != node.code()) continue;
+        v1::ScoreSheet* one = line->add_expert_scores();
+        one->set_name(sheet.name());
+        one->set_county(sheet.county());
+        one->set_expert(sheet.expert());
+        *one->add_scores() = score;
+        *one->mutable_update_time() = sheet.update_time();
+        scores.push_back(score.score_tenths());
+        reconciled = reconciled || input.reconcilers.count(sheet.expert()) > 0;
+      }
+    }
+    if (scores.empty()) {
+      missing.push_back(absl::StrCat(node.code(), " ", node.display_name()));
+      return {};
+    }
+    auto panel = PanelScore(scores, rules.aggregation);
+    if (!panel.ok()) {
+      problems.push_back(absl::StrCat(node.code(), " ", node.display_name(), ": ", panel.status().message()));
+      return {};
+    }
+    line->set_panel_score_tenths(*panel);
+    line->set_flagged(!reconciled && NeedsReconciliation(scores, rules.disagreement_threshold_tenths));
+    int final_score = *panel;
+    if (node.automatic_deductions() && input.figures.has_value()) {
+      for (const auto& d : Deductions(input.figures->facts, *panel)) {
+        auto* deduction = line->add_deductions();
+        deduction->set_county(input.county);
+        deduction->set_indicator(node.code());
+        deduction->set_kind(d.kind);
+        deduction->set_count(d.count);
+        deduction->set_points_tenths(d.points_tenths);
+        deduction->set_source(input.figures->source);
+        *deduction->mutable_computed_time() = input.figures->computed_time;
+        final_score -= d.points_tenths;
+      }
+    }
+    line->set_final_score_tenths(final_score);
+    return {*panel, final_score};
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric, const PanelInput& input,
+                                                    const RoundRules& rules) {
+  v1::ResultExplanation out;
+  Explainer explainer{input, rules, out, {}, {}};
+  int total = 0;
+  for (const auto& node : rubric.indicators()) total += explainer.Line(node).final_score;
+  if (!explainer.missing.empty()) {
+    const size_t shown = std::min<size_t>(explainer.missing.size(), 5);
+    return absl::FailedPreconditionError(absl::StrCat(
+        input.county, " has ", explainer.missing.size(), " indicator(s) no expert has scored: ",
+        absl::StrJoin(explainer.missing.begin(), explainer.missing.begin() + static_cast<long>(shown), ", "),
+        shown < explainer.missing.size() ? ", ..." : ""));
+  }
+  if (!explainer.problems.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(input.county, ": ", absl::StrJoin(explainer.problems, "; ")));
+  }
+  auto* result = out.mutable_result();
+  result->set_name(input.county);
+  result->set_county(input.county);
+  result->set_total_tenths(total);
+  result->set_grade(GradeOf(total, rules.grade_policy));
+  for (const auto& line : out.lines()) {
+    if (line.flagged()) result->add_flagged_indicators(line.indicator());
+  }
+  *out.mutable_grade_policy() = rules.grade_policy;
+  out.set_aggregation(rules.aggregation);
+  return out;
 }
 
 v1::GradePolicy DefaultGradePolicy() {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,12 +21,22 @@ namespace v1 = ::peixun::evaluation::v1;
 
 // Checks a rubric tree: every indicator has a code (unique in the tree), a name and a positive
 // maximum; every node's children sum exactly to its maximum; the top level sums to
-// total_score_tenths when that is given. Every node that does not sum is named, with both sums.
+// total_score_tenths when that is given; automatic deductions go on at most one indicator, a
+// leaf. Every node that does not sum is named, with both sums.
 absl::Status ValidateRubric(const v1::RubricVersion& rubric);
 
 // The project-county rubric of R-19 (seed 003's table): 100 points, five first-level and
 // sixteen second-level indicators; 组织实施 (2.2) takes the automatic deductions of R-20.
 v1::RubricVersion ProjectCountyRubric();
+
+// Seed 003's 校本研修示范校评价标准 (school-based research demonstration schools) as printed:
+// its section totals do not match its items (日常研修 40 vs 35, 成果呈现 20 vs 15, 保障落实 20
+// vs 30), so ValidateRubric refuses it. Items printed without points are kept in the section's
+// description, not as indicators.
+v1::RubricVersion DemonstrationSchoolRubricAsPrinted();
+// The same table fixed on import: the items are what experts score, so each section is worth
+// the sum of its items; with 总体评价 (5) that gives exactly 100 points, as the table's total says.
+v1::RubricVersion DemonstrationSchoolRubric();
 
 // The leaf indicators of a rubric, by code.
 std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubric);
@@ -60,6 +72,37 @@ struct DeductionLine {
 // goes below 0 (the indicator's score is the panel's minus the lines' points).
 std::vector<DeductionLine> Deductions(const EnrollmentFacts& facts, int panel_score_tenths,
                                       int points_per_person_tenths = 10);
+
+// ---- A county's result (R-20 to R-23) ------------------------------------------------------
+
+// The enrollment figures of a county as fetched, with where and when they came from.
+struct FetchedFacts {
+  EnrollmentFacts facts;
+  std::string source;
+  google::protobuf::Timestamp computed_time;
+};
+
+// Everything a county's result follows from.
+struct PanelInput {
+  std::string county;                   // "regions/{code}"
+  std::vector<v1::ScoreSheet> sheets;   // each expert's scores on the county
+  std::set<std::string> reconcilers;    // experts assigned as third experts
+  std::optional<FetchedFacts> figures;  // for the automatic indicator; none means no deductions
+};
+
+struct RoundRules {
+  v1::Aggregation aggregation = v1::MEAN;
+  int disagreement_threshold_tenths = 0;
+  v1::GradePolicy grade_policy;
+};
+
+// The county's account: every indicator in rubric order with each expert's score, the panel
+// score, the deductions on the automatic indicator, the final score; then total
+// and grade in `result` (rank and revision are the caller's). An indicator is flagged when
+// its experts differ beyond the threshold and no reconciler has scored it. FAILED_PRECONDITION
+// naming every leaf no expert has scored.
+absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric, const PanelInput& input,
+                                                    const RoundRules& rules);
 
 // ---- Grades and ranks (R-21, R-23) ----------------------------------------------------------
 

@@ -1,0 +1,33 @@
+// Evaluation's one question to enrollment: every county's counts for a year, from which
+// the automatic deductions are computed. Asked at the moment of computation, never
+// copied ahead of time, so the figures stored with a deduction are the ones enrollment reported.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/util/clock.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+
+namespace peixun::evaluation {
+
+class EnrollmentRates {
+ public:
+  // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
+  EnrollmentRates(const std::string& target, std::string token_key, const Clock& clock);
+
+  // Enrollment's county rate report for `year`. UNAVAILABLE (or enrollment's own error) with
+  // what failed; nothing is guessed when enrollment cannot answer.
+  absl::StatusOr<enrollment::v1::RateReport> CountyRates(int year) const;
+
+  const std::string& target() const { return target_; }
+
+ private:
+  std::string target_;
+  std::unique_ptr<enrollment::v1::EnrollmentService::Stub> stub_;
+  std::string token_key_;
+  const Clock& clock_;
+};
+
+}  // namespace peixun::evaluation
