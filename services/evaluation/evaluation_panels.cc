@@ -330,7 +330,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
               figures.source = absl::StrCat("enrollment rate report years/", key.year, " as of ", as_of_text,
                                             ": no row for ", county, " (no quota, no nominations)");
             }
-            EvaluationStore::SaveFigures(c, key, code, figures);
+            EvaluationStore::SaveFigures(c, key, code, figures, caller.subject);
             // Shown capped at the indicator's maximum; ComputeResults caps at the panel's score.
             for (const auto& line : domain::Deductions(figures.facts, automatic->max_score_tenths())) {
               auto* d = response->add_deductions();

@@ -473,13 +473,13 @@ std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(
 }
 
 void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key, const std::string& county_code,
-                                  const domain::FetchedFacts& figures) {
+                                  const domain::FetchedFacts& figures, const std::string& computed_by) {
   auto& upsert = c.Prepare(
       "INSERT INTO deduction_figures (year, round_id, county_code, under_reported, no_shows, not_completed, "
-      "ineligible, source, computed_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000000)) "
+      "ineligible, source, computed_time, computed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000000), ?) "
       "ON DUPLICATE KEY UPDATE under_reported = VALUES(under_reported), no_shows = VALUES(no_shows), "
       "not_completed = VALUES(not_completed), ineligible = VALUES(ineligible), source = VALUES(source), "
-      "computed_time = VALUES(computed_time)");
+      "computed_time = VALUES(computed_time), computed_by = VALUES(computed_by)");
   upsert.setInt(1, key.year);
   upsert.setString(2, key.round_id);
   upsert.setString(3, county_code);
@@ -489,6 +489,7 @@ void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key, const 
   upsert.setInt(7, figures.facts.ineligible);
   upsert.setString(8, figures.source);
   upsert.setInt64(9, figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
+  upsert.setString(10, computed_by);
   upsert.executeUpdate();
   auto& round = c.Prepare(
       "UPDATE rounds SET deductions_time = FROM_UNIXTIME(? / 1000000) WHERE year = ? AND round_id = ?");

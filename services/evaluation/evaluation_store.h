@@ -94,7 +94,7 @@ class EvaluationStore {
 
   // Deductions: the figures fetched per county.
   static void SaveFigures(db::Connection& c, const RoundKey& key, const std::string& county_code,
-                          const domain::FetchedFacts& figures);
+                          const domain::FetchedFacts& figures, const std::string& computed_by);
   static std::map<std::string, domain::FetchedFacts> Figures(db::Connection& c, const RoundKey& key,
                                                              const std::string& county_code = "");
 

@@ -596,6 +596,8 @@ TEST_F(EvaluationRoundTest, AssignScoreDeductFromEnrollmentPublishAndRevise) {
     EXPECT_EQ(d.indicator(), "2.2");
   }
 
+  EXPECT_EQ(evaluation_db_.QueryValue("SELECT COUNT(DISTINCT computed_by) FROM deduction_figures WHERE "
+                                      "computed_by = 'test'"), "1");  // who fetched them
   v1::ComputeResultsResponse results;
   ASSERT_TRUE(Compute(&results).ok());
   ASSERT_EQ(results.results_size(), 2);
