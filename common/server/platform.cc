@@ -224,6 +224,12 @@ void Platform::Shutdown() {
   }
 }
 
+std::string DependencyTarget(const std::string& flag, const char* env_name, const char* fallback) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv(env_name);
+  return env != nullptr && *env != '\0' ? env : fallback;
+}
+
 void BlockTerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);

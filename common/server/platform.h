@@ -88,6 +88,10 @@ void DisableMutexDeadlockDetection();
 
 // Blocks SIGTERM and SIGINT in this thread and every thread started after; call first in main.
 void BlockTerminationSignals();
+
+// A dependency's address: the flag's value if set, else the environment variable's, else
+// `fallback` (the dependency's default port on loopback).
+std::string DependencyTarget(const std::string& flag, const char* env_name, const char* fallback);
 // Waits for SIGTERM or SIGINT, then shuts the platform down. Returns the exit code.
 int RunUntilTerminated(Platform& platform);
 

@@ -23,11 +23,8 @@ int main(int argc, char** argv) {
     peixun::server::Log("enrollment", std::string(options.status().message()));
     return 2;
   }
-  std::string catalog_target = absl::GetFlag(FLAGS_catalog_target);
-  if (catalog_target.empty()) {
-    const char* env = std::getenv("PEIXUN_CATALOG_TARGET");
-    catalog_target = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-  }
+  const std::string catalog_target = peixun::server::DependencyTarget(
+      absl::GetFlag(FLAGS_catalog_target), "PEIXUN_CATALOG_TARGET", "127.0.0.1:50051");
   options->migrations = peixun::enrollment::Migrations();
   peixun::server::Platform platform(*std::move(options));
   peixun::enrollment::CatalogMirror catalog(platform.pool(), catalog_target,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/auth/access.h"
 #include "common/events/outbox.h"
 #include "common/util/names.h"
@@ -161,11 +162,31 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const 
     if (round.disagreement_threshold_tenths() < 0 || round.disagreement_threshold_tenths() > 1000) {
       return FieldError("round.disagreement_threshold_tenths", "must be between 0 (no flags) and 1000");
     }
-    if (round.counties_size() == 0) return FieldError("round.counties", "must name the counties evaluated");
     std::set<std::string> seen;
     for (const auto& county : round.counties()) {
       PEIXUN_RETURN_IF_ERROR(ParseCountyName(county, "round.counties").status());
       if (!seen.insert(county).second) return FieldError("round.counties", county + " is listed twice");
+    }
+    if (funding_ == nullptr) {
+      if (round.counties_size() == 0) return FieldError("round.counties", "must name the counties evaluated");
+    } else {
+      // the year's active project counties, as funding holds them now.
+      PEIXUN_ASSIGN_OR_RETURN(std::set<std::string> active, funding_->ActiveCounties(key.year));
+      if (round.counties_size() == 0) {
+        if (active.empty()) {
+          return RuleError("R-27", absl::StrCat("funding lists no active project county in ", key.year,
+                                                "; designate them first (DesignateProjectCounty)"));
+        }
+        for (const auto& county : active) round.add_counties(county);
+      }
+      std::vector<std::string> refused;
+      for (const auto& county : round.counties()) {
+        if (active.count(county) == 0 && refused.size() < 5) refused.push_back(funding_->WhyInactive(county, key.year));
+      }
+      if (!refused.empty()) {
+        return RuleError("R-27", absl::StrCat("only active project counties are evaluated: ",
+                                              absl::StrJoin(refused, "; ")));
+      }
     }
     return handlers_.Mutate("CreateRound", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {

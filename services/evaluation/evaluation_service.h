@@ -8,6 +8,7 @@
 #include "common/server/platform.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/evaluation/enrollment_rates.h"
+#include "services/evaluation/funding_status.h"
 
 namespace peixun::evaluation {
 
@@ -22,9 +23,11 @@ absl::Status SeedRubrics(db::ConnectionPool& pool);
 class EvaluationService final : public v1::EvaluationService::Service {
  public:
   // `rates` answers for enrollment when deductions are computed; without it ComputeDeductions
-  // is UNAVAILABLE.
-  explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr)
-      : platform_(platform), handlers_(platform), rates_(rates) {}
+  // is UNAVAILABLE. `funding` says which counties are active project counties; without
+  // it a round takes the explicit county list it is given.
+  explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr,
+                             const FundingStatus* funding = nullptr)
+      : platform_(platform), handlers_(platform), rates_(rates), funding_(funding) {}
 
   grpc::Status CreateRubricVersion(grpc::ServerContext* context, const v1::CreateRubricVersionRequest* request,
                                    v1::RubricVersion* response) override;
@@ -69,6 +72,7 @@ class EvaluationService final : public v1::EvaluationService::Service {
   server::Platform& platform_;
   server::Handlers handlers_;
   const EnrollmentRates* rates_;
+  const FundingStatus* funding_;
 };
 
 }  // namespace peixun::evaluation

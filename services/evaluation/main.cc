@@ -11,6 +11,10 @@ ABSL_FLAG(std::string, enrollment_target, "",
           "enrollment's gRPC address, asked for county rates when deductions are computed "
           "(env PEIXUN_ENROLLMENT_TARGET; default 127.0.0.1:50052)");
 
+ABSL_FLAG(std::string, funding_target, "",
+          "funding's gRPC address, asked which counties are active project counties when a round "
+          "opens (R-27) (env PEIXUN_FUNDING_TARGET; default 127.0.0.1:50054)");
+
 int main(int argc, char** argv) {
   peixun::server::BlockTerminationSignals();
   absl::ParseCommandLine(argc, argv);
@@ -22,14 +26,14 @@ int main(int argc, char** argv) {
   }
   options->migrations = peixun::evaluation::Migrations();
   options->seed = peixun::evaluation::SeedRubrics;
-  std::string enrollment_target = absl::GetFlag(FLAGS_enrollment_target);
-  if (enrollment_target.empty()) {
-    const char* env = std::getenv("PEIXUN_ENROLLMENT_TARGET");
-    enrollment_target = env != nullptr && *env != '\0' ? env : "127.0.0.1:50052";
-  }
   peixun::server::Platform platform(*std::move(options));
-  peixun::evaluation::EnrollmentRates rates(enrollment_target, platform.options().token_key, platform.clock());
-  peixun::evaluation::EvaluationService service(platform, &rates);
+  peixun::evaluation::EnrollmentRates rates(
+      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052"),
+      platform.options().token_key, platform.clock());
+  peixun::evaluation::FundingStatus funding(
+      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_funding_target), "PEIXUN_FUNDING_TARGET", "127.0.0.1:50054"),
+      platform.options().token_key, platform.clock());
+  peixun::evaluation::EvaluationService service(platform, &rates, &funding);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("evaluation", std::string(status.message()));
     return 1;

@@ -28,11 +28,13 @@
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
+#include "peixun/funding/v1/funding.grpc.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/evaluation/domain/evaluation_rules.h"
 
 ABSL_FLAG(std::string, catalog_target, "127.0.0.1:50051", "catalog address");
 ABSL_FLAG(std::string, enrollment_target, "127.0.0.1:50052", "enrollment address");
+ABSL_FLAG(std::string, funding_target, "127.0.0.1:50054", "funding address");
 ABSL_FLAG(std::string, evaluation_target, "127.0.0.1:50053", "evaluation address");
 ABSL_FLAG(int, evaluation_pid, 0, "evaluation's process id, for its peak RSS");
 ABSL_FLAG(std::string, regions_csv, "deploy/demo/regions.csv", "regions to create (more counties are made up)");
@@ -47,6 +49,7 @@ namespace {
 namespace cat = ::peixun::catalog::v1;
 namespace enr = ::peixun::enrollment::v1;
 namespace v1 = ::peixun::evaluation::v1;
+namespace fnd = ::peixun::funding::v1;
 using peixun::auth::Role;
 using peixun::bench::Context;
 using peixun::bench::Date;
@@ -89,6 +92,8 @@ class Bench {
             grpc::CreateChannel(absl::GetFlag(FLAGS_catalog_target), grpc::InsecureChannelCredentials()))),
         enrollment_(enr::EnrollmentService::NewStub(
             grpc::CreateChannel(absl::GetFlag(FLAGS_enrollment_target), grpc::InsecureChannelCredentials()))),
+        funding_(fnd::FundingService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_funding_target), grpc::InsecureChannelCredentials()))),
         evaluation_(v1::EvaluationService::NewStub(
             grpc::CreateChannel(absl::GetFlag(FLAGS_evaluation_target), grpc::InsecureChannelCredentials()))),
         admin_(Token(key_, Role::kProvinceAdmin)) {
@@ -248,6 +253,14 @@ class Bench {
   // A round over every county on the shipped rubric; experts from other counties; scores by
   // county quality (70% to 99.7% of each maximum) with experts at most 2.0 points apart.
   void ScoreRound() {
+    // Every county is a project county (funding owns that status; the round asks, R-27).
+    Parallel(static_cast<int>(counties_.size()), threads_, [&](int i) {
+      fnd::DesignateProjectCountyRequest designate;
+      designate.set_county("regions/" + counties_[i].code);
+      designate.set_from_year(year_ - 1);
+      fnd::ProjectCounty designated;
+      Check(funding_->DesignateProjectCounty(Context(admin_).get(), designate, &designated), "DesignateProjectCounty");
+    });
     v1::GetRubricVersionRequest get;
     get.set_name("rubrics/project-county/versions/latest");
     Check(evaluation_->GetRubricVersion(Context(admin_).get(), get, &rubric_), "GetRubricVersion");
@@ -359,6 +372,7 @@ class Bench {
   int threads_;
   std::unique_ptr<cat::CatalogService::Stub> catalog_;
   std::unique_ptr<enr::EnrollmentService::Stub> enrollment_;
+  std::unique_ptr<fnd::FundingService::Stub> funding_;
   std::unique_ptr<v1::EvaluationService::Stub> evaluation_;
   std::string admin_;
   std::vector<County> counties_;

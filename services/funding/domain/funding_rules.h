@@ -1,0 +1,52 @@
+// Funding's rules as pure functions (DOMAIN.md §6, R-25 to R-27): tiers from grades, decisions
+// reproducible from their inputs, and project-county status over the years.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "peixun/funding/v1/funding.pb.h"
+
+namespace peixun::funding::domain {
+
+namespace v1 = ::peixun::funding::v1;
+
+// ---- Tier policy (R-25) ---------------------------------------------------------------------
+
+// The defaults: 3,000,000 yuan for EXCELLENT, 2,000,000 for QUALIFIED, revocation for 2 years,
+// and no per-participant subsidy (the source documents give no amount; a policy sets it).
+v1::TierPolicy DefaultTierPolicy();
+// Amounts >= 0 with excellent >= qualified, 1 to 10 revocation years, a subsidy >= 0, a reason.
+absl::Status ValidateTierPolicy(const v1::TierPolicy& policy);
+
+// ---- Decisions (R-25, R-26) -----------------------------------------------------------------
+
+// What a decision follows from: a published evaluation result.
+struct DecisionInput {
+  std::string county;        // "regions/{code}"
+  std::string result;        // "years/{y}/rounds/{r}/results/{code}"
+  int result_revision = 0;
+  std::string grade;         // "EXCELLENT", "QUALIFIED" or "UNQUALIFIED"
+};
+
+// The tier and amount a grade earns under the policy (REVOKED and 0 for UNQUALIFIED).
+// INVALID_ARGUMENT for a grade that is none of the three.
+absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy, v1::Decision* decision);
+
+// Whether a recorded decision already follows from this result (so deciding again changes
+// nothing): the same result and revision. A newer tier policy alone never reopens a decision
+// only a corrected evaluation revision supersedes one).
+bool SameInputs(const v1::Decision& recorded, const DecisionInput& input);
+
+// ---- Project-county status (R-27) -----------------------------------------------------------
+
+// The period a REVOKED decision on evaluated year `year` opens: from the next year for the
+// policy's revocation years.
+v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& policy, const std::string& decision);
+
+// Whether the county is an active project county in `year`: an ACTIVE period covers the year
+// and no REVOKED period does (a revocation ends; an open-ended designation then resumes).
+bool ActiveIn(const v1::ProjectCounty& county, int year);
+
+}  // namespace peixun::funding::domain

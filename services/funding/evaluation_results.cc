@@ -1,0 +1,80 @@
+#include "services/funding/evaluation_results.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/server/dependency.h"
+#include "grpcpp/create_channel.h"
+
+namespace peixun::funding {
+
+namespace ev = ::peixun::evaluation::v1;
+
+EvaluationResults::EvaluationResults(const std::string& target, std::string token_key, const Clock& clock)
+    : target_(target),
+      stub_(ev::EvaluationService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+      token_key_(std::move(token_key)),
+      clock_(clock) {}
+
+std::unique_ptr<grpc::ClientContext> EvaluationResults::NewContext() const {
+  return server::ServiceCallContext("funding", token_key_, clock_);
+}
+
+absl::Status EvaluationResults::Failed(const grpc::Status& status, const std::string& what) const {
+  return server::DependencyError(status, absl::StrCat("evaluation (", target_, ") did not answer ", what));
+}
+
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(int year) const {
+  std::vector<std::string> published;
+  std::string token;
+  do {
+    ev::ListRoundsRequest request;
+    request.set_parent(absl::StrCat("years/", year));
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    ev::ListRoundsResponse page;
+    grpc::Status status = stub_->ListRounds(NewContext().get(), request, &page);
+    if (!status.ok()) return Failed(status, absl::StrCat("ListRounds of ", year));
+    for (const auto& round : page.rounds()) {
+      if (round.state() == ev::Round::PUBLISHED) published.push_back(round.name());
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  if (published.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("R-26 no evaluation round of ", year, " is published (通报) yet; decisions follow published "
+                     "results only"));
+  }
+  std::map<std::string, domain::DecisionInput> by_county;
+  for (const auto& round : published) {
+    token.clear();
+    do {
+      ev::ListResultsRequest request;
+      request.set_round(round);
+      request.set_page_size(1000);
+      request.set_page_token(token);
+      ev::ListResultsResponse page;
+      grpc::Status status = stub_->ListResults(NewContext().get(), request, &page);
+      if (!status.ok()) return Failed(status, absl::StrCat("ListResults of ", round));
+      for (const auto& result : page.results()) {
+        domain::DecisionInput input;
+        input.county = result.county();
+        input.result = result.name();
+        input.result_revision = result.revision();
+        input.grade = ev::Grade_Name(result.grade());
+        auto [it, fresh] = by_county.emplace(input.county, input);
+        if (!fresh) {
+          return absl::FailedPreconditionError(absl::StrCat("R-26 ", input.county, " has published results in two rounds of ",
+                                                            year, " (", it->second.result, " and ", input.result,
+                                                            "); one decision cannot follow both"));
+        }
+      }
+      token = page.next_page_token();
+    } while (!token.empty());
+  }
+  std::vector<domain::DecisionInput> out;
+  for (auto& [county, input] : by_county) out.push_back(std::move(input));
+  return out;
+}
+
+}  // namespace peixun::funding

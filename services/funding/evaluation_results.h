@@ -1,0 +1,36 @@
+// Funding's one question to evaluation: the published results of a year, read when a
+// decision is made, with the revision each decision follows.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/util/clock.h"
+#include "peixun/evaluation/v1/evaluation.grpc.pb.h"
+#include "services/funding/domain/funding_rules.h"
+
+namespace peixun::funding {
+
+class EvaluationResults {
+ public:
+  // `target` is evaluation's gRPC address; calls carry a service token signed with `token_key`.
+  EvaluationResults(const std::string& target, std::string token_key, const Clock& clock);
+
+  // The newest revision of every county's result in the year's published rounds.
+  // FAILED_PRECONDITION when no round of the year is published, or when a county is in two;
+  // UNAVAILABLE when evaluation cannot answer.
+  absl::StatusOr<std::vector<domain::DecisionInput>> PublishedResults(int year) const;
+
+ private:
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  absl::Status Failed(const grpc::Status& status, const std::string& what) const;
+
+  std::string target_;
+  std::unique_ptr<evaluation::v1::EvaluationService::Stub> stub_;
+  std::string token_key_;
+  const Clock& clock_;
+};
+
+}  // namespace peixun::funding
