@@ -22,6 +22,12 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field);
 // A version segment of a versioned resource's name: a positive number, or "latest" as 0.
 absl::StatusOr<int> ParseVersion(absl::string_view segment, absl::string_view field);
 
+// The id after the last '/' of a name this service made or checked: "410225" for
+// "regions/410225", "county-2022" for "years/2022/rounds/county-2022".
+inline std::string LastSegment(absl::string_view name) {
+  return std::string(name.substr(name.rfind('/') + 1));
+}
+
 // A year between 2000 and 2100, from its text in a name.
 absl::StatusOr<int> ParseYear(absl::string_view text, absl::string_view field);
 

@@ -31,15 +31,24 @@ std::string RoundNameOf(const EvaluationStore::RoundKey& key) {
   return absl::StrCat("years/", key.year, "/rounds/", key.round_id);
 }
 
+// FAILED_PRECONDITION unless the round is still SCORING.
+absl::Status RequireScoring(const StoredRound& round) {
+  if (round.round.state() == v1::Round::SCORING) return absl::OkStatus();
+  return RuleError("R-23", absl::StrCat(round.round.name(),
+                                        " is published and its results are frozen; a correction is a new "
+                                        "revision (ReviseResult)"));
+}
+
 // The round, locked, in SCORING: what every change before publication needs.
 absl::StatusOr<StoredRound> LockScoringRound(db::Connection& c, const EvaluationStore::RoundKey& key) {
   PEIXUN_ASSIGN_OR_RETURN(StoredRound round, EvaluationStore::GetStoredRound(c, key, /*for_update=*/true));
-  if (round.round.state() != v1::Round::SCORING) {
-    return RuleError("R-23", absl::StrCat(round.round.name(),
-                                          " is published and its results are frozen; a correction is a new "
-                                          "revision (ReviseResult)"));
-  }
+  PEIXUN_RETURN_IF_ERROR(RequireScoring(round));
   return round;
+}
+
+// Every result of the round, newest revisions, best first (ties by county code).
+std::vector<v1::Result> AllResults(db::Connection& c, const EvaluationStore::RoundKey& key, const StoredRound& round) {
+  return EvaluationStore::ListResults(c, key, {}, "", round.round.counties_size());
 }
 
 absl::Status RequireCountyOfRound(const StoredRound& round, const std::string& county, absl::string_view field) {
@@ -238,7 +247,7 @@ grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
         items.resize(static_cast<size_t>(page_size));
         const std::string& last = items.back().name();
         response->set_next_page_token(
-            EncodePageToken(last.substr(last.rfind('/') + 1), request->round() + "|" + request->filter()));
+            EncodePageToken(LastSegment(last), request->round() + "|" + request->filter()));
       }
       for (auto& a : items) *response->add_assignments() = std::move(a);
       return absl::OkStatus();
@@ -316,7 +325,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
             return RuleError("R-20", absl::StrCat(rubric.name(), " has no indicator that takes automatic deductions"));
           }
           for (const auto& county : round.round.counties()) {
-            const std::string code = county.substr(county.rfind('/') + 1);
+            const std::string code = LastSegment(county);
             domain::FetchedFacts figures;
             figures.computed_time = as_of;
             auto row = rows.find(county);
@@ -373,7 +382,7 @@ grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
           std::vector<v1::ResultExplanation> explanations;
           std::vector<std::string> problems;
           for (const auto& county : round.round.counties()) {
-            const std::string code = county.substr(county.rfind('/') + 1);
+            const std::string code = LastSegment(county);
             auto explanation =
                 domain::ExplainCounty(rubric, InputOf(code, std::move(sheets[code]), reconcilers, figures), rules);
             if (!explanation.ok()) {
@@ -395,20 +404,14 @@ grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
           for (size_t i = 0; i < explanations.size(); ++i) {
             v1::Result* result = explanations[i].mutable_result();
             result->set_name(absl::StrCat(round.round.name(), "/results/",
-                                          result->county().substr(result->county().rfind('/') + 1)));
+                                          LastSegment(result->county())));
             result->set_revision(1);
             result->set_rank(ranks[i]);
           }
           EvaluationStore::ReplaceDrafts(c, key, explanations);
           EvaluationStore::SetResultsVersion(c, key, EvaluationStore::BumpRound(c, key));
-          for (const auto& county : round.round.counties()) {
-            PEIXUN_ASSIGN_OR_RETURN(*response->add_results(),
-                                    EvaluationStore::GetResult(c, key, county.substr(county.rfind('/') + 1), 1));
-          }
-          std::sort(response->mutable_results()->begin(), response->mutable_results()->end(),
-                    [](const v1::Result& a, const v1::Result& b) {
-                      return a.rank() != b.rank() ? a.rank() < b.rank() : a.county() < b.county();
-                    });
+          // Read back in one query (with their stored times), in rank order.
+          for (auto& result : AllResults(c, key, round)) *response->add_results() = std::move(result);
           events::AppendEvent(c, "evaluation.results.computed", round.round.name(), *response);
           return absl::OkStatus();
         });
@@ -422,13 +425,13 @@ grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     return handlers_.Mutate(
         "PublishRound", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
-          PEIXUN_ASSIGN_OR_RETURN(StoredRound round, EvaluationStore::GetStoredRound(c, key, true));
+          PEIXUN_ASSIGN_OR_RETURN(const StoredRound round, EvaluationStore::GetStoredRound(c, key, true));
           if (!request->etag().empty() && request->etag() != round.round.etag()) {
             return absl::AbortedError(absl::StrCat("etag ", request->etag(), " is stale: ", round.round.name(),
                                                    " has changed since (its etag is now ", round.round.etag(),
                                                    "); read it again"));
           }
-          PEIXUN_ASSIGN_OR_RETURN(round, LockScoringRound(c, key));
+          PEIXUN_RETURN_IF_ERROR(RequireScoring(round));
           if (!round.results_version.has_value()) {
             return absl::FailedPreconditionError(
                 absl::StrCat(round.round.name(), " has no results yet; run ComputeResults first"));
@@ -440,11 +443,10 @@ grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const
           }
           std::vector<std::string> flagged;
           std::vector<events::PendingEvent> published;
-          for (const auto& county : round.round.counties()) {
-            PEIXUN_ASSIGN_OR_RETURN(v1::Result result,
-                                    EvaluationStore::GetResult(c, key, county.substr(county.rfind('/') + 1), 1));
+          for (v1::Result& result : AllResults(c, key, round)) {
             if (result.flagged_indicators_size() > 0) {
-              flagged.push_back(absl::StrCat(county, " (", absl::StrJoin(result.flagged_indicators(), ", "), ")"));
+              flagged.push_back(
+                  absl::StrCat(result.county(), " (", absl::StrJoin(result.flagged_indicators(), ", "), ")"));
             }
             result.set_published(true);
             published.push_back(events::PendingEvent::Of("evaluation.result.published", result.name(), result));
@@ -564,7 +566,7 @@ grpc::Status EvaluationService::ListResults(grpc::ServerContext* context, const 
         items.resize(static_cast<size_t>(page_size));
         const auto& last = items.back();
         response->set_next_page_token(EncodePageToken(
-            absl::StrCat(last.total_tenths(), ":", last.county().substr(last.county().rfind('/') + 1)), scope));
+            absl::StrCat(last.total_tenths(), ":", LastSegment(last.county())), scope));
       }
       for (auto& r : items) *response->add_results() = std::move(r);
       return absl::OkStatus();

@@ -229,7 +229,7 @@ grpc::Status EvaluationService::ListRounds(grpc::ServerContext* context, const v
       for (auto& r : rounds) *response->add_rounds() = std::move(r);
       if (more) {
         const std::string& last = response->rounds(page_size - 1).name();
-        response->set_next_page_token(EncodePageToken(last.substr(last.rfind('/') + 1), request->parent()));
+        response->set_next_page_token(EncodePageToken(LastSegment(last), request->parent()));
       }
       return absl::OkStatus();
     });

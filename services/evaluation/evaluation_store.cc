@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/util/names.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/db/rows.h"
@@ -194,7 +195,7 @@ absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key
   for (const auto& name : round.counties()) {
     county.setInt(1, key.year);
     county.setString(2, key.round_id);
-    county.setString(3, name.substr(name.rfind('/') + 1));
+    county.setString(3, LastSegment(name));
     county.executeUpdate();
   }
   return absl::OkStatus();
@@ -302,8 +303,6 @@ v1::Assignment AssignmentFromRow(const EvaluationStore::RoundKey& key, sql::Resu
   return a;
 }
 
-std::string CodeOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
 }  // namespace
 
 absl::Status EvaluationStore::InsertAssignment(db::Connection& c, const RoundKey& key,
@@ -313,10 +312,10 @@ absl::Status EvaluationStore::InsertAssignment(db::Connection& c, const RoundKey
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, key.year);
   insert.setString(2, key.round_id);
-  insert.setString(3, CodeOf(assignment.name()));
-  insert.setString(4, CodeOf(assignment.county()));
+  insert.setString(3, LastSegment(assignment.name()));
+  insert.setString(4, LastSegment(assignment.county()));
   insert.setString(5, assignment.expert());
-  insert.setString(6, CodeOf(assignment.expert_region()));
+  insert.setString(6, LastSegment(assignment.expert_region()));
   insert.setBoolean(7, assignment.reconciler());
   try {
     insert.executeUpdate();
@@ -531,7 +530,7 @@ std::string ResultValues(const db::Script& script, const EvaluationStore::RoundK
   const v1::Result& r = explanation.result();
   v1::ResultExplanation stored = explanation;
   stored.clear_result();  // the columns hold it
-  return absl::StrCat("(", key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(CodeOf(r.county())), ", ",
+  return absl::StrCat("(", key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(LastSegment(r.county())), ", ",
                       r.revision(), ", ", r.total_tenths(), ", ", r.grade(), ", ", r.rank(), ", ",
                       script.Quote(absl::StrJoin(r.flagged_indicators(), ",")), ", ", r.published() ? 1 : 0, ", ",
                       script.Quote(r.revision_reason()), ", ", script.Quote(r.revised_by()), ", ",

@@ -1,6 +1,7 @@
 #include "services/evaluation/funding_status.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/util/names.h"
 #include "common/server/dependency.h"
 #include "grpcpp/create_channel.h"
 
@@ -40,7 +41,7 @@ absl::StatusOr<std::set<std::string>> FundingStatus::ActiveCounties(int year) co
 
 std::string FundingStatus::WhyInactive(const std::string& county, int year) const {
   fv::GetProjectCountyRequest request;
-  request.set_name("projectCounties/" + county.substr(county.rfind('/') + 1));
+  request.set_name("projectCounties/" + LastSegment(county));
   request.set_year(year);
   fv::ProjectCounty status;
   grpc::Status answer = stub_->GetProjectCounty(NewContext().get(), request, &status);

@@ -39,7 +39,7 @@ absl::StatusOr<std::string> CityPrefix(const std::string& name, absl::string_vie
 // 3 for "tierPolicies/3"; 0 (the defaults) for "tierPolicies/0".
 int PolicyVersionOf(const std::string& name) {
   int version = 0;
-  return absl::SimpleAtoi(name.substr(name.rfind('/') + 1), &version) ? version : 0;
+  return absl::SimpleAtoi(LastSegment(name), &version) ? version : 0;
 }
 
 }  // namespace
@@ -189,12 +189,11 @@ grpc::Status FundingService::ListDecisions(grpc::ServerContext* context, const v
       auto items = FundingStore::ListDecisions(c, year, filter, after, page_size + 1);
       if (static_cast<int>(items.size()) > page_size) {
         items.resize(static_cast<size_t>(page_size));
-        const std::string& last = items.back().name();
-        std::string position = last.substr(last.rfind('/') + 1);
-        if (position.find('@') == std::string::npos) position += "@999999999";  // the current one is its county's last
-        response->set_next_page_token(EncodePageToken(position, scope));
+        const auto& last = items.back();
+        response->set_next_page_token(
+            EncodePageToken(absl::StrCat(LastSegment(last.decision.county()), "@", last.seq), scope));
       }
-      for (auto& d : items) *response->add_decisions() = std::move(d);
+      for (auto& d : items) *response->add_decisions() = std::move(d.decision);
       return absl::OkStatus();
     });
   });
@@ -270,7 +269,7 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
       while (response->project_counties_size() <= page_size) {
         auto batch = FundingStore::ListProjectCounties(c, city, cursor, page_size + 1);
         for (auto& county : batch) {
-          cursor = county.county().substr(county.county().rfind('/') + 1);
+          cursor = LastSegment(county.county());
           county.set_active(domain::ActiveIn(county, year));
           if (only_active && !county.active()) continue;
           *response->add_project_counties() = std::move(county);
@@ -281,7 +280,7 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
       if (response->project_counties_size() > page_size) {
         response->mutable_project_counties()->RemoveLast();
         const std::string& last = response->project_counties(page_size - 1).county();
-        response->set_next_page_token(EncodePageToken(last.substr(last.rfind('/') + 1), request->filter()));
+        response->set_next_page_token(EncodePageToken(LastSegment(last), request->filter()));
       }
       return absl::OkStatus();
     });

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/util/names.h"
 #include "absl/strings/str_split.h"
 #include "common/db/rows.h"
 #include "services/funding/domain/funding_rules.h"
@@ -198,7 +199,7 @@ void FundingStore::InsertDecision(db::Connection& c, int year, int seq, const v1
       "INSERT INTO decisions (year, county_code, seq, tier, amount_fen, result, result_revision, grade, tier_policy, "
       "supersedes, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, year);
-  insert.setString(2, d.county().substr(d.county().rfind('/') + 1));
+  insert.setString(2, LastSegment(d.county()));
   insert.setInt(3, seq);
   insert.setInt(4, d.tier());
   insert.setInt64(5, d.amount_fen());
@@ -219,7 +220,7 @@ void FundingStore::MarkSuperseded(db::Connection& c, int year, const std::string
   update.executeUpdate();
 }
 
-std::vector<v1::Decision> FundingStore::ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
+std::vector<FundingStore::StoredDecision> FundingStore::ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
                                                       const std::string& after, int limit) {
   std::string after_county;
   int after_seq = 0;
@@ -242,8 +243,8 @@ std::vector<v1::Decision> FundingStore::ListDecisions(db::Connection& c, int yea
   select.setInt(8, after_seq);
   select.setInt(9, limit);
   ResultSet rows(select.executeQuery());
-  std::vector<v1::Decision> out;
-  while (rows->next()) out.push_back(DecisionFromRow(*rows).decision);
+  std::vector<StoredDecision> out;
+  while (rows->next()) out.push_back(DecisionFromRow(*rows));
   return out;
 }
 

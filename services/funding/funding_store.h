@@ -49,7 +49,7 @@ class FundingStore {
     bool superseded = false;
   };
   // Decisions of a year by county code (and number) after `after` ("{county}@{seq}").
-  static std::vector<v1::Decision> ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
+  static std::vector<StoredDecision> ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
                                                  const std::string& after, int limit);
 };
 

@@ -508,7 +508,7 @@ class EvaluationRoundTest : public ::testing::Test {
   std::string round_ = "years/2022/rounds/county-2022";
 };
 
-TEST_F(EvaluationRoundTest, AssignScoreDeductFromEnrollmentPublishAndRevise) {
+TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublishAndRevise) {
   RunEnrollment();
   v1::CreateRubricVersionRequest create_rubric;
   create_rubric.set_parent("rubrics/project-county");
