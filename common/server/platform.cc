@@ -30,6 +30,10 @@ ABSL_FLAG(std::string, db_password_file, "",
 ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
 ABSL_FLAG(std::string, token_key_file, "",
           "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, clock_start, "",
+          "demonstrations and end-to-end tests only: the clock starts at this RFC 3339 time and runs "
+          "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
+          "the suite needs the same value (env PEIXUN_CLOCK_START; never in production)");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "seconds to finish in-flight calls at SIGTERM");
 
 namespace peixun::server {
@@ -110,12 +114,24 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
   if (!key.ok()) return key.status();
   options.token_key = *key;
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  const std::string clock_start = Pick(absl::GetFlag(FLAGS_clock_start), "PEIXUN_CLOCK_START", "");
+  if (!clock_start.empty()) {
+    absl::Time start;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, clock_start, &start, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("clock_start: '", clock_start,
+                                                     "' is not an RFC 3339 time such as 2022-07-01T09:00:00+08:00 (",
+                                                     error, ")"));
+    }
+    options.clock_start = start;
+  }
   return options;
 }
 
 Platform::Platform(PlatformOptions options, const Clock& clock)
     : options_((DisableMutexDeadlockDetection(), std::move(options))),
-      clock_(clock),
+      started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start) : nullptr),
+      clock_(started_clock_ ? *started_clock_ : clock),
       pool_(options_.db, &metrics_.db()),
       verifier_(options_.token_key, clock_),
       events_(pool_) {}
@@ -152,6 +168,11 @@ absl::Status Platform::Start(grpc::Service* service) {
                                      metrics_.port(), ", database ", options_.db.host, ":",
                                      options_.db.port, "/", options_.db.database,
                                      " (plaintext: for loopback and development)"));
+  if (started_clock_) {
+    Log(options_.service, absl::StrCat("demonstration clock: now is ",
+                                       absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
+                                       " (--clock_start; not for production)"));
+  }
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();
 }

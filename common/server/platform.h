@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,9 @@ struct PlatformOptions {
   // Runs once after the migrations, before the service reports SERVING: seed data that must
   // exist (it must be safe to run on several replicas at once). Retried while it fails.
   std::function<absl::Status(db::ConnectionPool&)> seed;
+  // Demonstrations and end-to-end tests only: the service's clock starts at this instant
+  // (--clock_start) instead of the wall clock's now. Never set in production.
+  std::optional<absl::Time> clock_start;
 };
 
 // Reads the common flags, falling back to PEIXUN_* environment variables and then to the
@@ -69,6 +73,7 @@ class Platform {
   void SetServing(bool serving);
 
   const PlatformOptions options_;
+  std::unique_ptr<Clock> started_clock_;  // set when options_.clock_start is
   const Clock& clock_;
   metrics::MetricsRegistry metrics_;
   db::ConnectionPool pool_;

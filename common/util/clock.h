@@ -41,6 +41,18 @@ class FixedClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
+// A clock that starts at a chosen instant and runs at wall-clock speed from there. For
+// demonstrations and end-to-end tests of a past plan year (--clock_start); every service of a
+// suite must share the same start, since their tokens and deadlines are read against it.
+class StartedClock final : public Clock {
+ public:
+  explicit StartedClock(absl::Time start) : offset_(start - absl::Now()) {}
+  absl::Time Now() const override { return absl::Now() + offset_; }
+
+ private:
+  const absl::Duration offset_;
+};
+
 // China Standard Time, the zone every date in the programme is meant in.
 absl::TimeZone ChinaTimeZone();
 

@@ -537,7 +537,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   // The rules, in arrival order; an accepted nomination holds its seat and its dates for the
   // ones after it.
   db::Script writes(c);
-  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(platform_.clock().Now()));
   std::vector<EnrollmentStore::Nomination> accepted;
   std::vector<events::PendingEvent> events;
   std::vector<std::pair<std::string, db::RememberedResponse>> responses;

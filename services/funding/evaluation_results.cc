@@ -25,7 +25,15 @@ absl::Status EvaluationResults::Failed(const grpc::Status& status, const std::st
 }
 
 absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(int year) const {
-  std::vector<std::string> published;
+  return Results(year, true);
+}
+
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::NewestResults(int year) const {
+  return Results(year, false);
+}
+
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(int year, bool published_only) const {
+  std::vector<std::string> rounds;
   std::string token;
   do {
     ev::ListRoundsRequest request;
@@ -36,17 +44,17 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedR
     grpc::Status status = stub_->ListRounds(NewContext().get(), request, &page);
     if (!status.ok()) return Failed(status, absl::StrCat("ListRounds of ", year));
     for (const auto& round : page.rounds()) {
-      if (round.state() == ev::Round::PUBLISHED) published.push_back(round.name());
+      if (!published_only || round.state() == ev::Round::PUBLISHED) rounds.push_back(round.name());
     }
     token = page.next_page_token();
   } while (!token.empty());
-  if (published.empty()) {
+  if (rounds.empty() && published_only) {
     return absl::FailedPreconditionError(
         absl::StrCat("R-26 no evaluation round of ", year, " is published (通报) yet; decisions follow published "
                      "results only"));
   }
   std::map<std::string, domain::DecisionInput> by_county;
-  for (const auto& round : published) {
+  for (const auto& round : rounds) {
     token.clear();
     do {
       ev::ListResultsRequest request;
@@ -64,13 +72,17 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedR
         input.grade = ev::Grade_Name(result.grade());
         auto [it, fresh] = by_county.emplace(input.county, input);
         if (!fresh) {
-          return absl::FailedPreconditionError(absl::StrCat("R-26 ", input.county, " has published results in two rounds of ",
+          return absl::FailedPreconditionError(absl::StrCat("R-26 ", input.county, " has results in two rounds of ",
                                                             year, " (", it->second.result, " and ", input.result,
                                                             "); one decision cannot follow both"));
         }
       }
       token = page.next_page_token();
     } while (!token.empty());
+  }
+  if (by_county.empty() && !published_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no evaluation round of ", year, " has results yet; ComputeResults comes before a simulation"));
   }
   std::vector<domain::DecisionInput> out;
   for (auto& [county, input] : by_county) out.push_back(std::move(input));

@@ -22,8 +22,12 @@ class EvaluationResults {
   // FAILED_PRECONDITION when no round of the year is published, or when a county is in two;
   // UNAVAILABLE when evaluation cannot answer.
   absl::StatusOr<std::vector<domain::DecisionInput>> PublishedResults(int year) const;
+  // The newest result of every county in any round of the year, drafts included (for
+  // SimulateFunding). FAILED_PRECONDITION when no round of the year has results.
+  absl::StatusOr<std::vector<domain::DecisionInput>> NewestResults(int year) const;
 
  private:
+  absl::StatusOr<std::vector<domain::DecisionInput>> Results(int year, bool published_only) const;
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   absl::Status Failed(const grpc::Status& status, const std::string& what) const;
 

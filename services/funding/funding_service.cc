@@ -42,6 +42,11 @@ int PolicyVersionOf(const std::string& name) {
   return absl::SimpleAtoi(LastSegment(name), &version) ? version : 0;
 }
 
+absl::Status Needs(const void* dependency, absl::string_view service) {
+  if (dependency != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("this funding server has no ", service, " target to ask"));
+}
+
 }  // namespace
 
 int FundingService::CurrentYear() const {
@@ -81,11 +86,9 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "decide funding"));
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
-    if (evaluation_ == nullptr) {
-      return absl::UnavailableError("this funding server has no evaluation target; results cannot be read");
-    }
+    PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
     // R-26: the published results as evaluation holds them now, read outside the transaction.
-    PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, evaluation_->PublishedResults(year));
+    PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, deps_.evaluation->PublishedResults(year));
     return handlers_.Mutate(
         "DecideFunding", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy newest, FundingStore::GetTierPolicy(c, 0));
@@ -136,6 +139,41 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
           events::AppendEvents(c, made);
           return absl::OkStatus();
         });
+  });
+}
+
+grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context, const v1::SimulateFundingRequest* request,
+                                             v1::SimulateFundingResponse* response) {
+  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+    // Draft results are the province's until published (R-23), so planning on them is too.
+    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "simulate funding on draft results"));
+    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+    if (request->budget_envelope_fen() < 0) {
+      return FieldError("budget_envelope_fen", absl::StrCat("must be >= 0, not ", request->budget_envelope_fen()));
+    }
+    int version = 0;  // newest
+    if (!request->tier_policy().empty()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto policy_parts, ParseName(request->tier_policy(), "tierPolicies/{version}", "tier_policy"));
+      PEIXUN_ASSIGN_OR_RETURN(version, ParseVersion(policy_parts["version"], "tier_policy"));
+    }
+    PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
+    PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, deps_.evaluation->NewestResults(year));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy policy, FundingStore::GetTierPolicy(c, version));
+      int64_t total = 0;
+      for (const auto& input : inputs) {
+        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
+        v1::Decision* decision = response->add_decisions();
+        PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, decision));
+        decision->set_name(absl::StrCat("years/", year, "/decisions/", code));
+        total += decision->amount_fen();
+      }
+      response->set_total_fen(total);
+      response->set_budget_envelope_fen(request->budget_envelope_fen());
+      response->set_remaining_fen(request->budget_envelope_fen() - total);
+      return absl::OkStatus();
+    });
   });
 }
 
@@ -282,6 +320,64 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
         const std::string& last = response->project_counties(page_size - 1).county();
         response->set_next_page_token(EncodePageToken(LastSegment(last), request->filter()));
       }
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
+                                              const v1::GetBudgetSummaryRequest* request, v1::BudgetSummary* response) {
+  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
+    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+    const auto scope = request->scope() == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED
+                           ? v1::GetBudgetSummaryRequest::PROVINCE
+                           : request->scope();
+    std::string region;
+    if (!request->region().empty()) {
+      PEIXUN_ASSIGN_OR_RETURN(auto region_parts, ParseName(request->region(), "regions/{code}", "region"));
+      region = region_parts["code"];
+      const bool city_or_province = region.size() <= 4;
+      if (scope == v1::GetBudgetSummaryRequest::PROVINCE ||
+          (scope == v1::GetBudgetSummaryRequest::CITY && !city_or_province)) {
+        return FieldError("region", absl::StrCat("'", request->region(), "' cannot narrow a ",
+                                                 v1::GetBudgetSummaryRequest::Scope_Name(scope),
+                                                 " summary; a city narrows CITY and COUNTY lines, a county COUNTY lines"));
+      }
+    }
+    PEIXUN_RETURN_IF_ERROR(Needs(deps_.catalog, "catalog"));
+    PEIXUN_RETURN_IF_ERROR(Needs(deps_.enrollment, "enrollment"));
+    // The other services' figures as they are now, gathered outside any transaction.
+    domain::YearFigures figures;
+    PEIXUN_RETURN_IF_ERROR(deps_.catalog->AddBudgets(year, &figures));
+    PEIXUN_RETURN_IF_ERROR(deps_.enrollment->AddCompletions(year, &figures));
+    if (!region.empty() && figures.regions.count(region) == 0) {
+      return absl::NotFoundError(absl::StrCat("region: catalog has no ", request->region()));
+    }
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      std::string after;
+      int policy_version = -1;
+      for (;;) {
+        auto page = FundingStore::ListDecisions(c, year, {}, after, 1000);
+        for (const auto& d : page) {
+          figures.decided_fen[LastSegment(d.decision.county())] = d.decision.amount_fen();
+          policy_version = PolicyVersionOf(d.decision.tier_policy());
+        }
+        if (page.size() < 1000) break;
+        after = absl::StrCat(LastSegment(page.back().decision.county()), "@", page.back().seq);
+      }
+      // Subsidies at the policy the year was decided under; the newest before any decision.
+      v1::TierPolicy policy;
+      if (policy_version == 0) {
+        policy = domain::DefaultTierPolicy();
+        policy.set_name("tierPolicies/0");
+      } else {
+        PEIXUN_ASSIGN_OR_RETURN(policy, FundingStore::GetTierPolicy(c, std::max(policy_version, 0)));
+      }
+      *response = domain::SummarizeBudget(figures, scope, region, policy.subsidy_per_participant_fen());
+      response->set_year(absl::StrCat("years/", year));
+      response->set_tier_policy(policy.name());
+      response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(platform_.clock().Now()));
       return absl::OkStatus();
     });
   });

@@ -1,21 +1,29 @@
 // Funding's gRPC handlers: authenticate, translate, run store and domain rules in one
-// transaction (idempotent for mutations), map the status. This slice serves tier policies
-// decisions from published evaluation results and project-county status;
-// SimulateFunding and budget summaries follow (issue 5).
+// transaction (idempotent for mutations), map the status. Tier policies, decisions from
+// published evaluation results and simulations on drafts, project-county status,
+// and budget summaries from catalog's budgets and enrollment's completions.
 #pragma once
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
+#include "services/funding/catalog_budgets.h"
+#include "services/funding/enrollment_completions.h"
 #include "services/funding/evaluation_results.h"
 
 namespace peixun::funding {
 
+// The services funding asks; a call that needs a missing one is UNAVAILABLE.
+struct FundingDependencies {
+  const EvaluationResults* evaluation = nullptr;  // results, for decisions and simulations
+  const CatalogBudgets* catalog = nullptr;        // regions and project budgets
+  const EnrollmentCompletions* enrollment = nullptr;  // completions, for subsidies
+};
+
 class FundingService final : public v1::FundingService::Service {
  public:
-  // `evaluation` answers for published results; without it DecideFunding is UNAVAILABLE.
-  explicit FundingService(server::Platform& platform, const EvaluationResults* evaluation = nullptr)
-      : platform_(platform), handlers_(platform), evaluation_(evaluation) {}
+  FundingService(server::Platform& platform, FundingDependencies dependencies)
+      : platform_(platform), handlers_(platform), deps_(dependencies) {}
 
   grpc::Status CreateTierPolicy(grpc::ServerContext* context, const v1::CreateTierPolicyRequest* request,
                                 v1::TierPolicy* response) override;
@@ -23,6 +31,8 @@ class FundingService final : public v1::FundingService::Service {
                              v1::TierPolicy* response) override;
   grpc::Status DecideFunding(grpc::ServerContext* context, const v1::DecideFundingRequest* request,
                              v1::DecideFundingResponse* response) override;
+  grpc::Status SimulateFunding(grpc::ServerContext* context, const v1::SimulateFundingRequest* request,
+                               v1::SimulateFundingResponse* response) override;
   grpc::Status GetDecision(grpc::ServerContext* context, const v1::GetDecisionRequest* request,
                            v1::Decision* response) override;
   grpc::Status ListDecisions(grpc::ServerContext* context, const v1::ListDecisionsRequest* request,
@@ -33,6 +43,8 @@ class FundingService final : public v1::FundingService::Service {
                                 v1::ProjectCounty* response) override;
   grpc::Status ListProjectCounties(grpc::ServerContext* context, const v1::ListProjectCountiesRequest* request,
                                    v1::ListProjectCountiesResponse* response) override;
+  grpc::Status GetBudgetSummary(grpc::ServerContext* context, const v1::GetBudgetSummaryRequest* request,
+                                v1::BudgetSummary* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
@@ -41,7 +53,7 @@ class FundingService final : public v1::FundingService::Service {
 
   server::Platform& platform_;
   server::Handlers handlers_;
-  const EvaluationResults* evaluation_;
+  const FundingDependencies deps_;
 };
 
 }  // namespace peixun::funding

@@ -1,4 +1,5 @@
-// funding: tier policy, decisions from published grades, project-county status (DOMAIN.md §6).
+// funding: tier policy, decisions from published grades, project-county status, budgets and
+// subsidies (DOMAIN.md §6).
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
@@ -11,6 +12,13 @@ ABSL_FLAG(std::string, evaluation_target, "",
           "evaluation's gRPC address, asked for published results when funding is decided "
           "(env PEIXUN_EVALUATION_TARGET; default 127.0.0.1:50053)");
 
+ABSL_FLAG(std::string, catalog_target, "",
+          "catalog's gRPC address, asked for regions and project budgets by budget summaries "
+          "(env PEIXUN_CATALOG_TARGET; default 127.0.0.1:50051)");
+ABSL_FLAG(std::string, enrollment_target, "",
+          "enrollment's gRPC address, asked for completions by budget summaries "
+          "(env PEIXUN_ENROLLMENT_TARGET; default 127.0.0.1:50052)");
+
 int main(int argc, char** argv) {
   peixun::server::BlockTerminationSignals();
   absl::ParseCommandLine(argc, argv);
@@ -22,9 +30,16 @@ int main(int argc, char** argv) {
   options->migrations = peixun::funding::Migrations();
   const std::string evaluation_target = peixun::server::DependencyTarget(
       absl::GetFlag(FLAGS_evaluation_target), "PEIXUN_EVALUATION_TARGET", "127.0.0.1:50053");
+  const std::string catalog_target = peixun::server::DependencyTarget(
+      absl::GetFlag(FLAGS_catalog_target), "PEIXUN_CATALOG_TARGET", "127.0.0.1:50051");
+  const std::string enrollment_target = peixun::server::DependencyTarget(
+      absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052");
   peixun::server::Platform platform(*std::move(options));
-  peixun::funding::EvaluationResults evaluation(evaluation_target, platform.options().token_key, platform.clock());
-  peixun::funding::FundingService service(platform, &evaluation);
+  const std::string& key = platform.options().token_key;
+  peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock());
+  peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock());
+  peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock());
+  peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment});
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("funding", std::string(status.message()));
     return 1;

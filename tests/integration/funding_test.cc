@@ -32,7 +32,12 @@ class FundingTest : public ::testing::Test {
         "funding", "peixun.funding.v1.FundingService", funding_db_.config(), funding::Migrations()));
     results_ = std::make_unique<EvaluationResults>(absl::StrCat("127.0.0.1:", evaluation_->port()),
                                                    peixun::testing::kTestTokenKey, SystemClock::Instance());
-    service_ = std::make_unique<FundingService>(*funding_, results_.get());
+    // Catalog and enrollment are not running here: budget summaries must say so.
+    catalog_ = std::make_unique<CatalogBudgets>("127.0.0.1:1", peixun::testing::kTestTokenKey, SystemClock::Instance());
+    enrollment_ = std::make_unique<EnrollmentCompletions>("127.0.0.1:1", peixun::testing::kTestTokenKey,
+                                                          SystemClock::Instance());
+    service_ = std::make_unique<FundingService>(*funding_,
+                                                FundingDependencies{results_.get(), catalog_.get(), enrollment_.get()});
     ASSERT_TRUE(funding_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*funding_));
     stub_ = v1::FundingService::NewStub(peixun::testing::LoopbackChannel(funding_->port()));
@@ -138,6 +143,8 @@ class FundingTest : public ::testing::Test {
   std::unique_ptr<ev::EvaluationService::Stub> evaluation_stub_;
   std::unique_ptr<server::Platform> funding_;
   std::unique_ptr<EvaluationResults> results_;
+  std::unique_ptr<CatalogBudgets> catalog_;
+  std::unique_ptr<EnrollmentCompletions> enrollment_;
   std::unique_ptr<FundingService> service_;
   std::unique_ptr<v1::FundingService::Stub> stub_;
 };
@@ -317,6 +324,75 @@ TEST_F(FundingTest, R25TierPolicyVersionsAreCheckedAndDefaultsApplyUntilOne) {
   EXPECT_EQ(policy.name(), "tierPolicies/1");
   ASSERT_TRUE(stub_->GetTierPolicy(ContextAs(Role::kViewer).get(), get, &policy).ok());
   EXPECT_EQ(policy.excellent_amount_fen(), 300);
+}
+
+TEST_F(FundingTest, R26SimulationPricesDraftResultsAgainstAnEnvelopeAndRecordsNothing) {
+  v1::SimulateFundingRequest simulate;
+  simulate.set_year("years/2022");
+  simulate.set_budget_envelope_fen(400000000);
+  v1::SimulateFundingResponse simulated;
+  grpc::Status early = stub_->SimulateFunding(Admin().get(), simulate, &simulated);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(early.error_message().find("no evaluation round of 2022 has results"), std::string::npos)
+      << early.error_message();
+
+  ScoreRound();  // computed, not published
+  EXPECT_EQ(stub_->SimulateFunding(ContextAs(Role::kCityAdmin, "4102").get(), simulate, &simulated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::SimulateFundingRequest negative = simulate;
+  negative.set_budget_envelope_fen(-1);
+  grpc::Status refused = stub_->SimulateFunding(Admin().get(), negative, &simulated);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("budget_envelope_fen"), std::string::npos);
+
+  grpc::Status status = stub_->SimulateFunding(Admin().get(), simulate, &simulated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(simulated.decisions_size(), 3);
+  std::map<std::string, v1::Tier> tiers;
+  for (const auto& d : simulated.decisions()) tiers[d.county()] = d.tier();
+  EXPECT_EQ(tiers["regions/410225"], v1::HIGH);
+  EXPECT_EQ(tiers["regions/410223"], v1::STANDARD);
+  EXPECT_EQ(tiers["regions/410122"], v1::REVOKED);
+  EXPECT_EQ(simulated.total_fen(), 500000000);
+  EXPECT_EQ(simulated.remaining_fen(), -100000000);  // over the envelope by 1,000,000 yuan
+
+  // Under a cheaper policy version the same drafts fit.
+  v1::CreateTierPolicyRequest create;
+  create.mutable_tier_policy()->set_excellent_amount_fen(250000000);
+  create.mutable_tier_policy()->set_qualified_amount_fen(150000000);
+  create.mutable_tier_policy()->set_revocation_years(2);
+  create.mutable_tier_policy()->set_reason("压缩预算方案");
+  v1::TierPolicy policy;
+  ASSERT_TRUE(stub_->CreateTierPolicy(Admin().get(), create, &policy).ok());
+  simulate.set_tier_policy(policy.name());
+  ASSERT_TRUE(stub_->SimulateFunding(Admin().get(), simulate, &simulated).ok());
+  EXPECT_EQ(simulated.total_fen(), 400000000);
+  EXPECT_EQ(simulated.remaining_fen(), 0);
+  EXPECT_EQ(simulated.decisions(0).tier_policy(), "tierPolicies/1");
+  simulate.set_tier_policy("tierPolicies/7");
+  EXPECT_EQ(stub_->SimulateFunding(Admin().get(), simulate, &simulated).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Nothing was recorded: no decisions, and every county still a project county next year.
+  v1::ListDecisionsRequest list;
+  list.set_parent("years/2022");
+  v1::ListDecisionsResponse decisions;
+  ASSERT_TRUE(stub_->ListDecisions(ContextAs(Role::kViewer).get(), list, &decisions).ok());
+  EXPECT_EQ(decisions.decisions_size(), 0);
+}
+
+TEST_F(FundingTest, R28BudgetSummaryNamesTheServiceThatCannotAnswer) {
+  v1::GetBudgetSummaryRequest request;
+  request.set_year("years/2022");
+  request.set_scope(v1::GetBudgetSummaryRequest::COUNTY);
+  v1::BudgetSummary summary;
+  grpc::Status status = stub_->GetBudgetSummary(ContextAs(Role::kViewer).get(), request, &summary);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("catalog (127.0.0.1:1)"), std::string::npos) << status.error_message();
+  request.set_scope(v1::GetBudgetSummaryRequest::PROVINCE);
+  request.set_region("regions/4102");
+  status = stub_->GetBudgetSummary(ContextAs(Role::kViewer).get(), request, &summary);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("region"), std::string::npos);
 }
 
 }  // namespace

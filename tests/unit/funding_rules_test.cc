@@ -63,5 +63,73 @@ TEST(R27Status, ARevocationCoversTheNextCycleThenTheDesignationResumes) {
   EXPECT_TRUE(ActiveIn(county, 2025));
 }
 
+// Two cities of Henan, 济源示范区 (a county-level region run as a city), and the figures the
+// other services would report for them.
+YearFigures Figures() {
+  YearFigures f;
+  using L = RegionInfo::Level;
+  f.regions["41"] = {"河南省", "", L::kProvince};
+  f.regions["4102"] = {"开封市", "41", L::kCity};
+  f.regions["410225"] = {"兰考县", "4102", L::kCounty};
+  f.regions["410223"] = {"尉氏县", "4102", L::kCounty};
+  f.regions["4101"] = {"郑州市", "41", L::kCity};
+  f.regions["410122"] = {"中牟县", "4101", L::kCounty};
+  f.regions["419001"] = {"济源示范区", "41", L::kCity};
+  f.allocated_budget_fen = {{"4102", 900}, {"410225", 500}, {"410223", 300}, {"4101", 400}, {"410122", 400},
+                            {"419001", 100}};
+  f.project_budget_total_fen = 2000;  // 600 not yet allocated to any city
+  f.completed_by_county = {{"410225", 4}, {"410122", 2}};
+  f.completed_by_city = {{"4102", 4}, {"4101", 2}, {"419001", 1}};
+  f.decided_fen = {{"410225", 300}, {"410223", 200}, {"410122", 0}, {"419001", 200}};
+  return f;
+}
+
+TEST(R28Budgets, CountyLinesAddUpWithSubsidiesPerCompletedParticipant) {
+  v1::BudgetSummary s = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "", 50);
+  // Counties in code order, and 济源示范区 because a decision was made for it.
+  ASSERT_EQ(s.lines_size(), 4);
+  EXPECT_EQ(s.lines(0).region(), "regions/410122");
+  EXPECT_EQ(s.lines(0).display_name(), "中牟县");
+  EXPECT_EQ(s.lines(1).region(), "regions/410223");
+  EXPECT_EQ(s.lines(1).completed_participants(), 0);
+  EXPECT_EQ(s.lines(2).region(), "regions/410225");
+  EXPECT_EQ(s.lines(2).project_budget_fen(), 500);
+  EXPECT_EQ(s.lines(2).subsidy_fen(), 200);
+  EXPECT_EQ(s.lines(2).decided_amount_fen(), 300);
+  EXPECT_EQ(s.lines(3).region(), "regions/419001");
+  EXPECT_EQ(s.lines(3).project_budget_fen(), 0);  // its quota is a city quota
+  EXPECT_EQ(s.total_project_budget_fen(), 1200);
+  EXPECT_EQ(s.total_subsidy_fen(), 300);
+  EXPECT_EQ(s.total_decided_fen(), 700);
+
+  v1::BudgetSummary kaifeng = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "4102", 50);
+  ASSERT_EQ(kaifeng.lines_size(), 2);
+  EXPECT_EQ(kaifeng.total_decided_fen(), 500);
+  v1::BudgetSummary lankao = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "410225", 50);
+  ASSERT_EQ(lankao.lines_size(), 1);
+  EXPECT_EQ(lankao.lines(0).region(), "regions/410225");
+}
+
+TEST(R28Budgets, CityAndProvinceLinesUseTheirOwnFigures) {
+  v1::BudgetSummary cities = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::CITY, "", 50);
+  ASSERT_EQ(cities.lines_size(), 3);
+  EXPECT_EQ(cities.lines(0).region(), "regions/4101");
+  EXPECT_EQ(cities.lines(1).region(), "regions/4102");
+  EXPECT_EQ(cities.lines(1).project_budget_fen(), 900);  // the city quota, not its counties' sum
+  EXPECT_EQ(cities.lines(1).decided_amount_fen(), 500);
+  EXPECT_EQ(cities.lines(1).subsidy_fen(), 200);
+  EXPECT_EQ(cities.lines(2).region(), "regions/419001");
+  EXPECT_EQ(cities.lines(2).decided_amount_fen(), 200);
+  EXPECT_EQ(cities.total_subsidy_fen(), 350);
+
+  v1::BudgetSummary province = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::PROVINCE, "", 50);
+  ASSERT_EQ(province.lines_size(), 1);
+  EXPECT_EQ(province.lines(0).region(), "regions/41");
+  EXPECT_EQ(province.lines(0).display_name(), "河南省");
+  EXPECT_EQ(province.total_project_budget_fen(), 2000);  // every seat, allocated or not
+  EXPECT_EQ(province.lines(0).completed_participants(), 7);
+  EXPECT_EQ(province.total_decided_fen(), 700);
+}
+
 }  // namespace
 }  // namespace peixun::funding::domain

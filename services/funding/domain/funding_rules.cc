@@ -84,4 +84,104 @@ bool ActiveIn(const v1::ProjectCounty& county, int year) {
   return active;
 }
 
+namespace {
+
+using Level = RegionInfo::Level;
+
+Level LevelOf(const YearFigures& figures, const std::string& code) {
+  auto it = figures.regions.find(code);
+  if (it != figures.regions.end()) return it->second.level;
+  return code.size() == 2 ? Level::kProvince : code.size() == 4 ? Level::kCity : Level::kCounty;
+}
+
+std::string ParentOf(const YearFigures& figures, const std::string& code) {
+  auto it = figures.regions.find(code);
+  if (it != figures.regions.end()) return it->second.parent_code;
+  return code.size() > 4 ? code.substr(0, 4) : code.substr(0, 2);
+}
+
+// The city a county's figures add up to; a county-level city (济源示范区) is its own.
+std::string CityOf(const YearFigures& figures, const std::string& code) {
+  return LevelOf(figures, code) == Level::kCity ? code : ParentOf(figures, code);
+}
+
+}  // namespace
+
+v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSummaryRequest::Scope scope,
+                                  const std::string& region_code, int64_t subsidy_per_participant_fen) {
+  std::map<std::string, v1::BudgetLine> lines;
+  auto line = [&](const std::string& code) -> v1::BudgetLine& {
+    v1::BudgetLine& l = lines[code];
+    if (l.region().empty()) {
+      l.set_region("regions/" + code);
+      auto it = figures.regions.find(code);
+      if (it != figures.regions.end()) l.set_display_name(it->second.display_name);
+    }
+    return l;
+  };
+  const Level narrowed = region_code.empty() ? Level::kProvince : LevelOf(figures, region_code);
+  switch (scope) {
+    case v1::GetBudgetSummaryRequest::COUNTY: {
+      // Counties, and any region a decision was made for.
+      auto wanted = [&](const std::string& code, bool decided) {
+        if (!decided && LevelOf(figures, code) != Level::kCounty) return false;
+        if (narrowed == Level::kProvince) return true;
+        return narrowed == Level::kCity ? CityOf(figures, code) == region_code : code == region_code;
+      };
+      for (const auto& [code, fen] : figures.allocated_budget_fen) {
+        if (wanted(code, false)) line(code).set_project_budget_fen(fen);
+      }
+      for (const auto& [code, n] : figures.completed_by_county) {
+        if (wanted(code, false)) line(code).set_completed_participants(n);
+      }
+      for (const auto& [code, fen] : figures.decided_fen) {
+        if (wanted(code, true)) line(code).set_decided_amount_fen(fen);
+      }
+      break;
+    }
+    case v1::GetBudgetSummaryRequest::CITY: {
+      auto wanted = [&](const std::string& city) { return narrowed == Level::kProvince || city == region_code; };
+      for (const auto& [code, fen] : figures.allocated_budget_fen) {
+        if (LevelOf(figures, code) == Level::kCity && wanted(code)) line(code).set_project_budget_fen(fen);
+      }
+      for (const auto& [code, n] : figures.completed_by_city) {
+        if (wanted(code)) line(code).set_completed_participants(n);
+      }
+      for (const auto& [code, fen] : figures.decided_fen) {
+        const std::string city = CityOf(figures, code);
+        if (!wanted(city)) continue;
+        v1::BudgetLine& l = line(city);
+        l.set_decided_amount_fen(l.decided_amount_fen() + fen);
+      }
+      break;
+    }
+    default: {  // PROVINCE
+      std::string province = "41";
+      for (const auto& [code, info] : figures.regions) {
+        if (info.level == Level::kProvince) province = code;
+      }
+      v1::BudgetLine& l = line(province);
+      l.set_project_budget_fen(figures.project_budget_total_fen);
+      int32_t completed = 0;
+      for (const auto& [code, n] : figures.completed_by_city) completed += n;
+      l.set_completed_participants(completed);
+      int64_t decided = 0;
+      for (const auto& [code, fen] : figures.decided_fen) decided += fen;
+      l.set_decided_amount_fen(decided);
+      break;
+    }
+  }
+  v1::BudgetSummary summary;
+  summary.set_scope(scope == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED ? v1::GetBudgetSummaryRequest::PROVINCE
+                                                                           : scope);
+  for (auto& [code, l] : lines) {
+    l.set_subsidy_fen(static_cast<int64_t>(l.completed_participants()) * subsidy_per_participant_fen);
+    summary.set_total_project_budget_fen(summary.total_project_budget_fen() + l.project_budget_fen());
+    summary.set_total_subsidy_fen(summary.total_subsidy_fen() + l.subsidy_fen());
+    summary.set_total_decided_fen(summary.total_decided_fen() + l.decided_amount_fen());
+    *summary.add_lines() = std::move(l);
+  }
+  return summary;
+}
+
 }  // namespace peixun::funding::domain

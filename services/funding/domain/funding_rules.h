@@ -2,6 +2,7 @@
 // reproducible from their inputs, and project-county status over the years.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,34 @@ v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& polic
 // Whether the county is an active project county in `year`: an ACTIVE period covers the year
 // and no REVOKED period does (a revocation ends; an open-ended designation then resumes).
 bool ActiveIn(const v1::ProjectCounty& county, int year);
+
+// ---- Budgets and subsidies (R-4, R-28) -----------------------------------------------------
+
+// A region as the summary groups it.
+struct RegionInfo {
+  std::string display_name;
+  std::string parent_code;  // "" for the province
+  enum class Level { kProvince, kCity, kCounty } level = Level::kCounty;
+};
+
+// What the other services report for a year, by region code.
+struct YearFigures {
+  std::map<std::string, RegionInfo> regions;
+  // Project budgets priced by seats allocated to each city and county (catalog, R-4).
+  std::map<std::string, int64_t> allocated_budget_fen;
+  // Sum of every project's budget (all its seats, allocated or not).
+  int64_t project_budget_total_fen = 0;
+  // Completed participants per county and per city (enrollment, R-28).
+  std::map<std::string, int32_t> completed_by_county;
+  std::map<std::string, int32_t> completed_by_city;
+  // Current decided next-year amount per county.
+  std::map<std::string, int64_t> decided_fen;
+};
+
+// One line per county, city or the province (in code order), optionally narrowed to a region
+// (a city narrows county lines to its counties), with subsidies at `subsidy_per_participant_fen`
+// and the totals. A county line exists when any of its figures does.
+v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSummaryRequest::Scope scope,
+                                  const std::string& region_code, int64_t subsidy_per_participant_fen);
 
 }  // namespace peixun::funding::domain

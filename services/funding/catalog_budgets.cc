@@ -1,0 +1,92 @@
+#include "services/funding/catalog_budgets.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/server/dependency.h"
+#include "common/util/names.h"
+#include "grpcpp/create_channel.h"
+
+namespace peixun::funding {
+
+namespace cat = ::peixun::catalog::v1;
+
+CatalogBudgets::CatalogBudgets(const std::string& target, std::string token_key, const Clock& clock)
+    : target_(target),
+      stub_(cat::CatalogService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+      token_key_(std::move(token_key)),
+      clock_(clock) {}
+
+absl::Status CatalogBudgets::Failed(const grpc::Status& status, const std::string& what) const {
+  return server::DependencyError(status, absl::StrCat("catalog (", target_, ") did not answer ", what));
+}
+
+absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) const {
+  auto context = [&] { return server::ServiceCallContext("funding", token_key_, clock_); };
+  std::string token;
+  do {
+    cat::ListRegionsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    cat::ListRegionsResponse page;
+    grpc::Status status = stub_->ListRegions(context().get(), request, &page);
+    if (!status.ok()) return Failed(status, "ListRegions");
+    for (const auto& r : page.regions()) {
+      domain::RegionInfo info;
+      info.display_name = r.display_name();
+      info.parent_code = r.parent().empty() ? "" : std::string(LastSegment(r.parent()));
+      info.level = r.level() == cat::PROVINCE ? domain::RegionInfo::Level::kProvince
+                   : r.level() == cat::CITY   ? domain::RegionInfo::Level::kCity
+                                              : domain::RegionInfo::Level::kCounty;
+      figures->regions[r.code()] = std::move(info);
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+
+  // Every project's budget per seat: its total under the year's cost policy over its seats
+  // (R-4 prices each seat alike, so the division is exact).
+  std::map<std::string, int64_t> fen_per_seat;
+  token.clear();
+  do {
+    cat::ListProjectsRequest request;
+    request.set_parent(absl::StrCat("years/", year));
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    cat::ListProjectsResponse page;
+    grpc::Status status = stub_->ListProjects(context().get(), request, &page);
+    if (!status.ok()) return Failed(status, absl::StrCat("ListProjects of ", year));
+    for (const auto& project : page.projects()) {
+      cat::GetProjectBudgetRequest ask;
+      ask.set_project(project.name());
+      cat::ProjectBudget budget;
+      status = stub_->GetProjectBudget(context().get(), ask, &budget);
+      if (!status.ok()) return Failed(status, absl::StrCat("GetProjectBudget of ", project.name()));
+      figures->project_budget_total_fen += budget.total_fen();
+      fen_per_seat[project.name()] = budget.seats() > 0 ? budget.total_fen() / budget.seats() : 0;
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+
+  token.clear();
+  do {
+    cat::ListQuotasRequest request;
+    request.set_parent(absl::StrCat("years/", year, "/projects/-"));
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    cat::ListQuotasResponse page;
+    grpc::Status status = stub_->ListQuotas(context().get(), request, &page);
+    if (!status.ok()) return Failed(status, absl::StrCat("ListQuotas of ", year));
+    for (const auto& quota : page.quotas()) {
+      // "years/{y}/projects/{p}/quotas/{code}": the project is the first four segments.
+      std::vector<absl::string_view> parts = absl::StrSplit(quota.name(), '/');
+      if (parts.size() < 4) continue;
+      const std::string project = absl::StrCat(parts[0], "/", parts[1], "/", parts[2], "/", parts[3]);
+      figures->allocated_budget_fen[std::string(LastSegment(quota.region()))] += quota.seats() * fen_per_seat[project];
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
+}  // namespace peixun::funding

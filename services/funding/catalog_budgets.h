@@ -1,0 +1,33 @@
+// Funding's questions to catalog: the regions, and every project's budget priced by the
+// seats allocated to each city and county. Catalog computes budgets; funding only adds them up.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/util/clock.h"
+#include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "services/funding/domain/funding_rules.h"
+
+namespace peixun::funding {
+
+class CatalogBudgets {
+ public:
+  // `target` is catalog's gRPC address; calls carry a service token signed with `token_key`.
+  CatalogBudgets(const std::string& target, std::string token_key, const Clock& clock);
+
+  // Fills figures->regions, allocated_budget_fen and project_budget_total_fen for `year`.
+  // UNAVAILABLE (or catalog's own error) naming the call that failed.
+  absl::Status AddBudgets(int year, domain::YearFigures* figures) const;
+
+ private:
+  absl::Status Failed(const grpc::Status& status, const std::string& what) const;
+
+  std::string target_;
+  std::unique_ptr<catalog::v1::CatalogService::Stub> stub_;
+  std::string token_key_;
+  const Clock& clock_;
+};
+
+}  // namespace peixun::funding

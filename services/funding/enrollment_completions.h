@@ -1,0 +1,31 @@
+// Funding's question to enrollment: completed participants per county and per city for a
+// year, from enrollment's rate report at the moment the summary is asked for.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/util/clock.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+#include "services/funding/domain/funding_rules.h"
+
+namespace peixun::funding {
+
+class EnrollmentCompletions {
+ public:
+  // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
+  EnrollmentCompletions(const std::string& target, std::string token_key, const Clock& clock);
+
+  // Fills figures->completed_by_county and completed_by_city (and region names enrollment
+  // knows). UNAVAILABLE (or enrollment's own error) naming the report that failed.
+  absl::Status AddCompletions(int year, domain::YearFigures* figures) const;
+
+ private:
+  std::string target_;
+  std::unique_ptr<enrollment::v1::EnrollmentService::Stub> stub_;
+  std::string token_key_;
+  const Clock& clock_;
+};
+
+}  // namespace peixun::funding
