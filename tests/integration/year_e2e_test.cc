@@ -1,0 +1,200 @@
+// The demonstration year end to end (issue 5): the four service binaries as their own processes
+// on loopback, each on a fresh MariaDB database, on a clock that starts on 2022-07-01 so the
+// 2022 deadlines are ahead. peixunctl loads the 2022 catalog and the demonstration teachers;
+// the year driver (tools/year) nominates, attends, scores, publishes and decides. The outcomes
+// the services report are checked against what the generated plan implies: counts and rates
+// deductions, totals and grades, tiers and amounts, budgets and
+// subsidies; then the next year: barred teachers refused, revoked counties
+// out of the round.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "tests/support/harness.h"
+#include "tools/year/year_driver.h"
+
+namespace peixun::year {
+namespace {
+
+namespace cat = ::peixun::catalog::v1;
+namespace ev = ::peixun::evaluation::v1;
+namespace fnd = ::peixun::funding::v1;
+using peixun::testing::ScratchDatabase;
+using peixun::testing::ServiceProcess;
+
+constexpr char kClockStart[] = "2022-07-01T09:00:00+08:00";
+constexpr int64_t kSubsidyFen = 5000;  // 50 yuan per completed participant, set for this test
+
+// A loopback port nobody listens on right now (for the one service whose address another must
+// know before it starts: evaluation and funding ask each other).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) {
+  const auto& c = db.config();
+  return {{"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
+          {"PEIXUN_DB_NAME", c.database},     {"PEIXUN_DB_USER", c.user},
+          {"PEIXUN_DB_PASSWORD", c.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey},
+          {"PEIXUN_CLOCK_START", kClockStart}};
+}
+
+std::string Address(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerProcesses) {
+  ScratchDatabase catalog_db, enrollment_db, evaluation_db, funding_db;
+  const std::string logs = ::testing::TempDir();
+  const std::vector<std::string> ports0 = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), ports0.begin(), ports0.end());
+    return extra;
+  };
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db), logs + "/year-catalog.log");
+  const int catalog_port = catalog.WaitServing();
+  ASSERT_GT(catalog_port, 0);
+  ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY, with({"--catalog_target=" + Address(catalog_port)}),
+                            Env(enrollment_db), logs + "/year-enrollment.log");
+  const int enrollment_port = enrollment.WaitServing();
+  ASSERT_GT(enrollment_port, 0);
+  const int evaluation_port = FreePort();
+  ServiceProcess funding(PEIXUN_FUNDING_BINARY,
+                         with({"--evaluation_target=" + Address(evaluation_port),
+                               "--catalog_target=" + Address(catalog_port),
+                               "--enrollment_target=" + Address(enrollment_port)}),
+                         Env(funding_db), logs + "/year-funding.log");
+  const int funding_port = funding.WaitServing();
+  ASSERT_GT(funding_port, 0);
+  ServiceProcess evaluation(PEIXUN_EVALUATION_BINARY,
+                            {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
+                             "--enrollment_target=" + Address(enrollment_port),
+                             "--funding_target=" + Address(funding_port)},
+                            Env(evaluation_db), logs + "/year-evaluation.log");
+  ASSERT_EQ(evaluation.WaitServing(), evaluation_port);
+
+  // The operators' tool loads the 2022 catalog and the demonstration teachers.
+  setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
+  const std::string ctl = PEIXUN_PEIXUNCTL_BINARY;
+  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(catalog_port), " apply --quiet ", PEIXUN_SOURCE_DIR,
+                                     "/deploy/demo/catalog-2022.jsonl")
+                            .c_str()),
+            0);
+  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(enrollment_port), " import-teachers ",
+                                     PEIXUN_SOURCE_DIR, "/deploy/demo/teachers-2022.csv")
+                            .c_str()),
+            0);
+
+  YearOptions options;
+  options.catalog_target = Address(catalog_port);
+  options.enrollment_target = Address(enrollment_port);
+  options.evaluation_target = Address(evaluation_port);
+  options.funding_target = Address(funding_port);
+  options.token_key = peixun::testing::kTestTokenKey;
+  options.year = 2022;
+  options.generate_teachers_per_county = 40;
+  options.subsidy_per_participant_fen = kSubsidyFen;
+  options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  YearDriver driver(options);
+  absl::Status ran = driver.Run();
+  ASSERT_TRUE(ran.ok()) << ran.message();
+  std::cerr << driver.Table();
+
+  // The 2022 catalog has 156 counties with quotas; 20 teachers each from the CSV, 40 generated.
+  ASSERT_EQ(driver.plans().size(), 156u);
+  EXPECT_EQ(driver.teachers(), 156 * 60);
+
+  std::map<ev::Grade, int> grades;
+  int64_t decided = 0;
+  int completed = 0;
+  int excellent_with_deductions = 0;
+  for (const CountyPlan& plan : driver.plans()) {
+    SCOPED_TRACE(plan.code + " " + plan.display_name);
+    ASSERT_EQ(driver.outcomes().count(plan.code), 1u);
+    const CountyOutcome& o = driver.outcomes().at(plan.code);
+    // enrollment counts exactly what the plan did.
+    EXPECT_EQ(o.rates.quota(), plan.quota);
+    EXPECT_EQ(o.rates.nominated(), plan.nominated);
+    EXPECT_EQ(o.rates.checked_in(), plan.checked_in);
+    EXPECT_EQ(o.rates.completed(), plan.completed);
+    EXPECT_EQ(o.rates.no_show(), plan.no_show);
+    EXPECT_EQ(o.rates.dismissed() + o.rates.not_completed(), plan.not_completed);
+    EXPECT_EQ(o.rates.ineligible(), plan.ineligible);
+    EXPECT_EQ(o.rates.under_reported(), plan.quota - plan.nominated);
+    EXPECT_EQ(o.rates.nomination_rate_bp(), (plan.nominated * 20000 + plan.quota) / (2 * plan.quota));
+    if (plan.checked_in > 0) {
+      EXPECT_EQ(o.rates.completion_rate_bp(), (plan.completed * 20000 + plan.checked_in) / (2 * plan.checked_in));
+    }
+    // one point per person under-reported, absent, not completed or ineligible, taken
+    // from the automatic indicator and never below 0.
+    const int persons = (plan.quota - plan.nominated) + plan.no_show + plan.not_completed + plan.ineligible;
+    const int deduction = std::min(persons * 10, plan.automatic_panel_tenths);
+    EXPECT_EQ(o.deduction_tenths, deduction);
+    // the panel's scores less the deductions, graded at 90 and 75.
+    EXPECT_EQ(o.total_tenths, plan.panel_tenths - deduction);
+    const ev::Grade grade = o.total_tenths >= 900 ? ev::EXCELLENT : o.total_tenths >= 750 ? ev::QUALIFIED
+                                                                                         : ev::UNQUALIFIED;
+    EXPECT_EQ(o.grade, grade);
+    ++grades[o.grade];
+    if (grade == ev::EXCELLENT && deduction > 0) ++excellent_with_deductions;
+    // the default policy's tiers.
+    const fnd::Tier tier = grade == ev::EXCELLENT ? fnd::HIGH : grade == ev::QUALIFIED ? fnd::STANDARD : fnd::REVOKED;
+    EXPECT_EQ(o.tier, tier);
+    EXPECT_EQ(o.amount_fen, tier == fnd::HIGH ? 300000000 : tier == fnd::STANDARD ? 200000000 : 0);
+    decided += o.amount_fen;
+    completed += plan.completed;
+  }
+  // The generated year reaches every grade, and deductions matter.
+  EXPECT_GT(grades[ev::EXCELLENT], 0);
+  EXPECT_GT(grades[ev::QUALIFIED], 0);
+  EXPECT_GT(grades[ev::UNQUALIFIED], 0);
+  EXPECT_GT(excellent_with_deductions, 0);
+
+  // the province's budgets, subsidies and decided amounts.
+  const fnd::BudgetSummary& budget = driver.province_budget();
+  ASSERT_EQ(budget.lines_size(), 1);
+  EXPECT_EQ(budget.lines(0).region(), "regions/41");
+  EXPECT_EQ(budget.lines(0).completed_participants(), completed);
+  EXPECT_EQ(budget.total_subsidy_fen(), completed * kSubsidyFen);
+  EXPECT_EQ(budget.total_decided_fen(), decided);
+  int64_t project_budgets = 0;  // R-4 priced here from the projects' formats and seats
+  auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_port));
+  cat::ListProjectsRequest list;
+  list.set_parent("years/2022");
+  list.set_page_size(1000);
+  cat::ListProjectsResponse projects;
+  ASSERT_TRUE(stub->ListProjects(peixun::testing::ContextAs(auth::Role::kViewer).get(), list, &projects).ok());
+  ASSERT_EQ(projects.projects_size(), 15);
+  for (const auto& p : projects.projects()) {
+    project_budgets += int64_t{p.seats()} * (p.format().centralized_days() + p.format().shadowing_days()) * 40000 +
+                       int64_t{p.seats()} * p.format().online_hours() * 300;
+  }
+  EXPECT_EQ(budget.total_project_budget_fen(), project_budgets);
+
+  // a teacher absent or dismissed in 2022 is refused in 2023; a colleague is not.
+  const NextYearFindings& next = driver.next_year();
+  EXPECT_TRUE(next.barred_refused_r12) << next.barred_refusal;
+  EXPECT_TRUE(next.unbarred_accepted);
+  // the 2023 round takes the active project counties, leaving the revoked ones out, and
+  // refuses one named explicitly.
+  EXPECT_EQ(static_cast<int>(next.revoked.size()), grades[ev::UNQUALIFIED]);
+  EXPECT_EQ(next.next_round_counties, 156 - grades[ev::UNQUALIFIED]);
+  EXPECT_TRUE(next.revoked_left_out);
+  EXPECT_NE(next.revoked_refusal.find("R-27"), std::string::npos) << next.revoked_refusal;
+}
+
+}  // namespace
+}  // namespace peixun::year
