@@ -61,14 +61,22 @@ grpc::Status UnaryCall(grpc::GenericStub& stub, const PreparedCall& call, const 
   return status;
 }
 
-std::string ResponseJson(const PreparedCall& call, const std::string& response_bytes) {
+std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call, const std::string& response_bytes) {
   std::unique_ptr<google::protobuf::Message> response(Factory().GetPrototype(call.response_type)->New());
   response->ParseFromString(response_bytes);
+  return response;
+}
+
+std::string ResponseJson(const PreparedCall& call, const std::string& response_bytes) {
+  return MessageJson(*ResponseMessage(call, response_bytes));
+}
+
+std::string MessageJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   std::string json;
-  (void)google::protobuf::util::MessageToJsonString(*response, &json, options);
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
 }
 

@@ -29,4 +29,10 @@ grpc::Status UnaryCall(grpc::GenericStub& stub, const PreparedCall& call, const 
 // Decodes a response as JSON (proto field names, indented).
 std::string ResponseJson(const PreparedCall& call, const std::string& response_bytes);
 
+// Decodes a response as a message of the method's output type.
+std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call, const std::string& response_bytes);
+
+// A message as JSON (proto field names, indented).
+std::string MessageJson(const google::protobuf::Message& message);
+
 }  // namespace peixun::cli

@@ -2,9 +2,10 @@
 //   peixunctl token --role province_admin [--region 4101] [--host hosts/henu]
 //   peixunctl call catalog GetProject '{"name": "years/2022/projects/x"}'
 //   peixunctl apply deploy/demo/catalog-2022.jsonl
-//   peixunctl methods catalog
+//   peixunctl rates 2022 city             (verbs: the usual calls by name, every page, as a table)
+//   peixunctl help                        (every command)
 // Any unary method of any service is callable with JSON, through the descriptors compiled in;
-// gRPC errors are printed as "CODE: message" and exit 1.
+// gRPC errors are printed as "CODE: message" with a hint where one helps, and exit 1.
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -16,6 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
@@ -29,6 +31,7 @@
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "tools/cli/generic_call.h"
+#include "tools/cli/table.h"
 
 ABSL_FLAG(std::string, target, "", "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
 ABSL_FLAG(std::string, token, "", "bearer token (default: env PEIXUN_TOKEN, or one signed for --role)");
@@ -40,6 +43,9 @@ ABSL_FLAG(int, ttl_hours, 24, "lifetime of a signed token");
 ABSL_FLAG(std::string, token_key_file, "", "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
 ABSL_FLAG(int, deadline_seconds, 30, "deadline of each call");
 ABSL_FLAG(bool, quiet, false, "apply: print only the summary and errors");
+ABSL_FLAG(std::string, output, "table", "verbs: table or json");
+ABSL_FLAG(std::string, request_id, "", "verbs that change something: idempotency key (a retry with it changes nothing)");
+ABSL_FLAG(std::string, comment, "", "score: the expert's comment on every score");
 
 namespace {
 
@@ -90,6 +96,15 @@ class Client {
   // Calls service.method with a JSON request; fills `json_out` with the JSON response.
   grpc::Status Call(const std::string& service, const std::string& method,
                     const std::string& json_in, const std::string& token, std::string* json_out) {
+    std::unique_ptr<google::protobuf::Message> response;
+    grpc::Status status = CallMessage(service, method, json_in, token, &response);
+    if (status.ok()) *json_out = peixun::cli::MessageJson(*response);
+    return status;
+  }
+
+  // The same, with the response as a message of the method's output type.
+  grpc::Status CallMessage(const std::string& service, const std::string& method, const std::string& json_in,
+                           const std::string& token, std::unique_ptr<google::protobuf::Message>* out) {
     auto it = Services().find(service);
     if (it == Services().end()) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
@@ -112,8 +127,18 @@ class Client {
         std::chrono::system_clock::now() + std::chrono::seconds(absl::GetFlag(FLAGS_deadline_seconds)),
         &response_bytes);
     if (!status.ok()) return status;
-    *json_out = peixun::cli::ResponseJson(*call, response_bytes);
+    *out = peixun::cli::ResponseMessage(*call, response_bytes);
+    last_target_ = target;
     return grpc::Status::OK;
+  }
+
+  // The address of the last call, for error hints.
+  std::string TargetOf(const std::string& service) const {
+    std::string target = absl::GetFlag(FLAGS_target);
+    if (!target.empty() || Services().count(service) == 0) return target;
+    std::string upper = service;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+    return EnvOr("PEIXUN_" + upper + "_ADDR", absl::StrCat("127.0.0.1:", Services().at(service).default_port));
   }
 
  private:
@@ -127,10 +152,36 @@ class Client {
   }
 
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::string last_target_;
 };
 
 std::string ErrorText(const grpc::Status& status) {
   return absl::StrCat(peixun::metrics::GrpcCodeName(status.error_code()), ": ", status.error_message());
+}
+
+// The error, and what usually helps with it.
+std::string ErrorWithHint(const grpc::Status& status, const std::string& target) {
+  std::string text = ErrorText(status);
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      absl::StrAppend(&text, "\n  hint: is the service running at ", target,
+                      "? tools/quickstart starts the suite; --target or PEIXUN_<SERVICE>_ADDR point elsewhere");
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      absl::StrAppend(&text, "\n  hint: the token must be signed with the services' key: set PEIXUN_TOKEN_KEY_FILE "
+                             "(tools/peixunctl uses .local/quickstart/token.key) or pass --token");
+      break;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      absl::StrAppend(&text, "\n  hint: the call needs another role: sign as it with --role, and --region or --host for "
+                             "county, city, host and expert roles (e.g. --role=county_admin --region=410225)");
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      absl::StrAppend(&text, "\n  hint: --deadline_seconds allows longer calls");
+      break;
+    default:
+      break;
+  }
+  return text;
 }
 
 // The token to call with: --token, else PEIXUN_TOKEN, else one signed for --role/--region/--host.
@@ -154,7 +205,7 @@ int RunCall(const std::vector<char*>& args) {
   Client client;
   std::string out;
   grpc::Status status = client.Call(args[1], args[2], json, *token, &out);
-  if (!status.ok()) return Fail(ErrorText(status));
+  if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf(args[1])));
   std::cout << out;
   return 0;
 }
@@ -285,6 +336,228 @@ int RunToken() {
   return 0;
 }
 
+
+// ---- Verbs: the usual calls by name, all pages, as a table (or --output=json) -------------
+
+// A JSON string literal.
+std::string Q(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// "2022" -> "years/2022"; "4102" -> "regions/4102"; names already prefixed stay.
+std::string Named(const std::string& prefix, const std::string& value) {
+  return value.rfind(prefix, 0) == 0 ? value : prefix + value;
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;  // field -> JSON value
+
+std::string JsonOf(const Fields& fields) {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : fields) {
+    if (!value.empty()) parts.push_back(absl::StrCat(Q(name), ": ", value));
+  }
+  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+}
+
+std::string QArg(const std::vector<std::string>& args, size_t i) { return i < args.size() ? Q(args[i]) : ""; }
+
+std::string ScopeOf(const std::string& word) {
+  std::string upper = word;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+  return upper.empty() ? "" : Q(upper);
+}
+
+struct Verb {
+  const char* name;
+  const char* args;      // usage of the arguments
+  const char* what;      // one line of help
+  const char* service;
+  const char* method;
+  size_t min_args;
+  size_t max_args;       // 99: any number
+  bool paged;
+  std::function<Fields(const std::vector<std::string>&)> request;
+};
+
+std::string RequestId() { return absl::GetFlag(FLAGS_request_id).empty() ? "" : Q(absl::GetFlag(FLAGS_request_id)); }
+
+const std::vector<Verb>& Verbs() {
+  using A = const std::vector<std::string>&;
+  static const std::vector<Verb> kVerbs = {
+      {"regions", "[FILTER]", "regions (e.g. 'level = \"COUNTY\" AND parent = \"regions/4102\"')", "catalog",
+       "ListRegions", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"projects", "YEAR [FILTER]", "a year's projects", "catalog", "ListProjects", 1, 2, true,
+       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}}; }},
+      {"quotas", "PROJECT|YEAR [FILTER]", "quotas of a project, or of every project of a year", "catalog",
+       "ListQuotas", 1, 2, true,
+       [](A a) {
+         const bool year = a[0].find("/projects/") == std::string::npos;
+         return Fields{{"parent", Q(year ? Named("years/", a[0]) + "/projects/-" : a[0])}, {"filter", QArg(a, 1)}};
+       }},
+      {"project-budget", "PROJECT", "a project's budget under R-4", "catalog", "GetProjectBudget", 1, 1, false,
+       [](A a) { return Fields{{"project", Q(a[0])}}; }},
+      {"teachers", "[FILTER]", "teachers (e.g. 'county = \"regions/410225\"')", "enrollment", "ListTeachers", 0, 1,
+       true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"enrollments", "[FILTER]", "enrollments (e.g. 'project = \"years/2022/projects/x\" AND state = \"NOMINATED\"')",
+       "enrollment", "ListEnrollments", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"nominate", "PROJECT TEACHER", "nominate a teacher (as the county: --role=county_admin --region=CODE)",
+       "enrollment", "NominateTeacher", 2, 2, false,
+       [](A a) { return Fields{{"project", Q(a[0])}, {"teacher", Q(a[1])}, {"request_id", RequestId()}}; }},
+      {"check-in", "ENROLLMENT", "报到 (as the host: --role=host --host=hosts/ID)", "enrollment", "CheckIn", 1, 1,
+       false, [](A a) { return Fields{{"name", Q(a[0])}, {"request_id", RequestId()}}; }},
+      {"complete", "ENROLLMENT [REASON]", "结业 (host)", "enrollment", "Complete", 1, 2, false,
+       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", QArg(a, 1)}, {"request_id", RequestId()}}; }},
+      {"dismiss", "ENROLLMENT REASON", "劝退 (host)", "enrollment", "Dismiss", 2, 2, false,
+       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}}; }},
+      {"not-completed", "ENROLLMENT REASON", "未结业 (host)", "enrollment", "MarkNotCompleted", 2, 2, false,
+       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}}; }},
+      {"no-show", "ENROLLMENT [SPECIAL_REASON]", "缺培 (host)", "enrollment", "MarkNoShow", 1, 2, false,
+       [](A a) { return Fields{{"name", Q(a[0])}, {"special_reason", QArg(a, 1)}, {"request_id", RequestId()}}; }},
+      {"blacklist", "[FILTER]", "blacklist entries (R-12)", "enrollment", "ListBlacklistEntries", 0, 1, true,
+       [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"rates", "YEAR [county|city|host] [REGION]", "nomination, check-in and completion rates (R-16)",
+       "enrollment", "GetRateReport", 1, 3, false,
+       [](A a) {
+         return Fields{{"year", Q(Named("years/", a[0]))},
+                       {"scope", ScopeOf(a.size() > 1 ? a[1] : "county")},
+                       {"region", a.size() > 2 ? Q(Named("regions/", a[2])) : ""}};
+       }},
+      {"rounds", "YEAR", "a year's evaluation rounds", "evaluation", "ListRounds", 1, 1, true,
+       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}}; }},
+      {"assign", "ROUND COUNTY EXPERT EXPERT_REGION", "assign an expert to a county (R-22)", "evaluation",
+       "AssignExpert", 4, 4, false,
+       [](A a) {
+         return Fields{{"round", Q(a[0])},
+                       {"assignment", JsonOf({{"county", Q(Named("regions/", a[1]))},
+                                              {"expert", Q(a[2])},
+                                              {"expert_region", Q(Named("regions/", a[3]))}})},
+                       {"request_id", RequestId()}};
+       }},
+      {"score", "ROUND COUNTY CODE=TENTHS[:EVIDENCE]...",
+       "an expert's scores (--role=expert --region=HOME --subject=EXPERT); EVIDENCE ON_SITE by default",
+       "evaluation", "SubmitScores", 3, 99, false,
+       [](A a) {
+         std::vector<std::string> scores;
+         for (size_t i = 2; i < a.size(); ++i) {
+           const size_t eq = a[i].find('=');
+           const size_t colon = a[i].find(':');
+           const std::string code = a[i].substr(0, eq);
+           const std::string tenths = a[i].substr(eq == std::string::npos ? a[i].size() : eq + 1,
+                                                  colon == std::string::npos ? std::string::npos : colon - eq - 1);
+           const std::string evidence = colon == std::string::npos ? "ON_SITE" : a[i].substr(colon + 1);
+           scores.push_back(JsonOf({{"indicator", Q(code)},
+                                    {"score_tenths", tenths.empty() ? "null" : tenths},
+                                    {"evidence", Q(evidence)},
+                                    {"comment", Q(absl::GetFlag(FLAGS_comment))}}));
+         }
+         return Fields{{"round", Q(a[0])},
+                       {"county", Q(Named("regions/", a[1]))},
+                       {"scores", absl::StrCat("[", absl::StrJoin(scores, ", "), "]")},
+                       {"request_id", RequestId()}};
+       }},
+      {"deduct", "ROUND", "fetch the automatic deductions from enrollment (R-20)", "evaluation", "ComputeDeductions",
+       1, 1, false, [](A a) { return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}}; }},
+      {"compute", "ROUND", "compute the round's draft results (R-21)", "evaluation", "ComputeResults", 1, 1, false,
+       [](A a) { return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}}; }},
+      {"publish", "ROUND [ETAG]", "通报: publish and freeze the round's results (R-23)", "evaluation", "PublishRound",
+       1, 2, false,
+       [](A a) { return Fields{{"round", Q(a[0])}, {"etag", QArg(a, 1)}, {"request_id", RequestId()}}; }},
+      {"results", "ROUND [FILTER]", "a round's results by rank", "evaluation", "ListResults", 1, 2, true,
+       [](A a) { return Fields{{"round", Q(a[0])}, {"filter", QArg(a, 1)}}; }},
+      {"explain", "RESULT", "every indicator of a result with its scores and deductions", "evaluation",
+       "ExplainResult", 1, 1, false, [](A a) { return Fields{{"name", Q(a[0])}}; }},
+      {"designate", "COUNTY FROM_YEAR", "make a county a project county (R-27)", "funding", "DesignateProjectCounty",
+       2, 2, false,
+       [](A a) {
+         return Fields{{"county", Q(Named("regions/", a[0]))}, {"from_year", a[1]}, {"request_id", RequestId()}};
+       }},
+      {"project-counties", "[FILTER]", "project counties (e.g. 'active_in_year = \"2023\"')", "funding",
+       "ListProjectCounties", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"decide", "YEAR", "decide next year's funding from the published results (R-25, R-26)", "funding",
+       "DecideFunding", 1, 1, false,
+       [](A a) { return Fields{{"year", Q(Named("years/", a[0]))}, {"request_id", RequestId()}}; }},
+      {"simulate", "YEAR ENVELOPE_YUAN [POLICY]", "the decisions draft results would get, against an envelope",
+       "funding", "SimulateFunding", 2, 3, false,
+       [](A a) {
+         int64_t yuan = 0;
+         if (!absl::SimpleAtoi(a[1], &yuan)) yuan = -1;  // the service names the field
+         return Fields{{"year", Q(Named("years/", a[0]))},
+                       {"budget_envelope_fen", absl::StrCat(yuan * 100)},
+                       {"tier_policy", a.size() > 2 ? Q(Named("tierPolicies/", a[2])) : ""}};
+       }},
+      {"decisions", "YEAR [FILTER]", "a year's funding decisions (filter tier, city, superseded)", "funding",
+       "ListDecisions", 1, 2, true,
+       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}}; }},
+      {"budget", "YEAR [county|city|province] [REGION]", "project budgets, subsidies and decided amounts (R-4, R-28)",
+       "funding", "GetBudgetSummary", 1, 3, false,
+       [](A a) {
+         return Fields{{"year", Q(Named("years/", a[0]))},
+                       {"scope", ScopeOf(a.size() > 1 ? a[1] : "province")},
+                       {"region", a.size() > 2 ? Q(Named("regions/", a[2])) : ""}};
+       }},
+  };
+  return kVerbs;
+}
+
+const Verb* FindVerb(const std::string& name) {
+  for (const auto& v : Verbs()) {
+    if (name == v.name) return &v;
+  }
+  return nullptr;
+}
+
+int RunVerb(const Verb& verb, const std::vector<char*>& raw) {
+  std::vector<std::string> args(raw.begin() + 1, raw.end());
+  if (args.size() < verb.min_args || args.size() > verb.max_args) {
+    return Fail(absl::StrCat("usage: peixunctl ", verb.name, " ", verb.args, "\n  ", verb.what));
+  }
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  Client client;
+  Fields fields = verb.request(args);
+  if (verb.paged) fields.emplace_back("page_size", "1000");
+  std::unique_ptr<google::protobuf::Message> all;
+  std::string page_token;
+  do {
+    Fields page_fields = fields;
+    if (!page_token.empty()) page_fields.emplace_back("page_token", Q(page_token));
+    std::unique_ptr<google::protobuf::Message> page;
+    grpc::Status status = client.CallMessage(verb.service, verb.method, JsonOf(page_fields), *token, &page);
+    if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf(verb.service)));
+    page_token.clear();
+    const auto* next = page->GetDescriptor()->FindFieldByName("next_page_token");
+    if (verb.paged && next != nullptr) page_token = page->GetReflection()->GetString(*page, next);
+    if (all == nullptr) {
+      all = std::move(page);
+    } else if (const auto* list = peixun::cli::ListField(*all->GetDescriptor())) {
+      const auto* r = all->GetReflection();
+      for (int i = 0; i < r->FieldSize(*page, list); ++i) {
+        r->AddMessage(all.get(), list)->CopyFrom(r->GetRepeatedMessage(*page, list, i));
+      }
+    }
+  } while (!page_token.empty());
+  if (const auto* next = all->GetDescriptor()->FindFieldByName("next_page_token")) {
+    all->GetReflection()->ClearField(all.get(), next);
+  }
+  if (absl::GetFlag(FLAGS_output) == "json") {
+    std::cout << peixun::cli::MessageJson(*all);
+  } else if (absl::GetFlag(FLAGS_output) == "table") {
+    std::cout << peixun::cli::RenderTable(*all);
+  } else {
+    return Fail("--output: table or json, not '" + absl::GetFlag(FLAGS_output) + "'");
+  }
+  return 0;
+}
+
 int RunMethods(const std::vector<char*>& args) {
   if (args.size() != 2 || Services().count(args[1]) == 0) return Fail("usage: peixunctl methods SERVICE");
   const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
@@ -298,16 +571,26 @@ int RunMethods(const std::vector<char*>& args) {
   return 0;
 }
 
+std::string Usage() {
+  std::string text =
+      "peixunctl COMMAND ...   (flags: --role, --region, --host, --subject, --target, --output=table|json)\n"
+      "  token                                  print a signed development token for --role/--region/--host\n"
+      "  call SERVICE METHOD [JSON|-]           call any unary method with JSON (prints JSON)\n"
+      "  apply FILE.jsonl                       run the calls of a JSON-lines file\n"
+      "  methods SERVICE                        list a service's methods\n"
+      "  import-teachers FILE.csv               stream teachers into enrollment\n";
+  for (const auto& v : Verbs()) {
+    const std::string head = absl::StrCat("  ", v.name, " ", v.args);
+    absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what, "\n");
+  }
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "peixunctl token|call|apply|methods ...\n"
-      "  token --role R [--region CODE] [--host hosts/ID]   print a signed development token\n"
-      "  call SERVICE METHOD [JSON|-]                       call a unary method with JSON\n"
-      "  apply FILE.jsonl                                   run the calls of a JSON-lines file\n"
-      "  methods SERVICE                                    list a service's methods\n"
-      "  import-teachers FILE.csv                           stream teachers into enrollment");
+  static const std::string usage = Usage();
+  absl::SetProgramUsageMessage(usage);
   // Keep the generated descriptors linked in, so the generated pool knows every service.
   (void)peixun::catalog::v1::CatalogService::service_full_name();
   (void)peixun::catalog::v1::Project::descriptor();
@@ -316,12 +599,17 @@ int main(int argc, char** argv) {
   (void)peixun::funding::v1::Decision::descriptor();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   args.erase(args.begin());
-  if (args.empty()) return Fail("usage: peixunctl token|call|apply|methods (see --help)");
+  if (args.empty()) return Fail(Usage());
   std::string command = args[0];
   if (command == "token") return RunToken();
   if (command == "call") return RunCall(args);
   if (command == "apply") return RunApply(args);
   if (command == "methods") return RunMethods(args);
   if (command == "import-teachers") return RunImportTeachers(args);
-  return Fail("unknown command '" + command + "'; one of token, call, apply, methods, import-teachers");
+  if (command == "help") {
+    std::cout << Usage();
+    return 0;
+  }
+  if (const Verb* verb = FindVerb(command)) return RunVerb(*verb, args);
+  return Fail("unknown command '" + command + "'; peixunctl help lists them");
 }
