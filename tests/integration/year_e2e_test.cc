@@ -8,6 +8,7 @@
 // out of the round.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -55,6 +56,16 @@ std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) 
 }
 
 std::string Address(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+// Runs a command; its output (stdout and stderr) and exit code.
+std::pair<std::string, int> RunCommand(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  const int status = pipe == nullptr ? -1 : pclose(pipe);
+  return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
 
 TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerProcesses) {
   ScratchDatabase catalog_db, enrollment_db, evaluation_db, funding_db;
@@ -194,6 +205,25 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_EQ(next.next_round_counties, 156 - grades[ev::UNQUALIFIED]);
   EXPECT_TRUE(next.revoked_left_out);
   EXPECT_NE(next.revoked_refusal.find("R-27"), std::string::npos) << next.revoked_refusal;
+
+  // The operators' verbs read the same year back.
+  const std::string funding_ctl = absl::StrCat(ctl, " --target=", Address(funding_port), " ");
+  auto [revoked_json, revoked_exit] = RunCommand(funding_ctl + "decisions 2022 'tier = \"REVOKED\"' --output=json");
+  EXPECT_EQ(revoked_exit, 0) << revoked_json;
+  size_t listed = 0;
+  for (size_t at = revoked_json.find("\"tier\": \"REVOKED\""); at != std::string::npos;
+       at = revoked_json.find("\"tier\": \"REVOKED\"", at + 1)) {
+    ++listed;
+  }
+  EXPECT_EQ(listed, next.revoked.size());
+  auto [budget_table, budget_exit] = RunCommand(funding_ctl + "budget 2022 province");
+  EXPECT_EQ(budget_exit, 0) << budget_table;
+  EXPECT_NE(budget_table.find("河南省"), std::string::npos) << budget_table;
+  EXPECT_NE(budget_table.find(absl::StrCat("total_decided_fen: ", decided)), std::string::npos) << budget_table;
+  auto [refusal, refusal_exit] = RunCommand(funding_ctl + "--role=county_admin --region=410225 decide 2022");
+  EXPECT_EQ(refusal_exit, 1);
+  EXPECT_NE(refusal.find("PERMISSION_DENIED: role county_admin may not decide funding"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("hint: the call needs another role"), std::string::npos) << refusal;
 }
 
 }  // namespace

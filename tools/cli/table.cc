@@ -135,14 +135,17 @@ std::string RenderTable(const Message& message) {
   std::string out;
   const FieldDescriptor* list = ListField(type);
   if (list == nullptr || r->FieldSize(message, list) == 0) {
+    std::vector<std::pair<std::string, std::string>> shown;
     int width = 0;
-    for (int i = 0; i < type.field_count(); ++i) width = std::max(width, DisplayWidth(type.field(i)->name()));
     for (int i = 0; i < type.field_count(); ++i) {
       const FieldDescriptor* f = type.field(i);
       if (!Cellular(f)) continue;
-      const std::string text = CellText(message, f);
-      if (!Zero(text)) absl::StrAppend(&out, Pad(f->name(), width), "  ", Fit(text, 100), "\n");
+      std::string text = CellText(message, f);
+      if (Zero(text)) continue;
+      width = std::max(width, DisplayWidth(f->name()));
+      shown.emplace_back(f->name(), std::move(text));
     }
+    for (const auto& [name, text] : shown) absl::StrAppend(&out, Pad(name, width), "  ", Fit(text, 100), "\n");
     if (list != nullptr) absl::StrAppend(&out, "(no ", list->name(), ")\n");
     return out;
   }
