@@ -6,9 +6,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/util/clock.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
 #include "grpcpp/support/status.h"
 
 namespace peixun::server {
@@ -22,5 +24,37 @@ std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subje
 // FAILED_PRECONDITION otherwise (what it holds does not allow the request), with `what`
 // (e.g. "enrollment (127.0.0.1:50052) did not report the county rates of 2022") and its message.
 absl::Status DependencyError(const grpc::Status& status, const std::string& what);
+
+// Another peixun service this one calls: its stub, contexts for calls as this service, and its
+// failures read as this service's. One per dependency, shared by the threads that call it.
+template <typename Service>
+class Dependency {
+ public:
+  // `caller` is this service ("funding"), `callee` the other ("catalog") at `target`; calls
+  // carry a service token signed with `token_key` against `clock`.
+  Dependency(std::string caller, std::string callee, std::string target, std::string token_key, const Clock& clock)
+      : caller_(std::move(caller)),
+        callee_(std::move(callee)),
+        target_(std::move(target)),
+        stub_(Service::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()))),
+        token_key_(std::move(token_key)),
+        clock_(clock) {}
+
+  typename Service::Stub& stub() const { return *stub_; }
+  std::unique_ptr<grpc::ClientContext> Context() const { return ServiceCallContext(caller_, token_key_, clock_); }
+  // DependencyError naming the callee and its address: "catalog (127.0.0.1:50051) {what}: …".
+  absl::Status Failed(const grpc::Status& status, const std::string& what) const {
+    return DependencyError(status, absl::StrCat(callee_, " (", target_, ") ", what));
+  }
+  const std::string& target() const { return target_; }
+
+ private:
+  const std::string caller_;
+  const std::string callee_;
+  const std::string target_;
+  const std::unique_ptr<typename Service::Stub> stub_;
+  const std::string token_key_;
+  const Clock& clock_;
+};
 
 }  // namespace peixun::server

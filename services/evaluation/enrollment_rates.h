@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/server/dependency.h"
 #include "common/util/clock.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 
@@ -21,13 +22,10 @@ class EnrollmentRates {
   // what failed; nothing is guessed when enrollment cannot answer.
   absl::StatusOr<enrollment::v1::RateReport> CountyRates(int year) const;
 
-  const std::string& target() const { return target_; }
+  const std::string& target() const { return enrollment_.target(); }
 
  private:
-  std::string target_;
-  std::unique_ptr<enrollment::v1::EnrollmentService::Stub> stub_;
-  std::string token_key_;
-  const Clock& clock_;
+  server::Dependency<enrollment::v1::EnrollmentService> enrollment_;
 };
 
 }  // namespace peixun::evaluation

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/server/dependency.h"
 #include "common/util/clock.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 
@@ -27,12 +28,7 @@ class FundingStatus {
   std::string WhyInactive(const std::string& county, int year) const;
 
  private:
-  std::unique_ptr<grpc::ClientContext> NewContext() const;
-
-  std::string target_;
-  std::unique_ptr<funding::v1::FundingService::Stub> stub_;
-  std::string token_key_;
-  const Clock& clock_;
+  server::Dependency<funding::v1::FundingService> funding_;
 };
 
 }  // namespace peixun::evaluation

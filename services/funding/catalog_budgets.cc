@@ -6,32 +6,27 @@
 #include "absl/strings/str_split.h"
 #include "common/server/dependency.h"
 #include "common/util/names.h"
-#include "grpcpp/create_channel.h"
 
 namespace peixun::funding {
 
 namespace cat = ::peixun::catalog::v1;
 
 CatalogBudgets::CatalogBudgets(const std::string& target, std::string token_key, const Clock& clock)
-    : target_(target),
-      stub_(cat::CatalogService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
-      token_key_(std::move(token_key)),
-      clock_(clock) {}
-
-absl::Status CatalogBudgets::Failed(const grpc::Status& status, const std::string& what) const {
-  return server::DependencyError(status, absl::StrCat("catalog (", target_, ") did not answer ", what));
-}
+    : catalog_("funding", "catalog", target, std::move(token_key), clock) {}
 
 absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) const {
-  auto context = [&] { return server::ServiceCallContext("funding", token_key_, clock_); };
+  auto context = [&] { return catalog_.Context(); };
+  auto failed = [&](const grpc::Status& status, const std::string& what) {
+    return catalog_.Failed(status, "did not answer " + what);
+  };
   std::string token;
   do {
     cat::ListRegionsRequest request;
     request.set_page_size(1000);
     request.set_page_token(token);
     cat::ListRegionsResponse page;
-    grpc::Status status = stub_->ListRegions(context().get(), request, &page);
-    if (!status.ok()) return Failed(status, "ListRegions");
+    grpc::Status status = catalog_.stub().ListRegions(context().get(), request, &page);
+    if (!status.ok()) return failed(status, "ListRegions");
     for (const auto& r : page.regions()) {
       domain::RegionInfo info;
       info.display_name = r.display_name();
@@ -54,14 +49,14 @@ absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) 
     request.set_page_size(1000);
     request.set_page_token(token);
     cat::ListProjectsResponse page;
-    grpc::Status status = stub_->ListProjects(context().get(), request, &page);
-    if (!status.ok()) return Failed(status, absl::StrCat("ListProjects of ", year));
+    grpc::Status status = catalog_.stub().ListProjects(context().get(), request, &page);
+    if (!status.ok()) return failed(status, absl::StrCat("ListProjects of ", year));
     for (const auto& project : page.projects()) {
       cat::GetProjectBudgetRequest ask;
       ask.set_project(project.name());
       cat::ProjectBudget budget;
-      status = stub_->GetProjectBudget(context().get(), ask, &budget);
-      if (!status.ok()) return Failed(status, absl::StrCat("GetProjectBudget of ", project.name()));
+      status = catalog_.stub().GetProjectBudget(context().get(), ask, &budget);
+      if (!status.ok()) return failed(status, absl::StrCat("GetProjectBudget of ", project.name()));
       figures->project_budget_total_fen += budget.total_fen();
       fen_per_seat[project.name()] = budget.seats() > 0 ? budget.total_fen() / budget.seats() : 0;
     }
@@ -75,8 +70,8 @@ absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) 
     request.set_page_size(1000);
     request.set_page_token(token);
     cat::ListQuotasResponse page;
-    grpc::Status status = stub_->ListQuotas(context().get(), request, &page);
-    if (!status.ok()) return Failed(status, absl::StrCat("ListQuotas of ", year));
+    grpc::Status status = catalog_.stub().ListQuotas(context().get(), request, &page);
+    if (!status.ok()) return failed(status, absl::StrCat("ListQuotas of ", year));
     for (const auto& quota : page.quotas()) {
       // "years/{y}/projects/{p}/quotas/{code}": the project is the first four segments.
       std::vector<absl::string_view> parts = absl::StrSplit(quota.name(), '/');

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/server/dependency.h"
 #include "common/util/clock.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
@@ -22,12 +23,7 @@ class CatalogBudgets {
   absl::Status AddBudgets(int year, domain::YearFigures* figures) const;
 
  private:
-  absl::Status Failed(const grpc::Status& status, const std::string& what) const;
-
-  std::string target_;
-  std::unique_ptr<catalog::v1::CatalogService::Stub> stub_;
-  std::string token_key_;
-  const Clock& clock_;
+  server::Dependency<catalog::v1::CatalogService> catalog_;
 };
 
 }  // namespace peixun::funding

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/server/dependency.h"
 #include "common/util/clock.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
@@ -22,10 +23,7 @@ class EnrollmentCompletions {
   absl::Status AddCompletions(int year, domain::YearFigures* figures) const;
 
  private:
-  std::string target_;
-  std::unique_ptr<enrollment::v1::EnrollmentService::Stub> stub_;
-  std::string token_key_;
-  const Clock& clock_;
+  server::Dependency<enrollment::v1::EnrollmentService> enrollment_;
 };
 
 }  // namespace peixun::funding

@@ -4,25 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/server/dependency.h"
-#include "grpcpp/create_channel.h"
 
 namespace peixun::funding {
 
 namespace ev = ::peixun::evaluation::v1;
 
 EvaluationResults::EvaluationResults(const std::string& target, std::string token_key, const Clock& clock)
-    : target_(target),
-      stub_(ev::EvaluationService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
-      token_key_(std::move(token_key)),
-      clock_(clock) {}
-
-std::unique_ptr<grpc::ClientContext> EvaluationResults::NewContext() const {
-  return server::ServiceCallContext("funding", token_key_, clock_);
-}
-
-absl::Status EvaluationResults::Failed(const grpc::Status& status, const std::string& what) const {
-  return server::DependencyError(status, absl::StrCat("evaluation (", target_, ") did not answer ", what));
-}
+    : evaluation_("funding", "evaluation", target, std::move(token_key), clock) {}
 
 absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(int year) const {
   return Results(year, true);
@@ -41,8 +29,8 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
     request.set_page_size(1000);
     request.set_page_token(token);
     ev::ListRoundsResponse page;
-    grpc::Status status = stub_->ListRounds(NewContext().get(), request, &page);
-    if (!status.ok()) return Failed(status, absl::StrCat("ListRounds of ", year));
+    grpc::Status status = evaluation_.stub().ListRounds(evaluation_.Context().get(), request, &page);
+    if (!status.ok()) return evaluation_.Failed(status, absl::StrCat("did not answer ListRounds of ", year));
     for (const auto& round : page.rounds()) {
       if (!published_only || round.state() == ev::Round::PUBLISHED) rounds.push_back(round.name());
     }
@@ -62,8 +50,8 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
       request.set_page_size(1000);
       request.set_page_token(token);
       ev::ListResultsResponse page;
-      grpc::Status status = stub_->ListResults(NewContext().get(), request, &page);
-      if (!status.ok()) return Failed(status, absl::StrCat("ListResults of ", round));
+      grpc::Status status = evaluation_.stub().ListResults(evaluation_.Context().get(), request, &page);
+      if (!status.ok()) return evaluation_.Failed(status, absl::StrCat("did not answer ListResults of ", round));
       for (const auto& result : page.results()) {
         domain::DecisionInput input;
         input.county = result.county();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/server/dependency.h"
 #include "common/util/clock.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
@@ -28,13 +29,7 @@ class EvaluationResults {
 
  private:
   absl::StatusOr<std::vector<domain::DecisionInput>> Results(int year, bool published_only) const;
-  std::unique_ptr<grpc::ClientContext> NewContext() const;
-  absl::Status Failed(const grpc::Status& status, const std::string& what) const;
-
-  std::string target_;
-  std::unique_ptr<evaluation::v1::EvaluationService::Stub> stub_;
-  std::string token_key_;
-  const Clock& clock_;
+  server::Dependency<evaluation::v1::EvaluationService> evaluation_;
 };
 
 }  // namespace peixun::funding

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
+#include "tools/benchsupport/bench_support.h"
 #include "common/util/names.h"
 #include "grpcpp/create_channel.h"
 #include "services/enrollment/domain/enrollment_rules.h"
@@ -31,25 +32,10 @@ namespace {
 
 constexpr int kPageSize = 1000;
 
-// A token valid for 12 hours of wall-clock time (servers on a demonstration clock accept it:
-// it expires after their now).
-std::string Token(const std::string& key, Role role, const std::string& region = "",
-                  const std::string& host = "", const std::string& subject = "year-driver") {
-  auth::TokenClaims claims;
-  claims.caller.subject = subject;
-  claims.caller.role = role;
-  claims.caller.region_code = region;
-  claims.caller.host = host;
-  claims.expires = absl::Now() + absl::Hours(12);
-  return auth::SignToken(claims, key);
-}
+using bench::Date;
+using bench::Token;
 
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  return context;
-}
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) { return bench::Context(token, 120); }
 
 absl::Status Failed(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -59,14 +45,6 @@ absl::Status Failed(const grpc::Status& status, const std::string& what) {
 // OK, or ALREADY_EXISTS when a step of an earlier run made the same thing.
 bool Made(const grpc::Status& status) {
   return status.ok() || status.error_code() == grpc::StatusCode::ALREADY_EXISTS;
-}
-
-common::v1::Date Date(int y, int m, int d) {
-  common::v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
 }
 
 absl::CivilDay Day(const common::v1::Date& d) {
@@ -289,7 +267,7 @@ YearDriver::YearDriver(YearOptions options)
   stubs_->enrollment = enr::EnrollmentService::NewStub(channel(options_.enrollment_target));
   stubs_->evaluation = ev::EvaluationService::NewStub(channel(options_.evaluation_target));
   stubs_->funding = fnd::FundingService::NewStub(channel(options_.funding_target));
-  stubs_->admin = Token(options_.token_key, Role::kProvinceAdmin);
+  stubs_->admin = Token(options_.token_key, Role::kProvinceAdmin, "", "", "year-driver");
 }
 
 YearDriver::~YearDriver() = default;
