@@ -73,16 +73,36 @@ void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events
 
 EventFeed::~EventFeed() { StopSequencer(); }
 
+EventFeed::EventFeed(db::ConnectionPool& pool, prometheus::Registry* metrics) : pool_(pool) {
+  if (metrics == nullptr) return;
+  pending_gauge_ = &prometheus::BuildGauge()
+                        .Name("peixun_outbox_pending_events")
+                        .Help("Committed events not yet numbered for the feed (counted up to 100,000).")
+                        .Register(*metrics)
+                        .Add({});
+  last_sequence_gauge_ = &prometheus::BuildGauge()
+                              .Name("peixun_outbox_last_sequence")
+                              .Help("Sequence number of the newest event in the feed.")
+                              .Register(*metrics)
+                              .Add({});
+}
+
 absl::StatusOr<int> EventFeed::SequencePending() {
   // Most passes find nothing: look without a lock first, so idle replicas take no lock.
-  bool any = false;
+  int64_t pending = 0;
   PEIXUN_RETURN_IF_ERROR(pool_.RunRead([&](db::Connection& c) -> absl::Status {
     std::unique_ptr<sql::ResultSet> rows(
-        c.Prepare("SELECT 1 FROM outbox WHERE sequence IS NULL LIMIT 1").executeQuery());
-    any = rows->next();
+        c.Prepare("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE sequence IS NULL LIMIT 100000) p").executeQuery());
+    if (rows->next()) pending = rows->getInt64(1);
+    if (last_sequence_gauge_ != nullptr && pending == 0) {
+      std::unique_ptr<sql::ResultSet> last(
+          c.Prepare("SELECT last_sequence FROM outbox_sequence WHERE id = 1").executeQuery());
+      if (last->next()) last_sequence_gauge_->Set(static_cast<double>(last->getInt64(1)));
+    }
     return absl::OkStatus();
   }));
-  if (!any) return 0;
+  if (pending_gauge_ != nullptr) pending_gauge_->Set(static_cast<double>(pending));
+  if (pending == 0) return 0;
   int numbered = 0;
   // Two round trips: lock the counter and read what waits, then number it and commit.
   absl::Status status = pool_.RunSelfCommitting([&](db::Connection& c) -> absl::Status {
@@ -118,6 +138,9 @@ absl::StatusOr<int> EventFeed::SequencePending() {
       }
       write.Add(absl::StrCat("UPDATE outbox_sequence SET last_sequence = ", *last + static_cast<int64_t>(ids.size()),
                              " WHERE id = 1"));
+      if (last_sequence_gauge_ != nullptr) {
+        last_sequence_gauge_->Set(static_cast<double>(*last + static_cast<int64_t>(ids.size())));
+      }
     }
     write.Add("COMMIT");
     write.Run();
@@ -126,6 +149,7 @@ absl::StatusOr<int> EventFeed::SequencePending() {
   });
   if (!status.ok()) return status;
   if (numbered > 0) {
+    if (pending_gauge_ != nullptr) pending_gauge_->Set(static_cast<double>(std::max<int64_t>(0, pending - numbered)));
     absl::MutexLock lock(&mu_);
     ++sequenced_;
   }

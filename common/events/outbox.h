@@ -15,6 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 #include "common/db/pool.h"
 #include "common/db/script.h"
 #include "google/protobuf/message.h"
@@ -50,7 +52,9 @@ void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events
 // Serves WatchEvents for one service's outbox.
 class EventFeed {
  public:
-  explicit EventFeed(db::ConnectionPool& pool) : pool_(pool) {}
+  // With `metrics`, each sequencing pass sets peixun_outbox_pending_events (committed events
+  // not yet numbered, counted up to 100,000) and peixun_outbox_last_sequence.
+  explicit EventFeed(db::ConnectionPool& pool, prometheus::Registry* metrics = nullptr);
   ~EventFeed();
 
   // Starts numbering committed events: at once after this process's commits, and every
@@ -79,6 +83,8 @@ class EventFeed {
   void RunSequencer();
 
   db::ConnectionPool& pool_;
+  prometheus::Gauge* pending_gauge_ = nullptr;
+  prometheus::Gauge* last_sequence_gauge_ = nullptr;
   absl::Mutex mu_;
   uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;    // commits of this process
   uint64_t sequenced_ ABSL_GUARDED_BY(mu_) = 0;  // sequencing passes that numbered events

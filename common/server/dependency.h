@@ -32,11 +32,14 @@ class Dependency {
  public:
   // `caller` is this service ("funding"), `callee` the other ("catalog") at `target`; calls
   // carry a service token signed with `token_key` against `clock`.
-  Dependency(std::string caller, std::string callee, std::string target, std::string token_key, const Clock& clock)
+  // `credentials` are TLS ones when the suite runs with certificates (DependencyCredentials).
+  Dependency(std::string caller, std::string callee, std::string target, std::string token_key, const Clock& clock,
+             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
       : caller_(std::move(caller)),
         callee_(std::move(callee)),
         target_(std::move(target)),
-        stub_(Service::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()))),
+        stub_(Service::NewStub(grpc::CreateChannel(
+            target_, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
         token_key_(std::move(token_key)),
         clock_(clock) {}
 

@@ -30,6 +30,12 @@ ABSL_FLAG(std::string, db_password_file, "",
 ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
 ABSL_FLAG(std::string, token_key_file, "",
           "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain to serve TLS with (env PEIXUN_TLS_CERT_FILE); with --tls_key_file");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the certificate (env PEIXUN_TLS_KEY_FILE)");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA: clients must present certificates it signed (mutual TLS), and dependencies are dialed "
+          "with TLS trusting only it (env PEIXUN_TLS_CA_FILE)");
 ABSL_FLAG(std::string, clock_start, "",
           "demonstrations and end-to-end tests only: the clock starts at this RFC 3339 time and runs "
           "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
@@ -70,6 +76,22 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path, const char* 
 }
 
 }  // namespace
+
+bool IsLoopback(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options) {
+  if (options.tls_ca_pem.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;
+  ssl.pem_private_key = options.tls_key_pem;
+  ssl.pem_cert_chain = options.tls_cert_pem;
+  return grpc::SslCredentials(ssl);
+}
 
 void DisableMutexDeadlockDetection() {
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles under one global lock;
@@ -114,6 +136,36 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
   if (!key.ok()) return key.status();
   options.token_key = *key;
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  struct PemFile {
+    std::string path;
+    const char* field;
+    std::string* pem;
+  };
+  for (PemFile file : {PemFile{Pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE", ""), "tls_cert_file",
+                               &options.tls_cert_pem},
+                       PemFile{Pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE", ""), "tls_key_file",
+                               &options.tls_key_pem},
+                       PemFile{Pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE", ""), "tls_ca_file",
+                               &options.tls_ca_pem}}) {
+    if (file.path.empty()) continue;
+    auto pem = ReadSecretFile(file.path, file.field);
+    if (!pem.ok()) return pem.status();
+    if (pem->find("-----BEGIN ") == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(file.field, ": ", file.path, " holds no PEM block"));
+    }
+    *file.pem = *pem + "\n";
+  }
+  if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("tls_cert_file and tls_key_file: give both or neither");
+  }
+  if (!options.tls_ca_pem.empty() && options.tls_cert_pem.empty()) {
+    return absl::InvalidArgumentError("tls_ca_file: mutual TLS needs this service's own tls_cert_file and tls_key_file");
+  }
+  if (options.tls_cert_pem.empty() && !IsLoopback(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen: ", options.listen, " is not a loopback address; without TLS a service serves only on loopback "
+        "(give --tls_cert_file and --tls_key_file, and --tls_ca_file for mutual TLS)"));
+  }
   const std::string clock_start = Pick(absl::GetFlag(FLAGS_clock_start), "PEIXUN_CLOCK_START", "");
   if (!clock_start.empty()) {
     absl::Time start;
@@ -134,7 +186,7 @@ Platform::Platform(PlatformOptions options, const Clock& clock)
       clock_(started_clock_ ? *started_clock_ : clock),
       pool_(options_.db, &metrics_.db()),
       verifier_(options_.token_key, clock_),
-      events_(pool_) {}
+      events_(pool_, &metrics_.registry()) {}
 
 Platform::~Platform() { Shutdown(); }
 
@@ -145,7 +197,18 @@ absl::Status Platform::Start(grpc::Service* service) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  std::string transport = "plaintext: for loopback and development";
+  if (!options_.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions ssl(options_.tls_ca_pem.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = options_.tls_ca_pem;
+    ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+    transport = options_.tls_ca_pem.empty() ? "TLS" : "mutual TLS: clients need a certificate signed by the CA";
+  }
+  builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(service);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
@@ -167,7 +230,7 @@ absl::Status Platform::Start(grpc::Service* service) {
   Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ",
                                      metrics_.port(), ", database ", options_.db.host, ":",
                                      options_.db.port, "/", options_.db.database,
-                                     " (plaintext: for loopback and development)"));
+                                     " (", transport, ")"));
   if (started_clock_) {
     Log(options_.service, absl::StrCat("demonstration clock: now is ",
                                        absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),

@@ -19,6 +19,7 @@
 #include "common/events/outbox.h"
 #include "common/metrics/metrics.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
 
 namespace peixun::server {
@@ -39,7 +40,21 @@ struct PlatformOptions {
   // Demonstrations and end-to-end tests only: the service's clock starts at this instant
   // (--clock_start) instead of the wall clock's now. Never set in production.
   std::optional<absl::Time> clock_start;
+  // Transport security (PEM text). With a certificate and key the service serves TLS; with a CA
+  // as well it requires client certificates signed by that CA (mutual TLS), and it dials its
+  // dependencies with TLS, presenting its own certificate and trusting only that CA. Without
+  // them it serves plaintext, and only on a loopback address.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_ca_pem;
 };
+
+// Credentials for calls to other services: TLS with this service's certificate and the CA
+// when options carry them, plaintext otherwise.
+std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options);
+
+// Whether `listen` ("127.0.0.1:50051", "[::1]:0", "localhost:1") names a loopback address.
+bool IsLoopback(const std::string& listen);
 
 // Reads the common flags, falling back to PEIXUN_* environment variables and then to the
 // service's defaults (port index 0-3 in ARCHITECTURE.md order).

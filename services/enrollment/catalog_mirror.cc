@@ -27,10 +27,11 @@ bool ParseProjectName(const std::string& name, int* year, std::string* id) {
 
 CatalogMirror::CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target,
                              std::string token_key, const Clock& clock,
-                             prometheus::Registry& registry, absl::Duration reconcile_period)
+                             prometheus::Registry& registry, absl::Duration reconcile_period,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials)
     : pool_(pool),
-      stub_(catalog::v1::CatalogService::NewStub(
-          grpc::CreateChannel(catalog_target, grpc::InsecureChannelCredentials()))),
+      stub_(catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
+          catalog_target, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
       token_key_(std::move(token_key)),
       clock_(clock),
       reconcile_period_(reconcile_period),

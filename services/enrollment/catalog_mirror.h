@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/db/pool.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/client_context.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/gauge.h"
@@ -24,9 +25,11 @@ namespace peixun::enrollment {
 
 class CatalogMirror {
  public:
+  // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target, std::string token_key,
                 const Clock& clock, prometheus::Registry& registry,
-                absl::Duration reconcile_period = absl::Minutes(5));
+                absl::Duration reconcile_period = absl::Minutes(5),
+                std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~CatalogMirror();
 
   void Start();

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   peixun::server::Platform platform(*std::move(options));
   peixun::enrollment::CatalogMirror catalog(platform.pool(), catalog_target,
                                             platform.options().token_key, platform.clock(),
-                                            platform.metrics().registry());
+                                            platform.metrics().registry(), absl::Minutes(5),
+                                            peixun::server::DependencyCredentials(platform.options()));
   const int batches = absl::GetFlag(FLAGS_nomination_batches);
   if (batches < 1 || batches > 16) {
     peixun::server::Log("enrollment", "--nomination_batches must be between 1 and 16");

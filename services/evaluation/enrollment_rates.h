@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
+#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 
@@ -16,7 +17,9 @@ namespace peixun::evaluation {
 class EnrollmentRates {
  public:
   // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
-  EnrollmentRates(const std::string& target, std::string token_key, const Clock& clock);
+  // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
+  EnrollmentRates(const std::string& target, std::string token_key, const Clock& clock,
+        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Enrollment's county rate report for `year`. UNAVAILABLE (or enrollment's own error) with
   // what failed; nothing is guessed when enrollment cannot answer.

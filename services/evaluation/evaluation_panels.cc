@@ -257,7 +257,7 @@ grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
 
 grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const v1::SubmitScoresRequest* request,
                                              v1::ScoreSheet* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kExpert}, "score counties"));
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(std::string county_code, ParseCountyName(request->county(), "county"));
@@ -287,6 +287,8 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const
           return absl::OkStatus();
         });
   });
+  if (status.ok()) scores_.Increment(request->scores_size());
+  return status;
 }
 
 grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
@@ -362,7 +364,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
 grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
                                                const v1::ComputeResultsRequest* request,
                                                v1::ComputeResultsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "compute results"));
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     return handlers_.Mutate(
@@ -416,11 +418,13 @@ grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
           return absl::OkStatus();
         });
   });
+  if (status.ok()) results_computed_.Increment(response->results_size());
+  return status;
 }
 
 grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const v1::PublishRoundRequest* request,
                                              v1::Round* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "publish rounds (通报)"));
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     return handlers_.Mutate(
@@ -463,6 +467,8 @@ grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const
           return absl::OkStatus();
         });
   });
+  if (status.ok()) rounds_published_.Increment();
+  return status;
 }
 
 grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context, const v1::ReviseResultRequest* request,

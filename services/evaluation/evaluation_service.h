@@ -6,6 +6,7 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
+#include "prometheus/counter.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/evaluation/enrollment_rates.h"
 #include "services/evaluation/funding_status.h"
@@ -27,7 +28,14 @@ class EvaluationService final : public v1::EvaluationService::Service {
   // it a round takes the explicit county list it is given.
   explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr,
                              const FundingStatus* funding = nullptr)
-      : platform_(platform), handlers_(platform), rates_(rates), funding_(funding) {}
+      : platform_(platform),
+        handlers_(platform),
+        rates_(rates),
+        funding_(funding),
+        scores_(Counter(platform, "peixun_evaluation_scores_total", "Indicator scores submitted by experts.")),
+        results_computed_(Counter(platform, "peixun_evaluation_results_computed_total",
+                                  "County results computed (drafts, each computation).")),
+        rounds_published_(Counter(platform, "peixun_evaluation_rounds_published_total", "Rounds published (通报).")) {}
 
   grpc::Status CreateRubricVersion(grpc::ServerContext* context, const v1::CreateRubricVersionRequest* request,
                                    v1::RubricVersion* response) override;
@@ -69,10 +77,18 @@ class EvaluationService final : public v1::EvaluationService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
+  static prometheus::Counter& Counter(server::Platform& platform, const char* name, const char* help) {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(platform.metrics().registry()).Add({});
+  }
+
   server::Platform& platform_;
   server::Handlers handlers_;
   const EnrollmentRates* rates_;
   const FundingStatus* funding_;
+  // Evaluation progress for the dashboards.
+  prometheus::Counter& scores_;
+  prometheus::Counter& results_computed_;
+  prometheus::Counter& rounds_published_;
 };
 
 }  // namespace peixun::evaluation

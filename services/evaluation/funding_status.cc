@@ -8,8 +8,9 @@ namespace peixun::evaluation {
 
 namespace fv = ::peixun::funding::v1;
 
-FundingStatus::FundingStatus(const std::string& target, std::string token_key, const Clock& clock)
-    : funding_("evaluation", "funding", target, std::move(token_key), clock) {}
+FundingStatus::FundingStatus(const std::string& target, std::string token_key, const Clock& clock,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : funding_("evaluation", "funding", target, std::move(token_key), clock, std::move(credentials)) {}
 
 absl::StatusOr<std::set<std::string>> FundingStatus::ActiveCounties(int year) const {
   std::set<std::string> out;

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
+#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 
@@ -17,7 +18,9 @@ namespace peixun::evaluation {
 class FundingStatus {
  public:
   // `target` is funding's gRPC address; calls carry a service token signed with `token_key`.
-  FundingStatus(const std::string& target, std::string token_key, const Clock& clock);
+  // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
+  FundingStatus(const std::string& target, std::string token_key, const Clock& clock,
+        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // "regions/{code}" of every active project county in `year`. UNAVAILABLE when funding
   // cannot answer.

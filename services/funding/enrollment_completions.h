@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "common/server/dependency.h"
+#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
@@ -16,7 +17,9 @@ namespace peixun::funding {
 class EnrollmentCompletions {
  public:
   // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
-  EnrollmentCompletions(const std::string& target, std::string token_key, const Clock& clock);
+  // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
+  EnrollmentCompletions(const std::string& target, std::string token_key, const Clock& clock,
+        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Fills figures->completed_by_county and completed_by_city (and region names enrollment
   // knows). UNAVAILABLE (or enrollment's own error) naming the report that failed.

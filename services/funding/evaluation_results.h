@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
+#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
@@ -17,7 +18,9 @@ namespace peixun::funding {
 class EvaluationResults {
  public:
   // `target` is evaluation's gRPC address; calls carry a service token signed with `token_key`.
-  EvaluationResults(const std::string& target, std::string token_key, const Clock& clock);
+  // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
+  EvaluationResults(const std::string& target, std::string token_key, const Clock& clock,
+        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // The newest revision of every county's result in the year's published rounds.
   // FAILED_PRECONDITION when no round of the year is published, or when a county is in two;

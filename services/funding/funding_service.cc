@@ -82,7 +82,8 @@ grpc::Status FundingService::GetTierPolicy(grpc::ServerContext* context, const v
 
 grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v1::DecideFundingRequest* request,
                                            v1::DecideFundingResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  std::vector<v1::Tier> recorded;  // tiers of the decisions this call records
+  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "decide funding"));
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
@@ -93,6 +94,7 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
         "DecideFunding", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy newest, FundingStore::GetTierPolicy(c, 0));
           std::vector<events::PendingEvent> made;
+          recorded.clear();  // the transaction may run again
           for (const auto& input : inputs) {
             PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
             auto current = FundingStore::CurrentDecision(c, year, code);
@@ -130,6 +132,7 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
             if (decision.tier() == v1::REVOKED) {
               FundingStore::AddPeriod(c, code, domain::RevocationPeriod(year, policy, absl::StrCat(name, "@", seq)));
             }
+            recorded.push_back(decision.tier());
             auto stored = FundingStore::GetDecision(c, year, code, seq);
             *response->add_decisions() = stored->decision;
             made.push_back(events::PendingEvent::Of(
@@ -140,6 +143,10 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
           return absl::OkStatus();
         });
   });
+  if (status.ok()) {
+    for (v1::Tier tier : recorded) decisions_.Add({{"tier", v1::Tier_Name(tier)}}).Increment();
+  }
+  return status;
 }
 
 grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context, const v1::SimulateFundingRequest* request,

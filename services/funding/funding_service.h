@@ -6,6 +6,8 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "services/funding/catalog_budgets.h"
 #include "services/funding/enrollment_completions.h"
@@ -23,7 +25,13 @@ struct FundingDependencies {
 class FundingService final : public v1::FundingService::Service {
  public:
   FundingService(server::Platform& platform, FundingDependencies dependencies)
-      : platform_(platform), handlers_(platform), deps_(dependencies) {}
+      : platform_(platform),
+        handlers_(platform),
+        deps_(dependencies),
+        decisions_(prometheus::BuildCounter()
+                       .Name("peixun_funding_decisions_total")
+                       .Help("Funding decisions recorded, by tier (new and superseding).")
+                       .Register(platform.metrics().registry())) {}
 
   grpc::Status CreateTierPolicy(grpc::ServerContext* context, const v1::CreateTierPolicyRequest* request,
                                 v1::TierPolicy* response) override;
@@ -54,6 +62,7 @@ class FundingService final : public v1::FundingService::Service {
   server::Platform& platform_;
   server::Handlers handlers_;
   const FundingDependencies deps_;
+  prometheus::Family<prometheus::Counter>& decisions_;
 };
 
 }  // namespace peixun::funding

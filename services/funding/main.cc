@@ -36,9 +36,10 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052");
   peixun::server::Platform platform(*std::move(options));
   const std::string& key = platform.options().token_key;
-  peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock());
-  peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock());
-  peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock());
+  const auto credentials = peixun::server::DependencyCredentials(platform.options());
+  peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock(), credentials);
+  peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock(), credentials);
+  peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock(), credentials);
   peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment});
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("funding", std::string(status.message()));

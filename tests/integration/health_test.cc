@@ -14,44 +14,7 @@
 namespace peixun {
 namespace {
 
-// tools/devdb against a datadir of the test's own.
-class OwnMariaDb {
- public:
-  OwnMariaDb() : dir_(std::filesystem::temp_directory_path() / absl::StrCat("peixun-health-", getpid())) {
-    std::filesystem::remove_all(dir_);
-    Run("start");
-  }
-  ~OwnMariaDb() {
-    Run("stop");
-    std::filesystem::remove_all(dir_);
-  }
-  void Run(const std::string& verb) {
-    std::string command = absl::StrCat("PEIXUN_DEVDB_DIR=", dir_.string(),
-                                       port_.empty() ? "" : " PEIXUN_DEVDB_PORT=" + port_, " ",
-                                       PEIXUN_SOURCE_DIR, "/tools/devdb ", verb, " >/dev/null");
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
-    if (port_.empty()) port_ = ReadFile("port");
-  }
-  db::DbConfig Config() {
-    db::DbConfig config;
-    config.port = std::stoi(port_);
-    config.user = "peixun_catalog";
-    config.database = "peixun_catalog";
-    config.password = ReadFile("password");
-    config.connect_timeout = absl::Seconds(1);
-    return config;
-  }
-
- private:
-  std::string ReadFile(const std::string& name) {
-    std::ifstream in(dir_ / name);
-    std::string value;
-    in >> value;
-    return value;
-  }
-  std::filesystem::path dir_;
-  std::string port_;
-};
+using peixun::testing::OwnMariaDb;
 
 grpc::health::v1::HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& stub,
                                                            const std::string& service) {
@@ -73,7 +36,7 @@ bool WaitFor(grpc::health::v1::Health::Stub& stub, grpc::health::v1::HealthCheck
 }
 
 TEST(Health, FollowsTheDatabaseThroughARestart) {
-  OwnMariaDb mariadb;
+  OwnMariaDb mariadb("health");
   auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", mariadb.Config(), catalog::Migrations());
   server::Platform platform(options);
   catalog::CatalogService service(platform);

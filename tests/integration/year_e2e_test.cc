@@ -6,10 +6,7 @@
 // deductions, totals and grades, tiers and amounts, budgets and
 // subsidies; then the next year: barred teachers refused, revoked counties
 // out of the round.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -32,20 +29,6 @@ using peixun::testing::ServiceProcess;
 constexpr char kClockStart[] = "2022-07-01T09:00:00+08:00";
 constexpr int64_t kSubsidyFen = 5000;  // 50 yuan per completed participant, set for this test
 
-// A loopback port nobody listens on right now (for the one service whose address another must
-// know before it starts: evaluation and funding ask each other).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) {
   const auto& c = db.config();
@@ -82,7 +65,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
                             Env(enrollment_db), logs + "/year-enrollment.log");
   const int enrollment_port = enrollment.WaitServing();
   ASSERT_GT(enrollment_port, 0);
-  const int evaluation_port = FreePort();
+  const int evaluation_port = peixun::testing::FreeLoopbackPort();
   ServiceProcess funding(PEIXUN_FUNDING_BINARY,
                          with({"--evaluation_target=" + Address(evaluation_port),
                                "--catalog_target=" + Address(catalog_port),

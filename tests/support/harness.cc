@@ -1,6 +1,10 @@
 #include "tests/support/harness.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,6 +23,7 @@
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
+#include "gtest/gtest.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -145,7 +150,14 @@ ServiceProcess::ServiceProcess(const std::string& binary, const std::vector<std:
   std::vector<std::string> argv_text = {binary};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<std::string> env_text;
-  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  // The given variables replace inherited ones of the same name (getenv finds the first).
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const auto& given : env) overridden = overridden || given.first == name;
+    if (!overridden) env_text.push_back(entry);
+  }
   for (const auto& [name, value] : env) env_text.push_back(name + "=" + value);
   std::vector<char*> argv, envp;
   for (auto& a : argv_text) argv.push_back(a.data());
@@ -190,6 +202,61 @@ int ServiceProcess::WaitServing(absl::Duration timeout) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   return 0;
+}
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  return ok ? ntohs(address.sin_port) : 0;
+}
+
+OwnMariaDb::OwnMariaDb(const std::string& name)
+    : dir_((std::filesystem::temp_directory_path() / absl::StrCat("peixun-", name, "-", getpid())).string()) {
+  std::filesystem::remove_all(dir_);
+  Run("start");
+}
+
+OwnMariaDb::~OwnMariaDb() {
+  Run("stop");
+  std::filesystem::remove_all(dir_);
+}
+
+void OwnMariaDb::Run(const std::string& verb) {
+  std::string command = absl::StrCat("PEIXUN_DEVDB_DIR=", dir_, port_.empty() ? "" : " PEIXUN_DEVDB_PORT=" + port_, " ",
+                                     PEIXUN_SOURCE_DIR, "/tools/devdb ", verb, " >/dev/null");
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  if (port_.empty()) port_ = ReadFile("port");
+}
+
+db::DbConfig OwnMariaDb::Config(const std::string& service) const {
+  db::DbConfig config;
+  config.port = std::stoi(port_);
+  config.user = "peixun_" + service;
+  config.database = "peixun_" + service;
+  config.password = ReadFile("password");
+  config.connect_timeout = absl::Seconds(1);
+  return config;
+}
+
+std::vector<std::pair<std::string, std::string>> OwnMariaDb::Env(const std::string& service) const {
+  const db::DbConfig c = Config(service);
+  return {{"PEIXUN_DB_HOST", "127.0.0.1"}, {"PEIXUN_DB_PORT", port_},
+          {"PEIXUN_DB_NAME", c.database},  {"PEIXUN_DB_USER", c.user},
+          {"PEIXUN_DB_PASSWORD", c.password}};
+}
+
+std::string OwnMariaDb::ReadFile(const std::string& name) const {
+  std::ifstream in(std::filesystem::path(dir_) / name);
+  std::string value;
+  in >> value;
+  return value;
 }
 
 }  // namespace peixun::testing

@@ -51,6 +51,29 @@ std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::strin
 
 std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
 
+// A loopback port nobody listens on right now: for a process that must come back on the same
+// address, or whose address another must know before it starts.
+int FreeLoopbackPort();
+
+// A MariaDB of the test's own (tools/devdb on a private datadir), for tests that stop and
+// start the database; stopped and removed when destroyed. A restart keeps its port.
+class OwnMariaDb {
+ public:
+  explicit OwnMariaDb(const std::string& name);
+  ~OwnMariaDb();
+  // tools/devdb start or stop.
+  void Run(const std::string& verb);
+  // Settings for the database and user of `service` (e.g. "catalog").
+  db::DbConfig Config(const std::string& service = "catalog") const;
+  // PEIXUN_DB_* for a service process.
+  std::vector<std::pair<std::string, std::string>> Env(const std::string& service) const;
+
+ private:
+  std::string ReadFile(const std::string& name) const;
+  std::string dir_;
+  std::string port_;
+};
+
 // A service binary run as its own OS process on loopback; stopped with SIGTERM (then SIGKILL
 // after 10 s) when destroyed. Its output goes to `log_path`.
 class ServiceProcess {
