@@ -134,7 +134,13 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
   if (exp == claims.fields().end() || !exp->second.has_number_value()) {
     return Unauthenticated("token has no expiry");
   }
-  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp->second.number_value()));
+  // A number JSON allows but no time can be (1e300, NaN) is refused, not cast (found by
+  // tests/fuzz/token_fuzz.cc).
+  const double exp_seconds = exp->second.number_value();
+  if (!(exp_seconds >= 0 && exp_seconds < 253402300800.0)) {  // before year 10000
+    return Unauthenticated("token expiry is not a time");
+  }
+  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp_seconds));
   if (expires <= clock_.Now()) return Unauthenticated("token has expired");
   auto role = ParseRole(StringClaim(claims, "role"));
   if (!role.ok()) return Unauthenticated("token names no known role");

@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, db_password_file, "",
 ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
 ABSL_FLAG(std::string, token_key_file, "",
           "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, health_listen, "",
+          "optional plaintext address serving only gRPC health, for probes that cannot use TLS, e.g. "
+          "0.0.0.0:50061 (env PEIXUN_HEALTH_LISTEN)");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain to serve TLS with (env PEIXUN_TLS_CERT_FILE); with --tls_key_file");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the certificate (env PEIXUN_TLS_KEY_FILE)");
@@ -113,6 +116,7 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
                         absl::StrCat("127.0.0.1:", 50051 + port_index));
   options.metrics_listen = Pick(absl::GetFlag(FLAGS_metrics_listen), "PEIXUN_METRICS_LISTEN",
                                 absl::StrCat("127.0.0.1:", 9101 + port_index));
+  options.health_listen = Pick(absl::GetFlag(FLAGS_health_listen), "PEIXUN_HEALTH_LISTEN", "");
   options.db.host = Pick(absl::GetFlag(FLAGS_db_host), "PEIXUN_DB_HOST", "127.0.0.1");
   auto port = PickInt(absl::GetFlag(FLAGS_db_port), "PEIXUN_DB_PORT", 3306, "db_port");
   if (!port.ok()) return port.status();
@@ -226,6 +230,16 @@ absl::Status Platform::Start(grpc::Service* service) {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("listen: cannot serve gRPC on ", options_.listen));
   }
+  if (!options_.health_listen.empty()) {
+    // Health only, in plaintext: it tells nothing but SERVING or NOT_SERVING.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options_.health_listen, grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("health_listen: cannot serve health on ", options_.health_listen));
+    }
+    Log(options_.service, absl::StrCat("gRPC health (plaintext, health only) on port ", health_port_));
+  }
   SetServing(false);
   Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ",
                                      metrics_.port(), ", database ", options_.db.host, ":",
@@ -251,10 +265,20 @@ void Platform::SetServing(bool serving) {
     if (stopping_ && serving) return;
     serving_ = serving;
   }
-  if (server_ == nullptr) return;
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
-  health->SetServingStatus(options_.grpc_service, serving);
+  bool alive;
+  {
+    absl::MutexLock lock(&mu_);
+    alive = !stopping_;
+  }
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    auto* health = server->GetHealthCheckService();
+    health->SetServingStatus(serving);
+    health->SetServingStatus(options_.grpc_service, serving);
+    // "liveness": SERVING while the process runs, even while its database is lost (restarting
+    // would not bring the database back); for liveness probes.
+    health->SetServingStatus(kLivenessService, alive);
+  }
 }
 
 void Platform::WatchHealth() {
@@ -303,6 +327,7 @@ void Platform::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(options_.shutdown_grace));
     server_->Wait();
+    if (health_server_ != nullptr) health_server_->Shutdown();
     events_.StopSequencer();
     Log(options_.service, "stopped");
   }

@@ -24,11 +24,18 @@
 
 namespace peixun::server {
 
+// The gRPC health service name that is SERVING for as long as the process runs (liveness);
+// the service's own name follows the database (readiness).
+inline constexpr char kLivenessService[] = "liveness";
+
 struct PlatformOptions {
   std::string service;          // short name, e.g. "catalog"
   std::string grpc_service;     // full name for health, e.g. "peixun.catalog.v1.CatalogService"
   std::string listen;           // gRPC address, "127.0.0.1:50051"; port 0 picks one
   std::string metrics_listen;   // /metrics address, "127.0.0.1:9101"; port 0 picks one
+  // Optional plaintext address serving only grpc.health.v1 (the same status), for probes that
+  // cannot speak TLS, such as Kubernetes' native gRPC probes. Empty: none.
+  std::string health_listen;
   db::DbConfig db;
   std::string token_key;
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -77,6 +84,7 @@ class Platform {
   // migrations are applied and the database answers; it follows the database afterwards.
   absl::Status Start(grpc::Service* service);
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   int metrics_port() const { return metrics_.port(); }
   bool serving() const;
 
@@ -95,7 +103,9 @@ class Platform {
   auth::TokenVerifier verifier_;
   events::EventFeed events_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // --health_listen
   int port_ = 0;
+  int health_port_ = 0;
   std::thread health_thread_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

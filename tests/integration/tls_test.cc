@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
@@ -97,10 +98,32 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   const std::string logs = ::testing::TempDir();
   std::vector<std::string> args = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"};
   for (const auto& f : TlsFlags()) args.push_back(f);
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, args, Env(catalog_db), logs + "/tls-catalog.log");
+  std::vector<std::string> catalog_args = args;
+  catalog_args.push_back("--health_listen=127.0.0.1:0");
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db), logs + "/tls-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0) << Read(logs + "/tls-catalog.log");
-  EXPECT_NE(Read(logs + "/tls-catalog.log").find("mutual TLS"), std::string::npos);
+  const std::string catalog_log = Read(logs + "/tls-catalog.log");
+  EXPECT_NE(catalog_log.find("mutual TLS"), std::string::npos);
+  // Probes that cannot speak TLS (Kubernetes' gRPC probes) ask a plaintext port that serves
+  // health and nothing else.
+  const size_t at = catalog_log.find("health only) on port ");
+  ASSERT_NE(at, std::string::npos) << catalog_log;
+  const int health_port = std::atoi(catalog_log.c_str() + at + 21);
+  auto health = grpc::health::v1::Health::NewStub(peixun::testing::LoopbackChannel(health_port));
+  grpc::health::v1::HealthCheckRequest ask;
+  ask.set_service("peixun.catalog.v1.CatalogService");
+  grpc::health::v1::HealthCheckResponse answer;
+  grpc::ClientContext health_context;
+  ASSERT_TRUE(health->Check(&health_context, ask, &answer).ok());
+  EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  auto catalog_on_health_port = catalog::v1::CatalogService::NewStub(peixun::testing::LoopbackChannel(health_port));
+  catalog::v1::GetRegionRequest probe;
+  probe.set_name("regions/41");
+  catalog::v1::Region none;
+  EXPECT_EQ(catalog_on_health_port->GetRegion(Short(Role::kViewer).get(), probe, &none).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED)
+      << "the health port serves nothing else";
   args.push_back(absl::StrCat("--catalog_target=localhost:", catalog_port));
   ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db), logs + "/tls-enrollment.log");
   const int enrollment_port = enrollment.WaitServing();

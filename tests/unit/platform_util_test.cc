@@ -7,7 +7,9 @@
 #include "common/util/filter.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
+#include "openssl/hmac.h"
 
 #include <atomic>
 #include <thread>
@@ -175,6 +177,28 @@ TEST_F(TokenTest, RefusesExpiredForgedAndMalformedTokens) {
   std::string tampered = token;
   tampered[tampered.find('.') + 3] ^= 1;
   EXPECT_EQ(verifier_.Verify(tampered).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(TokenTest, AnExpiryNoTimeCanBeIsRefusedNotCast) {
+  // Found by tests/fuzz/token_fuzz.cc: a correctly signed token with "exp": 1.8e106.
+  auto base64url = [](absl::string_view text) {
+    std::string out;
+    absl::WebSafeBase64Escape(text, &out);
+    return out;
+  };
+  for (const char* exp : {"1.8e106", "-5", "1e300"}) {
+    const std::string input = absl::StrCat(base64url(R"({"alg":"HS256","typ":"JWT"})"), ".",
+                                           base64url(absl::StrCat(R"({"sub":"x","role":"viewer","exp":)", exp, "}")));
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(input.data()),
+         input.size(), mac, &length);
+    const std::string token =
+        absl::StrCat(input, ".", base64url(absl::string_view(reinterpret_cast<const char*>(mac), length)));
+    auto verified = verifier_.Verify(token);
+    EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated) << exp;
+    EXPECT_NE(verified.status().message().find("expir"), std::string::npos) << verified.status();
+  }
 }
 
 TEST_F(TokenTest, CityAdminWithoutRegionIsRefused) {

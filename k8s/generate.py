@@ -1,0 +1,313 @@
+#!/usr/bin/python3
+"""Writes the Kustomize base and overlays of k8s/ (deterministic; the same files every run).
+Base: per service a ConfigMap, Deployment (2 replicas, native gRPC probes on the plaintext
+health port, requests and limits, non-root read-only security context, Secret references for
+the database password, the token key and the TLS certificates), Service, PodDisruptionBudget,
+HorizontalPodAutoscaler and a NetworkPolicy admitting only its callers (ARCHITECTURE.md), API
+clients and Prometheus; a default-deny policy. Overlays: lab (a MySQL 8 StatefulSet per
+service) and production (external databases named in Secrets).
+Run: /usr/bin/python3 k8s/generate.py"""
+import os
+
+import yaml
+
+SERVICES = {
+    "catalog": "peixun.catalog.v1.CatalogService",
+    "enrollment": "peixun.enrollment.v1.EnrollmentService",
+    "evaluation": "peixun.evaluation.v1.EvaluationService",
+    "funding": "peixun.funding.v1.FundingService",
+}
+# Who calls whom (ARCHITECTURE.md): callee -> callers.
+CALLEES = {
+    "enrollment": ["catalog"],
+    "evaluation": ["enrollment", "funding"],
+    "funding": ["evaluation", "catalog", "enrollment"],
+    "catalog": [],
+}
+CALLERS = {s: sorted(c for c, deps in CALLEES.items() if s in deps) for s in SERVICES}
+GRPC, HEALTH, METRICS, MYSQL = 50051, 50061, 9101, 3306
+LABEL = "app.kubernetes.io/name"
+PART_OF = {"app.kubernetes.io/part-of": "peixun"}
+
+
+def labels(service):
+    return {LABEL: service, **PART_OF}
+
+
+def config_map(service):
+    data = {
+        "PEIXUN_LISTEN": f"0.0.0.0:{GRPC}",
+        "PEIXUN_HEALTH_LISTEN": f"0.0.0.0:{HEALTH}",
+        "PEIXUN_METRICS_LISTEN": f"0.0.0.0:{METRICS}",
+        "PEIXUN_DB_HOST": f"{service}-db",
+        "PEIXUN_DB_PORT": str(MYSQL),
+        "PEIXUN_DB_NAME": f"peixun_{service}",
+        "PEIXUN_DB_USER": f"peixun_{service}",
+        "PEIXUN_TOKEN_KEY_FILE": "/etc/peixun/token/key",
+        "PEIXUN_TLS_CERT_FILE": "/etc/peixun/tls/tls.crt",
+        "PEIXUN_TLS_KEY_FILE": "/etc/peixun/tls/tls.key",
+        "PEIXUN_TLS_CA_FILE": "/etc/peixun/tls/ca.crt",
+    }
+    for dep in CALLEES[service]:
+        data[f"PEIXUN_{dep.upper()}_TARGET"] = f"{dep}:{GRPC}"
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"peixun-{service}", "labels": labels(service)},
+            "data": data}
+
+
+def deployment(service, grpc_service):
+    container = {
+        "name": service,
+        "image": f"peixun/{service}:latest",
+        "ports": [{"name": "grpc", "containerPort": GRPC}, {"name": "health", "containerPort": HEALTH},
+                  {"name": "metrics", "containerPort": METRICS}],
+        "envFrom": [{"configMapRef": {"name": f"peixun-{service}"}}],
+        "env": [{"name": "PEIXUN_DB_PASSWORD",
+                 "valueFrom": {"secretKeyRef": {"name": f"peixun-{service}-db", "key": "password"}}}],
+        "volumeMounts": [{"name": "token", "mountPath": "/etc/peixun/token", "readOnly": True},
+                         {"name": "tls", "mountPath": "/etc/peixun/tls", "readOnly": True},
+                         {"name": "tmp", "mountPath": "/tmp"}],
+        # Kubernetes' gRPC probes speak plaintext: they ask the health-only port. "liveness" is
+        # SERVING while the process runs; the service's own name follows its database.
+        "startupProbe": {"grpc": {"port": HEALTH, "service": "liveness"}, "periodSeconds": 2, "failureThreshold": 60},
+        "livenessProbe": {"grpc": {"port": HEALTH, "service": "liveness"}, "periodSeconds": 10, "failureThreshold": 3},
+        "readinessProbe": {"grpc": {"port": HEALTH, "service": grpc_service}, "periodSeconds": 5,
+                           "failureThreshold": 2},
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                            "capabilities": {"drop": ["ALL"]}},
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": service, "labels": labels(service)},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {LABEL: service}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels(service),
+                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS)}},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    # SIGTERM: NOT_SERVING, then in-flight calls drain for up to 10 s.
+                    "terminationGracePeriodSeconds": 30,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
+                                        "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                                   "whenUnsatisfiable": "ScheduleAnyway",
+                                                   "labelSelector": {"matchLabels": {LABEL: service}}}],
+                    "containers": [container],
+                    "volumes": [{"name": "token", "secret": {"secretName": "peixun-token-key"}},
+                                {"name": "tls", "secret": {"secretName": f"peixun-{service}-tls"}},
+                                {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                },
+            },
+        },
+    }
+
+
+def service_object(service):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": service, "labels": labels(service)},
+            "spec": {"selector": {LABEL: service},
+                     "ports": [{"name": "grpc", "port": GRPC, "targetPort": "grpc"},
+                               {"name": "metrics", "port": METRICS, "targetPort": "metrics"}]}}
+
+
+def pdb(service):
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": service, "labels": labels(service)},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {LABEL: service}}}}
+
+
+def hpa(service):
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": service, "labels": labels(service)},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service},
+                     "minReplicas": 2, "maxReplicas": 6,
+                     "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                                    "target": {"type": "Utilization",
+                                                                               "averageUtilization": 70}}}]}}
+
+
+def network_policy(service):
+    ingress = [
+        # Its callers among the services (ARCHITECTURE.md), on the gRPC port.
+        *([{"from": [{"podSelector": {"matchLabels": {LABEL: caller}}} for caller in CALLERS[service]],
+            "ports": [{"protocol": "TCP", "port": GRPC}]}] if CALLERS[service] else []),
+        # Portals and other provincial systems, through pods labelled as API clients.
+        {"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"peixun.io/api-client": "true"}}}],
+         "ports": [{"protocol": "TCP", "port": GRPC}]},
+        # Prometheus, from the monitoring namespace.
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+         "ports": [{"protocol": "TCP", "port": METRICS}]},
+        # Kubelet probes: the health-only port, which answers nothing but SERVING or NOT_SERVING.
+        {"ports": [{"protocol": "TCP", "port": HEALTH}]},
+    ]
+    egress = [
+        {"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+        # Its own database: the lab's StatefulSet or the production server.
+        {"ports": [{"protocol": "TCP", "port": MYSQL}]},
+        *([{"to": [{"podSelector": {"matchLabels": {LABEL: dep}}} for dep in CALLEES[service]],
+            "ports": [{"protocol": "TCP", "port": GRPC}]}] if CALLEES[service] else []),
+    ]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": service, "labels": labels(service)},
+            "spec": {"podSelector": {"matchLabels": {LABEL: service}}, "policyTypes": ["Ingress", "Egress"],
+                     "ingress": ingress, "egress": egress}}
+
+
+def mysql(service):
+    name = f"{service}-db"
+    db_labels = {LABEL: name, **PART_OF}
+    return [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": db_labels},
+         "spec": {"clusterIP": "None", "selector": {LABEL: name}, "ports": [{"name": "mysql", "port": MYSQL}]}},
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "labels": db_labels},
+         "spec": {
+             "serviceName": name, "replicas": 1, "selector": {"matchLabels": {LABEL: name}},
+             "template": {"metadata": {"labels": db_labels}, "spec": {
+                 "securityContext": {"runAsNonRoot": True, "runAsUser": 999, "fsGroup": 999},
+                 "containers": [{
+                     "name": "mysql", "image": "mysql:8.0",
+                     "args": ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"],
+                     "ports": [{"name": "mysql", "containerPort": MYSQL}],
+                     "env": [{"name": "MYSQL_DATABASE", "value": f"peixun_{service}"},
+                             {"name": "MYSQL_USER", "value": f"peixun_{service}"},
+                             {"name": "MYSQL_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                 "name": f"peixun-{service}-db", "key": "password"}}},
+                             {"name": "MYSQL_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                 "name": f"peixun-{service}-db", "key": "root-password"}}}],
+                     "readinessProbe": {"exec": {"command": ["mysqladmin", "ping", "-h", "127.0.0.1"]},
+                                        "periodSeconds": 5},
+                     "resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
+                                   "limits": {"cpu": "1", "memory": "1Gi"}},
+                     "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                     "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}],
+                 }]}},
+             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                 "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}}],
+         }},
+        # The lab database admits only its service.
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name, "labels": db_labels},
+         "spec": {"podSelector": {"matchLabels": {LABEL: name}}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"podSelector": {"matchLabels": {LABEL: service}}}],
+                               "ports": [{"protocol": "TCP", "port": MYSQL}]}]}},
+    ]
+
+
+# One image per service: built from this repository on Debian 12 with Debian's packages, run
+# on Debian 12 slim with the runtime libraries only, as an unprivileged user.
+CONTAINERFILE = """# {service}: build with
+#   podman build -f deploy/containers/{service}/Containerfile -t peixun/{service} .
+# (or docker build with the same arguments). Made by k8s/generate.py.
+FROM debian:12 AS build
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+      build-essential cmake ninja-build pkg-config libgrpc++-dev libgrpc-dev protobuf-compiler \\
+      protobuf-compiler-grpc libprotobuf-dev grpc-proto libabsl-dev libssl-dev libmysqlcppconn-dev \\
+      prometheus-cpp-dev \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY cmake cmake
+COPY proto proto
+COPY common common
+COPY services services
+COPY tools tools
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPEIXUN_TESTS=OFF -DPEIXUN_BENCHMARKS=OFF \\
+    && cmake --build build --target {service}
+
+FROM debian:12-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+      libgrpc++1.51 libprotobuf32 libabsl20220623 libmysqlcppconn7v5 libprometheus-cpp-core1.0 \\
+      libprometheus-cpp-pull1.0 libssl3 ca-certificates \\
+    && rm -rf /var/lib/apt/lists/* \\
+    && groupadd --gid 10001 peixun && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin peixun
+COPY --from=build /src/build/services/{service}/{service} /usr/local/bin/{service}
+USER 10001:10001
+EXPOSE 50051 50061 9101
+ENTRYPOINT ["/usr/local/bin/{service}"]
+"""
+
+
+def write(path, docs, header):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"# {header}\n# Made by k8s/generate.py; edit that, not this.\n")
+        f.write(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, default_flow_style=False))
+
+
+def main():
+    root = os.path.dirname(os.path.abspath(__file__))
+    base = os.path.join(root, "base")
+    for service, grpc_service in SERVICES.items():
+        write(os.path.join(base, f"{service}.yaml"),
+              [config_map(service), deployment(service, grpc_service), service_object(service), pdb(service),
+               hpa(service), network_policy(service)], f"{service}: configuration, pods, service and policies")
+    write(os.path.join(base, "default-deny.yaml"),
+          [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "labels": PART_OF},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}],
+          "nothing reaches or leaves a pod of the namespace unless a policy allows it")
+    write(os.path.join(base, "kustomization.yaml"),
+          [{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
+            "resources": ["namespace.yaml", "default-deny.yaml"] + [f"{s}.yaml" for s in SERVICES]}],
+          "the four services, their configuration and policies")
+    write(os.path.join(base, "namespace.yaml"),
+          [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "peixun", "labels": PART_OF}}],
+          "the namespace")
+
+    lab = os.path.join(root, "overlays", "lab")
+    write(os.path.join(lab, "mysql.yaml"), [doc for s in SERVICES for doc in mysql(s)],
+          "lab: one MySQL 8 StatefulSet per service")
+    write(os.path.join(lab, "kustomization.yaml"), [{
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
+        "bases": ["../../base"], "resources": ["mysql.yaml"],
+        # Lab secrets from files beside this one (lab-only values; production supplies its own).
+        "secretGenerator": [
+            *[{"name": f"peixun-{s}-db", "envs": [f"secrets/{s}-db.env"]} for s in SERVICES],
+            {"name": "peixun-token-key", "files": ["key=secrets/token.key"]},
+        ],
+        "generatorOptions": {"disableNameSuffixHash": True},
+        "images": [{"name": f"peixun/{s}", "newTag": "lab"} for s in SERVICES],
+    }], "lab: the base with a MySQL 8 per service and generated lab secrets; TLS secrets peixun-<service>-tls come "
+        "from the lab's certificate issuer")
+    for s in SERVICES:
+        path = os.path.join(lab, "secrets", f"{s}-db.env")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(f"password=lab-{s}-password\nroot-password=lab-{s}-root\n")
+    with open(os.path.join(lab, "secrets", "token.key"), "w") as f:
+        f.write("lab-only-token-key-0123456789abcdef0123456789abcdef\n")
+
+    production = os.path.join(root, "overlays", "production")
+    write(os.path.join(production, "database-from-secret.yaml"), [{
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": s},
+        "spec": {"replicas": 3, "template": {"spec": {"containers": [{
+            "name": s,
+            "env": [{"name": "PEIXUN_DB_HOST", "valueFrom": {"secretKeyRef": {"name": f"peixun-{s}-db", "key": "host"}}},
+                    {"name": "PEIXUN_DB_USER", "valueFrom": {"secretKeyRef": {"name": f"peixun-{s}-db", "key": "user"}}},
+                    {"name": "PEIXUN_DB_PASSWORD",
+                     "valueFrom": {"secretKeyRef": {"name": f"peixun-{s}-db", "key": "password"}}}],
+            "resources": {"requests": {"cpu": "500m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+        }]}}}} for s in SERVICES],
+          "production: three replicas; each service's database host, user and password from its Secret")
+    write(os.path.join(production, "kustomization.yaml"), [{
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
+        "bases": ["../../base"],
+        # The Secrets (peixun-<service>-db with host, user, password; peixun-token-key;
+        # peixun-<service>-tls) are created by the operators, never committed.
+        "patchesStrategicMerge": ["database-from-secret.yaml"],
+        "images": [{"name": f"peixun/{s}", "newName": f"registry.henan.edu.cn/peixun/{s}", "newTag": "0.6.0"}
+                   for s in SERVICES],
+    }], "production: external MySQL 8 servers named in Secrets, three replicas each")
+    containers = os.path.join(root, "..", "deploy", "containers")
+    for s in SERVICES:
+        path = os.path.join(containers, s, "Containerfile")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(CONTAINERFILE.format(service=s))
+    print("k8s/ and deploy/containers/ written")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Renders k8s/overlays/lab and k8s/overlays/production with `kubectl kustomize` and checks the
+objects against the operations rules (issue 6): per service a Deployment with at least 2
+replicas, native gRPC liveness and readiness probes, requests and limits, a non-root read-only
+security context, Secret references for the database and the token key; a Service,
+PodDisruptionBudget, HorizontalPodAutoscaler and ConfigMap; NetworkPolicies admitting only the
+callers of ARCHITECTURE.md; lab with a MySQL 8 StatefulSet per service, production with none.
+Run by ctest: k8s_test.py --source SOURCE_DIR"""
+import argparse
+import os
+import subprocess
+import sys
+import unittest
+
+import yaml
+
+ARGS = None
+SERVICES = {
+    "catalog": "peixun.catalog.v1.CatalogService",
+    "enrollment": "peixun.enrollment.v1.EnrollmentService",
+    "evaluation": "peixun.evaluation.v1.EvaluationService",
+    "funding": "peixun.funding.v1.FundingService",
+}
+# ARCHITECTURE.md's dependency column, as the callers each service must admit (and no others).
+CALLERS = {"catalog": {"enrollment", "funding"}, "enrollment": {"evaluation", "funding"},
+           "evaluation": {"funding"}, "funding": {"evaluation"}}
+LABEL = "app.kubernetes.io/name"
+
+
+def render(overlay):
+    out = subprocess.run(["kubectl", "kustomize", os.path.join(ARGS.source, "k8s", "overlays", overlay)],
+                         check=True, capture_output=True, text=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def by_kind(objects, kind):
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+class ManifestTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.overlays = {name: render(name) for name in ("lab", "production")}
+
+    def check_overlay(self, name, replicas):
+        objects = self.overlays[name]
+        for o in objects:
+            if o["kind"] != "Namespace":
+                self.assertEqual(o["metadata"].get("namespace"), "peixun", f"{o['kind']}/{o['metadata']['name']}")
+        deployments = by_kind(objects, "Deployment")
+        self.assertEqual(set(deployments), set(SERVICES))
+        config_maps, services = by_kind(objects, "ConfigMap"), by_kind(objects, "Service")
+        pdbs, hpas = by_kind(objects, "PodDisruptionBudget"), by_kind(objects, "HorizontalPodAutoscaler")
+        for service, grpc_service in SERVICES.items():
+            with self.subTest(overlay=name, service=service):
+                d = deployments[service]
+                self.assertGreaterEqual(d["spec"]["replicas"], 2)
+                self.assertEqual(d["spec"]["replicas"], replicas)
+                pod = d["spec"]["template"]["spec"]
+                self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+                self.assertGreater(pod["securityContext"]["runAsUser"], 0)
+                (c,) = pod["containers"]
+                self.assertIn("grpc", c["livenessProbe"], "native gRPC liveness probe")
+                self.assertIn("grpc", c["readinessProbe"], "native gRPC readiness probe")
+                self.assertEqual(c["readinessProbe"]["grpc"]["service"], grpc_service)
+                for kind in ("requests", "limits"):
+                    self.assertEqual(set(c["resources"][kind]), {"cpu", "memory"}, kind)
+                sc = c["securityContext"]
+                self.assertTrue(sc["readOnlyRootFilesystem"])
+                self.assertFalse(sc["allowPrivilegeEscalation"])
+                self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
+                env = {e["name"]: e for e in c.get("env", [])}
+                self.assertEqual(env["PEIXUN_DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"], f"peixun-{service}-db")
+                volumes = {v["name"]: v for v in pod["volumes"]}
+                self.assertEqual(volumes["token"]["secret"]["secretName"], "peixun-token-key")
+                self.assertEqual(volumes["tls"]["secret"]["secretName"], f"peixun-{service}-tls")
+                config = c["envFrom"][0]["configMapRef"]["name"]
+                self.assertIn(config, config_maps)
+                self.assertTrue(config_maps[config]["data"]["PEIXUN_TLS_CA_FILE"], "mutual TLS in the cluster")
+                self.assertEqual(services[service]["spec"]["selector"], {LABEL: service})
+                self.assertGreaterEqual(pdbs[service]["spec"]["minAvailable"], 1)
+                self.assertEqual(hpas[service]["spec"]["scaleTargetRef"]["name"], service)
+                self.assertGreaterEqual(hpas[service]["spec"]["minReplicas"], 2)
+        self.check_policies(objects)
+        return objects
+
+    def check_policies(self, objects):
+        policies = by_kind(objects, "NetworkPolicy")
+        deny = policies["default-deny"]["spec"]
+        self.assertEqual(deny["podSelector"], {})
+        self.assertEqual(sorted(deny["policyTypes"]), ["Egress", "Ingress"])
+        for service in SERVICES:
+            with self.subTest(policy=service):
+                rules = policies[service]["spec"]["ingress"]
+                admitted = set()
+                for rule in rules:
+                    for peer in rule.get("from", []):
+                        name = peer.get("podSelector", {}).get("matchLabels", {}).get(LABEL)
+                        if name:
+                            admitted.add(name)
+                self.assertEqual(admitted, CALLERS[service], "only its callers among the services")
+                egress_to = {peer["podSelector"]["matchLabels"][LABEL]
+                             for rule in policies[service]["spec"]["egress"] for peer in rule.get("to", [])
+                             if LABEL in peer.get("podSelector", {}).get("matchLabels", {})}
+                self.assertEqual(egress_to, {callee for callee, callers in CALLERS.items() if service in callers})
+
+    def test_lab_has_a_mysql_8_per_service(self):
+        objects = self.check_overlay("lab", 2)
+        statefulsets = by_kind(objects, "StatefulSet")
+        self.assertEqual(set(statefulsets), {f"{s}-db" for s in SERVICES})
+        for name, s in statefulsets.items():
+            self.assertEqual(s["spec"]["replicas"], 1)
+            self.assertTrue(s["spec"]["template"]["spec"]["containers"][0]["image"].startswith("mysql:8"))
+        secrets = by_kind(objects, "Secret")
+        self.assertIn("peixun-token-key", secrets)
+        for service in SERVICES:
+            self.assertIn(f"peixun-{service}-db", secrets)
+            self.assertEqual(by_kind(objects, "ConfigMap")[f"peixun-{service}"]["data"]["PEIXUN_DB_HOST"],
+                             f"{service}-db")
+        print(f"  lab: {len(objects)} objects, 4 services, 4 MySQL StatefulSets")
+
+    def test_production_uses_external_databases_from_secrets(self):
+        objects = self.check_overlay("production", 3)
+        self.assertEqual(by_kind(objects, "StatefulSet"), {})
+        self.assertEqual(by_kind(objects, "Secret"), {}, "production secrets are never committed")
+        for service, d in by_kind(objects, "Deployment").items():
+            env = {e["name"]: e for e in d["spec"]["template"]["spec"]["containers"][0]["env"]}
+            for variable, key in (("PEIXUN_DB_HOST", "host"), ("PEIXUN_DB_USER", "user"),
+                                  ("PEIXUN_DB_PASSWORD", "password")):
+                ref = env[variable]["valueFrom"]["secretKeyRef"]
+                self.assertEqual((ref["name"], ref["key"]), (f"peixun-{service}-db", key))
+            self.assertTrue(d["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry."))
+        print(f"  production: {len(objects)} objects, databases from Secrets")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
