@@ -107,9 +107,11 @@ DOMAIN = {
               [('sum by (outcome) (increase(peixun_enrollment_nominations_total{service="enrollment"}[1h]))',
                 "{{outcome}}")], 0, 0,
               description="accepted, or the rule that refused (R-7 quota or deadline, R-9, R-12, R-13)."),
-        panel("Seats filled per city (accepted nominations, this year's window)",
-              [('sum by (city) (increase(peixun_enrollment_nominations_total{service="enrollment", outcome="accepted"}[30d]))',
-                "{{city}}")], 12, 0, kind="barchart"),
+        panel("Quota fill per city",
+              [('max by (city, year) (peixun_enrollment_city_nominated_seats{service="enrollment"}) / '
+                'max by (city, year) (peixun_enrollment_city_quota_seats{service="enrollment"})',
+                "{{city}} {{year}}")], 12, 0, kind="barchart", unit="percentunit",
+              description="Seats held by nominations over the county quotas' seats, this year and next."),
         panel("Catalog copy: lag behind catalog", [
             ('max(peixun_enrollment_catalog_lag_seconds{service="enrollment"})', "lag"),
         ], 0, 8, unit="s", description="Seconds since enrollment last confirmed it follows catalog's events."),

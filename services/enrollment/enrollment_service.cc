@@ -78,6 +78,14 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                          .Name("peixun_enrollment_imported_rows_total")
                          .Help("Teacher import rows by outcome.")
                          .Register(platform.metrics().registry())),
+      city_quota_(prometheus::BuildGauge()
+                      .Name("peixun_enrollment_city_quota_seats")
+                      .Help("Seats of the county quotas of this year's and next year's plans, by city and year.")
+                      .Register(platform.metrics().registry())),
+      city_nominated_(prometheus::BuildGauge()
+                          .Name("peixun_enrollment_city_nominated_seats")
+                          .Help("Seats held by nominations, by city and year (quota fill).")
+                          .Register(platform.metrics().registry())),
       nomination_batch_size_(prometheus::BuildHistogram()
                                  .Name("peixun_enrollment_nomination_batch_size")
                                  .Help("Nominations carried by one transaction.")
@@ -1069,6 +1077,100 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
   });
 }
 
+absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(int year, const std::string& project_id,
+                                                                    v1::GetRateReportRequest::Scope scope,
+                                                                    const std::string& region_filter) const {
+  std::vector<EnrollmentStore::OutcomeCount> outcomes;
+  std::vector<EnrollmentStore::SeatRow> quotas;
+  std::vector<EnrollmentStore::SeatRow> ineligible;
+  std::vector<catalog_v1::Project> projects;
+  std::vector<catalog_v1::Region> regions;
+  PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
+    outcomes = EnrollmentStore::CountOutcomes(c, year, project_id);
+    quotas = EnrollmentStore::QuotaSeats(c, year, project_id);
+    ineligible = EnrollmentStore::CountIneligible(c, year, project_id);
+    projects = EnrollmentStore::ProjectsOfYear(c, year);
+    regions = EnrollmentStore::Regions(c);
+    return absl::OkStatus();
+  }));
+  std::map<std::string, const catalog_v1::Region*> region_by_name;
+  for (const auto& r : regions) region_by_name[r.name()] = &r;
+  std::map<std::string, std::string> host_of;
+  for (const auto& p : projects) host_of[CodeOf(p.name())] = p.host();
+  auto parent_of = [&](const std::string& county) {
+    auto it = region_by_name.find(county);
+    return it == region_by_name.end() ? std::string() : it->second->parent();
+  };
+  // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
+  auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
+    const std::string county = "regions/" + county_code;
+    const std::string city = parent_of(county);
+    if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
+    switch (scope) {
+      case v1::GetRateReportRequest::COUNTY: return county;
+      case v1::GetRateReportRequest::CITY: return city.empty() ? county : city;
+      default: return host_of.count(project) ? host_of[project] : "hosts/unknown";
+    }
+  };
+  std::map<std::string, domain::SeatCounts> rows;
+  for (const auto& o : outcomes) {
+    std::string key = row_key(o.project_id, o.county_code);
+    if (!key.empty()) domain::AddOutcome(rows[key], o.state, o.rural, o.count);
+  }
+  for (const auto& q : quotas) {
+    std::string key = row_key(q.project_id, q.county_code);
+    if (!key.empty()) rows[key].quota += q.value;
+  }
+  for (const auto& i : ineligible) {
+    std::string key = row_key(i.project_id, i.county_code);
+    if (!key.empty()) rows[key].ineligible += i.value;
+  }
+  v1::RateReport report;
+  report.set_scope(scope);
+  for (const auto& [key, counts] : rows) {
+    auto region = region_by_name.find(key);
+    std::string display = region != region_by_name.end() ? region->second->display_name() : key;
+    *report.add_rows() = domain::ToRateRow(key, display, counts);
+  }
+  return report;
+}
+
+void EnrollmentService::StartCityFillGauges(absl::Duration period) {
+  absl::MutexLock lock(&fill_mu_);
+  if (fill_thread_.joinable()) return;
+  fill_stopping_ = false;
+  fill_thread_ = std::thread([this, period] {
+    for (;;) {
+      RefreshCityFill();
+      absl::MutexLock lock(&fill_mu_);
+      if (fill_mu_.AwaitWithTimeout(absl::Condition(&fill_stopping_), period)) return;
+    }
+  });
+}
+
+void EnrollmentService::StopCityFillGauges() {
+  {
+    absl::MutexLock lock(&fill_mu_);
+    fill_stopping_ = true;
+  }
+  if (fill_thread_.joinable()) fill_thread_.join();
+}
+
+void EnrollmentService::RefreshCityFill() {
+  // This year and the next: next year's plan is nominated for late in this one.
+  const int this_year = static_cast<int>(Today().year());
+  for (int year : {this_year, this_year + 1}) {
+    auto report = ComputeRateReport(year, "", v1::GetRateReportRequest::CITY, "");
+    if (!report.ok()) return;  // the database is away; the gauges keep their last figures
+    for (const auto& row : report->rows()) {
+      const std::map<std::string, std::string> labels = {{"city", LastSegment(row.key())},
+                                                         {"year", std::to_string(year)}};
+      city_quota_.Add(labels).Set(row.quota());
+      city_nominated_.Add(labels).Set(row.nominated());
+    }
+  }
+}
+
 grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
                                               const v1::GetRateReportRequest* request,
                                               v1::RateReport* response) {
@@ -1091,59 +1193,9 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
       PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->region(), "regions/{code}", "region"));
       region_filter = "regions/" + parts["code"];
     }
-    std::vector<EnrollmentStore::OutcomeCount> outcomes;
-    std::vector<EnrollmentStore::SeatRow> quotas;
-    std::vector<EnrollmentStore::SeatRow> ineligible;
-    std::vector<catalog_v1::Project> projects;
-    std::vector<catalog_v1::Region> regions;
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
-      outcomes = EnrollmentStore::CountOutcomes(c, year, project_id);
-      quotas = EnrollmentStore::QuotaSeats(c, year, project_id);
-      ineligible = EnrollmentStore::CountIneligible(c, year, project_id);
-      projects = EnrollmentStore::ProjectsOfYear(c, year);
-      regions = EnrollmentStore::Regions(c);
-      return absl::OkStatus();
-    }));
-    std::map<std::string, const catalog_v1::Region*> region_by_name;
-    for (const auto& r : regions) region_by_name[r.name()] = &r;
-    std::map<std::string, std::string> host_of;
-    for (const auto& p : projects) host_of[CodeOf(p.name())] = p.host();
-    auto parent_of = [&](const std::string& county) {
-      auto it = region_by_name.find(county);
-      return it == region_by_name.end() ? std::string() : it->second->parent();
-    };
-    // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
-    auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
-      const std::string county = "regions/" + county_code;
-      const std::string city = parent_of(county);
-      if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
-      switch (scope) {
-        case v1::GetRateReportRequest::COUNTY: return county;
-        case v1::GetRateReportRequest::CITY: return city.empty() ? county : city;
-        default: return host_of.count(project) ? host_of[project] : "hosts/unknown";
-      }
-    };
-    std::map<std::string, domain::SeatCounts> rows;
-    for (const auto& o : outcomes) {
-      std::string key = row_key(o.project_id, o.county_code);
-      if (!key.empty()) domain::AddOutcome(rows[key], o.state, o.rural, o.count);
-    }
-    for (const auto& q : quotas) {
-      std::string key = row_key(q.project_id, q.county_code);
-      if (!key.empty()) rows[key].quota += q.value;
-    }
-    for (const auto& i : ineligible) {
-      std::string key = row_key(i.project_id, i.county_code);
-      if (!key.empty()) rows[key].ineligible += i.value;
-    }
+    PEIXUN_ASSIGN_OR_RETURN(*response, ComputeRateReport(year, project_id, scope, region_filter));
     response->set_year(request->year());
     response->set_project(request->project());
-    response->set_scope(scope);
-    for (const auto& [key, counts] : rows) {
-      auto region = region_by_name.find(key);
-      std::string display = region != region_by_name.end() ? region->second->display_name() : key;
-      *response->add_rows() = domain::ToRateRow(key, display, counts);
-    }
     absl::Time now = platform_.clock().Now();
     response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(now));
     return absl::OkStatus();

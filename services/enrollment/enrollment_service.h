@@ -2,11 +2,15 @@
 // transaction (idempotent for mutations), map the status.
 #pragma once
 
+#include <thread>
+
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "common/util/batcher.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
+#include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_store.h"
@@ -74,7 +78,20 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
+  // Sets peixun_enrollment_city_quota_seats and _city_nominated_seats (this year's quota fill
+  // per city, for the dashboards) every `period` until stopped.
+  void StartCityFillGauges(absl::Duration period = absl::Seconds(30));
+  ~EnrollmentService() override { StopCityFillGauges(); }
+  void StopCityFillGauges();
+  void RefreshCityFill();
+
  private:
+  // Counts and rates of a year, one row per county, city or host; `project_id` and
+  // `region_filter` ("regions/{code}") narrow it when set.
+  absl::StatusOr<v1::RateReport> ComputeRateReport(int year, const std::string& project_id,
+                                                   v1::GetRateReportRequest::Scope scope,
+                                                   const std::string& region_filter) const;
+
   grpc::Status Handle(grpc::ServerContext* context,
                       const std::function<absl::Status(const auth::Caller&)>& handler) {
     return handlers_.Handle(context, handler);
@@ -141,8 +158,13 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   CatalogMirror& catalog_;
   prometheus::Family<prometheus::Counter>& nominations_;
   prometheus::Family<prometheus::Counter>& imported_rows_;
+  prometheus::Family<prometheus::Gauge>& city_quota_;
+  prometheus::Family<prometheus::Gauge>& city_nominated_;
   prometheus::Histogram& nomination_batch_size_;
   Batcher<PendingNomination> nominator_;
+  absl::Mutex fill_mu_;
+  bool fill_stopping_ ABSL_GUARDED_BY(fill_mu_) = false;
+  std::thread fill_thread_;
 };
 
 }  // namespace peixun::enrollment

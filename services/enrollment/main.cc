@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   catalog.Start();
+  service.StartCityFillGauges();
   int code = peixun::server::RunUntilTerminated(platform);
+  service.StopCityFillGauges();
   catalog.Stop();
   return code;
 }

@@ -785,6 +785,20 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
             "0");
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT SUM(total) FROM enrollment_outcomes"),
             enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"));
+
+  // The dashboards' quota fill per city: 4 of 开封's 20 seats of 2022 are held.
+  enrollment_->service->RefreshCityFill();
+  std::map<std::string, double> fill;
+  for (const auto& family : enrollment_->platform->metrics().registry().Collect()) {
+    if (family.name.rfind("peixun_enrollment_city_", 0) != 0) continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& label : metric.label) labels[label.name] = label.value;
+      if (labels["city"] == "4102" && labels["year"] == "2022") fill[family.name] = metric.gauge.value;
+    }
+  }
+  EXPECT_EQ(fill["peixun_enrollment_city_quota_seats"], 20);
+  EXPECT_EQ(fill["peixun_enrollment_city_nominated_seats"], 4);
 }
 
 TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
