@@ -156,6 +156,19 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   ASSERT_TRUE(trusted->GetRegion(Short(Role::kViewer).get(), get, &region).ok());
   EXPECT_EQ(region.display_name(), "兰考县");
 
+  // peixunctl speaks mutual TLS when given the CA and a certificate, and says what is missing
+  // when not.
+  setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
+  const std::string ctl = absl::StrCat(PEIXUN_PEIXUNCTL_BINARY, " --target=127.0.0.1:", catalog_port, " ");
+  const std::string out = dir_ + "/ctl.out";
+  EXPECT_EQ(std::system((ctl + "--tls_ca_file=" + dir_ + "/ca.pem --tls_cert_file=" + dir_ + "/service.pem --tls_key_file=" +
+                         dir_ + "/service.key regions > " + out + " 2>&1").c_str()),
+            0)
+      << Read(out);
+  EXPECT_NE(Read(out).find("兰考县"), std::string::npos) << Read(out);
+  EXPECT_NE(std::system((ctl + "--deadline_seconds=5 regions > " + out + " 2>&1").c_str()), 0);
+  EXPECT_NE(Read(out).find("needs --tls_ca_file"), std::string::npos) << Read(out);
+
   // Service to service: enrollment follows catalog's events over mutual TLS, so a quota made
   // in catalog shows in enrollment's report.
   catalog::v1::CreateYearRequest year;

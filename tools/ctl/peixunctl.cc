@@ -44,6 +44,11 @@ ABSL_FLAG(std::string, token_key_file, "", "HS256 key file (or env PEIXUN_TOKEN_
 ABSL_FLAG(int, deadline_seconds, 30, "deadline of each call");
 ABSL_FLAG(bool, quiet, false, "apply: print only the summary and errors");
 ABSL_FLAG(std::string, output, "table", "verbs: table or json");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA to trust: calls use TLS (env PEIXUN_TLS_CA_FILE); with --tls_cert_file and --tls_key_file "
+          "(PEIXUN_TLS_CERT_FILE, PEIXUN_TLS_KEY_FILE) for services that require client certificates");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM client certificate for mutual TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the client certificate");
 ABSL_FLAG(std::string, request_id, "", "verbs that change something: idempotency key (a retry with it changes nothing)");
 ABSL_FLAG(std::string, comment, "", "score: the expert's comment on every score");
 
@@ -89,6 +94,31 @@ absl::StatusOr<std::string> SignedToken(const std::string& role_name, const std:
   claims.caller.host = host;
   claims.expires = absl::Now() + absl::Hours(absl::GetFlag(FLAGS_ttl_hours));
   return peixun::auth::SignToken(claims, *key);
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "peixunctl: cannot read " << path << "\n";
+    std::exit(2);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Plaintext, or TLS when a CA is given (with a client certificate when one is given too).
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  auto pick = [](const std::string& flag, const char* env) { return flag.empty() ? EnvOr(env, "") : flag; };
+  const std::string ca = pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE");
+  if (ca.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFileOrDie(ca);
+  const std::string cert = pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE");
+  const std::string key = pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE");
+  if (!cert.empty()) ssl.pem_cert_chain = ReadFileOrDie(cert);
+  if (!key.empty()) ssl.pem_private_key = ReadFileOrDie(key);
+  return grpc::SslCredentials(ssl);
 }
 
 class Client {
@@ -146,7 +176,7 @@ class Client {
     auto& stub = stubs_[target];
     if (stub == nullptr) {
       stub = std::make_unique<grpc::GenericStub>(
-          grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(target, Credentials()));
     }
     return *stub;
   }
@@ -165,7 +195,8 @@ std::string ErrorWithHint(const grpc::Status& status, const std::string& target)
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       absl::StrAppend(&text, "\n  hint: is the service running at ", target,
-                      "? tools/quickstart starts the suite; --target or PEIXUN_<SERVICE>_ADDR point elsewhere");
+                      "? tools/quickstart starts the suite; --target or PEIXUN_<SERVICE>_ADDR point elsewhere; "
+                      "a service with TLS needs --tls_ca_file (and --tls_cert_file, --tls_key_file for mutual TLS)");
       break;
     case grpc::StatusCode::UNAUTHENTICATED:
       absl::StrAppend(&text, "\n  hint: the token must be signed with the services' key: set PEIXUN_TOKEN_KEY_FILE "
@@ -271,7 +302,7 @@ int RunImportTeachers(const std::vector<char*>& args) {
   std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) target = EnvOr("PEIXUN_ENROLLMENT_ADDR", "127.0.0.1:50052");
   auto stub = peixun::enrollment::v1::EnrollmentService::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(target, Credentials()));
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + *token);
   auto stream = stub->ImportTeachers(&context);
