@@ -1,5 +1,14 @@
 #include "common/db/rows.h"
 
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/db/pool.h"
+
 namespace peixun::db {
 
 void SetTimestampMicros(google::protobuf::Timestamp* out, int64_t micros) {
@@ -45,6 +54,26 @@ void ForEachChunk(size_t n, const std::function<void(size_t begin, size_t count)
       begin += size;
     }
   }
+}
+
+int NextVersion(Connection& c, absl::string_view table) {
+  std::unique_ptr<sql::ResultSet> last(
+      c.Prepare(absl::StrCat("SELECT COALESCE(MAX(version), 0) FROM ", table)).executeQuery());
+  last->next();
+  return last->getInt(1) + 1;
+}
+
+absl::Status InsertVersion(Connection& c, absl::string_view insert_sql,
+                           const std::function<void(sql::PreparedStatement&)>& bind, absl::string_view what) {
+  auto& insert = c.Prepare(std::string(insert_sql));
+  bind(insert);
+  try {
+    insert.executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kErrDuplicateKey) throw;
+    return absl::AbortedError(absl::StrCat(what, " was made concurrently; retry"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace peixun::db

@@ -674,22 +674,18 @@ std::vector<v1::Result> EvaluationStore::ListResults(db::Connection& c, const Ro
 
 absl::StatusOr<v1::GradePolicy> EvaluationStore::InsertGradePolicy(db::Connection& c,
                                                                    const v1::GradePolicy& policy) {
-  ResultSet last(c.Prepare("SELECT COALESCE(MAX(version), 0) FROM grade_policies").executeQuery());
-  last->next();
-  const int version = last->getInt(1) + 1;
-  auto& insert = c.Prepare(
+  const int version = db::NextVersion(c, "grade_policies");
+  PEIXUN_RETURN_IF_ERROR(db::InsertVersion(
+      c,
       "INSERT INTO grade_policies (version, excellent_from_tenths, qualified_from_tenths, reason) "
-      "VALUES (?, ?, ?, ?)");
-  insert.setInt(1, version);
-  insert.setInt(2, policy.excellent_from_tenths());
-  insert.setInt(3, policy.qualified_from_tenths());
-  insert.setString(4, policy.reason());
-  try {
-    insert.executeUpdate();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-    return absl::AbortedError("a grade policy version was made concurrently; retry");
-  }
+      "VALUES (?, ?, ?, ?)",
+      [&](sql::PreparedStatement& insert) {
+        insert.setInt(1, version);
+        insert.setInt(2, policy.excellent_from_tenths());
+        insert.setInt(3, policy.qualified_from_tenths());
+        insert.setString(4, policy.reason());
+      },
+      "a grade policy version"));
   return GetGradePolicy(c, version);
 }
 

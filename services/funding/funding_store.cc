@@ -12,6 +12,7 @@
 #include "common/util/names.h"
 #include "absl/strings/str_split.h"
 #include "common/db/rows.h"
+#include "common/util/status.h"
 #include "services/funding/domain/funding_rules.h"
 
 namespace peixun::funding {
@@ -65,24 +66,20 @@ FundingStore::StoredDecision DecisionFromRow(sql::ResultSet& rows) {
 }  // namespace
 
 absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c, const v1::TierPolicy& policy) {
-  ResultSet last(c.Prepare("SELECT COALESCE(MAX(version), 0) FROM tier_policies").executeQuery());
-  last->next();
-  const int version = last->getInt(1) + 1;
-  auto& insert = c.Prepare(
+  const int version = db::NextVersion(c, "tier_policies");
+  PEIXUN_RETURN_IF_ERROR(db::InsertVersion(
+      c,
       "INSERT INTO tier_policies (version, excellent_amount_fen, qualified_amount_fen, revocation_years, "
-      "subsidy_per_participant_fen, reason) VALUES (?, ?, ?, ?, ?, ?)");
-  insert.setInt(1, version);
-  insert.setInt64(2, policy.excellent_amount_fen());
-  insert.setInt64(3, policy.qualified_amount_fen());
-  insert.setInt(4, policy.revocation_years());
-  insert.setInt64(5, policy.subsidy_per_participant_fen());
-  insert.setString(6, policy.reason());
-  try {
-    insert.executeUpdate();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-    return absl::AbortedError("a tier policy version was made concurrently; retry");
-  }
+      "subsidy_per_participant_fen, reason) VALUES (?, ?, ?, ?, ?, ?)",
+      [&](sql::PreparedStatement& insert) {
+        insert.setInt(1, version);
+        insert.setInt64(2, policy.excellent_amount_fen());
+        insert.setInt64(3, policy.qualified_amount_fen());
+        insert.setInt(4, policy.revocation_years());
+        insert.setInt64(5, policy.subsidy_per_participant_fen());
+        insert.setString(6, policy.reason());
+      },
+      "a tier policy version"));
   return GetTierPolicy(c, version);
 }
 
