@@ -63,6 +63,14 @@ int NextVersion(Connection& c, absl::string_view table) {
   return last->getInt(1) + 1;
 }
 
+std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns, absl::string_view table,
+                                              int version) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", columns, " FROM ", table, " WHERE ",
+                                        version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
+  select.setInt(1, version);
+  return std::unique_ptr<sql::ResultSet>(select.executeQuery());
+}
+
 absl::Status InsertVersion(Connection& c, absl::string_view insert_sql,
                            const std::function<void(sql::PreparedStatement&)>& bind, absl::string_view what) {
   auto& insert = c.Prepare(std::string(insert_sql));

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -13,6 +14,7 @@
 
 namespace sql {
 class PreparedStatement;
+class ResultSet;
 }  // namespace sql
 
 namespace peixun::db {
@@ -37,6 +39,9 @@ void ForEachChunk(size_t n, const std::function<void(size_t begin, size_t count)
 
 // Versioned policies (tier, grade): the version after the newest row of `table`.
 int NextVersion(Connection& c, absl::string_view table);
+// `columns` of version `version` of `table`, or with 0 of its newest row; empty when absent.
+std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns, absl::string_view table,
+                                              int version);
 // Runs `insert` (an INSERT of that version, its placeholders set). Another replica inserting
 // the same version first is ABORTED, "{what} was made concurrently; retry".
 absl::Status InsertVersion(Connection& c, absl::string_view insert_sql,

@@ -690,10 +690,7 @@ absl::StatusOr<v1::GradePolicy> EvaluationStore::InsertGradePolicy(db::Connectio
 }
 
 absl::StatusOr<v1::GradePolicy> EvaluationStore::GetGradePolicy(db::Connection& c, int version) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kPolicyColumns, " FROM grade_policies WHERE ",
-                                        version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
-  select.setInt(1, version);
-  ResultSet rows(select.executeQuery());
+  ResultSet rows = db::SelectVersion(c, kPolicyColumns, "grade_policies", version);
   if (rows->next()) return PolicyFromRow(*rows);
   if (version > 0) return absl::NotFoundError(absl::StrCat("gradePolicies/", version, " does not exist"));
   v1::GradePolicy defaults = domain::DefaultGradePolicy();

@@ -84,10 +84,7 @@ absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c,
 }
 
 absl::StatusOr<v1::TierPolicy> FundingStore::GetTierPolicy(db::Connection& c, int version) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kPolicyColumns, " FROM tier_policies WHERE ",
-                                        version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
-  select.setInt(1, version);
-  ResultSet rows(select.executeQuery());
+  ResultSet rows = db::SelectVersion(c, kPolicyColumns, "tier_policies", version);
   if (rows->next()) return PolicyFromRow(*rows);
   if (version > 0) return absl::NotFoundError(absl::StrCat("tierPolicies/", version, " does not exist"));
   v1::TierPolicy defaults = domain::DefaultTierPolicy();
