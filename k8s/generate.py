@@ -2,12 +2,16 @@
 """Writes the Kustomize base and overlays of k8s/ (deterministic; the same files every run).
 Base: per service a ConfigMap, Deployment (2 replicas, native gRPC probes on the plaintext
 health port, requests and limits, non-root read-only security context, Secret references for
-the database password, the token key and the TLS certificates), Service, PodDisruptionBudget,
+the database password, the service's own token signing key and the TLS certificates; the
+identity provider's public keys (JWKS) from a ConfigMap), Service, PodDisruptionBudget,
 HorizontalPodAutoscaler and a NetworkPolicy admitting only its callers (ARCHITECTURE.md), API
 clients and Prometheus; a default-deny policy. Overlays: lab (a MySQL 8 StatefulSet per
 service) and production (external databases named in Secrets).
 Run: /usr/bin/python3 k8s/generate.py"""
+import base64
+import json
 import os
+import subprocess
 
 import yaml
 
@@ -43,7 +47,10 @@ def config_map(service):
         "PEIXUN_DB_PORT": str(MYSQL),
         "PEIXUN_DB_NAME": f"peixun_{service}",
         "PEIXUN_DB_USER": f"peixun_{service}",
-        "PEIXUN_TOKEN_KEY_FILE": "/etc/peixun/token/key",
+        # ES256/RS256 tokens verified against the identity provider's keys (production may set
+        # PEIXUN_JWKS to the provider's URL instead); the service signs its own calls with its key.
+        "PEIXUN_JWKS": "/etc/peixun/jwks/jwks.json",
+        "PEIXUN_SERVICE_KEY_FILE": "/etc/peixun/service-key/key",
         "PEIXUN_TLS_CERT_FILE": "/etc/peixun/tls/tls.crt",
         "PEIXUN_TLS_KEY_FILE": "/etc/peixun/tls/tls.key",
         "PEIXUN_TLS_CA_FILE": "/etc/peixun/tls/ca.crt",
@@ -63,7 +70,8 @@ def deployment(service, grpc_service):
         "envFrom": [{"configMapRef": {"name": f"peixun-{service}"}}],
         "env": [{"name": "PEIXUN_DB_PASSWORD",
                  "valueFrom": {"secretKeyRef": {"name": f"peixun-{service}-db", "key": "password"}}}],
-        "volumeMounts": [{"name": "token", "mountPath": "/etc/peixun/token", "readOnly": True},
+        "volumeMounts": [{"name": "jwks", "mountPath": "/etc/peixun/jwks", "readOnly": True},
+                         {"name": "service-key", "mountPath": "/etc/peixun/service-key", "readOnly": True},
                          {"name": "tls", "mountPath": "/etc/peixun/tls", "readOnly": True},
                          {"name": "tmp", "mountPath": "/tmp"}],
         # Kubernetes' gRPC probes speak plaintext: they ask the health-only port. "liveness" is
@@ -96,7 +104,8 @@ def deployment(service, grpc_service):
                                                    "whenUnsatisfiable": "ScheduleAnyway",
                                                    "labelSelector": {"matchLabels": {LABEL: service}}}],
                     "containers": [container],
-                    "volumes": [{"name": "token", "secret": {"secretName": "peixun-token-key"}},
+                    "volumes": [{"name": "jwks", "configMap": {"name": "peixun-jwks"}},
+                                {"name": "service-key", "secret": {"secretName": f"peixun-{service}-token-key"}},
                                 {"name": "tls", "secret": {"secretName": f"peixun-{service}-tls"}},
                                 {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
                 },
@@ -265,8 +274,9 @@ def main():
         # Lab secrets from files beside this one (lab-only values; production supplies its own).
         "secretGenerator": [
             *[{"name": f"peixun-{s}-db", "envs": [f"secrets/{s}-db.env"]} for s in SERVICES],
-            {"name": "peixun-token-key", "files": ["key=secrets/token.key"]},
+            *[{"name": f"peixun-{s}-token-key", "files": [f"key=secrets/{s}.key"]} for s in SERVICES],
         ],
+        "configMapGenerator": [{"name": "peixun-jwks", "files": ["jwks.json=secrets/jwks.json"]}],
         "generatorOptions": {"disableNameSuffixHash": True},
         "images": [{"name": f"peixun/{s}", "newTag": "lab"} for s in SERVICES],
     }], "lab: the base with a MySQL 8 per service and generated lab secrets; TLS secrets peixun-<service>-tls come "
@@ -276,8 +286,32 @@ def main():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(f"password=lab-{s}-password\nroot-password=lab-{s}-root\n")
-    with open(os.path.join(lab, "secrets", "token.key"), "w") as f:
-        f.write("lab-only-token-key-0123456789abcdef0123456789abcdef\n")
+    stale = os.path.join(lab, "secrets", "token.key")  # the shared HS256 key of earlier versions
+    if os.path.exists(stale):
+        os.remove(stale)
+    # Lab-only ES256 keys, one per service (made once with openssl, then kept), and the JWKS of
+    # their public keys. In production the identity provider publishes the JWKS and each
+    # service's key is the operators' Secret.
+    jwks = []
+    for s in SERVICES:
+        path = os.path.join(lab, "secrets", f"{s}.key")
+        kid = f"services/{s}-lab"
+        if not os.path.exists(path):
+            pem = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                                 check=True, capture_output=True).stdout.decode()
+            with open(path, "w") as f:
+                f.write(f"kid: {kid}\n{pem}")
+        with open(path) as f:
+            pem = f.read().split("\n", 1)[1]
+        der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem.encode(),
+                             check=True, capture_output=True).stdout
+        point = der[-64:]  # the uncompressed P-256 point's x || y ends the SubjectPublicKeyInfo
+        b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        jwks.append({"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
+                     "x": b64(point[:32]), "y": b64(point[32:])})
+    with open(os.path.join(lab, "secrets", "jwks.json"), "w") as f:
+        json.dump({"keys": jwks}, f, indent=2)
+        f.write("\n")
 
     production = os.path.join(root, "overlays", "production")
     write(os.path.join(production, "database-from-secret.yaml"), [{
@@ -294,8 +328,9 @@ def main():
     write(os.path.join(production, "kustomization.yaml"), [{
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
         "bases": ["../../base"],
-        # The Secrets (peixun-<service>-db with host, user, password; peixun-token-key;
-        # peixun-<service>-tls) are created by the operators, never committed.
+        # The Secrets (peixun-<service>-db with host, user, password; peixun-<service>-token-key;
+        # peixun-<service>-tls) and the ConfigMap peixun-jwks (the identity provider's keys) are
+        # created by the operators, never committed.
         "patchesStrategicMerge": ["database-from-secret.yaml"],
         "images": [{"name": f"peixun/{s}", "newName": f"registry.henan.edu.cn/peixun/{s}", "newTag": "0.6.0"}
                    for s in SERVICES],

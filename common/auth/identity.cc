@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <cstdlib>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "common/util/status.h"
 
 namespace peixun::auth {
 namespace {
@@ -28,8 +31,8 @@ struct RoleEntry {
 constexpr RoleEntry kRoles[] = {
     {Role::kProvinceAdmin, "province_admin"}, {Role::kCityAdmin, "city_admin"},
     {Role::kCountyAdmin, "county_admin"},     {Role::kHost, "host"},
-    {Role::kExpert, "expert"},                {Role::kViewer, "viewer"},
-    {Role::kService, "service"},
+    {Role::kExpert, "expert"},                {Role::kTeacher, "teacher"},
+    {Role::kViewer, "viewer"},                {Role::kService, "service"},
 };
 
 std::string Base64Url(absl::string_view data) { return absl::WebSafeBase64Escape(data); }
@@ -52,6 +55,33 @@ std::string StringClaim(const google::protobuf::Struct& claims, const std::strin
   return it->second.string_value();
 }
 
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return !s.empty();
+}
+
+// GB/T 2260: a city-level unit has a 4-digit code here, except 济源示范区 (419001, R-1a).
+bool IsCityCode(absl::string_view code) {
+  return AllDigits(code) && (code.size() == 4 || code == "419001");
+}
+bool IsCountyCode(absl::string_view code) { return AllDigits(code) && code.size() == 6; }
+
+// A NumericDate claim. A number JSON allows but no time can be (1e300, NaN) is refused, not
+// cast (found by tests/fuzz/token_fuzz.cc).
+absl::StatusOr<absl::Time> TimeClaim(const google::protobuf::Struct& claims, const std::string& key) {
+  auto it = claims.fields().find(key);
+  if (it == claims.fields().end() || !it->second.has_number_value()) {
+    return Unauthenticated(key == "exp" ? "token has no expiry" : absl::StrCat("token claim ", key, " is not a time"));
+  }
+  const double seconds = it->second.number_value();
+  if (!(seconds >= 0 && seconds < 253402300800.0)) {  // before year 10000
+    return Unauthenticated(key == "exp" ? "token expiry is not a time" : absl::StrCat("token claim ", key, " is not a time"));
+  }
+  return absl::FromUnixSeconds(static_cast<int64_t>(seconds));
+}
+
 }  // namespace
 
 absl::string_view RoleName(Role role) {
@@ -67,10 +97,20 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "role: unknown role '", name,
-      "'; one of province_admin, city_admin, county_admin, host, expert, viewer, service"));
+      "'; one of province_admin, city_admin, county_admin, host, expert, teacher, viewer, service"));
 }
 
-std::string SignToken(const TokenClaims& claims, absl::string_view key) {
+std::string IdentityKey(const Caller& caller) {
+  const std::string identity = absl::StrCat(RoleName(caller.role), "\n", caller.subject, "\n",
+                                            caller.region_code, "\n", caller.host);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+}
+
+namespace {
+
+std::string ClaimsJson(const TokenClaims& claims) {
   google::protobuf::Struct body;
   auto& fields = *body.mutable_fields();
   fields["sub"].set_string_value(claims.caller.subject);
@@ -80,21 +120,59 @@ std::string SignToken(const TokenClaims& claims, absl::string_view key) {
   }
   if (!claims.caller.host.empty()) fields["host"].set_string_value(claims.caller.host);
   fields["exp"].set_number_value(static_cast<double>(absl::ToUnixSeconds(claims.expires)));
+  const absl::Time issued = claims.issued == absl::InfinitePast() ? absl::Now() : claims.issued;
+  fields["iat"].set_number_value(static_cast<double>(absl::ToUnixSeconds(issued)));
+  if (!claims.issuer.empty()) fields["iss"].set_string_value(claims.issuer);
+  if (!claims.audience.empty()) fields["aud"].set_string_value(claims.audience);
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(body, &json);
-  std::string signing_input = absl::StrCat(Base64Url(kHeader), ".", Base64Url(json));
+  return json;
+}
+
+}  // namespace
+
+std::string SignToken(const TokenClaims& claims, absl::string_view key) {
+  std::string signing_input = absl::StrCat(Base64Url(kHeader), ".", Base64Url(ClaimsJson(claims)));
   return absl::StrCat(signing_input, ".", Base64Url(HmacSha256(key, signing_input)));
 }
 
+absl::StatusOr<std::string> SignToken(const TokenClaims& claims, const SigningKey& key) {
+  const std::string header = absl::StrCat(R"({"alg":")", key.alg(), R"(","typ":"JWT","kid":")", key.kid(), R"("})");
+  std::string signing_input = absl::StrCat(Base64Url(header), ".", Base64Url(ClaimsJson(claims)));
+  auto signature = key.Sign(signing_input);
+  if (!signature.ok()) return signature.status();
+  return absl::StrCat(signing_input, ".", Base64Url(*signature));
+}
+
+absl::StatusOr<std::string> TokenSigner::Sign(TokenClaims claims) const {
+  if (claims.issuer.empty()) claims.issuer = issuer;
+  if (claims.audience.empty()) claims.audience = audience;
+  if (key != nullptr) return SignToken(claims, *key);
+  if (hs256_key.empty()) return absl::FailedPreconditionError("no key to sign service tokens with");
+  return SignToken(claims, hs256_key);
+}
+
+TokenVerifier::TokenVerifier(VerifierOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      keys_(options_.jwks.empty() ? nullptr
+                                  : std::make_unique<KeySource>(options_.jwks, options_.jwks_refetch_interval,
+                                                                options_.jwks_max_age)),
+      clock_(clock) {}
+
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
   const absl::Time now = clock_.Now();
+  std::optional<Verified> cached;
   {
     absl::MutexLock lock(&cache_mu_);
     auto it = cache_.find(token);
-    if (it != cache_.end()) {
-      if (it->second.expires <= now) return Unauthenticated("token has expired");
-      return it->second.caller;
-    }
+    if (it != cache_.end()) cached = it->second;
+  }
+  if (cached) {
+    if (cached->expires + kTokenLeeway <= now) return Unauthenticated("token has expired");
+    // A token of an asymmetric key counts only while its key is in the key set (rotation).
+    if (cached->kid.empty()) return cached->caller;
+    auto keys = keys_->Keys(cached->kid);
+    if (keys.ok() && (*keys)->Has(cached->kid)) return cached->caller;
   }
   auto verified = VerifyUncached(token);
   if (!verified.ok()) return verified.status();
@@ -116,32 +194,63 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
     return Unauthenticated("token is not base64url");
   }
   google::protobuf::Struct header_json;
-  if (!google::protobuf::util::JsonStringToMessage(header, &header_json).ok() ||
-      StringClaim(header_json, "alg") != "HS256") {
-    return Unauthenticated("token algorithm must be HS256");
+  if (!google::protobuf::util::JsonStringToMessage(header, &header_json).ok()) {
+    return Unauthenticated("token header is not JSON");
   }
-  std::string expected =
-      HmacSha256(key_, absl::string_view(token.data(), parts[0].size() + 1 + parts[1].size()));
-  if (expected.size() != signature.size() ||
-      CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) {
-    return Unauthenticated("token signature is invalid");
+  const std::string alg = StringClaim(header_json, "alg");
+  const std::string kid = StringClaim(header_json, "kid");
+  const absl::string_view signing_input(token.data(), parts[0].size() + 1 + parts[1].size());
+  if (alg == "HS256") {
+    if (options_.hs256_key.empty()) {
+      return Unauthenticated("HS256 tokens are accepted only in development mode; sign ES256 or RS256");
+    }
+    std::string expected = HmacSha256(options_.hs256_key, signing_input);
+    if (expected.size() != signature.size() ||
+        CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) {
+      return Unauthenticated("token signature is invalid");
+    }
+  } else if (alg == "ES256" || alg == "RS256") {
+    if (keys_ == nullptr) return Unauthenticated(absl::StrCat(alg, " tokens need a key set (--jwks)"));
+    if (kid.empty()) return Unauthenticated("token header names no key (kid)");
+    auto keys = keys_->Keys(kid);
+    if (!keys.ok()) return keys.status();
+    PEIXUN_RETURN_IF_ERROR((*keys)->Verify(kid, alg, signing_input, signature));
+  } else {
+    return Unauthenticated("token algorithm must be ES256 or RS256 (HS256 in development)");
   }
   google::protobuf::Struct claims;
   if (!google::protobuf::util::JsonStringToMessage(payload, &claims).ok()) {
     return Unauthenticated("token claims are not JSON");
   }
-  auto exp = claims.fields().find("exp");
-  if (exp == claims.fields().end() || !exp->second.has_number_value()) {
-    return Unauthenticated("token has no expiry");
+  auto exp_time = TimeClaim(claims, "exp");
+  if (!exp_time.ok()) return exp_time.status();
+  const absl::Time expires = *exp_time;
+  const absl::Time now = clock_.Now();
+  if (expires + kTokenLeeway <= now) return Unauthenticated("token has expired");
+  if (claims.fields().count("iat") == 0) return Unauthenticated("token has no issue time (iat)");
+  auto issued = TimeClaim(claims, "iat");
+  if (!issued.ok()) return issued.status();
+  if (*issued > now + kTokenLeeway) return Unauthenticated("token is issued in the future (iat)");
+  if (expires - *issued > kMaxTokenLifetime) {
+    return Unauthenticated(absl::StrCat("token lives longer than ", absl::FormatDuration(kMaxTokenLifetime),
+                                        " (exp - iat)"));
   }
-  // A number JSON allows but no time can be (1e300, NaN) is refused, not cast (found by
-  // tests/fuzz/token_fuzz.cc).
-  const double exp_seconds = exp->second.number_value();
-  if (!(exp_seconds >= 0 && exp_seconds < 253402300800.0)) {  // before year 10000
-    return Unauthenticated("token expiry is not a time");
+  if (claims.fields().count("nbf") > 0) {
+    auto not_before = TimeClaim(claims, "nbf");
+    if (!not_before.ok()) return not_before.status();
+    if (*not_before > now + kTokenLeeway) return Unauthenticated("token is not valid yet (nbf)");
   }
-  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp_seconds));
-  if (expires <= clock_.Now()) return Unauthenticated("token has expired");
+  if (!options_.issuer.empty() && StringClaim(claims, "iss") != options_.issuer) {
+    return Unauthenticated(absl::StrCat("token issuer (iss) must be ", options_.issuer));
+  }
+  if (!options_.audience.empty()) {
+    bool found = StringClaim(claims, "aud") == options_.audience;
+    auto aud = claims.fields().find("aud");
+    if (!found && aud != claims.fields().end() && aud->second.has_list_value()) {
+      for (const auto& v : aud->second.list_value().values()) found |= v.string_value() == options_.audience;
+    }
+    if (!found) return Unauthenticated(absl::StrCat("token audience (aud) must include ", options_.audience));
+  }
   auto role = ParseRole(StringClaim(claims, "role"));
   if (!role.ok()) return Unauthenticated("token names no known role");
   Caller caller;
@@ -153,10 +262,25 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
       caller.region_code.empty()) {
     return Unauthenticated("a city or county admin token must name its region");
   }
+  // A region claim of the role's level: never a prefix such as "41" that would match every
+  // county's code.
+  if (caller.role == Role::kCityAdmin && !IsCityCode(caller.region_code)) {
+    return Unauthenticated(absl::StrCat("a city admin's region must be a city code (4 digits, or 419001), got '",
+                                        caller.region_code, "'"));
+  }
+  if ((caller.role == Role::kCountyAdmin || (caller.role == Role::kExpert && !caller.region_code.empty())) &&
+      !IsCountyCode(caller.region_code)) {
+    return Unauthenticated(absl::StrCat("a ", RoleName(caller.role),
+                                        "'s region must be a county code (6 digits), got '",
+                                        caller.region_code, "'"));
+  }
+  if (caller.role == Role::kTeacher && !absl::StartsWith(caller.subject, "teachers/")) {
+    return Unauthenticated("a teacher token's subject must be \"teachers/{id}\"");
+  }
   if (caller.role == Role::kHost && caller.host.empty()) {
     return Unauthenticated("a host token must name its host");
   }
-  return Verified{std::move(caller), expires};
+  return Verified{std::move(caller), expires, alg == "HS256" ? "" : kid};
 }
 
 absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& context) const {

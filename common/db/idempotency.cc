@@ -42,7 +42,7 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
-absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
+absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view caller, absl::string_view method,
                            const google::protobuf::Message& request, absl::string_view request_id,
                            google::protobuf::Message* response,
                            const std::function<absl::Status(Connection&)>& mutate) {
@@ -51,6 +51,7 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
   const std::string hash = RequestHash(request);
   const std::string method_key(method);
   const std::string id(request_id);
+  const std::string caller_key(caller);
   // Two first attempts with one id may race (READ COMMITTED takes no gap locks): the loser's
   // insert of the key fails as a duplicate, its transaction rolls back, and the next attempt
   // finds the winner's stored response.
@@ -58,10 +59,12 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
   auto attempt = [&](Connection& connection) -> absl::Status {
     raced = false;
     auto& find = connection.Prepare(
-        "SELECT request_hash, response FROM idempotency_keys WHERE method = ? AND request_id = ? "
-        "FOR UPDATE");
-    find.setString(1, method_key);
-    find.setString(2, id);
+        "SELECT request_hash, response FROM idempotency_keys WHERE caller = ? AND method = ? "
+        "AND request_id = ? FOR UPDATE");
+    std::istringstream caller_stream(caller_key);
+    find.setBlob(1, &caller_stream);
+    find.setString(2, method_key);
+    find.setString(3, id);
     std::unique_ptr<sql::ResultSet> seen(find.executeQuery());
     if (seen->next()) {
       if (std::string(seen->getString(1)) != hash) {
@@ -77,12 +80,14 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
     std::istringstream hash_stream(hash);
     std::istringstream response_stream(serialized);
     auto& remember = connection.Prepare(
-        "INSERT INTO idempotency_keys (method, request_id, request_hash, response) "
-        "VALUES (?, ?, ?, ?)");
-    remember.setString(1, method_key);
-    remember.setString(2, id);
-    remember.setBlob(3, &hash_stream);
-    remember.setBlob(4, &response_stream);
+        "INSERT INTO idempotency_keys (caller, method, request_id, request_hash, response) "
+        "VALUES (?, ?, ?, ?, ?)");
+    std::istringstream owner_stream(caller_key);
+    remember.setBlob(1, &owner_stream);
+    remember.setString(2, method_key);
+    remember.setString(3, id);
+    remember.setBlob(4, &hash_stream);
+    remember.setBlob(5, &response_stream);
     try {
       remember.executeUpdate();
     } catch (const sql::SQLException& e) {
@@ -100,27 +105,35 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
   return status;
 }
 
-void AddLockRemembered(Script& script, absl::string_view method, const std::vector<std::string>& request_ids,
-                       std::map<std::string, RememberedResponse>* found) {
-  if (request_ids.empty()) return;
-  script.Add(absl::StrCat("SELECT request_id, request_hash, response FROM idempotency_keys WHERE method = ",
-                          script.Quote(method), " AND request_id IN ", script.QuotedList(request_ids),
-                          " FOR UPDATE"),
-             [found](sql::ResultSet& rows) {
-               while (rows.next()) {
-                 (*found)[rows.getString(1)] = RememberedResponse{rows.getString(2), ReadBlob(rows, 3)};
-               }
-             });
+void AddLockRemembered(Script& script, absl::string_view method, const std::vector<CallerRequest>& keys,
+                       std::map<CallerRequest, RememberedResponse>* found) {
+  if (keys.empty()) return;
+  std::string sql = absl::StrCat(
+      "SELECT caller, request_id, request_hash, response FROM idempotency_keys WHERE method = ",
+      script.Quote(method), " AND (");
+  for (size_t i = 0; i < keys.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : " OR ", "(caller = ", Script::Hex(keys[i].caller),
+                    " AND request_id = ", script.Quote(keys[i].request_id), ")");
+  }
+  absl::StrAppend(&sql, ") FOR UPDATE");
+  script.Add(std::move(sql), [found](sql::ResultSet& rows) {
+    while (rows.next()) {
+      (*found)[CallerRequest{ReadBlob(rows, 1), rows.getString(2)}] =
+          RememberedResponse{rows.getString(3), ReadBlob(rows, 4)};
+    }
+  });
 }
 
 void AddRemember(Script& script, absl::string_view method,
-                 const std::vector<std::pair<std::string, RememberedResponse>>& responses) {
+                 const std::vector<std::pair<CallerRequest, RememberedResponse>>& responses) {
   if (responses.empty()) return;
-  std::string sql = "INSERT INTO idempotency_keys (method, request_id, request_hash, response) VALUES ";
+  std::string sql =
+      "INSERT INTO idempotency_keys (caller, method, request_id, request_hash, response) VALUES ";
   for (size_t i = 0; i < responses.size(); ++i) {
-    const auto& [id, stored] = responses[i];
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", script.Quote(method), ", ", script.Quote(id), ", ",
-                    Script::Hex(stored.request_hash), ", ", Script::Hex(stored.response), ")");
+    const auto& [key, stored] = responses[i];
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", Script::Hex(key.caller), ", ", script.Quote(method), ", ",
+                    script.Quote(key.request_id), ", ", Script::Hex(stored.request_hash), ", ",
+                    Script::Hex(stored.response), ")");
   }
   script.Add(std::move(sql));
 }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 #include <vector>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -19,9 +20,10 @@ namespace peixun::db {
 // Validates a request_id: empty (no idempotency) or 1-128 printable ASCII characters.
 absl::Status ValidateRequestId(absl::string_view request_id);
 
-// Runs `mutate` in a transaction, under the idempotency key (method, request_id) when
+// Runs `mutate` in a transaction, under the idempotency key (caller, method, request_id) when
 // request_id is not empty. `response` is filled either by `mutate` or from the stored copy.
-absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view method,
+// `caller` is auth::IdentityKey of the caller: one caller never replays another's answer.
+absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view caller, absl::string_view method,
                            const google::protobuf::Message& request, absl::string_view request_id,
                            google::protobuf::Message* response,
                            const std::function<absl::Status(Connection&)>& mutate);
@@ -35,14 +37,22 @@ struct RememberedResponse {
   std::string request_hash;
   std::string response;  // serialized
 };
-// Adds to `script` the locking read of the stored responses among `request_ids` of `method`
-// (filled into `found` when the script runs).
-void AddLockRemembered(Script& script, absl::string_view method, const std::vector<std::string>& request_ids,
-                       std::map<std::string, RememberedResponse>* found);
-// Adds to `script` the insert storing responses under (method, request id). When a concurrent
-// transaction stored one of the ids first, the script fails with a duplicate key
+// One request's idempotency key within a method.
+struct CallerRequest {
+  std::string caller;      // auth::IdentityKey of the caller
+  std::string request_id;
+  bool operator<(const CallerRequest& other) const {
+    return std::tie(caller, request_id) < std::tie(other.caller, other.request_id);
+  }
+};
+// Adds to `script` the locking read of the stored responses among `keys` of `method` (filled
+// into `found` when the script runs).
+void AddLockRemembered(Script& script, absl::string_view method, const std::vector<CallerRequest>& keys,
+                       std::map<CallerRequest, RememberedResponse>* found);
+// Adds to `script` the insert storing responses under (caller, method, request id). When a
+// concurrent transaction stored one of the keys first, the script fails with a duplicate key
 // (kErrDuplicateKey): roll back and try again, and the stored response will be found.
 void AddRemember(Script& script, absl::string_view method,
-                 const std::vector<std::pair<std::string, RememberedResponse>>& responses);
+                 const std::vector<std::pair<CallerRequest, RememberedResponse>>& responses);
 
 }  // namespace peixun::db

@@ -51,6 +51,13 @@ INSERT IGNORE INTO outbox_sequence (id, last_sequence) VALUES (1, 0);
 ALTER TABLE outbox DROP PRIMARY KEY, ADD COLUMN id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST,
   MODIFY sequence BIGINT NULL, ADD UNIQUE KEY outbox_by_sequence (sequence);
 )sql"},
+      // A stored answer belongs to the caller that made it (ARCHITECTURE.md "Identity and
+      // access"): the key is (caller, method, request_id). Answers stored before callers were
+      // recorded stay under the empty caller, which no caller is: they are never replayed.
+      {-4, "platform_idempotency_caller", R"sql(
+ALTER TABLE idempotency_keys ADD COLUMN caller VARBINARY(32) NOT NULL DEFAULT '' FIRST,
+  DROP PRIMARY KEY, ADD PRIMARY KEY (caller, method, request_id);
+)sql"},
   };
   return kMigrations;
 }
@@ -78,10 +85,13 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
 }
 
 absl::Status ApplyMigrations(ConnectionPool& pool, const std::vector<Migration>& migrations) {
+  // The platform's tables first, in the order they are listed (their versions are below 1 and
+  // only name them), then the service's in version order.
   std::vector<Migration> all = PlatformMigrations();
-  all.insert(all.end(), migrations.begin(), migrations.end());
-  std::sort(all.begin(), all.end(),
+  std::vector<Migration> own = migrations;
+  std::sort(own.begin(), own.end(),
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  all.insert(all.end(), own.begin(), own.end());
   return pool.RunInTransaction([&](Connection& connection) -> absl::Status {
     {
       std::unique_ptr<sql::ResultSet> lock(

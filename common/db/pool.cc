@@ -38,6 +38,14 @@ void CountError(metrics::DbMetrics* metrics, const char* kind) {
 
 int ErrorCode(const sql::SQLException& e) { return e.getErrorCode(); }
 
+// The column a MySQL data error names ("Data too long for column 'school' at row 1").
+std::string ColumnOf(const std::string& message) {
+  const size_t start = message.find("column '");
+  if (start == std::string::npos) return "value";
+  const size_t end = message.find('\'', start + 8);
+  return end == std::string::npos ? "value" : message.substr(start + 8, end - start - 8);
+}
+
 std::string ReadBlob(sql::ResultSet& rows, int column) {
   std::unique_ptr<std::istream> blob(rows.getBlob(column));
   std::stringstream bytes;
@@ -218,6 +226,15 @@ absl::Status ConnectionPool::RunOnce(Connection& connection,
       *retryable = true;
       CountError(metrics_, code == kErrDeadlock ? "deadlock" : "lock_wait_timeout");
       return absl::AbortedError(absl::StrCat("database contention (MySQL error ", code, ")"));
+    }
+    if (code == kErrDataTooLong || code == kErrIncorrectValue || code == kErrOutOfRange) {
+      // Input the checks before SQL let through (a safety net, not the first line): the
+      // client's error, naming the column, never an INTERNAL.
+      CountError(metrics_, "input");
+      return absl::InvalidArgumentError(absl::StrCat(ColumnOf(e.what()), ": ",
+                                                     code == kErrDataTooLong ? "is longer than its column allows"
+                                                                             : "is not a value its column holds",
+                                                     " (MySQL error ", code, ")"));
     }
     CountError(metrics_, "other");
     std::cerr << "database error " << code << " (" << e.getSQLState() << "): " << e.what()

@@ -107,6 +107,9 @@ class ConnectionPool {
 
 // MySQL error numbers the code branches on.
 inline constexpr int kErrDuplicateKey = 1062;
+inline constexpr int kErrOutOfRange = 1264;
+inline constexpr int kErrIncorrectValue = 1366;
+inline constexpr int kErrDataTooLong = 1406;
 inline constexpr int kErrLockWaitTimeout = 1205;
 inline constexpr int kErrDeadlock = 1213;
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/db/rows.h"
@@ -209,16 +210,18 @@ void EventFeed::Close() {
 absl::Status EventFeed::ReadAfter(int64_t after, absl::string_view type_prefix, int limit,
                                   std::vector<peixun::common::v1::Event>* events) {
   events->clear();
-  const std::string prefix = absl::StrCat(type_prefix, "%");
+  const std::string prefix(type_prefix);
   return pool_.RunRead([&](db::Connection& connection) -> absl::Status {
     events->clear();
     auto& select = connection.Prepare(
         "SELECT sequence, type, resource, payload_type, payload, "
         "UNIX_TIMESTAMP(created_at) * 1000000 FROM outbox "
-        "WHERE sequence > ? AND type LIKE ? ORDER BY sequence LIMIT ?");
+        "WHERE sequence > ? AND LEFT(type, ?) = ? ORDER BY sequence LIMIT ?");
+    // A literal prefix: LEFT compares characters, so '%' and '_' match only themselves.
     select.setInt64(1, after);
-    select.setString(2, prefix);
-    select.setInt(3, limit);
+    select.setInt(2, static_cast<int>(prefix.size()));
+    select.setString(3, prefix);
+    select.setInt(4, limit);
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     while (rows->next()) {
       peixun::common::v1::Event& event = events->emplace_back();
@@ -238,9 +241,21 @@ absl::Status EventFeed::ReadAfter(int64_t after, absl::string_view type_prefix, 
 
 grpc::Status EventFeed::Serve(grpc::ServerContext* context,
                               const peixun::common::v1::WatchEventsRequest& request,
-                              grpc::ServerWriter<peixun::common::v1::Event>* writer) {
+                              grpc::ServerWriter<peixun::common::v1::Event>* writer,
+                              const std::function<bool(const peixun::common::v1::Event&)>& visible) {
   if (request.after_sequence() < 0) {
     return ToGrpcStatus(FieldError("after_sequence", "must not be negative"));
+  }
+  if (request.type_prefix().size() > kMaxTypePrefix) {
+    return ToGrpcStatus(FieldError(
+        "type_prefix", absl::StrCat("must be at most ", kMaxTypePrefix, " characters, got ",
+                                    request.type_prefix().size())));
+  }
+  for (char c : request.type_prefix()) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '_') {
+      return ToGrpcStatus(FieldError(
+          "type_prefix", "may hold only lower-case letters, digits, '.' and '_' (e.g. \"catalog.quota.\")"));
+    }
   }
   int64_t after = request.after_sequence();
   // Tells followers at once that the feed is open, before any event arrives.
@@ -257,8 +272,9 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
     absl::Status read = ReadAfter(after, request.type_prefix(), kBatch, &batch);
     if (!read.ok()) return ToGrpcStatus(read);
     for (const auto& event : batch) {
-      if (!writer->Write(event)) return grpc::Status::CANCELLED;
       after = event.sequence();
+      if (visible && !visible(event)) continue;
+      if (!writer->Write(event)) return grpc::Status::CANCELLED;
     }
     if (static_cast<int>(batch.size()) == kBatch) continue;
     absl::MutexLock lock(&mu_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,10 +71,14 @@ class EventFeed {
   // Makes every watcher return promptly (server shutdown).
   void Close();
 
-  // Streams events after request.after_sequence until the client cancels or the feed closes.
+  // The longest type_prefix a follower may give; it is matched literally.
+  static constexpr size_t kMaxTypePrefix = 64;
+  // Streams events after request.after_sequence until the client cancels or the feed closes;
+  // with `visible`, only the events it accepts (the others are passed over, not sent).
   grpc::Status Serve(grpc::ServerContext* context,
                      const peixun::common::v1::WatchEventsRequest& request,
-                     grpc::ServerWriter<peixun::common::v1::Event>* writer);
+                     grpc::ServerWriter<peixun::common::v1::Event>* writer,
+                     const std::function<bool(const peixun::common::v1::Event&)>& visible = nullptr);
 
   // Reads up to `limit` events after `after`; for tests and catch-up readers.
   absl::Status ReadAfter(int64_t after, absl::string_view type_prefix, int limit,

@@ -1,5 +1,8 @@
 #include "common/metrics/metrics.h"
 
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+
 #include <chrono>
 
 #include "absl/strings/str_split.h"
@@ -84,13 +87,19 @@ GrpcMetrics::GrpcMetrics(prometheus::Registry& registry)
 
 GrpcMetrics::MethodMetrics& GrpcMetrics::ForMethod(const std::string& full_method,
                                                  const std::string& type) {
+  std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
+  // Only methods the server knows get labels of their own: made-up names a client sends all
+  // count under one "unknown" series (and one cache entry), so they cannot grow the series.
+  const bool known = parts.size() == 2 &&
+                     google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+                         absl::StrCat(parts[0], ".", parts[1])) != nullptr;
+  const std::string key = known ? full_method : absl::StrCat("unknown/", type);
   absl::MutexLock lock(&mu_);
-  auto& slot = methods_[full_method];
+  auto& slot = methods_[key];
   if (slot == nullptr) {
-    std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
     auto entry = std::make_unique<MethodMetrics>();
-    entry->service = parts.size() == 2 ? parts[0] : "unknown";
-    entry->method = parts.size() == 2 ? parts[1] : full_method;
+    entry->service = known ? parts[0] : "unknown";
+    entry->method = known ? parts[1] : "unknown";
     entry->type = type;
     std::map<std::string, std::string> labels = {{"grpc_service", entry->service},
                                                  {"grpc_method", entry->method},

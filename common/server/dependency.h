@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/auth/identity.h"
 #include "common/util/clock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -15,9 +16,9 @@
 
 namespace peixun::server {
 
-// A context for a call as service `subject` (role service), signed with `token_key`, with a
-// deadline `deadline` from now.
-std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject, const std::string& token_key,
+// A context for a call as service `subject` ("services/{name}", role service), its token signed
+// by `signer`, with a deadline `deadline` from now.
+std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject, const auth::TokenSigner& signer,
                                                         const Clock& clock, absl::Duration deadline = absl::Seconds(30));
 
 // A dependency's failure as this service's: UNAVAILABLE when it is down or slow (retry later),
@@ -31,20 +32,20 @@ template <typename Service>
 class Dependency {
  public:
   // `caller` is this service ("funding"), `callee` the other ("catalog") at `target`; calls
-  // carry a service token signed with `token_key` against `clock`.
+  // carry a service token of subject "services/{caller}" signed by `signer`.
   // `credentials` are TLS ones when the suite runs with certificates (DependencyCredentials).
-  Dependency(std::string caller, std::string callee, std::string target, std::string token_key, const Clock& clock,
+  Dependency(std::string caller, std::string callee, std::string target, auth::TokenSigner signer, const Clock& clock,
              std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
-      : caller_(std::move(caller)),
+      : caller_("services/" + caller),
         callee_(std::move(callee)),
         target_(std::move(target)),
         stub_(Service::NewStub(grpc::CreateChannel(
             target_, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
-        token_key_(std::move(token_key)),
+        signer_(std::move(signer)),
         clock_(clock) {}
 
   typename Service::Stub& stub() const { return *stub_; }
-  std::unique_ptr<grpc::ClientContext> Context() const { return ServiceCallContext(caller_, token_key_, clock_); }
+  std::unique_ptr<grpc::ClientContext> Context() const { return ServiceCallContext(caller_, signer_, clock_); }
   // DependencyError naming the callee and its address: "catalog (127.0.0.1:50051) {what}: …".
   absl::Status Failed(const grpc::Status& status, const std::string& what) const {
     return DependencyError(status, absl::StrCat(callee_, " (", target_, ") ", what));
@@ -56,7 +57,7 @@ class Dependency {
   const std::string callee_;
   const std::string target_;
   const std::unique_ptr<typename Service::Stub> stub_;
-  const std::string token_key_;
+  const auth::TokenSigner signer_;
   const Clock& clock_;
 };
 

@@ -28,6 +28,13 @@ ABSL_FLAG(std::string, db_password_file, "",
           "file holding the database password (env PEIXUN_DB_PASSWORD_FILE, or the password "
           "itself in PEIXUN_DB_PASSWORD)");
 ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
+ABSL_FLAG(std::string, jwks, "",
+          "JWKS file or http(s) URL of the keys ES256/RS256 tokens are verified against (env PEIXUN_JWKS)");
+ABSL_FLAG(std::string, token_issuer, "", "the issuer (iss) tokens must name (env PEIXUN_TOKEN_ISSUER)");
+ABSL_FLAG(std::string, token_audience, "", "the audience (aud) tokens must name (env PEIXUN_TOKEN_AUDIENCE)");
+ABSL_FLAG(std::string, service_key_file, "",
+          "this service's own signing key for its calls to other services, made by peixunctl keys init "
+          "(env PEIXUN_SERVICE_KEY_FILE)");
 ABSL_FLAG(std::string, token_key_file, "",
           "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
 ABSL_FLAG(std::string, health_listen, "",
@@ -135,10 +142,25 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
   auto pool_size = PickInt(absl::GetFlag(FLAGS_db_pool_size), "PEIXUN_DB_POOL_SIZE", 16, "db_pool_size");
   if (!pool_size.ok()) return pool_size.status();
   options.db.pool_size = *pool_size;
-  auto key = auth::LoadTokenKey(
-      Pick(absl::GetFlag(FLAGS_token_key_file), "PEIXUN_TOKEN_KEY_FILE", ""));
-  if (!key.ok()) return key.status();
-  options.token_key = *key;
+  options.jwks = Pick(absl::GetFlag(FLAGS_jwks), "PEIXUN_JWKS", "");
+  options.token_issuer = Pick(absl::GetFlag(FLAGS_token_issuer), "PEIXUN_TOKEN_ISSUER", "");
+  options.token_audience = Pick(absl::GetFlag(FLAGS_token_audience), "PEIXUN_TOKEN_AUDIENCE", "");
+  const std::string service_key_file = Pick(absl::GetFlag(FLAGS_service_key_file), "PEIXUN_SERVICE_KEY_FILE", "");
+  if (!service_key_file.empty()) {
+    auto service_key = auth::SigningKey::FromFile(service_key_file);
+    if (!service_key.ok()) return service_key.status();
+    options.service_key = std::make_shared<const auth::SigningKey>(*std::move(service_key));
+  }
+  const std::string token_key_file = Pick(absl::GetFlag(FLAGS_token_key_file), "PEIXUN_TOKEN_KEY_FILE", "");
+  if (options.jwks.empty() || !token_key_file.empty() || std::getenv("PEIXUN_TOKEN_KEY") != nullptr) {
+    auto key = auth::LoadTokenKey(token_key_file);
+    if (!key.ok()) {
+      return options.jwks.empty()
+                 ? absl::InvalidArgumentError(absl::StrCat(key.status().message(), "; or give --jwks (ES256/RS256)"))
+                 : key.status();
+    }
+    options.token_key = *key;
+  }
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
   struct PemFile {
     std::string path;
@@ -170,6 +192,11 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
         "listen: ", options.listen, " is not a loopback address; without TLS a service serves only on loopback "
         "(give --tls_cert_file and --tls_key_file, and --tls_ca_file for mutual TLS)"));
   }
+  if (!options.token_key.empty() && !IsLoopback(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "token_key: HS256 development tokens are refused off loopback (listen ", options.listen,
+        "); verify the identity provider's ES256/RS256 tokens with --jwks"));
+  }
   const std::string clock_start = Pick(absl::GetFlag(FLAGS_clock_start), "PEIXUN_CLOCK_START", "");
   if (!clock_start.empty()) {
     absl::Time start;
@@ -189,7 +216,11 @@ Platform::Platform(PlatformOptions options, const Clock& clock)
       started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start) : nullptr),
       clock_(started_clock_ ? *started_clock_ : clock),
       pool_(options_.db, &metrics_.db()),
-      verifier_(options_.token_key, clock_),
+      // Tokens expire in real time, whatever the business clock says (--clock_start).
+      verifier_(auth::VerifierOptions{options_.token_key, options_.jwks, options_.token_issuer,
+                                      options_.token_audience, options_.jwks_refetch_interval,
+                                      options_.jwks_max_age},
+                SystemClock::Instance()),
       events_(pool_, &metrics_.registry()) {}
 
 Platform::~Platform() { Shutdown(); }

@@ -37,6 +37,16 @@ struct PlatformOptions {
   // cannot speak TLS, such as Kubernetes' native gRPC probes. Empty: none.
   std::string health_listen;
   db::DbConfig db;
+  // Tokens (docs/security.md): the JWKS (file or URL) that ES256/RS256 tokens are verified
+  // against, the issuer and audience they must name, and this service's own signing key for its
+  // calls to other services. token_key is the development mode's HS256 key, refused off
+  // loopback.
+  std::string jwks;
+  std::string token_issuer;
+  std::string token_audience;
+  std::shared_ptr<const auth::SigningKey> service_key;
+  absl::Duration jwks_refetch_interval = absl::Seconds(10);  // tests shorten these
+  absl::Duration jwks_max_age = absl::Minutes(5);
   std::string token_key;
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration health_interval = absl::Seconds(1);
@@ -76,6 +86,10 @@ class Platform {
   metrics::MetricsRegistry& metrics() { return metrics_; }
   db::ConnectionPool& pool() { return pool_; }
   const auth::TokenVerifier& verifier() const { return verifier_; }
+  // Signs this service's own calls to other services (its key pair, else the development key).
+  auth::TokenSigner signer() const {
+    return {options_.token_key, options_.service_key, options_.token_issuer, options_.token_audience};
+  }
   events::EventFeed& events() { return events_; }
   const Clock& clock() const { return clock_; }
   const PlatformOptions& options() const { return options_; }

@@ -161,12 +161,12 @@ CatalogService::CatalogService(server::Platform& platform)
 
 CatalogService::~CatalogService() { project_cache_.Stop(); }
 
-absl::Status CatalogService::Mutate(absl::string_view method,
+absl::Status CatalogService::Mutate(const auth::Caller& caller, absl::string_view method,
                                     const google::protobuf::Message& request,
                                     const std::string& request_id,
                                     google::protobuf::Message* response, absl::string_view kind,
                                     const std::function<absl::Status(db::Connection&)>& change) {
-  return handlers_.Mutate(method, request, request_id, response, change, [&] {
+  return handlers_.Mutate(caller, method, request, request_id, response, change, [&] {
     project_cache_.InvalidateAll();  // read-your-writes on this replica
     changes_.Add({{"kind", std::string(kind)}}).Increment();
   });
@@ -177,10 +177,9 @@ absl::Status CatalogService::Mutate(absl::string_view method,
 grpc::Status CatalogService::ImportRegions(grpc::ServerContext* context,
                                            const v1::ImportRegionsRequest* request,
                                            v1::ImportRegionsResponse* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "import regions"));
+  return Handle(context, "ImportRegions", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto rows, domain::ParseRegionCsv(request->csv()));
-    return Mutate("ImportRegions", *request, request->request_id(), response, "region",
+    return Mutate(caller, "ImportRegions", *request, request->request_id(), response, "region",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(auto counts, CatalogStore::UpsertRegions(c, rows));
                     response->set_created(counts.created);
@@ -196,7 +195,7 @@ grpc::Status CatalogService::ImportRegions(grpc::ServerContext* context,
 
 grpc::Status CatalogService::GetRegion(grpc::ServerContext* context,
                                        const v1::GetRegionRequest* request, v1::Region* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetRegion", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string code, ParseRegionName(request->name(), "name"));
     return Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetRegion(c, code));
@@ -208,7 +207,7 @@ grpc::Status CatalogService::GetRegion(grpc::ServerContext* context,
 grpc::Status CatalogService::ListRegions(grpc::ServerContext* context,
                                          const v1::ListRegionsRequest* request,
                                          v1::ListRegionsResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListRegions", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"level", "parent"}));
     PEIXUN_ASSIGN_OR_RETURN(int level, ParseEnumFilter<v1::RegionLevel>(terms, "level", v1::RegionLevel_Parse));
@@ -235,11 +234,10 @@ grpc::Status CatalogService::ListRegions(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateYear(grpc::ServerContext* context,
                                         const v1::CreateYearRequest* request,
                                         v1::PlanYear* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "open a plan year"));
+  return Handle(context, "CreateYear", *request, [&](const auth::Caller& caller) -> absl::Status {
     v1::PlanYear year = request->plan_year();
     PEIXUN_RETURN_IF_ERROR(domain::PrepareYear(year));
-    return Mutate("CreateYear", *request, request->request_id(), response, "year",
+    return Mutate(caller, "CreateYear", *request, request->request_id(), response, "year",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertYear(c, year));
                     v1::CostPolicy defaults;
@@ -257,7 +255,7 @@ grpc::Status CatalogService::CreateYear(grpc::ServerContext* context,
 
 grpc::Status CatalogService::GetYear(grpc::ServerContext* context,
                                      const v1::GetYearRequest* request, v1::PlanYear* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetYear", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->name(), "name"));
     return Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetYear(c, year, false));
@@ -269,14 +267,13 @@ grpc::Status CatalogService::GetYear(grpc::ServerContext* context,
 grpc::Status CatalogService::UpdateYear(grpc::ServerContext* context,
                                         const v1::UpdateYearRequest* request,
                                         v1::PlanYear* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "change a plan year"));
+  return Handle(context, "UpdateYear", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year_number, ParseYearName(request->plan_year().name(), "plan_year.name"));
     const auto& mask = request->update_mask();
     PEIXUN_RETURN_IF_ERROR(CheckMask(mask, {"nomination_deadline", "projects_end_by",
                                             "check_in_notice_days", "timetable_days"}));
     const v1::PlanYear& given = request->plan_year();
-    return Mutate("UpdateYear", *request, request->request_id(), response, "year",
+    return Mutate(caller, "UpdateYear", *request, request->request_id(), response, "year",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear year, CatalogStore::GetYear(c, year_number, true));
                     PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), year.etag(), year.name()));
@@ -298,8 +295,7 @@ grpc::Status CatalogService::UpdateYear(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateCategory(grpc::ServerContext* context,
                                             const v1::CreateCategoryRequest* request,
                                             v1::ProjectCategory* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "create categories"));
+  return Handle(context, "CreateCategory", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     PEIXUN_RETURN_IF_ERROR(ValidateId(request->category_id(), "category_id"));
     const auto& category = request->category();
@@ -310,7 +306,7 @@ grpc::Status CatalogService::CreateCategory(grpc::ServerContext* context,
         !common::v1::PlanLevel_IsValid(category.plan_level())) {
       return FieldError("category.plan_level", "must be NATIONAL, PROVINCIAL, CITY, COUNTY or SCHOOL");
     }
-    return Mutate("CreateCategory", *request, request->request_id(), response, "category",
+    return Mutate(caller, "CreateCategory", *request, request->request_id(), response, "category",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
                     PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertCategory(c, year, request->category_id(), category));
@@ -324,7 +320,7 @@ grpc::Status CatalogService::CreateCategory(grpc::ServerContext* context,
 grpc::Status CatalogService::ListCategories(grpc::ServerContext* context,
                                             const v1::ListCategoriesRequest* request,
                                             v1::ListCategoriesResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListCategories", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"plan_level"}));
@@ -349,8 +345,7 @@ grpc::Status CatalogService::ListCategories(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateHost(grpc::ServerContext* context,
                                         const v1::CreateHostRequest* request,
                                         v1::HostInstitution* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "register hosts"));
+  return Handle(context, "CreateHost", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(ValidateId(request->host_id(), "host_id"));
     const auto& host = request->host();
     if (host.display_name().empty() || host.display_name().size() > 128) {
@@ -360,7 +355,7 @@ grpc::Status CatalogService::CreateHost(grpc::ServerContext* context,
     if (!host.region().empty()) {
       PEIXUN_ASSIGN_OR_RETURN(region_code, ParseRegionName(host.region(), "host.region"));
     }
-    return Mutate("CreateHost", *request, request->request_id(), response, "host",
+    return Mutate(caller, "CreateHost", *request, request->request_id(), response, "host",
                   [&](db::Connection& c) -> absl::Status {
                     if (!region_code.empty()) {
                       PEIXUN_RETURN_IF_ERROR(RequireRegion(c, region_code, "host.region").status());
@@ -376,7 +371,7 @@ grpc::Status CatalogService::CreateHost(grpc::ServerContext* context,
 grpc::Status CatalogService::GetHost(grpc::ServerContext* context,
                                      const v1::GetHostRequest* request,
                                      v1::HostInstitution* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetHost", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseHostName(request->name(), "name"));
     return Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetHost(c, id));
@@ -388,7 +383,7 @@ grpc::Status CatalogService::GetHost(grpc::ServerContext* context,
 grpc::Status CatalogService::ListHosts(grpc::ServerContext* context,
                                        const v1::ListHostsRequest* request,
                                        v1::ListHostsResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListHosts", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"region"}));
     std::string region;
@@ -446,13 +441,12 @@ absl::Status ResolveProjectReferences(db::Connection& c, int year, v1::Project& 
 grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
                                            const v1::CreateProjectRequest* request,
                                            v1::Project* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "create projects"));
+  return Handle(context, "CreateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     // A generated id comes from the first attempt only, so a retried request_id keeps it.
     std::string project_id = request->project_id().empty() ? NewId("p", 6) : request->project_id();
     PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project_id"));
-    return Mutate("CreateProject", *request, request->request_id(), response, "project",
+    return Mutate(caller, "CreateProject", *request, request->request_id(), response, "project",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year, CatalogStore::GetYear(c, year, false));
                     v1::Project project = request->project();
@@ -469,7 +463,7 @@ grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
 grpc::Status CatalogService::GetProject(grpc::ServerContext* context,
                                         const v1::GetProjectRequest* request,
                                         v1::Project* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetProject", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ProjectKey key, ParseProjectName(request->name(), "name"));
     uint64_t generation = 0;
     if (auto cached = project_cache_.Find(request->name(), &generation)) {
@@ -490,7 +484,7 @@ grpc::Status CatalogService::GetProject(grpc::ServerContext* context,
 grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
                                           const v1::ListProjectsRequest* request,
                                           v1::ListProjectsResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListProjects", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms,
@@ -521,15 +515,14 @@ grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
 grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
                                            const v1::UpdateProjectRequest* request,
                                            v1::Project* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "change projects"));
+  return Handle(context, "UpdateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ProjectKey key, ParseProjectName(request->project().name(), "project.name"));
     const auto& mask = request->update_mask();
     PEIXUN_RETURN_IF_ERROR(CheckMask(mask, {"display_name", "host", "audience", "format",
                                             "credit_hours", "start_date", "end_date",
                                             "class_size", "seats"}));
     const v1::Project& given = request->project();
-    return Mutate("UpdateProject", *request, request->request_id(), response, "project",
+    return Mutate(caller, "UpdateProject", *request, request->request_id(), response, "project",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year, CatalogStore::GetYear(c, key.year, false));
                     PEIXUN_ASSIGN_OR_RETURN(v1::Project project, CatalogStore::GetProject(c, key.year, key.id, true));
@@ -560,7 +553,7 @@ grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
 grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
                                            const v1::AllocateQuotaRequest* request,
                                            v1::QuotaAllocation* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "AllocateQuota", *request, [&](const auth::Access& access) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string region_code, ParseRegionName(request->region(), "region"));
     if (request->seats() < 0) return FieldError("seats", "must not be negative");
     // The parent is a project (allocate to a city) or a city quota (allocate to a county).
@@ -569,21 +562,21 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
     QuotaKey city_key;
     if (to_city) {
       PEIXUN_ASSIGN_OR_RETURN(project_key, ParseProjectName(request->parent(), "parent"));
-      PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "allocate seats to cities"));
+      // A project's seats are the province's to give.
+      auth::Resource project;
+      project.name = request->parent();
+      PEIXUN_RETURN_IF_ERROR(access.Check(project));
     } else {
       PEIXUN_ASSIGN_OR_RETURN(city_key, ParseQuotaName(request->parent(), "parent"));
       project_key = {city_key.year, city_key.project_id};
-      const bool own_city = caller.role == Role::kCityAdmin && caller.region_code == city_key.region_code;
-      if (caller.role != Role::kProvinceAdmin && !own_city) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "role ", auth::RoleName(caller.role),
-            caller.region_code.empty() ? "" : absl::StrCat(" of region ", caller.region_code),
-            " may not split the quota of city ", city_key.region_code));
-      }
+      // A city splits its own city quota.
+      auth::Resource city_quota;
+      city_quota.name = request->parent();
+      city_quota.city = city_key.region_code;
+      PEIXUN_RETURN_IF_ERROR(access.Check(city_quota));
     }
     QuotaKey key{project_key.year, project_key.id, region_code};
-    return Mutate(
-        "AllocateQuota", *request, request->request_id(), response, "quota",
+    return Mutate(access, "AllocateQuota", *request, request->request_id(), response, "quota",
         [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
           domain::QuotaParent parent;
@@ -634,7 +627,7 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
 grpc::Status CatalogService::GetQuota(grpc::ServerContext* context,
                                       const v1::GetQuotaRequest* request,
                                       v1::QuotaAllocation* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetQuota", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(QuotaKey key, ParseQuotaName(request->name(), "name"));
     return Read([&](db::Connection& c) -> absl::Status {
       auto quota = CatalogStore::FindQuota(c, key, false);
@@ -648,7 +641,7 @@ grpc::Status CatalogService::GetQuota(grpc::ServerContext* context,
 grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
                                         const v1::ListQuotasRequest* request,
                                         v1::ListQuotasResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListQuotas", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}/projects/{project}", "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
     const std::string project_id = parts["project"];
@@ -684,11 +677,10 @@ grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateCostPolicy(grpc::ServerContext* context,
                                               const v1::CreateCostPolicyRequest* request,
                                               v1::CostPolicy* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "set the cost standard"));
+  return Handle(context, "CreateCostPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     PEIXUN_RETURN_IF_ERROR(domain::ValidateCostPolicy(request->cost_policy()));
-    return Mutate("CreateCostPolicy", *request, request->request_id(), response, "cost_policy",
+    return Mutate(caller, "CreateCostPolicy", *request, request->request_id(), response, "cost_policy",
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
                     *response = CatalogStore::InsertCostPolicy(c, year, request->cost_policy());
@@ -701,7 +693,7 @@ grpc::Status CatalogService::CreateCostPolicy(grpc::ServerContext* context,
 grpc::Status CatalogService::GetCostPolicy(grpc::ServerContext* context,
                                            const v1::GetCostPolicyRequest* request,
                                            v1::CostPolicy* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetCostPolicy", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "years/{year}/costPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
@@ -715,7 +707,7 @@ grpc::Status CatalogService::GetCostPolicy(grpc::ServerContext* context,
 grpc::Status CatalogService::GetProjectBudget(grpc::ServerContext* context,
                                               const v1::GetProjectBudgetRequest* request,
                                               v1::ProjectBudget* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetProjectBudget", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ProjectKey key, ParseProjectName(request->project(), "project"));
     v1::Project project;
     v1::CostPolicy policy;

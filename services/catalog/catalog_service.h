@@ -66,16 +66,17 @@ class CatalogService final : public v1::CatalogService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
-  grpc::Status Handle(grpc::ServerContext* context,
-                      const std::function<absl::Status(const auth::Caller&)>& handler) {
-    return handlers_.Handle(context, handler);
+  grpc::Status Handle(grpc::ServerContext* context, absl::string_view method,
+                      const google::protobuf::Message& request,
+                      const std::function<absl::Status(const auth::Access&)>& handler) {
+    return handlers_.Handle(context, method, request, handler);
   }
   absl::Status Read(const std::function<absl::Status(db::Connection&)>& read) {
     return handlers_.Read(read);
   }
   // A change under the request's idempotency key, counted by kind; after it commits the
   // project cache catches up (read-your-writes) and event followers wake.
-  absl::Status Mutate(absl::string_view method, const google::protobuf::Message& request,
+  absl::Status Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
                       const std::string& request_id, google::protobuf::Message* response,
                       absl::string_view kind,
                       const std::function<absl::Status(db::Connection&)>& change);

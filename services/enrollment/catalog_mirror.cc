@@ -26,13 +26,13 @@ bool ParseProjectName(const std::string& name, int* year, std::string* id) {
 }  // namespace
 
 CatalogMirror::CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target,
-                             std::string token_key, const Clock& clock,
+                             auth::TokenSigner signer, const Clock& clock,
                              prometheus::Registry& registry, absl::Duration reconcile_period,
                              std::shared_ptr<grpc::ChannelCredentials> credentials)
     : pool_(pool),
       stub_(catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
           catalog_target, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
-      token_key_(std::move(token_key)),
+      signer_(std::move(signer)),
       clock_(clock),
       reconcile_period_(reconcile_period),
       lag_seconds_(prometheus::BuildGauge()
@@ -84,11 +84,12 @@ void CatalogMirror::MarkCurrent(bool following) {
 
 std::unique_ptr<grpc::ClientContext> CatalogMirror::NewContext(absl::Duration deadline) {
   auth::TokenClaims claims;
-  claims.caller.subject = "enrollment";
+  claims.caller.subject = "services/enrollment";
   claims.caller.role = auth::Role::kService;
-  claims.expires = clock_.Now() + absl::Hours(24);
+  // Real time, not the (demonstration) business clock: tokens are checked on the real clock.
+  claims.expires = absl::Now() + absl::Hours(1);
   auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + auth::SignToken(claims, token_key_));
+  if (auto token = signer_.Sign(claims); token.ok()) context->AddMetadata("authorization", "Bearer " + *token);
   if (deadline != absl::InfiniteDuration()) {
     context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }

@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/identity.h"
 #include "common/db/pool.h"
 #include "common/util/clock.h"
 #include "grpcpp/security/credentials.h"
@@ -26,7 +27,7 @@ namespace peixun::enrollment {
 class CatalogMirror {
  public:
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target, std::string token_key,
+  CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target, auth::TokenSigner signer,
                 const Clock& clock, prometheus::Registry& registry,
                 absl::Duration reconcile_period = absl::Minutes(5),
                 std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
@@ -51,7 +52,7 @@ class CatalogMirror {
 
   db::ConnectionPool& pool_;
   std::unique_ptr<catalog::v1::CatalogService::Stub> stub_;
-  const std::string token_key_;
+  const auth::TokenSigner signer_;
   const Clock& clock_;
   const absl::Duration reconcile_period_;
   prometheus::Gauge& lag_seconds_;

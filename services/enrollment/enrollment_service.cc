@@ -12,6 +12,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
+#include "common/util/bounds.h"
 #include "common/db/idempotency.h"
 #include "common/db/rows.h"
 #include "common/events/outbox.h"
@@ -39,8 +40,11 @@ std::string CodeOf(const std::string& region_name) {
   return region_name.substr(region_name.rfind('/') + 1);
 }
 
+// the masked ID number, and nothing beside it that rebuilds it (the birth date is
+// digits 7 to 14 of the ID number).
 v1::Teacher Masked(v1::Teacher teacher) {
   teacher.set_id_number(domain::MaskIdNumber(teacher.id_number()));
+  teacher.clear_birth_date();
   return teacher;
 }
 
@@ -118,7 +122,7 @@ void Reject(v1::ImportTeacherResult& result, const absl::Status& status) {
 }  // namespace
 
 std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
-    const auth::Caller& caller, const std::vector<v1::ImportTeachersRequest>& rows) {
+    const auth::Access& caller, const std::vector<v1::ImportTeachersRequest>& rows) {
   std::vector<v1::ImportTeacherResult> results(rows.size());
   std::vector<v1::Teacher> teachers(rows.size());
   const int year = static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
@@ -133,7 +137,9 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
     if (teacher.id_number().size() == 18 && teacher.id_number()[17] == 'x') {
       teacher.mutable_id_number()->back() = 'X';
     }
-    absl::Status status = domain::ValidateTeacher(teacher, year);
+    // A streamed row does not pass through Handle: its bounds are checked here.
+    absl::Status status = CheckRequestBounds(rows[i]);
+    if (status.ok()) status = domain::ValidateTeacher(teacher, year);
     if (status.ok()) status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
     if (!status.ok()) {
       Reject(results[i], status);
@@ -161,15 +167,16 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
   return results;
 }
 
-absl::Status EnrollmentService::ApplyTeachers(const auth::Caller& caller,
+absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
                                               const std::vector<v1::Teacher>& teachers,
                                               const std::vector<size_t>& apply,
                                               std::vector<v1::ImportTeacherResult>& results) {
   if (apply.empty()) return absl::OkStatus();
   auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
-    return caller.role == Role::kProvinceAdmin ||
-           (caller.role == Role::kCountyAdmin && county_name == "regions/" + caller.region_code) ||
-           (caller.role == Role::kCityAdmin && city_name == "regions/" + caller.region_code);
+    auth::Resource resource;
+    resource.county = CodeOf(county_name);
+    resource.city = CodeOf(city_name);
+    return caller.Covers(resource);
   };
   const std::vector<v1::ImportTeacherResult> before = results;
   absl::Status status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
@@ -263,11 +270,8 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Caller& caller,
 grpc::Status EnrollmentService::ImportTeachers(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportTeacherResult, v1::ImportTeachersRequest>* stream) {
-  auto caller = platform_.verifier().Authenticate(*context);
+  auto caller = handlers_.Admit(context, "ImportTeachers");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::Status allowed = auth::RequireRole(
-      *caller, {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin}, "import teachers");
-  if (!allowed.ok()) return ToGrpcStatus(allowed);
   // Rows are read on their own thread and taken in batches of whatever has arrived (at most
   // kImportBatch): a bulk upload shares commits, a row sent alone is answered at once.
   constexpr size_t kImportBatch = 1000;
@@ -325,23 +329,22 @@ grpc::Status EnrollmentService::ImportTeachers(
 grpc::Status EnrollmentService::GetTeacher(grpc::ServerContext* context,
                                            const v1::GetTeacherRequest* request,
                                            v1::Teacher* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "GetTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "teachers/{teacher}", "teacher", "name"));
-    std::optional<TeacherRow> row;
-    PEIXUN_RETURN_IF_ERROR(platform_.pool().RunRead([&](db::Connection& c) {
-      row = EnrollmentStore::FindTeacher(c, id);
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto row = EnrollmentStore::FindTeacher(c, id);
+      if (!row) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+      PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, row->teacher)));
+      *response = SeesIdNumber(caller, row->teacher) ? row->teacher : Masked(row->teacher);
       return absl::OkStatus();
-    }));
-    if (!row) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
-    *response = SeesIdNumber(caller, row->teacher) ? row->teacher : Masked(row->teacher);
-    return absl::OkStatus();
+    });
   });
 }
 
 grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
                                              const v1::ListTeachersRequest* request,
                                              v1::ListTeachersResponse* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "ListTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"county"}));
     std::string county;
@@ -351,8 +354,11 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
     }
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
     std::vector<TeacherRow> rows;
-    PEIXUN_RETURN_IF_ERROR(platform_.pool().RunRead([&](db::Connection& c) {
-      rows = EnrollmentStore::ListTeachers(c, county, after, page_size + 1);
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      std::string city;
+      std::string teacher;
+      PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
+      rows = EnrollmentStore::ListTeachers(c, county, city, after, page_size + 1);
       return absl::OkStatus();
     }));
     if (static_cast<int>(rows.size()) > page_size) {
@@ -369,9 +375,7 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
 grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
                                               const v1::UpdateTeacherRequest* request,
                                               v1::Teacher* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin},
-                                             "change teachers"));
+  return Handle(context, "UpdateTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher().name(), "teachers/{teacher}", "teacher", "teacher.name"));
     static const std::set<std::string> kUpdatable = {"display_name", "gender", "school", "county", "stage",
                                                      "subjects", "rural", "teaching_since_year", "roles"};
@@ -386,7 +390,7 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
     }
     const v1::Teacher& given = request->teacher();
     const int year = static_cast<int>(Today().year());
-    return Mutate("UpdateTeacher", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return Mutate(caller, "UpdateTeacher", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
       auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
       if (!current) {
         return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
@@ -400,12 +404,11 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
         if (!region || region->level() != catalog_v1::COUNTY) {
           return FieldError("teacher.county", absl::StrCat(county, " is not a known county"));
         }
-        if (caller.role == Role::kProvinceAdmin ||
-            (caller.role == Role::kCountyAdmin && county == "regions/" + caller.region_code) ||
-            (caller.role == Role::kCityAdmin && region->parent() == "regions/" + caller.region_code)) {
-          return absl::OkStatus();
-        }
-        return absl::PermissionDeniedError(absl::StrCat(county, " is outside the caller's region"));
+        auth::Resource resource;
+        resource.name = county;
+        resource.county = CodeOf(county);
+        resource.city = CodeOf(region->parent());
+        return caller.Check(resource);
       };
       PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
       google::protobuf::util::FieldMaskUtil::MergeOptions options;
@@ -428,12 +431,7 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
 grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
                                                 const v1::NominateTeacherRequest* request,
                                                 v1::Enrollment* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    if (caller.role != Role::kCountyAdmin) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "R-7 only a county admin nominates, into its own county's seats; the caller is ",
-          auth::RoleName(caller.role)));
-    }
+  return Handle(context, "NominateTeacher", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto project_parts,
                             ParseName(request->project(), "years/{year}/projects/{project}", "project"));
     PendingNomination pending;
@@ -445,6 +443,7 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
     PEIXUN_RETURN_IF_ERROR(db::ValidateRequestId(request->request_id()));
     pending.request = request;
     pending.actor = caller.subject;
+    pending.caller_key = auth::IdentityKey(caller);
     pending.county = caller.region_code;
     pending.today = Today();
     if (!request->request_id().empty()) pending.request_hash = db::RequestHash(*request);
@@ -513,7 +512,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   *raced = false;
   static const char kMethod[] = "NominateTeacher";
   EnrollmentStore::NominationKeys keys;
-  std::vector<std::string> request_ids;
+  std::vector<db::CallerRequest> request_keys;
   {
     std::set<std::string> teachers, counties;
     std::set<std::pair<int, std::string>> projects;
@@ -524,7 +523,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
       p->response.Clear();
       p->refused_by.clear();
       p->inserted = false;
-      if (!p->request->request_id().empty()) request_ids.push_back(p->request->request_id());
+      if (!p->request->request_id().empty()) request_keys.push_back({p->caller_key, p->request->request_id()});
       teachers.insert(p->teacher_id);
       counties.insert(p->county);
       projects.insert({p->year, p->project_id});
@@ -541,12 +540,12 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   // responses, the teachers (one nomination per teacher at a time, so R-13 sees every other
   // one), then the quotas (concurrent nominations for a county and project queue there, in
   // every process alike).
-  std::map<std::string, db::RememberedResponse> remembered;
+  std::map<db::CallerRequest, db::RememberedResponse> remembered;
   EnrollmentStore::NominationFacts facts;
   {
     db::Script reads(c);
     reads.Add("START TRANSACTION");  // the transaction's first round trip is this request
-    db::AddLockRemembered(reads, kMethod, request_ids, &remembered);
+    db::AddLockRemembered(reads, kMethod, request_keys, &remembered);
     EnrollmentStore::AddNominationReads(reads, keys, &facts);
     reads.Run();
   }
@@ -557,10 +556,10 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(platform_.clock().Now()));
   std::vector<EnrollmentStore::Nomination> accepted;
   std::vector<events::PendingEvent> events;
-  std::vector<std::pair<std::string, db::RememberedResponse>> responses;
+  std::vector<std::pair<db::CallerRequest, db::RememberedResponse>> responses;
   for (PendingNomination* p : items) {
     const std::string& request_id = p->request->request_id();
-    if (auto it = remembered.find(request_id); !request_id.empty() && it != remembered.end()) {
+    if (auto it = remembered.find({p->caller_key, request_id}); !request_id.empty() && it != remembered.end()) {
       if (it->second.request_hash != p->request_hash) {
         p->status = FieldError("request_id", "was already used for a different request");
       } else if (!p->response.ParseFromString(it->second.response)) {
@@ -640,7 +639,7 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
     p->inserted = true;
     // Serialized once: the event's payload and the stored answer are the same bytes.
     std::string bytes = p->response.SerializeAsString();
-    if (!request_id.empty()) responses.push_back({request_id, {p->request_hash, bytes}});
+    if (!request_id.empty()) responses.push_back({{p->caller_key, request_id}, {p->request_hash, bytes}});
     events.push_back({"enrollment.enrollment.nominated", p->response.name(),
                       v1::Enrollment::descriptor()->full_name(), std::move(bytes)});
     accepted.push_back(std::move(nomination));
@@ -666,12 +665,11 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
 grpc::Status EnrollmentService::CreateEnrollmentPolicy(grpc::ServerContext* context,
                                                        const v1::CreateEnrollmentPolicyRequest* request,
                                                        v1::EnrollmentPolicy* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "set enrollment policy"));
+  return Handle(context, "CreateEnrollmentPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
     PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
-    return Mutate("CreateEnrollmentPolicy", *request, request->request_id(), response,
+    return Mutate(caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
                   [&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::InsertPolicy(
                                                            c, year, request->enrollment_policy(), caller.subject));
@@ -684,7 +682,7 @@ grpc::Status EnrollmentService::CreateEnrollmentPolicy(grpc::ServerContext* cont
 grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context,
                                                     const v1::GetEnrollmentPolicyRequest* request,
                                                     v1::EnrollmentPolicy* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetEnrollmentPolicy", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts,
                             ParseName(request->name(), "years/{year}/enrollmentPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
@@ -732,13 +730,13 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
                                            const google::protobuf::Message& request,
                                            const TransitionInput& input, v1::EnrollmentState to,
                                            absl::string_view method, v1::Enrollment* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
     if (input.reason.size() > 255 || input.special_reason.size() > 255) {
       return FieldError("reason", "must be at most 255 bytes");
     }
     const absl::CivilDay today = Today();
-    return Mutate(method, request, input.request_id, response, [&](db::Connection& c) -> absl::Status {
+    return Mutate(caller, method, request, input.request_id, response, [&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
       if (!input.etag.empty() && input.etag != enrollment.etag()) {
         return absl::AbortedError(absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
@@ -747,22 +745,19 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
       const int year = std::stoi(parts["year"]);
       auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
       if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
+      // the county that nominated withdraws; the project's host records arrival and
+      // completion (the access policy says who has which).
+      auth::Resource resource;
+      resource.name = enrollment.name();
+      resource.county = CodeOf(enrollment.county());
+      resource.host = project->host();
+      PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
       if (to == v1::WITHDRAWN) {
-        // the county that nominated withdraws, before the deadline.
-        if (!(caller.role == Role::kCountyAdmin && enrollment.county() == "regions/" + caller.region_code)) {
-          return absl::PermissionDeniedError("only the admin of the enrollment's county may withdraw it");
-        }
         auto deadline = EnrollmentStore::FindDeadline(c, year);
         if (!deadline) return absl::UnavailableError("the year is missing from the local catalog copy");
         PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
         PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
       } else {
-        // the project's host records arrival and completion.
-        if (!(caller.role == Role::kHost && caller.host == project->host()) &&
-            caller.role != Role::kProvinceAdmin) {
-          return absl::PermissionDeniedError(absl::StrCat("only the project's host (", project->host(),
-                                                          ") records what happened to its trainees"));
-        }
         PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
       }
       // credit hours are registered once, with the transition to COMPLETED.
@@ -824,11 +819,10 @@ grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
 grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
                                                    const v1::ReviewNoShowReasonRequest* request,
                                                    v1::Enrollment* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "review no-show reasons"));
+  return Handle(context, "ReviewNoShowReason", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
     if (request->comment().size() > 255) return FieldError("comment", "must be at most 255 bytes");
-    return Mutate("ReviewNoShowReason", *request, request->request_id(), response,
+    return Mutate(caller, "ReviewNoShowReason", *request, request->request_id(), response,
                   [&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
       if (enrollment.state() != v1::NO_SHOW || enrollment.no_show_review() != v1::Enrollment::PENDING) {
@@ -856,7 +850,7 @@ grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
 grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* context,
                                                      const v1::ListBlacklistEntriesRequest* request,
                                                      v1::ListBlacklistEntriesResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"teacher", "county", "active"}));
     std::string teacher;
@@ -878,8 +872,10 @@ grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* contex
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
     std::vector<v1::BlacklistEntry> entries;
     const absl::CivilDay today = Today();
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
-      entries = EnrollmentStore::ListBlacklist(c, teacher, county, active, today, after, page_size + 1);
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      std::string city;
+      PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
+      entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after, page_size + 1);
       return absl::OkStatus();
     }));
     if (static_cast<int>(entries.size()) > page_size) {
@@ -894,14 +890,13 @@ grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* contex
 grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
                                                    const v1::LiftBlacklistEntryRequest* request,
                                                    v1::BlacklistEntry* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "lift blacklist entries (R-12)"));
+  return Handle(context, "LiftBlacklistEntry", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string entry_id, ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}",
                                                           "entry", "name"));
     if (request->reason().empty() || request->reason().size() > 255) {
       return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
     }
-    return Mutate("LiftBlacklistEntry", *request, request->request_id(), response,
+    return Mutate(caller, "LiftBlacklistEntry", *request, request->request_id(), response,
                   [&](db::Connection& c) -> absl::Status {
       auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
       if (!entry || entry->name() != request->name()) {
@@ -921,30 +916,80 @@ grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
 grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
                                               const v1::GetEnrollmentRequest* request,
                                               v1::Enrollment* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetEnrollment", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id));
+      PEIXUN_RETURN_IF_ERROR(caller.Check(EnrollmentResource(c, enrollment)));
+      *response = std::move(enrollment);
       return absl::OkStatus();
     });
   });
 }
 
-absl::Status EnrollmentService::CheckCountyAccess(const auth::Caller& caller, const std::string& county,
-                                                 const std::string& city) {
-  if (caller.role == Role::kProvinceAdmin || caller.role == Role::kService ||
-      (caller.role == Role::kCountyAdmin && county == "regions/" + caller.region_code) ||
-      (caller.role == Role::kCityAdmin && city == "regions/" + caller.region_code)) {
-    return absl::OkStatus();
+auth::Resource EnrollmentService::TeacherResource(db::Connection& c, const auth::Access& access,
+                                                 const v1::Teacher& teacher) {
+  auth::Resource resource;
+  resource.name = teacher.name();
+  resource.teacher = teacher.name();
+  resource.county = CodeOf(teacher.county());
+  if (auto region = EnrollmentStore::FindRegion(c, resource.county)) resource.city = CodeOf(region->parent());
+  if (access.scope == auth::Scope::kOwnHost) {
+    // a host reads the trainees of its own projects' enrollments.
+    for (const auto& e : EnrollmentStore::TeacherEnrollments(c, CodeOf(teacher.name()))) {
+      if (e.project.host() == access.host) resource.host = access.host;
+    }
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "role ", auth::RoleName(caller.role), " may not read personal training records of ", county));
+  return resource;
+}
+
+auth::Resource EnrollmentService::EnrollmentResource(db::Connection& c, const v1::Enrollment& enrollment) {
+  auth::Resource resource;
+  resource.name = enrollment.name();
+  resource.teacher = enrollment.teacher();
+  resource.county = CodeOf(enrollment.county());
+  if (auto region = EnrollmentStore::FindRegion(c, resource.county)) resource.city = CodeOf(region->parent());
+  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
+  int year = 0;
+  if (parts.ok() && absl::SimpleAtoi((*parts)["year"], &year)) {
+    if (auto project = EnrollmentStore::FindProject(c, year, (*parts)["project"])) resource.host = project->host();
+  }
+  return resource;
+}
+
+absl::Status EnrollmentService::NarrowToScope(db::Connection& c, const auth::Access& access,
+                                              std::string& county_code, std::string& city_code,
+                                              std::string& teacher_id) {
+  auth::Resource named;
+  switch (access.scope) {
+    case auth::Scope::kAll:
+      return absl::OkStatus();
+    case auth::Scope::kOwnCounty:
+    case auth::Scope::kOwnCity:
+      if (county_code.empty()) {
+        (access.scope == auth::Scope::kOwnCounty ? county_code : city_code) = access.region_code;
+        return absl::OkStatus();
+      }
+      named.name = "regions/" + county_code;
+      named.county = county_code;
+      if (auto region = EnrollmentStore::FindRegion(c, county_code)) named.city = CodeOf(region->parent());
+      return access.Check(named);
+    case auth::Scope::kSelf:
+      named.name = teacher_id.empty() ? "" : "teachers/" + teacher_id;
+      named.teacher = named.name;
+      if (!teacher_id.empty()) PEIXUN_RETURN_IF_ERROR(access.Check(named));
+      teacher_id = CodeOf(access.subject);
+      return absl::OkStatus();
+    default:
+      return absl::PermissionDeniedError(absl::StrCat("role ", auth::RoleName(access.role), " may not ",
+                                                      access.policy->action, " by region or teacher"));
+  }
 }
 
 grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
                                                 const v1::ListEnrollmentsRequest* request,
                                                 v1::ListEnrollmentsResponse* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "ListEnrollments", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"year", "project", "county", "teacher", "state"}));
     EnrollmentStore::EnrollmentFilter filter;
@@ -972,7 +1017,21 @@ grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
     }
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
     std::vector<v1::Enrollment> items;
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      if (caller.scope == auth::Scope::kOwnHost) {
+        // a host lists the enrollments of one of its own projects at a time.
+        if (filter.project_id.empty()) {
+          return FieldError("filter", "a host lists the enrollments of one of its projects: "
+                                      "project = \"years/{year}/projects/{project}\"");
+        }
+        auto project = EnrollmentStore::FindProject(c, filter.year, filter.project_id);
+        auth::Resource resource;
+        resource.name = absl::StrCat("years/", filter.year, "/projects/", filter.project_id);
+        if (project) resource.host = project->host();
+        PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+      } else {
+        PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, filter.county_code, filter.city_code, filter.teacher_id));
+      }
       items = EnrollmentStore::ListEnrollments(c, filter, after, page_size + 1);
       return absl::OkStatus();
     }));
@@ -988,13 +1047,12 @@ grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
 grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
                                                    const v1::GetTrainingArchiveRequest* request,
                                                    v1::TrainingArchive* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "GetTrainingArchive", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto teacher = EnrollmentStore::FindTeacher(c, id);
       if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
-      auto region = EnrollmentStore::FindRegion(c, CodeOf(teacher->teacher.county()));
-      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, teacher->teacher.county(), region ? region->parent() : ""));
+      PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
       response->set_teacher(teacher->teacher.name());
       // every enrollment with its outcome, newest first.
       for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
@@ -1017,14 +1075,13 @@ grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
 grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
                                                  const v1::GetCycleProgressRequest* request,
                                                  v1::CycleProgress* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "GetCycleProgress", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
     const int year = static_cast<int>(Today().year());
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto teacher = EnrollmentStore::FindTeacher(c, id);
       if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
-      auto region = EnrollmentStore::FindRegion(c, CodeOf(teacher->teacher.county()));
-      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, teacher->teacher.county(), region ? region->parent() : ""));
+      PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
       std::vector<domain::CompletedTraining> completed;
       for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
         if (e.state != v1::COMPLETED) continue;
@@ -1041,7 +1098,7 @@ grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
 grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
                                                    const v1::ListAtRiskTeachersRequest* request,
                                                    v1::ListAtRiskTeachersResponse* response) {
-  return Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return Handle(context, "ListAtRiskTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->county(), "regions/{code}", "county"));
     const std::string county = parts["code"];
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
@@ -1054,7 +1111,11 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
       if (!region || region->level() != catalog_v1::COUNTY) {
         return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
       }
-      PEIXUN_RETURN_IF_ERROR(CheckCountyAccess(caller, request->county(), region->parent()));
+      auth::Resource resource;
+      resource.name = request->county();
+      resource.county = county;
+      resource.city = CodeOf(region->parent());
+      PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
       PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force, EnrollmentStore::GetPolicy(c, year, 0));
       policy = domain::CyclePolicyOf(in_force);
       auto [from, to] = domain::CycleOf(year, policy);
@@ -1174,7 +1235,7 @@ void EnrollmentService::RefreshCityFill() {
 grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
                                               const v1::GetRateReportRequest* request,
                                               v1::RateReport* response) {
-  return Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return Handle(context, "GetRateReport", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto year_parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(year_parts["year"], "year"));
     std::string project_id;
@@ -1205,7 +1266,8 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
 grpc::Status EnrollmentService::WatchEvents(grpc::ServerContext* context,
                                             const common::v1::WatchEventsRequest* request,
                                             grpc::ServerWriter<common::v1::Event>* writer) {
-  return handlers_.WatchEvents(context, request, writer);
+  // Policies are the only events without teachers' personal data in them.
+  return handlers_.WatchEvents(context, request, writer, {"enrollment.policy."});
 }
 
 }  // namespace peixun::enrollment

@@ -92,29 +92,31 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                                                    v1::GetRateReportRequest::Scope scope,
                                                    const std::string& region_filter) const;
 
-  grpc::Status Handle(grpc::ServerContext* context,
-                      const std::function<absl::Status(const auth::Caller&)>& handler) {
-    return handlers_.Handle(context, handler);
+  grpc::Status Handle(grpc::ServerContext* context, absl::string_view method,
+                      const google::protobuf::Message& request,
+                      const std::function<absl::Status(const auth::Access&)>& handler) {
+    return handlers_.Handle(context, method, request, handler);
   }
-  absl::Status Mutate(absl::string_view method, const google::protobuf::Message& request,
+  absl::Status Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
                       const std::string& request_id, google::protobuf::Message* response,
                       const std::function<absl::Status(db::Connection&)>& change) {
-    return handlers_.Mutate(method, request, request_id, response, change);
+    return handlers_.Mutate(caller, method, request, request_id, response, change);
   }
   // Imports rows with set-based statements in one transaction: one result per row, in order.
   // A row repeating an earlier row's ID number is applied after it; if the transaction fails
   // for a reason no check foresaw, the rows are tried one per transaction so that only the
   // row at fault is rejected.
-  std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Caller& caller,
+  std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Access& caller,
                                                    const std::vector<v1::ImportTeachersRequest>& rows);
   // The transaction of ImportBatch for the valid rows `apply` (distinct ID numbers).
-  absl::Status ApplyTeachers(const auth::Caller& caller, const std::vector<v1::Teacher>& teachers,
+  absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
                              std::vector<v1::ImportTeacherResult>& results);
   // A nomination on its way through the batcher: what the handler parsed, and the outcome.
   struct PendingNomination {
     const v1::NominateTeacherRequest* request = nullptr;
     std::string actor;   // the caller's subject
+    std::string caller_key;  // auth::IdentityKey: whose stored answers it may replay
     std::string county;  // the caller's county code
     int year = 0;
     std::string project_id;
@@ -149,9 +151,16 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   // Whether the caller sees teachers' ID numbers unmasked.
   static bool SeesIdNumber(const auth::Caller& caller, const v1::Teacher& teacher);
   absl::CivilDay Today() const;
-  // Personal records of a county's teachers: the province, the county, its city, services.
-  static absl::Status CheckCountyAccess(const auth::Caller& caller, const std::string& county,
-                                        const std::string& city);
+  // What the access policy needs to know of a teacher (county, city; for a host, whether the
+  // teacher is a trainee of one of its projects) and of an enrollment (also its host).
+  static auth::Resource TeacherResource(db::Connection& c, const auth::Access& access,
+                                        const v1::Teacher& teacher);
+  static auth::Resource EnrollmentResource(db::Connection& c, const v1::Enrollment& enrollment);
+  // Narrows a list's filter to the caller's scope: a county admin's county, a city
+  // admin's city, a teacher's own records; a filter naming something outside it is refused.
+  static absl::Status NarrowToScope(db::Connection& c, const auth::Access& access,
+                                    std::string& county_code, std::string& city_code,
+                                    std::string& teacher_id);
 
   server::Platform& platform_;
   server::Handlers handlers_;

@@ -56,6 +56,12 @@ v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
+// A row's county is in the city given three times (none given: every row): one of its
+// counties in the region copy, or the city itself where it is its own county-level unit (R-1a).
+const char kInCity[] =
+    "(? = '' OR county_code = ? OR county_code IN "
+    "(SELECT code FROM catalog_regions WHERE parent_code = ?))";
+
 const char kTeacherColumns[] =
     "teacher_id, id_number, display_name, gender, birth_date, school, county_code, stage, subjects, "
     "rural, teaching_since_year, roles, version, "
@@ -166,14 +172,19 @@ void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teache
 }
 
 std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c, const std::string& county_code,
+                                                      const std::string& city_code,
                                                       const std::string& after_id, int limit) {
   auto& select = c.Prepare(absl::StrCat(
       "SELECT ", kTeacherColumns,
-      " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) ORDER BY teacher_id LIMIT ?"));
+      " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) AND ", kInCity,
+      " ORDER BY teacher_id LIMIT ?"));
   select.setString(1, after_id);
   select.setString(2, county_code);
   select.setString(3, county_code);
-  select.setInt(4, limit);
+  select.setString(4, city_code);
+  select.setString(5, city_code);
+  select.setString(6, city_code);
+  select.setInt(7, limit);
   ResultSet rows(select.executeQuery());
   std::vector<TeacherRow> out;
   while (rows->next()) out.push_back(TeacherFromRow(*rows));
@@ -376,7 +387,7 @@ std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
       absl::StrCat("SELECT ", kEnrollmentColumns, " FROM enrollments "
       "WHERE enrollment_id > ? AND (? = 0 OR year = ?) AND (? = '' OR project_id = ?) "
       "AND (? = '' OR county_code = ?) AND (? = '' OR teacher_id = ?) AND (? = 0 OR state = ?) "
-      "ORDER BY enrollment_id LIMIT ?"));
+      "AND ", kInCity, " ORDER BY enrollment_id LIMIT ?"));
   select.setString(1, after_id);
   select.setInt(2, f.year);
   select.setInt(3, f.year);
@@ -388,7 +399,10 @@ std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
   select.setString(9, f.teacher_id);
   select.setInt(10, f.state);
   select.setInt(11, f.state);
-  select.setInt(12, limit);
+  select.setString(12, f.city_code);
+  select.setString(13, f.city_code);
+  select.setString(14, f.city_code);
+  select.setInt(15, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Enrollment> out;
   while (rows->next()) {
@@ -597,23 +611,27 @@ std::optional<v1::BlacklistEntry> EnrollmentStore::FindBlacklistEntry(db::Connec
 }
 
 std::vector<v1::BlacklistEntry> EnrollmentStore::ListBlacklist(db::Connection& c, const std::string& teacher_id,
-                                                               const std::string& county_code, int active,
+                                                               const std::string& county_code,
+                                                               const std::string& city_code, int active,
                                                                absl::CivilDay today,
                                                                const std::string& after_id, int limit) {
   auto& select = c.Prepare(absl::StrCat(
       "SELECT ", kBlacklistColumns,
       " FROM blacklist_entries WHERE entry_id > ? AND (? = '' OR teacher_id = ?) "
-      "AND (? = '' OR county_code = ?) "
+      "AND (? = '' OR county_code = ?) AND ", kInCity, " "
       "AND (? < 0 OR (? = 1) = (lifted = FALSE AND end_date >= ?)) ORDER BY entry_id LIMIT ?"));
   select.setString(1, after_id);
   select.setString(2, teacher_id);
   select.setString(3, teacher_id);
   select.setString(4, county_code);
   select.setString(5, county_code);
-  select.setInt(6, active);
-  select.setInt(7, active);
-  select.setString(8, absl::FormatCivilTime(today));
-  select.setInt(9, limit);
+  select.setString(6, city_code);
+  select.setString(7, city_code);
+  select.setString(8, city_code);
+  select.setInt(9, active);
+  select.setInt(10, active);
+  select.setString(11, absl::FormatCivilTime(today));
+  select.setInt(12, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::BlacklistEntry> out;
   while (rows->next()) out.push_back(BlacklistFromRow(rows));

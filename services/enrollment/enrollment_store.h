@@ -41,7 +41,10 @@ class EnrollmentStore {
   static void InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
                              const std::vector<const v1::Teacher*>& teachers);
   static void UpdateTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
+  // Teachers after `after_id`, of one county and/or one city (its counties, and the city
+  // itself where it is its own county-level unit, R-1a) when those are not empty.
   static std::vector<TeacherRow> ListTeachers(db::Connection& c, const std::string& county_code,
+                                              const std::string& city_code,
                                               const std::string& after_id, int limit);
 
   // The copy of catalog facts
@@ -82,6 +85,7 @@ class EnrollmentStore {
     int year = 0;
     std::string project_id;
     std::string county_code;
+    std::string city_code;  // the city's counties (R-1a: and the city itself)
     std::string teacher_id;
     int state = 0;
   };
@@ -187,7 +191,8 @@ class EnrollmentStore {
                                                               bool for_update);
   // Filters: teacher id, county code, active (on `today`): -1 any, 0 inactive, 1 active.
   static std::vector<v1::BlacklistEntry> ListBlacklist(db::Connection& c, const std::string& teacher_id,
-                                                       const std::string& county_code, int active,
+                                                       const std::string& county_code,
+                                                       const std::string& city_code, int active,
                                                        absl::CivilDay today, const std::string& after_id,
                                                        int limit);
   static void LiftBlacklistEntry(db::Connection& c, const std::string& entry_id,

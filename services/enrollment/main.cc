@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   options->migrations = peixun::enrollment::Migrations();
   peixun::server::Platform platform(*std::move(options));
   peixun::enrollment::CatalogMirror catalog(platform.pool(), catalog_target,
-                                            platform.options().token_key, platform.clock(),
+                                            platform.signer(), platform.clock(),
                                             platform.metrics().registry(), absl::Minutes(5),
                                             peixun::server::DependencyCredentials(platform.options()));
   const int batches = absl::GetFlag(FLAGS_nomination_batches);

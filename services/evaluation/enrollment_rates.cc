@@ -5,9 +5,9 @@
 
 namespace peixun::evaluation {
 
-EnrollmentRates::EnrollmentRates(const std::string& target, std::string token_key, const Clock& clock,
+EnrollmentRates::EnrollmentRates(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                                  std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : enrollment_("evaluation", "enrollment", target, std::move(token_key), clock, std::move(credentials)) {}
+    : enrollment_("evaluation", "enrollment", target, std::move(signer), clock, std::move(credentials)) {}
 
 absl::StatusOr<enrollment::v1::RateReport> EnrollmentRates::CountyRates(int year) const {
   enrollment::v1::GetRateReportRequest request;

@@ -16,9 +16,9 @@ namespace peixun::evaluation {
 
 class EnrollmentRates {
  public:
-  // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
+  // `target` is enrollment's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  EnrollmentRates(const std::string& target, std::string token_key, const Clock& clock,
+  EnrollmentRates(const std::string& target, auth::TokenSigner signer, const Clock& clock,
         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Enrollment's county rate report for `year`. UNAVAILABLE (or enrollment's own error) with

@@ -143,12 +143,11 @@ bool HasAutomaticIndicator(const v1::RubricVersion& rubric) {
   return false;
 }
 
-// Province admins and services read everything; a county admin its county; a city admin its
-// city's counties (county codes start with their city's code).
+// Province admins read everything; a county admin its county; a city admin its city's
+// counties (county codes start with their city's code; the token's region is a city code).
 bool MayReadCounty(const auth::Caller& caller, const std::string& county_code) {
   switch (caller.role) {
     case Role::kProvinceAdmin:
-    case Role::kService:
       return true;
     case Role::kCountyAdmin:
       return caller.region_code == county_code;
@@ -159,8 +158,9 @@ bool MayReadCounty(const auth::Caller& caller, const std::string& county_code) {
   }
 }
 
+// Drafts: province admins, and funding, which prices them in SimulateFunding.
 bool ReadsDrafts(const auth::Caller& caller) {
-  return caller.role == Role::kProvinceAdmin || caller.role == Role::kService;
+  return caller.role == Role::kProvinceAdmin || auth::IsService(caller, "funding");
 }
 
 absl::Status DraftsHidden(const std::string& round_name) {
@@ -173,8 +173,7 @@ absl::Status DraftsHidden(const std::string& round_name) {
 
 grpc::Status EvaluationService::AssignExpert(grpc::ServerContext* context, const v1::AssignExpertRequest* request,
                                              v1::Assignment* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "assign experts"));
+  return handlers_.Handle(context, "AssignExpert", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     v1::Assignment assignment = request->assignment();
     PEIXUN_ASSIGN_OR_RETURN(std::string county_code, ParseCountyName(assignment.county(), "assignment.county"));
@@ -191,7 +190,7 @@ grpc::Status EvaluationService::AssignExpert(grpc::ServerContext* context, const
       return RuleError("R-22", absl::StrCat("an expert never evaluates their own county: ", assignment.expert(),
                                             " works in ", assignment.county()));
     }
-    return handlers_.Mutate("AssignExpert", *request, request->request_id(), response,
+    return handlers_.Mutate(caller, "AssignExpert", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {
                               PEIXUN_ASSIGN_OR_RETURN(StoredRound round, LockScoringRound(c, key));
                               PEIXUN_RETURN_IF_ERROR(
@@ -220,9 +219,7 @@ grpc::Status EvaluationService::AssignExpert(grpc::ServerContext* context, const
 grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
                                                 const v1::ListAssignmentsRequest* request,
                                                 v1::ListAssignmentsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(
-        auth::RequireRole(caller, {Role::kProvinceAdmin, Role::kService, Role::kExpert}, "list assignments"));
+  return handlers_.Handle(context, "ListAssignments", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"county", "expert"}));
@@ -257,8 +254,7 @@ grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
 
 grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const v1::SubmitScoresRequest* request,
                                              v1::ScoreSheet* response) {
-  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kExpert}, "score counties"));
+  grpc::Status status = handlers_.Handle(context, "SubmitScores", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(std::string county_code, ParseCountyName(request->county(), "county"));
     if (caller.region_code == county_code) {
@@ -267,8 +263,7 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const
                        request->county()));
     }
     PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request->scores(), "scores"));
-    return handlers_.Mutate(
-        "SubmitScores", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "SubmitScores", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round, LockScoringRound(c, key));
           PEIXUN_RETURN_IF_ERROR(RequireCountyOfRound(round, request->county(), "county"));
           auto assignment = EvaluationStore::FindAssignment(c, key, county_code, caller.subject);
@@ -294,8 +289,7 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const
 grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
                                                   const v1::ComputeDeductionsRequest* request,
                                                   v1::ComputeDeductionsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "compute deductions"));
+  return handlers_.Handle(context, "ComputeDeductions", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     // Fail before asking enrollment when the round cannot take deductions.
     PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -314,8 +308,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
     if (as_of.seconds() == 0) as_of = google::protobuf::util::TimeUtil::GetCurrentTime();
     const std::string as_of_text = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(as_of.seconds()),
                                                     absl::UTCTimeZone());
-    return handlers_.Mutate(
-        "ComputeDeductions", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "ComputeDeductions", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round, LockScoringRound(c, key));
           PEIXUN_ASSIGN_OR_RETURN(auto rubric,
                                   EvaluationStore::GetRubricVersion(c, round.rubric_id, round.rubric_version));
@@ -364,11 +357,9 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
 grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
                                                const v1::ComputeResultsRequest* request,
                                                v1::ComputeResultsResponse* response) {
-  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "compute results"));
+  grpc::Status status = handlers_.Handle(context, "ComputeResults", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
-    return handlers_.Mutate(
-        "ComputeResults", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "ComputeResults", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round, LockScoringRound(c, key));
           PEIXUN_ASSIGN_OR_RETURN(auto rubric,
                                   EvaluationStore::GetRubricVersion(c, round.rubric_id, round.rubric_version));
@@ -424,11 +415,9 @@ grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
 
 grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const v1::PublishRoundRequest* request,
                                              v1::Round* response) {
-  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "publish rounds (通报)"));
+  grpc::Status status = handlers_.Handle(context, "PublishRound", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
-    return handlers_.Mutate(
-        "PublishRound", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "PublishRound", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const StoredRound round, EvaluationStore::GetStoredRound(c, key, true));
           if (!request->etag().empty() && request->etag() != round.round.etag()) {
             return absl::AbortedError(absl::StrCat("etag ", request->etag(), " is stale: ", round.round.name(),
@@ -473,16 +462,14 @@ grpc::Status EvaluationService::PublishRound(grpc::ServerContext* context, const
 
 grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context, const v1::ReviseResultRequest* request,
                                              v1::Result* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "revise published results"));
+  return handlers_.Handle(context, "ReviseResult", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ResultKey key, ParseResultName(request->name(), "name"));
     if (request->reason().empty()) return FieldError("reason", "is required: say why the result is corrected (R-23)");
     if (request->reason().size() > 255) return FieldError("reason", "must be at most 255 bytes");
     PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request->corrected_scores(), "corrected_scores"));
     if (request->expert().empty()) return FieldError("expert", "is required: whose scores are corrected");
     const std::string county = "regions/" + key.county_code;
-    return handlers_.Mutate(
-        "ReviseResult", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "ReviseResult", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round, EvaluationStore::GetStoredRound(c, key.round, true));
           if (round.round.state() != v1::Round::PUBLISHED) {
             return absl::FailedPreconditionError(absl::StrCat(
@@ -532,7 +519,7 @@ grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context, const
 
 grpc::Status EvaluationService::GetResult(grpc::ServerContext* context, const v1::GetResultRequest* request,
                                           v1::Result* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "GetResult", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ResultKey key, ParseResultName(request->name(), "name"));
     if (request->revision() < 0) return FieldError("revision", "must be 0 (the newest) or a revision number");
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -545,7 +532,7 @@ grpc::Status EvaluationService::GetResult(grpc::ServerContext* context, const v1
 
 grpc::Status EvaluationService::ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
                                             v1::ListResultsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "ListResults", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"grade", "city"}));
@@ -582,7 +569,7 @@ grpc::Status EvaluationService::ListResults(grpc::ServerContext* context, const 
 
 grpc::Status EvaluationService::ExplainResult(grpc::ServerContext* context, const v1::ExplainResultRequest* request,
                                               v1::ResultExplanation* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "ExplainResult", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ResultKey key, ParseResultName(request->name(), "name"));
     if (request->revision() < 0) return FieldError("revision", "must be 0 (the newest) or a revision number");
     if (!MayReadCounty(caller, key.county_code)) {

@@ -41,8 +41,7 @@ absl::Status SeedRubrics(db::ConnectionPool& pool) {
 grpc::Status EvaluationService::CreateRubricVersion(grpc::ServerContext* context,
                                                     const v1::CreateRubricVersionRequest* request,
                                                     v1::RubricVersion* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "make rubrics"));
+  return handlers_.Handle(context, "CreateRubricVersion", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "rubrics/{rubric}", "parent"));
     const std::string rubric_id = parts["rubric"];
     PEIXUN_RETURN_IF_ERROR(ValidateId(rubric_id, "parent"));
@@ -52,7 +51,7 @@ grpc::Status EvaluationService::CreateRubricVersion(grpc::ServerContext* context
     }
     if (rubric.change_note().size() > 255) return FieldError("rubric_version.change_note", "must be at most 255 bytes");
     PEIXUN_RETURN_IF_ERROR(domain::ValidateRubric(rubric));
-    return handlers_.Mutate("CreateRubricVersion", *request, request->request_id(), response,
+    return handlers_.Mutate(caller, "CreateRubricVersion", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {
                               *response = EvaluationStore::InsertRubricVersion(c, rubric_id, rubric);
                               events::AppendEvent(c, "evaluation.rubric_version.created", response->name(),
@@ -65,7 +64,7 @@ grpc::Status EvaluationService::CreateRubricVersion(grpc::ServerContext* context
 grpc::Status EvaluationService::GetRubricVersion(grpc::ServerContext* context,
                                                  const v1::GetRubricVersionRequest* request,
                                                  v1::RubricVersion* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetRubricVersion", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "rubrics/{rubric}/versions/{version}", "name"));
     PEIXUN_RETURN_IF_ERROR(ValidateId(parts["rubric"], "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
@@ -79,7 +78,7 @@ grpc::Status EvaluationService::GetRubricVersion(grpc::ServerContext* context,
 grpc::Status EvaluationService::ListRubricVersions(grpc::ServerContext* context,
                                                    const v1::ListRubricVersionsRequest* request,
                                                    v1::ListRubricVersionsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "ListRubricVersions", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "rubrics/{rubric}", "parent"));
     PEIXUN_RETURN_IF_ERROR(ValidateId(parts["rubric"], "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
@@ -105,13 +104,12 @@ grpc::Status EvaluationService::ListRubricVersions(grpc::ServerContext* context,
 grpc::Status EvaluationService::CreateGradePolicy(grpc::ServerContext* context,
                                                   const v1::CreateGradePolicyRequest* request,
                                                   v1::GradePolicy* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "set grade thresholds"));
+  return handlers_.Handle(context, "CreateGradePolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(domain::ValidateGradePolicy(request->grade_policy()));
     if (request->grade_policy().reason().size() > 255) {
       return FieldError("grade_policy.reason", "must be at most 255 bytes");
     }
-    return handlers_.Mutate("CreateGradePolicy", *request, request->request_id(), response,
+    return handlers_.Mutate(caller, "CreateGradePolicy", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {
                               PEIXUN_ASSIGN_OR_RETURN(*response,
                                                       EvaluationStore::InsertGradePolicy(c, request->grade_policy()));
@@ -123,7 +121,7 @@ grpc::Status EvaluationService::CreateGradePolicy(grpc::ServerContext* context,
 
 grpc::Status EvaluationService::GetGradePolicy(grpc::ServerContext* context, const v1::GetGradePolicyRequest* request,
                                                v1::GradePolicy* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetGradePolicy", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "gradePolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -136,8 +134,7 @@ grpc::Status EvaluationService::GetGradePolicy(grpc::ServerContext* context, con
 
 grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const v1::CreateRoundRequest* request,
                                             v1::Round* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "open evaluation rounds"));
+  return handlers_.Handle(context, "CreateRound", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto year_parts, ParseName(request->parent(), "years/{year}", "parent"));
     EvaluationStore::RoundKey key;
     PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(year_parts["year"], "parent"));
@@ -188,7 +185,7 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const 
                                               absl::StrJoin(refused, "; ")));
       }
     }
-    return handlers_.Mutate("CreateRound", *request, request->request_id(), response,
+    return handlers_.Mutate(caller, "CreateRound", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {
                               auto rubric = EvaluationStore::GetRubricVersion(c, rubric_id, rubric_version);
                               if (!rubric.ok()) return FieldError("round.rubric_version", rubric.status().message());
@@ -206,7 +203,7 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context, const 
 
 grpc::Status EvaluationService::GetRound(grpc::ServerContext* context, const v1::GetRoundRequest* request,
                                          v1::Round* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetRound", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->name(), "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response, EvaluationStore::GetRound(c, key));
@@ -217,7 +214,7 @@ grpc::Status EvaluationService::GetRound(grpc::ServerContext* context, const v1:
 
 grpc::Status EvaluationService::ListRounds(grpc::ServerContext* context, const v1::ListRoundsRequest* request,
                                            v1::ListRoundsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "ListRounds", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));

@@ -8,9 +8,9 @@ namespace peixun::evaluation {
 
 namespace fv = ::peixun::funding::v1;
 
-FundingStatus::FundingStatus(const std::string& target, std::string token_key, const Clock& clock,
+FundingStatus::FundingStatus(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                              std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : funding_("evaluation", "funding", target, std::move(token_key), clock, std::move(credentials)) {}
+    : funding_("evaluation", "funding", target, std::move(signer), clock, std::move(credentials)) {}
 
 absl::StatusOr<std::set<std::string>> FundingStatus::ActiveCounties(int year) const {
   std::set<std::string> out;

@@ -17,9 +17,9 @@ namespace peixun::evaluation {
 
 class FundingStatus {
  public:
-  // `target` is funding's gRPC address; calls carry a service token signed with `token_key`.
+  // `target` is funding's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  FundingStatus(const std::string& target, std::string token_key, const Clock& clock,
+  FundingStatus(const std::string& target, auth::TokenSigner signer, const Clock& clock,
         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // "regions/{code}" of every active project county in `year`. UNAVAILABLE when funding

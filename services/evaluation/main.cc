@@ -29,10 +29,10 @@ int main(int argc, char** argv) {
   peixun::server::Platform platform(*std::move(options));
   peixun::evaluation::EnrollmentRates rates(
       peixun::server::DependencyTarget(absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052"),
-      platform.options().token_key, platform.clock(), peixun::server::DependencyCredentials(platform.options()));
+      platform.signer(), platform.clock(), peixun::server::DependencyCredentials(platform.options()));
   peixun::evaluation::FundingStatus funding(
       peixun::server::DependencyTarget(absl::GetFlag(FLAGS_funding_target), "PEIXUN_FUNDING_TARGET", "127.0.0.1:50054"),
-      platform.options().token_key, platform.clock(), peixun::server::DependencyCredentials(platform.options()));
+      platform.signer(), platform.clock(), peixun::server::DependencyCredentials(platform.options()));
   peixun::evaluation::EvaluationService service(platform, &rates, &funding);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("evaluation", std::string(status.message()));

@@ -11,9 +11,9 @@ namespace peixun::funding {
 
 namespace cat = ::peixun::catalog::v1;
 
-CatalogBudgets::CatalogBudgets(const std::string& target, std::string token_key, const Clock& clock,
+CatalogBudgets::CatalogBudgets(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                                std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : catalog_("funding", "catalog", target, std::move(token_key), clock, std::move(credentials)) {}
+    : catalog_("funding", "catalog", target, std::move(signer), clock, std::move(credentials)) {}
 
 absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) const {
   auto context = [&] { return catalog_.Context(); };

@@ -16,9 +16,9 @@ namespace peixun::funding {
 
 class CatalogBudgets {
  public:
-  // `target` is catalog's gRPC address; calls carry a service token signed with `token_key`.
+  // `target` is catalog's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  CatalogBudgets(const std::string& target, std::string token_key, const Clock& clock,
+  CatalogBudgets(const std::string& target, auth::TokenSigner signer, const Clock& clock,
         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Fills figures->regions, allocated_budget_fen and project_budget_total_fen for `year`.

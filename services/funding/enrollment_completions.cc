@@ -8,9 +8,9 @@ namespace peixun::funding {
 
 namespace enr = ::peixun::enrollment::v1;
 
-EnrollmentCompletions::EnrollmentCompletions(const std::string& target, std::string token_key, const Clock& clock,
+EnrollmentCompletions::EnrollmentCompletions(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                                              std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : enrollment_("funding", "enrollment", target, std::move(token_key), clock, std::move(credentials)) {}
+    : enrollment_("funding", "enrollment", target, std::move(signer), clock, std::move(credentials)) {}
 
 absl::Status EnrollmentCompletions::AddCompletions(int year, domain::YearFigures* figures) const {
   for (auto scope : {enr::GetRateReportRequest::COUNTY, enr::GetRateReportRequest::CITY}) {

@@ -16,9 +16,9 @@ namespace peixun::funding {
 
 class EnrollmentCompletions {
  public:
-  // `target` is enrollment's gRPC address; calls carry a service token signed with `token_key`.
+  // `target` is enrollment's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  EnrollmentCompletions(const std::string& target, std::string token_key, const Clock& clock,
+  EnrollmentCompletions(const std::string& target, auth::TokenSigner signer, const Clock& clock,
         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Fills figures->completed_by_county and completed_by_city (and region names enrollment

@@ -9,9 +9,9 @@ namespace peixun::funding {
 
 namespace ev = ::peixun::evaluation::v1;
 
-EvaluationResults::EvaluationResults(const std::string& target, std::string token_key, const Clock& clock,
+EvaluationResults::EvaluationResults(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                                      std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : evaluation_("funding", "evaluation", target, std::move(token_key), clock, std::move(credentials)) {}
+    : evaluation_("funding", "evaluation", target, std::move(signer), clock, std::move(credentials)) {}
 
 absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(int year) const {
   return Results(year, true);

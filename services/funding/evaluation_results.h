@@ -17,9 +17,9 @@ namespace peixun::funding {
 
 class EvaluationResults {
  public:
-  // `target` is evaluation's gRPC address; calls carry a service token signed with `token_key`.
+  // `target` is evaluation's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  EvaluationResults(const std::string& target, std::string token_key, const Clock& clock,
+  EvaluationResults(const std::string& target, auth::TokenSigner signer, const Clock& clock,
         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // The newest revision of every county's result in the year's published rounds.

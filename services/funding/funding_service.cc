@@ -55,11 +55,10 @@ int FundingService::CurrentYear() const {
 
 grpc::Status FundingService::CreateTierPolicy(grpc::ServerContext* context, const v1::CreateTierPolicyRequest* request,
                                               v1::TierPolicy* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "set the tier policy"));
+  return handlers_.Handle(context, "CreateTierPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_RETURN_IF_ERROR(domain::ValidateTierPolicy(request->tier_policy()));
     if (request->tier_policy().reason().size() > 255) return FieldError("tier_policy.reason", "must be at most 255 bytes");
-    return handlers_.Mutate("CreateTierPolicy", *request, request->request_id(), response,
+    return handlers_.Mutate(caller, "CreateTierPolicy", *request, request->request_id(), response,
                             [&](db::Connection& c) -> absl::Status {
                               PEIXUN_ASSIGN_OR_RETURN(*response, FundingStore::InsertTierPolicy(c, request->tier_policy()));
                               events::AppendEvent(c, "funding.tier_policy.created", response->name(), *response);
@@ -70,7 +69,7 @@ grpc::Status FundingService::CreateTierPolicy(grpc::ServerContext* context, cons
 
 grpc::Status FundingService::GetTierPolicy(grpc::ServerContext* context, const v1::GetTierPolicyRequest* request,
                                            v1::TierPolicy* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetTierPolicy", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "tierPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -83,15 +82,13 @@ grpc::Status FundingService::GetTierPolicy(grpc::ServerContext* context, const v
 grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v1::DecideFundingRequest* request,
                                            v1::DecideFundingResponse* response) {
   std::vector<v1::Tier> recorded;  // tiers of the decisions this call records
-  grpc::Status status = handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "decide funding"));
+  grpc::Status status = handlers_.Handle(context, "DecideFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
     PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
     // the published results as evaluation holds them now, read outside the transaction.
     PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, deps_.evaluation->PublishedResults(year));
-    return handlers_.Mutate(
-        "DecideFunding", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "DecideFunding", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy newest, FundingStore::GetTierPolicy(c, 0));
           std::vector<events::PendingEvent> made;
           recorded.clear();  // the transaction may run again
@@ -151,9 +148,8 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v
 
 grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context, const v1::SimulateFundingRequest* request,
                                              v1::SimulateFundingResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "SimulateFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
     // Draft results are the province's until published, so planning on them is too.
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "simulate funding on draft results"));
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
     if (request->budget_envelope_fen() < 0) {
@@ -186,7 +182,7 @@ grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context, const
 
 grpc::Status FundingService::GetDecision(grpc::ServerContext* context, const v1::GetDecisionRequest* request,
                                          v1::Decision* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetDecision", *request, [&](const auth::Caller&) -> absl::Status {
     // "years/{y}/decisions/{county}" (current) or "…@{n}" (decision number n, AIP-162).
     std::string name = request->name();
     int seq = 0;
@@ -210,7 +206,7 @@ grpc::Status FundingService::GetDecision(grpc::ServerContext* context, const v1:
 
 grpc::Status FundingService::ListDecisions(grpc::ServerContext* context, const v1::ListDecisionsRequest* request,
                                            v1::ListDecisionsResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "ListDecisions", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
@@ -247,12 +243,10 @@ grpc::Status FundingService::ListDecisions(grpc::ServerContext* context, const v
 grpc::Status FundingService::DesignateProjectCounty(grpc::ServerContext* context,
                                                     const v1::DesignateProjectCountyRequest* request,
                                                     v1::ProjectCounty* response) {
-  return handlers_.Handle(context, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(auth::RequireRole(caller, {Role::kProvinceAdmin}, "designate project counties"));
+  return handlers_.Handle(context, "DesignateProjectCounty", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(request->county(), "county"));
     PEIXUN_RETURN_IF_ERROR(ParseYear(std::to_string(request->from_year()), "from_year").status());
-    return handlers_.Mutate(
-        "DesignateProjectCounty", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
+    return handlers_.Mutate(caller, "DesignateProjectCounty", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           auto existing = FundingStore::GetProjectCounty(c, code);
           if (existing) {
             for (const auto& p : existing->periods()) {
@@ -276,7 +270,7 @@ grpc::Status FundingService::DesignateProjectCounty(grpc::ServerContext* context
 
 grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context, const v1::GetProjectCountyRequest* request,
                                               v1::ProjectCounty* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetProjectCounty", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "projectCounties/{county}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
     if (request->year() < 0) return FieldError("year", "must be 0 (this year) or a year");
@@ -294,7 +288,7 @@ grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context, cons
 grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
                                                  const v1::ListProjectCountiesRequest* request,
                                                  v1::ListProjectCountiesResponse* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "ListProjectCounties", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"active_in_year", "city"}));
     int year = CurrentYear();
@@ -334,7 +328,7 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
 
 grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
                                               const v1::GetBudgetSummaryRequest* request, v1::BudgetSummary* response) {
-  return handlers_.Handle(context, [&](const auth::Caller&) -> absl::Status {
+  return handlers_.Handle(context, "GetBudgetSummary", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
     const auto scope = request->scope() == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED

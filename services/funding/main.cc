@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   const std::string enrollment_target = peixun::server::DependencyTarget(
       absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052");
   peixun::server::Platform platform(*std::move(options));
-  const std::string& key = platform.options().token_key;
+  const peixun::auth::TokenSigner key = platform.signer();
   const auto credentials = peixun::server::DependencyCredentials(platform.options());
   peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock(), credentials);
   peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock(), credentials);

@@ -46,7 +46,7 @@ class EvaluationTest : public ::testing::Test {
 
   peixun::testing::ScratchDatabase db_;
   // Nothing listens on port 1: deductions cannot be fetched.
-  EnrollmentRates unreachable_enrollment_{"127.0.0.1:1", peixun::testing::kTestTokenKey, SystemClock::Instance()};
+  EnrollmentRates unreachable_enrollment_{"127.0.0.1:1", peixun::testing::TestSigner(), SystemClock::Instance()};
   std::unique_ptr<server::Platform> platform_;
   std::unique_ptr<EvaluationService> service_;
   std::unique_ptr<v1::EvaluationService::Stub> stub_;
@@ -291,7 +291,7 @@ class EvaluationRoundTest : public ::testing::Test {
                                              enrollment_db_.config(), enrollment::Migrations()),
         clock_);
     mirror_ = std::make_unique<enrollment::CatalogMirror>(enrollment_->pool(), absl::StrCat("127.0.0.1:", catalog_->port()),
-                                                          peixun::testing::kTestTokenKey, SystemClock::Instance(),
+                                                          peixun::testing::TestSigner(), SystemClock::Instance(),
                                                           enrollment_->metrics().registry());
     enrollment_service_ = std::make_unique<enrollment::EnrollmentService>(*enrollment_, *mirror_);
     ASSERT_TRUE(enrollment_->Start(enrollment_service_.get()).ok());
@@ -302,7 +302,7 @@ class EvaluationRoundTest : public ::testing::Test {
     evaluation_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
         "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
     rates_ = std::make_unique<EnrollmentRates>(absl::StrCat("127.0.0.1:", enrollment_->port()),
-                                               peixun::testing::kTestTokenKey, SystemClock::Instance());
+                                               peixun::testing::TestSigner(), SystemClock::Instance());
     service_ = std::make_unique<EvaluationService>(*evaluation_, rates_.get());
     ASSERT_TRUE(evaluation_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));

@@ -31,10 +31,10 @@ class FundingTest : public ::testing::Test {
     funding_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
         "funding", "peixun.funding.v1.FundingService", funding_db_.config(), funding::Migrations()));
     results_ = std::make_unique<EvaluationResults>(absl::StrCat("127.0.0.1:", evaluation_->port()),
-                                                   peixun::testing::kTestTokenKey, SystemClock::Instance());
+                                                   peixun::testing::TestSigner(), SystemClock::Instance());
     // Catalog and enrollment are not running here: budget summaries must say so.
-    catalog_ = std::make_unique<CatalogBudgets>("127.0.0.1:1", peixun::testing::kTestTokenKey, SystemClock::Instance());
-    enrollment_ = std::make_unique<EnrollmentCompletions>("127.0.0.1:1", peixun::testing::kTestTokenKey,
+    catalog_ = std::make_unique<CatalogBudgets>("127.0.0.1:1", peixun::testing::TestSigner(), SystemClock::Instance());
+    enrollment_ = std::make_unique<EnrollmentCompletions>("127.0.0.1:1", peixun::testing::TestSigner(),
                                                           SystemClock::Instance());
     service_ = std::make_unique<FundingService>(*funding_,
                                                 FundingDependencies{results_.get(), catalog_.get(), enrollment_.get()});
@@ -208,7 +208,7 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   // counties only; the revoked county is refused with its revocation.
   server::Platform replica(peixun::testing::TestPlatformOptions(
       "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
-  evaluation::FundingStatus funding_status(absl::StrCat("127.0.0.1:", funding_->port()), peixun::testing::kTestTokenKey,
+  evaluation::FundingStatus funding_status(absl::StrCat("127.0.0.1:", funding_->port()), peixun::testing::TestSigner(),
                                            SystemClock::Instance());
   evaluation::EvaluationService replica_service(replica, nullptr, &funding_status);
   ASSERT_TRUE(replica.Start(&replica_service).ok());

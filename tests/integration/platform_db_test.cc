@@ -302,26 +302,34 @@ TEST_F(PlatformDbTest, IdempotentWorkRunsOnceAndRefusesAChangedRequest) {
   google::protobuf::StringValue request;
   request.set_value("bump counter 1");
   int runs = 0;
-  auto bump = [&](google::protobuf::Int64Value* response) {
-    return RunIdempotent(pool, "Bump", request, "req-1", response, [&](Connection& c) {
+  auto bump_as = [&](const std::string& caller, google::protobuf::Int64Value* response) {
+    return RunIdempotent(pool, caller, "Bump", request, "req-1", response, [&](Connection& c) {
       ++runs;
       Bump(c, 1);
-      response->set_value(42);
+      response->set_value(40 + runs);
       return absl::OkStatus();
     });
   };
+  auto bump = [&](google::protobuf::Int64Value* response) { return bump_as("caller-a", response); };
   google::protobuf::Int64Value first;
   google::protobuf::Int64Value second;
   ASSERT_TRUE(bump(&first).ok());
   ASSERT_TRUE(bump(&second).ok());
   EXPECT_EQ(runs, 1);
-  EXPECT_EQ(second.value(), 42);
+  EXPECT_EQ(second.value(), 41);
   EXPECT_EQ(Counter(1), 1);
+  // Another caller using the same request id neither replays the first caller's answer nor
+  // collides with it: its own change runs, under its own key.
+  google::protobuf::Int64Value other;
+  ASSERT_TRUE(bump_as("caller-b", &other).ok());
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(other.value(), 42);
+  EXPECT_EQ(Counter(1), 2);
   request.set_value("something else");
   google::protobuf::Int64Value third;
   absl::Status changed = bump(&third);
   EXPECT_EQ(changed.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Counter(1), 1);
+  EXPECT_EQ(Counter(1), 2);
   EXPECT_EQ(ValidateRequestId(std::string(129, 'x')).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ValidateRequestId("has space").code(), absl::StatusCode::kInvalidArgument);
 }

@@ -97,7 +97,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   options.enrollment_target = Address(enrollment_port);
   options.evaluation_target = Address(evaluation_port);
   options.funding_target = Address(funding_port);
-  options.token_key = peixun::testing::kTestTokenKey;
+  options.signer.hs256_key = peixun::testing::kTestTokenKey;
   options.year = 2022;
   options.generate_teachers_per_county = 40;
   options.subsidy_per_participant_fen = kSubsidyFen;

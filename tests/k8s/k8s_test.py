@@ -7,6 +7,7 @@ PodDisruptionBudget, HorizontalPodAutoscaler and ConfigMap; NetworkPolicies admi
 callers of ARCHITECTURE.md; lab with a MySQL 8 StatefulSet per service, production with none.
 Run by ctest: k8s_test.py --source SOURCE_DIR"""
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -72,7 +73,10 @@ class ManifestTest(unittest.TestCase):
                 env = {e["name"]: e for e in c.get("env", [])}
                 self.assertEqual(env["PEIXUN_DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"], f"peixun-{service}-db")
                 volumes = {v["name"]: v for v in pod["volumes"]}
-                self.assertEqual(volumes["token"]["secret"]["secretName"], "peixun-token-key")
+                self.assertEqual(volumes["service-key"]["secret"]["secretName"], f"peixun-{service}-token-key")
+                self.assertEqual(volumes["jwks"]["configMap"]["name"], "peixun-jwks")
+                self.assertNotIn("PEIXUN_TOKEN_KEY_FILE", config_maps[c["envFrom"][0]["configMapRef"]["name"]]["data"],
+                                 "no shared HS256 key in the cluster")
                 self.assertEqual(volumes["tls"]["secret"]["secretName"], f"peixun-{service}-tls")
                 config = c["envFrom"][0]["configMapRef"]["name"]
                 self.assertIn(config, config_maps)
@@ -112,8 +116,10 @@ class ManifestTest(unittest.TestCase):
             self.assertEqual(s["spec"]["replicas"], 1)
             self.assertTrue(s["spec"]["template"]["spec"]["containers"][0]["image"].startswith("mysql:8"))
         secrets = by_kind(objects, "Secret")
-        self.assertIn("peixun-token-key", secrets)
+        jwks = json.loads(by_kind(objects, "ConfigMap")["peixun-jwks"]["data"]["jwks.json"])
+        self.assertEqual({k["kid"] for k in jwks["keys"]}, {f"services/{s}-lab" for s in SERVICES})
         for service in SERVICES:
+            self.assertIn(f"peixun-{service}-token-key", secrets)
             self.assertIn(f"peixun-{service}-db", secrets)
             self.assertEqual(by_kind(objects, "ConfigMap")[f"peixun-{service}"]["data"]["PEIXUN_DB_HOST"],
                              f"{service}-db")

@@ -23,7 +23,8 @@ def b64url(data: bytes) -> str:
 
 def sign_token(key: str, role: str, region: str = "") -> str:
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": "python-test", "role": role, "exp": int(time.time()) + 3600}
+    now = int(time.time())
+    claims = {"sub": "python-test", "role": role, "iat": now, "exp": now + 3600}
     if region:
         claims["region"] = region
     body = b64url(json.dumps(claims).encode())

@@ -240,7 +240,7 @@ db::DbConfig OwnMariaDb::Config(const std::string& service) const {
   config.port = std::stoi(port_);
   config.user = "peixun_" + service;
   config.database = "peixun_" + service;
-  config.password = ReadFile("password");
+  config.password = ReadFile(service + ".password");
   config.connect_timeout = absl::Seconds(1);
   return config;
 }

@@ -18,6 +18,13 @@ namespace peixun::testing {
 
 inline constexpr char kTestTokenKey[] = "test-key-0123456789abcdef0123456789abcdef";
 
+// What a service in a test signs its calls to other services with: the development key.
+inline auth::TokenSigner TestSigner() {
+  auth::TokenSigner signer;
+  signer.hs256_key = kTestTokenKey;
+  return signer;
+}
+
 // Connection settings of the private MariaDB, from PEIXUN_TEST_DB_* (set by tools/test).
 db::DbConfig TestDbConfig();
 

@@ -154,8 +154,10 @@ class TokenTest : public ::testing::Test {
     auth::TokenClaims claims;
     claims.caller = {"clerk", role, region, ""};
     claims.expires = clock_.Now() + ttl;
+    claims.issued = clock_.Now();
     return auth::SignToken(claims, key_);
   }
+  absl::StatusCode Code(const auth::TokenClaims& claims) { return verifier_.Verify(auth::SignToken(claims, key_)).status().code(); }
 };
 
 TEST_F(TokenTest, VerifiesRoleAndRegion) {
@@ -204,6 +206,58 @@ TEST_F(TokenTest, AnExpiryNoTimeCanBeIsRefusedNotCast) {
 TEST_F(TokenTest, CityAdminWithoutRegionIsRefused) {
   EXPECT_EQ(verifier_.Verify(Sign(auth::Role::kCityAdmin, "", absl::Hours(1))).status().code(),
             absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(TokenTest, LifetimeIssueTimeAndNotBeforeAreCheckedWithASmallLeeway) {
+  auth::TokenClaims claims;
+  claims.caller = {"clerk", auth::Role::kProvinceAdmin, "", ""};
+  claims.issued = clock_.Now();
+  claims.expires = clock_.Now() + absl::Hours(12);
+  EXPECT_EQ(Code(claims), absl::StatusCode::kOk);
+  claims.expires = clock_.Now() + absl::Hours(12) + absl::Seconds(1);  // too long-lived
+  EXPECT_EQ(Code(claims), absl::StatusCode::kUnauthenticated);
+  claims.issued = absl::FromUnixSeconds(1700000000) + absl::Minutes(5);  // issued in the future
+  claims.expires = claims.issued + absl::Hours(1);
+  EXPECT_EQ(Code(claims), absl::StatusCode::kUnauthenticated);
+  claims.issued = clock_.Now() - absl::Hours(2);  // expired 30 s ago: within the leeway
+  claims.expires = clock_.Now() - absl::Seconds(30);
+  EXPECT_EQ(Code(claims), absl::StatusCode::kOk);
+  claims.expires = clock_.Now() - absl::Seconds(61);
+  EXPECT_EQ(Code(claims), absl::StatusCode::kUnauthenticated);
+  // "exp": 9999 and no "iat": no lifetime can be told, so it is refused.
+  const std::string no_iat = absl::StrCat(
+      absl::WebSafeBase64Escape(R"({"alg":"HS256","typ":"JWT"})"), ".",
+      absl::WebSafeBase64Escape(R"({"sub":"x","role":"province_admin","exp":253402300000})"));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(no_iat.data()),
+       no_iat.size(), mac, &length);
+  auto verified = verifier_.Verify(
+      absl::StrCat(no_iat, ".", absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(mac), length))));
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(verified.status().message().find("iat"), std::string::npos) << verified.status();
+}
+
+TEST_F(TokenTest, RegionClaimsMustBeOfTheRolesLevel) {
+  EXPECT_TRUE(verifier_.Verify(Sign(auth::Role::kCityAdmin, "419001", absl::Hours(1))).ok());  // 济源 (R-1a)
+  EXPECT_TRUE(verifier_.Verify(Sign(auth::Role::kCountyAdmin, "410225", absl::Hours(1))).ok());
+  for (auto [role, region] : std::vector<std::pair<auth::Role, std::string>>{
+           {auth::Role::kCityAdmin, "41"},      // a prefix of every county's code
+           {auth::Role::kCityAdmin, "410225"},  // a county
+           {auth::Role::kCountyAdmin, "4102"},  // a city
+           {auth::Role::kCountyAdmin, "41022x"},
+           {auth::Role::kExpert, "41"}}) {
+    auto verified = verifier_.Verify(Sign(role, region, absl::Hours(1)));
+    EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated) << auth::RoleName(role) << " " << region;
+    EXPECT_NE(verified.status().message().find(region), std::string::npos) << verified.status();
+  }
+  auth::TokenClaims teacher;
+  teacher.caller = {"t1", auth::Role::kTeacher, "", ""};
+  teacher.issued = clock_.Now();
+  teacher.expires = clock_.Now() + absl::Hours(1);
+  EXPECT_EQ(Code(teacher), absl::StatusCode::kUnauthenticated);  // not "teachers/{id}"
+  teacher.caller.subject = "teachers/t1";
+  EXPECT_EQ(Code(teacher), absl::StatusCode::kOk);
 }
 
 TEST(Migrations, SplitsStatementsAndDropsComments) {

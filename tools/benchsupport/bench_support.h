@@ -32,8 +32,9 @@ inline std::string Env(const char* name, const std::string& fallback = "") {
   std::exit(1);
 }
 
-// A token valid for 4 hours.
-inline std::string Token(const std::string& key, auth::Role role, const std::string& region = "",
+// A token valid for 4 hours, signed by `signer` (ES256 with a key of `peixunctl keys init`, or
+// HS256 in development).
+inline std::string Token(const auth::TokenSigner& signer, auth::Role role, const std::string& region = "",
                          const std::string& host = "", const std::string& subject = "bench") {
   auth::TokenClaims claims;
   claims.caller.subject = subject;
@@ -41,7 +42,17 @@ inline std::string Token(const std::string& key, auth::Role role, const std::str
   claims.caller.region_code = region;
   claims.caller.host = host;
   claims.expires = absl::Now() + absl::Hours(4);
-  return auth::SignToken(claims, key);
+  auto token = signer.Sign(claims);
+  if (!token.ok()) Die(std::string(token.status().message()));
+  return *token;
+}
+
+// The same with the development HS256 key.
+inline std::string Token(const std::string& key, auth::Role role, const std::string& region = "",
+                         const std::string& host = "", const std::string& subject = "bench") {
+  auth::TokenSigner signer;
+  signer.hs256_key = key;
+  return Token(signer, role, region, host, subject);
 }
 
 // A call context with the token and a generous deadline.

@@ -6,6 +6,9 @@
 //   peixunctl help                        (every command)
 // Any unary method of any service is callable with JSON, through the descriptors compiled in;
 // gRPC errors are printed as "CODE: message" with a hint where one helps, and exit 1.
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -20,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/auth/access.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
 #include "google/protobuf/struct.pb.h"
@@ -39,8 +43,12 @@ ABSL_FLAG(std::string, role, "province_admin", "role of the token peixunctl sign
 ABSL_FLAG(std::string, region, "", "region code in the token (city and county admins, experts)");
 ABSL_FLAG(std::string, host, "", "host in the token, e.g. hosts/henu (host institutions)");
 ABSL_FLAG(std::string, subject, "peixunctl", "subject of a signed token");
-ABSL_FLAG(int, ttl_hours, 24, "lifetime of a signed token");
+ABSL_FLAG(int, ttl_hours, 8, "lifetime of a signed token, in hours (services accept at most 12)");
 ABSL_FLAG(std::string, token_key_file, "", "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, signing_key_file, "",
+          "ES256 signing key made by 'keys init' (or env PEIXUN_SIGNING_KEY_FILE); preferred over the HS256 key");
+ABSL_FLAG(std::string, issuer, "", "the iss claim of signed tokens (or env PEIXUN_TOKEN_ISSUER)");
+ABSL_FLAG(std::string, audience, "", "the aud claim of signed tokens (or env PEIXUN_TOKEN_AUDIENCE)");
 ABSL_FLAG(int, deadline_seconds, 30, "deadline of each call");
 ABSL_FLAG(bool, quiet, false, "apply: print only the summary and errors");
 ABSL_FLAG(std::string, output, "table", "verbs: table or json");
@@ -81,10 +89,26 @@ int Fail(const std::string& message) {
 
 absl::StatusOr<std::string> SignedToken(const std::string& role_name, const std::string& region,
                                         const std::string& host) {
-  std::string key_file = absl::GetFlag(FLAGS_token_key_file);
-  if (key_file.empty()) key_file = EnvOr("PEIXUN_TOKEN_KEY_FILE", "");
-  auto key = peixun::auth::LoadTokenKey(key_file);
-  if (!key.ok()) return key.status();
+  peixun::auth::TokenSigner signer;
+  std::string signing_key_file = absl::GetFlag(FLAGS_signing_key_file);
+  if (signing_key_file.empty()) signing_key_file = EnvOr("PEIXUN_SIGNING_KEY_FILE", "");
+  if (!signing_key_file.empty()) {
+    auto key = peixun::auth::SigningKey::FromFile(signing_key_file);
+    if (!key.ok()) return key.status();
+    signer.key = std::make_shared<const peixun::auth::SigningKey>(*std::move(key));
+  } else {
+    std::string key_file = absl::GetFlag(FLAGS_token_key_file);
+    if (key_file.empty()) key_file = EnvOr("PEIXUN_TOKEN_KEY_FILE", "");
+    auto key = peixun::auth::LoadTokenKey(key_file);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          key.status().message(), "; or give --signing_key_file (PEIXUN_SIGNING_KEY_FILE), made by 'peixunctl keys init'"));
+    }
+    signer.hs256_key = *key;
+  }
+  signer.issuer = absl::GetFlag(FLAGS_issuer).empty() ? EnvOr("PEIXUN_TOKEN_ISSUER", "") : absl::GetFlag(FLAGS_issuer);
+  signer.audience =
+      absl::GetFlag(FLAGS_audience).empty() ? EnvOr("PEIXUN_TOKEN_AUDIENCE", "") : absl::GetFlag(FLAGS_audience);
   auto role = peixun::auth::ParseRole(role_name);
   if (!role.ok()) return role.status();
   peixun::auth::TokenClaims claims;
@@ -93,7 +117,39 @@ absl::StatusOr<std::string> SignedToken(const std::string& role_name, const std:
   claims.caller.region_code = region;
   claims.caller.host = host;
   claims.expires = absl::Now() + absl::Hours(absl::GetFlag(FLAGS_ttl_hours));
-  return peixun::auth::SignToken(claims, *key);
+  return signer.Sign(claims);
+}
+
+// keys init DIR: a development key set. DIR/peixunctl.key signs the tokens peixunctl makes (it
+// stands for the province's identity provider), DIR/<service>.key each service's own calls, and
+// DIR/jwks.json holds their public keys, which the services verify tokens against. Existing
+// keys are kept; the JWKS is written anew from them. Private key files are mode 0600.
+int RunKeys(const std::vector<char*>& args) {
+  if (args.size() != 3 || std::string(args[1]) != "init") return Fail("usage: peixunctl keys init DIR");
+  const std::filesystem::path dir(args[2]);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Fail("keys: cannot create " + dir.string() + ": " + error.message());
+  std::vector<std::string> jwks;
+  for (const std::string name : {"peixunctl", "catalog", "enrollment", "evaluation", "funding"}) {
+    const std::filesystem::path file = dir / (name + ".key");
+    auto key = std::filesystem::exists(file) ? peixun::auth::SigningKey::FromFile(file.string())
+                                             : peixun::auth::SigningKey::GenerateEs256(
+                                                   absl::StrCat(name == "peixunctl" ? "" : "services/", name, "-",
+                                                                absl::FormatTime("%Y%m%d%H%M%S", absl::Now(),
+                                                                                 absl::UTCTimeZone())));
+    if (!key.ok()) return Fail(std::string(key.status().message()));
+    if (!std::filesystem::exists(file)) {
+      const mode_t old = umask(077);
+      std::ofstream(file) << key->KeyFile();
+      umask(old);
+    }
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    jwks.push_back(key->PublicJwk());
+  }
+  std::ofstream(dir / "jwks.json") << peixun::auth::JwksDocument(jwks);
+  std::cout << "keys in " << dir.string() << ": jwks.json (public), peixunctl.key and one .key per service (private)\n";
+  return 0;
 }
 
 std::string ReadFileOrDie(const std::string& path) {
@@ -605,7 +661,9 @@ int RunMethods(const std::vector<char*>& args) {
 std::string Usage() {
   std::string text =
       "peixunctl COMMAND ...   (flags: --role, --region, --host, --subject, --target, --output=table|json)\n"
-      "  token                                  print a signed development token for --role/--region/--host\n"
+      "  token                                  print a signed token for --role/--region/--host\n"
+      "  access-policy                          print who may call what, on which scope (Markdown)\n"
+      "  keys init DIR                          make a development key set: DIR/jwks.json, DIR/peixunctl.key, a key per service\n"
       "  call SERVICE METHOD [JSON|-]           call any unary method with JSON (prints JSON)\n"
       "  apply FILE.jsonl                       run the calls of a JSON-lines file\n"
       "  methods SERVICE                        list a service's methods\n"
@@ -633,6 +691,11 @@ int main(int argc, char** argv) {
   if (args.empty()) return Fail(Usage());
   std::string command = args[0];
   if (command == "token") return RunToken();
+  if (command == "keys") return RunKeys(args);
+  if (command == "access-policy") {
+    std::cout << peixun::auth::AccessPolicy::Default().Markdown();
+    return 0;
+  }
   if (command == "call") return RunCall(args);
   if (command == "apply") return RunApply(args);
   if (command == "methods") return RunMethods(args);

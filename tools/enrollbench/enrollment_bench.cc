@@ -106,7 +106,7 @@ class Bench {
     db.host = Env("PEIXUN_DB_HOST", "127.0.0.1");
     db.port = std::stoi(Env("PEIXUN_DB_PORT", "3306"));
     db.user = Env("PEIXUN_TEST_DB_USER", "peixun_admin");
-    db.password = Env("PEIXUN_DB_PASSWORD");
+    db.password = Env("PEIXUN_TEST_DB_PASSWORD");
     db.database = "peixun_enrollment";
     db.pool_size = concurrency_ + 2;
     db.io_timeout = absl::Minutes(10);  // the seeding statement writes up to a million rows

@@ -267,7 +267,7 @@ YearDriver::YearDriver(YearOptions options)
   stubs_->enrollment = enr::EnrollmentService::NewStub(channel(options_.enrollment_target));
   stubs_->evaluation = ev::EvaluationService::NewStub(channel(options_.evaluation_target));
   stubs_->funding = fnd::FundingService::NewStub(channel(options_.funding_target));
-  stubs_->admin = Token(options_.token_key, Role::kProvinceAdmin, "", "", "year-driver");
+  stubs_->admin = Token(options_.signer, Role::kProvinceAdmin, "", "", "year-driver");
 }
 
 YearDriver::~YearDriver() = default;
@@ -289,8 +289,8 @@ absl::Status YearDriver::Timed(const std::string& name,
 }
 
 absl::Status YearDriver::Run() {
-  if (options_.token_key.empty())
-    return absl::InvalidArgumentError("token_key: a token key is needed to sign calls");
+  if (options_.signer.key == nullptr && options_.signer.hs256_key.empty())
+    return absl::InvalidArgumentError("signer: a key is needed to sign calls");
   absl::Status s = Timed("read the catalog", [&] { return ReadCatalog(); });
   if (s.ok() && options_.generate_teachers_per_county > 0) {
     s = Timed("import teachers", [&] { return ImportTeachers(); });
@@ -489,7 +489,7 @@ absl::Status YearDriver::Nominate() {
   absl::Status status =
       Parallel(static_cast<int>(plans_.size()), options_.threads, [&](int i) -> absl::Status {
         const std::string& county = plans_[static_cast<size_t>(i)].code;
-        const std::string clerk = Token(options_.token_key, Role::kCountyAdmin, county);
+        const std::string clerk = Token(options_.signer, Role::kCountyAdmin, county);
         auto& work = planner_->work[county];
         for (size_t s = 0; s < work.nominations.size(); ++s) {
           auto& n = work.nominations[s];
@@ -533,7 +533,7 @@ absl::Status YearDriver::Attend() {
       Parallel(static_cast<int>(plans_.size()), options_.threads, [&](int i) -> absl::Status {
         const std::string& county = plans_[static_cast<size_t>(i)].code;
         for (const auto& n : planner_->work[county].nominations) {
-          const std::string host = Token(options_.token_key, Role::kHost, "", n.host);
+          const std::string host = Token(options_.signer, Role::kHost, "", n.host);
           enr::Enrollment e;
           auto move = [&](const char* step, const std::string& reason) {
             enr::TransitionRequest request;
@@ -678,7 +678,7 @@ absl::Status YearDriver::Evaluate() {
       ev::ScoreSheet sheet;
       ++calls;
       grpc::Status s = stubs_->evaluation->SubmitScores(
-          Context(Token(options_.token_key, Role::kExpert, home.code, "", expert)).get(), submit,
+          Context(Token(options_.signer, Role::kExpert, home.code, "", expert)).get(), submit,
           &sheet);
       if (!s.ok())
         return Failed(s, absl::StrCat("evaluation SubmitScores of ", plan.code, " by ", expert));
@@ -902,7 +902,7 @@ absl::Status YearDriver::NextYear() {
       return absl::DeadlineExceededError("enrollment never copied next year's quota");
     absl::SleepFor(absl::Milliseconds(100));
   }
-  const std::string clerk = Token(options_.token_key, Role::kCountyAdmin, county);
+  const std::string clerk = Token(options_.signer, Role::kCountyAdmin, county);
   enr::NominateTeacherRequest nominate;
   nominate.set_project(project);
   nominate.set_teacher(f.barred_teacher);

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/auth/identity.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
@@ -35,7 +36,7 @@ struct YearOptions {
   std::string enrollment_target = "127.0.0.1:50052";
   std::string evaluation_target = "127.0.0.1:50053";
   std::string funding_target = "127.0.0.1:50054";
-  std::string token_key;
+  auth::TokenSigner signer;  // signs every call's token
   int year = 2022;
   // Teachers generated and imported per county before nominating (0: use those registered).
   int generate_teachers_per_county = 0;

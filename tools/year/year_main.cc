@@ -15,6 +15,8 @@ ABSL_FLAG(std::string, evaluation_target, "127.0.0.1:50053", "evaluation's addre
 ABSL_FLAG(std::string, funding_target, "127.0.0.1:50054", "funding's address");
 ABSL_FLAG(std::string, token_key_file, "",
           "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, signing_key_file, "",
+          "ES256 key made by peixunctl keys init (or env PEIXUN_SIGNING_KEY_FILE); preferred over HS256");
 ABSL_FLAG(
     int, year, 2022,
     "the plan year (its catalog must be loaded and its deadline ahead of the services' clock)");
@@ -32,20 +34,32 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "peixun_year [--year 2022] [--generate_teachers_per_county N]: the demonstration year");
   absl::ParseCommandLine(argc, argv);
-  std::string key_file = absl::GetFlag(FLAGS_token_key_file);
-  if (key_file.empty() && std::getenv("PEIXUN_TOKEN_KEY_FILE") != nullptr)
-    key_file = std::getenv("PEIXUN_TOKEN_KEY_FILE");
-  auto key = peixun::auth::LoadTokenKey(key_file);
-  if (!key.ok()) {
-    std::cerr << "peixun_year: " << key.status().message() << "\n";
-    return 2;
-  }
   peixun::year::YearOptions options;
+  std::string signing_key_file = absl::GetFlag(FLAGS_signing_key_file);
+  if (signing_key_file.empty() && std::getenv("PEIXUN_SIGNING_KEY_FILE") != nullptr)
+    signing_key_file = std::getenv("PEIXUN_SIGNING_KEY_FILE");
+  if (!signing_key_file.empty()) {
+    auto key = peixun::auth::SigningKey::FromFile(signing_key_file);
+    if (!key.ok()) {
+      std::cerr << "peixun_year: " << key.status().message() << "\n";
+      return 2;
+    }
+    options.signer.key = std::make_shared<const peixun::auth::SigningKey>(*std::move(key));
+  } else {
+    std::string key_file = absl::GetFlag(FLAGS_token_key_file);
+    if (key_file.empty() && std::getenv("PEIXUN_TOKEN_KEY_FILE") != nullptr)
+      key_file = std::getenv("PEIXUN_TOKEN_KEY_FILE");
+    auto key = peixun::auth::LoadTokenKey(key_file);
+    if (!key.ok()) {
+      std::cerr << "peixun_year: " << key.status().message() << "\n";
+      return 2;
+    }
+    options.signer.hs256_key = *key;
+  }
   options.catalog_target = absl::GetFlag(FLAGS_catalog_target);
   options.enrollment_target = absl::GetFlag(FLAGS_enrollment_target);
   options.evaluation_target = absl::GetFlag(FLAGS_evaluation_target);
   options.funding_target = absl::GetFlag(FLAGS_funding_target);
-  options.token_key = *key;
   options.year = absl::GetFlag(FLAGS_year);
   options.generate_teachers_per_county = absl::GetFlag(FLAGS_generate_teachers_per_county);
   options.experts_per_county = absl::GetFlag(FLAGS_experts);
