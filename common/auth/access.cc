@@ -79,6 +79,7 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("CreateCostPolicy", "set the cost standard", {Province()})
       .Method("GetCostPolicy", "read the cost standard", Everyone())
       .Method("GetProjectBudget", "read project budgets", Everyone())
+      .Method("ListAuditEntries", "read catalog's audit record (R-37)", {Province()})
       .Method("WatchEvents", "follow catalog events", Everyone());
 
   // Enrollment: teachers' personal data goes only to those R-35 names. Services read
@@ -115,6 +116,7 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("GetRateReport", "read rates (R-16)", Everyone())
       // Every role may follow; events about teachers and enrollments go only to province
       // admins (Handlers::WatchEvents leaves them out for the others).
+      .Personal("ListAuditEntries", "read enrollment's audit record (R-37)", {Province()})
       .Personal("WatchEvents", "follow enrollment events", Everyone());
 
   // Evaluation: the province runs rounds; experts score the counties they are assigned to;
@@ -138,6 +140,7 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("GetResult", "read results", Everyone())
       .Method("ListResults", "list results", Everyone())
       .Method("ExplainResult", "read the expert scores behind a result", {Province(), City(), County()})
+      .Method("ListAuditEntries", "read evaluation's audit record (R-37)", {Province()})
       .Method("WatchEvents", "follow evaluation events", Everyone());
 
   // Funding: decisions, statuses and budgets are aggregates, public to every caller.
@@ -152,6 +155,7 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("GetProjectCounty", "read project-county status", Everyone())
       .Method("ListProjectCounties", "list project counties", Everyone())
       .Method("GetBudgetSummary", "read budget summaries", Everyone())
+      .Method("ListAuditEntries", "read funding's audit record (R-37)", {Province()})
       .Method("WatchEvents", "follow funding events", Everyone());
   return methods;
 }

@@ -58,6 +58,24 @@ ALTER TABLE outbox DROP PRIMARY KEY, ADD COLUMN id BIGINT NOT NULL AUTO_INCREMEN
 ALTER TABLE idempotency_keys ADD COLUMN caller VARBINARY(32) NOT NULL DEFAULT '' FIRST,
   DROP PRIMARY KEY, ADD PRIMARY KEY (caller, method, request_id);
 )sql"},
+      // R-37: who changed what and who read whose personal data (common/server/audit.h).
+      {-5, "platform_audit", R"sql(
+CREATE TABLE IF NOT EXISTS audit_log (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  time TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  kind TINYINT NOT NULL,
+  subject VARCHAR(255) NOT NULL,
+  role VARCHAR(32) NOT NULL,
+  client VARCHAR(128) NOT NULL,
+  request_id VARCHAR(128) NOT NULL,
+  method VARCHAR(128) NOT NULL,
+  resource VARCHAR(255) NOT NULL,
+  outcome VARCHAR(32) NOT NULL,
+  KEY audit_by_time (time),
+  KEY audit_by_subject (subject, id),
+  KEY audit_by_resource (resource, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+)sql"},
   };
   return kMigrations;
 }

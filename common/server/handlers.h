@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ class Handlers {
                       const std::string& request_id, google::protobuf::Message* response,
                       const std::function<absl::Status(db::Connection&)>& change,
                       const std::function<void()>& after_commit = nullptr) const;
+  // The service's audit record, for the callers the access policy admits.
+  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+                                common::v1::ListAuditEntriesResponse* response) const;
+  // The audit entry of the call this thread is handling (for a handler that writes its changes
+  // without Mutate, such as a batch); marks it as recorded, so that Handle does not queue it.
+  static std::optional<AuditEntry> TakeCurrentAuditEntry();
+
   // WatchEvents for the callers the access policy admits. Where the policy marks the feed as
   // carrying personal data, callers other than province admins receive only the events
   // whose type starts with one of `public_event_prefixes`; the others are not sent to them.

@@ -51,6 +51,8 @@ ABSL_FLAG(std::string, clock_start, "",
           "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
           "the suite needs the same value (env PEIXUN_CLOCK_START; never in production)");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "seconds to finish in-flight calls at SIGTERM");
+ABSL_FLAG(int, audit_retention_days, 0,
+          "days the audit record keeps an entry (R-37: at least 180, the default; env PEIXUN_AUDIT_RETENTION_DAYS)");
 
 namespace peixun::server {
 namespace {
@@ -162,6 +164,14 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     options.token_key = *key;
   }
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  auto retention = PickInt(absl::GetFlag(FLAGS_audit_retention_days), "PEIXUN_AUDIT_RETENTION_DAYS", 180,
+                           "audit_retention_days");
+  if (!retention.ok()) return retention.status();
+  if (*retention < 180) {
+    return absl::InvalidArgumentError(absl::StrCat("audit_retention_days: R-37 keeps entries at least 180 days, got ",
+                                                   *retention));
+  }
+  options.audit_retention = absl::Hours(24) * *retention;
   struct PemFile {
     std::string path;
     const char* field;
@@ -221,7 +231,8 @@ Platform::Platform(PlatformOptions options, const Clock& clock)
                                       options_.token_audience, options_.jwks_refetch_interval,
                                       options_.jwks_max_age},
                 SystemClock::Instance()),
-      events_(pool_, &metrics_.registry()) {}
+      events_(pool_, &metrics_.registry()),
+      audit_(pool_, metrics_.registry(), options_.audit_retention) {}
 
 Platform::~Platform() { Shutdown(); }
 
@@ -322,7 +333,10 @@ void Platform::WatchHealth() {
       status = db::ApplyMigrations(pool_, options_.migrations);
       if (status.ok() && options_.seed) status = options_.seed(pool_);
       migrated = status.ok();
-      if (migrated) events_.StartSequencer();  // the outbox tables exist from here on
+      if (migrated) {  // the outbox and audit tables exist from here on
+        events_.StartSequencer();
+        audit_.Start();
+      }
     }
     if (status.ok()) status = pool_.Ping();
     bool serving = status.ok();
@@ -360,6 +374,7 @@ void Platform::Shutdown() {
     server_->Wait();
     if (health_server_ != nullptr) health_server_->Shutdown();
     events_.StopSequencer();
+    audit_.Stop();
     Log(options_.service, "stopped");
   }
 }

@@ -18,6 +18,7 @@
 #include "common/db/pool.h"
 #include "common/events/outbox.h"
 #include "common/metrics/metrics.h"
+#include "common/server/audit.h"
 #include "common/util/clock.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
@@ -49,6 +50,7 @@ struct PlatformOptions {
   absl::Duration jwks_max_age = absl::Minutes(5);
   std::string token_key;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration audit_retention = absl::Hours(24 * 180);
   absl::Duration health_interval = absl::Seconds(1);
   std::vector<db::Migration> migrations;
   // Runs once after the migrations, before the service reports SERVING: seed data that must
@@ -91,6 +93,7 @@ class Platform {
     return {options_.token_key, options_.service_key, options_.token_issuer, options_.token_audience};
   }
   events::EventFeed& events() { return events_; }
+  AuditLog& audit() { return audit_; }
   const Clock& clock() const { return clock_; }
   const PlatformOptions& options() const { return options_; }
 
@@ -116,6 +119,7 @@ class Platform {
   db::ConnectionPool pool_;
   auth::TokenVerifier verifier_;
   events::EventFeed events_;
+  AuditLog audit_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // --health_listen
   int port_ = 0;

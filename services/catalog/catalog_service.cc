@@ -721,6 +721,12 @@ grpc::Status CatalogService::GetProjectBudget(grpc::ServerContext* context,
   });
 }
 
+grpc::Status CatalogService::ListAuditEntries(grpc::ServerContext* context,
+                                      const common::v1::ListAuditEntriesRequest* request,
+                                      common::v1::ListAuditEntriesResponse* response) {
+  return handlers_.ListAuditEntries(context, request, response);
+}
+
 grpc::Status CatalogService::WatchEvents(grpc::ServerContext* context,
                                          const common::v1::WatchEventsRequest* request,
                                          grpc::ServerWriter<common::v1::Event>* writer) {

@@ -61,6 +61,8 @@ class CatalogService final : public v1::CatalogService::Service {
   grpc::Status GetProjectBudget(grpc::ServerContext* context,
                                 const v1::GetProjectBudgetRequest* request,
                                 v1::ProjectBudget* response) override;
+  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+                                common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;

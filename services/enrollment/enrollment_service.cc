@@ -323,6 +323,16 @@ grpc::Status EnrollmentService::ImportTeachers(
   }
   if (!status.ok()) context->TryCancel();
   reader.join();
+  // one entry for the import (each row's outcome went back to the caller).
+  server::AuditEntry entry;
+  entry.set_kind(server::AuditEntry::CHANGE);
+  entry.set_subject(caller->subject);
+  entry.set_role(std::string(auth::RoleName(caller->role)));
+  entry.set_client(context->peer());
+  entry.set_method("ImportTeachers");
+  entry.set_resource("teachers");
+  entry.set_outcome(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
+  platform_.audit().Record(std::move(entry));
   return status;
 }
 
@@ -444,6 +454,7 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
     pending.request = request;
     pending.actor = caller.subject;
     pending.caller_key = auth::IdentityKey(caller);
+    pending.audit = server::Handlers::TakeCurrentAuditEntry();
     pending.county = caller.region_code;
     pending.today = Today();
     if (!request->request_id().empty()) pending.request_hash = db::RequestHash(*request);
@@ -454,6 +465,10 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
                                               : (pending.refused_by.empty() ? "error" : pending.refused_by)},
               {"city", CityLabel(caller.region_code)}})
         .Increment();
+    if (!pending.status.ok() && pending.audit) {
+      pending.audit->set_outcome(absl::StatusCodeToString(pending.status.code()));
+      platform_.audit().Record(*std::move(pending.audit));
+    }
     if (pending.status.ok()) *response = std::move(pending.response);
     return pending.status;
   });
@@ -648,6 +663,13 @@ absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<
   // One round trip for every row the batch writes, and the commit.
   EnrollmentStore::AddNominationWrites(writes, accepted, now);
   events::AddAppendEvents(writes, events);
+  std::vector<server::AuditEntry> audit;
+  for (PendingNomination* p : items) {
+    if (!p->inserted || !p->audit) continue;
+    audit.push_back(*p->audit);
+    audit.back().set_outcome("OK");
+  }
+  server::AuditLog::AddInsert(writes, audit);
   db::AddRemember(writes, kMethod, responses);
   writes.Add("COMMIT");  // durable before any answer leaves
   try {
@@ -1261,6 +1283,12 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
     response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(now));
     return absl::OkStatus();
   });
+}
+
+grpc::Status EnrollmentService::ListAuditEntries(grpc::ServerContext* context,
+                                      const common::v1::ListAuditEntriesRequest* request,
+                                      common::v1::ListAuditEntriesResponse* response) {
+  return handlers_.ListAuditEntries(context, request, response);
 }
 
 grpc::Status EnrollmentService::WatchEvents(grpc::ServerContext* context,

@@ -2,6 +2,7 @@
 // transaction (idempotent for mutations), map the status.
 #pragma once
 
+#include <optional>
 #include <thread>
 
 #include "common/server/handlers.h"
@@ -74,6 +75,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                                    v1::EnrollmentPolicy* response) override;
   grpc::Status GetRateReport(grpc::ServerContext* context, const v1::GetRateReportRequest* request,
                              v1::RateReport* response) override;
+  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+                                common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
@@ -117,6 +120,7 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
     const v1::NominateTeacherRequest* request = nullptr;
     std::string actor;   // the caller's subject
     std::string caller_key;  // auth::IdentityKey: whose stored answers it may replay
+    std::optional<server::AuditEntry> audit;  // written with the nomination, or queued if refused
     std::string county;  // the caller's county code
     int year = 0;
     std::string project_id;

@@ -233,6 +233,12 @@ grpc::Status EvaluationService::ListRounds(grpc::ServerContext* context, const v
   });
 }
 
+grpc::Status EvaluationService::ListAuditEntries(grpc::ServerContext* context,
+                                      const common::v1::ListAuditEntriesRequest* request,
+                                      common::v1::ListAuditEntriesResponse* response) {
+  return handlers_.ListAuditEntries(context, request, response);
+}
+
 grpc::Status EvaluationService::WatchEvents(grpc::ServerContext* context,
                                             const common::v1::WatchEventsRequest* request,
                                             grpc::ServerWriter<common::v1::Event>* writer) {

@@ -73,6 +73,8 @@ class EvaluationService final : public v1::EvaluationService::Service {
                            v1::ListResultsResponse* response) override;
   grpc::Status ExplainResult(grpc::ServerContext* context, const v1::ExplainResultRequest* request,
                              v1::ResultExplanation* response) override;
+  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+                                common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 

@@ -384,6 +384,12 @@ grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
   });
 }
 
+grpc::Status FundingService::ListAuditEntries(grpc::ServerContext* context,
+                                      const common::v1::ListAuditEntriesRequest* request,
+                                      common::v1::ListAuditEntriesResponse* response) {
+  return handlers_.ListAuditEntries(context, request, response);
+}
+
 grpc::Status FundingService::WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                                          grpc::ServerWriter<common::v1::Event>* writer) {
   return handlers_.WatchEvents(context, request, writer);

@@ -53,6 +53,8 @@ class FundingService final : public v1::FundingService::Service {
                                    v1::ListProjectCountiesResponse* response) override;
   grpc::Status GetBudgetSummary(grpc::ServerContext* context, const v1::GetBudgetSummaryRequest* request,
                                 v1::BudgetSummary* response) override;
+  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+                                common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 

@@ -697,6 +697,70 @@ TEST_F(EnrollmentTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   EXPECT_EQ(status.error_message().rfind("reason: is 20000 bytes", 0), 0u) << status.error_message();
 }
 
+TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmins) {
+  auto imported = Import({TeacherIn("410225", 1)});
+  const std::string teacher = imported[0].teacher();
+  v1::GetTeacherRequest get;
+  get.set_name(teacher);
+  v1::Teacher out;
+  ASSERT_TRUE(stub_->GetTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(), get, &out).ok());
+  EXPECT_FALSE(stub_->GetTeacher(ContextAs(Role::kViewer, "", "", "curious-viewer").get(), get, &out).ok());
+  v1::UpdateTeacherRequest update;
+  update.mutable_teacher()->set_name(teacher);
+  update.mutable_teacher()->set_school("兰考县第二高级中学");
+  update.mutable_update_mask()->add_paths("school");
+  update.set_request_id("audit-update-1");
+  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(), update, &out).ok());
+  v1::Enrollment enrollment;
+  ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &enrollment).ok());
+  // The change's entry was written with the change; the reads are written within moments.
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM audit_log WHERE method = 'UpdateTeacher' AND request_id = 'audit-update-1'"),
+            "1");
+  ASSERT_TRUE(enrollment_->platform->audit().Flush().ok());
+
+  auto list = [&](const std::string& filter, common::v1::ListAuditEntriesResponse* page,
+                  Role role = Role::kProvinceAdmin) {
+    common::v1::ListAuditEntriesRequest request;
+    request.set_filter(filter);
+    return stub_->ListAuditEntries(ContextAs(role, role == Role::kCountyAdmin ? "410225" : "").get(), request, page);
+  };
+  common::v1::ListAuditEntriesResponse page;
+  ASSERT_TRUE(list(absl::StrCat(R"(resource = ")", teacher, R"(")"), &page).ok());
+  std::map<std::string, common::v1::AuditEntry> by_method_subject;
+  for (const auto& e : page.entries()) by_method_subject[e.method() + " " + e.subject()] = e;
+  ASSERT_EQ(by_method_subject.count("GetTeacher clerk-410225"), 1u) << page.DebugString();
+  const auto& read = by_method_subject["GetTeacher clerk-410225"];
+  EXPECT_EQ(read.kind(), common::v1::AuditEntry::PERSONAL_DATA_READ);
+  EXPECT_EQ(read.role(), "county_admin");
+  EXPECT_EQ(read.outcome(), "OK");
+  EXPECT_EQ(read.client().rfind("ipv4:127.0.0.1:", 0), 0u) << read.client();
+  ASSERT_EQ(by_method_subject.count("GetTeacher curious-viewer"), 1u);
+  EXPECT_EQ(by_method_subject["GetTeacher curious-viewer"].outcome(), "PERMISSION_DENIED");
+  ASSERT_EQ(by_method_subject.count("UpdateTeacher clerk-410225"), 1u);
+  EXPECT_EQ(by_method_subject["UpdateTeacher clerk-410225"].kind(), common::v1::AuditEntry::CHANGE);
+  EXPECT_EQ(by_method_subject["UpdateTeacher clerk-410225"].request_id(), "audit-update-1");
+  ASSERT_EQ(by_method_subject.count("NominateTeacher test"), 1u) << page.DebugString();
+  // Newest first, and filtered by subject.
+  common::v1::ListAuditEntriesResponse viewer;
+  ASSERT_TRUE(list(R"(subject = "curious-viewer")", &viewer).ok());
+  ASSERT_EQ(viewer.entries_size(), 1);
+  for (int i = 1; i < page.entries_size(); ++i) EXPECT_GT(page.entries(i - 1).id(), page.entries(i).id());
+  // Only province admins read the record.
+  common::v1::ListAuditEntriesResponse refused;
+  EXPECT_EQ(list("", &refused, Role::kCountyAdmin).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused.entries_size(), 0);
+  // Retention: an entry older than 180 days is pruned, a younger one kept.
+  enrollment_db_.Execute(
+      "INSERT INTO audit_log (time, kind, subject, role, client, request_id, method, resource, outcome) VALUES "
+      "(NOW() - INTERVAL 181 DAY, 2, 'old', 'viewer', '', '', 'GetTeacher', 'teachers/x', 'OK'), "
+      "(NOW() - INTERVAL 179 DAY, 2, 'recent', 'viewer', '', '', 'GetTeacher', 'teachers/x', 'OK')");
+  auto pruned = enrollment_->platform->audit().Prune(absl::Now());
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE subject IN ('old', 'recent')"), "1");
+}
+
 TEST_F(EnrollmentTest, StoredAnswersBelongToTheCallerThatMadeThem) {
   auto imported = Import({TeacherIn("410225", 1)});
   v1::UpdateTeacherRequest update;
