@@ -65,7 +65,9 @@ grpc::Status Handlers::Handle(grpc::ServerContext* context, absl::string_view me
   auto caller = platform_.verifier().Authenticate(*context);
   absl::StatusOr<auth::Access> access =
       caller.ok() ? auth::AccessPolicy::Default().Admit(*caller, full_method) : caller.status();
-  const auth::MethodPolicy* policy = auth::AccessPolicy::Default().Find(full_method);
+  // An admitted call carries its entry; only a refused one is looked up again.
+  const auth::MethodPolicy* policy =
+      access.ok() ? access->policy : auth::AccessPolicy::Default().Find(full_method);
   // every change, and every read of personal data, whatever its outcome.
   const bool change = !IsRead(method);
   const bool audited = change || (policy != nullptr && policy->personal_data);
