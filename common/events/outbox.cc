@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/db/rows.h"
@@ -86,6 +87,18 @@ EventFeed::EventFeed(db::ConnectionPool& pool, prometheus::Registry* metrics) : 
                               .Help("Sequence number of the newest event in the feed.")
                               .Register(*metrics)
                               .Add({});
+  auto& reads = prometheus::BuildCounter()
+                    .Name("peixun_event_feed_reads_total")
+                    .Help("Outbox reads by WatchEvents streams: tail (one read shared by every stream at "
+                          "the head of the feed) or catch_up (a stream reading its way to the head).")
+                    .Register(*metrics);
+  tail_reads_ = &reads.Add({{"kind", "tail"}});
+  catch_up_reads_ = &reads.Add({{"kind", "catch_up"}});
+  streams_gauge_ = &prometheus::BuildGauge()
+                        .Name("peixun_event_feed_streams")
+                        .Help("Open WatchEvents streams.")
+                        .Register(*metrics)
+                        .Add({});
 }
 
 absl::StatusOr<int> EventFeed::SequencePending() {
@@ -239,10 +252,52 @@ absl::Status EventFeed::ReadAfter(int64_t after, absl::string_view type_prefix, 
   });
 }
 
+absl::Status EventFeed::ReadIntoTail() {
+  int64_t last;
+  bool started;
+  {
+    absl::MutexLock lock(&mu_);
+    last = tail_last_;
+    started = tail_floor_ >= 0;
+  }
+  if (tail_reads_ != nullptr) tail_reads_->Increment();
+  std::vector<peixun::common::v1::Event> fresh;
+  absl::Status status;
+  if (!started) {
+    // The tail starts at the head: streams from further back catch up from the database.
+    status = pool_.RunRead([&](db::Connection& connection) -> absl::Status {
+      std::unique_ptr<sql::ResultSet> rows(
+          connection.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM outbox").executeQuery());
+      last = rows->next() ? rows->getInt64(1) : 0;
+      return absl::OkStatus();
+    });
+  } else {
+    status = ReadAfter(last, "", kBatch, &fresh);
+  }
+  absl::MutexLock lock(&mu_);
+  tail_reading_ = false;
+  if (!status.ok()) return status;
+  if (!started) tail_floor_ = tail_last_ = last;
+  for (auto& event : fresh) {
+    tail_bytes_ += event.ByteSizeLong();
+    tail_last_ = event.sequence();
+    tail_.push_back(std::move(event));
+  }
+  while (!tail_.empty() && (tail_.size() > kTailEvents || tail_bytes_ > kTailBytes)) {
+    tail_floor_ = tail_.front().sequence();
+    tail_bytes_ -= tail_.front().ByteSizeLong();
+    tail_.pop_front();
+  }
+  // A full batch means more is waiting: the next stream to look reads again at once.
+  tail_read_at_ = static_cast<int>(fresh.size()) == kBatch ? absl::InfinitePast() : absl::Now();
+  return absl::OkStatus();
+}
+
 grpc::Status EventFeed::Serve(grpc::ServerContext* context,
                               const peixun::common::v1::WatchEventsRequest& request,
                               grpc::ServerWriter<peixun::common::v1::Event>* writer,
-                              const std::function<bool(const peixun::common::v1::Event&)>& visible) {
+                              const std::function<bool(const peixun::common::v1::Event&)>& visible,
+                              const std::string& caller) {
   if (request.after_sequence() < 0) {
     return ToGrpcStatus(FieldError("after_sequence", "must not be negative"));
   }
@@ -257,31 +312,98 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
           "type_prefix", "may hold only lower-case letters, digits, '.' and '_' (e.g. \"catalog.quota.\")"));
     }
   }
+  {
+    absl::MutexLock lock(&mu_);
+    if (streams_of_caller_[caller] >= kMaxStreamsPerCaller) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("this caller already has ", kMaxStreamsPerCaller,
+                                       " WatchEvents streams open, the most one caller may; close one first"));
+    }
+    if (streams_ >= kMaxStreams) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("the server already serves ", kMaxStreams,
+                                       " WatchEvents streams, the most it serves; retry later"));
+    }
+    ++streams_of_caller_[caller];
+    ++streams_;
+    if (streams_gauge_ != nullptr) streams_gauge_->Set(streams_);
+  }
+  struct Closer {
+    EventFeed* feed;
+    const std::string& caller;
+    ~Closer() {
+      absl::MutexLock lock(&feed->mu_);
+      if (--feed->streams_of_caller_[caller] == 0) feed->streams_of_caller_.erase(caller);
+      --feed->streams_;
+      if (feed->streams_gauge_ != nullptr) feed->streams_gauge_->Set(feed->streams_);
+    }
+  } closer{this, caller};
+
+  const std::string& prefix = request.type_prefix();
   int64_t after = request.after_sequence();
   // Tells followers at once that the feed is open, before any event arrives.
   context->AddInitialMetadata(std::string(kFeedOpenKey), "open");
   writer->SendInitialMetadata();
   std::vector<peixun::common::v1::Event> batch;
   while (!context->IsCancelled()) {
-    uint64_t seen_sequenced;
+    enum { kFromTail, kCatchUp, kReadTail, kWait } next;
+    int64_t tail_last = 0;
+    batch.clear();
     {
       absl::MutexLock lock(&mu_);
       if (closed_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
-      seen_sequenced = sequenced_;
+      tail_last = tail_last_;
+      if (tail_floor_ >= 0 && after < tail_floor_) {
+        next = kCatchUp;
+      } else if (tail_floor_ >= 0 && after < tail_last_) {
+        next = kFromTail;
+        auto first = std::upper_bound(
+            tail_.begin(), tail_.end(), after,
+            [](int64_t sequence, const peixun::common::v1::Event& event) { return sequence < event.sequence(); });
+        for (auto it = first; it != tail_.end() && static_cast<int>(batch.size()) < kBatch; ++it) {
+          batch.push_back(*it);
+        }
+      } else if (!tail_reading_ &&
+                 (sequenced_ != tail_read_sequenced_ || absl::Now() >= tail_read_at_ + kPollPeriod)) {
+        next = kReadTail;
+        tail_reading_ = true;
+        tail_read_sequenced_ = sequenced_;
+      } else {
+        next = kWait;
+        const uint64_t read_sequenced = tail_read_sequenced_;
+        auto changed = [this, after, read_sequenced]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return closed_ || tail_last_ > after || (!tail_reading_ && sequenced_ != read_sequenced);
+        };
+        const absl::Time until = std::min(tail_read_at_ + kPollPeriod, absl::Now() + kPollPeriod);
+        mu_.AwaitWithDeadline(absl::Condition(&changed), std::max(until, absl::Now() + absl::Milliseconds(5)));
+      }
     }
-    absl::Status read = ReadAfter(after, request.type_prefix(), kBatch, &batch);
-    if (!read.ok()) return ToGrpcStatus(read);
+    switch (next) {
+      case kWait:
+        continue;
+      case kReadTail: {
+        absl::Status read = ReadIntoTail();
+        if (!read.ok()) return ToGrpcStatus(read);
+        continue;
+      }
+      case kCatchUp: {
+        if (catch_up_reads_ != nullptr) catch_up_reads_->Increment();
+        absl::Status read = ReadAfter(after, prefix, kBatch, &batch);
+        if (!read.ok()) return ToGrpcStatus(read);
+        break;
+      }
+      case kFromTail:
+        break;
+    }
     for (const auto& event : batch) {
       after = event.sequence();
+      if (!absl::StartsWith(event.type(), prefix)) continue;
       if (visible && !visible(event)) continue;
       if (!writer->Write(event)) return grpc::Status::CANCELLED;
     }
-    if (static_cast<int>(batch.size()) == kBatch) continue;
-    absl::MutexLock lock(&mu_);
-    auto changed = [this, seen_sequenced]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || sequenced_ != seen_sequenced;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&changed), kPollPeriod);
+    // A catch-up read that found the last matching event has passed every event the tail
+    // held when it began (the tail holds only numbered, committed events).
+    if (next == kCatchUp && static_cast<int>(batch.size()) < kBatch) after = std::max(after, tail_last);
   }
   return grpc::Status::CANCELLED;
 }

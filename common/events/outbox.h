@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <functional>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "common/db/pool.h"
@@ -73,12 +76,27 @@ class EventFeed {
 
   // The longest type_prefix a follower may give; it is matched literally.
   static constexpr size_t kMaxTypePrefix = 64;
+  // Streams one caller may hold open at once, and streams of all callers together; beyond
+  // them WatchEvents answers RESOURCE_EXHAUSTED. Each open stream holds a server thread.
+  static constexpr int kMaxStreamsPerCaller = 8;
+  static constexpr int kMaxStreams = 256;
+  // The newest events kept in memory for the streams that follow the head of the feed.
+  static constexpr size_t kTailEvents = 10000;
+  static constexpr size_t kTailBytes = 16 << 20;
+
   // Streams events after request.after_sequence until the client cancels or the feed closes;
   // with `visible`, only the events it accepts (the others are passed over, not sent).
+  // `caller` identifies the caller for the per-caller stream limit.
+  //
+  // Streams that follow the head of the feed share one reader of the outbox: whichever stream
+  // needs newer events first reads them once into the in-memory tail, and every stream serves
+  // itself from there, so ten followers cost the database what one does. A stream that starts
+  // further back (or falls behind the tail) reads its own way forward until it reaches it.
   grpc::Status Serve(grpc::ServerContext* context,
                      const peixun::common::v1::WatchEventsRequest& request,
                      grpc::ServerWriter<peixun::common::v1::Event>* writer,
-                     const std::function<bool(const peixun::common::v1::Event&)>& visible = nullptr);
+                     const std::function<bool(const peixun::common::v1::Event&)>& visible = nullptr,
+                     const std::string& caller = "");
 
   // Reads up to `limit` events after `after`; for tests and catch-up readers.
   absl::Status ReadAfter(int64_t after, absl::string_view type_prefix, int limit,
@@ -86,6 +104,9 @@ class EventFeed {
 
  private:
   void RunSequencer();
+  // Reads the events after the tail's newest into the tail, as the one reader; called without
+  // mu_ held, by the stream that set tail_reading_.
+  absl::Status ReadIntoTail();
 
   db::ConnectionPool& pool_;
   prometheus::Gauge* pending_gauge_ = nullptr;
@@ -96,6 +117,21 @@ class EventFeed {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool sequencer_stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread sequencer_;
+
+  // The shared tail: every event with floor < sequence <= last, in order (floor < 0 until
+  // the first read, which starts it at the newest event of the outbox).
+  std::deque<peixun::common::v1::Event> tail_ ABSL_GUARDED_BY(mu_);
+  int64_t tail_floor_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t tail_last_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t tail_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool tail_reading_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t tail_read_sequenced_ ABSL_GUARDED_BY(mu_) = 0;  // sequenced_ when last read
+  absl::Time tail_read_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::map<std::string, int> streams_of_caller_ ABSL_GUARDED_BY(mu_);
+  int streams_ ABSL_GUARDED_BY(mu_) = 0;
+  prometheus::Counter* tail_reads_ = nullptr;
+  prometheus::Counter* catch_up_reads_ = nullptr;
+  prometheus::Gauge* streams_gauge_ = nullptr;
 };
 
 }  // namespace peixun::events

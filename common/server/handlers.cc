@@ -133,7 +133,7 @@ grpc::Status Handlers::WatchEvents(grpc::ServerContext* context,
   auto access = Admit(context, "WatchEvents");
   if (!access.ok()) return ToGrpcStatus(access.status());
   if (!access->policy->personal_data || access->role == auth::Role::kProvinceAdmin) {
-    return platform_.events().Serve(context, *request, writer);
+    return platform_.events().Serve(context, *request, writer, nullptr, auth::IdentityKey(*access));
   }
   // events about teachers and their enrollments are personal data.
   return platform_.events().Serve(context, *request, writer, [&](const common::v1::Event& event) {
@@ -141,7 +141,7 @@ grpc::Status Handlers::WatchEvents(grpc::ServerContext* context,
       if (absl::StartsWith(event.type(), prefix)) return true;
     }
     return false;
-  });
+  }, auth::IdentityKey(*access));
 }
 
 }  // namespace peixun::server

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/events/outbox.h"
 #include "gtest/gtest.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
@@ -518,6 +520,96 @@ TEST_F(CatalogTest, WatchEventsDeliversEverythingInOrderThenFollows) {
   EXPECT_EQ(event.type(), "catalog.quota.allocated");
   EXPECT_EQ(event.resource(), "years/2022/projects/p1/quotas/4101");
   context->TryCancel();
+}
+
+// The outbox reads WatchEvents streams have made, of one kind ("tail" or "catch_up").
+double FeedReads(server::Platform& platform, const std::string& kind) {
+  for (const auto& family : platform.metrics().registry().Collect()) {
+    if (family.name != "peixun_event_feed_reads_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "kind" && label.value == kind) return metric.counter.value;
+      }
+    }
+  }
+  return -1;
+}
+
+TEST_F(CatalogTest, WatchEventsStreamsShareOneReaderAndEachCallerHoldsAtMostEight) {
+  SeedProject(100);
+  constexpr int kStreams = events::EventFeed::kMaxStreamsPerCaller;
+  // Eight followers of one caller at the head of the feed.
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<common::v1::Event>>> readers;
+  common::v1::WatchEventsRequest request;
+  request.set_after_sequence(6);  // the seeding's events
+  for (int i = 0; i < kStreams; ++i) {
+    contexts.push_back(ContextAs(Role::kProvinceAdmin));
+    readers.push_back(stub_->WatchEvents(contexts.back().get(), request));
+    readers.back()->WaitForInitialMetadata();
+  }
+  // A ninth of the same caller is refused; another caller is served.
+  {
+    auto context = ContextAs(Role::kProvinceAdmin);
+    auto ninth = stub_->WatchEvents(context.get(), request);
+    common::v1::Event event;
+    EXPECT_FALSE(ninth->Read(&event));
+    grpc::Status status = ninth->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(status.error_message().find("close one first"), std::string::npos) << status.error_message();
+  }
+  auto other_context = ContextAs(Role::kService);
+  auto other = stub_->WatchEvents(other_context.get(), request);
+  other->WaitForInitialMetadata();
+  // Idle, nine streams read the outbox together about once a poll period (250 ms), not once
+  // each: in two seconds, at most a few more than eight reads.
+  const double reads_before = FeedReads(*platform_, "tail");
+  absl::SleepFor(absl::Seconds(2));
+  const double idle_reads = FeedReads(*platform_, "tail") - reads_before;
+  EXPECT_GE(idle_reads, 1);
+  EXPECT_LE(idle_reads, 14) << "each stream reads the outbox on its own";
+  // A change reaches every stream.
+  v1::QuotaAllocation quota;
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 10, &quota).ok());
+  readers.push_back(std::move(other));
+  for (auto& reader : readers) {
+    common::v1::Event event;
+    ASSERT_TRUE(reader->Read(&event));
+    EXPECT_EQ(event.sequence(), 7);
+    EXPECT_EQ(event.type(), "catalog.quota.allocated");
+  }
+  // A stream from the start catches up on its own, then joins the others.
+  auto from_start_context = ContextAs(Role::kService);
+  common::v1::WatchEventsRequest from_start;
+  from_start.set_after_sequence(0);
+  auto from_start_reader = stub_->WatchEvents(from_start_context.get(), from_start);
+  for (int64_t sequence = 1; sequence <= 7; ++sequence) {
+    common::v1::Event event;
+    ASSERT_TRUE(from_start_reader->Read(&event));
+    EXPECT_EQ(event.sequence(), sequence);
+  }
+  EXPECT_GE(FeedReads(*platform_, "catch_up"), 1);
+  // Once one of the eight closes, the caller may open another.
+  contexts[0]->TryCancel();
+  (void)readers[0]->Finish();
+  bool reopened = false;
+  for (int attempt = 0; attempt < 50 && !reopened; ++attempt) {
+    auto context = ContextAs(Role::kProvinceAdmin);
+    auto again = stub_->WatchEvents(context.get(), request);
+    again->WaitForInitialMetadata();
+    if (context->GetServerInitialMetadata().count("peixun-event-feed") > 0) {
+      reopened = true;
+      context->TryCancel();
+      (void)again->Finish();
+    } else {
+      (void)again->Finish();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_TRUE(reopened);
+  for (auto& context : contexts) context->TryCancel();
+  from_start_context->TryCancel();
+  other_context->TryCancel();
 }
 
 TEST_F(CatalogTest, GetProjectSeesThisReplicasWritesAtOnce) {
