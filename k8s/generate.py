@@ -24,7 +24,7 @@ SERVICES = {
 # Who calls whom (ARCHITECTURE.md): callee -> callers.
 CALLEES = {
     "enrollment": ["catalog"],
-    "evaluation": ["enrollment", "funding"],
+    "evaluation": ["enrollment", "funding", "catalog"],
     "funding": ["evaluation", "catalog", "enrollment"],
     "catalog": [],
 }

@@ -7,10 +7,6 @@
 namespace peixun::auth {
 namespace {
 
-constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin,
-                              Role::kHost,          Role::kExpert,    Role::kTeacher,
-                              Role::kViewer,        Role::kService};
-
 constexpr Permission Province() { return {Role::kProvinceAdmin, Scope::kAll}; }
 constexpr Permission City() { return {Role::kCityAdmin, Scope::kOwnCity}; }
 constexpr Permission County() { return {Role::kCountyAdmin, Scope::kOwnCounty}; }
@@ -194,7 +190,7 @@ bool Access::Covers(const Resource& resource) const {
     case Scope::kAssigned:
       return resource.assigned;
     case Scope::kSelf:
-      return !subject.empty() && resource.teacher == subject;
+      return !subject.empty() && (role == Role::kExpert ? resource.expert : resource.teacher) == subject;
     case Scope::kNone:
       return false;
   }

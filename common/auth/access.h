@@ -24,10 +24,15 @@ enum class Scope {
   kOwnCounty,  // resources in the caller's county
   kOwnHost,    // the caller's host's projects, and their enrollments' trainees
   kAssigned,   // the counties an expert is assigned to
-  kSelf,       // the caller's own teacher record
+  kSelf,       // the caller's own: a teacher's record, an expert's assignments
 };
 
 absl::string_view ScopeName(Scope scope);
+
+// Every role, in the policy table's column order.
+inline constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin,
+                                     Role::kHost,          Role::kExpert,    Role::kTeacher,
+                                     Role::kViewer,        Role::kService};
 
 // What a scope check needs to know of a resource. A handler fills what applies to it; a field
 // left empty never matches.
@@ -37,6 +42,7 @@ struct Resource {
   std::string city;     // code of that county's city (its parent in the region data)
   std::string host;     // "hosts/{host}" whose project it belongs to
   std::string teacher;  // "teachers/{teacher}" it is about
+  std::string expert;   // subject of the expert it belongs to (assignments, score sheets)
   bool assigned = false;  // the calling expert is assigned to its county
 };
 

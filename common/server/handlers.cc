@@ -52,7 +52,7 @@ std::optional<AuditEntry> Handlers::TakeCurrentAuditEntry() {
 
 absl::StatusOr<auth::Access> Handlers::Admit(grpc::ServerContext* context,
                                              absl::string_view method) const {
-  auto caller = platform_.verifier().Authenticate(*context);
+  auto caller = platform_.Authenticate(*context);
   if (!caller.ok()) return caller.status();
   return auth::AccessPolicy::Default().Admit(
       *caller, absl::StrCat(platform_.options().grpc_service, ".", method));
@@ -62,7 +62,7 @@ grpc::Status Handlers::Handle(grpc::ServerContext* context, absl::string_view me
                               const google::protobuf::Message& request,
                               const std::function<absl::Status(const auth::Access&)>& handler) const {
   const std::string full_method = absl::StrCat(platform_.options().grpc_service, ".", method);
-  auto caller = platform_.verifier().Authenticate(*context);
+  auto caller = platform_.Authenticate(*context);
   absl::StatusOr<auth::Access> access =
       caller.ok() ? auth::AccessPolicy::Default().Admit(*caller, full_method) : caller.status();
   // An admitted call carries its entry; only a refused one is looked up again.

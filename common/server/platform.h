@@ -19,6 +19,7 @@
 #include "common/events/outbox.h"
 #include "common/metrics/metrics.h"
 #include "common/server/audit.h"
+#include "common/server/claims.h"
 #include "common/util/clock.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
@@ -94,6 +95,11 @@ class Platform {
   }
   events::EventFeed& events() { return events_; }
   AuditLog& audit() { return audit_; }
+  // Checks tokens' region and host claims against `lookups` (see ClaimRegister); set before
+  // Start. Without it only their shape is checked (the token verifier's checks).
+  void SetClaimLookups(ClaimLookups lookups) { claims_ = std::make_unique<ClaimRegister>(std::move(lookups)); }
+  // The caller, once its claims are checked; what Handlers admit.
+  absl::StatusOr<auth::Caller> Authenticate(const grpc::ServerContext& context) const;
   const Clock& clock() const { return clock_; }
   const PlatformOptions& options() const { return options_; }
 
@@ -118,6 +124,7 @@ class Platform {
   metrics::MetricsRegistry metrics_;
   db::ConnectionPool pool_;
   auth::TokenVerifier verifier_;
+  std::unique_ptr<ClaimRegister> claims_;
   events::EventFeed events_;
   AuditLog audit_;
   std::unique_ptr<grpc::Server> server_;

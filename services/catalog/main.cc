@@ -3,6 +3,7 @@
 #include "common/server/platform.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
+#include "services/catalog/claim_lookups.h"
 
 int main(int argc, char** argv) {
   peixun::server::BlockTerminationSignals();
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   }
   options->migrations = peixun::catalog::Migrations();
   peixun::server::Platform platform(*std::move(options));
+  // Tokens' region and host claims must name regions and hosts of catalog's own tables.
+  platform.SetClaimLookups(peixun::catalog::StoreClaimLookups(platform.pool()));
   peixun::catalog::CatalogService service(platform);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("catalog", std::string(status.message()));

@@ -8,6 +8,9 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "absl/strings/numbers.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "absl/strings/str_cat.h"
@@ -98,7 +101,24 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
       // Batches of up to 64, by default one at a time: on two cores more at a time only made
       // batches smaller and nominations slower (tools/bench enrollment; docs/benchmarks.md).
       nominator_(64, nomination_batches,
-                 [this](std::vector<PendingNomination*>& batch) { NominateBatch(batch); }) {}
+                 [this](std::vector<PendingNomination*>& batch) { NominateBatch(batch); }) {
+  // ImportTeachers is served over bytes and parses each row itself: a typed reader ends the
+  // stream on a row it cannot parse exactly as it ends on the client's last row, and the call
+  // would end OK with that row and every later one unanswered. The method keeps its place and
+  // its synchronous API; only its handler's message types change.
+  const int import_index = v1::ImportTeachersRequest::descriptor()
+                               ->file()
+                               ->FindServiceByName("EnrollmentService")
+                               ->FindMethodByName("ImportTeachers")
+                               ->index();
+  MarkMethodStreamed(import_index,
+                     new grpc::internal::BidiStreamingHandler<EnrollmentService, grpc::ByteBuffer, grpc::ByteBuffer>(
+                         [](EnrollmentService* service, grpc::ServerContext* context,
+                            grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+                           return service->ImportTeachers(context, stream);
+                         },
+                         this));
+}
 
 absl::CivilDay EnrollmentService::Today() const {
   return absl::ToCivilDay(platform_.clock().Now(), ChinaTimeZone());
@@ -122,7 +142,8 @@ void Reject(v1::ImportTeacherResult& result, const absl::Status& status) {
 }  // namespace
 
 std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
-    const auth::Access& caller, const std::vector<v1::ImportTeachersRequest>& rows) {
+    const auth::Access& caller, const std::vector<v1::ImportTeachersRequest>& rows,
+    const server::AuditEntry& row_entry) {
   std::vector<v1::ImportTeacherResult> results(rows.size());
   std::vector<v1::Teacher> teachers(rows.size());
   const int year = static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
@@ -149,10 +170,10 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
       repeated.push_back(i);
     }
   }
-  absl::Status applied = ApplyTeachers(caller, teachers, apply, results);
+  absl::Status applied = ApplyTeachers(caller, teachers, apply, results, row_entry);
   if (!applied.ok() && apply.size() > 1) {
     for (size_t i : apply) {
-      applied = ApplyTeachers(caller, teachers, {i}, results);
+      applied = ApplyTeachers(caller, teachers, {i}, results, row_entry);
       if (!applied.ok()) Reject(results[i], applied);
     }
   } else if (!applied.ok()) {
@@ -161,7 +182,7 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
   if (!repeated.empty()) {
     std::vector<v1::ImportTeachersRequest> again;
     for (size_t i : repeated) again.push_back(rows[i]);
-    std::vector<v1::ImportTeacherResult> later = ImportBatch(caller, again);
+    std::vector<v1::ImportTeacherResult> later = ImportBatch(caller, again, row_entry);
     for (size_t k = 0; k < repeated.size(); ++k) results[repeated[k]] = std::move(later[k]);
   }
   return results;
@@ -170,13 +191,15 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
 absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
                                               const std::vector<v1::Teacher>& teachers,
                                               const std::vector<size_t>& apply,
-                                              std::vector<v1::ImportTeacherResult>& results) {
+                                              std::vector<v1::ImportTeacherResult>& results,
+                                              const server::AuditEntry& row_entry) {
   if (apply.empty()) return absl::OkStatus();
-  auto may_manage = [&](const std::string& county_name, const std::string& city_name) {
+  auto scope_check = [&](const std::string& county_name, const std::string& city_name) {
     auth::Resource resource;
+    resource.name = county_name;
     resource.county = CodeOf(county_name);
     resource.city = CodeOf(city_name);
-    return caller.Covers(resource);
+    return caller.Check(resource);
   };
   const std::vector<v1::ImportTeacherResult> before = results;
   absl::Status status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
@@ -193,11 +216,11 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
     for (size_t i : apply) {
       const v1::Teacher& teacher = teachers[i];
       const std::string* city = city_of(teacher.county());
+      absl::Status in_scope = city == nullptr ? absl::OkStatus() : scope_check(teacher.county(), *city);
       if (city == nullptr) {
         Reject(results[i], FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county")));
-      } else if (!may_manage(teacher.county(), *city)) {
-        Reject(results[i], absl::PermissionDeniedError(
-                               absl::StrCat("teacher.county: ", teacher.county(), " is outside the caller's region")));
+      } else if (!in_scope.ok()) {
+        Reject(results[i], absl::PermissionDeniedError(absl::StrCat("teacher.county: ", in_scope.message())));
       } else {
         allowed.push_back(i);
         id_numbers.push_back(teacher.id_number());
@@ -242,7 +265,7 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
       }
       const TeacherRow& old = found->second;
       const std::string* old_city = city_of(old.teacher.county());
-      if (!may_manage(old.teacher.county(), old_city ? *old_city : "")) {
+      if (!scope_check(old.teacher.county(), old_city ? *old_city : "").ok()) {
         Reject(results[i], absl::PermissionDeniedError("teacher.id_number: this teacher is registered in another region"));
         continue;
       }
@@ -257,6 +280,20 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
       events.push_back(events::PendingEvent::Of("enrollment.teacher.updated", event.name(), Masked(event)));
     }
     events::AppendEvents(c, events);
+    // each teacher created or changed, in the transaction that changes it.
+    std::vector<server::AuditEntry> audit;
+    for (size_t i : allowed) {
+      const auto outcome = results[i].outcome();
+      if (outcome != v1::ImportTeacherResult::CREATED && outcome != v1::ImportTeacherResult::UPDATED) continue;
+      server::AuditEntry& entry = audit.emplace_back(row_entry);
+      entry.set_resource(results[i].teacher());
+      entry.set_outcome("OK");
+    }
+    if (!audit.empty()) {
+      db::Script script(c);
+      server::AuditLog::AddInsert(script, audit);
+      script.Run();
+    }
     return absl::OkStatus();
   });
   if (status.ok()) {
@@ -268,10 +305,16 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
 }
 
 grpc::Status EnrollmentService::ImportTeachers(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::ImportTeacherResult, v1::ImportTeachersRequest>* stream) {
+    grpc::ServerContext* context, grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
   auto caller = handlers_.Admit(context, "ImportTeachers");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // an entry per teacher the import creates or changes, and one for the stream.
+  server::AuditEntry entry;
+  entry.set_kind(server::AuditEntry::CHANGE);
+  entry.set_subject(caller->subject);
+  entry.set_role(std::string(auth::RoleName(caller->role)));
+  entry.set_client(context->peer());
+  entry.set_method("ImportTeachers");
   // Rows are read on their own thread and taken in batches of whatever has arrived (at most
   // kImportBatch): a bulk upload shares commits, a row sent alone is answered at once.
   constexpr size_t kImportBatch = 1000;
@@ -280,10 +323,23 @@ grpc::Status EnrollmentService::ImportTeachers(
   std::deque<v1::ImportTeachersRequest> queue;
   bool reading_done = false;
   bool stop = false;
+  // The number of the first row that could not be read (0: every row sent was read). The
+  // stream is read as bytes so that such a row ends the call with an error, never with OK
+  // as if the client had finished sending.
+  int64_t unreadable_row = 0;
+  int64_t rows_read = 0;
   std::thread reader([&] {
-    v1::ImportTeachersRequest row;
-    while (stream->Read(&row)) {
+    grpc::ByteBuffer bytes;
+    while (stream->Read(&bytes)) {
+      v1::ImportTeachersRequest row;
+      const bool parsed =
+          grpc::SerializationTraits<v1::ImportTeachersRequest>::Deserialize(&bytes, &row).ok();
       absl::MutexLock lock(&mu);
+      if (!parsed) {
+        unreadable_row = rows_read + 1;
+        break;
+      }
+      ++rows_read;
       auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return queue.size() < kMaxQueued || stop; };
       mu.Await(absl::Condition(&room));
       if (stop) break;
@@ -293,6 +349,8 @@ grpc::Status EnrollmentService::ImportTeachers(
     reading_done = true;
   });
   grpc::Status status = grpc::Status::OK;
+  int64_t answered = 0;
+  std::string answered_row_id;
   while (true) {
     std::vector<v1::ImportTeachersRequest> batch;
     {
@@ -305,12 +363,17 @@ grpc::Status EnrollmentService::ImportTeachers(
         queue.pop_front();
       }
     }
-    const std::vector<v1::ImportTeacherResult> results = ImportBatch(*caller, batch);
+    const std::vector<v1::ImportTeacherResult> results = ImportBatch(*caller, batch, entry);
     std::map<v1::ImportTeacherResult::Outcome, int> outcomes;
     for (size_t i = 0; i < results.size() && status.ok(); ++i) {
       ++outcomes[results[i].outcome()];
+      grpc::ByteBuffer bytes;
+      bool own_buffer = false;
+      (void)grpc::SerializationTraits<v1::ImportTeacherResult>::Serialize(results[i], &bytes, &own_buffer);
       // No buffer hint: a synchronous Write with one waits until a later write flushes it.
-      if (!stream->Write(results[i])) status = grpc::Status::CANCELLED;
+      if (!stream->Write(bytes)) status = grpc::Status::CANCELLED;
+      answered_row_id = results[i].row_id();
+      ++answered;
     }
     for (const auto& [outcome, n] : outcomes) {
       imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(outcome)}}).Increment(n);
@@ -323,13 +386,16 @@ grpc::Status EnrollmentService::ImportTeachers(
   }
   if (!status.ok()) context->TryCancel();
   reader.join();
-  // one entry for the import (each row's outcome went back to the caller).
-  server::AuditEntry entry;
-  entry.set_kind(server::AuditEntry::CHANGE);
-  entry.set_subject(caller->subject);
-  entry.set_role(std::string(auth::RoleName(caller->role)));
-  entry.set_client(context->peer());
-  entry.set_method("ImportTeachers");
+  if (status.ok() && unreadable_row > 0) {
+    // Every row before the unreadable one was answered above; nothing after it was read.
+    status = grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("row ", unreadable_row, " of the stream is not a readable ImportTeachersRequest "
+                     "(e.g. a string that is not UTF-8); ", answered, " rows were answered",
+                     answered > 0 ? absl::StrCat(", the last with row_id \"", answered_row_id, "\"") : "",
+                     "; nothing after it was read, send the rest again from that row"));
+  }
+  // The stream's entry: its outcome (each refused row's reason went back to the caller).
   entry.set_resource("teachers");
   entry.set_outcome(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
   platform_.audit().Record(std::move(entry));

@@ -23,9 +23,10 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   // `nomination_batches`: how many nomination batches run at a time (see NominateBatch).
   EnrollmentService(server::Platform& platform, CatalogMirror& catalog, int nomination_batches = 1);
 
-  grpc::Status ImportTeachers(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ImportTeacherResult, v1::ImportTeachersRequest>* stream) override;
+  // Served over bytes (see the constructor): a row that cannot be parsed ends the call with
+  // INVALID_ARGUMENT naming it, where a typed reader would end the stream as if it were done.
+  grpc::Status ImportTeachers(grpc::ServerContext* context,
+                              grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream);
   grpc::Status GetTeacher(grpc::ServerContext* context, const v1::GetTeacherRequest* request,
                           v1::Teacher* response) override;
   grpc::Status ListTeachers(grpc::ServerContext* context, const v1::ListTeachersRequest* request,
@@ -109,12 +110,15 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   // A row repeating an earlier row's ID number is applied after it; if the transaction fails
   // for a reason no check foresaw, the rows are tried one per transaction so that only the
   // row at fault is rejected.
+  // Each row it creates or changes is recorded in the audit record as `row_entry` (who, from
+  // where) names it, in the same transaction.
   std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Access& caller,
-                                                   const std::vector<v1::ImportTeachersRequest>& rows);
+                                                   const std::vector<v1::ImportTeachersRequest>& rows,
+                                                   const server::AuditEntry& row_entry);
   // The transaction of ImportBatch for the valid rows `apply` (distinct ID numbers).
   absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
-                             std::vector<v1::ImportTeacherResult>& results);
+                             std::vector<v1::ImportTeacherResult>& results, const server::AuditEntry& row_entry);
   // A nomination on its way through the batcher: what the handler parsed, and the outcome.
   struct PendingNomination {
     const v1::NominateTeacherRequest* request = nullptr;

@@ -143,21 +143,6 @@ bool HasAutomaticIndicator(const v1::RubricVersion& rubric) {
   return false;
 }
 
-// Province admins read everything; a county admin its county; a city admin its city's
-// counties (county codes start with their city's code; the token's region is a city code).
-bool MayReadCounty(const auth::Caller& caller, const std::string& county_code) {
-  switch (caller.role) {
-    case Role::kProvinceAdmin:
-      return true;
-    case Role::kCountyAdmin:
-      return caller.region_code == county_code;
-    case Role::kCityAdmin:
-      return !caller.region_code.empty() && county_code.rfind(caller.region_code, 0) == 0;
-    default:
-      return false;
-  }
-}
-
 // Drafts: province admins, and funding, which prices them in SimulateFunding.
 bool ReadsDrafts(const auth::Caller& caller) {
   return caller.role == Role::kProvinceAdmin || auth::IsService(caller, "funding");
@@ -219,7 +204,7 @@ grpc::Status EvaluationService::AssignExpert(grpc::ServerContext* context, const
 grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
                                                 const v1::ListAssignmentsRequest* request,
                                                 v1::ListAssignmentsResponse* response) {
-  return handlers_.Handle(context, "ListAssignments", *request, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "ListAssignments", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"county", "expert"}));
@@ -228,10 +213,14 @@ grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
       PEIXUN_ASSIGN_OR_RETURN(filter.county_code, ParseCountyName(it->second, "filter county"));
     }
     if (auto it = terms.find("expert"); it != terms.end()) filter.expert = it->second;
-    if (caller.role == Role::kExpert) {
-      // An expert sees their own assignments only.
-      if (!filter.expert.empty() && filter.expert != caller.subject) {
-        return absl::PermissionDeniedError("an expert lists only their own assignments");
+    if (caller.scope == auth::Scope::kSelf) {
+      // An expert lists their own assignments: the list is narrowed to them, and a filter
+      // naming another expert is refused.
+      if (!filter.expert.empty()) {
+        auth::Resource theirs;
+        theirs.name = "the assignments of " + filter.expert;
+        theirs.expert = filter.expert;
+        PEIXUN_RETURN_IF_ERROR(caller.Check(theirs));
       }
       filter.expert = caller.subject;
     }
@@ -254,7 +243,7 @@ grpc::Status EvaluationService::ListAssignments(grpc::ServerContext* context,
 
 grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const v1::SubmitScoresRequest* request,
                                              v1::ScoreSheet* response) {
-  grpc::Status status = handlers_.Handle(context, "SubmitScores", *request, [&](const auth::Caller& caller) -> absl::Status {
+  grpc::Status status = handlers_.Handle(context, "SubmitScores", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(std::string county_code, ParseCountyName(request->county(), "county"));
     if (caller.region_code == county_code) {
@@ -266,11 +255,12 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const
     return handlers_.Mutate(caller, "SubmitScores", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round, LockScoringRound(c, key));
           PEIXUN_RETURN_IF_ERROR(RequireCountyOfRound(round, request->county(), "county"));
-          auto assignment = EvaluationStore::FindAssignment(c, key, county_code, caller.subject);
-          if (!assignment) {
-            return absl::PermissionDeniedError(absl::StrCat(caller.subject, " is not assigned to ",
-                                                            request->county(), " in ", round.round.name()));
-          }
+          auth::Resource county;
+          county.name = absl::StrCat(request->county(), " in ", round.round.name());
+          county.county = county_code;
+          county.expert = caller.subject;
+          county.assigned = EvaluationStore::FindAssignment(c, key, county_code, caller.subject).has_value();
+          PEIXUN_RETURN_IF_ERROR(caller.Check(county));
           PEIXUN_ASSIGN_OR_RETURN(auto rubric,
                                   EvaluationStore::GetRubricVersion(c, round.rubric_id, round.rubric_version));
           PEIXUN_RETURN_IF_ERROR(CheckScoresAgainstRubric(request->scores(), rubric, "scores"));
@@ -569,13 +559,25 @@ grpc::Status EvaluationService::ListResults(grpc::ServerContext* context, const 
 
 grpc::Status EvaluationService::ExplainResult(grpc::ServerContext* context, const v1::ExplainResultRequest* request,
                                               v1::ResultExplanation* response) {
-  return handlers_.Handle(context, "ExplainResult", *request, [&](const auth::Caller& caller) -> absl::Status {
+  return handlers_.Handle(context, "ExplainResult", *request, [&](const auth::Access& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(ResultKey key, ParseResultName(request->name(), "name"));
     if (request->revision() < 0) return FieldError("revision", "must be 0 (the newest) or a revision number");
-    if (!MayReadCounty(caller, key.county_code)) {
-      return absl::PermissionDeniedError(absl::StrCat("role ", auth::RoleName(caller.role),
-                                                      " may not read the expert scores of regions/", key.county_code));
+    auth::Resource county;
+    county.name = "regions/" + key.county_code;
+    county.county = key.county_code;
+    if (caller.scope == auth::Scope::kOwnCity) {
+      // The county's city is its parent in catalog's region data, never its code's prefix.
+      if (cities_ == nullptr) {
+        return absl::UnavailableError("evaluation runs without catalog (--catalog_target), so a city's counties are unknown");
+      }
+      absl::StatusOr<std::string> city = cities_->CityOf(key.county_code);
+      if (city.ok()) {
+        county.city = *city;
+      } else if (!absl::IsNotFound(city.status())) {
+        return city.status();
+      }
     }
+    PEIXUN_RETURN_IF_ERROR(caller.Check(county));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       PEIXUN_ASSIGN_OR_RETURN(*response,
                               EvaluationStore::GetExplanation(c, key.round, key.county_code, request->revision()));

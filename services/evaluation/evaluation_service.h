@@ -9,6 +9,7 @@
 #include "prometheus/counter.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/evaluation/enrollment_rates.h"
+#include "services/evaluation/county_cities.h"
 #include "services/evaluation/funding_status.h"
 
 namespace peixun::evaluation {
@@ -26,12 +27,15 @@ class EvaluationService final : public v1::EvaluationService::Service {
   // `rates` answers for enrollment when deductions are computed; without it ComputeDeductions
   // is UNAVAILABLE. `funding` says which counties are active project counties; without
   // it a round takes the explicit county list it is given.
+  // `cities` says which city a county is in, for city admins' scope; without it a city admin's
+  // ExplainResult is UNAVAILABLE.
   explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr,
-                             const FundingStatus* funding = nullptr)
+                             const FundingStatus* funding = nullptr, const CountyCities* cities = nullptr)
       : platform_(platform),
         handlers_(platform),
         rates_(rates),
         funding_(funding),
+        cities_(cities),
         scores_(Counter(platform, "peixun_evaluation_scores_total", "Indicator scores submitted by experts.")),
         results_computed_(Counter(platform, "peixun_evaluation_results_computed_total",
                                   "County results computed (drafts, each computation).")),
@@ -87,6 +91,7 @@ class EvaluationService final : public v1::EvaluationService::Service {
   server::Handlers handlers_;
   const EnrollmentRates* rates_;
   const FundingStatus* funding_;
+  const CountyCities* cities_;
   // Evaluation progress for the dashboards.
   prometheus::Counter& scores_;
   prometheus::Counter& results_computed_;

@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "common/server/platform.h"
+#include "services/catalog/claim_lookups.h"
 #include "services/funding/funding_migrations.h"
 #include "services/funding/funding_service.h"
 
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock(), credentials);
   peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock(), credentials);
   peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock(), credentials);
+  // Tokens' region and host claims must name regions and hosts catalog knows.
+  platform.SetClaimLookups(
+      peixun::catalog::CatalogClaimLookups("funding", catalog_target, key, platform.clock(), credentials));
   peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment});
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("funding", std::string(status.message()));

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/support/sync_stream.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
@@ -322,6 +324,54 @@ TEST_F(EnrollmentTest, ImportAnswersARowSentAloneWithoutWaitingForMore) {
   }
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(EnrollmentTest, AnImportRowThatCannotBeReadEndsTheCallWithAnErrorNamingIt) {
+  // Rows as bytes, as a client in any language may send them: the third holds a row_id that
+  // is not UTF-8, which no proto3 reader accepts.
+  auto bytes_of = [](const v1::ImportTeachersRequest& row) {
+    std::string wire = row.SerializeAsString();
+    grpc::Slice slice(wire);
+    return grpc::ByteBuffer(&slice, 1);
+  };
+  std::vector<grpc::ByteBuffer> rows;
+  for (int i = 1; i <= 4; ++i) {
+    v1::ImportTeachersRequest row;
+    *row.mutable_teacher() = TeacherIn("410225", i);
+    row.set_row_id(std::to_string(i));
+    if (i == 3) {
+      std::string wire = row.SerializeAsString() + std::string("\x12\x02\xff\xfe", 4);
+      grpc::Slice slice(wire);
+      rows.emplace_back(&slice, 1);
+    } else {
+      rows.push_back(bytes_of(row));
+    }
+  }
+  auto context = ContextAs(Role::kCountyAdmin, "410225");
+  auto channel = peixun::testing::LoopbackChannel(enrollment_->platform->port());
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          channel.get(),
+          grpc::internal::RpcMethod("/peixun.enrollment.v1.EnrollmentService/ImportTeachers",
+                                    grpc::internal::RpcMethod::BIDI_STREAMING),
+          context.get()));
+  for (auto& row : rows) stream->Write(row);
+  stream->WritesDone();
+  std::vector<std::string> answered;
+  grpc::ByteBuffer answer;
+  while (stream->Read(&answer)) {
+    v1::ImportTeacherResult result;
+    ASSERT_TRUE(grpc::SerializationTraits<v1::ImportTeacherResult>::Deserialize(&answer, &result).ok());
+    EXPECT_EQ(result.outcome(), v1::ImportTeacherResult::CREATED);
+    answered.push_back(result.row_id());
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(answered, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("row 3 of the stream"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("the last with row_id \"2\""), std::string::npos) << status.error_message();
+  // Nothing after the unreadable row was stored.
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "2");
 }
 
 TEST_F(EnrollmentTest, R35R36TeachersAreReadOnlyInScopeAndTheMaskedIdCannotBeRebuilt) {
@@ -671,6 +721,24 @@ TEST_F(EnrollmentTest, TokensExpireOnTheRealClockWhateverTheBusinessClockSays) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST_F(EnrollmentTest, AnUnreadableRequestIsInvalidArgumentWithAMessage) {
+  // GetTeacher's name as bytes that are not UTF-8 (field 1, length 2): the request cannot be
+  // parsed, and the answer says so instead of an empty INTERNAL.
+  const std::string wire("\x0a\x02\xff\xfe", 4);
+  grpc::Slice slice(wire);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  auto context = ContextAs(Role::kProvinceAdmin, "");
+  auto channel = peixun::testing::LoopbackChannel(enrollment_->platform->port());
+  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(),
+      grpc::internal::RpcMethod("/peixun.enrollment.v1.EnrollmentService/GetTeacher",
+                                grpc::internal::RpcMethod::NORMAL_RPC),
+      context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("not a readable message"), std::string::npos) << status.error_message();
+}
+
 TEST_F(EnrollmentTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   // An import row with an enum value its contract does not define, or a control character in
   // a name, is rejected with the field named; the rows beside it are imported.
@@ -741,6 +809,11 @@ TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmin
   EXPECT_EQ(by_method_subject["UpdateTeacher clerk-410225"].kind(), common::v1::AuditEntry::CHANGE);
   EXPECT_EQ(by_method_subject["UpdateTeacher clerk-410225"].request_id(), "audit-update-1");
   ASSERT_EQ(by_method_subject.count("NominateTeacher test"), 1u) << page.DebugString();
+  // The import's row that created the teacher has its own entry, written with the row.
+  ASSERT_EQ(by_method_subject.count("ImportTeachers test"), 1u) << page.DebugString();
+  EXPECT_EQ(by_method_subject["ImportTeachers test"].kind(), common::v1::AuditEntry::CHANGE);
+  EXPECT_EQ(by_method_subject["ImportTeachers test"].role(), "county_admin");
+  EXPECT_EQ(by_method_subject["ImportTeachers test"].outcome(), "OK");
   // Newest first, and filtered by subject.
   common::v1::ListAuditEntriesResponse viewer;
   ASSERT_TRUE(list(R"(subject = "curious-viewer")", &viewer).ok());

@@ -303,7 +303,9 @@ class EvaluationRoundTest : public ::testing::Test {
         "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
     rates_ = std::make_unique<EnrollmentRates>(absl::StrCat("127.0.0.1:", enrollment_->port()),
                                                peixun::testing::TestSigner(), SystemClock::Instance());
-    service_ = std::make_unique<EvaluationService>(*evaluation_, rates_.get());
+    cities_ = std::make_unique<CountyCities>(absl::StrCat("127.0.0.1:", catalog_->port()),
+                                             peixun::testing::TestSigner(), SystemClock::Instance());
+    service_ = std::make_unique<EvaluationService>(*evaluation_, rates_.get(), nullptr, cities_.get());
     ASSERT_TRUE(evaluation_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));
     stub_ = v1::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
@@ -329,7 +331,9 @@ class EvaluationRoundTest : public ::testing::Test {
     cat::ImportRegionsRequest regions;
     regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
                     "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
-                    "410122,中牟县,4101,county\n");
+                    "410122,中牟县,4101,county\n"
+                    // A county moved to another city keeps its code: the region data decides.
+                    "410299,示例县,4101,county\n");
     CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
     cat::CreateYearRequest year;
     year.mutable_plan_year()->set_year(2022);
@@ -502,6 +506,7 @@ class EvaluationRoundTest : public ::testing::Test {
   std::unique_ptr<enr::EnrollmentService::Stub> enrollment_stub_;
   std::unique_ptr<server::Platform> evaluation_;
   std::unique_ptr<EnrollmentRates> rates_;
+  std::unique_ptr<CountyCities> cities_;
   std::unique_ptr<EvaluationService> service_;
   std::unique_ptr<v1::EvaluationService::Stub> stub_;
   v1::RubricVersion rubric_;
@@ -551,7 +556,8 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   EXPECT_EQ(Score("expert-b", "410225", "regions/410225", 0).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   grpc::Status unassigned = Score("expert-d", "410122", "regions/410223", 0);
   EXPECT_EQ(unassigned.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_NE(unassigned.error_message().find("expert-d is not assigned to regions/410223"), std::string::npos);
+  EXPECT_NE(unassigned.error_message().find("only for its assigned counties, and regions/410223 in "), std::string::npos)
+      << unassigned.error_message();
   v1::SubmitScoresRequest bad;
   bad.set_round(round_);
   bad.set_county("regions/410225");
@@ -680,6 +686,12 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   EXPECT_TRUE(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation).ok());
   EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // City scope is the county's parent in the region data, not its code's prefix.
+  explain.set_name(round_ + "/results/410299");
+  grpc::Status moved = stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation);
+  EXPECT_EQ(moved.error_code(), grpc::StatusCode::PERMISSION_DENIED) << moved.error_message();
+  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation).error_code(),
+            grpc::StatusCode::NOT_FOUND);  // in its city, and not in the round
 
   v1::ListResultsRequest list_results;
   list_results.set_round(round_);

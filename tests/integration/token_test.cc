@@ -14,6 +14,7 @@
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
+#include "services/catalog/claim_lookups.h"
 #include "tests/support/harness.h"
 
 namespace peixun {
@@ -178,6 +179,84 @@ TEST(TokenOptions, Hs256IsRefusedOffLoopback) {
   unsetenv("PEIXUN_TLS_KEY_FILE");
   ASSERT_FALSE(options.ok());
   EXPECT_NE(options.status().message().find("HS256"), std::string::npos) << options.status();
+}
+
+
+// The role's region and host claims must name a region of the role's level and a registered
+// host: in catalog against its own tables, in another service through catalog's RPCs.
+TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
+  testing::ScratchDatabase catalog_db;
+  testing::ScratchDatabase other_db;
+  server::Platform catalog(testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                                        catalog_db.config(), catalog::Migrations()));
+  catalog.SetClaimLookups(catalog::StoreClaimLookups(catalog.pool()));
+  catalog::CatalogService catalog_service(catalog);
+  ASSERT_TRUE(catalog.Start(&catalog_service).ok());
+  ASSERT_TRUE(testing::WaitServing(catalog));
+  auto catalog_stub = catalog::v1::CatalogService::NewStub(testing::LoopbackChannel(catalog.port()));
+  catalog::v1::ImportRegionsRequest regions;
+  regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+                  "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n410221,杞县,4102,county\n"
+                  "419001,济源示范区,41,city\n");
+  catalog::v1::ImportRegionsResponse imported;
+  ASSERT_TRUE(catalog_stub->ImportRegions(testing::ContextAs(Role::kProvinceAdmin).get(), regions, &imported).ok());
+  catalog::v1::CreateHostRequest host;
+  host.set_host_id("henu");
+  host.mutable_host()->set_display_name("河南大学");
+  catalog::v1::HostInstitution created;
+  ASSERT_TRUE(catalog_stub->CreateHost(testing::ContextAs(Role::kProvinceAdmin).get(), host, &created).ok());
+
+  // A second service that asks catalog (here another catalog process on its own database).
+  server::Platform other(testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                                      other_db.config(), catalog::Migrations()));
+  other.SetClaimLookups(catalog::CatalogClaimLookups("enrollment", absl::StrCat("127.0.0.1:", catalog.port()),
+                                                     testing::TestSigner(), SystemClock::Instance()));
+  catalog::CatalogService other_service(other);
+  ASSERT_TRUE(other.Start(&other_service).ok());
+  ASSERT_TRUE(testing::WaitServing(other));
+  auto other_stub = catalog::v1::CatalogService::NewStub(testing::LoopbackChannel(other.port()));
+
+  struct Case {
+    Role role;
+    std::string region;
+    std::string host;
+    grpc::StatusCode code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {Role::kCountyAdmin, "410225", "", grpc::StatusCode::OK, ""},
+      {Role::kCountyAdmin, "410299", "", grpc::StatusCode::UNAUTHENTICATED, "410299 is not in the region data"},
+      {Role::kCityAdmin, "4102", "", grpc::StatusCode::OK, ""},
+      {Role::kCityAdmin, "4199", "", grpc::StatusCode::UNAUTHENTICATED, "4199 is not in the region data"},
+      // 济源 (R-1a) is a city-level unit that is its own county-level unit.
+      {Role::kCityAdmin, "419001", "", grpc::StatusCode::OK, ""},
+      {Role::kCountyAdmin, "419001", "", grpc::StatusCode::OK, ""},
+      {Role::kExpert, "410223", "", grpc::StatusCode::OK, ""},
+      {Role::kExpert, "410521", "", grpc::StatusCode::UNAUTHENTICATED, "410521 is not in the region data"},
+      {Role::kHost, "", "hosts/henu", grpc::StatusCode::OK, ""},
+      {Role::kHost, "", "hosts/nobody", grpc::StatusCode::UNAUTHENTICATED, "hosts/nobody is not a registered host"},
+  };
+  for (auto* stub : {catalog_stub.get(), other_stub.get()}) {
+    for (const Case& c : cases) {
+      catalog::v1::ListRegionsResponse page;
+      grpc::Status status =
+          stub->ListRegions(testing::ContextAs(c.role, c.region, c.host).get(), catalog::v1::ListRegionsRequest(), &page);
+      const std::string who = absl::StrCat(auth::RoleName(c.role), " ", c.region, c.host, ": ", status.error_message());
+      EXPECT_EQ(status.error_code(), c.code) << who;
+      EXPECT_NE(status.error_message().find(c.message), std::string::npos) << who;
+    }
+  }
+  // Catalog gone: a claim seen before still counts; one never seen cannot be checked.
+  catalog.Shutdown();
+  catalog::v1::ListRegionsResponse page;
+  EXPECT_TRUE(other_stub->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410225").get(),
+                                      catalog::v1::ListRegionsRequest(), &page).ok());
+  grpc::Status unseen = other_stub->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410221").get(),
+                                                catalog::v1::ListRegionsRequest(), &page);
+  EXPECT_EQ(unseen.error_code(), grpc::StatusCode::UNAVAILABLE) << unseen.error_message();
+  EXPECT_NE(unseen.error_message().find("cannot check the token's region claim now"), std::string::npos)
+      << unseen.error_message();
+  other.Shutdown();
 }
 
 }  // namespace

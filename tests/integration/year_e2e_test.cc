@@ -76,7 +76,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   ServiceProcess evaluation(PEIXUN_EVALUATION_BINARY,
                             {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
                              "--enrollment_target=" + Address(enrollment_port),
-                             "--funding_target=" + Address(funding_port)},
+                             "--funding_target=" + Address(funding_port), "--catalog_target=" + Address(catalog_port)},
                             Env(evaluation_db), logs + "/year-evaluation.log");
   ASSERT_EQ(evaluation.WaitServing(), evaluation_port);
 

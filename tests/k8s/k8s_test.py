@@ -23,7 +23,7 @@ SERVICES = {
     "funding": "peixun.funding.v1.FundingService",
 }
 # ARCHITECTURE.md's dependency column, as the callers each service must admit (and no others).
-CALLERS = {"catalog": {"enrollment", "funding"}, "enrollment": {"evaluation", "funding"},
+CALLERS = {"catalog": {"enrollment", "evaluation", "funding"}, "enrollment": {"evaluation", "funding"},
            "evaluation": {"funding"}, "funding": {"evaluation"}}
 LABEL = "app.kubernetes.io/name"
 

@@ -62,8 +62,10 @@ class MonitoringTest(unittest.TestCase):
                               PEIXUN_DB_PASSWORD=env.get("PEIXUN_TEST_DB_PASSWORD", ""), PEIXUN_DB_NAME=db)
             flags = {"enrollment": [f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"],
                      "evaluation": [f"--enrollment_target=127.0.0.1:{grpc_ports.get('enrollment', 1)}",
-                                    "--funding_target=127.0.0.1:1"],
-                     "funding": ["--evaluation_target=127.0.0.1:1"]}.get(service, [])
+                                    "--funding_target=127.0.0.1:1",
+                                    f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"],
+                     "funding": ["--evaluation_target=127.0.0.1:1",
+                                 f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"]}.get(service, [])
             log = open(os.path.join(cls.work, f"{service}.log"), "w+")
             process = subprocess.Popen([os.path.join(ARGS.bin, "services", service, service), "--listen=127.0.0.1:0",
                                         "--metrics_listen=127.0.0.1:0"] + flags, env=server_env, stdout=log,
