@@ -532,6 +532,17 @@ std::vector<catalog_v1::Project> EnrollmentStore::ProjectsOfYear(db::Connection&
   return out;
 }
 
+bool EnrollmentStore::HostHasProjects(db::Connection& c, const std::string& host) {
+  auto& select = c.Prepare("SELECT project FROM catalog_projects");
+  ResultSet rows(select.executeQuery());
+  bool found = false;
+  while (rows->next()) {  // every row is read, so the statement is done with
+    catalog_v1::Project project;
+    if (!found && project.ParseFromString(db::ReadBlob(*rows, 1)) && project.host() == host) found = true;
+  }
+  return found;
+}
+
 std::vector<catalog_v1::Region> EnrollmentStore::Regions(db::Connection& c) {
   ResultSet rows(c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions").executeQuery());
   std::vector<catalog_v1::Region> out;

@@ -125,6 +125,8 @@ class EnrollmentStore {
                                const std::string& county_code, const std::string& teacher_id,
                                const std::string& reason);
   static std::vector<catalog_v1::Project> ProjectsOfYear(db::Connection& c, int year);
+  // Whether the catalog copy holds a project of `host` ("hosts/{host}"); reads every project.
+  static bool HostHasProjects(db::Connection& c, const std::string& host);
   static std::vector<catalog_v1::Region> Regions(db::Connection& c);
 
   // A batch of nominations (NominateBatch) reads everything its checks need in one round trip

@@ -27,6 +27,7 @@
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/claim_lookups.h"
 #include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/claim_lookups.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/enrollment_migrations.h"
 #include "services/enrollment/enrollment_service.h"
@@ -126,7 +127,7 @@ class AccessMatrixTest : public ::testing::Test {
     mirror_ = std::make_unique<enrollment::CatalogMirror>(enrollment_->pool(), Address(*catalog_),
                                                           peixun::testing::TestSigner(), SystemClock::Instance(),
                                                           enrollment_->metrics().registry());
-    enrollment_->SetClaimLookups(ClaimsThroughCatalog("enrollment"));
+    enrollment_->SetClaimLookups(enrollment::MirrorClaimLookups(enrollment_->pool(), ClaimsThroughCatalog("enrollment")));
     enrollment_service_ = std::make_unique<enrollment::EnrollmentService>(*enrollment_, *mirror_);
     ASSERT_TRUE(enrollment_->Start(enrollment_service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*enrollment_));
