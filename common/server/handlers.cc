@@ -130,18 +130,36 @@ grpc::Status Handlers::WatchEvents(grpc::ServerContext* context,
                                    const common::v1::WatchEventsRequest* request,
                                    grpc::ServerWriter<common::v1::Event>* writer,
                                    std::vector<std::string> public_event_prefixes) const {
-  auto access = Admit(context, "WatchEvents");
-  if (!access.ok()) return ToGrpcStatus(access.status());
-  if (!access->policy->personal_data || access->role == auth::Role::kProvinceAdmin) {
-    return platform_.events().Serve(context, *request, writer, nullptr, auth::IdentityKey(*access));
+  const std::string full_method = absl::StrCat(platform_.options().grpc_service, ".WatchEvents");
+  auto caller = platform_.Authenticate(*context);
+  absl::StatusOr<auth::Access> access =
+      caller.ok() ? auth::AccessPolicy::Default().Admit(*caller, full_method) : caller.status();
+  grpc::Status status;
+  if (!access.ok()) {
+    status = ToGrpcStatus(access.status());
+  } else if (!access->policy->personal_data || access->role == auth::Role::kProvinceAdmin) {
+    status = platform_.events().Serve(context, *request, writer, nullptr, auth::IdentityKey(*access));
+  } else {
+    // events about teachers and their enrollments are personal data.
+    status = platform_.events().Serve(context, *request, writer, [&](const common::v1::Event& event) {
+      for (const auto& prefix : public_event_prefixes) {
+        if (absl::StartsWith(event.type(), prefix)) return true;
+      }
+      return false;
+    }, auth::IdentityKey(*access));
   }
-  // events about teachers and their enrollments are personal data.
-  return platform_.events().Serve(context, *request, writer, [&](const common::v1::Event& event) {
-    for (const auto& prefix : public_event_prefixes) {
-      if (absl::StartsWith(event.type(), prefix)) return true;
-    }
-    return false;
-  }, auth::IdentityKey(*access));
+  // a stream of a feed that carries personal data is a read of it, recorded when it ends
+  // (one entry per stream, with how it ended; a client closing it ends it CANCELLED).
+  const auth::MethodPolicy* policy = auth::AccessPolicy::Default().Find(full_method);
+  if (policy != nullptr && policy->personal_data) {
+    AuditEntry entry = EntryOf(*context, "WatchEvents", *request, caller);
+    entry.set_kind(AuditEntry::PERSONAL_DATA_READ);
+    entry.set_resource(absl::StrCat("events", request->type_prefix().empty() ? "" : "/",
+                                    request->type_prefix().substr(0, events::EventFeed::kMaxTypePrefix)));
+    entry.set_outcome(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
+    platform_.audit().Record(std::move(entry));
+  }
+  return status;
 }
 
 }  // namespace peixun::server

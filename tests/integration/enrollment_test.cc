@@ -903,6 +903,20 @@ TEST_F(EnrollmentTest, R35WatchEventsSendsTeachersEventsOnlyToProvinceAdminsAndB
   // '_' is a character of event types, matched literally (not LIKE's any-character).
   auto [literal, literal_status] = read_all(ContextAs(Role::kProvinceAdmin), "enrollment_teacher");
   EXPECT_TRUE(literal.empty());
+  // each stream of this feed is a personal-data read in the audit record, with how it
+  // ended (recorded when the server sees the stream end, within a poll period of the client).
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(enrollment_->platform->audit().Flush().ok());
+    if (enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'") == "7") break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND kind = 2 "
+                                      "AND resource = 'events/enrollment.' AND role = 'province_admin'"),
+            "1");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'"), "7");
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND "
+                                      "outcome = 'INVALID_ARGUMENT'"),
+            "2");
 }
 
 TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) {
