@@ -10,8 +10,12 @@
 #include "common/server/claims.h"
 #include "common/util/clock.h"
 #include "grpcpp/security/credentials.h"
+#include "peixun/catalog/v1/catalog.pb.h"
 
 namespace peixun::catalog {
+
+// A catalog region level as the claim checks name it.
+server::RegionLevel LevelOf(v1::RegionLevel level);
 
 // Lookups in catalog's own database.
 server::ClaimLookups StoreClaimLookups(db::ConnectionPool& pool);

@@ -5,8 +5,6 @@
 
 namespace peixun::catalog {
 
-server::RegionLevel LevelOf(v1::RegionLevel level);
-
 server::ClaimLookups StoreClaimLookups(db::ConnectionPool& pool) {
   server::ClaimLookups lookups;
   lookups.region_level = [&pool](const std::string& code) -> absl::StatusOr<server::RegionLevel> {

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/util/status.h"
+#include "services/catalog/claim_lookups.h"
 #include "services/enrollment/enrollment_store.h"
 
 namespace peixun::enrollment {
@@ -16,11 +17,7 @@ server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool, server::ClaimL
       return absl::OkStatus();
     }));
     if (!region.has_value()) return catalog.region_level(code);
-    switch (region->level()) {
-      case catalog_v1::CITY: return server::RegionLevel::kCity;
-      case catalog_v1::COUNTY: return server::RegionLevel::kCounty;
-      default: return server::RegionLevel::kProvince;
-    }
+    return catalog::LevelOf(region->level());
   };
   lookups.host_registered = [&pool, catalog](const std::string& host) -> absl::Status {
     absl::Status registered = catalog.host_registered(host);

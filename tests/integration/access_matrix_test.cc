@@ -493,7 +493,7 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   Answer Invoke(const google::protobuf::MethodDescriptor& method, const std::string& request,
-                std::unique_ptr<grpc::ClientContext> context, Role role) {
+                std::unique_ptr<grpc::ClientContext> context) {
     Answer answer;
     auto channel = peixun::testing::LoopbackChannel(PlatformOf(method.service()->full_name()).port());
     const std::string path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
@@ -535,7 +535,6 @@ class AccessMatrixTest : public ::testing::Test {
       }
       answer.status = stream->Finish();
     }
-    (void)role;
     absl::StrAppend(&answer.text, "\nstatus: ", answer.status.error_message());
     return answer;
   }
@@ -602,7 +601,7 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
       // Every RPC has an entry; a call without a token is refused as unauthenticated.
       ASSERT_NE(policy.Find(method.full_name()), nullptr) << method.full_name() << " has no entry in the access policy";
       {
-        Answer anonymous = Invoke(method, "", std::make_unique<grpc::ClientContext>(), Role::kViewer);
+        Answer anonymous = Invoke(method, "", std::make_unique<grpc::ClientContext>());
         EXPECT_EQ(anonymous.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << short_name;
       }
       for (Role role : auth::kAllRoles) {
@@ -619,7 +618,7 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
           if (side != Side::kUnnamed && !NamesResources(short_name)) continue;
           const std::string request =
               method.client_streaming() ? ImportRow(side) : RequestFor(short_name, side, role);
-          Answer answer = Invoke(method, request, ContextOf(role), role);
+          Answer answer = Invoke(method, request, ContextOf(role));
           ++calls;
           const std::string where = absl::StrCat(short_name, " as ", auth::RoleName(role), " (", auth::ScopeName(scope),
                                                  ") on the ", SideName(side), " side: ",
