@@ -1,5 +1,5 @@
 # peixun_proto_library(NAME PROTOS a.proto b.proto [DEPS lib...] [GRPC])
-# Compiles .proto files under proto/ (or the grpc-proto dir) into a static library.
+# Compiles .proto files under proto/ (or ROOT: the grpc-proto or googleapis dir) into a static library.
 function(peixun_proto_library name)
   cmake_parse_arguments(ARG "GRPC" "ROOT" "PROTOS;DEPS" ${ARGN})
   if(NOT ARG_ROOT)
@@ -22,6 +22,7 @@ function(peixun_proto_library name)
       OUTPUT ${outputs}
       COMMAND protobuf::protoc
         --proto_path=${PROJECT_SOURCE_DIR}/proto --proto_path=${GRPC_PROTO_DIR}
+        --proto_path=${GOOGLEAPIS_PROTO_DIR}
         --proto_path=${Protobuf_INCLUDE_DIR}
         --cpp_out=${out} ${plugin_args} ${ARG_ROOT}/${proto}
       DEPENDS ${ARG_ROOT}/${proto} protobuf::protoc

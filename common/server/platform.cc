@@ -130,32 +130,12 @@ class UnreadableRequestInterceptorFactory : public grpc::experimental::ServerInt
 
 }  // namespace
 
-bool IsLoopback(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options) {
-  if (options.tls_ca_pem.empty()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options.tls_ca_pem;
-  ssl.pem_private_key = options.tls_key_pem;
-  ssl.pem_cert_chain = options.tls_cert_pem;
-  return grpc::SslCredentials(ssl);
+  return ClientCredentials(options.tls_cert_pem, options.tls_key_pem, options.tls_ca_pem);
 }
 
-void DisableMutexDeadlockDetection() {
-  // Debian's Abseil checks every Mutex acquisition for lock-order cycles under one global lock;
-  // that serializes the server's threads. Tests keep it on (see tests/support).
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-}
 
-void Log(const std::string& service, const std::string& message) {
-  std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) << " "
-            << service << ": " << message << std::endl;
-}
 
 absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
                                                  const std::string& grpc_service, int port_index) {
@@ -422,27 +402,10 @@ void Platform::Shutdown() {
   }
 }
 
-std::string DependencyTarget(const std::string& flag, const char* env_name, const char* fallback) {
-  if (!flag.empty()) return flag;
-  const char* env = std::getenv(env_name);
-  return env != nullptr && *env != '\0' ? env : fallback;
-}
 
-void BlockTerminationSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
 
 int RunUntilTerminated(Platform& platform) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = WaitForTerminationSignal();
   Log(platform.options().service, absl::StrCat("received signal ", received));
   platform.Shutdown();
   return 0;

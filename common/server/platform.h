@@ -20,6 +20,7 @@
 #include "common/metrics/metrics.h"
 #include "common/server/audit.h"
 #include "common/server/claims.h"
+#include "common/server/process.h"
 #include "common/util/clock.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
@@ -73,8 +74,6 @@ struct PlatformOptions {
 // when options carry them, plaintext otherwise.
 std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options);
 
-// Whether `listen` ("127.0.0.1:50051", "[::1]:0", "localhost:1") names a loopback address.
-bool IsLoopback(const std::string& listen);
 
 // Reads the common flags, falling back to PEIXUN_* environment variables and then to the
 // service's defaults (port index 0-3 in ARCHITECTURE.md order).
@@ -138,19 +137,10 @@ class Platform {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// Turns off Abseil's per-acquisition deadlock detection (costly in Debian's build).
-void DisableMutexDeadlockDetection();
 
-// Blocks SIGTERM and SIGINT in this thread and every thread started after; call first in main.
-void BlockTerminationSignals();
 
-// A dependency's address: the flag's value if set, else the environment variable's, else
-// `fallback` (the dependency's default port on loopback).
-std::string DependencyTarget(const std::string& flag, const char* env_name, const char* fallback);
 // Waits for SIGTERM or SIGINT, then shuts the platform down. Returns the exit code.
 int RunUntilTerminated(Platform& platform);
 
-// The runtime log: one line per event, never secrets.
-void Log(const std::string& service, const std::string& message);
 
 }  // namespace peixun::server

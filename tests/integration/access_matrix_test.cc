@@ -36,6 +36,7 @@
 #include "services/funding/funding_migrations.h"
 #include "services/funding/funding_service.h"
 #include "tests/support/harness.h"
+#include "tests/support/stack.h"
 
 namespace peixun {
 namespace {
@@ -47,8 +48,7 @@ namespace cat = ::peixun::catalog::v1;
 namespace enr = ::peixun::enrollment::v1;
 namespace ev = ::peixun::evaluation::v1;
 
-constexpr const char* kServices[] = {"peixun.catalog.v1.CatalogService", "peixun.enrollment.v1.EnrollmentService",
-                                     "peixun.evaluation.v1.EvaluationService", "peixun.funding.v1.FundingService"};
+using peixun::testing::kServiceNames;
 
 // A teacher of the test world, with what identifies them.
 struct Person {
@@ -113,83 +113,16 @@ class AccessMatrixTest : public ::testing::Test {
       people_[i].id_number = IdNumber(people_[i].county, static_cast<int>(i) + 3);
       people_[i].birth_date = people_[i].id_number.substr(6, 8);
     }
-    catalog_ = Start("catalog", kServices[0], catalog_db_, catalog::Migrations());
-    // Every service checks tokens' region and host claims against catalog, as deployed.
-    catalog_->SetClaimLookups(catalog::StoreClaimLookups(catalog_->pool()));
-    catalog_service_ = std::make_unique<catalog::CatalogService>(*catalog_);
-    ASSERT_TRUE(catalog_->Start(catalog_service_.get()).ok());
-    ASSERT_TRUE(peixun::testing::WaitServing(*catalog_));
-    SeedCatalog();
-
-    enrollment_ = std::make_unique<server::Platform>(
-        peixun::testing::TestPlatformOptions("enrollment", kServices[1], enrollment_db_.config(), enrollment::Migrations()),
-        clock_);
-    mirror_ = std::make_unique<enrollment::CatalogMirror>(enrollment_->pool(), Address(*catalog_),
-                                                          peixun::testing::TestSigner(), SystemClock::Instance(),
-                                                          enrollment_->metrics().registry());
-    enrollment_->SetClaimLookups(enrollment::MirrorClaimLookups(enrollment_->pool(), ClaimsThroughCatalog("enrollment")));
-    enrollment_service_ = std::make_unique<enrollment::EnrollmentService>(*enrollment_, *mirror_);
-    ASSERT_TRUE(enrollment_->Start(enrollment_service_.get()).ok());
-    ASSERT_TRUE(peixun::testing::WaitServing(*enrollment_));
-    mirror_->Start();
-    SeedEnrollment();
-
-    evaluation_ = Start("evaluation", kServices[2], evaluation_db_, evaluation::Migrations());
-    rates_ = std::make_unique<evaluation::EnrollmentRates>(Address(*enrollment_), peixun::testing::TestSigner(),
-                                                           SystemClock::Instance());
-    cities_ = std::make_unique<evaluation::CountyCities>(Address(*catalog_), peixun::testing::TestSigner(),
-                                                         SystemClock::Instance());
-    evaluation_->SetClaimLookups(ClaimsThroughCatalog("evaluation"));
-    evaluation_service_ = std::make_unique<evaluation::EvaluationService>(*evaluation_, rates_.get(), nullptr,
-                                                                           cities_.get());
-    ASSERT_TRUE(evaluation_->Start(evaluation_service_.get()).ok());
-    ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));
-    SeedEvaluation();
-
-    funding_ = Start("funding", kServices[3], funding_db_, funding::Migrations());
-    results_ = std::make_unique<funding::EvaluationResults>(Address(*evaluation_), peixun::testing::TestSigner(),
-                                                            SystemClock::Instance());
-    budgets_ = std::make_unique<funding::CatalogBudgets>(Address(*catalog_), peixun::testing::TestSigner(),
-                                                         SystemClock::Instance());
-    completions_ = std::make_unique<funding::EnrollmentCompletions>(
-        Address(*enrollment_), peixun::testing::TestSigner(), SystemClock::Instance());
-    funding_->SetClaimLookups(ClaimsThroughCatalog("funding"));
-    funding_service_ = std::make_unique<funding::FundingService>(
-        *funding_, funding::FundingDependencies{results_.get(), budgets_.get(), completions_.get()});
-    ASSERT_TRUE(funding_->Start(funding_service_.get()).ok());
-    ASSERT_TRUE(peixun::testing::WaitServing(*funding_));
+    ASSERT_TRUE(stack_.Start([&] { SeedCatalog(); }, [&] { SeedEnrollment(); }, [&] { SeedEvaluation(); }).ok());
 
     own_ = {"410225", "4102", "410223", "years/2022/projects/own-project", &people_[0], own_enrollment_, "expert-a"};
     other_ = {"410122", "4101", "410122", "years/2022/projects/other-project", &people_[2], other_enrollment_,
               "expert-b"};
   }
 
-  void TearDown() override {
-    if (funding_) funding_->Shutdown();
-    if (evaluation_) evaluation_->Shutdown();
-    if (mirror_) mirror_->Stop();
-    if (enrollment_) enrollment_->Shutdown();
-    if (catalog_) catalog_->Shutdown();
-  }
+  void TearDown() override { stack_.Stop(); }
 
-  static std::unique_ptr<server::Platform> Start(const std::string& name, const std::string& service,
-                                                 peixun::testing::ScratchDatabase& db,
-                                                 std::vector<db::Migration> migrations) {
-    return std::make_unique<server::Platform>(
-        peixun::testing::TestPlatformOptions(name, service, db.config(), std::move(migrations)));
-  }
-  static std::string Address(const server::Platform& platform) { return absl::StrCat("127.0.0.1:", platform.port()); }
-  server::ClaimLookups ClaimsThroughCatalog(const std::string& service) const {
-    return catalog::CatalogClaimLookups(service, Address(*catalog_), peixun::testing::TestSigner(),
-                                        SystemClock::Instance());
-  }
-
-  server::Platform& PlatformOf(const std::string& service) {
-    if (service == kServices[0]) return *catalog_;
-    if (service == kServices[1]) return *enrollment_;
-    if (service == kServices[2]) return *evaluation_;
-    return *funding_;
-  }
+  server::Platform& PlatformOf(const std::string& service) { return stack_.Of(service); }
 
   // The token of each role, in its own world: 开封市, 兰考县, 河南大学, expert-a, 张明远.
   std::unique_ptr<grpc::ClientContext> ContextOf(Role role) const {
@@ -229,7 +162,7 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   void SeedCatalog() {
-    auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
+    auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(stack_.catalog->port()));
     cat::ImportRegionsRequest regions;
     regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
                     "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
@@ -286,13 +219,13 @@ class AccessMatrixTest : public ::testing::Test {
     for (int i = 0; i < 500; ++i) {
       std::string quotas;
       try {
-        quotas = enrollment_db_.QueryValue("SELECT COUNT(*) FROM catalog_quotas WHERE county_code IN ('410225', '410122')");
+        quotas = stack_.enrollment_db.QueryValue("SELECT COUNT(*) FROM catalog_quotas WHERE county_code IN ('410225', '410122')");
       } catch (const std::exception&) {
       }
       if (quotas == "4") break;
       absl::SleepFor(absl::Milliseconds(20));
     }
-    auto stub = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_->port()));
+    auto stub = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(stack_.enrollment->port()));
     auto context = ContextAs(Role::kProvinceAdmin);
     auto stream = stub->ImportTeachers(context.get());
     for (const auto& person : people_) ASSERT_TRUE(stream->Write(RowOf(person)));
@@ -317,7 +250,7 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   void SeedEvaluation() {
-    auto stub = ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
+    auto stub = ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(stack_.evaluation->port()));
     ev::CreateRubricVersionRequest rubric_request;
     rubric_request.set_parent("rubrics/simple");
     auto* rubric = rubric_request.mutable_rubric_version();
@@ -559,24 +492,7 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   FixedClock clock_{absl::FromCivil(absl::CivilSecond(2022, 8, 1, 9, 0, 0), ChinaTimeZone())};
-  peixun::testing::ScratchDatabase catalog_db_;
-  peixun::testing::ScratchDatabase enrollment_db_;
-  peixun::testing::ScratchDatabase evaluation_db_;
-  peixun::testing::ScratchDatabase funding_db_;
-  std::unique_ptr<server::Platform> catalog_;
-  std::unique_ptr<catalog::CatalogService> catalog_service_;
-  std::unique_ptr<server::Platform> enrollment_;
-  std::unique_ptr<enrollment::CatalogMirror> mirror_;
-  std::unique_ptr<enrollment::EnrollmentService> enrollment_service_;
-  std::unique_ptr<server::Platform> evaluation_;
-  std::unique_ptr<evaluation::EnrollmentRates> rates_;
-  std::unique_ptr<evaluation::CountyCities> cities_;
-  std::unique_ptr<evaluation::EvaluationService> evaluation_service_;
-  std::unique_ptr<server::Platform> funding_;
-  std::unique_ptr<funding::EvaluationResults> results_;
-  std::unique_ptr<funding::CatalogBudgets> budgets_;
-  std::unique_ptr<funding::EnrollmentCompletions> completions_;
-  std::unique_ptr<funding::FundingService> funding_service_;
+  peixun::testing::ServiceStack stack_{clock_};
   std::vector<Person> people_;
   std::string own_enrollment_;
   std::string other_enrollment_;
@@ -591,7 +507,7 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
   int calls = 0;
   int scoped_cells = 0;
   std::set<std::string> methods_seen;
-  for (const char* service_name : kServices) {
+  for (const char* service_name : kServiceNames) {
     const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
     ASSERT_NE(service, nullptr) << service_name;
     for (int m = 0; m < service->method_count(); ++m) {

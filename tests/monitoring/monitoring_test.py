@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The monitoring stack against the running suite (issue 6): the four service binaries on
+"""The monitoring stack against the running suite (issue 6): the four service binaries and the gateway on
 loopback, each on a fresh database; Debian's Prometheus with deploy/prometheus's rules scraping
 them every second; some real traffic from peixunctl. Checks that every service is `up`, that
 domain counters move, that the rules load healthy, and that every dashboard query and recording
@@ -86,10 +86,29 @@ class MonitoringTest(unittest.TestCase):
             cls.metrics_ports[service] = int(match.group(2))
         cls.grpc_ports = grpc_ports
 
+        # The gateway in front of them (no database; it verifies tokens as the services do).
+        gateway_log = open(os.path.join(cls.work, "gateway.log"), "w+")
+        cls.addClassCleanup(gateway_log.close)
+        gateway = subprocess.Popen(
+            [os.path.join(ARGS.bin, "services", "gateway", "gateway"), "--listen=127.0.0.1:0",
+             "--metrics_listen=127.0.0.1:0"] +
+            [f"--{service}_target=127.0.0.1:{grpc_ports[service]}" for service in SERVICES],
+            env=dict(env, PEIXUN_TOKEN_KEY=KEY), stdout=gateway_log, stderr=subprocess.STDOUT)
+        cls.processes.append(gateway)
+        cls.addClassCleanup(gateway.wait, 15)
+        cls.addClassCleanup(gateway.terminate)
+
+        def gateway_serving():
+            with open(gateway_log.name) as f:
+                return re.search(r"SERVING http on port (\d+), \d+ routes; metrics on port (\d+)", f.read())
+        match = wait_for("the gateway to serve", gateway_serving)
+        cls.gateway_port = int(match.group(1))
+        cls.metrics_ports["gateway"] = int(match.group(2))
+
         # Prometheus with the shipped rules, scraping the four services every second.
         with open(os.path.join(ARGS.source, "deploy/prometheus/prometheus.yml")) as f:
             config = f.read()
-        for index, service in enumerate(SERVICES):
+        for index, service in enumerate(SERVICES + ["gateway"]):
             config = config.replace(f"127.0.0.1:{9101 + index}", f"127.0.0.1:{cls.metrics_ports[service]}")
         config = config.replace("scrape_interval: 15s", "scrape_interval: 1s").replace(
             "evaluation_interval: 15s", "evaluation_interval: 1s")
@@ -122,6 +141,12 @@ class MonitoringTest(unittest.TestCase):
                         "GetRubricVersion", '{"name": "rubrics/project-county/versions/latest"}'], env=ctl_env,
                        check=True, stdout=subprocess.DEVNULL)
 
+        # And through the gateway: an unauthenticated call is refused there, and counted.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{cls.gateway_port}/v1/regions", timeout=5)
+        except urllib.error.HTTPError as error:
+            assert error.code == 401, error.code
+
     @classmethod
     def query_or_none(cls, expr):
         url = f"http://127.0.0.1:{cls.prometheus_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -144,8 +169,8 @@ class MonitoringTest(unittest.TestCase):
         def all_up():
             result = self.query('up{job="peixun"}')
             up = {r["metric"]["service"]: r["value"][1] for r in result}
-            return up if len(up) == 4 and set(up.values()) == {"1"} else None
-        up = wait_for("all four services up in Prometheus", all_up)
+            return up if len(up) == 5 and set(up.values()) == {"1"} else None
+        up = wait_for("all four services and the gateway up in Prometheus", all_up)
         print(f"  up: {sorted(up)}")
         moving = {
             "catalog changes": 'sum(peixun_catalog_changes_total{service="catalog"})',
@@ -153,6 +178,7 @@ class MonitoringTest(unittest.TestCase):
             "enrollment's applied catalog events": 'max(peixun_enrollment_catalog_sequence{service="enrollment"})',
             "catalog's newest event": 'max(peixun_outbox_last_sequence{service="catalog"})',
             "catalog calls": 'sum(grpc_server_handled_total{service="catalog", grpc_code="OK"})',
+            "gateway requests": 'sum(http_requests_total{service="gateway"})',
         }
         for what, expr in moving.items():
             value = wait_for(what, lambda e=expr: (r := self.query(e)) and float(r[0]["value"][1]) > 0 and r)

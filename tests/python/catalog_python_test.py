@@ -36,7 +36,8 @@ def generate_stubs(source: str, out: str) -> None:
     from grpc_tools import protoc
     import grpc_tools
     well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    includes = [os.path.join(source, "proto"), "/usr/share/grpc-proto", "/usr/include", well_known]
+    googleapis = "/usr/share/gocode/src/github.com/gogo/googleapis"  # google.api.http annotations
+    includes = [os.path.join(source, "proto"), "/usr/share/grpc-proto", googleapis, "/usr/include", well_known]
     # health and reflection are compiled under top-level names (health_pb2, reflection_pb2):
     # the installed grpc package would shadow a generated grpc/health/v1 module path.
     import shutil
@@ -44,7 +45,8 @@ def generate_stubs(source: str, out: str) -> None:
     os.makedirs(ext)
     shutil.copy("/usr/share/grpc-proto/grpc/health/v1/health.proto", ext)
     shutil.copy("/usr/share/grpc-proto/grpc/reflection/v1alpha/reflection.proto", ext)
-    files = ["peixun/common/v1/common.proto", "peixun/catalog/v1/catalog.proto",
+    files = ["google/api/http.proto", "google/api/annotations.proto",
+             "peixun/common/v1/common.proto", "peixun/catalog/v1/catalog.proto",
              "health.proto", "reflection.proto"]
     args = ["protoc", f"-I{ext}"] + [f"-I{i}" for i in includes if os.path.isdir(i)] + \
         [f"--python_out={out}", f"--grpc_python_out={out}"] + files

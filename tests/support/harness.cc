@@ -125,16 +125,21 @@ bool WaitServing(const server::Platform& platform, absl::Duration timeout) {
   return false;
 }
 
-std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region,
-                                               const std::string& host, const std::string& subject) {
+std::string TokenFor(auth::Role role, const std::string& region, const std::string& host,
+                     const std::string& subject) {
   auth::TokenClaims claims;
   claims.caller.subject = subject;
   claims.caller.role = role;
   claims.caller.region_code = region;
   claims.caller.host = host;
   claims.expires = absl::Now() + absl::Hours(1);
+  return auth::SignToken(claims, kTestTokenKey);
+}
+
+std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region,
+                                               const std::string& host, const std::string& subject) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + auth::SignToken(claims, kTestTokenKey));
+  context->AddMetadata("authorization", "Bearer " + TokenFor(role, region, host, subject));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return context;
 }

@@ -52,6 +52,10 @@ server::PlatformOptions TestPlatformOptions(const std::string& service,
 // Waits until the platform reports SERVING, up to `timeout`.
 bool WaitServing(const server::Platform& platform, absl::Duration timeout = absl::Seconds(30));
 
+// A development (HS256) token for `role` (and region/host where given), valid for an hour.
+std::string TokenFor(auth::Role role, const std::string& region = "", const std::string& host = "",
+                     const std::string& subject = "test");
+
 // A client context carrying a token for `role` (and region/host where given).
 std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region = "",
                                                const std::string& host = "", const std::string& subject = "test");

@@ -5,6 +5,8 @@
 //   loadgen --serve_echo --port_file=/tmp/p
 //   loadgen --target=127.0.0.1:50051 --method=/peixun.catalog.v1.CatalogService/GetProject
 //           --request='{"name": "years/2022/projects/x"}' --token=... --concurrency=32 --seconds=10
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -14,6 +16,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -32,6 +35,9 @@ ABSL_FLAG(std::string, name, "", "name of this run in the output");
 ABSL_FLAG(int, concurrency, 32, "calls in flight");
 ABSL_FLAG(double, seconds, 10, "how long to drive load");
 ABSL_FLAG(double, warmup_seconds, 1, "load before measuring starts");
+ABSL_FLAG(std::string, http_url, "",
+          "drive HTTP GETs of this URL instead of gRPC calls (the gateway), one keep-alive connection per "
+          "call in flight");
 ABSL_FLAG(int, channels, 4, "channels (HTTP/2 connections) to spread the calls over");
 
 namespace {
@@ -72,7 +78,29 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
+size_t Discard(char*, size_t size, size_t count, void* body) {
+  static_cast<std::string*>(body)->append("x");  // that something came back
+  return size * count;
+}
+
+// One GET of `url` on a reused connection: OK for a 200, else the HTTP status as the message.
+grpc::Status HttpGet(CURL* curl, const std::string& url, curl_slist* headers) {
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (code != CURLE_OK) return grpc::Status(grpc::StatusCode::UNAVAILABLE, curl_easy_strerror(code));
+  if (status != 200) return grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("HTTP ", status));
+  return grpc::Status::OK;
+}
+
 int DriveLoad() {
+  const std::string http_url = absl::GetFlag(FLAGS_http_url);
   auto call = peixun::cli::PrepareCall(absl::GetFlag(FLAGS_method), absl::GetFlag(FLAGS_request));
   if (!call.ok()) {
     std::cerr << "loadgen: " << call.status() << "\n";
@@ -98,11 +126,17 @@ int DriveLoad() {
       auto& stub = *stubs[t % stubs.size()];
       std::string response;
       latencies[t].reserve(200000);
+      CURL* curl = http_url.empty() ? nullptr : curl_easy_init();
+      curl_slist* headers =
+          curl == nullptr ? nullptr : curl_slist_append(nullptr, ("Authorization: Bearer " + token).c_str());
       while (true) {
         absl::Time start = absl::Now();
         if (start >= stop_at) break;
-        grpc::Status status = peixun::cli::UnaryCall(
-            stub, *call, token, std::chrono::system_clock::now() + std::chrono::seconds(10), &response);
+        grpc::Status status =
+            curl != nullptr
+                ? HttpGet(curl, http_url, headers)
+                : peixun::cli::UnaryCall(stub, *call, token,
+                                         std::chrono::system_clock::now() + std::chrono::seconds(10), &response);
         absl::Time end = absl::Now();
         if (start < measure_from) continue;
         if (!status.ok()) {
@@ -110,6 +144,10 @@ int DriveLoad() {
           continue;
         }
         latencies[t].push_back(absl::ToDoubleMilliseconds(end - start));
+      }
+      if (curl != nullptr) {
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(curl);
       }
     });
   }
