@@ -5,7 +5,12 @@
 // resume after Last-Event-ID, and ImportTeachers takes NDJSON.
 #include <curl/curl.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <map>
+#include <sstream>
 #include <regex>
 
 #include "absl/strings/match.h"
@@ -390,6 +395,28 @@ TEST_F(GatewayTest, ServesItsOpenApiDocumentAndSwaggerUi) {
   EXPECT_GT(bundle.body.size(), 100000u) << "Swagger UI itself, from npm swagger-ui-dist";
   EXPECT_EQ(Http("GET", Url("/docs/../../CMakeLists.txt")).status, 404) << "nothing outside the directories";
   EXPECT_EQ(Http("GET", Url("/portal/.hidden")).status, 404);
+}
+
+// The county admin's portal page in headless Chromium (tests/portal/portal_test.mjs).
+TEST_F(GatewayTest, ThePortalPageRendersAndNominatesInARealBrowser) {
+  ASSERT_EQ(teachers_.size(), 3u);
+  const std::string screenshot = PEIXUN_BINARY_DIR "/portal.png";
+  std::remove(screenshot.c_str());
+  setenv("PEIXUN_PORTAL_TOKEN", County("410225").c_str(), 1);  // not on the command line
+  const std::string log = PEIXUN_BINARY_DIR "/portal_test.log";
+  const std::string command = absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/portal/portal_test.mjs --source=",
+                                           PEIXUN_SOURCE_DIR, " --url=", Url(""), " --screenshot=", screenshot,
+                                           " --teacher=", teachers_[1],
+                                           " --project=years/2022/projects/rural-chief > ", log, " 2>&1");
+  const int exit_code = std::system(command.c_str());
+  unsetenv("PEIXUN_PORTAL_TOKEN");
+  std::ifstream in(log);
+  std::stringstream output;
+  output << in.rdbuf();
+  std::cout << output.str();
+  EXPECT_EQ(exit_code, 0) << output.str();
+  std::ifstream png(screenshot, std::ios::binary | std::ios::ate);
+  EXPECT_GT(static_cast<long>(png.tellg()), 10000L) << "a screenshot of the rendered page";
 }
 
 TEST_F(GatewayTest, ImportAnswersALinePerRowAndNamesABadLine) {
