@@ -397,26 +397,58 @@ TEST_F(GatewayTest, ServesItsOpenApiDocumentAndSwaggerUi) {
   EXPECT_EQ(Http("GET", Url("/portal/.hidden")).status, 404);
 }
 
+// Runs a client program of another language; its output is printed and returned.
+int RunClient(const std::string& command, const std::string& log, std::string* output) {
+  const int exit_code = std::system(absl::StrCat(command, " > ", log, " 2>&1").c_str());
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  *output = text.str();
+  std::cout << *output;
+  return exit_code;
+}
+
 // The county admin's portal page in headless Chromium (tests/portal/portal_test.mjs).
 TEST_F(GatewayTest, ThePortalPageRendersAndNominatesInARealBrowser) {
   ASSERT_EQ(teachers_.size(), 3u);
   const std::string screenshot = PEIXUN_BINARY_DIR "/portal.png";
   std::remove(screenshot.c_str());
   setenv("PEIXUN_PORTAL_TOKEN", County("410225").c_str(), 1);  // not on the command line
-  const std::string log = PEIXUN_BINARY_DIR "/portal_test.log";
-  const std::string command = absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/portal/portal_test.mjs --source=",
-                                           PEIXUN_SOURCE_DIR, " --url=", Url(""), " --screenshot=", screenshot,
-                                           " --teacher=", teachers_[1],
-                                           " --project=years/2022/projects/rural-chief > ", log, " 2>&1");
-  const int exit_code = std::system(command.c_str());
+  std::string output;
+  const int exit_code = RunClient(
+      absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/portal/portal_test.mjs --source=", PEIXUN_SOURCE_DIR,
+                   " --url=", Url(""), " --screenshot=", screenshot, " --teacher=", teachers_[1],
+                   " --project=years/2022/projects/rural-chief"),
+      PEIXUN_BINARY_DIR "/portal_test.log", &output);
   unsetenv("PEIXUN_PORTAL_TOKEN");
-  std::ifstream in(log);
-  std::stringstream output;
-  output << in.rdbuf();
-  std::cout << output.str();
-  EXPECT_EQ(exit_code, 0) << output.str();
+  EXPECT_EQ(exit_code, 0) << output;
   std::ifstream png(screenshot, std::ios::binary | std::ios::ate);
   EXPECT_GT(static_cast<long>(png.tellg()), 10000L) << "a screenshot of the rendered page";
+}
+
+// The same contracts from Node (@grpc/grpc-js over gRPC, fetch over HTTP) and from Python
+// (urllib over HTTP).
+TEST_F(GatewayTest, NodeAndPythonClientsSeeTheSameContracts) {
+  ASSERT_EQ(teachers_.size(), 3u);
+  setenv("PEIXUN_CLIENT_TOKEN", TokenFor(Role::kViewer, "", "", "client-test").c_str(), 1);
+  setenv("PEIXUN_CLIENT_COUNTY_TOKEN", County("410225").c_str(), 1);
+  std::string output;
+  EXPECT_EQ(RunClient(absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/clients/node_client.mjs --source=",
+                                   PEIXUN_SOURCE_DIR, " --grpc=", peixun::testing::ServiceStack::Address(*stack_->catalog),
+                                   " --http=", Url("")),
+                      PEIXUN_BINARY_DIR "/node_client.log", &output),
+            0)
+      << output;
+  EXPECT_NE(output.find(R"("client":"node","failures":0)"), std::string::npos);
+  // 中牟县's teacher, whom 兰考县 may not nominate.
+  EXPECT_EQ(RunClient(absl::StrCat("/usr/bin/python3 ", PEIXUN_SOURCE_DIR, "/tests/clients/python_http_client.py --http=",
+                                   Url(""), " --teacher=", teachers_[2]),
+                      PEIXUN_BINARY_DIR "/python_client.log", &output),
+            0)
+      << output;
+  EXPECT_NE(output.find(R"("client": "python", "failures": 0)"), std::string::npos);
+  unsetenv("PEIXUN_CLIENT_TOKEN");
+  unsetenv("PEIXUN_CLIENT_COUNTY_TOKEN");
 }
 
 TEST_F(GatewayTest, ImportAnswersALinePerRowAndNamesABadLine) {
