@@ -82,12 +82,16 @@ class Gateway {
   bool ServeStatic(Exchange& exchange, const std::string& path);
   bool ServeFile(Exchange& exchange, const std::string& file);
   std::unique_ptr<grpc::ClientContext> UpstreamContext(const Exchange& exchange, bool deadline) const;
-  grpc::GenericStub* StubOf(const std::string& upstream);
+  std::shared_ptr<grpc::Channel> ChannelOf(const std::string& upstream);
 
   GatewayOptions options_;
   RouteTable routes_;
   auth::TokenVerifier verifier_;
-  std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  // A few channels (HTTP/2 connections) per service, taken in turn: one would carry every
+  // call in flight through one connection's lock.
+  static constexpr int kChannelsPerService = 4;
+  std::map<std::string, std::vector<std::shared_ptr<grpc::Channel>>> channels_;
+  std::atomic<uint32_t> next_channel_{0};
   // Its own registry: the gateway has no database or gRPC server whose figures it would show.
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   std::unique_ptr<prometheus::Exposer> exposer_;

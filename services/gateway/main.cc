@@ -69,6 +69,7 @@ bool ReadFile(const std::string& path, std::string* out) {
 int main(int argc, char** argv) {
   using peixun::server::Log;
   peixun::server::BlockTerminationSignals();
+  peixun::server::DisableMutexDeadlockDetection();
   absl::ParseCommandLine(argc, argv);
   peixun::gateway::GatewayOptions options;
   options.listen = Pick(absl::GetFlag(FLAGS_listen), "PEIXUN_LISTEN", "127.0.0.1:8080");
