@@ -5,7 +5,8 @@ health port, requests and limits, non-root read-only security context, Secret re
 the database password, the service's own token signing key and the TLS certificates; the
 identity provider's public keys (JWKS) from a ConfigMap), Service, PodDisruptionBudget,
 HorizontalPodAutoscaler and a NetworkPolicy admitting only its callers (ARCHITECTURE.md), API
-clients and Prometheus; a default-deny policy. Overlays: lab (a MySQL 8 StatefulSet per
+clients and Prometheus; the gateway (HTTP probes, admitted by every service, reached through
+the Ingress controller) and the contracts' descriptor set for Envoy; a default-deny policy. Overlays: lab (a MySQL 8 StatefulSet per
 service) and production (external databases named in Secrets).
 Run: /usr/bin/python3 k8s/generate.py"""
 import base64
@@ -28,8 +29,12 @@ CALLEES = {
     "funding": ["evaluation", "catalog", "enrollment"],
     "catalog": [],
 }
-CALLERS = {s: sorted(c for c, deps in CALLEES.items() if s in deps) for s in SERVICES}
+# The gateway calls every service with its callers' own tokens (ARCHITECTURE.md).
+CALLERS = {s: sorted(c for c, deps in CALLEES.items() if s in deps) + ["gateway"] for s in SERVICES}
 GRPC, HEALTH, METRICS, MYSQL = 50051, 50061, 9101, 3306
+HTTP, GATEWAY_METRICS = 8080, 9105
+CONTRACTS = ["peixun/common/v1/common.proto"] + [f"peixun/{s}/v1/{s}.proto" for s in SERVICES]
+GOOGLEAPIS = "/usr/share/gocode/src/github.com/gogo/googleapis"
 LABEL = "app.kubernetes.io/name"
 PART_OF = {"app.kubernetes.io/part-of": "peixun"}
 
@@ -165,6 +170,94 @@ def network_policy(service):
                      "ingress": ingress, "egress": egress}}
 
 
+def gateway_objects():
+    name = "gateway"
+    config = {
+        "PEIXUN_LISTEN": f"0.0.0.0:{HTTP}",
+        "PEIXUN_METRICS_LISTEN": f"0.0.0.0:{GATEWAY_METRICS}",
+        **{f"PEIXUN_{s.upper()}_TARGET": f"{s}:{GRPC}" for s in SERVICES},
+        # Tokens verified at the edge too, against the same keys as the services.
+        "PEIXUN_JWKS": "/etc/peixun/jwks/jwks.json",
+        "PEIXUN_TLS_CERT_FILE": "/etc/peixun/tls/tls.crt",
+        "PEIXUN_TLS_KEY_FILE": "/etc/peixun/tls/tls.key",
+        "PEIXUN_TLS_CA_FILE": "/etc/peixun/tls/ca.crt",
+        "PEIXUN_GATEWAY_STATIC_DIR": "/usr/share/peixun/static",
+        "PEIXUN_OPENAPI_FILE": "/usr/share/peixun/openapi.json",
+        "PEIXUN_SWAGGER_UI_DIR": "/usr/share/peixun/swagger-ui",
+    }
+    probe = lambda period, failures: {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": period,
+                                      "failureThreshold": failures}
+    container = {
+        "name": name, "image": "peixun/gateway:latest",
+        # TLS ends at the cluster's Ingress; the gateway serves plain HTTP inside the namespace.
+        "args": ["--behind_tls_proxy"],
+        "ports": [{"name": "http", "containerPort": HTTP}, {"name": "metrics", "containerPort": GATEWAY_METRICS}],
+        "envFrom": [{"configMapRef": {"name": "peixun-gateway"}}],
+        "volumeMounts": [{"name": "jwks", "mountPath": "/etc/peixun/jwks", "readOnly": True},
+                         {"name": "tls", "mountPath": "/etc/peixun/tls", "readOnly": True},
+                         {"name": "tmp", "mountPath": "/tmp"}],
+        "startupProbe": probe(2, 30), "livenessProbe": probe(10, 3), "readinessProbe": probe(5, 2),
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                            "capabilities": {"drop": ["ALL"]}},
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels(name)},
+        "spec": {
+            "replicas": 2, "selector": {"matchLabels": {LABEL: name}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels(name),
+                             "annotations": {"prometheus.io/scrape": "true",
+                                             "prometheus.io/port": str(GATEWAY_METRICS)}},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "terminationGracePeriodSeconds": 30,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
+                                        "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                                   "whenUnsatisfiable": "ScheduleAnyway",
+                                                   "labelSelector": {"matchLabels": {LABEL: name}}}],
+                    "containers": [container],
+                    "volumes": [{"name": "jwks", "configMap": {"name": "peixun-jwks"}},
+                                {"name": "tls", "secret": {"secretName": "peixun-gateway-tls"}},
+                                {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+                },
+            },
+        },
+    }
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels(name)},
+               "spec": {"selector": {LABEL: name},
+                        "ports": [{"name": "http", "port": HTTP, "targetPort": "http"},
+                                  {"name": "metrics", "port": GATEWAY_METRICS, "targetPort": "metrics"}]}}
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": name, "labels": labels(name)},
+              "spec": {"podSelector": {"matchLabels": {LABEL: name}}, "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [
+                           # Browsers and portals through the cluster's Ingress controller.
+                           {"from": [{"namespaceSelector": {"matchLabels": {
+                               "kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                            "ports": [{"protocol": "TCP", "port": HTTP}]},
+                           {"from": [{"namespaceSelector": {},
+                                      "podSelector": {"matchLabels": {"peixun.io/api-client": "true"}}}],
+                            "ports": [{"protocol": "TCP", "port": HTTP}]},
+                           {"from": [{"namespaceSelector": {"matchLabels": {
+                               "kubernetes.io/metadata.name": "monitoring"}}}],
+                            "ports": [{"protocol": "TCP", "port": GATEWAY_METRICS}]},
+                           # No rule for the kubelet's /healthz probes: /healthz shares the API's
+                           # port, and the common CNIs (Calico, Cilium) admit the node's own
+                           # traffic to its pods without one.
+                       ],
+                       "egress": [
+                           {"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                           {"to": [{"podSelector": {"matchLabels": {LABEL: s}}} for s in SERVICES],
+                            "ports": [{"protocol": "TCP", "port": GRPC}]},
+                       ]}}
+    return [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "peixun-gateway", "labels": labels(name)},
+             "data": config}, deployment, service, pdb(name), hpa(name), policy]
+
+
 def mysql(service):
     name = f"{service}-db"
     db_labels = {LABEL: name, **PART_OF}
@@ -212,8 +305,8 @@ CONTAINERFILE = """# {service}: build with
 FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       build-essential cmake ninja-build pkg-config libgrpc++-dev libgrpc-dev protobuf-compiler \\
-      protobuf-compiler-grpc libprotobuf-dev grpc-proto libabsl-dev libssl-dev libmysqlcppconn-dev \\
-      prometheus-cpp-dev \\
+      protobuf-compiler-grpc libprotobuf-dev libprotoc-dev grpc-proto libabsl-dev libssl-dev libmysqlcppconn-dev \\
+      prometheus-cpp-dev libcurl4-openssl-dev golang-github-gogo-googleapis-dev \\
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -238,6 +331,19 @@ ENTRYPOINT ["/usr/local/bin/{service}"]
 """
 
 
+# The gateway's image: the binary, its pages, the OpenAPI document made at build time and
+# Swagger UI (npm swagger-ui-dist, installed into node_modules/ by tools/setup before the build).
+GATEWAY_CONTAINERFILE = CONTAINERFILE.format(service="gateway").replace(
+    "--target gateway", "--target gateway --target openapi").replace(
+    "libprometheus-cpp-pull1.0 libssl3", "libprometheus-cpp-pull1.0 libcivetweb1 libssl3").replace(
+    "COPY --from=build /src/build/services/gateway/gateway /usr/local/bin/gateway\n",
+    "COPY --from=build /src/build/services/gateway/gateway /usr/local/bin/gateway\n"
+    "COPY --from=build /src/build/openapi/openapi.json /usr/share/peixun/openapi.json\n"
+    "COPY services/gateway/static /usr/share/peixun/static\n"
+    "COPY node_modules/swagger-ui-dist /usr/share/peixun/swagger-ui\n").replace(
+    "EXPOSE 50051 50061 9101", "EXPOSE 8080 9105")
+
+
 def write(path, docs, header):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -252,6 +358,14 @@ def main():
         write(os.path.join(base, f"{service}.yaml"),
               [config_map(service), deployment(service, grpc_service), service_object(service), pdb(service),
                hpa(service), network_policy(service)], f"{service}: configuration, pods, service and policies")
+    write(os.path.join(base, "gateway.yaml"), gateway_objects(),
+          "gateway: JSON over HTTP for portals, in front of the four services")
+    # The descriptor set of the contracts with their google.api.http annotations: what the gateway
+    # routes by, for a province that transcodes with Envoy's grpc_json_transcoder instead.
+    proto = os.path.join(root, "..", "proto")
+    subprocess.run(["protoc", f"-I{proto}", f"-I{GOOGLEAPIS}", "--include_imports",
+                    f"--descriptor_set_out={os.path.join(base, 'peixun-descriptors.pb')}", *CONTRACTS],
+                   check=True, cwd=proto)
     write(os.path.join(base, "default-deny.yaml"),
           [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": "default-deny", "labels": PART_OF},
@@ -259,8 +373,10 @@ def main():
           "nothing reaches or leaves a pod of the namespace unless a policy allows it")
     write(os.path.join(base, "kustomization.yaml"),
           [{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
-            "resources": ["namespace.yaml", "default-deny.yaml"] + [f"{s}.yaml" for s in SERVICES]}],
-          "the four services, their configuration and policies")
+            "resources": ["namespace.yaml", "default-deny.yaml"] + [f"{s}.yaml" for s in SERVICES] + ["gateway.yaml"],
+            "configMapGenerator": [{"name": "peixun-descriptors", "files": ["peixun.pb=peixun-descriptors.pb"]}],
+            "generatorOptions": {"disableNameSuffixHash": True}}],
+          "the four services and the gateway, their configuration and policies")
     write(os.path.join(base, "namespace.yaml"),
           [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "peixun", "labels": PART_OF}}],
           "the namespace")
@@ -278,7 +394,7 @@ def main():
         ],
         "configMapGenerator": [{"name": "peixun-jwks", "files": ["jwks.json=secrets/jwks.json"]}],
         "generatorOptions": {"disableNameSuffixHash": True},
-        "images": [{"name": f"peixun/{s}", "newTag": "lab"} for s in SERVICES],
+        "images": [{"name": f"peixun/{s}", "newTag": "lab"} for s in [*SERVICES, "gateway"]],
     }], "lab: the base with a MySQL 8 per service and generated lab secrets; TLS secrets peixun-<service>-tls come "
         "from the lab's certificate issuer")
     for s in SERVICES:
@@ -323,7 +439,8 @@ def main():
                     {"name": "PEIXUN_DB_PASSWORD",
                      "valueFrom": {"secretKeyRef": {"name": f"peixun-{s}-db", "key": "password"}}}],
             "resources": {"requests": {"cpu": "500m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
-        }]}}}} for s in SERVICES],
+        }]}}}} for s in SERVICES] + [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "gateway"}, "spec": {"replicas": 3}}],
           "production: three replicas; each service's database host, user and password from its Secret")
     write(os.path.join(production, "kustomization.yaml"), [{
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "peixun",
@@ -333,7 +450,7 @@ def main():
         # created by the operators, never committed.
         "patchesStrategicMerge": ["database-from-secret.yaml"],
         "images": [{"name": f"peixun/{s}", "newName": f"registry.henan.edu.cn/peixun/{s}", "newTag": "0.6.0"}
-                   for s in SERVICES],
+                   for s in [*SERVICES, "gateway"]],
     }], "production: external MySQL 8 servers named in Secrets, three replicas each")
     containers = os.path.join(root, "..", "deploy", "containers")
     for s in SERVICES:
@@ -341,6 +458,10 @@ def main():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(CONTAINERFILE.format(service=s))
+    gateway_file = os.path.join(containers, "gateway", "Containerfile")
+    os.makedirs(os.path.dirname(gateway_file), exist_ok=True)
+    with open(gateway_file, "w") as f:
+        f.write(GATEWAY_CONTAINERFILE)
     print("k8s/ and deploy/containers/ written")
 
 

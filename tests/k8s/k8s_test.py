@@ -4,7 +4,9 @@ objects against the operations rules (issue 6): per service a Deployment with at
 replicas, native gRPC liveness and readiness probes, requests and limits, a non-root read-only
 security context, Secret references for the database and the token key; a Service,
 PodDisruptionBudget, HorizontalPodAutoscaler and ConfigMap; NetworkPolicies admitting only the
-callers of ARCHITECTURE.md; lab with a MySQL 8 StatefulSet per service, production with none.
+callers of ARCHITECTURE.md (and the gateway); the gateway with HTTP probes, reaching only the
+four services, and the contracts' descriptor set for Envoy; lab with a MySQL 8 StatefulSet per
+service, production with none.
 Run by ctest: k8s_test.py --source SOURCE_DIR"""
 import argparse
 import json
@@ -25,6 +27,8 @@ SERVICES = {
 # ARCHITECTURE.md's dependency column, as the callers each service must admit (and no others).
 CALLERS = {"catalog": {"enrollment", "evaluation", "funding"}, "enrollment": {"evaluation", "funding"},
            "evaluation": {"funding"}, "funding": {"evaluation"}}
+# The gateway calls every service with its callers' tokens.
+CALLERS = {service: callers | {"gateway"} for service, callers in CALLERS.items()}
 LABEL = "app.kubernetes.io/name"
 
 
@@ -49,7 +53,8 @@ class ManifestTest(unittest.TestCase):
             if o["kind"] != "Namespace":
                 self.assertEqual(o["metadata"].get("namespace"), "peixun", f"{o['kind']}/{o['metadata']['name']}")
         deployments = by_kind(objects, "Deployment")
-        self.assertEqual(set(deployments), set(SERVICES))
+        self.assertEqual(set(deployments), set(SERVICES) | {"gateway"})
+        self.check_gateway(objects, replicas)
         config_maps, services = by_kind(objects, "ConfigMap"), by_kind(objects, "Service")
         pdbs, hpas = by_kind(objects, "PodDisruptionBudget"), by_kind(objects, "HorizontalPodAutoscaler")
         for service, grpc_service in SERVICES.items():
@@ -107,6 +112,47 @@ class ManifestTest(unittest.TestCase):
                              for rule in policies[service]["spec"]["egress"] for peer in rule.get("to", [])
                              if LABEL in peer.get("podSelector", {}).get("matchLabels", {})}
                 self.assertEqual(egress_to, {callee for callee, callers in CALLERS.items() if service in callers})
+        gateway_egress = {peer["podSelector"]["matchLabels"][LABEL]
+                          for rule in policies["gateway"]["spec"]["egress"] for peer in rule.get("to", [])
+                          if LABEL in peer.get("podSelector", {}).get("matchLabels", {})}
+        self.assertEqual(gateway_egress, set(SERVICES), "the gateway reaches the four services and nothing else")
+        gateway_from = [peer for rule in policies["gateway"]["spec"]["ingress"] for peer in rule.get("from", [])]
+        self.assertTrue(gateway_from and all(peer for peer in gateway_from), "no rule admits everyone")
+        for rule in policies["gateway"]["spec"]["ingress"]:
+            self.assertTrue(rule.get("from"), f"every ingress rule of the gateway names its sources: {rule}")
+
+    def check_gateway(self, objects, replicas):
+        d = by_kind(objects, "Deployment")["gateway"]
+        self.assertEqual(d["spec"]["replicas"], replicas)
+        pod = d["spec"]["template"]["spec"]
+        self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+        (c,) = pod["containers"]
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            self.assertEqual(c[probe]["httpGet"]["path"], "/healthz", probe)
+        self.assertIn("--behind_tls_proxy", c["args"])
+        self.assertTrue(c["securityContext"]["readOnlyRootFilesystem"])
+        for kind in ("requests", "limits"):
+            self.assertEqual(set(c["resources"][kind]), {"cpu", "memory"}, kind)
+        config = by_kind(objects, "ConfigMap")[c["envFrom"][0]["configMapRef"]["name"]]["data"]
+        for service in SERVICES:
+            self.assertEqual(config[f"PEIXUN_{service.upper()}_TARGET"], f"{service}:50051")
+        self.assertTrue(config["PEIXUN_JWKS"], "tokens verified at the edge")
+        self.assertTrue(config["PEIXUN_TLS_CA_FILE"], "mutual TLS to the services")
+        self.assertNotIn("PEIXUN_TOKEN_KEY_FILE", config)
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        self.assertEqual(volumes["tls"]["secret"]["secretName"], "peixun-gateway-tls")
+        self.assertNotIn("service-key", volumes, "the gateway holds no signing key")
+        service = by_kind(objects, "Service")["gateway"]
+        self.assertEqual({p["port"] for p in service["spec"]["ports"]}, {8080, 9105})
+        descriptors = by_kind(objects, "ConfigMap")["peixun-descriptors"]["binaryData"]["peixun.pb"]
+        from google.protobuf import descriptor_pb2
+        import base64
+        files = descriptor_pb2.FileDescriptorSet.FromString(base64.b64decode(descriptors)).file
+        names = {f.name for f in files}
+        self.assertTrue({"google/api/annotations.proto", "peixun/catalog/v1/catalog.proto"} <= names, names)
+        catalog = next(f for f in files if f.name == "peixun/catalog/v1/catalog.proto")
+        self.assertTrue(all(m.options.ByteSize() > 0 for m in catalog.service[0].method),
+                        "every method keeps its google.api.http option for Envoy")
 
     def test_lab_has_a_mysql_8_per_service(self):
         objects = self.check_overlay("lab", 2)
@@ -130,6 +176,9 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(by_kind(objects, "StatefulSet"), {})
         self.assertEqual(by_kind(objects, "Secret"), {}, "production secrets are never committed")
         for service, d in by_kind(objects, "Deployment").items():
+            self.assertTrue(d["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry."))
+            if service == "gateway":
+                continue  # no database
             env = {e["name"]: e for e in d["spec"]["template"]["spec"]["containers"][0]["env"]}
             for variable, key in (("PEIXUN_DB_HOST", "host"), ("PEIXUN_DB_USER", "user"),
                                   ("PEIXUN_DB_PASSWORD", "password")):
