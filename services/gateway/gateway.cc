@@ -55,6 +55,15 @@ bool Await(grpc::CompletionQueue& cq, void* tag) {
   return false;
 }
 
+// Ends a completion queue used by one call, taking whatever events it still holds.
+void ShutDownAndDrain(grpc::CompletionQueue& cq) {
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 const char* ContentTypeOf(const std::string& path) {
   if (absl::EndsWith(path, ".html")) return "text/html; charset=utf-8";
   if (absl::EndsWith(path, ".js")) return "text/javascript; charset=utf-8";
@@ -315,23 +324,22 @@ int Gateway::Serve(mg_connection* conn) {
       return finish();
     }
   }
+  auto request = BuildRequest(*match, exchange.query, body);
+  if (!request.ok()) {
+    RespondStatus(exchange, 3, std::string(request.status().message()));
+    return finish();
+  }
   if (match->route->server_streaming()) {
-    ServeServerStream(exchange, *match, body);
+    ServeServerStream(exchange, *match->route, **request);
   } else {
-    ServeUnary(exchange, *match, body);
+    ServeUnary(exchange, *match->route, **request);
   }
   return finish();
 }
 
-void Gateway::ServeUnary(Exchange& exchange, const RouteTable::Match& match, const std::string& body) {
-  const Route& route = *match.route;
-  auto request = BuildRequest(match, exchange.query, body);
-  if (!request.ok()) {
-    RespondStatus(exchange, 3, std::string(request.status().message()));
-    return;
-  }
+void Gateway::ServeUnary(Exchange& exchange, const Route& route, google::protobuf::Message& request) {
   auto context = UpstreamContext(exchange, true);
-  grpc::ByteBuffer sent = ToBuffer(**request), received;
+  grpc::ByteBuffer sent = ToBuffer(request), received;
   // gRPC's callback API: measured ahead of a blocking call here (every civetweb thread polling
   // for its own answer contends for the pollers).
   grpc::GenericStub stub(ChannelOf(route.upstream));
@@ -355,22 +363,16 @@ void Gateway::ServeUnary(Exchange& exchange, const RouteTable::Match& match, con
   Respond(exchange, 200, "application/json; charset=utf-8", ToJson(*response));
 }
 
-void Gateway::ServeServerStream(Exchange& exchange, const RouteTable::Match& match, const std::string& body) {
-  const Route& route = *match.route;
-  auto request = BuildRequest(match, exchange.query, body);
-  if (!request.ok()) {
-    RespondStatus(exchange, 3, std::string(request.status().message()));
-    return;
-  }
+void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::protobuf::Message& request) {
   // Last-Event-ID resumes after that event (the feed's sequence numbers are the SSE ids).
-  const auto* after = (*request)->GetDescriptor()->FindFieldByName("after_sequence");
+  const auto* after = request.GetDescriptor()->FindFieldByName("after_sequence");
   if (const char* last = mg_get_header(exchange.conn, "Last-Event-ID"); last != nullptr && after != nullptr) {
     int64_t sequence = 0;
     if (!absl::SimpleAtoi(last, &sequence) || sequence < 0) {
       RespondStatus(exchange, 3, "Last-Event-ID: not an event sequence number");
       return;
     }
-    (*request)->GetReflection()->SetInt64(request->get(), after, sequence);
+    request.GetReflection()->SetInt64(&request, after, sequence);
   }
   streams_->Increment();
   auto context = UpstreamContext(exchange, false);
@@ -381,7 +383,7 @@ void Gateway::ServeServerStream(Exchange& exchange, const RouteTable::Match& mat
   call->StartCall(&start_tag);
   bool ok = Await(cq, &start_tag);
   if (ok) {
-    call->Write(ToBuffer(**request), &write_tag);
+    call->Write(ToBuffer(request), &write_tag);
     ok = Await(cq, &write_tag);
   }
   if (ok) {
@@ -440,11 +442,7 @@ void Gateway::ServeServerStream(Exchange& exchange, const RouteTable::Match& mat
   grpc::Status status;
   call->Finish(&status, &finish_tag);
   Await(cq, &finish_tag);
-  cq.Shutdown();
-  void* ignored;
-  bool ignored_ok;
-  while (cq.Next(&ignored, &ignored_ok)) {
-  }
+  ShutDownAndDrain(cq);
   streams_->Decrement();
   if (!exchange.headers_sent) {
     RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());
@@ -567,11 +565,7 @@ void Gateway::ServeImport(Exchange& exchange, const RouteTable::Match& match) {
   grpc::Status status;
   call->Finish(&status, &finish_tag);
   wait_for(&finish_tag);
-  cq.Shutdown();
-  void* ignored;
-  bool ignored_ok;
-  while (cq.Next(&ignored, &ignored_ok)) {
-  }
+  ShutDownAndDrain(cq);
   streams_->Decrement();
   if (results.empty() && !status.ok() && refused.empty()) {
     RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());

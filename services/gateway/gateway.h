@@ -73,8 +73,8 @@ class Gateway {
   static int Dispatch(mg_connection* conn, void* self);
   int Serve(mg_connection* conn);
   struct Exchange;
-  void ServeUnary(Exchange& exchange, const RouteTable::Match& match, const std::string& body);
-  void ServeServerStream(Exchange& exchange, const RouteTable::Match& match, const std::string& body);
+  void ServeUnary(Exchange& exchange, const Route& route, google::protobuf::Message& request);
+  void ServeServerStream(Exchange& exchange, const Route& route, google::protobuf::Message& request);
   void ServeImport(Exchange& exchange, const RouteTable::Match& match);
   void Respond(Exchange& exchange, int status, const std::string& content_type, const std::string& body,
                const std::vector<std::pair<std::string, std::string>>& headers = {});
