@@ -2,8 +2,10 @@
 
 #include <chrono>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/identity.h"
+#include "google/rpc/status.pb.h"
 
 namespace peixun::server {
 
@@ -23,10 +25,41 @@ std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subje
 }
 
 absl::Status DependencyError(const grpc::Status& status, const std::string& what) {
-  const bool transient = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-  return absl::Status(transient ? absl::StatusCode::kUnavailable : absl::StatusCode::kFailedPrecondition,
-                      absl::StrCat(what, ": ", status.error_message()));
+  absl::StatusCode code = absl::StatusCode::kFailedPrecondition;
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      code = absl::StatusCode::kUnavailable;  // down, slow or busy: retry later
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      // This service's own credential was refused: its operators' problem, not the caller's.
+      code = absl::StatusCode::kInternal;
+      break;
+    case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DATA_LOSS:
+      code = absl::StatusCode::kInternal;
+      break;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      code = absl::StatusCode::kInvalidArgument;  // the caller's input, passed along, is bad
+      break;
+    default:
+      code = absl::StatusCode::kFailedPrecondition;  // what it holds does not allow the request
+      break;
+  }
+  absl::Status out(code, absl::StrCat(what, ": ", status.error_message()));
+  // The rule or field the dependency named travels on (common/util/status.h).
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
+  }
+  return out;
 }
 
 }  // namespace peixun::server

@@ -21,9 +21,12 @@ namespace peixun::server {
 std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject, const auth::TokenSigner& signer,
                                                         const Clock& clock, absl::Duration deadline = absl::Seconds(30));
 
-// A dependency's failure as this service's: UNAVAILABLE when it is down or slow (retry later),
-// FAILED_PRECONDITION otherwise (what it holds does not allow the request), with `what`
-// (e.g. "enrollment (127.0.0.1:50052) did not report the county rates of 2022") and its message.
+// A dependency's failure as this service's, keeping its meaning: UNAVAILABLE when it is down,
+// slow or busy (retry later); INTERNAL when it refused this service's own credential or failed
+// itself; INVALID_ARGUMENT when the input passed along is bad; FAILED_PRECONDITION otherwise
+// (what it holds does not allow the request). The message is `what` (e.g. "enrollment
+// (127.0.0.1:50052) did not report the county rates of 2022") and the dependency's; the rule or
+// field it named travels on as details.
 absl::Status DependencyError(const grpc::Status& status, const std::string& what);
 
 // Another peixun service this one calls: its stub, contexts for calls as this service, and its

@@ -253,7 +253,11 @@ Platform::Platform(PlatformOptions options, const Clock& clock)
                                       options_.jwks_max_age},
                 SystemClock::Instance()),
       events_(pool_, &metrics_.registry()),
-      audit_(pool_, metrics_.registry(), options_.audit_retention) {}
+      audit_(pool_, metrics_.registry(), options_.audit_retention) {
+  sequencer_task_ = background_.AddComponent(
+      "outbox sequencer", [this] { events_.StartSequencer(); }, [this] { events_.StopSequencer(); });
+  audit_task_ = background_.AddComponent("audit writer", [this] { audit_.Start(); }, [this] { audit_.Stop(); });
+}
 
 Platform::~Platform() { Shutdown(); }
 
@@ -356,10 +360,7 @@ void Platform::WatchHealth() {
       status = db::ApplyMigrations(pool_, options_.migrations);
       if (status.ok() && options_.seed) status = options_.seed(pool_);
       migrated = status.ok();
-      if (migrated) {  // the outbox and audit tables exist from here on
-        events_.StartSequencer();
-        audit_.Start();
-      }
+      if (migrated) background_.Start();  // every table exists from here on
     }
     if (status.ok()) status = pool_.Ping();
     bool serving = status.ok();
@@ -396,10 +397,9 @@ void Platform::Shutdown() {
                       absl::ToChronoMilliseconds(options_.shutdown_grace));
     server_->Wait();
     if (health_server_ != nullptr) health_server_->Shutdown();
-    events_.StopSequencer();
-    audit_.Stop();
-    Log(options_.service, "stopped");
   }
+  background_.Stop();
+  if (server_ != nullptr) Log(options_.service, "stopped");
 }
 
 

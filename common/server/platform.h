@@ -19,6 +19,7 @@
 #include "common/events/outbox.h"
 #include "common/metrics/metrics.h"
 #include "common/server/audit.h"
+#include "common/server/background.h"
 #include "common/server/claims.h"
 #include "common/server/process.h"
 #include "common/util/clock.h"
@@ -94,6 +95,10 @@ class Platform {
   }
   events::EventFeed& events() { return events_; }
   AuditLog& audit() { return audit_; }
+  // The process's loops and threaded components: started once migrations are applied, stopped
+  // after in-flight calls have drained (Shutdown). The outbox sequencer and the audit writer
+  // are the platform's own.
+  Background& background() { return background_; }
   // Checks tokens' region and host claims against `lookups` (see ClaimRegister); set before
   // Start. Without it only their shape is checked (the token verifier's checks).
   void SetClaimLookups(ClaimLookups lookups) { claims_ = std::make_unique<ClaimRegister>(std::move(lookups)); }
@@ -124,8 +129,11 @@ class Platform {
   db::ConnectionPool pool_;
   auth::TokenVerifier verifier_;
   std::unique_ptr<ClaimRegister> claims_;
+  Background background_;  // before what registers with it: destroyed after their registrations
   events::EventFeed events_;
   AuditLog audit_;
+  Background::Registration sequencer_task_;
+  Background::Registration audit_task_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // --health_listen
   int port_ = 0;

@@ -1,20 +1,88 @@
 #include "common/util/status.h"
 
+#include <optional>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
 namespace peixun {
+namespace {
+
+constexpr char kTypePrefix[] = "type.googleapis.com/";
+constexpr char kRuleDomain[] = "peixun";
+
+std::string TypeUrl(const google::protobuf::Message& message) {
+  return kTypePrefix + message.GetDescriptor()->full_name();
+}
+
+template <typename Detail>
+std::optional<Detail> DetailOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kTypePrefix + Detail::descriptor()->full_name());
+  Detail detail;
+  if (!payload || !detail.ParseFromString(std::string(*payload))) return std::nullopt;
+  return detail;
+}
+
+}  // namespace
 
 absl::Status FieldError(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+  absl::Status status = absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+  google::rpc::BadRequest detail;
+  auto* violation = detail.add_field_violations();
+  violation->set_field(std::string(field));
+  violation->set_description(std::string(problem));
+  status.SetPayload(TypeUrl(detail), absl::Cord(detail.SerializeAsString()));
+  return status;
 }
 
 absl::Status RuleError(absl::string_view rule, absl::string_view problem) {
-  return absl::FailedPreconditionError(absl::StrCat(rule, " ", problem));
+  return RuleError(absl::StatusCode::kFailedPrecondition, rule, problem);
+}
+
+absl::Status RuleError(absl::StatusCode code, absl::string_view rule, absl::string_view problem) {
+  absl::Status status(code, absl::StrCat(rule, " ", problem));
+  google::rpc::ErrorInfo detail;
+  // AIP-193 reasons are UPPER_SNAKE_CASE: "R-1a" becomes "R_1A".
+  std::string reason = absl::StrReplaceAll(rule, {{"-", "_"}});
+  for (char& c : reason) c = static_cast<char>(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  detail.set_reason(reason);
+  detail.set_domain(kRuleDomain);
+  (*detail.mutable_metadata())["rule"] = std::string(rule);
+  status.SetPayload(TypeUrl(detail), absl::Cord(detail.SerializeAsString()));
+  return status;
+}
+
+std::string RuleOf(const absl::Status& status) {
+  auto info = DetailOf<google::rpc::ErrorInfo>(status);
+  if (!info || info->domain() != kRuleDomain) return "";
+  auto rule = info->metadata().find("rule");
+  return rule == info->metadata().end() ? "" : rule->second;
+}
+
+std::string FieldOf(const absl::Status& status) {
+  auto request = DetailOf<google::rpc::BadRequest>(status);
+  return request && request->field_violations_size() > 0 ? request->field_violations(0).field() : "";
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  google::rpc::Status details;
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    if (!absl::StartsWith(type_url, "type.googleapis.com/google.rpc.")) return;
+    auto* any = details.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  if (details.details_size() == 0) return grpc::Status(code, std::string(status.message()));
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(std::string(status.message()));
+  return grpc::Status(code, std::string(status.message()), details.SerializeAsString());
 }
 
 }  // namespace peixun

@@ -2,21 +2,34 @@
 // where absl::Status becomes grpc::Status.
 #pragma once
 
-#include "absl/strings/string_view.h"
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/status.h"
 
 namespace peixun {
+
+// Both kinds carry, besides their message, a machine-readable detail (AIP-193) that clients
+// read instead of parsing the message: a google.rpc.BadRequest naming the field, or a
+// google.rpc.ErrorInfo naming the rule (reason "R_3", domain "peixun", metadata rule "R-3").
 
 // INVALID_ARGUMENT naming the request field, e.g. FieldError("project.seats", "must be >= 1").
 absl::Status FieldError(absl::string_view field, absl::string_view problem);
 
 // FAILED_PRECONDITION naming the DOMAIN.md rule, e.g. RuleError("R-3", "city quota exceeded").
 absl::Status RuleError(absl::string_view rule, absl::string_view problem);
+// A rule broken with another code: ALREADY_EXISTS (R-13, the same project twice),
+// PERMISSION_DENIED (R-7, another county's teacher), INVALID_ARGUMENT (input alone breaks it).
+absl::Status RuleError(absl::StatusCode code, absl::string_view rule, absl::string_view problem);
 
-// The single mapping from absl::Status to grpc::Status; codes share their numbers.
+// The rule id ("R-3") or the field ("project.seats") a status names; empty when it names none.
+std::string RuleOf(const absl::Status& status);
+std::string FieldOf(const absl::Status& status);
+
+// The single mapping from absl::Status to grpc::Status; codes share their numbers, and the
+// details above travel as a google.rpc.Status in the trailers (grpc-status-details-bin).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace peixun

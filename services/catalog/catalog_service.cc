@@ -155,11 +155,12 @@ CatalogService::CatalogService(server::Platform& platform)
                         .Help("GetProject calls that read the database.")
                         .Register(platform.metrics().registry())
                         .Add({})),
-      project_cache_(platform.pool(), platform.clock()) {
-  project_cache_.Start([&platform] { return platform.serving(); });
-}
+      project_cache_(platform.pool(), platform.clock()),
+      project_cache_task_(platform.background().AddComponent(
+          "project cache follower", [this, &platform] { project_cache_.Start([&platform] { return platform.serving(); }); },
+          [this] { project_cache_.Stop(); })) {}
 
-CatalogService::~CatalogService() { project_cache_.Stop(); }
+CatalogService::~CatalogService() = default;
 
 absl::Status CatalogService::Mutate(const auth::Caller& caller, absl::string_view method,
                                     const google::protobuf::Message& request,
@@ -663,8 +664,8 @@ grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
     FinishPage(items, page_size, query,
                [](const v1::QuotaAllocation& q) {
                  // "years/Y/projects/P/quotas/R" -> "P/R"
-                 auto parts = *ParseName(q.name(), "years/{y}/projects/{p}/quotas/{r}", "name");
-                 return absl::StrCat(parts["p"], "/", parts["r"]);
+                 auto parts = ParseName(q.name(), "years/{y}/projects/{p}/quotas/{r}", "name");
+                 return parts.ok() ? absl::StrCat((*parts)["p"], "/", (*parts)["r"]) : q.name();
                },
                response->mutable_next_page_token());
     for (auto& x : items) *response->add_quotas() = std::move(x);

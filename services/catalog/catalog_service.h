@@ -89,6 +89,7 @@ class CatalogService final : public v1::CatalogService::Service {
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;
   ProjectCache project_cache_;
+  server::Background::Registration project_cache_task_;  // after the cache: stops it first
 };
 
 }  // namespace peixun::catalog

@@ -93,15 +93,9 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                           .Name("peixun_enrollment_city_nominated_seats")
                           .Help("Seats held by nominations, by city and year (quota fill).")
                           .Register(platform.metrics().registry())),
-      nomination_batch_size_(prometheus::BuildHistogram()
-                                 .Name("peixun_enrollment_nomination_batch_size")
-                                 .Help("Nominations carried by one transaction.")
-                                 .Register(platform.metrics().registry())
-                                 .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32})),
-      // Batches of up to 64, by default one at a time: on two cores more at a time only made
-      // batches smaller and nominations slower (tools/bench enrollment; docs/benchmarks.md).
-      nominator_(64, nomination_batches,
-                 [this](std::vector<PendingNomination*>& batch) { NominateBatch(batch); }) {
+      desk_(platform, catalog, nomination_batches),
+      city_fill_(platform.background().AddLoop("city quota fill gauges", absl::Seconds(30),
+                                               [this] { RefreshCityFill(); })) {
   // ImportTeachers is served over bytes and parses each row itself: a typed reader ends the
   // stream on a row it cannot parse exactly as it ends on the client's last row, and the call
   // would end OK with that row and every later one unanswered. The method keeps its place and
@@ -510,21 +504,21 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
   return Handle(context, "NominateTeacher", *request, [&](const auth::Caller& caller) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(auto project_parts,
                             ParseName(request->project(), "years/{year}/projects/{project}", "project"));
-    PendingNomination pending;
-    PEIXUN_ASSIGN_OR_RETURN(pending.year, ParseYear(project_parts["year"], "project"));
-    pending.project_id = project_parts["project"];
-    PEIXUN_RETURN_IF_ERROR(ValidateId(pending.project_id, "project"));
-    PEIXUN_ASSIGN_OR_RETURN(pending.teacher_id,
+    NominationDesk::Nomination pending;
+    PEIXUN_ASSIGN_OR_RETURN(pending.judged.project.first, ParseYear(project_parts["year"], "project"));
+    pending.judged.project.second = project_parts["project"];
+    PEIXUN_RETURN_IF_ERROR(ValidateId(pending.judged.project.second, "project"));
+    PEIXUN_ASSIGN_OR_RETURN(pending.judged.teacher_id,
                             ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
     PEIXUN_RETURN_IF_ERROR(db::ValidateRequestId(request->request_id()));
     pending.request = request;
+    pending.judged.county = caller.region_code;
+    pending.judged.today = Today();
     pending.actor = caller.subject;
     pending.caller_key = auth::IdentityKey(caller);
     pending.audit = server::Handlers::TakeCurrentAuditEntry();
-    pending.county = caller.region_code;
-    pending.today = Today();
     if (!request->request_id().empty()) pending.request_hash = db::RequestHash(*request);
-    nominator_.Submit(&pending);
+    desk_.Nominate(&pending);
     // By city too, for the dashboards' seats filled per city (18 cities, a handful of outcomes).
     nominations_
         .Add({{"outcome", pending.status.ok() ? "accepted"
@@ -538,216 +532,6 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
     if (pending.status.ok()) *response = std::move(pending.response);
     return pending.status;
   });
-}
-
-void EnrollmentService::NominateBatch(std::vector<PendingNomination*>& batch) {
-  nomination_batch_size_.Observe(static_cast<double>(batch.size()));
-  // A request repeating a request id already in this batch runs after it, on its own, and so
-  // finds the first one's stored response.
-  std::vector<PendingNomination*> first, repeats;
-  std::set<std::string> request_ids;
-  for (PendingNomination* p : batch) {
-    const std::string& id = p->request->request_id();
-    (id.empty() || request_ids.insert(id).second ? first : repeats).push_back(p);
-  }
-  RunNominations(first);
-  for (PendingNomination* p : repeats) {
-    std::vector<PendingNomination*> one{p};
-    RunNominations(one);
-  }
-}
-
-void EnrollmentService::RunNominations(std::vector<PendingNomination*>& items) {
-  bool raced = false;
-  absl::Status status;
-  // A concurrent first attempt with one of the request ids (another batch or process) makes
-  // the transaction roll back; the next attempt finds its stored response.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    status = platform_.pool().RunSelfCommitting(
-        [&](db::Connection& c) { return ApplyNominations(c, items, &raced); });
-    if (!raced) break;
-  }
-  if (!status.ok() && items.size() > 1) {
-    // Unforeseen failure of the batch: each nomination alone, so only the one at fault fails.
-    for (PendingNomination* p : items) {
-      std::vector<PendingNomination*> one{p};
-      RunNominations(one);
-    }
-    return;
-  }
-  if (!status.ok()) {
-    items.front()->status = status;
-    items.front()->refused_by.clear();
-    return;
-  }
-  for (PendingNomination* p : items) {
-    if (p->inserted) {
-      platform_.events().NotifyCommitted();
-      break;
-    }
-  }
-}
-
-absl::Status EnrollmentService::ApplyNominations(db::Connection& c, std::vector<PendingNomination*>& items,
-                                                 bool* raced) {
-  *raced = false;
-  static const char kMethod[] = "NominateTeacher";
-  EnrollmentStore::NominationKeys keys;
-  std::vector<db::CallerRequest> request_keys;
-  {
-    std::set<std::string> teachers, counties;
-    std::set<std::pair<int, std::string>> projects;
-    std::map<std::pair<int, std::string>, std::set<std::string>> quotas;
-    keys.today = items.front()->today;
-    for (PendingNomination* p : items) {
-      p->status = absl::OkStatus();
-      p->response.Clear();
-      p->refused_by.clear();
-      p->inserted = false;
-      if (!p->request->request_id().empty()) request_keys.push_back({p->caller_key, p->request->request_id()});
-      teachers.insert(p->teacher_id);
-      counties.insert(p->county);
-      projects.insert({p->year, p->project_id});
-      quotas[{p->year, p->project_id}].insert(p->county);
-      keys.today = std::min(keys.today, p->today);
-    }
-    keys.teacher_ids.assign(teachers.begin(), teachers.end());
-    keys.counties.assign(counties.begin(), counties.end());
-    keys.projects.assign(projects.begin(), projects.end());
-    for (const auto& [project, in] : quotas) keys.quotas[project].assign(in.begin(), in.end());
-  }
-
-  // One round trip for everything the checks read (it opens the transaction). Locked, in this order: the stored
-  // responses, the teachers (one nomination per teacher at a time, so R-13 sees every other
-  // one), then the quotas (concurrent nominations for a county and project queue there, in
-  // every process alike).
-  std::map<db::CallerRequest, db::RememberedResponse> remembered;
-  EnrollmentStore::NominationFacts facts;
-  {
-    db::Script reads(c);
-    reads.Add("START TRANSACTION");  // the transaction's first round trip is this request
-    db::AddLockRemembered(reads, kMethod, request_keys, &remembered);
-    EnrollmentStore::AddNominationReads(reads, keys, &facts);
-    reads.Run();
-  }
-
-  // The rules, in arrival order; an accepted nomination holds its seat and its dates for the
-  // ones after it.
-  db::Script writes(c);
-  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(platform_.clock().Now()));
-  std::vector<EnrollmentStore::Nomination> accepted;
-  std::vector<events::PendingEvent> events;
-  std::vector<std::pair<db::CallerRequest, db::RememberedResponse>> responses;
-  for (PendingNomination* p : items) {
-    const std::string& request_id = p->request->request_id();
-    if (auto it = remembered.find({p->caller_key, request_id}); !request_id.empty() && it != remembered.end()) {
-      if (it->second.request_hash != p->request_hash) {
-        p->status = FieldError("request_id", "was already used for a different request");
-      } else if (!p->response.ParseFromString(it->second.response)) {
-        p->status = absl::InternalError("stored response of request_id cannot be read");
-      }
-      continue;
-    }
-    const std::string& teacher_name = p->request->teacher();
-    const std::string& project_name = p->request->project();
-    auto teacher = facts.teachers.find(p->teacher_id);
-    if (teacher == facts.teachers.end()) {
-      p->status = absl::NotFoundError(absl::StrCat(teacher_name, " does not exist"));
-      continue;
-    }
-    const v1::Teacher& t = teacher->second.teacher;
-    if (t.county() != "regions/" + p->county) {
-      p->status = absl::PermissionDeniedError(absl::StrCat(
-          "R-7 a county nominates its own teachers only; ", teacher_name, " belongs to ", t.county()));
-      continue;
-    }
-    auto project_it = facts.projects.find({p->year, p->project_id});
-    if (project_it == facts.projects.end() || !project_it->second.deadline) {
-      p->status = catalog_.Current()
-                      ? absl::NotFoundError(absl::StrCat(project_name, " does not exist in the catalog"))
-                      : absl::UnavailableError(absl::StrCat(
-                            project_name, " is not in the local copy of the catalog and catalog cannot "
-                            "be reached now; retry later"));
-      continue;
-    }
-    const catalog_v1::Project& project = project_it->second.project;
-    auto region_it = facts.regions.find(p->county);
-    const catalog_v1::Region* region = region_it == facts.regions.end() ? nullptr : &region_it->second;
-    absl::Status rule = domain::CheckBeforeDeadline(p->today, *project_it->second.deadline);
-    if (rule.ok() && (project.plan_level() == common::v1::NATIONAL ||
-                      project.plan_level() == common::v1::PROVINCIAL)) {
-      // a bar covers 国培 and 省培 projects.
-      auto bar = facts.barred_until.find(p->teacher_id);
-      if (bar != facts.barred_until.end()) rule = domain::CheckNotBlacklisted(p->today, bar->second, false);
-    }
-    if (rule.ok()) {
-      domain::TeacherProfile profile{t, region ? CodeOf(region->parent()) : ""};
-      rule = domain::CheckEligibility(project.audience(), profile, p->year);
-    }
-    domain::EnrollmentSpan candidate{"", project.name(), project.display_name(), project.category(), p->year,
-                                     db::CivilDayOf(project.start_date()), db::CivilDayOf(project.end_date())};
-    auto& spans = facts.live_spans[p->teacher_id];
-    if (rule.ok()) rule = domain::CheckNoRepetition(spans, candidate);
-    EnrollmentStore::QuotaUse* quota = nullptr;
-    if (rule.ok()) {
-      auto& seats = facts.quotas[{p->year, p->project_id}];
-      auto it = seats.find(p->county);
-      const std::string county_name = region ? region->display_name() : p->county;
-      if (it == seats.end()) {
-        rule = RuleError("R-7", absl::StrCat("quota exhausted: ", county_name, " has no seats in ",
-                                             project.display_name()));
-      } else {
-        quota = &it->second;
-        rule = domain::CheckSeatFree(quota->seats, quota->held, county_name);
-      }
-    }
-    if (!rule.ok()) {
-      p->refused_by = std::string(rule.message().substr(0, rule.message().find(' ')));
-      p->status = rule;
-      if (p->refused_by == "R-9") {
-        // The ineligible attempt is a fact of its own, kept although the nomination is not.
-        EnrollmentStore::AddIneligible(writes, p->year, p->project_id, p->county, p->teacher_id,
-                                       std::string(rule.message()));
-      }
-      continue;
-    }
-    ++quota->held;
-    EnrollmentStore::Nomination nomination{NewOrderedId("e"), p->teacher_id, p->year, p->project_id,
-                                           p->county,         t.rural(),     p->actor};
-    candidate.enrollment = "enrollments/" + nomination.enrollment_id;
-    spans.push_back(candidate);
-    p->response = EnrollmentStore::NominatedEnrollment(nomination, now);
-    p->inserted = true;
-    // Serialized once: the event's payload and the stored answer are the same bytes.
-    std::string bytes = p->response.SerializeAsString();
-    if (!request_id.empty()) responses.push_back({{p->caller_key, request_id}, {p->request_hash, bytes}});
-    events.push_back({"enrollment.enrollment.nominated", p->response.name(),
-                      v1::Enrollment::descriptor()->full_name(), std::move(bytes)});
-    accepted.push_back(std::move(nomination));
-  }
-
-  // One round trip for every row the batch writes, and the commit.
-  EnrollmentStore::AddNominationWrites(writes, accepted, now);
-  events::AddAppendEvents(writes, events);
-  std::vector<server::AuditEntry> audit;
-  for (PendingNomination* p : items) {
-    if (!p->inserted || !p->audit) continue;
-    audit.push_back(*p->audit);
-    audit.back().set_outcome("OK");
-  }
-  server::AuditLog::AddInsert(writes, audit);
-  db::AddRemember(writes, kMethod, responses);
-  writes.Add("COMMIT");  // durable before any answer leaves
-  try {
-    writes.Run();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() != db::kErrDuplicateKey || responses.empty()) throw;
-    // A concurrent first attempt stored one of the request ids: roll back; the next attempt
-    // finds its response.
-    *raced = true;
-    return absl::AbortedError("request_id: a concurrent request with this id is in flight");
-  }
-  return absl::OkStatus();
 }
 
 grpc::Status EnrollmentService::CreateEnrollmentPolicy(grpc::ServerContext* context,
@@ -829,8 +613,9 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
       if (!input.etag.empty() && input.etag != enrollment.etag()) {
         return absl::AbortedError(absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
       }
-      auto parts = *ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
-      const int year = std::stoi(parts["year"]);
+      PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                              ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+      PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
       auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
       if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
       // the county that nominated withdraws; the project's host records arrival and
@@ -923,8 +708,10 @@ grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
                                      absl::StrCat(request->approve() ? "special reason approved" : "special reason refused",
                                                   request->comment().empty() ? "" : ": ", request->comment()));
       if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
-        auto parts = *ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
-        auto project = EnrollmentStore::FindProject(c, std::stoi(parts["year"]), parts["project"]);
+        PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+        PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
+        auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
         if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
         RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
       }
@@ -1282,27 +1069,6 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(int year, co
     *report.add_rows() = domain::ToRateRow(key, display, counts);
   }
   return report;
-}
-
-void EnrollmentService::StartCityFillGauges(absl::Duration period) {
-  absl::MutexLock lock(&fill_mu_);
-  if (fill_thread_.joinable()) return;
-  fill_stopping_ = false;
-  fill_thread_ = std::thread([this, period] {
-    for (;;) {
-      RefreshCityFill();
-      absl::MutexLock lock(&fill_mu_);
-      if (fill_mu_.AwaitWithTimeout(absl::Condition(&fill_stopping_), period)) return;
-    }
-  });
-}
-
-void EnrollmentService::StopCityFillGauges() {
-  {
-    absl::MutexLock lock(&fill_mu_);
-    fill_stopping_ = true;
-  }
-  if (fill_thread_.joinable()) fill_thread_.join();
 }
 
 void EnrollmentService::RefreshCityFill() {

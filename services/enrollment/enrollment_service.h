@@ -7,7 +7,6 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
-#include "common/util/batcher.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
@@ -15,12 +14,13 @@
 #include "prometheus/histogram.h"
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_store.h"
+#include "services/enrollment/nomination_desk.h"
 
 namespace peixun::enrollment {
 
 class EnrollmentService final : public v1::EnrollmentService::Service {
  public:
-  // `nomination_batches`: how many nomination batches run at a time (see NominateBatch).
+  // `nomination_batches`: how many nomination batches run at a time (NominationDesk).
   EnrollmentService(server::Platform& platform, CatalogMirror& catalog, int nomination_batches = 1);
 
   // Served over bytes (see the constructor): a row that cannot be parsed ends the call with
@@ -83,10 +83,7 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
   // Sets peixun_enrollment_city_quota_seats and _city_nominated_seats (this year's quota fill
-  // per city, for the dashboards) every `period` until stopped.
-  void StartCityFillGauges(absl::Duration period = absl::Seconds(30));
-  ~EnrollmentService() override { StopCityFillGauges(); }
-  void StopCityFillGauges();
+  // per city, for the dashboards); a platform loop runs it every 30 s.
   void RefreshCityFill();
 
  private:
@@ -119,29 +116,6 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
                              std::vector<v1::ImportTeacherResult>& results, const server::AuditEntry& row_entry);
-  // A nomination on its way through the batcher: what the handler parsed, and the outcome.
-  struct PendingNomination {
-    const v1::NominateTeacherRequest* request = nullptr;
-    std::string actor;   // the caller's subject
-    std::string caller_key;  // auth::IdentityKey: whose stored answers it may replay
-    std::optional<server::AuditEntry> audit;  // written with the nomination, or queued if refused
-    std::string county;  // the caller's county code
-    int year = 0;
-    std::string project_id;
-    std::string teacher_id;
-    std::string request_hash;  // when the request carries a request_id
-    absl::CivilDay today;
-    absl::Status status;
-    v1::Enrollment response;
-    std::string refused_by;  // the rule id of a refusal
-    bool inserted = false;   // accepted in this run (not answered from a stored response)
-  };
-  // Nominations arriving together are checked and written in one transaction (R-7, R-9,
-  // exactly as for one), so a nomination costs a share of its batch's round trips.
-  void NominateBatch(std::vector<PendingNomination*>& batch);
-  // One transaction for `items`; if it fails as a whole, each item alone.
-  void RunNominations(std::vector<PendingNomination*>& items);
-  absl::Status ApplyNominations(db::Connection& c, std::vector<PendingNomination*>& items, bool* raced);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;
@@ -177,11 +151,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   prometheus::Family<prometheus::Counter>& imported_rows_;
   prometheus::Family<prometheus::Gauge>& city_quota_;
   prometheus::Family<prometheus::Gauge>& city_nominated_;
-  prometheus::Histogram& nomination_batch_size_;
-  Batcher<PendingNomination> nominator_;
-  absl::Mutex fill_mu_;
-  bool fill_stopping_ ABSL_GUARDED_BY(fill_mu_) = false;
-  std::thread fill_thread_;
+  NominationDesk desk_;
+  server::Background::Registration city_fill_;  // last: stops before the members it reads go
 };
 
 }  // namespace peixun::enrollment

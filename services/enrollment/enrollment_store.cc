@@ -751,8 +751,7 @@ void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKey
                [facts](sql::ResultSet& rows) {
                  while (rows.next()) {
                    TeacherRow teacher = TeacherFromRow(rows);
-                   std::string id = teacher.teacher_id;
-                   facts->teachers.emplace(std::move(id), std::move(teacher));
+                   facts->teachers.emplace(std::move(teacher.teacher_id), std::move(teacher.teacher));
                  }
                });
   }
@@ -766,7 +765,7 @@ void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKey
                             "LEFT JOIN catalog_years y ON y.year = p.year WHERE ", which),
                [facts](sql::ResultSet& rows) {
                  while (rows.next()) {
-                   ProjectFacts& f = facts->projects[{rows.getInt(1), rows.getString(2)}];
+                   domain::ProjectFacts& f = facts->projects[{rows.getInt(1), rows.getString(2)}];
                    f.project.ParseFromString(db::ReadBlob(rows, 3));
                    if (!rows.isNull(4)) f.deadline = db::CivilDayOf(db::DateFromText(rows.getString(4)));
                  }

@@ -14,6 +14,7 @@
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/domain/nomination_ledger.h"
 
 namespace peixun::enrollment {
 
@@ -61,10 +62,7 @@ class EnrollmentStore {
   // A county's seats in a project and how many are held (not WITHDRAWN). Nominations lock the
   // quota row until their transaction ends, so those for one county and project queue there,
   // in every enrollment process alike.
-  struct QuotaUse {
-    int seats = 0;
-    int held = 0;
-  };
+  using QuotaUse = domain::SeatUse;
   static int64_t SyncPosition(db::Connection& c);
   static void SetSyncPosition(db::Connection& c, int64_t after_sequence);
   // When the copy last caught up with catalog, if ever.
@@ -140,19 +138,8 @@ class EnrollmentStore {
     std::map<std::pair<int, std::string>, std::vector<std::string>> quotas;
     absl::CivilDay today;
   };
-  struct ProjectFacts {
-    catalog_v1::Project project;
-    std::optional<absl::CivilDay> deadline;  // the year's nomination deadline
-  };
-  struct NominationFacts {
-    std::map<std::string, TeacherRow> teachers;  // locked
-    std::map<std::pair<int, std::string>, ProjectFacts> projects;
-    std::map<std::string, catalog_v1::Region> regions;
-    std::map<std::string, absl::CivilDay> barred_until;  // latest end of an active bar
-    std::map<std::string, std::vector<domain::EnrollmentSpan>> live_spans;
-    // Locked quotas with the seats held: (year, project id) -> county -> use.
-    std::map<std::pair<int, std::string>, std::map<std::string, QuotaUse>> quotas;
-  };
+  // What the checks read (domain/nomination_ledger.h); the teachers and quotas are locked.
+  using NominationFacts = domain::NominationFacts;
   // Adds the reads to `script`; `facts` is filled when the script runs.
   static void AddNominationReads(db::Script& script, const NominationKeys& keys, NominationFacts* facts);
   struct Nomination {

@@ -44,15 +44,12 @@ int main(int argc, char** argv) {
     peixun::server::Log("enrollment", "--nomination_batches must be between 1 and 16");
     return 2;
   }
+  auto mirror = platform.background().AddComponent(
+      "catalog mirror", [&catalog] { catalog.Start(); }, [&catalog] { catalog.Stop(); });
   peixun::enrollment::EnrollmentService service(platform, catalog, batches);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("enrollment", std::string(status.message()));
     return 1;
   }
-  catalog.Start();
-  service.StartCityFillGauges();
-  int code = peixun::server::RunUntilTerminated(platform);
-  service.StopCityFillGauges();
-  catalog.Stop();
-  return code;
+  return peixun::server::RunUntilTerminated(platform);
 }

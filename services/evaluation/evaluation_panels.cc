@@ -247,9 +247,9 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context, const
     PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
     PEIXUN_ASSIGN_OR_RETURN(std::string county_code, ParseCountyName(request->county(), "county"));
     if (caller.region_code == county_code) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("R-22 an expert never scores their own county: ", caller.subject, " works in ",
-                       request->county()));
+      return RuleError(absl::StatusCode::kPermissionDenied, "R-22",
+                       absl::StrCat("an expert never scores their own county: ", caller.subject, " works in ",
+                                    request->county()));
     }
     PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request->scores(), "scores"));
     return handlers_.Mutate(caller, "SubmitScores", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {

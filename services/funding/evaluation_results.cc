@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/server/dependency.h"
+#include "common/util/status.h"
 
 namespace peixun::funding {
 
@@ -38,9 +39,8 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
     token = page.next_page_token();
   } while (!token.empty());
   if (rounds.empty() && published_only) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("R-26 no evaluation round of ", year, " is published (通报) yet; decisions follow published "
-                     "results only"));
+    return RuleError("R-26", absl::StrCat("no evaluation round of ", year,
+                                          " is published (通报) yet; decisions follow published results only"));
   }
   std::map<std::string, domain::DecisionInput> by_county;
   for (const auto& round : rounds) {
@@ -61,9 +61,9 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
         input.grade = ev::Grade_Name(result.grade());
         auto [it, fresh] = by_county.emplace(input.county, input);
         if (!fresh) {
-          return absl::FailedPreconditionError(absl::StrCat("R-26 ", input.county, " has results in two rounds of ",
-                                                            year, " (", it->second.result, " and ", input.result,
-                                                            "); one decision cannot follow both"));
+          return RuleError("R-26", absl::StrCat(input.county, " has results in two rounds of ", year, " (",
+                                                it->second.result, " and ", input.result,
+                                                "); one decision cannot follow both"));
         }
       }
       token = page.next_page_token();

@@ -57,8 +57,10 @@ while True:
 check(len(names) >= 3 and "兰考县" in names, f"every county, a page at a time: {names}")
 
 status, answer = call("POST", "/v1/years/2022/projects/rural-chief:nominate", county, {"teacher": ARGS.teacher})
-check(status == 403 and answer["code"] == 7 and "R-7" in answer["message"],
-      f"another county's teacher is refused by rule: {status} {answer}")
+rules = [d.get("metadata", {}).get("rule") for d in answer.get("details", [])
+         if d.get("@type") == "type.googleapis.com/google.rpc.ErrorInfo"]
+check(status == 403 and answer["code"] == 7 and rules == ["R-7"],
+      f"another county's teacher is refused by rule, named in the details: {status} {answer}")
 status, answer = call("POST", "/v1/years/2022/projects/rural-chief:nominate", county,
                       {"teacher": ARGS.teacher, "colour": "red"})
 check(status == 400 and "colour" in answer["message"], f"an unknown field is named: {status} {answer}")

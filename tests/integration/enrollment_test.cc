@@ -8,6 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/support/sync_stream.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
@@ -25,6 +27,18 @@ namespace {
 using auth::Role;
 using peixun::testing::ContextAs;
 namespace cat = ::peixun::catalog::v1;
+
+// The detail of type `Detail` a refusal carries in its google.rpc.Status (empty if none).
+template <typename Detail>
+Detail DetailOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  Detail detail;
+  if (!details.ParseFromString(status.error_details())) return detail;
+  for (const auto& any : details.details()) {
+    if (any.UnpackTo(&detail)) return detail;
+  }
+  return detail;
+}
 
 // Test data: a valid ID number for a serial (GB 11643 check character computed here).
 std::string IdNumber(const std::string& county, int serial) {
@@ -456,17 +470,20 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
   EXPECT_EQ(enrollment.county(), "regions/410225");
   ASSERT_EQ(enrollment.history_size(), 1);
 
-  auto expect_refusal = [&](const std::string& project, grpc::StatusCode code, const std::string& words) {
+  auto expect_refusal = [&](const std::string& project, grpc::StatusCode code, const std::string& words,
+                            const std::string& rule) {
     v1::Enrollment out;
     grpc::Status status = Nominate(*stub_, teacher, project, &out);
     EXPECT_EQ(status.error_code(), code) << project << ": " << status.error_message();
     EXPECT_NE(status.error_message().find(words), std::string::npos) << status.error_message();
+    google::rpc::ErrorInfo info = DetailOf<google::rpc::ErrorInfo>(status);
+    EXPECT_EQ(info.metadata().count("rule") ? info.metadata().at("rule") : "", rule) << project;
   };
-  expect_refusal("lankao-seats", grpc::StatusCode::ALREADY_EXISTS, "R-13");
-  expect_refusal("it-online", grpc::StatusCode::FAILED_PRECONDITION, "R-9 not eligible");
-  expect_refusal("rural-two", grpc::StatusCode::FAILED_PRECONDITION, "category");
-  expect_refusal("overlapping", grpc::StatusCode::FAILED_PRECONDITION, "overlap");
-  expect_refusal("missing", grpc::StatusCode::NOT_FOUND, "does not exist");
+  expect_refusal("lankao-seats", grpc::StatusCode::ALREADY_EXISTS, "R-13", "R-13");
+  expect_refusal("it-online", grpc::StatusCode::FAILED_PRECONDITION, "R-9 not eligible", "R-9");
+  expect_refusal("rural-two", grpc::StatusCode::FAILED_PRECONDITION, "category", "R-13");
+  expect_refusal("overlapping", grpc::StatusCode::FAILED_PRECONDITION, "overlap", "R-13");
+  expect_refusal("missing", grpc::StatusCode::NOT_FOUND, "does not exist", "");
   // Another county cannot nominate 兰考县's teacher.
   v1::Enrollment out;
   EXPECT_EQ(Nominate(*stub_, teacher, "rural-two", &out, "410223").error_code(),
@@ -477,6 +494,20 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
   grpc::Status late = Nominate(*stub_, second[0].teacher(), "lankao-seats", &out);
   EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(late.error_message().find("R-7 nominations closed on 2022-08-31"), std::string::npos);
+  // Clients read the rule from the status details (AIP-193), not from the words.
+  google::rpc::ErrorInfo rule = DetailOf<google::rpc::ErrorInfo>(late);
+  EXPECT_EQ(rule.reason(), "R_7");
+  EXPECT_EQ(rule.domain(), "peixun");
+  EXPECT_EQ(rule.metadata().at("rule"), "R-7");
+  // A refusal that is not R-7 names its own rule, with its own code.
+  v1::NominateTeacherRequest misnamed;
+  misnamed.set_project("years/2022/projects/lankao-seats");
+  misnamed.set_teacher("teacher/" + second[0].teacher());
+  grpc::Status bad = stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), misnamed, &out);
+  ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();
+  google::rpc::BadRequest field = DetailOf<google::rpc::BadRequest>(bad);
+  ASSERT_EQ(field.field_violations_size(), 1) << bad.error_message();
+  EXPECT_EQ(field.field_violations(0).field(), "teacher");
 }
 
 TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServersFillExactlyTenSeats) {

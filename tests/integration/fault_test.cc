@@ -293,6 +293,16 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
   const int enrollment_port = enrollment.WaitServing();
   ASSERT_GT(enrollment_port, 0);
   ASSERT_TRUE(WaitForQuota(enrollment_port, 10));
+  {
+    // Its loops start once its tables exist: a first start on an empty database logs no
+    // database error (a loop reading too early logged "1146 … doesn't exist").
+    std::ifstream log(logs + "/dep-enrollment.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("SERVING"), std::string::npos) << text;
+    EXPECT_EQ(text.find("database error"), std::string::npos) << text;
+    EXPECT_EQ(text.find("MySQL error"), std::string::npos) << text;
+    EXPECT_EQ(text.find("doesn't exist"), std::string::npos) << text;
+  }
   const std::vector<std::string> teachers = ImportTeachers(enrollment_port, 3);
 
   // Catalog stops: enrollment nominates from its own copy of the quotas.

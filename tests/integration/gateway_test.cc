@@ -258,6 +258,11 @@ TEST_F(GatewayTest, NominatesAsTheCountyAndRefusesWithTheRule) {
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_NE(refused.body.find("\"code\":7"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("R-7"), std::string::npos) << refused.body;
+  // The rule as a portal reads it: a google.rpc.ErrorInfo among the details (AIP-193).
+  EXPECT_NE(refused.body.find(R"("@type":"type.googleapis.com/google.rpc.ErrorInfo")"), std::string::npos)
+      << refused.body;
+  EXPECT_NE(refused.body.find(R"("reason":"R_7")"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find(R"("metadata":{"rule":"R-7"})"), std::string::npos) << refused.body;
 
   // The host of the project reads the enrollment; a viewer may not read the teacher (R-35).
   HttpAnswer host_reads = Http("GET", Url("/v1/" + enrollment), "", TokenFor(Role::kHost, "", "hosts/henu", "host-clerk"));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/util/status.h"
 #include "gtest/gtest.h"
 
 namespace peixun::evaluation::domain {
@@ -33,7 +34,8 @@ TEST(R18Rubric, TheWorkshopTableOfSeed003IsRefusedNamingEveryNodeThatDoesNotSum)
   section("4", "保障落实", 30, {15, 5, 5});
   workshop.set_total_score_tenths(1000);
   absl::Status status = ValidateRubric(workshop);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << "the input alone breaks R-18";
+  EXPECT_EQ(RuleOf(status), "R-18");
   const std::string message(status.message());
   EXPECT_NE(message.find("R-18"), std::string::npos) << message;
   EXPECT_NE(message.find("日常研修 (2) is worth 40.0 but its items sum to 35.0"), std::string::npos) << message;
@@ -148,7 +150,7 @@ TEST(R23Ranks, EqualTotalsShareARankAndTheNextSkips) {
 
 TEST(R18Rubric, TheDemonstrationSchoolTableIsRefusedAsPrintedAndAddsUpOnceFixed) {
   absl::Status printed = ValidateRubric(DemonstrationSchoolRubricAsPrinted());
-  EXPECT_EQ(printed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(printed.code(), absl::StatusCode::kInvalidArgument);
   for (const char* node : {"日常研修 (2) is worth 40.0 but its items sum to 35.0",
                            "成果呈现 (3) is worth 20.0 but its items sum to 15.0",
                            "保障落实 (4) is worth 20.0 but its items sum to 30.0"}) {
@@ -165,7 +167,7 @@ TEST(R20Rubric, AutomaticDeductionsGoOnOneLeafOnly) {
   v1::RubricVersion rubric = ProjectCountyRubric();
   rubric.mutable_indicators(1)->set_automatic_deductions(true);  // a parent
   absl::Status status = ValidateRubric(rubric);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("项目县国培项目组织实施 (2) takes automatic deductions but is not a leaf"),
             std::string::npos) << status.message();
   EXPECT_NE(status.message().find("2 indicators take automatic deductions"), std::string::npos) << status.message();

@@ -7,6 +7,11 @@
 #include "common/util/filter.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
+#include "common/util/status.h"
+#include "common/server/background.h"
+#include "common/server/dependency.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "openssl/hmac.h"
@@ -258,6 +263,112 @@ TEST_F(TokenTest, RegionClaimsMustBeOfTheRolesLevel) {
   EXPECT_EQ(Code(teacher), absl::StatusCode::kUnauthenticated);  // not "teachers/{id}"
   teacher.caller.subject = "teachers/t1";
   EXPECT_EQ(Code(teacher), absl::StatusCode::kOk);
+}
+
+TEST(Background, NothingRunsBeforeStartAndEverythingStopsNewestFirst) {
+  server::Background background;
+  std::vector<std::string> events;
+  absl::Mutex mu;
+  auto note = [&](const std::string& what) {
+    absl::MutexLock lock(&mu);
+    events.push_back(what);
+  };
+  std::atomic<int> ticks{0};
+  auto first = background.AddComponent("first", [&] { note("start first"); }, [&] { note("stop first"); });
+  auto loop = background.AddLoop("loop", absl::Milliseconds(5), [&] { ticks.fetch_add(1); });
+  auto last = background.AddComponent("last", [&] { note("start last"); }, [&] { note("stop last"); });
+  absl::SleepFor(absl::Milliseconds(30));
+  EXPECT_EQ(ticks.load(), 0) << "a loop must not run before the platform has migrated";
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(background.Names(), (std::vector<std::string>{"first", "loop", "last"}));
+
+  background.Start();
+  for (int i = 0; i < 400 && ticks.load() < 3; ++i) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_GE(ticks.load(), 3) << "a loop ticks every period";
+  // Registered after the start: starts at once.
+  auto late = background.AddComponent("late", [&] { note("start late"); }, [&] { note("stop late"); });
+  background.Stop();
+  const int stopped_at = ticks.load();
+  absl::SleepFor(absl::Milliseconds(30));
+  EXPECT_EQ(ticks.load(), stopped_at) << "a stopped loop ticks no more";
+  EXPECT_EQ(events, (std::vector<std::string>{"start first", "start last", "start late", "stop late", "stop last",
+                                               "stop first"}));
+  background.Start();  // once only
+  EXPECT_EQ(events.size(), 6u);
+}
+
+TEST(Background, ARegistrationGoneStopsItsTaskAlone) {
+  server::Background background;
+  std::atomic<int> kept{0}, dropped{0};
+  auto keep = background.AddLoop("kept", absl::Milliseconds(5), [&] { kept.fetch_add(1); });
+  background.Start();
+  {
+    auto drop = background.AddLoop("dropped", absl::Milliseconds(5), [&] { dropped.fetch_add(1); });
+    for (int i = 0; i < 400 && dropped.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(5));
+  }
+  const int after = dropped.load();
+  EXPECT_GE(after, 2);
+  const int kept_before = kept.load();
+  for (int i = 0; i < 400 && kept.load() < kept_before + 3; ++i) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(dropped.load(), after) << "its registration is gone";
+  EXPECT_GE(kept.load(), kept_before + 3) << "the other loop goes on";
+  EXPECT_EQ(background.Names(), (std::vector<std::string>{"kept"}));
+}
+
+// AIP-193: the rule or field an error names travels as a detail, over gRPC too.
+TEST(ErrorContract, RulesAndFieldsAreDetailsThatSurviveTheWire) {
+  absl::Status rule = RuleError("R-1a", "济源 is a county-level unit");
+  EXPECT_EQ(rule.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(rule.message(), "R-1a 济源 is a county-level unit");
+  EXPECT_EQ(RuleOf(rule), "R-1a");
+  EXPECT_EQ(FieldOf(rule), "");
+  grpc::Status sent = ToGrpcStatus(rule);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(sent.error_details()));
+  EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "R_1A");
+  EXPECT_EQ(info.domain(), "peixun");
+  EXPECT_EQ(info.metadata().at("rule"), "R-1a");
+
+  absl::Status repeated = RuleError(absl::StatusCode::kAlreadyExists, "R-13", "already enrolled");
+  EXPECT_EQ(repeated.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(RuleOf(repeated), "R-13");
+
+  absl::Status field = FieldError("project.seats", "must be >= 1");
+  EXPECT_EQ(FieldOf(field), "project.seats");
+  EXPECT_EQ(RuleOf(field), "");
+  google::rpc::Status field_details;
+  ASSERT_TRUE(field_details.ParseFromString(ToGrpcStatus(field).error_details()));
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(field_details.details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).field(), "project.seats");
+  EXPECT_EQ(bad.field_violations(0).description(), "must be >= 1");
+
+  // A plain error has no details at all.
+  EXPECT_TRUE(ToGrpcStatus(absl::NotFoundError("gone")).error_details().empty());
+}
+
+TEST(ErrorContract, ADependencysFailureKeepsItsMeaningAndItsRule) {
+  auto from = [](grpc::StatusCode code) {
+    return server::DependencyError(grpc::Status(code, "no"), "evaluation (127.0.0.1:1) did not answer").code();
+  };
+  EXPECT_EQ(from(grpc::StatusCode::UNAVAILABLE), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(from(grpc::StatusCode::DEADLINE_EXCEEDED), absl::StatusCode::kUnavailable);
+  // This service's own credential refused is not the caller's precondition to fix.
+  EXPECT_EQ(from(grpc::StatusCode::UNAUTHENTICATED), absl::StatusCode::kInternal);
+  EXPECT_EQ(from(grpc::StatusCode::PERMISSION_DENIED), absl::StatusCode::kInternal);
+  EXPECT_EQ(from(grpc::StatusCode::INVALID_ARGUMENT), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(from(grpc::StatusCode::FAILED_PRECONDITION), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(from(grpc::StatusCode::NOT_FOUND), absl::StatusCode::kFailedPrecondition);
+
+  absl::Status passed = server::DependencyError(ToGrpcStatus(RuleError("R-26", "nothing published")),
+                                                "evaluation (127.0.0.1:1) did not answer ListRounds");
+  EXPECT_EQ(passed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(RuleOf(passed), "R-26");
+  EXPECT_EQ(passed.message(), "evaluation (127.0.0.1:1) did not answer ListRounds: R-26 nothing published");
 }
 
 TEST(Migrations, SplitsStatementsAndDropsComments) {

@@ -265,7 +265,7 @@ absl::StatusOr<v1::ProjectBudget> ComputeBudget(const v1::Project& project,
   if (!MulAdd(project.seats(), int64_t{format.centralized_days()} + format.shadowing_days(),
               policy.fen_per_person_day(), &on_site) ||
       !MulAdd(project.seats(), format.online_hours(), policy.fen_per_online_hour(), &online)) {
-    return absl::OutOfRangeError("R-4 budget does not fit in 64-bit fen");
+    return RuleError(absl::StatusCode::kOutOfRange, "R-4", "budget does not fit in 64-bit fen");
   }
   v1::ProjectBudget budget;
   budget.set_project(project.name());

@@ -227,8 +227,8 @@ absl::Status CheckNoRepetition(const std::vector<EnrollmentSpan>& existing,
   // 杜绝无效的重复培训.
   for (const auto& e : existing) {
     if (e.project == candidate.project) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("R-13 the teacher is already enrolled in this project (", e.enrollment, ")"));
+      return RuleError(absl::StatusCode::kAlreadyExists, "R-13",
+                       absl::StrCat("the teacher is already enrolled in this project (", e.enrollment, ")"));
     }
     if (e.start <= candidate.end && candidate.start <= e.end) {
       return RuleError("R-13", absl::StrCat("training dates overlap with ", e.project_label, " (",

@@ -88,7 +88,9 @@ absl::Status ValidateRubric(const v1::RubricVersion& rubric) {
                                     " but its first-level indicators sum to ", PointsText(top)));
   }
   if (!problems.empty()) {
-    return RuleError("R-18", absl::StrCat("the rubric does not add up: ", absl::StrJoin(problems, "; ")));
+    // The rubric alone breaks the rule, whatever is stored: the input is wrong (INVALID_ARGUMENT).
+    return RuleError(absl::StatusCode::kInvalidArgument, "R-18",
+                     absl::StrCat("the rubric does not add up: ", absl::StrJoin(problems, "; ")));
   }
   return absl::OkStatus();
 }
@@ -159,7 +161,7 @@ std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubr
 
 absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths, v1::Aggregation aggregation) {
   std::vector<int> scores = expert_scores_tenths;
-  if (scores.empty()) return absl::FailedPreconditionError("R-22 no expert has scored this indicator");
+  if (scores.empty()) return RuleError("R-22", "no expert has scored this indicator");
   if (aggregation == v1::TRIMMED_MEAN) {
     if (scores.size() < 3) {
       return RuleError("R-22", absl::StrCat("a trimmed mean needs at least 3 experts' scores, there are ",

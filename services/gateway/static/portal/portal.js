@@ -19,6 +19,9 @@ async function api(method, path, body) {
   if (!response.ok) {
     const error = new Error(json.message || response.statusText);
     error.status = response.status;
+    // The rule a refusal names, from its google.rpc.ErrorInfo (AIP-193), e.g. "R-7".
+    const info = (json.details || []).find((d) => d["@type"] === "type.googleapis.com/google.rpc.ErrorInfo");
+    error.rule = info && info.metadata ? info.metadata.rule : undefined;
     throw error;
   }
   return json;
@@ -123,11 +126,10 @@ async function nominate(event) {
   } catch (error) {
     outcome.className = "refused";
     outcome.replaceChildren();
-    const rule = /R-\d+[a-z]?/.exec(error.message);
-    if (rule) {
+    if (error.rule) {
       const badge = document.createElement("span");
       badge.className = "rule";
-      badge.textContent = rule[0];
+      badge.textContent = error.rule;
       outcome.append(badge);
     }
     outcome.append(`未通过：${error.message}`);
