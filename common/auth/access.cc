@@ -40,7 +40,8 @@ class Table {
  private:
   Table& Add(absl::string_view method, absl::string_view action, bool personal,
              std::vector<Permission> who) {
-    out_.push_back(MethodPolicy{absl::StrCat(service_, ".", method), action, personal, std::move(who)});
+    out_.push_back(
+        MethodPolicy{absl::StrCat(service_, ".", method), action, personal, std::move(who)});
     return *this;
   }
 
@@ -127,7 +128,8 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("GetRound", "read rounds", Everyone())
       .Method("ListRounds", "list rounds", Everyone())
       .Method("AssignExpert", "assign experts", {Province()})
-      .Method("ListAssignments", "list expert assignments", {Province(), {Role::kExpert, Scope::kSelf}})
+      .Method("ListAssignments", "list expert assignments",
+              {Province(), {Role::kExpert, Scope::kSelf}})
       .Method("SubmitScores", "score counties", {{Role::kExpert, Scope::kAssigned}})
       .Method("ComputeDeductions", "compute deductions", {Province()})
       .Method("ComputeResults", "compute results", {Province()})
@@ -135,7 +137,8 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("ReviseResult", "revise published results", {Province()})
       .Method("GetResult", "read results", Everyone())
       .Method("ListResults", "list results", Everyone())
-      .Method("ExplainResult", "read the expert scores behind a result", {Province(), City(), County()})
+      .Method("ExplainResult", "read the expert scores behind a result",
+              {Province(), City(), County()})
       .Method("ListAuditEntries", "read evaluation's audit record (R-37)", {Province()})
       .Method("WatchEvents", "follow evaluation events", Everyone());
 
@@ -164,13 +167,20 @@ bool IsService(const Caller& caller, absl::string_view name) {
 
 absl::string_view ScopeName(Scope scope) {
   switch (scope) {
-    case Scope::kNone: return "none";
-    case Scope::kAll: return "all";
-    case Scope::kOwnCity: return "own city";
-    case Scope::kOwnCounty: return "own county";
-    case Scope::kOwnHost: return "own host's projects";
-    case Scope::kAssigned: return "assigned counties";
-    case Scope::kSelf: return "self";
+    case Scope::kNone:
+      return "none";
+    case Scope::kAll:
+      return "all";
+    case Scope::kOwnCity:
+      return "own city";
+    case Scope::kOwnCounty:
+      return "own county";
+    case Scope::kOwnHost:
+      return "own host's projects";
+    case Scope::kAssigned:
+      return "assigned counties";
+    case Scope::kSelf:
+      return "self";
   }
   return "none";
 }
@@ -190,7 +200,8 @@ bool Access::Covers(const Resource& resource) const {
     case Scope::kAssigned:
       return resource.assigned;
     case Scope::kSelf:
-      return !subject.empty() && (role == Role::kExpert ? resource.expert : resource.teacher) == subject;
+      return !subject.empty() &&
+             (role == Role::kExpert ? resource.expert : resource.teacher) == subject;
     case Scope::kNone:
       return false;
   }
@@ -215,7 +226,8 @@ std::string AccessPolicy::Markdown() const {
   absl::StrAppend(&out, "\n", rule, "\n");
   for (const auto& m : methods_) {
     const absl::string_view method = absl::string_view(m.method).substr(m.method.find("v1.") + 3);
-    absl::StrAppend(&out, "| `", method, "` | ", m.action, " | ", m.personal_data ? "yes" : "", " |");
+    absl::StrAppend(&out, "| `", method, "` | ", m.action, " | ", m.personal_data ? "yes" : "",
+                    " |");
     for (Role role : kAllRoles) {
       const Scope scope = ScopeOf(role, m.method);
       absl::StrAppend(&out, " ", scope == Scope::kNone ? "" : ScopeName(scope), " |");

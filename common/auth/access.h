@@ -18,9 +18,9 @@ namespace peixun::auth {
 
 // How much of a method's resources a role reaches.
 enum class Scope {
-  kNone,       // nothing: the call is refused
-  kAll,        // every resource
-  kOwnCity,    // resources in the caller's city: counties whose real parent it is (济源 is its own)
+  kNone,     // nothing: the call is refused
+  kAll,      // every resource
+  kOwnCity,  // resources in the caller's city: counties whose real parent it is (济源 is its own)
   kOwnCounty,  // resources in the caller's county
   kOwnHost,    // the caller's host's projects, and their enrollments' trainees
   kAssigned,   // the counties an expert is assigned to
@@ -37,12 +37,12 @@ inline constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Rol
 // What a scope check needs to know of a resource. A handler fills what applies to it; a field
 // left empty never matches.
 struct Resource {
-  std::string name;     // for messages, e.g. "teachers/t1" or "regions/410225"
-  std::string county;   // code of its county-level unit, e.g. "410225"
-  std::string city;     // code of that county's city (its parent in the region data)
-  std::string host;     // "hosts/{host}" whose project it belongs to
-  std::string teacher;  // "teachers/{teacher}" it is about
-  std::string expert;   // subject of the expert it belongs to (assignments, score sheets)
+  std::string name;       // for messages, e.g. "teachers/t1" or "regions/410225"
+  std::string county;     // code of its county-level unit, e.g. "410225"
+  std::string city;       // code of that county's city (its parent in the region data)
+  std::string host;       // "hosts/{host}" whose project it belongs to
+  std::string teacher;    // "teachers/{teacher}" it is about
+  std::string expert;     // subject of the expert it belongs to (assignments, score sheets)
   bool assigned = false;  // the calling expert is assigned to its county
 };
 

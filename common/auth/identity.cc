@@ -6,8 +6,8 @@
 #include <openssl/sha.h>
 
 #include <cstdlib>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/util/status.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "common/util/status.h"
 
 namespace peixun::auth {
 namespace {
@@ -29,10 +29,14 @@ struct RoleEntry {
   absl::string_view name;
 };
 constexpr RoleEntry kRoles[] = {
-    {Role::kProvinceAdmin, "province_admin"}, {Role::kCityAdmin, "city_admin"},
-    {Role::kCountyAdmin, "county_admin"},     {Role::kHost, "host"},
-    {Role::kExpert, "expert"},                {Role::kTeacher, "teacher"},
-    {Role::kViewer, "viewer"},                {Role::kService, "service"},
+    {Role::kProvinceAdmin, "province_admin"},
+    {Role::kCityAdmin, "city_admin"},
+    {Role::kCountyAdmin, "county_admin"},
+    {Role::kHost, "host"},
+    {Role::kExpert, "expert"},
+    {Role::kTeacher, "teacher"},
+    {Role::kViewer, "viewer"},
+    {Role::kService, "service"},
 };
 
 std::string Base64Url(absl::string_view data) { return absl::WebSafeBase64Escape(data); }
@@ -70,14 +74,17 @@ bool IsCountyCode(absl::string_view code) { return AllDigits(code) && code.size(
 
 // A NumericDate claim. A number JSON allows but no time can be (1e300, NaN) is refused, not
 // cast (found by tests/fuzz/token_fuzz.cc).
-absl::StatusOr<absl::Time> TimeClaim(const google::protobuf::Struct& claims, const std::string& key) {
+absl::StatusOr<absl::Time> TimeClaim(const google::protobuf::Struct& claims,
+                                     const std::string& key) {
   auto it = claims.fields().find(key);
   if (it == claims.fields().end() || !it->second.has_number_value()) {
-    return Unauthenticated(key == "exp" ? "token has no expiry" : absl::StrCat("token claim ", key, " is not a time"));
+    return Unauthenticated(key == "exp" ? "token has no expiry"
+                                        : absl::StrCat("token claim ", key, " is not a time"));
   }
   const double seconds = it->second.number_value();
   if (!(seconds >= 0 && seconds < 253402300800.0)) {  // before year 10000
-    return Unauthenticated(key == "exp" ? "token expiry is not a time" : absl::StrCat("token claim ", key, " is not a time"));
+    return Unauthenticated(key == "exp" ? "token expiry is not a time"
+                                        : absl::StrCat("token claim ", key, " is not a time"));
   }
   return absl::FromUnixSeconds(static_cast<int64_t>(seconds));
 }
@@ -95,9 +102,10 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   for (const auto& entry : kRoles) {
     if (entry.name == name) return entry.role;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "role: unknown role '", name,
-      "'; one of province_admin, city_admin, county_admin, host, expert, teacher, viewer, service"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("role: unknown role '", name,
+                   "'; one of province_admin, city_admin, county_admin, host, expert, teacher, "
+                   "viewer, service"));
 }
 
 std::string IdentityKey(const Caller& caller) {
@@ -137,7 +145,8 @@ std::string SignToken(const TokenClaims& claims, absl::string_view key) {
 }
 
 absl::StatusOr<std::string> SignToken(const TokenClaims& claims, const SigningKey& key) {
-  const std::string header = absl::StrCat(R"({"alg":")", key.alg(), R"(","typ":"JWT","kid":")", key.kid(), R"("})");
+  const std::string header =
+      absl::StrCat(R"({"alg":")", key.alg(), R"(","typ":"JWT","kid":")", key.kid(), R"("})");
   std::string signing_input = absl::StrCat(Base64Url(header), ".", Base64Url(ClaimsJson(claims)));
   auto signature = key.Sign(signing_input);
   if (!signature.ok()) return signature.status();
@@ -154,9 +163,10 @@ absl::StatusOr<std::string> TokenSigner::Sign(TokenClaims claims) const {
 
 TokenVerifier::TokenVerifier(VerifierOptions options, const Clock& clock)
     : options_(std::move(options)),
-      keys_(options_.jwks.empty() ? nullptr
-                                  : std::make_unique<KeySource>(options_.jwks, options_.jwks_refetch_interval,
-                                                                options_.jwks_max_age)),
+      keys_(options_.jwks.empty()
+                ? nullptr
+                : std::make_unique<KeySource>(options_.jwks, options_.jwks_refetch_interval,
+                                              options_.jwks_max_age)),
       clock_(clock) {}
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
@@ -182,7 +192,8 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
   return verified->caller;
 }
 
-absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::string_view token) const {
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
+    absl::string_view token) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) return Unauthenticated("token is not a JWT");
   std::string header;
@@ -202,7 +213,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
   const absl::string_view signing_input(token.data(), parts[0].size() + 1 + parts[1].size());
   if (alg == "HS256") {
     if (options_.hs256_key.empty()) {
-      return Unauthenticated("HS256 tokens are accepted only in development mode; sign ES256 or RS256");
+      return Unauthenticated(
+          "HS256 tokens are accepted only in development mode; sign ES256 or RS256");
     }
     std::string expected = HmacSha256(options_.hs256_key, signing_input);
     if (expected.size() != signature.size() ||
@@ -210,7 +222,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
       return Unauthenticated("token signature is invalid");
     }
   } else if (alg == "ES256" || alg == "RS256") {
-    if (keys_ == nullptr) return Unauthenticated(absl::StrCat(alg, " tokens need a key set (--jwks)"));
+    if (keys_ == nullptr)
+      return Unauthenticated(absl::StrCat(alg, " tokens need a key set (--jwks)"));
     if (kid.empty()) return Unauthenticated("token header names no key (kid)");
     auto keys = keys_->Keys(kid);
     if (!keys.ok()) return keys.status();
@@ -232,8 +245,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
   if (!issued.ok()) return issued.status();
   if (*issued > now + kTokenLeeway) return Unauthenticated("token is issued in the future (iat)");
   if (expires - *issued > kMaxTokenLifetime) {
-    return Unauthenticated(absl::StrCat("token lives longer than ", absl::FormatDuration(kMaxTokenLifetime),
-                                        " (exp - iat)"));
+    return Unauthenticated(absl::StrCat("token lives longer than ",
+                                        absl::FormatDuration(kMaxTokenLifetime), " (exp - iat)"));
   }
   if (claims.fields().count("nbf") > 0) {
     auto not_before = TimeClaim(claims, "nbf");
@@ -247,9 +260,11 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
     bool found = StringClaim(claims, "aud") == options_.audience;
     auto aud = claims.fields().find("aud");
     if (!found && aud != claims.fields().end() && aud->second.has_list_value()) {
-      for (const auto& v : aud->second.list_value().values()) found |= v.string_value() == options_.audience;
+      for (const auto& v : aud->second.list_value().values())
+        found |= v.string_value() == options_.audience;
     }
-    if (!found) return Unauthenticated(absl::StrCat("token audience (aud) must include ", options_.audience));
+    if (!found)
+      return Unauthenticated(absl::StrCat("token audience (aud) must include ", options_.audience));
   }
   auto role = ParseRole(StringClaim(claims, "role"));
   if (!role.ok()) return Unauthenticated("token names no known role");
@@ -265,10 +280,12 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(absl::stri
   // A region claim of the role's level: never a prefix such as "41" that would match every
   // county's code.
   if (caller.role == Role::kCityAdmin && !IsCityCode(caller.region_code)) {
-    return Unauthenticated(absl::StrCat("a city admin's region must be a city code (4 digits, or 419001), got '",
-                                        caller.region_code, "'"));
+    return Unauthenticated(
+        absl::StrCat("a city admin's region must be a city code (4 digits, or 419001), got '",
+                     caller.region_code, "'"));
   }
-  if ((caller.role == Role::kCountyAdmin || (caller.role == Role::kExpert && !caller.region_code.empty())) &&
+  if ((caller.role == Role::kCountyAdmin ||
+       (caller.role == Role::kExpert && !caller.region_code.empty())) &&
       !IsCountyCode(caller.region_code)) {
     return Unauthenticated(absl::StrCat("a ", RoleName(caller.role),
                                         "'s region must be a county code (6 digits), got '",
@@ -298,7 +315,8 @@ absl::StatusOr<std::string> LoadTokenKey(const std::string& key_file) {
   std::string key;
   if (!key_file.empty()) {
     std::ifstream in(key_file, std::ios::binary);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("token_key_file: cannot read ", key_file));
+    if (!in)
+      return absl::InvalidArgumentError(absl::StrCat("token_key_file: cannot read ", key_file));
     std::stringstream buffer;
     buffer << in.rdbuf();
     key = std::string(absl::StripTrailingAsciiWhitespace(buffer.str()));

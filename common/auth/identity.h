@@ -7,10 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/jwks.h"
@@ -35,7 +35,7 @@ absl::StatusOr<Role> ParseRole(absl::string_view name);
 
 // Who is calling.
 struct Caller {
-  std::string subject;      // "sub": who the token was issued to
+  std::string subject;  // "sub": who the token was issued to
   Role role = Role::kViewer;
   std::string region_code;  // GB/T 2260 code for city and county admins and experts
   std::string host;         // "hosts/{id}" for host institutions
@@ -49,8 +49,8 @@ struct TokenClaims {
   Caller caller;
   absl::Time expires;
   absl::Time issued = absl::InfinitePast();  // "iat"; the real time of signing when not set
-  std::string issuer;    // "iss", when not empty
-  std::string audience;  // "aud", when not empty
+  std::string issuer;                        // "iss", when not empty
+  std::string audience;                      // "aud", when not empty
 };
 
 // The longest lifetime (exp - iat) a token may have, and the clock skew allowed on exp, nbf
@@ -88,7 +88,8 @@ struct TokenSigner {
 class TokenVerifier {
  public:
   TokenVerifier(VerifierOptions options, const Clock& clock);
-  TokenVerifier(std::string hs256_key, const Clock& clock) : TokenVerifier(Hs256Only(std::move(hs256_key)), clock) {}
+  TokenVerifier(std::string hs256_key, const Clock& clock)
+      : TokenVerifier(Hs256Only(std::move(hs256_key)), clock) {}
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 

@@ -27,7 +27,9 @@ namespace {
 constexpr size_t kMaxJwksBytes = 1 << 20;
 constexpr int kMaxKeys = 100;
 
-std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
+std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) {
+  return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
+}
 
 std::string Field(const google::protobuf::Struct& object, const std::string& key) {
   auto it = object.fields().find(key);
@@ -62,7 +64,8 @@ EVP_PKEY* PublicKeyFrom(OSSL_PARAM_BLD* build, const char* type) {
 }
 
 absl::StatusOr<std::shared_ptr<EVP_PKEY>> EcPublicKey(const std::string& x, const std::string& y) {
-  if (x.size() != 32 || y.size() != 32) return absl::InvalidArgumentError("x and y must be 32 bytes (P-256)");
+  if (x.size() != 32 || y.size() != 32)
+    return absl::InvalidArgumentError("x and y must be 32 bytes (P-256)");
   std::string point = "\x04" + x + y;
   OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_utf8_string(build, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
@@ -83,8 +86,10 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> EcPublicKey(const std::string& x, cons
 absl::StatusOr<std::shared_ptr<EVP_PKEY>> RsaPublicKey(const std::string& n, const std::string& e) {
   if (n.size() < 256) return absl::InvalidArgumentError("n must be at least 2048 bits");
   if (e.empty() || e.size() > 8) return absl::InvalidArgumentError("e is not a public exponent");
-  BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
-  BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr);
+  BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()),
+                           static_cast<int>(n.size()), nullptr);
+  BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
+                           static_cast<int>(e.size()), nullptr);
   OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_N, bn_n);
   OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_E, bn_e);
@@ -103,7 +108,8 @@ std::string EcdsaDer(absl::string_view raw) {
   ECDSA_SIG_set0(sig, r, s);
   unsigned char* der = nullptr;
   const int length = i2d_ECDSA_SIG(sig, &der);
-  std::string out = length > 0 ? std::string(reinterpret_cast<char*>(der), static_cast<size_t>(length)) : "";
+  std::string out =
+      length > 0 ? std::string(reinterpret_cast<char*>(der), static_cast<size_t>(length)) : "";
   OPENSSL_free(der);
   ECDSA_SIG_free(sig);
   return out;
@@ -146,14 +152,17 @@ absl::StatusOr<KeySet> KeySet::Parse(absl::string_view json) {
     return absl::InvalidArgumentError("jwks: has no \"keys\" array");
   }
   const auto& list = keys->second.list_value().values();
-  if (list.size() > kMaxKeys) return absl::InvalidArgumentError(absl::StrCat("jwks: more than ", kMaxKeys, " keys"));
+  if (list.size() > kMaxKeys)
+    return absl::InvalidArgumentError(absl::StrCat("jwks: more than ", kMaxKeys, " keys"));
   KeySet set;
   for (int i = 0; i < list.size(); ++i) {
-    if (!list[i].has_struct_value()) return absl::InvalidArgumentError(absl::StrCat("jwks: keys[", i, "] is not an object"));
+    if (!list[i].has_struct_value())
+      return absl::InvalidArgumentError(absl::StrCat("jwks: keys[", i, "] is not an object"));
     const auto& jwk = list[i].struct_value();
     const std::string kid = Field(jwk, "kid");
     auto bad = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat("jwks: keys[", i, "] (kid '", kid, "'): ", why));
+      return absl::InvalidArgumentError(
+          absl::StrCat("jwks: keys[", i, "] (kid '", kid, "'): ", why));
     };
     if (kid.empty() || kid.size() > 128) return bad("kid must be 1 to 128 characters");
     if (set.keys_.count(kid) > 0) return bad("the kid is repeated");
@@ -167,14 +176,16 @@ absl::StatusOr<KeySet> KeySet::Parse(absl::string_view json) {
       if (Field(jwk, "crv") != "P-256") return bad("crv must be P-256");
       if (!alg.empty() && alg != "ES256") return bad("an EC P-256 key's alg is ES256");
       alg = "ES256";
-      if (!absl::WebSafeBase64Unescape(Field(jwk, "x"), &a) || !absl::WebSafeBase64Unescape(Field(jwk, "y"), &b)) {
+      if (!absl::WebSafeBase64Unescape(Field(jwk, "x"), &a) ||
+          !absl::WebSafeBase64Unescape(Field(jwk, "y"), &b)) {
         return bad("x and y must be base64url");
       }
       key = EcPublicKey(a, b);
     } else if (kty == "RSA") {
       if (!alg.empty() && alg != "RS256") return bad("an RSA key's alg is RS256");
       alg = "RS256";
-      if (!absl::WebSafeBase64Unescape(Field(jwk, "n"), &a) || !absl::WebSafeBase64Unescape(Field(jwk, "e"), &b)) {
+      if (!absl::WebSafeBase64Unescape(Field(jwk, "n"), &a) ||
+          !absl::WebSafeBase64Unescape(Field(jwk, "e"), &b)) {
         return bad("n and e must be base64url");
       }
       key = RsaPublicKey(a, b);
@@ -190,20 +201,26 @@ absl::StatusOr<KeySet> KeySet::Parse(absl::string_view json) {
 absl::Status KeySet::Verify(absl::string_view kid, absl::string_view alg, absl::string_view input,
                             absl::string_view signature) const {
   auto it = keys_.find(std::string(kid));
-  if (it == keys_.end()) return absl::UnauthenticatedError(absl::StrCat("authorization: no key '", kid, "' in the key set"));
+  if (it == keys_.end())
+    return absl::UnauthenticatedError(
+        absl::StrCat("authorization: no key '", kid, "' in the key set"));
   if (it->second.alg != alg) {
-    return absl::UnauthenticatedError(absl::StrCat("authorization: key '", kid, "' signs ", it->second.alg, ", not ", alg));
+    return absl::UnauthenticatedError(
+        absl::StrCat("authorization: key '", kid, "' signs ", it->second.alg, ", not ", alg));
   }
   std::string der;
   if (alg == "ES256") {
-    if (signature.size() != 64) return absl::UnauthenticatedError("authorization: an ES256 signature is 64 bytes");
+    if (signature.size() != 64)
+      return absl::UnauthenticatedError("authorization: an ES256 signature is 64 bytes");
     der = EcdsaDer(signature);
     signature = der;
   }
   EVP_MD_CTX* context = EVP_MD_CTX_new();
-  const bool ok = EVP_DigestVerifyInit(context, nullptr, EVP_sha256(), nullptr, it->second.key.get()) == 1 &&
-                  EVP_DigestVerify(context, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                                   reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  const bool ok =
+      EVP_DigestVerifyInit(context, nullptr, EVP_sha256(), nullptr, it->second.key.get()) == 1 &&
+      EVP_DigestVerify(context, reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size()) == 1;
   EVP_MD_CTX_free(context);
   if (!ok) return absl::UnauthenticatedError("authorization: token signature is invalid");
   return absl::OkStatus();
@@ -241,13 +258,16 @@ absl::StatusOr<SigningKey> SigningKey::FromPem(absl::string_view pem, std::strin
 
 absl::StatusOr<SigningKey> SigningKey::FromFile(const std::string& path) {
   auto text = ReadWholeFile(path);
-  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("signing key: ", text.status().message()));
+  if (!text.ok())
+    return absl::InvalidArgumentError(absl::StrCat("signing key: ", text.status().message()));
   absl::string_view rest = *text;
   if (!absl::ConsumePrefix(&rest, "kid: ")) {
-    return absl::InvalidArgumentError(absl::StrCat("signing key: ", path, " does not start with \"kid: …\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signing key: ", path, " does not start with \"kid: …\""));
   }
   const size_t end = rest.find('\n');
-  if (end == absl::string_view::npos) return absl::InvalidArgumentError("signing key: no PEM after the kid");
+  if (end == absl::string_view::npos)
+    return absl::InvalidArgumentError("signing key: no PEM after the kid");
   std::string kid(absl::StripAsciiWhitespace(rest.substr(0, end)));
   return FromPem(rest.substr(end + 1), std::move(kid));
 }
@@ -257,8 +277,8 @@ absl::StatusOr<std::string> SigningKey::Sign(absl::string_view input) const {
   size_t length = 0;
   std::string signature;
   bool ok = EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
-            EVP_DigestSign(context, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
-                           input.size()) == 1;
+            EVP_DigestSign(context, nullptr, &length,
+                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   if (ok) {
     signature.resize(length);
     ok = EVP_DigestSign(context, reinterpret_cast<unsigned char*>(signature.data()), &length,
@@ -283,14 +303,16 @@ std::string SigningKey::PrivatePem() const {
 
 std::string SigningKey::PublicJwk() const {
   auto quoted = [](absl::string_view s) { return absl::StrCat("\"", s, "\""); };
-  std::string body = absl::StrCat("{\"kid\": ", quoted(kid_), ", \"alg\": ", quoted(alg_), ", \"use\": \"sig\", ");
+  std::string body =
+      absl::StrCat("{\"kid\": ", quoted(kid_), ", \"alg\": ", quoted(alg_), ", \"use\": \"sig\", ");
   if (alg_ == "ES256") {
     BIGNUM* x = nullptr;
     BIGNUM* y = nullptr;
     EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x);
     EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y);
-    absl::StrAppend(&body, "\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": ", quoted(Base64UrlNoPad(Fixed(x, 32))),
-                    ", \"y\": ", quoted(Base64UrlNoPad(Fixed(y, 32))), "}");
+    absl::StrAppend(
+        &body, "\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": ", quoted(Base64UrlNoPad(Fixed(x, 32))),
+        ", \"y\": ", quoted(Base64UrlNoPad(Fixed(y, 32))), "}");
     BN_free(x);
     BN_free(y);
   } else {
@@ -298,7 +320,8 @@ std::string SigningKey::PublicJwk() const {
     BIGNUM* e = nullptr;
     EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_RSA_N, &n);
     EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_RSA_E, &e);
-    absl::StrAppend(&body, "\"kty\": \"RSA\", \"n\": ", quoted(Base64UrlNoPad(Fixed(n, BN_num_bytes(n)))),
+    absl::StrAppend(&body,
+                    "\"kty\": \"RSA\", \"n\": ", quoted(Base64UrlNoPad(Fixed(n, BN_num_bytes(n)))),
                     ", \"e\": ", quoted(Base64UrlNoPad(Fixed(e, BN_num_bytes(e)))), "}");
     BN_free(n);
     BN_free(e);
@@ -333,8 +356,11 @@ absl::StatusOr<std::string> KeySource::Fetch() const {
   long http = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);
   curl_easy_cleanup(curl);
-  if (code != CURLE_OK) return absl::UnavailableError(absl::StrCat("jwks: ", location_, ": ", curl_easy_strerror(code)));
-  if (http != 200) return absl::UnavailableError(absl::StrCat("jwks: ", location_, " answered HTTP ", http));
+  if (code != CURLE_OK)
+    return absl::UnavailableError(
+        absl::StrCat("jwks: ", location_, ": ", curl_easy_strerror(code)));
+  if (http != 200)
+    return absl::UnavailableError(absl::StrCat("jwks: ", location_, " answered HTTP ", http));
   return body;
 }
 
@@ -358,12 +384,14 @@ absl::Status KeySource::Load() {
 absl::StatusOr<std::shared_ptr<const KeySet>> KeySource::Keys(absl::string_view wanted_kid) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = absl::Now();
-  const bool is_file = !absl::StartsWith(location_, "http://") && !absl::StartsWith(location_, "https://");
+  const bool is_file =
+      !absl::StartsWith(location_, "http://") && !absl::StartsWith(location_, "https://");
   if (is_file && now - checked_at_ >= absl::Seconds(1)) {
     checked_at_ = now;
     struct stat info;
     if (stat(location_.c_str(), &info) == 0) {
-      const int64_t mtime = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+      const int64_t mtime =
+          static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
       if (mtime != file_mtime_ns_) {
         file_mtime_ns_ = mtime;
         (void)Load();
@@ -371,11 +399,13 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySource::Keys(absl::string_view 
     }
   }
   const bool unknown = keys_ == nullptr || !keys_->Has(wanted_kid);
-  if ((unknown && now - fetched_at_ >= refetch_interval_) || (!is_file && now - fetched_at_ >= max_age_)) {
+  if ((unknown && now - fetched_at_ >= refetch_interval_) ||
+      (!is_file && now - fetched_at_ >= max_age_)) {
     (void)Load();
   }
   if (keys_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat("authorization: the key set ", location_, " cannot be read: ", last_error_));
+    return absl::UnavailableError(
+        absl::StrCat("authorization: the key set ", location_, " cannot be read: ", last_error_));
   }
   return keys_;
 }

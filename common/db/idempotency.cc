@@ -105,7 +105,8 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view caller, absl:
   return status;
 }
 
-void AddLockRemembered(Script& script, absl::string_view method, const std::vector<CallerRequest>& keys,
+void AddLockRemembered(Script& script, absl::string_view method,
+                       const std::vector<CallerRequest>& keys,
                        std::map<CallerRequest, RememberedResponse>* found) {
   if (keys.empty()) return;
   std::string sql = absl::StrCat(
@@ -131,9 +132,9 @@ void AddRemember(Script& script, absl::string_view method,
       "INSERT INTO idempotency_keys (caller, method, request_id, request_hash, response) VALUES ";
   for (size_t i = 0; i < responses.size(); ++i) {
     const auto& [key, stored] = responses[i];
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", Script::Hex(key.caller), ", ", script.Quote(method), ", ",
-                    script.Quote(key.request_id), ", ", Script::Hex(stored.request_hash), ", ",
-                    Script::Hex(stored.response), ")");
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", Script::Hex(key.caller), ", ",
+                    script.Quote(method), ", ", script.Quote(key.request_id), ", ",
+                    Script::Hex(stored.request_hash), ", ", Script::Hex(stored.response), ")");
   }
   script.Add(std::move(sql));
 }

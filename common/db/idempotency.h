@@ -5,12 +5,12 @@
 
 #include <functional>
 #include <map>
+#include <string>
 #include <tuple>
 #include <vector>
-#include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/db/pool.h"
 #include "common/db/script.h"
 #include "google/protobuf/message.h"
@@ -39,7 +39,7 @@ struct RememberedResponse {
 };
 // One request's idempotency key within a method.
 struct CallerRequest {
-  std::string caller;      // auth::IdentityKey of the caller
+  std::string caller;  // auth::IdentityKey of the caller
   std::string request_id;
   bool operator<(const CallerRequest& other) const {
     return std::tie(caller, request_id) < std::tie(other.caller, other.request_id);
@@ -47,7 +47,8 @@ struct CallerRequest {
 };
 // Adds to `script` the locking read of the stored responses among `keys` of `method` (filled
 // into `found` when the script runs).
-void AddLockRemembered(Script& script, absl::string_view method, const std::vector<CallerRequest>& keys,
+void AddLockRemembered(Script& script, absl::string_view method,
+                       const std::vector<CallerRequest>& keys,
                        std::map<CallerRequest, RememberedResponse>* found);
 // Adds to `script` the insert storing responses under (caller, method, request id). When a
 // concurrent transaction stored one of the keys first, the script fails with a duplicate key

@@ -144,7 +144,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
                                                   e.getErrorCode(), ": ", e.what()));
         break;
       }
-      auto& record = connection.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
+      auto& record =
+          connection.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
       record.setInt(1, migration.version);
       record.setString(2, migration.name);
       record.executeUpdate();

@@ -22,7 +22,14 @@ bool IsConnectionError(int code) {
   // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
   // CR_SERVER_LOST_EXTENDED, ER_CONNECTION_KILLED, ER_SERVER_SHUTDOWN, client-side 0.
   switch (code) {
-    case 2002: case 2003: case 2006: case 2013: case 2055: case 1927: case 1053: case 4031:
+    case 2002:
+    case 2003:
+    case 2006:
+    case 2013:
+    case 2055:
+    case 1927:
+    case 1053:
+    case 4031:
     case 0:
       return true;
     default:
@@ -112,8 +119,8 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Open() {
     auto connection = std::make_unique<Connection>(std::move(raw));
     connection->Execute("SET NAMES utf8mb4");
     connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    connection->Execute(absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
-                                     config_.lock_wait_timeout_seconds));
+    connection->Execute(
+        absl::StrCat("SET SESSION innodb_lock_wait_timeout = ", config_.lock_wait_timeout_seconds));
     connection->Execute("SET SESSION time_zone = '+00:00'");
     return connection;
   } catch (const sql::SQLException& e) {
@@ -134,11 +141,12 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Acquire() {
     };
     if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), config_.acquire_timeout)) {
       if (metrics_ != nullptr) metrics_->pool_timeouts->Increment();
-      return absl::UnavailableError(absl::StrCat(
-          "database busy: no free connection within ", absl::FormatDuration(config_.acquire_timeout),
-          " (pool of ", config_.pool_size, ")"));
+      return absl::UnavailableError(absl::StrCat("database busy: no free connection within ",
+                                                 absl::FormatDuration(config_.acquire_timeout),
+                                                 " (pool of ", config_.pool_size, ")"));
     }
-    if (metrics_ != nullptr) metrics_->pool_wait_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    if (metrics_ != nullptr)
+      metrics_->pool_wait_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
     ++in_use_;
     if (metrics_ != nullptr) metrics_->pool_in_use->Set(in_use_);
     while (!idle_.empty()) {
@@ -184,8 +192,9 @@ void ConnectionPool::Release(std::unique_ptr<Connection> connection, bool health
 }
 
 absl::Status ConnectionPool::RunOnce(Connection& connection,
-                                     const std::function<absl::Status(Connection&)>& work, Mode mode,
-                                     bool* connection_lost, bool* retryable, bool* committing) {
+                                     const std::function<absl::Status(Connection&)>& work,
+                                     Mode mode, bool* connection_lost, bool* retryable,
+                                     bool* committing) {
   *connection_lost = false;
   *retryable = false;
   *committing = false;
@@ -232,13 +241,13 @@ absl::Status ConnectionPool::RunOnce(Connection& connection,
       // client's error, naming the column, never an INTERNAL.
       CountError(metrics_, "input");
       return absl::InvalidArgumentError(absl::StrCat(ColumnOf(e.what()), ": ",
-                                                     code == kErrDataTooLong ? "is longer than its column allows"
-                                                                             : "is not a value its column holds",
+                                                     code == kErrDataTooLong
+                                                         ? "is longer than its column allows"
+                                                         : "is not a value its column holds",
                                                      " (MySQL error ", code, ")"));
     }
     CountError(metrics_, "other");
-    std::cerr << "database error " << code << " (" << e.getSQLState() << "): " << e.what()
-              << "\n";
+    std::cerr << "database error " << code << " (" << e.getSQLState() << "): " << e.what() << "\n";
     return absl::InternalError(absl::StrCat("database error (MySQL error ", code, ")"));
   }
 }
@@ -248,7 +257,8 @@ absl::Status ConnectionPool::RunInTransaction(
   return Run(work, Mode::kTransaction);
 }
 
-absl::Status ConnectionPool::RunSelfCommitting(const std::function<absl::Status(Connection&)>& work) {
+absl::Status ConnectionPool::RunSelfCommitting(
+    const std::function<absl::Status(Connection&)>& work) {
   return Run(work, Mode::kSelfCommitting);
 }
 

@@ -31,7 +31,9 @@ absl::CivilDay CivilDayOf(const common::v1::Date& date) {
   return absl::CivilDay(date.year(), date.month(), date.day());
 }
 
-std::string DateText(const common::v1::Date& date) { return absl::FormatCivilTime(CivilDayOf(date)); }
+std::string DateText(const common::v1::Date& date) {
+  return absl::FormatCivilTime(CivilDayOf(date));
+}
 
 std::string RowPlaceholders(size_t rows, size_t columns) {
   std::string row = "(";
@@ -63,16 +65,18 @@ int NextVersion(Connection& c, absl::string_view table) {
   return last->getInt(1) + 1;
 }
 
-std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns, absl::string_view table,
-                                              int version) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", columns, " FROM ", table, " WHERE ",
-                                        version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
+std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns,
+                                              absl::string_view table, int version) {
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", columns, " FROM ", table, " WHERE ",
+                             version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
   select.setInt(1, version);
   return std::unique_ptr<sql::ResultSet>(select.executeQuery());
 }
 
 absl::Status InsertVersion(Connection& c, absl::string_view insert_sql,
-                           const std::function<void(sql::PreparedStatement&)>& bind, absl::string_view what) {
+                           const std::function<void(sql::PreparedStatement&)>& bind,
+                           absl::string_view what) {
   auto& insert = c.Prepare(std::string(insert_sql));
   bind(insert);
   try {

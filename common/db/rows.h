@@ -40,11 +40,12 @@ void ForEachChunk(size_t n, const std::function<void(size_t begin, size_t count)
 // Versioned policies (tier, grade): the version after the newest row of `table`.
 int NextVersion(Connection& c, absl::string_view table);
 // `columns` of version `version` of `table`, or with 0 of its newest row; empty when absent.
-std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns, absl::string_view table,
-                                              int version);
+std::unique_ptr<sql::ResultSet> SelectVersion(Connection& c, absl::string_view columns,
+                                              absl::string_view table, int version);
 // Runs `insert` (an INSERT of that version, its placeholders set). Another replica inserting
 // the same version first is ABORTED, "{what} was made concurrently; retry".
 absl::Status InsertVersion(Connection& c, absl::string_view insert_sql,
-                           const std::function<void(sql::PreparedStatement&)>& bind, absl::string_view what);
+                           const std::function<void(sql::PreparedStatement&)>& bind,
+                           absl::string_view what);
 
 }  // namespace peixun::db

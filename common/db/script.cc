@@ -24,7 +24,8 @@ std::string Script::Hex(absl::string_view bytes) {
 
 std::string Script::QuotedList(const std::vector<std::string>& values) const {
   std::string out = "(";
-  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i == 0 ? "" : ", ", Quote(values[i]));
+  for (size_t i = 0; i < values.size(); ++i)
+    absl::StrAppend(&out, i == 0 ? "" : ", ", Quote(values[i]));
   return out + ")";
 }
 

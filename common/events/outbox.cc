@@ -1,12 +1,11 @@
 #include "common/events/outbox.h"
 
-#include <algorithm>
-#include <optional>
-
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -39,14 +38,15 @@ void AppendEvent(db::Connection& connection, absl::string_view type, absl::strin
 
 PendingEvent PendingEvent::Of(absl::string_view type, absl::string_view resource,
                               const google::protobuf::Message& payload) {
-  return PendingEvent{std::string(type), std::string(resource), payload.GetDescriptor()->full_name(),
-                      payload.SerializeAsString()};
+  return PendingEvent{std::string(type), std::string(resource),
+                      payload.GetDescriptor()->full_name(), payload.SerializeAsString()};
 }
 
 void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& events) {
   db::ForEachChunk(events.size(), [&](size_t begin, size_t count) {
-    auto& insert = connection.Prepare("INSERT INTO outbox (type, resource, payload_type, payload) VALUES " +
-                                      db::RowPlaceholders(count, 4));
+    auto& insert =
+        connection.Prepare("INSERT INTO outbox (type, resource, payload_type, payload) VALUES " +
+                           db::RowPlaceholders(count, 4));
     std::vector<std::istringstream> blobs;
     blobs.reserve(count);
     for (size_t i = 0; i < count; ++i) {
@@ -67,8 +67,9 @@ void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events
   std::string sql = "INSERT INTO outbox (type, resource, payload_type, payload) VALUES ";
   for (size_t i = 0; i < events.size(); ++i) {
     const PendingEvent& event = events[i];
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", script.Quote(event.type), ", ", script.Quote(event.resource), ", ",
-                    script.Quote(event.payload_type), ", ", db::Script::Hex(event.payload), ")");
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(", script.Quote(event.type), ", ",
+                    script.Quote(event.resource), ", ", script.Quote(event.payload_type), ", ",
+                    db::Script::Hex(event.payload), ")");
   }
   script.Add(std::move(sql));
 }
@@ -77,21 +78,24 @@ EventFeed::~EventFeed() { StopSequencer(); }
 
 EventFeed::EventFeed(db::ConnectionPool& pool, prometheus::Registry* metrics) : pool_(pool) {
   if (metrics == nullptr) return;
-  pending_gauge_ = &prometheus::BuildGauge()
-                        .Name("peixun_outbox_pending_events")
-                        .Help("Committed events not yet numbered for the feed (counted up to 100,000).")
-                        .Register(*metrics)
-                        .Add({});
+  pending_gauge_ =
+      &prometheus::BuildGauge()
+           .Name("peixun_outbox_pending_events")
+           .Help("Committed events not yet numbered for the feed (counted up to 100,000).")
+           .Register(*metrics)
+           .Add({});
   last_sequence_gauge_ = &prometheus::BuildGauge()
                               .Name("peixun_outbox_last_sequence")
                               .Help("Sequence number of the newest event in the feed.")
                               .Register(*metrics)
                               .Add({});
-  auto& reads = prometheus::BuildCounter()
-                    .Name("peixun_event_feed_reads_total")
-                    .Help("Outbox reads by WatchEvents streams: tail (one read shared by every stream at "
-                          "the head of the feed) or catch_up (a stream reading its way to the head).")
-                    .Register(*metrics);
+  auto& reads =
+      prometheus::BuildCounter()
+          .Name("peixun_event_feed_reads_total")
+          .Help(
+              "Outbox reads by WatchEvents streams: tail (one read shared by every stream at "
+              "the head of the feed) or catch_up (a stream reading its way to the head).")
+          .Register(*metrics);
   tail_reads_ = &reads.Add({{"kind", "tail"}});
   catch_up_reads_ = &reads.Add({{"kind", "catch_up"}});
   streams_gauge_ = &prometheus::BuildGauge()
@@ -106,7 +110,9 @@ absl::StatusOr<int> EventFeed::SequencePending() {
   int64_t pending = 0;
   PEIXUN_RETURN_IF_ERROR(pool_.RunRead([&](db::Connection& c) -> absl::Status {
     std::unique_ptr<sql::ResultSet> rows(
-        c.Prepare("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE sequence IS NULL LIMIT 100000) p").executeQuery());
+        c.Prepare(
+             "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE sequence IS NULL LIMIT 100000) p")
+            .executeQuery());
     if (rows->next()) pending = rows->getInt64(1);
     if (last_sequence_gauge_ != nullptr && pending == 0) {
       std::unique_ptr<sql::ResultSet> last(
@@ -126,10 +132,12 @@ absl::StatusOr<int> EventFeed::SequencePending() {
     db::Script read(c);
     read.Add("START TRANSACTION");
     // The lock serializes sequencers of every replica; what they read after it is committed.
-    read.Add("SELECT last_sequence FROM outbox_sequence WHERE id = 1 FOR UPDATE", [&](sql::ResultSet& rows) {
-      if (rows.next()) last = rows.getInt64(1);
-    });
-    read.Add(absl::StrCat("SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ", kSequenceBatch),
+    read.Add("SELECT last_sequence FROM outbox_sequence WHERE id = 1 FOR UPDATE",
+             [&](sql::ResultSet& rows) {
+               if (rows.next()) last = rows.getInt64(1);
+             });
+    read.Add(absl::StrCat("SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ",
+                          kSequenceBatch),
              [&](sql::ResultSet& rows) {
                while (rows.next()) ids.push_back(rows.getInt64(1));
              });
@@ -148,10 +156,11 @@ absl::StatusOr<int> EventFeed::SequencePending() {
           absl::StrAppend(&cases, " WHEN ", ids[i], " THEN ", *last + static_cast<int64_t>(i) + 1);
           absl::StrAppend(&in, i == begin ? "" : ", ", ids[i]);
         }
-        write.Add(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN (", in, ")"));
+        write.Add(absl::StrCat("UPDATE outbox SET sequence = CASE id", cases, " END WHERE id IN (",
+                               in, ")"));
       }
-      write.Add(absl::StrCat("UPDATE outbox_sequence SET last_sequence = ", *last + static_cast<int64_t>(ids.size()),
-                             " WHERE id = 1"));
+      write.Add(absl::StrCat("UPDATE outbox_sequence SET last_sequence = ",
+                             *last + static_cast<int64_t>(ids.size()), " WHERE id = 1"));
       if (last_sequence_gauge_ != nullptr) {
         last_sequence_gauge_->Set(static_cast<double>(*last + static_cast<int64_t>(ids.size())));
       }
@@ -163,7 +172,8 @@ absl::StatusOr<int> EventFeed::SequencePending() {
   });
   if (!status.ok()) return status;
   if (numbered > 0) {
-    if (pending_gauge_ != nullptr) pending_gauge_->Set(static_cast<double>(std::max<int64_t>(0, pending - numbered)));
+    if (pending_gauge_ != nullptr)
+      pending_gauge_->Set(static_cast<double>(std::max<int64_t>(0, pending - numbered)));
     absl::MutexLock lock(&mu_);
     ++sequenced_;
   }
@@ -302,22 +312,24 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
     return ToGrpcStatus(FieldError("after_sequence", "must not be negative"));
   }
   if (request.type_prefix().size() > kMaxTypePrefix) {
-    return ToGrpcStatus(FieldError(
-        "type_prefix", absl::StrCat("must be at most ", kMaxTypePrefix, " characters, got ",
-                                    request.type_prefix().size())));
+    return ToGrpcStatus(
+        FieldError("type_prefix", absl::StrCat("must be at most ", kMaxTypePrefix,
+                                               " characters, got ", request.type_prefix().size())));
   }
   for (char c : request.type_prefix()) {
     if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '_') {
       return ToGrpcStatus(FieldError(
-          "type_prefix", "may hold only lower-case letters, digits, '.' and '_' (e.g. \"catalog.quota.\")"));
+          "type_prefix",
+          "may hold only lower-case letters, digits, '.' and '_' (e.g. \"catalog.quota.\")"));
     }
   }
   {
     absl::MutexLock lock(&mu_);
     if (streams_of_caller_[caller] >= kMaxStreamsPerCaller) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("this caller already has ", kMaxStreamsPerCaller,
-                                       " WatchEvents streams open, the most one caller may; close one first"));
+      return grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("this caller already has ", kMaxStreamsPerCaller,
+                       " WatchEvents streams open, the most one caller may; close one first"));
     }
     if (streams_ >= kMaxStreams) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -357,14 +369,15 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
         next = kCatchUp;
       } else if (tail_floor_ >= 0 && after < tail_last_) {
         next = kFromTail;
-        auto first = std::upper_bound(
-            tail_.begin(), tail_.end(), after,
-            [](int64_t sequence, const peixun::common::v1::Event& event) { return sequence < event.sequence(); });
+        auto first = std::upper_bound(tail_.begin(), tail_.end(), after,
+                                      [](int64_t sequence, const peixun::common::v1::Event& event) {
+                                        return sequence < event.sequence();
+                                      });
         for (auto it = first; it != tail_.end() && static_cast<int>(batch.size()) < kBatch; ++it) {
           batch.push_back(*it);
         }
-      } else if (!tail_reading_ &&
-                 (sequenced_ != tail_read_sequenced_ || absl::Now() >= tail_read_at_ + kPollPeriod)) {
+      } else if (!tail_reading_ && (sequenced_ != tail_read_sequenced_ ||
+                                    absl::Now() >= tail_read_at_ + kPollPeriod)) {
         next = kReadTail;
         tail_reading_ = true;
         tail_read_sequenced_ = sequenced_;
@@ -375,7 +388,8 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
           return closed_ || tail_last_ > after || (!tail_reading_ && sequenced_ != read_sequenced);
         };
         const absl::Time until = std::min(tail_read_at_ + kPollPeriod, absl::Now() + kPollPeriod);
-        mu_.AwaitWithDeadline(absl::Condition(&changed), std::max(until, absl::Now() + absl::Milliseconds(5)));
+        mu_.AwaitWithDeadline(absl::Condition(&changed),
+                              std::max(until, absl::Now() + absl::Milliseconds(5)));
       }
     }
     switch (next) {
@@ -403,7 +417,8 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
     }
     // A catch-up read that found the last matching event has passed every event the tail
     // held when it began (the tail holds only numbered, committed events).
-    if (next == kCatchUp && static_cast<int>(batch.size()) < kBatch) after = std::max(after, tail_last);
+    if (next == kCatchUp && static_cast<int>(batch.size()) < kBatch)
+      after = std::max(after, tail_last);
   }
   return grpc::Status::CANCELLED;
 }

@@ -8,25 +8,25 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "prometheus/counter.h"
-#include "prometheus/gauge.h"
-#include "prometheus/registry.h"
 #include "common/db/pool.h"
 #include "common/db/script.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/sync_stream.h"
 #include "peixun/common/v1/common.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 
 namespace peixun::events {
 
@@ -36,7 +36,7 @@ inline constexpr absl::string_view kFeedOpenKey = "peixun-event-feed";
 
 // Appends an event inside the caller's transaction; it is numbered after the commit.
 void AppendEvent(db::Connection& connection, absl::string_view type, absl::string_view resource,
-                    const google::protobuf::Message& payload);
+                 const google::protobuf::Message& payload);
 
 // An event to append in bulk.
 struct PendingEvent {

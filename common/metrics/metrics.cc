@@ -1,11 +1,10 @@
 #include "common/metrics/metrics.h"
 
-#include "absl/strings/str_cat.h"
-#include "google/protobuf/descriptor.h"
-
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
 
 namespace peixun::metrics {
 namespace {
@@ -46,10 +45,17 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
       grpc::experimental::ServerRpcInfo* info) override {
     const char* type = "unary";
     switch (info->type()) {
-      case grpc::experimental::ServerRpcInfo::Type::CLIENT_STREAMING: type = "client_stream"; break;
-      case grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING: type = "server_stream"; break;
-      case grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING: type = "bidi_stream"; break;
-      default: break;
+      case grpc::experimental::ServerRpcInfo::Type::CLIENT_STREAMING:
+        type = "client_stream";
+        break;
+      case grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING:
+        type = "server_stream";
+        break;
+      case grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING:
+        type = "bidi_stream";
+        break;
+      default:
+        break;
     }
     return new MetricsInterceptor(metrics_, metrics_.ForMethod(info->method(), type));
   }
@@ -61,12 +67,23 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
 }  // namespace
 
 const char* GrpcCodeName(int code) {
-  static const char* const kNames[] = {
-      "OK",          "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",   "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   if (code < 0 || code > 16) return "UNKNOWN";
   return kNames[code];
 }
@@ -86,13 +103,13 @@ GrpcMetrics::GrpcMetrics(prometheus::Registry& registry)
                             .Register(registry)) {}
 
 GrpcMetrics::MethodMetrics& GrpcMetrics::ForMethod(const std::string& full_method,
-                                                 const std::string& type) {
+                                                   const std::string& type) {
   std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
   // Only methods the server knows get labels of their own: made-up names a client sends all
   // count under one "unknown" series (and one cache entry), so they cannot grow the series.
-  const bool known = parts.size() == 2 &&
-                     google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-                         absl::StrCat(parts[0], ".", parts[1])) != nullptr;
+  const bool known =
+      parts.size() == 2 && google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+                               absl::StrCat(parts[0], ".", parts[1])) != nullptr;
   const std::string key = known ? full_method : absl::StrCat("unknown/", type);
   absl::MutexLock lock(&mu_);
   auto& slot = methods_[key];
@@ -101,9 +118,8 @@ GrpcMetrics::MethodMetrics& GrpcMetrics::ForMethod(const std::string& full_metho
     entry->service = known ? parts[0] : "unknown";
     entry->method = known ? parts[1] : "unknown";
     entry->type = type;
-    std::map<std::string, std::string> labels = {{"grpc_service", entry->service},
-                                                 {"grpc_method", entry->method},
-                                                 {"grpc_type", type}};
+    std::map<std::string, std::string> labels = {
+        {"grpc_service", entry->service}, {"grpc_method", entry->method}, {"grpc_type", type}};
     entry->started = &started_.Add(labels);
     entry->handling_seconds = &handling_seconds_.Add(labels, LatencyBuckets());
     slot = std::move(entry);
@@ -176,8 +192,8 @@ absl::Status MetricsRegistry::Serve(const std::string& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(std::string("metrics_listen: cannot listen on ") + listen +
-                                  ": " + e.what());
+    return absl::UnavailableError(std::string("metrics_listen: cannot listen on ") + listen + ": " +
+                                  e.what());
   }
   exposer_->RegisterCollectable(registry_);
   return absl::OkStatus();

@@ -20,7 +20,8 @@ namespace {
 using google::protobuf::FieldDescriptor;
 
 constexpr char kColumns[] =
-    "id, CAST(UNIX_TIMESTAMP(time) * 1000000 AS SIGNED), kind, subject, role, client, request_id, method, "
+    "id, CAST(UNIX_TIMESTAMP(time) * 1000000 AS SIGNED), kind, subject, role, client, request_id, "
+    "method, "
     "resource, outcome";
 
 std::string Cut(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n); }
@@ -32,22 +33,25 @@ std::string TimeLiteral(const google::protobuf::Timestamp& time) {
 }
 
 std::string Values(db::Script& script, const AuditEntry& e) {
-  return absl::StrCat("(", TimeLiteral(e.time()), ", ", static_cast<int>(e.kind()), ", ",
-                      script.Quote(Cut(e.subject(), 255)), ", ", script.Quote(Cut(e.role(), 32)), ", ",
-                      script.Quote(Cut(e.client(), 128)), ", ", script.Quote(Cut(e.request_id(), 128)), ", ",
-                      script.Quote(Cut(e.method(), 128)), ", ", script.Quote(Cut(e.resource(), 255)), ", ",
-                      script.Quote(Cut(e.outcome(), 32)), ")");
+  return absl::StrCat(
+      "(", TimeLiteral(e.time()), ", ", static_cast<int>(e.kind()), ", ",
+      script.Quote(Cut(e.subject(), 255)), ", ", script.Quote(Cut(e.role(), 32)), ", ",
+      script.Quote(Cut(e.client(), 128)), ", ", script.Quote(Cut(e.request_id(), 128)), ", ",
+      script.Quote(Cut(e.method(), 128)), ", ", script.Quote(Cut(e.resource(), 255)), ", ",
+      script.Quote(Cut(e.outcome(), 32)), ")");
 }
 
 constexpr char kInsert[] =
-    "INSERT INTO audit_log (time, kind, subject, role, client, request_id, method, resource, outcome) VALUES ";
+    "INSERT INTO audit_log (time, kind, subject, role, client, request_id, method, resource, "
+    "outcome) VALUES ";
 
 }  // namespace
 
 std::string ResourceOf(const google::protobuf::Message& request) {
   const auto* descriptor = request.GetDescriptor();
   const auto* reflection = request.GetReflection();
-  for (const char* name : {"name", "teacher", "enrollment", "project", "parent", "county", "round", "year"}) {
+  for (const char* name :
+       {"name", "teacher", "enrollment", "project", "parent", "county", "round", "year"}) {
     const FieldDescriptor* field = descriptor->FindFieldByName(name);
     if (field == nullptr || field->is_repeated()) continue;
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
@@ -63,7 +67,8 @@ std::string ResourceOf(const google::protobuf::Message& request) {
     }
     const auto& child = reflection->GetMessage(request, field);
     const FieldDescriptor* name = child.GetDescriptor()->FindFieldByName("name");
-    if (name != nullptr && name->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !name->is_repeated()) {
+    if (name != nullptr && name->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        !name->is_repeated()) {
       std::string value = child.GetReflection()->GetString(child, name);
       if (!value.empty()) return value;
     }
@@ -71,7 +76,8 @@ std::string ResourceOf(const google::protobuf::Message& request) {
   return "";
 }
 
-AuditLog::AuditLog(db::ConnectionPool& pool, prometheus::Registry& metrics, absl::Duration retention)
+AuditLog::AuditLog(db::ConnectionPool& pool, prometheus::Registry& metrics,
+                   absl::Duration retention)
     : pool_(pool),
       retention_(retention),
       written_(prometheus::BuildCounter()
@@ -109,7 +115,9 @@ void AuditLog::Run() {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || queue_.size() >= 1000; };
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || queue_.size() >= 1000;
+      };
       mu_.AwaitWithTimeout(absl::Condition(&wake), absl::Milliseconds(200));
       if (stopping_) return;
     }
@@ -119,8 +127,8 @@ void AuditLog::Run() {
     if (absl::Now() >= next_prune) {
       next_prune = absl::Now() + absl::Hours(1);
       if (auto pruned = Prune(absl::Now()); pruned.ok() && *pruned > 0) {
-        std::cerr << "audit: pruned " << *pruned << " entries older than " << absl::FormatDuration(retention_)
-                  << "\n";
+        std::cerr << "audit: pruned " << *pruned << " entries older than "
+                  << absl::FormatDuration(retention_) << "\n";
       }
     }
   }
@@ -150,7 +158,8 @@ void AuditLog::Insert(db::Connection& connection, const AuditEntry& entry) {
 void AuditLog::AddInsert(db::Script& script, const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return;
   std::string sql = kInsert;
-  for (size_t i = 0; i < entries.size(); ++i) absl::StrAppend(&sql, i == 0 ? "" : ", ", Values(script, entries[i]));
+  for (size_t i = 0; i < entries.size(); ++i)
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", Values(script, entries[i]));
   script.Add(std::move(sql));
 }
 
@@ -188,7 +197,8 @@ absl::StatusOr<int64_t> AuditLog::Prune(absl::Time now) {
   for (;;) {
     int deleted = 0;
     PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
-      auto& remove = c.Prepare("DELETE FROM audit_log WHERE time < FROM_UNIXTIME(?) ORDER BY id LIMIT 10000");
+      auto& remove =
+          c.Prepare("DELETE FROM audit_log WHERE time < FROM_UNIXTIME(?) ORDER BY id LIMIT 10000");
       remove.setInt64(1, cutoff);
       deleted = remove.executeUpdate();
       return absl::OkStatus();
@@ -201,12 +211,14 @@ absl::StatusOr<int64_t> AuditLog::Prune(absl::Time now) {
 absl::Status AuditLog::List(const common::v1::ListAuditEntriesRequest& request,
                             common::v1::ListAuditEntriesResponse* response) {
   PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request.page_size()));
-  PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request.filter(), {"subject", "resource", "method", "outcome"}));
+  PEIXUN_ASSIGN_OR_RETURN(
+      auto terms, ParseFilter(request.filter(), {"subject", "resource", "method", "outcome"}));
   const std::string query = absl::StrCat(request.filter(), "|", request.start_time().seconds(), "|",
                                          request.end_time().seconds());
   PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token(), query));
   int64_t before_id = 0;
-  if (!after.empty() && !absl::SimpleAtoi(after, &before_id)) return FieldError("page_token", "is not valid");
+  if (!after.empty() && !absl::SimpleAtoi(after, &before_id))
+    return FieldError("page_token", "is not valid");
   auto term = [&](const char* key) {
     auto it = terms.find(key);
     return it == terms.end() ? std::string() : it->second;
@@ -216,7 +228,8 @@ absl::Status AuditLog::List(const common::v1::ListAuditEntriesRequest& request,
   std::vector<AuditEntry> entries;
   PEIXUN_RETURN_IF_ERROR(pool_.RunRead([&](db::Connection& c) {
     auto& select = c.Prepare(absl::StrCat(
-        "SELECT ", kColumns, " FROM audit_log WHERE (? = 0 OR id < ?) AND (? = '' OR subject = ?) "
+        "SELECT ", kColumns,
+        " FROM audit_log WHERE (? = 0 OR id < ?) AND (? = '' OR subject = ?) "
         "AND (? = '' OR resource = ?) AND (? = '' OR method = ?) AND (? = '' OR outcome = ?) "
         "AND (? = 0 OR time >= FROM_UNIXTIME(?)) AND (? = 0 OR time < FROM_UNIXTIME(?)) "
         "ORDER BY id DESC LIMIT ?"));

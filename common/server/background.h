@@ -41,7 +41,8 @@ class Background {
   Background& operator=(const Background&) = delete;
 
   // Runs `tick` at start, then every `period` until stopped (a stop wakes it at once).
-  [[nodiscard]] Registration AddLoop(std::string name, absl::Duration period, std::function<void()> tick);
+  [[nodiscard]] Registration AddLoop(std::string name, absl::Duration period,
+                                     std::function<void()> tick);
   // Calls `start` at start and `stop` at the end (`stop` must make the component's threads end).
   [[nodiscard]] Registration AddComponent(std::string name, std::function<void()> start,
                                           std::function<void()> stop);

@@ -1,14 +1,14 @@
 #include "common/server/claims.h"
 
-#include "absl/strings/str_cat.h"
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace peixun::server {
 
-absl::StatusOr<ClaimRegister::Kept> ClaimRegister::Look(const std::string& key,
-                                                        const std::function<absl::StatusOr<Kept>()>& lookup) const {
+absl::StatusOr<ClaimRegister::Kept> ClaimRegister::Look(
+    const std::string& key, const std::function<absl::StatusOr<Kept>()>& lookup) const {
   const absl::Time now = absl::Now();
   std::optional<Kept> stale;
   {
@@ -35,33 +35,37 @@ absl::StatusOr<ClaimRegister::Kept> ClaimRegister::Look(const std::string& key,
 absl::Status ClaimRegister::Check(const auth::Caller& caller) const {
   using auth::Role;
   const bool city_claim = caller.role == Role::kCityAdmin;
-  const bool county_claim = caller.role == Role::kCountyAdmin || (caller.role == Role::kExpert && !caller.region_code.empty());
+  const bool county_claim = caller.role == Role::kCountyAdmin ||
+                            (caller.role == Role::kExpert && !caller.region_code.empty());
   if ((city_claim || county_claim) && lookups_.region_level) {
-    absl::StatusOr<Kept> region = Look("region/" + caller.region_code, [&]() -> absl::StatusOr<Kept> {
-      Kept kept;
-      absl::StatusOr<RegionLevel> level = lookups_.region_level(caller.region_code);
-      if (level.ok()) {
-        kept.level = *level;
-      } else if (absl::IsNotFound(level.status())) {
-        kept.status = level.status();
-      } else {
-        return absl::UnavailableError(
-            absl::StrCat("cannot check the token's region claim now: ", level.status().message()));
-      }
-      return kept;
-    });
+    absl::StatusOr<Kept> region =
+        Look("region/" + caller.region_code, [&]() -> absl::StatusOr<Kept> {
+          Kept kept;
+          absl::StatusOr<RegionLevel> level = lookups_.region_level(caller.region_code);
+          if (level.ok()) {
+            kept.level = *level;
+          } else if (absl::IsNotFound(level.status())) {
+            kept.status = level.status();
+          } else {
+            return absl::UnavailableError(absl::StrCat(
+                "cannot check the token's region claim now: ", level.status().message()));
+          }
+          return kept;
+        });
     if (!region.ok()) return region.status();
     if (!region->status.ok()) {
       return absl::UnauthenticatedError(
           absl::StrCat("the token's region ", caller.region_code, " is not in the region data"));
     }
     // 济源 (R-1a) is a city-level unit that is its own county-level unit.
-    const bool right_level = city_claim ? region->level == RegionLevel::kCity
-                                        : region->level == RegionLevel::kCounty ||
-                                              (region->level == RegionLevel::kCity && caller.region_code.size() == 6);
+    const bool right_level =
+        city_claim ? region->level == RegionLevel::kCity
+                   : region->level == RegionLevel::kCounty ||
+                         (region->level == RegionLevel::kCity && caller.region_code.size() == 6);
     if (!right_level) {
-      return absl::UnauthenticatedError(absl::StrCat("the token's region ", caller.region_code, " is not a ",
-                                                     city_claim ? "city" : "county", "-level unit"));
+      return absl::UnauthenticatedError(absl::StrCat("the token's region ", caller.region_code,
+                                                     " is not a ", city_claim ? "city" : "county",
+                                                     "-level unit"));
     }
   }
   if (caller.role == Role::kHost && lookups_.host_registered) {
@@ -71,13 +75,15 @@ absl::Status ClaimRegister::Check(const auth::Caller& caller) const {
       if (absl::IsNotFound(registered)) {
         kept.status = registered;
       } else if (!registered.ok()) {
-        return absl::UnavailableError(absl::StrCat("cannot check the token's host claim now: ", registered.message()));
+        return absl::UnavailableError(
+            absl::StrCat("cannot check the token's host claim now: ", registered.message()));
       }
       return kept;
     });
     if (!host.ok()) return host.status();
     if (!host->status.ok()) {
-      return absl::UnauthenticatedError(absl::StrCat("the token's host ", caller.host, " is not a registered host"));
+      return absl::UnauthenticatedError(
+          absl::StrCat("the token's host ", caller.host, " is not a registered host"));
     }
   }
   return absl::OkStatus();

@@ -52,7 +52,8 @@ class ClaimRegister {
     absl::Time until;
   };
   // The kept answer for `key`, asking `lookup` when there is none or it is old.
-  absl::StatusOr<Kept> Look(const std::string& key, const std::function<absl::StatusOr<Kept>()>& lookup) const;
+  absl::StatusOr<Kept> Look(const std::string& key,
+                            const std::function<absl::StatusOr<Kept>()>& lookup) const;
 
   const ClaimLookups lookups_;
   mutable absl::Mutex mu_;

@@ -9,8 +9,10 @@
 
 namespace peixun::server {
 
-std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject, const auth::TokenSigner& signer,
-                                                        const Clock& clock, absl::Duration deadline) {
+std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject,
+                                                        const auth::TokenSigner& signer,
+                                                        const Clock& clock,
+                                                        absl::Duration deadline) {
   auth::TokenClaims claims;
   claims.caller.subject = subject;
   claims.caller.role = auth::Role::kService;
@@ -19,7 +21,8 @@ std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subje
   auto context = std::make_unique<grpc::ClientContext>();
   // A signer that cannot sign leaves the call without a token: the callee answers
   // UNAUTHENTICATED, which the caller reports as the dependency's failure.
-  if (auto token = signer.Sign(claims); token.ok()) context->AddMetadata("authorization", "Bearer " + *token);
+  if (auto token = signer.Sign(claims); token.ok())
+    context->AddMetadata("authorization", "Bearer " + *token);
   context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   return context;
 }
@@ -57,7 +60,8 @@ absl::Status DependencyError(const grpc::Status& status, const std::string& what
   // The rule or field the dependency named travels on (common/util/status.h).
   google::rpc::Status details;
   if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
-    for (const auto& any : details.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
+    for (const auto& any : details.details())
+      out.SetPayload(any.type_url(), absl::Cord(any.value()));
   }
   return out;
 }

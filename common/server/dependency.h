@@ -18,8 +18,9 @@ namespace peixun::server {
 
 // A context for a call as service `subject` ("services/{name}", role service), its token signed
 // by `signer`, with a deadline `deadline` from now.
-std::unique_ptr<grpc::ClientContext> ServiceCallContext(const std::string& subject, const auth::TokenSigner& signer,
-                                                        const Clock& clock, absl::Duration deadline = absl::Seconds(30));
+std::unique_ptr<grpc::ClientContext> ServiceCallContext(
+    const std::string& subject, const auth::TokenSigner& signer, const Clock& clock,
+    absl::Duration deadline = absl::Seconds(30));
 
 // A dependency's failure as this service's, keeping its meaning: UNAVAILABLE when it is down,
 // slow or busy (retry later); INTERNAL when it refused this service's own credential or failed
@@ -37,8 +38,8 @@ class Dependency {
   // `caller` is this service ("funding"), `callee` the other ("catalog") at `target`; calls
   // carry a service token of subject "services/{caller}" signed by `signer`.
   // `credentials` are TLS ones when the suite runs with certificates (DependencyCredentials).
-  Dependency(std::string caller, std::string callee, std::string target, auth::TokenSigner signer, const Clock& clock,
-             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
+  Dependency(std::string caller, std::string callee, std::string target, auth::TokenSigner signer,
+             const Clock& clock, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
       : caller_("services/" + caller),
         callee_(std::move(callee)),
         target_(std::move(target)),
@@ -48,7 +49,9 @@ class Dependency {
         clock_(clock) {}
 
   typename Service::Stub& stub() const { return *stub_; }
-  std::unique_ptr<grpc::ClientContext> Context() const { return ServiceCallContext(caller_, signer_, clock_); }
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    return ServiceCallContext(caller_, signer_, clock_);
+  }
   // DependencyError naming the callee and its address: "catalog (127.0.0.1:50051) {what}: …".
   absl::Status Failed(const grpc::Status& status, const std::string& what) const {
     return DependencyError(status, absl::StrCat(callee_, " (", target_, ") ", what));

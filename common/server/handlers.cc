@@ -1,8 +1,8 @@
 #include "common/server/handlers.h"
 
-#include "common/db/idempotency.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/db/idempotency.h"
 #include "common/util/bounds.h"
 #include "common/util/status.h"
 
@@ -25,7 +25,8 @@ bool IsRead(absl::string_view method) {
   return false;
 }
 
-AuditEntry EntryOf(const grpc::ServerContext& context, absl::string_view method, const google::protobuf::Message& request,
+AuditEntry EntryOf(const grpc::ServerContext& context, absl::string_view method,
+                   const google::protobuf::Message& request,
                    const absl::StatusOr<auth::Caller>& caller) {
   AuditEntry entry;
   if (caller.ok()) {
@@ -58,9 +59,10 @@ absl::StatusOr<auth::Access> Handlers::Admit(grpc::ServerContext* context,
       *caller, absl::StrCat(platform_.options().grpc_service, ".", method));
 }
 
-grpc::Status Handlers::Handle(grpc::ServerContext* context, absl::string_view method,
-                              const google::protobuf::Message& request,
-                              const std::function<absl::Status(const auth::Access&)>& handler) const {
+grpc::Status Handlers::Handle(
+    grpc::ServerContext* context, absl::string_view method,
+    const google::protobuf::Message& request,
+    const std::function<absl::Status(const auth::Access&)>& handler) const {
   const std::string full_method = absl::StrCat(platform_.options().grpc_service, ".", method);
   auto caller = platform_.Authenticate(*context);
   absl::StatusOr<auth::Access> access =
@@ -94,7 +96,8 @@ absl::Status Handlers::Read(const std::function<absl::Status(db::Connection&)>& 
   return platform_.pool().RunRead(read);
 }
 
-absl::Status Handlers::Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
+absl::Status Handlers::Mutate(const auth::Caller& caller, absl::string_view method,
+                              const google::protobuf::Message& request,
                               const std::string& request_id, google::protobuf::Message* response,
                               const std::function<absl::Status(db::Connection&)>& change,
                               const std::function<void()>& after_commit) const {
@@ -109,8 +112,8 @@ absl::Status Handlers::Mutate(const auth::Caller& caller, absl::string_view meth
     }
     return absl::OkStatus();
   };
-  absl::Status status = db::RunIdempotent(platform_.pool(), auth::IdentityKey(caller), method, request, request_id,
-                                          response, change_and_record);
+  absl::Status status = db::RunIdempotent(platform_.pool(), auth::IdentityKey(caller), method,
+                                          request, request_id, response, change_and_record);
   if (status.ok() && call != nullptr) call->recorded = true;
   if (status.ok()) {
     if (after_commit) after_commit();
@@ -138,15 +141,19 @@ grpc::Status Handlers::WatchEvents(grpc::ServerContext* context,
   if (!access.ok()) {
     status = ToGrpcStatus(access.status());
   } else if (!access->policy->personal_data || access->role == auth::Role::kProvinceAdmin) {
-    status = platform_.events().Serve(context, *request, writer, nullptr, auth::IdentityKey(*access));
+    status =
+        platform_.events().Serve(context, *request, writer, nullptr, auth::IdentityKey(*access));
   } else {
     // events about teachers and their enrollments are personal data.
-    status = platform_.events().Serve(context, *request, writer, [&](const common::v1::Event& event) {
-      for (const auto& prefix : public_event_prefixes) {
-        if (absl::StartsWith(event.type(), prefix)) return true;
-      }
-      return false;
-    }, auth::IdentityKey(*access));
+    status = platform_.events().Serve(
+        context, *request, writer,
+        [&](const common::v1::Event& event) {
+          for (const auto& prefix : public_event_prefixes) {
+            if (absl::StartsWith(event.type(), prefix)) return true;
+          }
+          return false;
+        },
+        auth::IdentityKey(*access));
   }
   // a stream of a feed that carries personal data is a read of it, recorded when it ends
   // (one entry per stream, with how it ended; a client closing it ends it CANCELLED).
@@ -154,8 +161,9 @@ grpc::Status Handlers::WatchEvents(grpc::ServerContext* context,
   if (policy != nullptr && policy->personal_data) {
     AuditEntry entry = EntryOf(*context, "WatchEvents", *request, caller);
     entry.set_kind(AuditEntry::PERSONAL_DATA_READ);
-    entry.set_resource(absl::StrCat("events", request->type_prefix().empty() ? "" : "/",
-                                    request->type_prefix().substr(0, events::EventFeed::kMaxTypePrefix)));
+    entry.set_resource(
+        absl::StrCat("events", request->type_prefix().empty() ? "" : "/",
+                     request->type_prefix().substr(0, events::EventFeed::kMaxTypePrefix)));
     entry.set_outcome(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
     platform_.audit().Record(std::move(entry));
   }

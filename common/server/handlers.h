@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "common/auth/access.h"
-
 #include "common/server/platform.h"
 #include "google/protobuf/message.h"
 
@@ -29,12 +28,14 @@ class Handlers {
   // A change in one transaction under the request's idempotency key (the caller's own: a
   // caller never replays another's answer); wakes event followers and then runs
   // `after_commit` (e.g. cache invalidation) when it committed.
-  absl::Status Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
-                      const std::string& request_id, google::protobuf::Message* response,
+  absl::Status Mutate(const auth::Caller& caller, absl::string_view method,
+                      const google::protobuf::Message& request, const std::string& request_id,
+                      google::protobuf::Message* response,
                       const std::function<absl::Status(db::Connection&)>& change,
                       const std::function<void()>& after_commit = nullptr) const;
   // The service's audit record, for the callers the access policy admits.
-  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+  grpc::Status ListAuditEntries(grpc::ServerContext* context,
+                                const common::v1::ListAuditEntriesRequest* request,
                                 common::v1::ListAuditEntriesResponse* response) const;
   // The audit entry of the call this thread is handling (for a handler that writes its changes
   // without Mutate, such as a batch); marks it as recorded, so that Handle does not queue it.

@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "absl/flags/flag.h"
-#include "common/util/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/util/status.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -23,37 +23,50 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "Prometheus /metrics address (env PEIXUN_METRICS_LISTEN; default 127.0.0.1:910N)");
 ABSL_FLAG(std::string, db_host, "", "database host (env PEIXUN_DB_HOST; default 127.0.0.1)");
 ABSL_FLAG(int, db_port, 0, "database port (env PEIXUN_DB_PORT; default 3306)");
-ABSL_FLAG(std::string, db_name, "", "database schema (env PEIXUN_DB_NAME; default peixun_<service>)");
+ABSL_FLAG(std::string, db_name, "",
+          "database schema (env PEIXUN_DB_NAME; default peixun_<service>)");
 ABSL_FLAG(std::string, db_user, "", "database user (env PEIXUN_DB_USER; default peixun_<service>)");
 ABSL_FLAG(std::string, db_password_file, "",
           "file holding the database password (env PEIXUN_DB_PASSWORD_FILE, or the password "
           "itself in PEIXUN_DB_PASSWORD)");
-ABSL_FLAG(int, db_pool_size, 0, "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
+ABSL_FLAG(int, db_pool_size, 0,
+          "database connections at most (env PEIXUN_DB_POOL_SIZE; default 16)");
 ABSL_FLAG(std::string, jwks, "",
-          "JWKS file or http(s) URL of the keys ES256/RS256 tokens are verified against (env PEIXUN_JWKS)");
-ABSL_FLAG(std::string, token_issuer, "", "the issuer (iss) tokens must name (env PEIXUN_TOKEN_ISSUER)");
-ABSL_FLAG(std::string, token_audience, "", "the audience (aud) tokens must name (env PEIXUN_TOKEN_AUDIENCE)");
-ABSL_FLAG(std::string, service_key_file, "",
-          "this service's own signing key for its calls to other services, made by peixunctl keys init "
-          "(env PEIXUN_SERVICE_KEY_FILE)");
-ABSL_FLAG(std::string, token_key_file, "",
-          "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
-ABSL_FLAG(std::string, health_listen, "",
-          "optional plaintext address serving only gRPC health, for probes that cannot use TLS, e.g. "
-          "0.0.0.0:50061 (env PEIXUN_HEALTH_LISTEN)");
-ABSL_FLAG(std::string, tls_cert_file, "",
-          "PEM certificate chain to serve TLS with (env PEIXUN_TLS_CERT_FILE); with --tls_key_file");
-ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the certificate (env PEIXUN_TLS_KEY_FILE)");
-ABSL_FLAG(std::string, tls_ca_file, "",
-          "PEM CA: clients must present certificates it signed (mutual TLS), and dependencies are dialed "
-          "with TLS trusting only it (env PEIXUN_TLS_CA_FILE)");
-ABSL_FLAG(std::string, clock_start, "",
-          "demonstrations and end-to-end tests only: the clock starts at this RFC 3339 time and runs "
-          "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
-          "the suite needs the same value (env PEIXUN_CLOCK_START; never in production)");
+          "JWKS file or http(s) URL of the keys ES256/RS256 tokens are verified against (env "
+          "PEIXUN_JWKS)");
+ABSL_FLAG(std::string, token_issuer, "",
+          "the issuer (iss) tokens must name (env PEIXUN_TOKEN_ISSUER)");
+ABSL_FLAG(std::string, token_audience, "",
+          "the audience (aud) tokens must name (env PEIXUN_TOKEN_AUDIENCE)");
+ABSL_FLAG(
+    std::string, service_key_file, "",
+    "this service's own signing key for its calls to other services, made by peixunctl keys init "
+    "(env PEIXUN_SERVICE_KEY_FILE)");
+ABSL_FLAG(
+    std::string, token_key_file, "",
+    "file holding the HS256 token key (env PEIXUN_TOKEN_KEY_FILE, or the key in PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(
+    std::string, health_listen, "",
+    "optional plaintext address serving only gRPC health, for probes that cannot use TLS, e.g. "
+    "0.0.0.0:50061 (env PEIXUN_HEALTH_LISTEN)");
+ABSL_FLAG(
+    std::string, tls_cert_file, "",
+    "PEM certificate chain to serve TLS with (env PEIXUN_TLS_CERT_FILE); with --tls_key_file");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key of the certificate (env PEIXUN_TLS_KEY_FILE)");
+ABSL_FLAG(
+    std::string, tls_ca_file, "",
+    "PEM CA: clients must present certificates it signed (mutual TLS), and dependencies are dialed "
+    "with TLS trusting only it (env PEIXUN_TLS_CA_FILE)");
+ABSL_FLAG(
+    std::string, clock_start, "",
+    "demonstrations and end-to-end tests only: the clock starts at this RFC 3339 time and runs "
+    "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
+    "the suite needs the same value (env PEIXUN_CLOCK_START; never in production)");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "seconds to finish in-flight calls at SIGTERM");
 ABSL_FLAG(int, audit_retention_days, 0,
-          "days the audit record keeps an entry (R-37: at least 180, the default; env PEIXUN_AUDIT_RETENTION_DAYS)");
+          "days the audit record keeps an entry (R-37: at least 180, the default; env "
+          "PEIXUN_AUDIT_RETENTION_DAYS)");
 
 namespace peixun::server {
 namespace {
@@ -100,7 +113,8 @@ class UnreadableRequestInterceptor : public grpc::experimental::Interceptor {
         methods->GetRecvMessage() == nullptr) {
       unreadable_ = true;
     }
-    if (unreadable_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+    if (unreadable_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
       methods->ModifySendStatus(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
@@ -114,9 +128,11 @@ class UnreadableRequestInterceptor : public grpc::experimental::Interceptor {
   bool unreadable_ = false;
 };
 
-class UnreadableRequestInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+class UnreadableRequestInterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
     // Only where the server reads the one request before the handler; in client and bidi
     // streams no message also means the client finished, and handlers read those themselves.
     const auto type = info->type();
@@ -130,12 +146,9 @@ class UnreadableRequestInterceptorFactory : public grpc::experimental::ServerInt
 
 }  // namespace
 
-
 std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options) {
   return ClientCredentials(options.tls_cert_pem, options.tls_key_pem, options.tls_ca_pem);
 }
-
-
 
 absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
                                                  const std::string& grpc_service, int port_index) {
@@ -162,35 +175,39 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
   } else {
     options.db.password = Env("PEIXUN_DB_PASSWORD");
   }
-  auto pool_size = PickInt(absl::GetFlag(FLAGS_db_pool_size), "PEIXUN_DB_POOL_SIZE", 16, "db_pool_size");
+  auto pool_size =
+      PickInt(absl::GetFlag(FLAGS_db_pool_size), "PEIXUN_DB_POOL_SIZE", 16, "db_pool_size");
   if (!pool_size.ok()) return pool_size.status();
   options.db.pool_size = *pool_size;
   options.jwks = Pick(absl::GetFlag(FLAGS_jwks), "PEIXUN_JWKS", "");
   options.token_issuer = Pick(absl::GetFlag(FLAGS_token_issuer), "PEIXUN_TOKEN_ISSUER", "");
   options.token_audience = Pick(absl::GetFlag(FLAGS_token_audience), "PEIXUN_TOKEN_AUDIENCE", "");
-  const std::string service_key_file = Pick(absl::GetFlag(FLAGS_service_key_file), "PEIXUN_SERVICE_KEY_FILE", "");
+  const std::string service_key_file =
+      Pick(absl::GetFlag(FLAGS_service_key_file), "PEIXUN_SERVICE_KEY_FILE", "");
   if (!service_key_file.empty()) {
     auto service_key = auth::SigningKey::FromFile(service_key_file);
     if (!service_key.ok()) return service_key.status();
     options.service_key = std::make_shared<const auth::SigningKey>(*std::move(service_key));
   }
-  const std::string token_key_file = Pick(absl::GetFlag(FLAGS_token_key_file), "PEIXUN_TOKEN_KEY_FILE", "");
-  if (options.jwks.empty() || !token_key_file.empty() || std::getenv("PEIXUN_TOKEN_KEY") != nullptr) {
+  const std::string token_key_file =
+      Pick(absl::GetFlag(FLAGS_token_key_file), "PEIXUN_TOKEN_KEY_FILE", "");
+  if (options.jwks.empty() || !token_key_file.empty() ||
+      std::getenv("PEIXUN_TOKEN_KEY") != nullptr) {
     auto key = auth::LoadTokenKey(token_key_file);
     if (!key.ok()) {
-      return options.jwks.empty()
-                 ? absl::InvalidArgumentError(absl::StrCat(key.status().message(), "; or give --jwks (ES256/RS256)"))
-                 : key.status();
+      return options.jwks.empty() ? absl::InvalidArgumentError(absl::StrCat(
+                                        key.status().message(), "; or give --jwks (ES256/RS256)"))
+                                  : key.status();
     }
     options.token_key = *key;
   }
   options.shutdown_grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
-  auto retention = PickInt(absl::GetFlag(FLAGS_audit_retention_days), "PEIXUN_AUDIT_RETENTION_DAYS", 180,
-                           "audit_retention_days");
+  auto retention = PickInt(absl::GetFlag(FLAGS_audit_retention_days), "PEIXUN_AUDIT_RETENTION_DAYS",
+                           180, "audit_retention_days");
   if (!retention.ok()) return retention.status();
   if (*retention < 180) {
-    return absl::InvalidArgumentError(absl::StrCat("audit_retention_days: R-37 keeps entries at least 180 days, got ",
-                                                   *retention));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audit_retention_days: R-37 keeps entries at least 180 days, got ", *retention));
   }
   options.audit_retention = absl::Hours(24) * *retention;
   struct PemFile {
@@ -198,17 +215,18 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     const char* field;
     std::string* pem;
   };
-  for (PemFile file : {PemFile{Pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE", ""), "tls_cert_file",
-                               &options.tls_cert_pem},
-                       PemFile{Pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE", ""), "tls_key_file",
-                               &options.tls_key_pem},
-                       PemFile{Pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE", ""), "tls_ca_file",
-                               &options.tls_ca_pem}}) {
+  for (PemFile file : {PemFile{Pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE", ""),
+                               "tls_cert_file", &options.tls_cert_pem},
+                       PemFile{Pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE", ""),
+                               "tls_key_file", &options.tls_key_pem},
+                       PemFile{Pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE", ""),
+                               "tls_ca_file", &options.tls_ca_pem}}) {
     if (file.path.empty()) continue;
     auto pem = ReadSecretFile(file.path, file.field);
     if (!pem.ok()) return pem.status();
     if (pem->find("-----BEGIN ") == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(file.field, ": ", file.path, " holds no PEM block"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.field, ": ", file.path, " holds no PEM block"));
     }
     *file.pem = *pem + "\n";
   }
@@ -216,11 +234,13 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     return absl::InvalidArgumentError("tls_cert_file and tls_key_file: give both or neither");
   }
   if (!options.tls_ca_pem.empty() && options.tls_cert_pem.empty()) {
-    return absl::InvalidArgumentError("tls_ca_file: mutual TLS needs this service's own tls_cert_file and tls_key_file");
+    return absl::InvalidArgumentError(
+        "tls_ca_file: mutual TLS needs this service's own tls_cert_file and tls_key_file");
   }
   if (options.tls_cert_pem.empty() && !IsLoopback(options.listen)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "listen: ", options.listen, " is not a loopback address; without TLS a service serves only on loopback "
+        "listen: ", options.listen,
+        " is not a loopback address; without TLS a service serves only on loopback "
         "(give --tls_cert_file and --tls_key_file, and --tls_ca_file for mutual TLS)"));
   }
   if (!options.token_key.empty() && !IsLoopback(options.listen)) {
@@ -233,9 +253,9 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     absl::Time start;
     std::string error;
     if (!absl::ParseTime(absl::RFC3339_full, clock_start, &start, &error)) {
-      return absl::InvalidArgumentError(absl::StrCat("clock_start: '", clock_start,
-                                                     "' is not an RFC 3339 time such as 2022-07-01T09:00:00+08:00 (",
-                                                     error, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "clock_start: '", clock_start,
+          "' is not an RFC 3339 time such as 2022-07-01T09:00:00+08:00 (", error, ")"));
     }
     options.clock_start = start;
   }
@@ -244,7 +264,8 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
 
 Platform::Platform(PlatformOptions options, const Clock& clock)
     : options_((DisableMutexDeadlockDetection(), std::move(options))),
-      started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start) : nullptr),
+      started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start)
+                                          : nullptr),
       clock_(started_clock_ ? *started_clock_ : clock),
       pool_(options_.db, &metrics_.db()),
       // Tokens expire in real time, whatever the business clock says (--clock_start).
@@ -255,8 +276,10 @@ Platform::Platform(PlatformOptions options, const Clock& clock)
       events_(pool_, &metrics_.registry()),
       audit_(pool_, metrics_.registry(), options_.audit_retention) {
   sequencer_task_ = background_.AddComponent(
-      "outbox sequencer", [this] { events_.StartSequencer(); }, [this] { events_.StopSequencer(); });
-  audit_task_ = background_.AddComponent("audit writer", [this] { audit_.Start(); }, [this] { audit_.Stop(); });
+      "outbox sequencer", [this] { events_.StartSequencer(); },
+      [this] { events_.StopSequencer(); });
+  audit_task_ = background_.AddComponent(
+      "audit writer", [this] { audit_.Start(); }, [this] { audit_.Stop(); });
 }
 
 Platform::~Platform() { Shutdown(); }
@@ -271,13 +294,15 @@ absl::Status Platform::Start(grpc::Service* service) {
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   std::string transport = "plaintext: for loopback and development";
   if (!options_.tls_cert_pem.empty()) {
-    grpc::SslServerCredentialsOptions ssl(options_.tls_ca_pem.empty()
-                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                                              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions ssl(
+        options_.tls_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = options_.tls_ca_pem;
     ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
     credentials = grpc::SslServerCredentials(ssl);
-    transport = options_.tls_ca_pem.empty() ? "TLS" : "mutual TLS: clients need a certificate signed by the CA";
+    transport = options_.tls_ca_pem.empty()
+                    ? "TLS"
+                    : "mutual TLS: clients need a certificate signed by the CA";
   }
   builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(service);
@@ -302,22 +327,25 @@ absl::Status Platform::Start(grpc::Service* service) {
   if (!options_.health_listen.empty()) {
     // Health only, in plaintext: it tells nothing but SERVING or NOT_SERVING.
     grpc::ServerBuilder health_builder;
-    health_builder.AddListeningPort(options_.health_listen, grpc::InsecureServerCredentials(), &health_port_);
+    health_builder.AddListeningPort(options_.health_listen, grpc::InsecureServerCredentials(),
+                                    &health_port_);
     health_server_ = health_builder.BuildAndStart();
     if (health_server_ == nullptr || health_port_ == 0) {
-      return absl::UnavailableError(absl::StrCat("health_listen: cannot serve health on ", options_.health_listen));
+      return absl::UnavailableError(
+          absl::StrCat("health_listen: cannot serve health on ", options_.health_listen));
     }
-    Log(options_.service, absl::StrCat("gRPC health (plaintext, health only) on port ", health_port_));
+    Log(options_.service,
+        absl::StrCat("gRPC health (plaintext, health only) on port ", health_port_));
   }
   SetServing(false);
-  Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ",
-                                     metrics_.port(), ", database ", options_.db.host, ":",
-                                     options_.db.port, "/", options_.db.database,
-                                     " (", transport, ")"));
+  Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ", metrics_.port(),
+                                     ", database ", options_.db.host, ":", options_.db.port, "/",
+                                     options_.db.database, " (", transport, ")"));
   if (started_clock_) {
-    Log(options_.service, absl::StrCat("demonstration clock: now is ",
-                                       absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
-                                       " (--clock_start; not for production)"));
+    Log(options_.service,
+        absl::StrCat("demonstration clock: now is ",
+                     absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
+                     " (--clock_start; not for production)"));
   }
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();
@@ -401,8 +429,6 @@ void Platform::Shutdown() {
   background_.Stop();
   if (server_ != nullptr) Log(options_.service, "stopped");
 }
-
-
 
 int RunUntilTerminated(Platform& platform) {
   const int received = WaitForTerminationSignal();

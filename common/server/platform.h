@@ -33,10 +33,10 @@ namespace peixun::server {
 inline constexpr char kLivenessService[] = "liveness";
 
 struct PlatformOptions {
-  std::string service;          // short name, e.g. "catalog"
-  std::string grpc_service;     // full name for health, e.g. "peixun.catalog.v1.CatalogService"
-  std::string listen;           // gRPC address, "127.0.0.1:50051"; port 0 picks one
-  std::string metrics_listen;   // /metrics address, "127.0.0.1:9101"; port 0 picks one
+  std::string service;         // short name, e.g. "catalog"
+  std::string grpc_service;    // full name for health, e.g. "peixun.catalog.v1.CatalogService"
+  std::string listen;          // gRPC address, "127.0.0.1:50051"; port 0 picks one
+  std::string metrics_listen;  // /metrics address, "127.0.0.1:9101"; port 0 picks one
   // Optional plaintext address serving only grpc.health.v1 (the same status), for probes that
   // cannot speak TLS, such as Kubernetes' native gRPC probes. Empty: none.
   std::string health_listen;
@@ -75,7 +75,6 @@ struct PlatformOptions {
 // when options carry them, plaintext otherwise.
 std::shared_ptr<grpc::ChannelCredentials> DependencyCredentials(const PlatformOptions& options);
 
-
 // Reads the common flags, falling back to PEIXUN_* environment variables and then to the
 // service's defaults (port index 0-3 in ARCHITECTURE.md order).
 absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
@@ -91,7 +90,8 @@ class Platform {
   const auth::TokenVerifier& verifier() const { return verifier_; }
   // Signs this service's own calls to other services (its key pair, else the development key).
   auth::TokenSigner signer() const {
-    return {options_.token_key, options_.service_key, options_.token_issuer, options_.token_audience};
+    return {options_.token_key, options_.service_key, options_.token_issuer,
+            options_.token_audience};
   }
   events::EventFeed& events() { return events_; }
   AuditLog& audit() { return audit_; }
@@ -101,7 +101,9 @@ class Platform {
   Background& background() { return background_; }
   // Checks tokens' region and host claims against `lookups` (see ClaimRegister); set before
   // Start. Without it only their shape is checked (the token verifier's checks).
-  void SetClaimLookups(ClaimLookups lookups) { claims_ = std::make_unique<ClaimRegister>(std::move(lookups)); }
+  void SetClaimLookups(ClaimLookups lookups) {
+    claims_ = std::make_unique<ClaimRegister>(std::move(lookups));
+  }
   // The caller, once its claims are checked; what Handlers admit.
   absl::StatusOr<auth::Caller> Authenticate(const grpc::ServerContext& context) const;
   const Clock& clock() const { return clock_; }
@@ -145,10 +147,7 @@ class Platform {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-
-
 // Waits for SIGTERM or SIGINT, then shuts the platform down. Returns the exit code.
 int RunUntilTerminated(Platform& platform);
-
 
 }  // namespace peixun::server

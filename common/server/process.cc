@@ -15,11 +15,13 @@ namespace peixun::server {
 bool IsLoopback(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& cert_pem, const std::string& key_pem,
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& cert_pem,
+                                                            const std::string& key_pem,
                                                             const std::string& ca_pem) {
   if (ca_pem.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;

@@ -14,7 +14,8 @@ bool IsLoopback(const std::string& listen);
 
 // TLS presenting `cert_pem`/`key_pem` and trusting only `ca_pem` when a CA is given (mutual
 // TLS, as the services dial each other); plaintext otherwise.
-std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& cert_pem, const std::string& key_pem,
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& cert_pem,
+                                                            const std::string& key_pem,
                                                             const std::string& ca_pem);
 
 // Turns off Abseil's per-acquisition deadlock detection (costly in Debian's build).

@@ -73,7 +73,8 @@ class Batcher {
     Batcher* batcher;
     Entry* entry;
     static bool Ready(Waiter* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return w->entry->done || (w->batcher->running_ < w->batcher->max_running_ && !w->batcher->queue_.empty());
+      return w->entry->done ||
+             (w->batcher->running_ < w->batcher->max_running_ && !w->batcher->queue_.empty());
     }
   };
 

@@ -55,16 +55,18 @@ class Walker {
     std::vector<const FieldDescriptor*> fields;
     reflection->ListFields(message, &fields);
     for (const FieldDescriptor* field : fields) {
-      const std::string name = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+      const std::string name =
+          path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
       if (field->is_repeated()) {
         const int n = reflection->FieldSize(message, field);
         if (n > bounds_.max_repeated) {
-          return Invalid(name, absl::StrCat("has ", n, " elements; at most ", bounds_.max_repeated));
+          return Invalid(name,
+                         absl::StrCat("has ", n, " elements; at most ", bounds_.max_repeated));
         }
         total_ += static_cast<size_t>(n);
         if (total_ > bounds_.max_total_elements) {
-          return Invalid(name, absl::StrCat("the request holds more than ", bounds_.max_total_elements,
-                                            " elements in all"));
+          return Invalid(name, absl::StrCat("the request holds more than ",
+                                            bounds_.max_total_elements, " elements in all"));
         }
         for (int i = 0; i < n; ++i) {
           auto status = Element(message, *field, i, absl::StrCat(name, "[", i, "]"), depth);
@@ -85,9 +87,11 @@ class Walker {
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string scratch;
-        const std::string& value = index < 0 ? reflection->GetStringReference(message, &field, &scratch)
-                                             : reflection->GetRepeatedStringReference(message, &field, index, &scratch);
-        const size_t limit = IsBulk(field) ? bounds_.max_bulk_string_bytes : bounds_.max_string_bytes;
+        const std::string& value =
+            index < 0 ? reflection->GetStringReference(message, &field, &scratch)
+                      : reflection->GetRepeatedStringReference(message, &field, index, &scratch);
+        const size_t limit =
+            IsBulk(field) ? bounds_.max_bulk_string_bytes : bounds_.max_string_bytes;
         if (value.size() > limit) {
           return Invalid(name, absl::StrCat("is ", value.size(), " bytes; at most ", limit));
         }
@@ -96,7 +100,8 @@ class Walker {
         for (char c : value) {
           const unsigned char u = static_cast<unsigned char>(c);
           if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) {
-            return Invalid(name, absl::StrCat("holds the control character 0x", absl::Hex(u, absl::kZeroPad2)));
+            return Invalid(name, absl::StrCat("holds the control character 0x",
+                                              absl::Hex(u, absl::kZeroPad2)));
           }
         }
         return absl::OkStatus();
@@ -105,7 +110,8 @@ class Walker {
         const int value = index < 0 ? reflection->GetEnumValue(message, &field)
                                     : reflection->GetRepeatedEnumValue(message, &field, index);
         if (field.enum_type()->FindValueByNumber(value) == nullptr) {
-          return Invalid(name, absl::StrCat(value, " is not a value of ", field.enum_type()->name()));
+          return Invalid(name,
+                         absl::StrCat(value, " is not a value of ", field.enum_type()->name()));
         }
         return absl::OkStatus();
       }

@@ -88,8 +88,8 @@ absl::StatusOr<FilterTerms> ParseFilter(absl::string_view filter,
                                                absl::StrJoin(allowed, ", ")));
     }
     if (!lex.Consume('=')) {
-      return FieldError("filter", absl::StrCat("expected '=' after '", field,
-                                               "' (only equality is supported)"));
+      return FieldError(
+          "filter", absl::StrCat("expected '=' after '", field, "' (only equality is supported)"));
     }
     std::string value;
     if (lex.PeekQuote()) {

@@ -66,7 +66,8 @@ std::string RuleOf(const absl::Status& status) {
 
 std::string FieldOf(const absl::Status& status) {
   auto request = DetailOf<google::rpc::BadRequest>(status);
-  return request && request->field_violations_size() > 0 ? request->field_violations(0).field() : "";
+  return request && request->field_violations_size() > 0 ? request->field_violations(0).field()
+                                                         : "";
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

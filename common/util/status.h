@@ -5,8 +5,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 
 namespace peixun {
@@ -35,9 +35,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 }  // namespace peixun
 
 // Returns from the enclosing function when expr yields a non-OK absl::Status.
-#define PEIXUN_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::absl::Status peixun_status_ = (expr);     \
+#define PEIXUN_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status peixun_status_ = (expr);          \
     if (!peixun_status_.ok()) return peixun_status_; \
   } while (0)
 

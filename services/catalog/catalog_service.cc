@@ -79,14 +79,15 @@ absl::StatusOr<v1::Region> RequireRegion(db::Connection& c, const std::string& c
 absl::Status CheckEtag(const std::string& given, const std::string& current,
                        absl::string_view resource) {
   if (!given.empty() && given != current) {
-    return absl::AbortedError(absl::StrCat(
-        "etag: ", resource, " changed since it was read (etag ", current,
-        ", request has ", given, "); read it again and retry"));
+    return absl::AbortedError(absl::StrCat("etag: ", resource, " changed since it was read (etag ",
+                                           current, ", request has ", given,
+                                           "); read it again and retry"));
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckMask(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed) {
+absl::Status CheckMask(const google::protobuf::FieldMask& mask,
+                       const std::set<std::string>& allowed) {
   if (mask.paths_size() == 0) {
     return FieldError("update_mask", absl::StrCat("must name the fields to change, of: ",
                                                   absl::StrJoin(allowed, ", ")));
@@ -157,7 +158,8 @@ CatalogService::CatalogService(server::Platform& platform)
                         .Add({})),
       project_cache_(platform.pool(), platform.clock()),
       project_cache_task_(platform.background().AddComponent(
-          "project cache follower", [this, &platform] { project_cache_.Start([&platform] { return platform.serving(); }); },
+          "project cache follower",
+          [this, &platform] { project_cache_.Start([&platform] { return platform.serving(); }); },
           [this] { project_cache_.Stop(); })) {}
 
 CatalogService::~CatalogService() = default;
@@ -178,20 +180,21 @@ absl::Status CatalogService::Mutate(const auth::Caller& caller, absl::string_vie
 grpc::Status CatalogService::ImportRegions(grpc::ServerContext* context,
                                            const v1::ImportRegionsRequest* request,
                                            v1::ImportRegionsResponse* response) {
-  return Handle(context, "ImportRegions", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto rows, domain::ParseRegionCsv(request->csv()));
-    return Mutate(caller, "ImportRegions", *request, request->request_id(), response, "region",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_ASSIGN_OR_RETURN(auto counts, CatalogStore::UpsertRegions(c, rows));
-                    response->set_created(counts.created);
-                    response->set_updated(counts.updated);
-                    response->set_unchanged(counts.unchanged);
-                    if (counts.created + counts.updated > 0) {
-                      events::AppendEvent(c, "catalog.regions.imported", "regions", *response);
-                    }
-                    return absl::OkStatus();
-                  });
-  });
+  return Handle(
+      context, "ImportRegions", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto rows, domain::ParseRegionCsv(request->csv()));
+        return Mutate(caller, "ImportRegions", *request, request->request_id(), response, "region",
+                      [&](db::Connection& c) -> absl::Status {
+                        PEIXUN_ASSIGN_OR_RETURN(auto counts, CatalogStore::UpsertRegions(c, rows));
+                        response->set_created(counts.created);
+                        response->set_updated(counts.updated);
+                        response->set_unchanged(counts.unchanged);
+                        if (counts.created + counts.updated > 0) {
+                          events::AppendEvent(c, "catalog.regions.imported", "regions", *response);
+                        }
+                        return absl::OkStatus();
+                      });
+      });
 }
 
 grpc::Status CatalogService::GetRegion(grpc::ServerContext* context,
@@ -211,7 +214,8 @@ grpc::Status CatalogService::ListRegions(grpc::ServerContext* context,
   return Handle(context, "ListRegions", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"level", "parent"}));
-    PEIXUN_ASSIGN_OR_RETURN(int level, ParseEnumFilter<v1::RegionLevel>(terms, "level", v1::RegionLevel_Parse));
+    PEIXUN_ASSIGN_OR_RETURN(
+        int level, ParseEnumFilter<v1::RegionLevel>(terms, "level", v1::RegionLevel_Parse));
     std::string parent;
     if (auto p = TermOr(terms, "parent"); !p.empty()) {
       PEIXUN_ASSIGN_OR_RETURN(parent, ParseRegionName(p, "filter parent"));
@@ -223,8 +227,9 @@ grpc::Status CatalogService::ListRegions(grpc::ServerContext* context,
       regions = CatalogStore::ListRegions(c, level, parent, after, page_size + 1);
       return absl::OkStatus();
     }));
-    FinishPage(regions, page_size, query, [](const v1::Region& r) { return r.code(); },
-               response->mutable_next_page_token());
+    FinishPage(
+        regions, page_size, query, [](const v1::Region& r) { return r.code(); },
+        response->mutable_next_page_token());
     for (auto& r : regions) *response->add_regions() = std::move(r);
     return absl::OkStatus();
   });
@@ -238,19 +243,20 @@ grpc::Status CatalogService::CreateYear(grpc::ServerContext* context,
   return Handle(context, "CreateYear", *request, [&](const auth::Caller& caller) -> absl::Status {
     v1::PlanYear year = request->plan_year();
     PEIXUN_RETURN_IF_ERROR(domain::PrepareYear(year));
-    return Mutate(caller, "CreateYear", *request, request->request_id(), response, "year",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertYear(c, year));
-                    v1::CostPolicy defaults;
-                    defaults.set_fen_per_person_day(domain::kDefaultFenPerPersonDay);
-                    defaults.set_fen_per_online_hour(domain::kDefaultFenPerOnlineHour);
-                    defaults.set_reason("R-4 default cost standard");
-                    v1::CostPolicy policy = CatalogStore::InsertCostPolicy(c, year.year(), defaults);
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetYear(c, year.year(), false));
-                    events::AppendEvent(c, "catalog.year.created", response->name(), *response);
-                    events::AppendEvent(c, "catalog.cost_policy.created", policy.name(), policy);
-                    return absl::OkStatus();
-                  });
+    return Mutate(
+        caller, "CreateYear", *request, request->request_id(), response, "year",
+        [&](db::Connection& c) -> absl::Status {
+          PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertYear(c, year));
+          v1::CostPolicy defaults;
+          defaults.set_fen_per_person_day(domain::kDefaultFenPerPersonDay);
+          defaults.set_fen_per_online_hour(domain::kDefaultFenPerOnlineHour);
+          defaults.set_reason("R-4 default cost standard");
+          v1::CostPolicy policy = CatalogStore::InsertCostPolicy(c, year.year(), defaults);
+          PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetYear(c, year.year(), false));
+          events::AppendEvent(c, "catalog.year.created", response->name(), *response);
+          events::AppendEvent(c, "catalog.cost_policy.created", policy.name(), policy);
+          return absl::OkStatus();
+        });
   });
 }
 
@@ -269,25 +275,30 @@ grpc::Status CatalogService::UpdateYear(grpc::ServerContext* context,
                                         const v1::UpdateYearRequest* request,
                                         v1::PlanYear* response) {
   return Handle(context, "UpdateYear", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int year_number, ParseYearName(request->plan_year().name(), "plan_year.name"));
+    PEIXUN_ASSIGN_OR_RETURN(int year_number,
+                            ParseYearName(request->plan_year().name(), "plan_year.name"));
     const auto& mask = request->update_mask();
     PEIXUN_RETURN_IF_ERROR(CheckMask(mask, {"nomination_deadline", "projects_end_by",
                                             "check_in_notice_days", "timetable_days"}));
     const v1::PlanYear& given = request->plan_year();
-    return Mutate(caller, "UpdateYear", *request, request->request_id(), response, "year",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear year, CatalogStore::GetYear(c, year_number, true));
-                    PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), year.etag(), year.name()));
-                    if (Masked(mask, "nomination_deadline")) *year.mutable_nomination_deadline() = given.nomination_deadline();
-                    if (Masked(mask, "projects_end_by")) *year.mutable_projects_end_by() = given.projects_end_by();
-                    if (Masked(mask, "check_in_notice_days")) year.set_check_in_notice_days(given.check_in_notice_days());
-                    if (Masked(mask, "timetable_days")) year.set_timetable_days(given.timetable_days());
-                    PEIXUN_RETURN_IF_ERROR(domain::ValidateYear(year));
-                    CatalogStore::UpdateYear(c, year);
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetYear(c, year_number, false));
-                    events::AppendEvent(c, "catalog.year.updated", response->name(), *response);
-                    return absl::OkStatus();
-                  });
+    return Mutate(
+        caller, "UpdateYear", *request, request->request_id(), response, "year",
+        [&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear year, CatalogStore::GetYear(c, year_number, true));
+          PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), year.etag(), year.name()));
+          if (Masked(mask, "nomination_deadline"))
+            *year.mutable_nomination_deadline() = given.nomination_deadline();
+          if (Masked(mask, "projects_end_by"))
+            *year.mutable_projects_end_by() = given.projects_end_by();
+          if (Masked(mask, "check_in_notice_days"))
+            year.set_check_in_notice_days(given.check_in_notice_days());
+          if (Masked(mask, "timetable_days")) year.set_timetable_days(given.timetable_days());
+          PEIXUN_RETURN_IF_ERROR(domain::ValidateYear(year));
+          CatalogStore::UpdateYear(c, year);
+          PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetYear(c, year_number, false));
+          events::AppendEvent(c, "catalog.year.updated", response->name(), *response);
+          return absl::OkStatus();
+        });
   });
 }
 
@@ -296,26 +307,31 @@ grpc::Status CatalogService::UpdateYear(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateCategory(grpc::ServerContext* context,
                                             const v1::CreateCategoryRequest* request,
                                             v1::ProjectCategory* response) {
-  return Handle(context, "CreateCategory", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
-    PEIXUN_RETURN_IF_ERROR(ValidateId(request->category_id(), "category_id"));
-    const auto& category = request->category();
-    if (category.display_name().empty() || category.display_name().size() > 128) {
-      return FieldError("category.display_name", "must be 1 to 128 bytes");
-    }
-    if (category.plan_level() == common::v1::PLAN_LEVEL_UNSPECIFIED ||
-        !common::v1::PlanLevel_IsValid(category.plan_level())) {
-      return FieldError("category.plan_level", "must be NATIONAL, PROVINCIAL, CITY, COUNTY or SCHOOL");
-    }
-    return Mutate(caller, "CreateCategory", *request, request->request_id(), response, "category",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
-                    PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertCategory(c, year, request->category_id(), category));
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetCategory(c, year, request->category_id()));
-                    events::AppendEvent(c, "catalog.category.created", response->name(), *response);
-                    return absl::OkStatus();
-                  });
-  });
+  return Handle(
+      context, "CreateCategory", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
+        PEIXUN_RETURN_IF_ERROR(ValidateId(request->category_id(), "category_id"));
+        const auto& category = request->category();
+        if (category.display_name().empty() || category.display_name().size() > 128) {
+          return FieldError("category.display_name", "must be 1 to 128 bytes");
+        }
+        if (category.plan_level() == common::v1::PLAN_LEVEL_UNSPECIFIED ||
+            !common::v1::PlanLevel_IsValid(category.plan_level())) {
+          return FieldError("category.plan_level",
+                            "must be NATIONAL, PROVINCIAL, CITY, COUNTY or SCHOOL");
+        }
+        return Mutate(
+            caller, "CreateCategory", *request, request->request_id(), response, "category",
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
+              PEIXUN_RETURN_IF_ERROR(
+                  CatalogStore::InsertCategory(c, year, request->category_id(), category));
+              PEIXUN_ASSIGN_OR_RETURN(*response,
+                                      CatalogStore::GetCategory(c, year, request->category_id()));
+              events::AppendEvent(c, "catalog.category.created", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 grpc::Status CatalogService::ListCategories(grpc::ServerContext* context,
@@ -325,7 +341,8 @@ grpc::Status CatalogService::ListCategories(grpc::ServerContext* context,
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"plan_level"}));
-    PEIXUN_ASSIGN_OR_RETURN(int level, ParseEnumFilter<common::v1::PlanLevel>(terms, "plan_level", common::v1::PlanLevel_Parse));
+    PEIXUN_ASSIGN_OR_RETURN(int level, ParseEnumFilter<common::v1::PlanLevel>(
+                                           terms, "plan_level", common::v1::PlanLevel_Parse));
     const std::string query = absl::StrCat(request->parent(), "|", request->filter());
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), query));
     std::vector<v1::ProjectCategory> items;
@@ -333,9 +350,9 @@ grpc::Status CatalogService::ListCategories(grpc::ServerContext* context,
       items = CatalogStore::ListCategories(c, year, level, after, page_size + 1);
       return absl::OkStatus();
     }));
-    FinishPage(items, page_size, query,
-               [](const v1::ProjectCategory& x) { return LastSegment(x.name()); },
-               response->mutable_next_page_token());
+    FinishPage(
+        items, page_size, query, [](const v1::ProjectCategory& x) { return LastSegment(x.name()); },
+        response->mutable_next_page_token());
     for (auto& x : items) *response->add_categories() = std::move(x);
     return absl::OkStatus();
   });
@@ -362,7 +379,8 @@ grpc::Status CatalogService::CreateHost(grpc::ServerContext* context,
                       PEIXUN_RETURN_IF_ERROR(RequireRegion(c, region_code, "host.region").status());
                     }
                     PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertHost(c, request->host_id(), host));
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetHost(c, request->host_id()));
+                    PEIXUN_ASSIGN_OR_RETURN(*response,
+                                            CatalogStore::GetHost(c, request->host_id()));
                     events::AppendEvent(c, "catalog.host.created", response->name(), *response);
                     return absl::OkStatus();
                   });
@@ -398,9 +416,9 @@ grpc::Status CatalogService::ListHosts(grpc::ServerContext* context,
       items = CatalogStore::ListHosts(c, region, after, page_size + 1);
       return absl::OkStatus();
     }));
-    FinishPage(items, page_size, query,
-               [](const v1::HostInstitution& x) { return LastSegment(x.name()); },
-               response->mutable_next_page_token());
+    FinishPage(
+        items, page_size, query, [](const v1::HostInstitution& x) { return LastSegment(x.name()); },
+        response->mutable_next_page_token());
     for (auto& x : items) *response->add_hosts() = std::move(x);
     return absl::OkStatus();
   });
@@ -442,23 +460,28 @@ absl::Status ResolveProjectReferences(db::Connection& c, int year, v1::Project& 
 grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
                                            const v1::CreateProjectRequest* request,
                                            v1::Project* response) {
-  return Handle(context, "CreateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
-    // A generated id comes from the first attempt only, so a retried request_id keeps it.
-    std::string project_id = request->project_id().empty() ? NewId("p", 6) : request->project_id();
-    PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project_id"));
-    return Mutate(caller, "CreateProject", *request, request->request_id(), response, "project",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year, CatalogStore::GetYear(c, year, false));
-                    v1::Project project = request->project();
-                    PEIXUN_RETURN_IF_ERROR(domain::ValidateProject(project, plan_year));
-                    PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, year, project));
-                    PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertProject(c, year, project_id, project));
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetProject(c, year, project_id, false));
-                    events::AppendEvent(c, "catalog.project.created", response->name(), *response);
-                    return absl::OkStatus();
-                  });
-  });
+  return Handle(
+      context, "CreateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
+        // A generated id comes from the first attempt only, so a retried request_id keeps it.
+        std::string project_id =
+            request->project_id().empty() ? NewId("p", 6) : request->project_id();
+        PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project_id"));
+        return Mutate(
+            caller, "CreateProject", *request, request->request_id(), response, "project",
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year,
+                                      CatalogStore::GetYear(c, year, false));
+              v1::Project project = request->project();
+              PEIXUN_RETURN_IF_ERROR(domain::ValidateProject(project, plan_year));
+              PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, year, project));
+              PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertProject(c, year, project_id, project));
+              PEIXUN_ASSIGN_OR_RETURN(*response,
+                                      CatalogStore::GetProject(c, year, project_id, false));
+              events::AppendEvent(c, "catalog.project.created", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 grpc::Status CatalogService::GetProject(grpc::ServerContext* context,
@@ -491,12 +514,15 @@ grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
     PEIXUN_ASSIGN_OR_RETURN(auto terms,
                             ParseFilter(request->filter(), {"category", "host", "plan_level"}));
     ProjectFilter filter;
-    PEIXUN_ASSIGN_OR_RETURN(filter.plan_level, ParseEnumFilter<common::v1::PlanLevel>(terms, "plan_level", common::v1::PlanLevel_Parse));
+    PEIXUN_ASSIGN_OR_RETURN(
+        filter.plan_level,
+        ParseEnumFilter<common::v1::PlanLevel>(terms, "plan_level", common::v1::PlanLevel_Parse));
     if (auto h = TermOr(terms, "host"); !h.empty()) {
       PEIXUN_ASSIGN_OR_RETURN(filter.host_id, ParseHostName(h, "filter host"));
     }
     if (auto k = TermOr(terms, "category"); !k.empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(k, "years/{year}/categories/{category}", "filter category"));
+      PEIXUN_ASSIGN_OR_RETURN(
+          auto parts, ParseName(k, "years/{year}/categories/{category}", "filter category"));
       filter.category_id = parts["category"];
     }
     const std::string query = absl::StrCat(request->parent(), "|", request->filter());
@@ -506,8 +532,9 @@ grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
       items = CatalogStore::ListProjects(c, year, filter, after, page_size + 1);
       return absl::OkStatus();
     }));
-    FinishPage(items, page_size, query, [](const v1::Project& x) { return LastSegment(x.name()); },
-               response->mutable_next_page_token());
+    FinishPage(
+        items, page_size, query, [](const v1::Project& x) { return LastSegment(x.name()); },
+        response->mutable_next_page_token());
     for (auto& x : items) *response->add_projects() = std::move(x);
     return absl::OkStatus();
   });
@@ -516,37 +543,43 @@ grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
 grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
                                            const v1::UpdateProjectRequest* request,
                                            v1::Project* response) {
-  return Handle(context, "UpdateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(ProjectKey key, ParseProjectName(request->project().name(), "project.name"));
-    const auto& mask = request->update_mask();
-    PEIXUN_RETURN_IF_ERROR(CheckMask(mask, {"display_name", "host", "audience", "format",
-                                            "credit_hours", "start_date", "end_date",
-                                            "class_size", "seats"}));
-    const v1::Project& given = request->project();
-    return Mutate(caller, "UpdateProject", *request, request->request_id(), response, "project",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year, CatalogStore::GetYear(c, key.year, false));
-                    PEIXUN_ASSIGN_OR_RETURN(v1::Project project, CatalogStore::GetProject(c, key.year, key.id, true));
-                    PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), project.etag(), project.name()));
-                    if (Masked(mask, "display_name")) project.set_display_name(given.display_name());
-                    if (Masked(mask, "host")) project.set_host(given.host());
-                    if (Masked(mask, "audience")) *project.mutable_audience() = given.audience();
-                    if (Masked(mask, "format")) *project.mutable_format() = given.format();
-                    if (Masked(mask, "credit_hours")) project.set_credit_hours(given.credit_hours());
-                    if (Masked(mask, "start_date")) *project.mutable_start_date() = given.start_date();
-                    if (Masked(mask, "end_date")) *project.mutable_end_date() = given.end_date();
-                    if (Masked(mask, "class_size")) project.set_class_size(given.class_size());
-                    if (Masked(mask, "seats")) project.set_seats(given.seats());
-                    PEIXUN_RETURN_IF_ERROR(domain::ValidateProject(project, plan_year));
-                    PEIXUN_RETURN_IF_ERROR(domain::CheckSeatsCoverAllocation(
-                        absl::StrCat("project ", key.id), project.seats(), project.allocated_seats()));
-                    PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, key.year, project));
-                    CatalogStore::UpdateProject(c, key.year, key.id, project);
-                    PEIXUN_ASSIGN_OR_RETURN(*response, CatalogStore::GetProject(c, key.year, key.id, false));
-                    events::AppendEvent(c, "catalog.project.updated", response->name(), *response);
-                    return absl::OkStatus();
-                  });
-  });
+  return Handle(
+      context, "UpdateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(ProjectKey key,
+                                ParseProjectName(request->project().name(), "project.name"));
+        const auto& mask = request->update_mask();
+        PEIXUN_RETURN_IF_ERROR(
+            CheckMask(mask, {"display_name", "host", "audience", "format", "credit_hours",
+                             "start_date", "end_date", "class_size", "seats"}));
+        const v1::Project& given = request->project();
+        return Mutate(
+            caller, "UpdateProject", *request, request->request_id(), response, "project",
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year,
+                                      CatalogStore::GetYear(c, key.year, false));
+              PEIXUN_ASSIGN_OR_RETURN(v1::Project project,
+                                      CatalogStore::GetProject(c, key.year, key.id, true));
+              PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), project.etag(), project.name()));
+              if (Masked(mask, "display_name")) project.set_display_name(given.display_name());
+              if (Masked(mask, "host")) project.set_host(given.host());
+              if (Masked(mask, "audience")) *project.mutable_audience() = given.audience();
+              if (Masked(mask, "format")) *project.mutable_format() = given.format();
+              if (Masked(mask, "credit_hours")) project.set_credit_hours(given.credit_hours());
+              if (Masked(mask, "start_date")) *project.mutable_start_date() = given.start_date();
+              if (Masked(mask, "end_date")) *project.mutable_end_date() = given.end_date();
+              if (Masked(mask, "class_size")) project.set_class_size(given.class_size());
+              if (Masked(mask, "seats")) project.set_seats(given.seats());
+              PEIXUN_RETURN_IF_ERROR(domain::ValidateProject(project, plan_year));
+              PEIXUN_RETURN_IF_ERROR(domain::CheckSeatsCoverAllocation(
+                  absl::StrCat("project ", key.id), project.seats(), project.allocated_seats()));
+              PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, key.year, project));
+              CatalogStore::UpdateProject(c, key.year, key.id, project);
+              PEIXUN_ASSIGN_OR_RETURN(*response,
+                                      CatalogStore::GetProject(c, key.year, key.id, false));
+              events::AppendEvent(c, "catalog.project.updated", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 // ---- Quotas (R-3) -------------------------------------------------------------------------
@@ -554,75 +587,87 @@ grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
 grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
                                            const v1::AllocateQuotaRequest* request,
                                            v1::QuotaAllocation* response) {
-  return Handle(context, "AllocateQuota", *request, [&](const auth::Access& access) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string region_code, ParseRegionName(request->region(), "region"));
-    if (request->seats() < 0) return FieldError("seats", "must not be negative");
-    // The parent is a project (allocate to a city) or a city quota (allocate to a county).
-    const bool to_city = !absl::StrContains(request->parent(), "/quotas/");
-    ProjectKey project_key;
-    QuotaKey city_key;
-    if (to_city) {
-      PEIXUN_ASSIGN_OR_RETURN(project_key, ParseProjectName(request->parent(), "parent"));
-      // A project's seats are the province's to give (R-3).
-      auth::Resource project;
-      project.name = request->parent();
-      PEIXUN_RETURN_IF_ERROR(access.Check(project));
-    } else {
-      PEIXUN_ASSIGN_OR_RETURN(city_key, ParseQuotaName(request->parent(), "parent"));
-      project_key = {city_key.year, city_key.project_id};
-      // A city splits its own city quota.
-      auth::Resource city_quota;
-      city_quota.name = request->parent();
-      city_quota.city = city_key.region_code;
-      PEIXUN_RETURN_IF_ERROR(access.Check(city_quota));
-    }
-    QuotaKey key{project_key.year, project_key.id, region_code};
-    return Mutate(access, "AllocateQuota", *request, request->request_id(), response, "quota",
-        [&](db::Connection& c) -> absl::Status {
-          PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
-          domain::QuotaParent parent;
-          if (to_city) {
-            if (region.level() != v1::CITY) {
-              return FieldError("region", absl::StrCat(region.name(), " (", region.display_name(),
-                                                       ") is not a city; a project's seats go to cities, "
-                                                       "a city's to its counties (R-3)"));
-            }
-            PEIXUN_ASSIGN_OR_RETURN(v1::Project project, CatalogStore::GetProject(c, key.year, key.project_id, true));
-            parent = {absl::StrCat("project ", key.project_id), project.seats(), project.allocated_seats()};
-          } else {
-            auto city = CatalogStore::FindQuota(c, city_key, true);
-            if (!city) return absl::NotFoundError(absl::StrCat(request->parent(), " does not exist"));
-            if (region.level() != v1::COUNTY || region.parent() != "regions/" + city_key.region_code) {
-              return FieldError("region", absl::StrCat(region.name(), " (", region.display_name(),
-                                                       ") is not a county of city ",
-                                                       city_key.region_code, " (R-1)"));
-            }
-            parent = {absl::StrCat("city ", city_key.region_code, " quota"), city->seats(),
-                      city->allocated_seats()};
-          }
-          auto existing = CatalogStore::FindQuota(c, key, true);
-          const int old_seats = existing ? existing->seats() : 0;
-          const int child_allocated = existing ? existing->allocated_seats() : 0;
-          if (!request->etag().empty()) {
-            PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(), existing ? existing->etag() : "(none)",
-                                             absl::StrCat("quota of ", region_code)));
-          }
-          PEIXUN_RETURN_IF_ERROR(domain::CheckAllocation(parent, old_seats, request->seats(), child_allocated));
-          const int parent_allocated = parent.allocated - old_seats + request->seats();
-          CatalogStore::UpsertQuota(c, key, to_city ? v1::CITY : v1::COUNTY,
-                                    to_city ? "" : city_key.region_code, request->seats());
-          if (to_city) {
-            CatalogStore::SetProjectAllocated(c, key.year, key.project_id, parent_allocated);
-          } else {
-            CatalogStore::SetQuotaAllocated(c, city_key, parent_allocated);
-            auto city = CatalogStore::FindQuota(c, city_key, false);
-            events::AppendEvent(c, "catalog.quota.allocated", city->name(), *city);
-          }
-          *response = *CatalogStore::FindQuota(c, key, false);
-          events::AppendEvent(c, "catalog.quota.allocated", response->name(), *response);
-          return absl::OkStatus();
-        });
-  });
+  return Handle(
+      context, "AllocateQuota", *request, [&](const auth::Access& access) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string region_code,
+                                ParseRegionName(request->region(), "region"));
+        if (request->seats() < 0) return FieldError("seats", "must not be negative");
+        // The parent is a project (allocate to a city) or a city quota (allocate to a county).
+        const bool to_city = !absl::StrContains(request->parent(), "/quotas/");
+        ProjectKey project_key;
+        QuotaKey city_key;
+        if (to_city) {
+          PEIXUN_ASSIGN_OR_RETURN(project_key, ParseProjectName(request->parent(), "parent"));
+          // A project's seats are the province's to give (R-3).
+          auth::Resource project;
+          project.name = request->parent();
+          PEIXUN_RETURN_IF_ERROR(access.Check(project));
+        } else {
+          PEIXUN_ASSIGN_OR_RETURN(city_key, ParseQuotaName(request->parent(), "parent"));
+          project_key = {city_key.year, city_key.project_id};
+          // A city splits its own city quota.
+          auth::Resource city_quota;
+          city_quota.name = request->parent();
+          city_quota.city = city_key.region_code;
+          PEIXUN_RETURN_IF_ERROR(access.Check(city_quota));
+        }
+        QuotaKey key{project_key.year, project_key.id, region_code};
+        return Mutate(
+            access, "AllocateQuota", *request, request->request_id(), response, "quota",
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
+              domain::QuotaParent parent;
+              if (to_city) {
+                if (region.level() != v1::CITY) {
+                  return FieldError("region",
+                                    absl::StrCat(region.name(), " (", region.display_name(),
+                                                 ") is not a city; a project's seats go to cities, "
+                                                 "a city's to its counties (R-3)"));
+                }
+                PEIXUN_ASSIGN_OR_RETURN(
+                    v1::Project project,
+                    CatalogStore::GetProject(c, key.year, key.project_id, true));
+                parent = {absl::StrCat("project ", key.project_id), project.seats(),
+                          project.allocated_seats()};
+              } else {
+                auto city = CatalogStore::FindQuota(c, city_key, true);
+                if (!city)
+                  return absl::NotFoundError(absl::StrCat(request->parent(), " does not exist"));
+                if (region.level() != v1::COUNTY ||
+                    region.parent() != "regions/" + city_key.region_code) {
+                  return FieldError(
+                      "region",
+                      absl::StrCat(region.name(), " (", region.display_name(),
+                                   ") is not a county of city ", city_key.region_code, " (R-1)"));
+                }
+                parent = {absl::StrCat("city ", city_key.region_code, " quota"), city->seats(),
+                          city->allocated_seats()};
+              }
+              auto existing = CatalogStore::FindQuota(c, key, true);
+              const int old_seats = existing ? existing->seats() : 0;
+              const int child_allocated = existing ? existing->allocated_seats() : 0;
+              if (!request->etag().empty()) {
+                PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(),
+                                                 existing ? existing->etag() : "(none)",
+                                                 absl::StrCat("quota of ", region_code)));
+              }
+              PEIXUN_RETURN_IF_ERROR(
+                  domain::CheckAllocation(parent, old_seats, request->seats(), child_allocated));
+              const int parent_allocated = parent.allocated - old_seats + request->seats();
+              CatalogStore::UpsertQuota(c, key, to_city ? v1::CITY : v1::COUNTY,
+                                        to_city ? "" : city_key.region_code, request->seats());
+              if (to_city) {
+                CatalogStore::SetProjectAllocated(c, key.year, key.project_id, parent_allocated);
+              } else {
+                CatalogStore::SetQuotaAllocated(c, city_key, parent_allocated);
+                auto city = CatalogStore::FindQuota(c, city_key, false);
+                events::AppendEvent(c, "catalog.quota.allocated", city->name(), *city);
+              }
+              *response = *CatalogStore::FindQuota(c, key, false);
+              events::AppendEvent(c, "catalog.quota.allocated", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 grpc::Status CatalogService::GetQuota(grpc::ServerContext* context,
@@ -643,16 +688,19 @@ grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
                                         const v1::ListQuotasRequest* request,
                                         v1::ListQuotasResponse* response) {
   return Handle(context, "ListQuotas", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}/projects/{project}", "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(
+        auto parts, ParseName(request->parent(), "years/{year}/projects/{project}", "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
     const std::string project_id = parts["project"];
     if (project_id != "-") PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "parent"));
     PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"level", "parent_region"}));
     QuotaFilter filter;
-    PEIXUN_ASSIGN_OR_RETURN(filter.level, ParseEnumFilter<v1::RegionLevel>(terms, "level", v1::RegionLevel_Parse));
+    PEIXUN_ASSIGN_OR_RETURN(
+        filter.level, ParseEnumFilter<v1::RegionLevel>(terms, "level", v1::RegionLevel_Parse));
     if (auto p = TermOr(terms, "parent_region"); !p.empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(filter.parent_region_code, ParseRegionName(p, "filter parent_region"));
+      PEIXUN_ASSIGN_OR_RETURN(filter.parent_region_code,
+                              ParseRegionName(p, "filter parent_region"));
     }
     const std::string query = absl::StrCat(request->parent(), "|", request->filter());
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), query));
@@ -661,13 +709,14 @@ grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
       items = CatalogStore::ListQuotas(c, year, project_id, filter, after, page_size + 1);
       return absl::OkStatus();
     }));
-    FinishPage(items, page_size, query,
-               [](const v1::QuotaAllocation& q) {
-                 // "years/Y/projects/P/quotas/R" -> "P/R"
-                 auto parts = ParseName(q.name(), "years/{y}/projects/{p}/quotas/{r}", "name");
-                 return parts.ok() ? absl::StrCat((*parts)["p"], "/", (*parts)["r"]) : q.name();
-               },
-               response->mutable_next_page_token());
+    FinishPage(
+        items, page_size, query,
+        [](const v1::QuotaAllocation& q) {
+          // "years/Y/projects/P/quotas/R" -> "P/R"
+          auto parts = ParseName(q.name(), "years/{y}/projects/{p}/quotas/{r}", "name");
+          return parts.ok() ? absl::StrCat((*parts)["p"], "/", (*parts)["r"]) : q.name();
+        },
+        response->mutable_next_page_token());
     for (auto& x : items) *response->add_quotas() = std::move(x);
     return absl::OkStatus();
   });
@@ -678,24 +727,27 @@ grpc::Status CatalogService::ListQuotas(grpc::ServerContext* context,
 grpc::Status CatalogService::CreateCostPolicy(grpc::ServerContext* context,
                                               const v1::CreateCostPolicyRequest* request,
                                               v1::CostPolicy* response) {
-  return Handle(context, "CreateCostPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
-    PEIXUN_RETURN_IF_ERROR(domain::ValidateCostPolicy(request->cost_policy()));
-    return Mutate(caller, "CreateCostPolicy", *request, request->request_id(), response, "cost_policy",
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
-                    *response = CatalogStore::InsertCostPolicy(c, year, request->cost_policy());
-                    events::AppendEvent(c, "catalog.cost_policy.created", response->name(), *response);
-                    return absl::OkStatus();
-                  });
-  });
+  return Handle(
+      context, "CreateCostPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYearName(request->parent(), "parent"));
+        PEIXUN_RETURN_IF_ERROR(domain::ValidateCostPolicy(request->cost_policy()));
+        return Mutate(caller, "CreateCostPolicy", *request, request->request_id(), response,
+                      "cost_policy", [&](db::Connection& c) -> absl::Status {
+                        PEIXUN_RETURN_IF_ERROR(CatalogStore::GetYear(c, year, false).status());
+                        *response = CatalogStore::InsertCostPolicy(c, year, request->cost_policy());
+                        events::AppendEvent(c, "catalog.cost_policy.created", response->name(),
+                                            *response);
+                        return absl::OkStatus();
+                      });
+      });
 }
 
 grpc::Status CatalogService::GetCostPolicy(grpc::ServerContext* context,
                                            const v1::GetCostPolicyRequest* request,
                                            v1::CostPolicy* response) {
   return Handle(context, "GetCostPolicy", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "years/{year}/costPolicies/{version}", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(
+        auto parts, ParseName(request->name(), "years/{year}/costPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return Read([&](db::Connection& c) -> absl::Status {
@@ -723,8 +775,8 @@ grpc::Status CatalogService::GetProjectBudget(grpc::ServerContext* context,
 }
 
 grpc::Status CatalogService::ListAuditEntries(grpc::ServerContext* context,
-                                      const common::v1::ListAuditEntriesRequest* request,
-                                      common::v1::ListAuditEntriesResponse* response) {
+                                              const common::v1::ListAuditEntriesRequest* request,
+                                              common::v1::ListAuditEntriesResponse* response) {
   return handlers_.ListAuditEntries(context, request, response);
 }
 

@@ -61,7 +61,8 @@ class CatalogService final : public v1::CatalogService::Service {
   grpc::Status GetProjectBudget(grpc::ServerContext* context,
                                 const v1::GetProjectBudgetRequest* request,
                                 v1::ProjectBudget* response) override;
-  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+  grpc::Status ListAuditEntries(grpc::ServerContext* context,
+                                const common::v1::ListAuditEntriesRequest* request,
                                 common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
@@ -78,9 +79,9 @@ class CatalogService final : public v1::CatalogService::Service {
   }
   // A change under the request's idempotency key, counted by kind; after it commits the
   // project cache catches up (read-your-writes) and event followers wake.
-  absl::Status Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
-                      const std::string& request_id, google::protobuf::Message* response,
-                      absl::string_view kind,
+  absl::Status Mutate(const auth::Caller& caller, absl::string_view method,
+                      const google::protobuf::Message& request, const std::string& request_id,
+                      google::protobuf::Message* response, absl::string_view kind,
                       const std::function<absl::Status(db::Connection&)>& change);
 
   server::Platform& platform_;

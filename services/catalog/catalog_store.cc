@@ -75,8 +75,8 @@ const std::string kCategoryColumns =
 
 v1::ProjectCategory CategoryFromRow(const ResultSet& rows) {
   v1::ProjectCategory category;
-  category.set_name(absl::StrCat("years/", rows->getInt("year"), "/categories/",
-                                 Str(rows, "category_id")));
+  category.set_name(
+      absl::StrCat("years/", rows->getInt("year"), "/categories/", Str(rows, "category_id")));
   category.set_display_name(Str(rows, "display_name"));
   category.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt("plan_level")));
   db::SetTimestampMicros(category.mutable_create_time(), rows->getInt64("create_time_us"));
@@ -149,14 +149,15 @@ void BindProject(sql::PreparedStatement& s, int first, const v1::Project& projec
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
-const std::string kQuotaColumns =
-    absl::StrCat("year, project_id, region_code, level, parent_region_code, seats, "
-                 "allocated_seats, version, ", MicrosOf("update_time"));
+const std::string kQuotaColumns = absl::StrCat(
+    "year, project_id, region_code, level, parent_region_code, seats, "
+    "allocated_seats, version, ",
+    MicrosOf("update_time"));
 
 v1::QuotaAllocation QuotaFromRow(const ResultSet& rows) {
   v1::QuotaAllocation quota;
-  std::string project = absl::StrCat("years/", rows->getInt("year"), "/projects/",
-                                     Str(rows, "project_id"));
+  std::string project =
+      absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id"));
   std::string region = Str(rows, "region_code");
   quota.set_name(absl::StrCat(project, "/quotas/", region));
   quota.set_region("regions/" + region);
@@ -200,10 +201,10 @@ absl::StatusOr<RegionImportCounts> CatalogStore::UpsertRegions(
                                               " is neither in the file nor known (R-1)"));
       }
       if (parent->level() != row.level - 1) {
-        return FieldError("csv", absl::StrCat("line ", row.line, ": parent ", row.parent_code,
-                                              " of a ", row.level == v1::CITY ? "city" : "county",
-                                              " must be a ",
-                                              row.level == v1::CITY ? "province" : "city", " (R-1)"));
+        return FieldError("csv",
+                          absl::StrCat("line ", row.line, ": parent ", row.parent_code, " of a ",
+                                       row.level == v1::CITY ? "city" : "county", " must be a ",
+                                       row.level == v1::CITY ? "province" : "city", " (R-1)"));
       }
     }
     auto existing = GetRegion(connection, row.code);
@@ -279,7 +280,8 @@ absl::Status CatalogStore::InsertYear(db::Connection& connection, const v1::Plan
   try {
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
-    if (IsDuplicate(e)) return absl::AlreadyExistsError(absl::StrCat("years/", year.year(), " already exists"));
+    if (IsDuplicate(e))
+      return absl::AlreadyExistsError(absl::StrCat("years/", year.year(), " already exists"));
     throw;
   }
   return absl::OkStatus();
@@ -287,9 +289,8 @@ absl::Status CatalogStore::InsertYear(db::Connection& connection, const v1::Plan
 
 absl::StatusOr<v1::PlanYear> CatalogStore::GetYear(db::Connection& connection, int year,
                                                    bool for_update) {
-  auto& select = connection.Prepare(absl::StrCat("SELECT ", kYearColumns,
-                                                 " FROM plan_years WHERE year = ?",
-                                                 for_update ? " FOR UPDATE" : ""));
+  auto& select = connection.Prepare(absl::StrCat(
+      "SELECT ", kYearColumns, " FROM plan_years WHERE year = ?", for_update ? " FOR UPDATE" : ""));
   select.setInt(1, year);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return absl::NotFoundError(absl::StrCat("years/", year, " does not exist"));
@@ -332,8 +333,7 @@ absl::Status CatalogStore::InsertCategory(db::Connection& connection, int year,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ProjectCategory> CatalogStore::GetCategory(db::Connection& connection,
-                                                              int year,
+absl::StatusOr<v1::ProjectCategory> CatalogStore::GetCategory(db::Connection& connection, int year,
                                                               const std::string& category_id) {
   auto& select = connection.Prepare(absl::StrCat(
       "SELECT ", kCategoryColumns, " FROM categories WHERE year = ? AND category_id = ?"));
@@ -347,8 +347,8 @@ absl::StatusOr<v1::ProjectCategory> CatalogStore::GetCategory(db::Connection& co
   return CategoryFromRow(rows);
 }
 
-std::vector<v1::ProjectCategory> CatalogStore::ListCategories(db::Connection& connection,
-                                                              int year, int plan_level,
+std::vector<v1::ProjectCategory> CatalogStore::ListCategories(db::Connection& connection, int year,
+                                                              int plan_level,
                                                               const std::string& after_id,
                                                               int limit) {
   auto& select = connection.Prepare(absl::StrCat(
@@ -370,15 +370,16 @@ std::vector<v1::ProjectCategory> CatalogStore::ListCategories(db::Connection& co
 
 absl::Status CatalogStore::InsertHost(db::Connection& connection, const std::string& host_id,
                                       const v1::HostInstitution& host) {
-  auto& insert = connection.Prepare(
-      "INSERT INTO hosts (host_id, display_name, region_code) VALUES (?, ?, ?)");
+  auto& insert =
+      connection.Prepare("INSERT INTO hosts (host_id, display_name, region_code) VALUES (?, ?, ?)");
   insert.setString(1, host_id);
   insert.setString(2, host.display_name());
   SetOptionalString(insert, 3, host.region().empty() ? "" : LastSegment(host.region()));
   try {
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
-    if (IsDuplicate(e)) return absl::AlreadyExistsError(absl::StrCat("hosts/", host_id, " already exists"));
+    if (IsDuplicate(e))
+      return absl::AlreadyExistsError(absl::StrCat("hosts/", host_id, " already exists"));
     throw;
   }
   return absl::OkStatus();
@@ -440,9 +441,9 @@ absl::Status CatalogStore::InsertProject(db::Connection& connection, int year,
 absl::StatusOr<v1::Project> CatalogStore::GetProject(db::Connection& connection, int year,
                                                      const std::string& project_id,
                                                      bool for_update) {
-  auto& select = connection.Prepare(
-      absl::StrCat("SELECT ", kProjectColumns, " FROM projects WHERE year = ? AND project_id = ?",
-                   for_update ? " FOR UPDATE" : ""));
+  auto& select = connection.Prepare(absl::StrCat("SELECT ", kProjectColumns,
+                                                 " FROM projects WHERE year = ? AND project_id = ?",
+                                                 for_update ? " FOR UPDATE" : ""));
   select.setInt(1, year);
   select.setString(2, project_id);
   ResultSet rows(select.executeQuery());
@@ -547,8 +548,7 @@ void CatalogStore::SetQuotaAllocated(db::Connection& connection, const QuotaKey&
 std::vector<v1::QuotaAllocation> CatalogStore::ListQuotas(db::Connection& connection, int year,
                                                           const std::string& project_id,
                                                           const QuotaFilter& filter,
-                                                          const std::string& after_key,
-                                                          int limit) {
+                                                          const std::string& after_key, int limit) {
   // Keyset on (project_id, region_code); after_key is "project/region".
   std::string after_project;
   std::string after_region;
@@ -557,11 +557,12 @@ std::vector<v1::QuotaAllocation> CatalogStore::ListQuotas(db::Connection& connec
     after_region = after_key.substr(slash + 1);
   }
   const bool all_projects = project_id == "-";
-  auto& select = connection.Prepare(absl::StrCat(
-      "SELECT ", kQuotaColumns,
-      " FROM quotas WHERE year = ? AND (? OR project_id = ?) AND (project_id, region_code) > (?, ?) "
-      "AND (? = 0 OR level = ?) AND (? = '' OR parent_region_code = ?) "
-      "ORDER BY project_id, region_code LIMIT ?"));
+  auto& select = connection.Prepare(
+      absl::StrCat("SELECT ", kQuotaColumns,
+                   " FROM quotas WHERE year = ? AND (? OR project_id = ?) AND (project_id, "
+                   "region_code) > (?, ?) "
+                   "AND (? = 0 OR level = ?) AND (? = '' OR parent_region_code = ?) "
+                   "ORDER BY project_id, region_code LIMIT ?"));
   select.setInt(1, year);
   select.setBoolean(2, all_projects);
   select.setString(3, project_id);
@@ -588,7 +589,8 @@ v1::CostPolicy CatalogStore::InsertCostPolicy(db::Connection& connection, int ye
     auto& lock = connection.Prepare("SELECT year FROM plan_years WHERE year = ? FOR UPDATE");
     lock.setInt(1, year);
     ResultSet locked(lock.executeQuery());
-    auto& last = connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM cost_policies WHERE year = ?");
+    auto& last =
+        connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM cost_policies WHERE year = ?");
     last.setInt(1, year);
     ResultSet rows(last.executeQuery());
     if (rows->next()) version = rows->getInt(1) + 1;
@@ -607,9 +609,9 @@ v1::CostPolicy CatalogStore::InsertCostPolicy(db::Connection& connection, int ye
 
 absl::StatusOr<v1::CostPolicy> CatalogStore::GetCostPolicy(db::Connection& connection, int year,
                                                            int version) {
-  auto& select = connection.Prepare(absl::StrCat(
-      "SELECT ", kCostColumns,
-      " FROM cost_policies WHERE year = ? AND (? = 0 OR version = ?) ORDER BY version DESC LIMIT 1"));
+  auto& select = connection.Prepare(absl::StrCat("SELECT ", kCostColumns,
+                                                 " FROM cost_policies WHERE year = ? AND (? = 0 OR "
+                                                 "version = ?) ORDER BY version DESC LIMIT 1"));
   select.setInt(1, year);
   select.setInt(2, version);
   select.setInt(3, version);

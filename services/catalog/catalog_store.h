@@ -50,7 +50,8 @@ class CatalogStore {
 
   // Plan years
   static absl::Status InsertYear(db::Connection& connection, const v1::PlanYear& year);
-  static absl::StatusOr<v1::PlanYear> GetYear(db::Connection& connection, int year, bool for_update);
+  static absl::StatusOr<v1::PlanYear> GetYear(db::Connection& connection, int year,
+                                              bool for_update);
   static void UpdateYear(db::Connection& connection, const v1::PlanYear& year);
 
   // Categories

@@ -21,8 +21,8 @@ server::RegionLevel LevelOf(v1::RegionLevel level);
 server::ClaimLookups StoreClaimLookups(db::ConnectionPool& pool);
 
 // Lookups through catalog at `target`, calling as service `caller` ("enrollment").
-server::ClaimLookups CatalogClaimLookups(const std::string& caller, const std::string& target, auth::TokenSigner signer,
-                                         const Clock& clock,
-                                         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+server::ClaimLookups CatalogClaimLookups(
+    const std::string& caller, const std::string& target, auth::TokenSigner signer,
+    const Clock& clock, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace peixun::catalog

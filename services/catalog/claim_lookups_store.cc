@@ -1,7 +1,7 @@
-#include "services/catalog/claim_lookups.h"
-#include "services/catalog/catalog_store.h"
 #include "common/util/names.h"
 #include "common/util/status.h"
+#include "services/catalog/catalog_store.h"
+#include "services/catalog/claim_lookups.h"
 
 namespace peixun::catalog {
 

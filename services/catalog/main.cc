@@ -8,8 +8,7 @@
 int main(int argc, char** argv) {
   peixun::server::BlockTerminationSignals();
   absl::ParseCommandLine(argc, argv);
-  auto options =
-      peixun::server::OptionsFromFlags("catalog", "peixun.catalog.v1.CatalogService", 0);
+  auto options = peixun::server::OptionsFromFlags("catalog", "peixun.catalog.v1.CatalogService", 0);
   if (!options.ok()) {
     peixun::server::Log("catalog", std::string(options.status().message()));
     return 2;

@@ -52,7 +52,8 @@ std::optional<v1::Project> ProjectCache::Find(const std::string& name, uint64_t*
   return it->second;
 }
 
-void ProjectCache::Insert(const std::string& name, const v1::Project& project, uint64_t generation) {
+void ProjectCache::Insert(const std::string& name, const v1::Project& project,
+                          uint64_t generation) {
   absl::MutexLock lock(&mu_);
   if (generation != generation_ || clock_.Now() - synced_at_ > max_staleness_) return;
   entries_[name] = project;

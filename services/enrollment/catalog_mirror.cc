@@ -31,7 +31,8 @@ CatalogMirror::CatalogMirror(db::ConnectionPool& pool, const std::string& catalo
                              std::shared_ptr<grpc::ChannelCredentials> credentials)
     : pool_(pool),
       stub_(catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
-          catalog_target, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
+          catalog_target,
+          credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()))),
       signer_(std::move(signer)),
       clock_(clock),
       reconcile_period_(reconcile_period),
@@ -89,7 +90,8 @@ std::unique_ptr<grpc::ClientContext> CatalogMirror::NewContext(absl::Duration de
   // Real time, not the (demonstration) business clock: tokens are checked on the real clock.
   claims.expires = absl::Now() + absl::Hours(1);
   auto context = std::make_unique<grpc::ClientContext>();
-  if (auto token = signer_.Sign(claims); token.ok()) context->AddMetadata("authorization", "Bearer " + *token);
+  if (auto token = signer_.Sign(claims); token.ok())
+    context->AddMetadata("authorization", "Bearer " + *token);
   if (deadline != absl::InfiniteDuration()) {
     context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }
@@ -103,8 +105,10 @@ absl::Status CatalogMirror::PullRegions() {
     request.set_page_size(1000);
     request.set_page_token(token);
     catalog::v1::ListRegionsResponse response;
-    grpc::Status status = stub_->ListRegions(NewContext(absl::Seconds(10)).get(), request, &response);
-    if (!status.ok()) return absl::UnavailableError("catalog ListRegions: " + status.error_message());
+    grpc::Status status =
+        stub_->ListRegions(NewContext(absl::Seconds(10)).get(), request, &response);
+    if (!status.ok())
+      return absl::UnavailableError("catalog ListRegions: " + status.error_message());
     PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
       for (const auto& region : response.regions()) EnrollmentStore::UpsertRegion(c, region);
       return absl::OkStatus();
@@ -136,7 +140,8 @@ absl::Status CatalogMirror::Reconcile() {
       request.set_page_token(token);
       catalog::v1::ListProjectsResponse response;
       status = stub_->ListProjects(NewContext(absl::Seconds(10)).get(), request, &response);
-      if (!status.ok()) return absl::UnavailableError("catalog ListProjects: " + status.error_message());
+      if (!status.ok())
+        return absl::UnavailableError("catalog ListProjects: " + status.error_message());
       projects.insert(projects.end(), response.projects().begin(), response.projects().end());
       token = response.next_page_token();
     } while (!token.empty());
@@ -149,7 +154,8 @@ absl::Status CatalogMirror::Reconcile() {
       request.set_page_token(token);
       catalog::v1::ListQuotasResponse response;
       status = stub_->ListQuotas(NewContext(absl::Seconds(10)).get(), request, &response);
-      if (!status.ok()) return absl::UnavailableError("catalog ListQuotas: " + status.error_message());
+      if (!status.ok())
+        return absl::UnavailableError("catalog ListQuotas: " + status.error_message());
       quotas.insert(quotas.end(), response.quotas().begin(), response.quotas().end());
       token = response.next_page_token();
     } while (!token.empty());
@@ -160,7 +166,8 @@ absl::Status CatalogMirror::Reconcile() {
         int quota_year = 0;
         std::string project_id;
         if (!ParseProjectName(quota.name(), &quota_year, &project_id)) continue;
-        EnrollmentStore::UpsertQuota(c, quota_year, project_id, quota.region().substr(8), quota.seats());
+        EnrollmentStore::UpsertQuota(c, quota_year, project_id, quota.region().substr(8),
+                                     quota.seats());
       }
       return absl::OkStatus();
     }));

@@ -16,8 +16,8 @@
 #include "common/auth/identity.h"
 #include "common/db/pool.h"
 #include "common/util/clock.h"
-#include "grpcpp/security/credentials.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -27,8 +27,8 @@ namespace peixun::enrollment {
 class CatalogMirror {
  public:
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
-  CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target, auth::TokenSigner signer,
-                const Clock& clock, prometheus::Registry& registry,
+  CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target,
+                auth::TokenSigner signer, const Clock& clock, prometheus::Registry& registry,
                 absl::Duration reconcile_period = absl::Minutes(5),
                 std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~CatalogMirror();

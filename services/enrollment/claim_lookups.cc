@@ -10,7 +10,8 @@ namespace peixun::enrollment {
 
 server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool, server::ClaimLookups catalog) {
   server::ClaimLookups lookups;
-  lookups.region_level = [&pool, catalog](const std::string& code) -> absl::StatusOr<server::RegionLevel> {
+  lookups.region_level = [&pool,
+                          catalog](const std::string& code) -> absl::StatusOr<server::RegionLevel> {
     std::optional<catalog_v1::Region> region;
     PEIXUN_RETURN_IF_ERROR(pool.RunRead([&](db::Connection& c) -> absl::Status {
       region = EnrollmentStore::FindRegion(c, code);

@@ -4,26 +4,26 @@
 
 #include <deque>
 #include <map>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
-#include "grpcpp/support/method_handler.h"
-#include "grpcpp/support/proto_buffer_reader.h"
-#include "grpcpp/support/proto_buffer_writer.h"
 #include "absl/strings/numbers.h"
-#include "google/protobuf/util/field_mask_util.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access.h"
-#include "common/util/bounds.h"
 #include "common/db/idempotency.h"
 #include "common/db/rows.h"
 #include "common/events/outbox.h"
+#include "common/util/bounds.h"
 #include "common/util/filter.h"
 #include "common/util/ids.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 
 namespace peixun::enrollment {
@@ -73,7 +73,8 @@ std::string CityLabel(const std::string& region_code) {
 
 }  // namespace
 
-EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog, int nomination_batches)
+EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog,
+                                     int nomination_batches)
     : platform_(platform),
       handlers_(platform),
       catalog_(catalog),
@@ -87,7 +88,8 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                          .Register(platform.metrics().registry())),
       city_quota_(prometheus::BuildGauge()
                       .Name("peixun_enrollment_city_quota_seats")
-                      .Help("Seats of the county quotas of this year's and next year's plans, by city and year.")
+                      .Help("Seats of the county quotas of this year's and next year's plans, by "
+                            "city and year.")
                       .Register(platform.metrics().registry())),
       city_nominated_(prometheus::BuildGauge()
                           .Name("peixun_enrollment_city_nominated_seats")
@@ -106,7 +108,8 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                                ->FindMethodByName("ImportTeachers")
                                ->index();
   MarkMethodStreamed(import_index,
-                     new grpc::internal::BidiStreamingHandler<EnrollmentService, grpc::ByteBuffer, grpc::ByteBuffer>(
+                     new grpc::internal::BidiStreamingHandler<EnrollmentService, grpc::ByteBuffer,
+                                                              grpc::ByteBuffer>(
                          [](EnrollmentService* service, grpc::ServerContext* context,
                             grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
                            return service->ImportTeachers(context, stream);
@@ -140,7 +143,8 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
     const server::AuditEntry& row_entry) {
   std::vector<v1::ImportTeacherResult> results(rows.size());
   std::vector<v1::Teacher> teachers(rows.size());
-  const int year = static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
+  const int year =
+      static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
   // Checks that need no database, row by row.
   std::vector<size_t> apply;
   std::vector<size_t> repeated;
@@ -155,7 +159,8 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
     // A streamed row does not pass through Handle: its bounds are checked here.
     absl::Status status = CheckRequestBounds(rows[i]);
     if (status.ok()) status = domain::ValidateTeacher(teacher, year);
-    if (status.ok()) status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
+    if (status.ok())
+      status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
     if (!status.ok()) {
       Reject(results[i], status);
     } else if (id_numbers.insert(teacher.id_number()).second) {
@@ -199,7 +204,8 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
   absl::Status status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
     for (size_t i : apply) results[i] = before[i];  // a retried transaction starts afresh
     std::map<std::string, catalog_v1::Region> regions;
-    for (auto& region : EnrollmentStore::Regions(c)) regions.emplace(region.code(), std::move(region));
+    for (auto& region : EnrollmentStore::Regions(c))
+      regions.emplace(region.code(), std::move(region));
     auto city_of = [&](const std::string& county_name) -> const std::string* {
       auto it = regions.find(CodeOf(county_name));
       if (it == regions.end() || it->second.level() != catalog_v1::COUNTY) return nullptr;
@@ -210,11 +216,14 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
     for (size_t i : apply) {
       const v1::Teacher& teacher = teachers[i];
       const std::string* city = city_of(teacher.county());
-      absl::Status in_scope = city == nullptr ? absl::OkStatus() : scope_check(teacher.county(), *city);
+      absl::Status in_scope =
+          city == nullptr ? absl::OkStatus() : scope_check(teacher.county(), *city);
       if (city == nullptr) {
-        Reject(results[i], FieldError("teacher.county", absl::StrCat(teacher.county(), " is not a known county")));
+        Reject(results[i], FieldError("teacher.county",
+                                      absl::StrCat(teacher.county(), " is not a known county")));
       } else if (!in_scope.ok()) {
-        Reject(results[i], absl::PermissionDeniedError(absl::StrCat("teacher.county: ", in_scope.message())));
+        Reject(results[i],
+               absl::PermissionDeniedError(absl::StrCat("teacher.county: ", in_scope.message())));
       } else {
         allowed.push_back(i);
         id_numbers.push_back(teacher.id_number());
@@ -226,7 +235,8 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
     std::vector<size_t> created;
     for (int attempt = 0;; ++attempt) {
       existing.clear();
-      for (auto& row : EnrollmentStore::FindTeachersByIdNumbers(c, id_numbers, /*for_update=*/true)) {
+      for (auto& row :
+           EnrollmentStore::FindTeachersByIdNumbers(c, id_numbers, /*for_update=*/true)) {
         std::string key = row.teacher.id_number();
         existing.emplace(std::move(key), std::move(row));
       }
@@ -254,13 +264,15 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
       auto found = existing.find(event.id_number());
       if (found == existing.end()) {
         event.set_name(results[i].teacher());
-        events.push_back(events::PendingEvent::Of("enrollment.teacher.created", event.name(), Masked(event)));
+        events.push_back(
+            events::PendingEvent::Of("enrollment.teacher.created", event.name(), Masked(event)));
         continue;
       }
       const TeacherRow& old = found->second;
       const std::string* old_city = city_of(old.teacher.county());
       if (!scope_check(old.teacher.county(), old_city ? *old_city : "").ok()) {
-        Reject(results[i], absl::PermissionDeniedError("teacher.id_number: this teacher is registered in another region"));
+        Reject(results[i], absl::PermissionDeniedError(
+                               "teacher.id_number: this teacher is registered in another region"));
         continue;
       }
       results[i].set_teacher(old.teacher.name());
@@ -271,14 +283,17 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
       EnrollmentStore::UpdateTeacher(c, old.teacher_id, event);
       results[i].set_outcome(v1::ImportTeacherResult::UPDATED);
       event.set_name(old.teacher.name());
-      events.push_back(events::PendingEvent::Of("enrollment.teacher.updated", event.name(), Masked(event)));
+      events.push_back(
+          events::PendingEvent::Of("enrollment.teacher.updated", event.name(), Masked(event)));
     }
     events::AppendEvents(c, events);
     // each teacher created or changed, in the transaction that changes it.
     std::vector<server::AuditEntry> audit;
     for (size_t i : allowed) {
       const auto outcome = results[i].outcome();
-      if (outcome != v1::ImportTeacherResult::CREATED && outcome != v1::ImportTeacherResult::UPDATED) continue;
+      if (outcome != v1::ImportTeacherResult::CREATED &&
+          outcome != v1::ImportTeacherResult::UPDATED)
+        continue;
       server::AuditEntry& entry = audit.emplace_back(row_entry);
       entry.set_resource(results[i].teacher());
       entry.set_outcome("OK");
@@ -299,7 +314,8 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
 }
 
 grpc::Status EnrollmentService::ImportTeachers(
-    grpc::ServerContext* context, grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
   auto caller = handlers_.Admit(context, "ImportTeachers");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   // an entry per teacher the import creates or changes, and one for the stream.
@@ -334,7 +350,9 @@ grpc::Status EnrollmentService::ImportTeachers(
         break;
       }
       ++rows_read;
-      auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return queue.size() < kMaxQueued || stop; };
+      auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+        return queue.size() < kMaxQueued || stop;
+      };
       mu.Await(absl::Condition(&room));
       if (stop) break;
       queue.push_back(std::move(row));
@@ -349,7 +367,8 @@ grpc::Status EnrollmentService::ImportTeachers(
     std::vector<v1::ImportTeachersRequest> batch;
     {
       absl::MutexLock lock(&mu);
-      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !queue.empty() || reading_done; };
+      auto ready = [&]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !queue.empty() || reading_done; };
       mu.Await(absl::Condition(&ready));
       if (queue.empty() && reading_done) break;
       while (!queue.empty() && batch.size() < kImportBatch) {
@@ -363,14 +382,16 @@ grpc::Status EnrollmentService::ImportTeachers(
       ++outcomes[results[i].outcome()];
       grpc::ByteBuffer bytes;
       bool own_buffer = false;
-      (void)grpc::SerializationTraits<v1::ImportTeacherResult>::Serialize(results[i], &bytes, &own_buffer);
+      (void)grpc::SerializationTraits<v1::ImportTeacherResult>::Serialize(results[i], &bytes,
+                                                                          &own_buffer);
       // No buffer hint: a synchronous Write with one waits until a later write flushes it.
       if (!stream->Write(bytes)) status = grpc::Status::CANCELLED;
       answered_row_id = results[i].row_id();
       ++answered;
     }
     for (const auto& [outcome, n] : outcomes) {
-      imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(outcome)}}).Increment(n);
+      imported_rows_.Add({{"outcome", v1::ImportTeacherResult::Outcome_Name(outcome)}})
+          .Increment(n);
     }
     if (!status.ok()) {
       absl::MutexLock lock(&mu);
@@ -384,10 +405,13 @@ grpc::Status EnrollmentService::ImportTeachers(
     // Every row before the unreadable one was answered above; nothing after it was read.
     status = grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("row ", unreadable_row, " of the stream is not a readable ImportTeachersRequest "
-                     "(e.g. a string that is not UTF-8); ", answered, " rows were answered",
-                     answered > 0 ? absl::StrCat(", the last with row_id \"", answered_row_id, "\"") : "",
-                     "; nothing after it was read, send the rest again from that row"));
+        absl::StrCat(
+            "row ", unreadable_row,
+            " of the stream is not a readable ImportTeachersRequest "
+            "(e.g. a string that is not UTF-8); ",
+            answered, " rows were answered",
+            answered > 0 ? absl::StrCat(", the last with row_id \"", answered_row_id, "\"") : "",
+            "; nothing after it was read, send the rest again from that row"));
   }
   // The stream's entry: its outcome (each refused row's reason went back to the caller).
   entry.set_resource("teachers");
@@ -400,7 +424,8 @@ grpc::Status EnrollmentService::GetTeacher(grpc::ServerContext* context,
                                            const v1::GetTeacherRequest* request,
                                            v1::Teacher* response) {
   return Handle(context, "GetTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "teachers/{teacher}", "teacher", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string id,
+                            ParseId(request->name(), "teachers/{teacher}", "teacher", "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto row = EnrollmentStore::FindTeacher(c, id);
       if (!row) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
@@ -422,7 +447,8 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
       PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
       county = parts["code"];
     }
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
+    PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                            DecodePageToken(request->page_token(), request->filter()));
     std::vector<TeacherRow> rows;
     PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
       std::string city;
@@ -436,7 +462,8 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
       response->set_next_page_token(EncodePageToken(rows.back().teacher_id, request->filter()));
     }
     for (auto& row : rows) {
-      *response->add_teachers() = SeesIdNumber(caller, row.teacher) ? row.teacher : Masked(row.teacher);
+      *response->add_teachers() =
+          SeesIdNumber(caller, row.teacher) ? row.teacher : Masked(row.teacher);
     }
     return absl::OkStatus();
   });
@@ -445,55 +472,68 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
 grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
                                               const v1::UpdateTeacherRequest* request,
                                               v1::Teacher* response) {
-  return Handle(context, "UpdateTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher().name(), "teachers/{teacher}", "teacher", "teacher.name"));
-    static const std::set<std::string> kUpdatable = {"display_name", "gender", "school", "county", "stage",
-                                                     "subjects", "rural", "teaching_since_year", "roles"};
-    if (request->update_mask().paths_size() == 0) {
-      return FieldError("update_mask", "must name the fields to change");
-    }
-    for (const auto& path : request->update_mask().paths()) {
-      if (kUpdatable.count(path) == 0) {
-        return FieldError("update_mask", absl::StrCat("'", path, "' cannot be updated",
-                                                      path == "id_number" ? " (the ID number never changes)" : ""));
-      }
-    }
-    const v1::Teacher& given = request->teacher();
-    const int year = static_cast<int>(Today().year());
-    return Mutate(caller, "UpdateTeacher", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
-      auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
-      if (!current) {
-        return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
-      }
-      v1::Teacher teacher = current->teacher;
-      if (!given.etag().empty() && given.etag() != teacher.etag()) {
-        return absl::AbortedError(absl::StrCat("etag: ", teacher.name(), " changed since it was read"));
-      }
-      auto allowed = [&](const std::string& county) -> absl::Status {
-        auto region = EnrollmentStore::FindRegion(c, CodeOf(county));
-        if (!region || region->level() != catalog_v1::COUNTY) {
-          return FieldError("teacher.county", absl::StrCat(county, " is not a known county"));
+  return Handle(
+      context, "UpdateTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(
+            std::string id,
+            ParseId(request->teacher().name(), "teachers/{teacher}", "teacher", "teacher.name"));
+        static const std::set<std::string> kUpdatable = {
+            "display_name",        "gender", "school", "county", "stage", "subjects", "rural",
+            "teaching_since_year", "roles"};
+        if (request->update_mask().paths_size() == 0) {
+          return FieldError("update_mask", "must name the fields to change");
         }
-        auth::Resource resource;
-        resource.name = county;
-        resource.county = CodeOf(county);
-        resource.city = CodeOf(region->parent());
-        return caller.Check(resource);
-      };
-      PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
-      google::protobuf::util::FieldMaskUtil::MergeOptions options;
-      options.set_replace_message_fields(true);
-      options.set_replace_repeated_fields(true);
-      google::protobuf::util::FieldMaskUtil::MergeMessageTo(given, request->update_mask(), options, &teacher);
-      PEIXUN_RETURN_IF_ERROR(domain::ValidateTeacher(teacher, year));
-      PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
-      EnrollmentStore::UpdateTeacher(c, id, teacher);
-      auto updated = EnrollmentStore::FindTeacher(c, id);
-      *response = SeesIdNumber(caller, updated->teacher) ? updated->teacher : Masked(updated->teacher);
-      events::AppendEvent(c, "enrollment.teacher.updated", updated->teacher.name(), Masked(updated->teacher));
-      return absl::OkStatus();
-    });
-  });
+        for (const auto& path : request->update_mask().paths()) {
+          if (kUpdatable.count(path) == 0) {
+            return FieldError(
+                "update_mask",
+                absl::StrCat("'", path, "' cannot be updated",
+                             path == "id_number" ? " (the ID number never changes)" : ""));
+          }
+        }
+        const v1::Teacher& given = request->teacher();
+        const int year = static_cast<int>(Today().year());
+        return Mutate(caller, "UpdateTeacher", *request, request->request_id(), response,
+                      [&](db::Connection& c) -> absl::Status {
+                        auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
+                        if (!current) {
+                          return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
+                        }
+                        v1::Teacher teacher = current->teacher;
+                        if (!given.etag().empty() && given.etag() != teacher.etag()) {
+                          return absl::AbortedError(
+                              absl::StrCat("etag: ", teacher.name(), " changed since it was read"));
+                        }
+                        auto allowed = [&](const std::string& county) -> absl::Status {
+                          auto region = EnrollmentStore::FindRegion(c, CodeOf(county));
+                          if (!region || region->level() != catalog_v1::COUNTY) {
+                            return FieldError("teacher.county",
+                                              absl::StrCat(county, " is not a known county"));
+                          }
+                          auth::Resource resource;
+                          resource.name = county;
+                          resource.county = CodeOf(county);
+                          resource.city = CodeOf(region->parent());
+                          return caller.Check(resource);
+                        };
+                        PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+                        google::protobuf::util::FieldMaskUtil::MergeOptions options;
+                        options.set_replace_message_fields(true);
+                        options.set_replace_repeated_fields(true);
+                        google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+                            given, request->update_mask(), options, &teacher);
+                        PEIXUN_RETURN_IF_ERROR(domain::ValidateTeacher(teacher, year));
+                        PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+                        EnrollmentStore::UpdateTeacher(c, id, teacher);
+                        auto updated = EnrollmentStore::FindTeacher(c, id);
+                        *response = SeesIdNumber(caller, updated->teacher)
+                                        ? updated->teacher
+                                        : Masked(updated->teacher);
+                        events::AppendEvent(c, "enrollment.teacher.updated",
+                                            updated->teacher.name(), Masked(updated->teacher));
+                        return absl::OkStatus();
+                      });
+      });
 }
 
 // ---- Nominations (R-7, R-9, R-13) ---------------------------------------------------------
@@ -501,62 +541,72 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
 grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
                                                 const v1::NominateTeacherRequest* request,
                                                 v1::Enrollment* response) {
-  return Handle(context, "NominateTeacher", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto project_parts,
-                            ParseName(request->project(), "years/{year}/projects/{project}", "project"));
-    NominationDesk::Nomination pending;
-    PEIXUN_ASSIGN_OR_RETURN(pending.judged.project.first, ParseYear(project_parts["year"], "project"));
-    pending.judged.project.second = project_parts["project"];
-    PEIXUN_RETURN_IF_ERROR(ValidateId(pending.judged.project.second, "project"));
-    PEIXUN_ASSIGN_OR_RETURN(pending.judged.teacher_id,
-                            ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
-    PEIXUN_RETURN_IF_ERROR(db::ValidateRequestId(request->request_id()));
-    pending.request = request;
-    pending.judged.county = caller.region_code;
-    pending.judged.today = Today();
-    pending.actor = caller.subject;
-    pending.caller_key = auth::IdentityKey(caller);
-    pending.audit = server::Handlers::TakeCurrentAuditEntry();
-    if (!request->request_id().empty()) pending.request_hash = db::RequestHash(*request);
-    desk_.Nominate(&pending);
-    // By city too, for the dashboards' seats filled per city (18 cities, a handful of outcomes).
-    nominations_
-        .Add({{"outcome", pending.status.ok() ? "accepted"
-                                              : (pending.refused_by.empty() ? "error" : pending.refused_by)},
-              {"city", CityLabel(caller.region_code)}})
-        .Increment();
-    if (!pending.status.ok() && pending.audit) {
-      pending.audit->set_outcome(absl::StatusCodeToString(pending.status.code()));
-      platform_.audit().Record(*std::move(pending.audit));
-    }
-    if (pending.status.ok()) *response = std::move(pending.response);
-    return pending.status;
-  });
+  return Handle(
+      context, "NominateTeacher", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(
+            auto project_parts,
+            ParseName(request->project(), "years/{year}/projects/{project}", "project"));
+        NominationDesk::Nomination pending;
+        PEIXUN_ASSIGN_OR_RETURN(pending.judged.project.first,
+                                ParseYear(project_parts["year"], "project"));
+        pending.judged.project.second = project_parts["project"];
+        PEIXUN_RETURN_IF_ERROR(ValidateId(pending.judged.project.second, "project"));
+        PEIXUN_ASSIGN_OR_RETURN(
+            pending.judged.teacher_id,
+            ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
+        PEIXUN_RETURN_IF_ERROR(db::ValidateRequestId(request->request_id()));
+        pending.request = request;
+        pending.judged.county = caller.region_code;
+        pending.judged.today = Today();
+        pending.actor = caller.subject;
+        pending.caller_key = auth::IdentityKey(caller);
+        pending.audit = server::Handlers::TakeCurrentAuditEntry();
+        if (!request->request_id().empty()) pending.request_hash = db::RequestHash(*request);
+        desk_.Nominate(&pending);
+        // By city too, for the dashboards' seats filled per city (18 cities, a handful of
+        // outcomes).
+        nominations_
+            .Add({{"outcome", pending.status.ok()
+                                  ? "accepted"
+                                  : (pending.refused_by.empty() ? "error" : pending.refused_by)},
+                  {"city", CityLabel(caller.region_code)}})
+            .Increment();
+        if (!pending.status.ok() && pending.audit) {
+          pending.audit->set_outcome(absl::StatusCodeToString(pending.status.code()));
+          platform_.audit().Record(*std::move(pending.audit));
+        }
+        if (pending.status.ok()) *response = std::move(pending.response);
+        return pending.status;
+      });
 }
 
-grpc::Status EnrollmentService::CreateEnrollmentPolicy(grpc::ServerContext* context,
-                                                       const v1::CreateEnrollmentPolicyRequest* request,
-                                                       v1::EnrollmentPolicy* response) {
-  return Handle(context, "CreateEnrollmentPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
-    PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
-    return Mutate(caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
-                  [&](db::Connection& c) -> absl::Status {
-                    PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::InsertPolicy(
-                                                           c, year, request->enrollment_policy(), caller.subject));
-                    events::AppendEvent(c, "enrollment.policy.created", response->name(), *response);
-                    return absl::OkStatus();
-                  });
-  });
+grpc::Status EnrollmentService::CreateEnrollmentPolicy(
+    grpc::ServerContext* context, const v1::CreateEnrollmentPolicyRequest* request,
+    v1::EnrollmentPolicy* response) {
+  return Handle(
+      context, "CreateEnrollmentPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
+        PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
+        return Mutate(caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
+                      [&](db::Connection& c) -> absl::Status {
+                        PEIXUN_ASSIGN_OR_RETURN(
+                            *response, EnrollmentStore::InsertPolicy(
+                                           c, year, request->enrollment_policy(), caller.subject));
+                        events::AppendEvent(c, "enrollment.policy.created", response->name(),
+                                            *response);
+                        return absl::OkStatus();
+                      });
+      });
 }
 
 grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context,
                                                     const v1::GetEnrollmentPolicyRequest* request,
                                                     v1::EnrollmentPolicy* response) {
   return Handle(context, "GetEnrollmentPolicy", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                            ParseName(request->name(), "years/{year}/enrollmentPolicies/{version}", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(
+        auto parts,
+        ParseName(request->name(), "years/{year}/enrollmentPolicies/{version}", "name"));
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
     PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -566,7 +616,8 @@ grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context
   });
 }
 
-EnrollmentService::TransitionInput EnrollmentService::InputOf(const v1::TransitionRequest& request) {
+EnrollmentService::TransitionInput EnrollmentService::InputOf(
+    const v1::TransitionRequest& request) {
   return {request.name(), request.etag(), request.reason(), request.request_id(), ""};
 }
 
@@ -583,8 +634,9 @@ void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
   int year = 0;
   if (parts.ok()) (void)absl::SimpleAtoi((*parts)["year"], &year);
   auto policy = EnrollmentStore::GetPolicy(c, year, 0);
-  absl::CivilDay end = domain::BlacklistEnd(db::CivilDayOf(project.end_date()),
-                                            domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
+  absl::CivilDay end = domain::BlacklistEnd(
+      db::CivilDayOf(project.end_date()),
+      domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
   entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
   entry.mutable_end_date()->set_month(end.month());
   entry.mutable_end_date()->set_day(end.day());
@@ -603,82 +655,99 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
                                            const TransitionInput& input, v1::EnrollmentState to,
                                            absl::string_view method, v1::Enrollment* response) {
   return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(std::string id,
+                            ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
     if (input.reason.size() > 255 || input.special_reason.size() > 255) {
       return FieldError("reason", "must be at most 255 bytes");
     }
     const absl::CivilDay today = Today();
-    return Mutate(caller, method, request, input.request_id, response, [&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
-      if (!input.etag.empty() && input.etag != enrollment.etag()) {
-        return absl::AbortedError(absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
-      }
-      PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                              ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-      PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
-      auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
-      if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
-      // the county that nominated withdraws; the project's host records arrival and
-      // completion (the access policy says who has which).
-      auth::Resource resource;
-      resource.name = enrollment.name();
-      resource.county = CodeOf(enrollment.county());
-      resource.host = project->host();
-      PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-      if (to == v1::WITHDRAWN) {
-        auto deadline = EnrollmentStore::FindDeadline(c, year);
-        if (!deadline) return absl::UnavailableError("the year is missing from the local catalog copy");
-        PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-        PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
-      } else {
-        PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-      }
-      // credit hours are registered once, with the transition to COMPLETED.
-      int credit_hours = to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
-      EnrollmentStore::SetState(c, id, to, credit_hours);
-      const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
-                                  ? input.special_reason : input.reason;
-      EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
-      v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
-      if (to == v1::NO_SHOW && !input.special_reason.empty()) {
-        // a special reason waits for the province before anything is decided.
-        review = v1::Enrollment::PENDING;
-        EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
-      }
-      if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
-      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
-      events::AppendEvent(c, absl::StrCat("enrollment.enrollment.", absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
-                          response->name(), *response);
-      return absl::OkStatus();
-    });
+    return Mutate(
+        caller, method, request, input.request_id, response,
+        [&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
+                                  EnrollmentStore::GetEnrollment(c, id, true));
+          if (!input.etag.empty() && input.etag != enrollment.etag()) {
+            return absl::AbortedError(
+                absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
+          }
+          PEIXUN_ASSIGN_OR_RETURN(
+              auto parts,
+              ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+          PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
+          auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
+          if (!project)
+            return absl::UnavailableError("the project is missing from the local catalog copy");
+          // the county that nominated withdraws; the project's host records arrival and
+          // completion (the access policy says who has which).
+          auth::Resource resource;
+          resource.name = enrollment.name();
+          resource.county = CodeOf(enrollment.county());
+          resource.host = project->host();
+          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          if (to == v1::WITHDRAWN) {
+            auto deadline = EnrollmentStore::FindDeadline(c, year);
+            if (!deadline)
+              return absl::UnavailableError("the year is missing from the local catalog copy");
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+            PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
+          } else {
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+          }
+          // credit hours are registered once, with the transition to COMPLETED.
+          int credit_hours =
+              to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
+          EnrollmentStore::SetState(c, id, to, credit_hours);
+          const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
+                                      ? input.special_reason
+                                      : input.reason;
+          EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
+          v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
+          if (to == v1::NO_SHOW && !input.special_reason.empty()) {
+            // a special reason waits for the province before anything is decided.
+            review = v1::Enrollment::PENDING;
+            EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
+          }
+          if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
+          PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+          events::AppendEvent(c,
+                              absl::StrCat("enrollment.enrollment.",
+                                           absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
+                              response->name(), *response);
+          return absl::OkStatus();
+        });
   });
 }
 
 grpc::Status EnrollmentService::WithdrawEnrollment(grpc::ServerContext* context,
                                                    const v1::TransitionRequest* request,
                                                    v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::WITHDRAWN, "WithdrawEnrollment", response);
+  return Transition(context, *request, InputOf(*request), v1::WITHDRAWN, "WithdrawEnrollment",
+                    response);
 }
 
 grpc::Status EnrollmentService::CheckIn(grpc::ServerContext* context,
-                                        const v1::TransitionRequest* request, v1::Enrollment* response) {
+                                        const v1::TransitionRequest* request,
+                                        v1::Enrollment* response) {
   return Transition(context, *request, InputOf(*request), v1::CHECKED_IN, "CheckIn", response);
 }
 
 grpc::Status EnrollmentService::Complete(grpc::ServerContext* context,
-                                         const v1::TransitionRequest* request, v1::Enrollment* response) {
+                                         const v1::TransitionRequest* request,
+                                         v1::Enrollment* response) {
   return Transition(context, *request, InputOf(*request), v1::COMPLETED, "Complete", response);
 }
 
 grpc::Status EnrollmentService::Dismiss(grpc::ServerContext* context,
-                                        const v1::TransitionRequest* request, v1::Enrollment* response) {
+                                        const v1::TransitionRequest* request,
+                                        v1::Enrollment* response) {
   return Transition(context, *request, InputOf(*request), v1::DISMISSED, "Dismiss", response);
 }
 
 grpc::Status EnrollmentService::MarkNotCompleted(grpc::ServerContext* context,
                                                  const v1::TransitionRequest* request,
                                                  v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::NOT_COMPLETED, "MarkNotCompleted", response);
+  return Transition(context, *request, InputOf(*request), v1::NOT_COMPLETED, "MarkNotCompleted",
+                    response);
 }
 
 grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
@@ -692,123 +761,153 @@ grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
 grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
                                                    const v1::ReviewNoShowReasonRequest* request,
                                                    v1::Enrollment* response) {
-  return Handle(context, "ReviewNoShowReason", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
-    if (request->comment().size() > 255) return FieldError("comment", "must be at most 255 bytes");
-    return Mutate(caller, "ReviewNoShowReason", *request, request->request_id(), response,
-                  [&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id, true));
-      if (enrollment.state() != v1::NO_SHOW || enrollment.no_show_review() != v1::Enrollment::PENDING) {
-        return RuleError("R-12", absl::StrCat("there is no special reason awaiting review on ", enrollment.name(),
-                                              " (", domain::StateLabel(enrollment.state()), ")"));
-      }
-      const auto review = request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
-      EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
-      EnrollmentStore::AppendHistory(c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
-                                     absl::StrCat(request->approve() ? "special reason approved" : "special reason refused",
-                                                  request->comment().empty() ? "" : ": ", request->comment()));
-      if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                                ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-        PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
-        auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
-        if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
-        RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
-      }
-      PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
-      events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(), *response);
-      return absl::OkStatus();
-    });
-  });
+  return Handle(
+      context, "ReviewNoShowReason", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}",
+                                                        "enrollment", "name"));
+        if (request->comment().size() > 255)
+          return FieldError("comment", "must be at most 255 bytes");
+        return Mutate(
+            caller, "ReviewNoShowReason", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
+                                      EnrollmentStore::GetEnrollment(c, id, true));
+              if (enrollment.state() != v1::NO_SHOW ||
+                  enrollment.no_show_review() != v1::Enrollment::PENDING) {
+                return RuleError("R-12",
+                                 absl::StrCat("there is no special reason awaiting review on ",
+                                              enrollment.name(), " (",
+                                              domain::StateLabel(enrollment.state()), ")"));
+              }
+              const auto review =
+                  request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
+              EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
+              EnrollmentStore::AppendHistory(
+                  c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
+                  absl::StrCat(
+                      request->approve() ? "special reason approved" : "special reason refused",
+                      request->comment().empty() ? "" : ": ", request->comment()));
+              if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
+                PEIXUN_ASSIGN_OR_RETURN(
+                    auto parts,
+                    ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+                PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
+                auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
+                if (!project)
+                  return absl::UnavailableError(
+                      "the project is missing from the local catalog copy");
+                RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
+              }
+              PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+              events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(),
+                                  *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* context,
                                                      const v1::ListBlacklistEntriesRequest* request,
                                                      v1::ListBlacklistEntriesResponse* response) {
-  return Handle(context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"teacher", "county", "active"}));
-    std::string teacher;
-    std::string county;
-    int active = -1;
-    if (auto it = terms.find("teacher"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
-    }
-    if (auto it = terms.find("county"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
-      county = parts["code"];
-    }
-    if (auto it = terms.find("active"); it != terms.end()) {
-      if (it->second != "true" && it->second != "false") {
-        return FieldError("filter", "active must be \"true\" or \"false\"");
-      }
-      active = it->second == "true" ? 1 : 0;
-    }
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
-    std::vector<v1::BlacklistEntry> entries;
-    const absl::CivilDay today = Today();
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
-      std::string city;
-      PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
-      entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after, page_size + 1);
-      return absl::OkStatus();
-    }));
-    if (static_cast<int>(entries.size()) > page_size) {
-      entries.resize(page_size);
-      response->set_next_page_token(EncodePageToken(CodeOf(entries.back().name()), request->filter()));
-    }
-    for (auto& e : entries) *response->add_entries() = std::move(e);
-    return absl::OkStatus();
-  });
+  return Handle(
+      context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(auto terms,
+                                ParseFilter(request->filter(), {"teacher", "county", "active"}));
+        std::string teacher;
+        std::string county;
+        int active = -1;
+        if (auto it = terms.find("teacher"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(
+              teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
+        }
+        if (auto it = terms.find("county"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                  ParseName(it->second, "regions/{code}", "filter county"));
+          county = parts["code"];
+        }
+        if (auto it = terms.find("active"); it != terms.end()) {
+          if (it->second != "true" && it->second != "false") {
+            return FieldError("filter", "active must be \"true\" or \"false\"");
+          }
+          active = it->second == "true" ? 1 : 0;
+        }
+        PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                                DecodePageToken(request->page_token(), request->filter()));
+        std::vector<v1::BlacklistEntry> entries;
+        const absl::CivilDay today = Today();
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          std::string city;
+          PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
+          entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after,
+                                                   page_size + 1);
+          return absl::OkStatus();
+        }));
+        if (static_cast<int>(entries.size()) > page_size) {
+          entries.resize(page_size);
+          response->set_next_page_token(
+              EncodePageToken(CodeOf(entries.back().name()), request->filter()));
+        }
+        for (auto& e : entries) *response->add_entries() = std::move(e);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
                                                    const v1::LiftBlacklistEntryRequest* request,
                                                    v1::BlacklistEntry* response) {
-  return Handle(context, "LiftBlacklistEntry", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string entry_id, ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}",
-                                                          "entry", "name"));
-    if (request->reason().empty() || request->reason().size() > 255) {
-      return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
-    }
-    return Mutate(caller, "LiftBlacklistEntry", *request, request->request_id(), response,
-                  [&](db::Connection& c) -> absl::Status {
-      auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
-      if (!entry || entry->name() != request->name()) {
-        return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
-      }
-      if (entry->lifted()) {
-        return RuleError("R-12", absl::StrCat(request->name(), " was already lifted by ", entry->lifted_by()));
-      }
-      EnrollmentStore::LiftBlacklistEntry(c, entry_id, caller.subject, request->reason());
-      *response = *EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
-      events::AppendEvent(c, "enrollment.blacklist.lifted", response->name(), *response);
-      return absl::OkStatus();
-    });
-  });
+  return Handle(
+      context, "LiftBlacklistEntry", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(
+            std::string entry_id,
+            ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}", "entry",
+                    "name"));
+        if (request->reason().empty() || request->reason().size() > 255) {
+          return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
+        }
+        return Mutate(
+            caller, "LiftBlacklistEntry", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
+              if (!entry || entry->name() != request->name()) {
+                return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+              }
+              if (entry->lifted()) {
+                return RuleError("R-12", absl::StrCat(request->name(), " was already lifted by ",
+                                                      entry->lifted_by()));
+              }
+              EnrollmentStore::LiftBlacklistEntry(c, entry_id, caller.subject, request->reason());
+              *response = *EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
+              events::AppendEvent(c, "enrollment.blacklist.lifted", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
 grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
                                               const v1::GetEnrollmentRequest* request,
                                               v1::Enrollment* response) {
-  return Handle(context, "GetEnrollment", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}", "enrollment", "name"));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id));
-      PEIXUN_RETURN_IF_ERROR(caller.Check(EnrollmentResource(c, enrollment)));
-      *response = std::move(enrollment);
-      return absl::OkStatus();
-    });
-  });
+  return Handle(
+      context, "GetEnrollment", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}",
+                                                        "enrollment", "name"));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment, EnrollmentStore::GetEnrollment(c, id));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(EnrollmentResource(c, enrollment)));
+          *response = std::move(enrollment);
+          return absl::OkStatus();
+        });
+      });
 }
 
 auth::Resource EnrollmentService::TeacherResource(db::Connection& c, const auth::Access& access,
-                                                 const v1::Teacher& teacher) {
+                                                  const v1::Teacher& teacher) {
   auth::Resource resource;
   resource.name = teacher.name();
   resource.teacher = teacher.name();
   resource.county = CodeOf(teacher.county());
-  if (auto region = EnrollmentStore::FindRegion(c, resource.county)) resource.city = CodeOf(region->parent());
+  if (auto region = EnrollmentStore::FindRegion(c, resource.county))
+    resource.city = CodeOf(region->parent());
   if (access.scope == auth::Scope::kOwnHost) {
     // a host reads the trainees of its own projects' enrollments.
     for (const auto& e : EnrollmentStore::TeacherEnrollments(c, CodeOf(teacher.name()))) {
@@ -818,16 +917,19 @@ auth::Resource EnrollmentService::TeacherResource(db::Connection& c, const auth:
   return resource;
 }
 
-auth::Resource EnrollmentService::EnrollmentResource(db::Connection& c, const v1::Enrollment& enrollment) {
+auth::Resource EnrollmentService::EnrollmentResource(db::Connection& c,
+                                                     const v1::Enrollment& enrollment) {
   auth::Resource resource;
   resource.name = enrollment.name();
   resource.teacher = enrollment.teacher();
   resource.county = CodeOf(enrollment.county());
-  if (auto region = EnrollmentStore::FindRegion(c, resource.county)) resource.city = CodeOf(region->parent());
+  if (auto region = EnrollmentStore::FindRegion(c, resource.county))
+    resource.city = CodeOf(region->parent());
   auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
   int year = 0;
   if (parts.ok() && absl::SimpleAtoi((*parts)["year"], &year)) {
-    if (auto project = EnrollmentStore::FindProject(c, year, (*parts)["project"])) resource.host = project->host();
+    if (auto project = EnrollmentStore::FindProject(c, year, (*parts)["project"]))
+      resource.host = project->host();
   }
   return resource;
 }
@@ -847,7 +949,8 @@ absl::Status EnrollmentService::NarrowToScope(db::Connection& c, const auth::Acc
       }
       named.name = "regions/" + county_code;
       named.county = county_code;
-      if (auto region = EnrollmentStore::FindRegion(c, county_code)) named.city = CodeOf(region->parent());
+      if (auto region = EnrollmentStore::FindRegion(c, county_code))
+        named.city = CodeOf(region->parent());
       return access.Check(named);
     case auth::Scope::kSelf:
       named.name = teacher_id.empty() ? "" : "teachers/" + teacher_id;
@@ -856,166 +959,193 @@ absl::Status EnrollmentService::NarrowToScope(db::Connection& c, const auth::Acc
       teacher_id = CodeOf(access.subject);
       return absl::OkStatus();
     default:
-      return absl::PermissionDeniedError(absl::StrCat("role ", auth::RoleName(access.role), " may not ",
-                                                      access.policy->action, " by region or teacher"));
+      return absl::PermissionDeniedError(absl::StrCat("role ", auth::RoleName(access.role),
+                                                      " may not ", access.policy->action,
+                                                      " by region or teacher"));
   }
 }
 
 grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
                                                 const v1::ListEnrollmentsRequest* request,
                                                 v1::ListEnrollmentsResponse* response) {
-  return Handle(context, "ListEnrollments", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"year", "project", "county", "teacher", "state"}));
-    EnrollmentStore::EnrollmentFilter filter;
-    if (auto it = terms.find("year"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(it->second, "filter year"));
-    }
-    if (auto it = terms.find("project"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "years/{year}/projects/{project}", "filter project"));
-      PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(parts["year"], "filter project"));
-      filter.project_id = parts["project"];
-    }
-    if (auto it = terms.find("county"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
-      filter.county_code = parts["code"];
-    }
-    if (auto it = terms.find("teacher"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(filter.teacher_id, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
-    }
-    if (auto it = terms.find("state"); it != terms.end()) {
-      v1::EnrollmentState state;
-      if (!v1::EnrollmentState_Parse(it->second, &state) || state == v1::ENROLLMENT_STATE_UNSPECIFIED) {
-        return FieldError("filter", absl::StrCat("'", it->second, "' is not an enrollment state"));
-      }
-      filter.state = state;
-    }
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
-    std::vector<v1::Enrollment> items;
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
-      if (caller.scope == auth::Scope::kOwnHost) {
-        // a host lists the enrollments of one of its own projects at a time.
-        if (filter.project_id.empty()) {
-          return FieldError("filter", "a host lists the enrollments of one of its projects: "
-                                      "project = \"years/{year}/projects/{project}\"");
+  return Handle(
+      context, "ListEnrollments", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(
+            auto terms,
+            ParseFilter(request->filter(), {"year", "project", "county", "teacher", "state"}));
+        EnrollmentStore::EnrollmentFilter filter;
+        if (auto it = terms.find("year"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(it->second, "filter year"));
         }
-        auto project = EnrollmentStore::FindProject(c, filter.year, filter.project_id);
-        auth::Resource resource;
-        resource.name = absl::StrCat("years/", filter.year, "/projects/", filter.project_id);
-        if (project) resource.host = project->host();
-        PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-      } else {
-        PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, filter.county_code, filter.city_code, filter.teacher_id));
-      }
-      items = EnrollmentStore::ListEnrollments(c, filter, after, page_size + 1);
-      return absl::OkStatus();
-    }));
-    if (static_cast<int>(items.size()) > page_size) {
-      items.resize(page_size);
-      response->set_next_page_token(EncodePageToken(CodeOf(items.back().name()), request->filter()));
-    }
-    for (auto& e : items) *response->add_enrollments() = std::move(e);
-    return absl::OkStatus();
-  });
+        if (auto it = terms.find("project"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(
+              auto parts,
+              ParseName(it->second, "years/{year}/projects/{project}", "filter project"));
+          PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(parts["year"], "filter project"));
+          filter.project_id = parts["project"];
+        }
+        if (auto it = terms.find("county"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                  ParseName(it->second, "regions/{code}", "filter county"));
+          filter.county_code = parts["code"];
+        }
+        if (auto it = terms.find("teacher"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(filter.teacher_id, ParseId(it->second, "teachers/{teacher}",
+                                                             "teacher", "filter teacher"));
+        }
+        if (auto it = terms.find("state"); it != terms.end()) {
+          v1::EnrollmentState state;
+          if (!v1::EnrollmentState_Parse(it->second, &state) ||
+              state == v1::ENROLLMENT_STATE_UNSPECIFIED) {
+            return FieldError("filter",
+                              absl::StrCat("'", it->second, "' is not an enrollment state"));
+          }
+          filter.state = state;
+        }
+        PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                                DecodePageToken(request->page_token(), request->filter()));
+        std::vector<v1::Enrollment> items;
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          if (caller.scope == auth::Scope::kOwnHost) {
+            // a host lists the enrollments of one of its own projects at a time.
+            if (filter.project_id.empty()) {
+              return FieldError("filter",
+                                "a host lists the enrollments of one of its projects: "
+                                "project = \"years/{year}/projects/{project}\"");
+            }
+            auto project = EnrollmentStore::FindProject(c, filter.year, filter.project_id);
+            auth::Resource resource;
+            resource.name = absl::StrCat("years/", filter.year, "/projects/", filter.project_id);
+            if (project) resource.host = project->host();
+            PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          } else {
+            PEIXUN_RETURN_IF_ERROR(
+                NarrowToScope(c, caller, filter.county_code, filter.city_code, filter.teacher_id));
+          }
+          items = EnrollmentStore::ListEnrollments(c, filter, after, page_size + 1);
+          return absl::OkStatus();
+        }));
+        if (static_cast<int>(items.size()) > page_size) {
+          items.resize(page_size);
+          response->set_next_page_token(
+              EncodePageToken(CodeOf(items.back().name()), request->filter()));
+        }
+        for (auto& e : items) *response->add_enrollments() = std::move(e);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
                                                    const v1::GetTrainingArchiveRequest* request,
                                                    v1::TrainingArchive* response) {
-  return Handle(context, "GetTrainingArchive", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto teacher = EnrollmentStore::FindTeacher(c, id);
-      if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
-      PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
-      response->set_teacher(teacher->teacher.name());
-      // every enrollment with its outcome, newest first.
-      for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
-        auto* entry = response->add_entries();
-        entry->set_enrollment("enrollments/" + e.enrollment_id);
-        entry->set_project(e.project.name());
-        entry->set_project_display_name(e.project.display_name());
-        entry->set_year(e.year);
-        entry->set_plan_level(e.project.plan_level());
-        entry->set_outcome(e.state);
-        entry->set_credit_hours(e.credit_hours);
-        *entry->mutable_start_date() = e.project.start_date();
-        *entry->mutable_end_date() = e.project.end_date();
-      }
-      return absl::OkStatus();
-    });
-  });
+  return Handle(
+      context, "GetTrainingArchive", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}",
+                                                        "teacher", "teacher"));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto teacher = EnrollmentStore::FindTeacher(c, id);
+          if (!teacher)
+            return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
+          response->set_teacher(teacher->teacher.name());
+          // every enrollment with its outcome, newest first.
+          for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
+            auto* entry = response->add_entries();
+            entry->set_enrollment("enrollments/" + e.enrollment_id);
+            entry->set_project(e.project.name());
+            entry->set_project_display_name(e.project.display_name());
+            entry->set_year(e.year);
+            entry->set_plan_level(e.project.plan_level());
+            entry->set_outcome(e.state);
+            entry->set_credit_hours(e.credit_hours);
+            *entry->mutable_start_date() = e.project.start_date();
+            *entry->mutable_end_date() = e.project.end_date();
+          }
+          return absl::OkStatus();
+        });
+      });
 }
 
 grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
                                                  const v1::GetCycleProgressRequest* request,
                                                  v1::CycleProgress* response) {
-  return Handle(context, "GetCycleProgress", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
-    const int year = static_cast<int>(Today().year());
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto teacher = EnrollmentStore::FindTeacher(c, id);
-      if (!teacher) return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
-      PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
-      std::vector<domain::CompletedTraining> completed;
-      for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
-        if (e.state != v1::COMPLETED) continue;
-        completed.push_back({e.year, e.credit_hours,
-                             e.project.format().centralized_days() + e.project.format().shadowing_days()});
-      }
-      PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy policy, EnrollmentStore::GetPolicy(c, year, 0));
-      *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year, domain::CyclePolicyOf(policy));
-      return absl::OkStatus();
-    });
-  });
+  return Handle(
+      context, "GetCycleProgress", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}",
+                                                        "teacher", "teacher"));
+        const int year = static_cast<int>(Today().year());
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto teacher = EnrollmentStore::FindTeacher(c, id);
+          if (!teacher)
+            return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
+          std::vector<domain::CompletedTraining> completed;
+          for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
+            if (e.state != v1::COMPLETED) continue;
+            completed.push_back(
+                {e.year, e.credit_hours,
+                 e.project.format().centralized_days() + e.project.format().shadowing_days()});
+          }
+          PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy policy,
+                                  EnrollmentStore::GetPolicy(c, year, 0));
+          *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year,
+                                                   domain::CyclePolicyOf(policy));
+          return absl::OkStatus();
+        });
+      });
 }
 
 grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
                                                    const v1::ListAtRiskTeachersRequest* request,
                                                    v1::ListAtRiskTeachersResponse* response) {
-  return Handle(context, "ListAtRiskTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->county(), "regions/{code}", "county"));
-    const std::string county = parts["code"];
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->county()));
-    domain::CyclePolicy policy;
-    const int year = static_cast<int>(Today().year());
-    std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto region = EnrollmentStore::FindRegion(c, county);
-      if (!region || region->level() != catalog_v1::COUNTY) {
-        return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
-      }
-      auth::Resource resource;
-      resource.name = request->county();
-      resource.county = county;
-      resource.city = CodeOf(region->parent());
-      PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-      PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force, EnrollmentStore::GetPolicy(c, year, 0));
-      policy = domain::CyclePolicyOf(in_force);
-      auto [from, to] = domain::CycleOf(year, policy);
-      teachers = EnrollmentStore::CountyCompletions(c, county, from, to);
-      return absl::OkStatus();
-    }));
-    for (const auto& [teacher_id, completed] : teachers) {
-      if (teacher_id <= after) continue;
-      v1::CycleProgress progress =
-          domain::ComputeCycleProgress("teachers/" + teacher_id, completed, year, policy);
-      if (!domain::AtRisk(progress)) continue;
-      if (response->teachers_size() == page_size) {
-        response->set_next_page_token(
-            EncodePageToken(CodeOf(response->teachers(page_size - 1).teacher()), request->county()));
-        break;
-      }
-      *response->add_teachers() = std::move(progress);
-    }
-    return absl::OkStatus();
-  });
+  return Handle(
+      context, "ListAtRiskTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                ParseName(request->county(), "regions/{code}", "county"));
+        const std::string county = parts["code"];
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                                DecodePageToken(request->page_token(), request->county()));
+        domain::CyclePolicy policy;
+        const int year = static_cast<int>(Today().year());
+        std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto region = EnrollmentStore::FindRegion(c, county);
+          if (!region || region->level() != catalog_v1::COUNTY) {
+            return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
+          }
+          auth::Resource resource;
+          resource.name = request->county();
+          resource.county = county;
+          resource.city = CodeOf(region->parent());
+          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force,
+                                  EnrollmentStore::GetPolicy(c, year, 0));
+          policy = domain::CyclePolicyOf(in_force);
+          auto [from, to] = domain::CycleOf(year, policy);
+          teachers = EnrollmentStore::CountyCompletions(c, county, from, to);
+          return absl::OkStatus();
+        }));
+        for (const auto& [teacher_id, completed] : teachers) {
+          if (teacher_id <= after) continue;
+          v1::CycleProgress progress =
+              domain::ComputeCycleProgress("teachers/" + teacher_id, completed, year, policy);
+          if (!domain::AtRisk(progress)) continue;
+          if (response->teachers_size() == page_size) {
+            response->set_next_page_token(EncodePageToken(
+                CodeOf(response->teachers(page_size - 1).teacher()), request->county()));
+            break;
+          }
+          *response->add_teachers() = std::move(progress);
+        }
+        return absl::OkStatus();
+      });
 }
 
-absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(int year, const std::string& project_id,
-                                                                    v1::GetRateReportRequest::Scope scope,
-                                                                    const std::string& region_filter) const {
+absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
+    int year, const std::string& project_id, v1::GetRateReportRequest::Scope scope,
+    const std::string& region_filter) const {
   std::vector<EnrollmentStore::OutcomeCount> outcomes;
   std::vector<EnrollmentStore::SeatRow> quotas;
   std::vector<EnrollmentStore::SeatRow> ineligible;
@@ -1043,9 +1173,12 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(int year, co
     const std::string city = parent_of(county);
     if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
     switch (scope) {
-      case v1::GetRateReportRequest::COUNTY: return county;
-      case v1::GetRateReportRequest::CITY: return city.empty() ? county : city;
-      default: return host_of.count(project) ? host_of[project] : "hosts/unknown";
+      case v1::GetRateReportRequest::COUNTY:
+        return county;
+      case v1::GetRateReportRequest::CITY:
+        return city.empty() ? county : city;
+      default:
+        return host_of.count(project) ? host_of[project] : "hosts/unknown";
     }
   };
   std::map<std::string, domain::SeatCounts> rows;
@@ -1094,13 +1227,16 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
     PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(year_parts["year"], "year"));
     std::string project_id;
     if (!request->project().empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->project(), "years/{year}/projects/{project}", "project"));
-      if (parts["year"] != year_parts["year"]) return FieldError("project", "must be a project of the report's year");
+      PEIXUN_ASSIGN_OR_RETURN(
+          auto parts, ParseName(request->project(), "years/{year}/projects/{project}", "project"));
+      if (parts["year"] != year_parts["year"])
+        return FieldError("project", "must be a project of the report's year");
       project_id = parts["project"];
       PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project"));
     }
     const auto scope = request->scope();
-    if (scope == v1::GetRateReportRequest::SCOPE_UNSPECIFIED || !v1::GetRateReportRequest::Scope_IsValid(scope)) {
+    if (scope == v1::GetRateReportRequest::SCOPE_UNSPECIFIED ||
+        !v1::GetRateReportRequest::Scope_IsValid(scope)) {
       return FieldError("scope", "must be COUNTY, CITY or HOST");
     }
     std::string region_filter;
@@ -1118,8 +1254,8 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
 }
 
 grpc::Status EnrollmentService::ListAuditEntries(grpc::ServerContext* context,
-                                      const common::v1::ListAuditEntriesRequest* request,
-                                      common::v1::ListAuditEntriesResponse* response) {
+                                                 const common::v1::ListAuditEntriesRequest* request,
+                                                 common::v1::ListAuditEntriesResponse* response) {
   return handlers_.ListAuditEntries(context, request, response);
 }
 

@@ -5,10 +5,10 @@
 #include <optional>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
-#include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -36,7 +36,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status NominateTeacher(grpc::ServerContext* context,
                                const v1::NominateTeacherRequest* request,
                                v1::Enrollment* response) override;
-  grpc::Status WithdrawEnrollment(grpc::ServerContext* context, const v1::TransitionRequest* request,
+  grpc::Status WithdrawEnrollment(grpc::ServerContext* context,
+                                  const v1::TransitionRequest* request,
                                   v1::Enrollment* response) override;
   grpc::Status CheckIn(grpc::ServerContext* context, const v1::TransitionRequest* request,
                        v1::Enrollment* response) override;
@@ -59,9 +60,11 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status LiftBlacklistEntry(grpc::ServerContext* context,
                                   const v1::LiftBlacklistEntryRequest* request,
                                   v1::BlacklistEntry* response) override;
-  grpc::Status ListEnrollments(grpc::ServerContext* context, const v1::ListEnrollmentsRequest* request,
+  grpc::Status ListEnrollments(grpc::ServerContext* context,
+                               const v1::ListEnrollmentsRequest* request,
                                v1::ListEnrollmentsResponse* response) override;
-  grpc::Status GetCycleProgress(grpc::ServerContext* context, const v1::GetCycleProgressRequest* request,
+  grpc::Status GetCycleProgress(grpc::ServerContext* context,
+                                const v1::GetCycleProgressRequest* request,
                                 v1::CycleProgress* response) override;
   grpc::Status ListAtRiskTeachers(grpc::ServerContext* context,
                                   const v1::ListAtRiskTeachersRequest* request,
@@ -72,11 +75,13 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status CreateEnrollmentPolicy(grpc::ServerContext* context,
                                       const v1::CreateEnrollmentPolicyRequest* request,
                                       v1::EnrollmentPolicy* response) override;
-  grpc::Status GetEnrollmentPolicy(grpc::ServerContext* context, const v1::GetEnrollmentPolicyRequest* request,
+  grpc::Status GetEnrollmentPolicy(grpc::ServerContext* context,
+                                   const v1::GetEnrollmentPolicyRequest* request,
                                    v1::EnrollmentPolicy* response) override;
   grpc::Status GetRateReport(grpc::ServerContext* context, const v1::GetRateReportRequest* request,
                              v1::RateReport* response) override;
-  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+  grpc::Status ListAuditEntries(grpc::ServerContext* context,
+                                const common::v1::ListAuditEntriesRequest* request,
                                 common::v1::ListAuditEntriesResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const common::v1::WatchEventsRequest* request,
@@ -98,8 +103,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(const auth::Access&)>& handler) {
     return handlers_.Handle(context, method, request, handler);
   }
-  absl::Status Mutate(const auth::Caller& caller, absl::string_view method, const google::protobuf::Message& request,
-                      const std::string& request_id, google::protobuf::Message* response,
+  absl::Status Mutate(const auth::Caller& caller, absl::string_view method,
+                      const google::protobuf::Message& request, const std::string& request_id,
+                      google::protobuf::Message* response,
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(caller, method, request, request_id, response, change);
   }
@@ -109,13 +115,14 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   // row at fault is rejected.
   // Each row it creates or changes is recorded in the audit record as `row_entry` (who, from
   // where) names it, in the same transaction.
-  std::vector<v1::ImportTeacherResult> ImportBatch(const auth::Access& caller,
-                                                   const std::vector<v1::ImportTeachersRequest>& rows,
-                                                   const server::AuditEntry& row_entry);
+  std::vector<v1::ImportTeacherResult> ImportBatch(
+      const auth::Access& caller, const std::vector<v1::ImportTeachersRequest>& rows,
+      const server::AuditEntry& row_entry);
   // The transaction of ImportBatch for the valid rows `apply` (distinct ID numbers).
   absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
-                             std::vector<v1::ImportTeacherResult>& results, const server::AuditEntry& row_entry);
+                             std::vector<v1::ImportTeacherResult>& results,
+                             const server::AuditEntry& row_entry);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;

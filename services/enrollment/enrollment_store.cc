@@ -11,9 +11,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/db/rows.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/rows.h"
 
 namespace peixun::enrollment {
 namespace {
@@ -42,7 +42,8 @@ v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
   v1::Enrollment e;
   e.set_name("enrollments/" + Str(rows, "enrollment_id"));
   e.set_teacher("teachers/" + Str(rows, "teacher_id"));
-  e.set_project(absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
+  e.set_project(
+      absl::StrCat("years/", rows->getInt("year"), "/projects/", Str(rows, "project_id")));
   e.set_county("regions/" + Str(rows, "county_code"));
   e.set_state(static_cast<v1::EnrollmentState>(rows->getInt("state")));
   e.set_no_show_reason(Str(rows, "no_show_reason"));
@@ -63,7 +64,8 @@ const char kInCity[] =
     "(SELECT code FROM catalog_regions WHERE parent_code = ?))";
 
 const char kTeacherColumns[] =
-    "teacher_id, id_number, display_name, gender, birth_date, school, county_code, stage, subjects, "
+    "teacher_id, id_number, display_name, gender, birth_date, school, county_code, stage, "
+    "subjects, "
     "rural, teaching_since_year, roles, version, "
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
     "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
@@ -121,20 +123,25 @@ std::optional<TeacherRow> QueryOneTeacher(db::Connection& c, const std::string& 
 
 }  // namespace
 
-std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c, const std::string& teacher_id,
-                                                      bool for_update) {
-  return QueryOneTeacher(c, absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?",
-                                         for_update ? " FOR UPDATE" : ""),
-                         teacher_id);
+std::optional<TeacherRow> EnrollmentStore::FindTeacher(db::Connection& c,
+                                                       const std::string& teacher_id,
+                                                       bool for_update) {
+  return QueryOneTeacher(
+      c,
+      absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id = ?",
+                   for_update ? " FOR UPDATE" : ""),
+      teacher_id);
 }
 
 std::vector<TeacherRow> EnrollmentStore::FindTeachersByIdNumbers(
     db::Connection& c, const std::vector<std::string>& id_numbers, bool for_update) {
   std::vector<TeacherRow> out;
   db::ForEachChunk(id_numbers.size(), [&](size_t begin, size_t count) {
-    auto& select = c.Prepare(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE id_number IN ",
-                                          db::RowPlaceholders(1, count), for_update ? " FOR UPDATE" : ""));
-    for (size_t i = 0; i < count; ++i) select.setString(static_cast<int>(i) + 1, id_numbers[begin + i]);
+    auto& select =
+        c.Prepare(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE id_number IN ",
+                               db::RowPlaceholders(1, count), for_update ? " FOR UPDATE" : ""));
+    for (size_t i = 0; i < count; ++i)
+      select.setString(static_cast<int>(i) + 1, id_numbers[begin + i]);
     ResultSet rows(select.executeQuery());
     while (rows->next()) out.push_back(TeacherFromRow(*rows));
   });
@@ -146,7 +153,8 @@ void EnrollmentStore::InsertTeachers(db::Connection& c, const std::vector<std::s
   constexpr int kColumns = 12;
   db::ForEachChunk(teachers.size(), [&](size_t begin, size_t count) {
     auto& insert = c.Prepare(
-        "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, subjects, "
+        "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, "
+        "subjects, "
         "rural, teaching_since_year, roles, teacher_id, id_number) VALUES " +
         db::RowPlaceholders(count, kColumns));
     for (size_t i = 0; i < count; ++i) {
@@ -163,21 +171,24 @@ void EnrollmentStore::InsertTeachers(db::Connection& c, const std::vector<std::s
 void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teacher_id,
                                     const v1::Teacher& t) {
   auto& update = c.Prepare(
-      "UPDATE teachers SET display_name = ?, gender = ?, birth_date = ?, school = ?, county_code = ?, "
-      "stage = ?, subjects = ?, rural = ?, teaching_since_year = ?, roles = ?, version = version + 1, "
+      "UPDATE teachers SET display_name = ?, gender = ?, birth_date = ?, school = ?, county_code = "
+      "?, "
+      "stage = ?, subjects = ?, rural = ?, teaching_since_year = ?, roles = ?, version = version + "
+      "1, "
       "update_time = CURRENT_TIMESTAMP(6) WHERE teacher_id = ?");
   BindTeacher(update, 1, t);
   update.setString(11, teacher_id);
   update.executeUpdate();
 }
 
-std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c, const std::string& county_code,
+std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c,
+                                                      const std::string& county_code,
                                                       const std::string& city_code,
                                                       const std::string& after_id, int limit) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kTeacherColumns,
-      " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) AND ", kInCity,
-      " ORDER BY teacher_id LIMIT ?"));
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kTeacherColumns,
+                   " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) AND ",
+                   kInCity, " ORDER BY teacher_id LIMIT ?"));
   select.setString(1, after_id);
   select.setString(2, county_code);
   select.setString(3, county_code);
@@ -207,8 +218,10 @@ void EnrollmentStore::UpsertRegion(db::Connection& c, const catalog_v1::Region& 
   upsert.executeUpdate();
 }
 
-std::optional<catalog_v1::Region> EnrollmentStore::FindRegion(db::Connection& c, const std::string& code) {
-  auto& select = c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code = ?");
+std::optional<catalog_v1::Region> EnrollmentStore::FindRegion(db::Connection& c,
+                                                              const std::string& code) {
+  auto& select = c.Prepare(
+      "SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code = ?");
   select.setString(1, code);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return std::nullopt;
@@ -261,7 +274,8 @@ void EnrollmentStore::UpsertProject(db::Connection& c, const catalog_v1::Project
 
 std::optional<catalog_v1::Project> EnrollmentStore::FindProject(db::Connection& c, int year,
                                                                 const std::string& project_id) {
-  auto& select = c.Prepare("SELECT project FROM catalog_projects WHERE year = ? AND project_id = ?");
+  auto& select =
+      c.Prepare("SELECT project FROM catalog_projects WHERE year = ? AND project_id = ?");
   select.setInt(1, year);
   select.setString(2, project_id);
   ResultSet rows(select.executeQuery());
@@ -283,8 +297,6 @@ void EnrollmentStore::UpsertQuota(db::Connection& c, int year, const std::string
   upsert.executeUpdate();
 }
 
-
-
 int64_t EnrollmentStore::SyncPosition(db::Connection& c) {
   ResultSet rows(c.Prepare("SELECT after_sequence FROM catalog_sync WHERE id = 1").executeQuery());
   return rows->next() ? rows->getInt64(1) : 0;
@@ -299,9 +311,10 @@ void EnrollmentStore::SetSyncPosition(db::Connection& c, int64_t after_sequence)
 }
 
 std::optional<absl::Time> EnrollmentStore::LastSynced(db::Connection& c) {
-  ResultSet rows(c.Prepare(
-      "SELECT CAST(UNIX_TIMESTAMP(synced_at) * 1000000 AS SIGNED) FROM catalog_sync "
-      "WHERE id = 1 AND synced_at IS NOT NULL").executeQuery());
+  ResultSet rows(
+      c.Prepare("SELECT CAST(UNIX_TIMESTAMP(synced_at) * 1000000 AS SIGNED) FROM catalog_sync "
+                "WHERE id = 1 AND synced_at IS NOT NULL")
+          .executeQuery());
   if (!rows->next()) return std::nullopt;
   return absl::FromUnixMicros(rows->getInt64(1));
 }
@@ -313,7 +326,8 @@ namespace {
 void CountOutcome(db::Connection& c, const std::string& enrollment_id, int delta) {
   auto& count = c.Prepare(
       "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) "
-      "SELECT year, project_id, county_code, state, rural, ? FROM enrollments WHERE enrollment_id = ? "
+      "SELECT year, project_id, county_code, state, rural, ? FROM enrollments WHERE enrollment_id "
+      "= ? "
       "ON DUPLICATE KEY UPDATE total = total + VALUES(total)");
   count.setInt(1, delta);
   count.setString(2, enrollment_id);
@@ -322,14 +336,13 @@ void CountOutcome(db::Connection& c, const std::string& enrollment_id, int delta
 
 }  // namespace
 
-
-
 void EnrollmentStore::AppendHistory(db::Connection& c, const std::string& enrollment_id,
                                     v1::EnrollmentState from, v1::EnrollmentState to,
                                     const std::string& actor, const std::string& reason) {
   auto& insert = c.Prepare(
       "INSERT INTO enrollment_history (enrollment_id, step, from_state, to_state, actor, reason) "
-      "SELECT ?, COALESCE(MAX(step), 0) + 1, ?, ?, ?, ? FROM enrollment_history WHERE enrollment_id = ?");
+      "SELECT ?, COALESCE(MAX(step), 0) + 1, ?, ?, ?, ? FROM enrollment_history WHERE "
+      "enrollment_id = ?");
   insert.setString(1, enrollment_id);
   insert.setInt(2, from);
   insert.setInt(3, to);
@@ -355,9 +368,9 @@ void EnrollmentStore::SetState(db::Connection& c, const std::string& enrollment_
 absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
                                                               const std::string& enrollment_id,
                                                               bool for_update) {
-  auto& select = c.Prepare(
-      absl::StrCat("SELECT ", kEnrollmentColumns, " FROM enrollments WHERE enrollment_id = ?",
-                   for_update ? " FOR UPDATE" : ""));
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kEnrollmentColumns,
+                                        " FROM enrollments WHERE enrollment_id = ?",
+                                        for_update ? " FOR UPDATE" : ""));
   select.setString(1, enrollment_id);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) {
@@ -382,12 +395,15 @@ absl::StatusOr<v1::Enrollment> EnrollmentStore::GetEnrollment(db::Connection& c,
 
 std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
                                                              const EnrollmentFilter& f,
-                                                             const std::string& after_id, int limit) {
-  auto& select = c.Prepare(
-      absl::StrCat("SELECT ", kEnrollmentColumns, " FROM enrollments "
+                                                             const std::string& after_id,
+                                                             int limit) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kEnrollmentColumns,
+      " FROM enrollments "
       "WHERE enrollment_id > ? AND (? = 0 OR year = ?) AND (? = '' OR project_id = ?) "
       "AND (? = '' OR county_code = ?) AND (? = '' OR teacher_id = ?) AND (? = 0 OR state = ?) "
-      "AND ", kInCity, " ORDER BY enrollment_id LIMIT ?"));
+      "AND ",
+      kInCity, " ORDER BY enrollment_id LIMIT ?"));
   select.setString(1, after_id);
   select.setInt(2, f.year);
   select.setInt(3, f.year);
@@ -448,18 +464,20 @@ EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_
   std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> out;
   while (rows->next()) {
     std::string teacher_id = rows->getString(1);
-    if (out.empty() || out.back().first != teacher_id) out.emplace_back(teacher_id, std::vector<domain::CompletedTraining>{});
+    if (out.empty() || out.back().first != teacher_id)
+      out.emplace_back(teacher_id, std::vector<domain::CompletedTraining>{});
     if (rows->isNull(2)) continue;
     catalog_v1::Project project;
     if (!rows->isNull(4)) project.ParseFromString(db::ReadBlob(*rows, 4));
-    out.back().second.push_back({rows->getInt(2), rows->getInt(3),
-                                 project.format().centralized_days() + project.format().shadowing_days()});
+    out.back().second.push_back(
+        {rows->getInt(2), rows->getInt(3),
+         project.format().centralized_days() + project.format().shadowing_days()});
   }
   return out;
 }
 
-std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(db::Connection& c, int year,
-                                                                        const std::string& project_id) {
+std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(
+    db::Connection& c, int year, const std::string& project_id) {
   auto& select = c.Prepare(
       "SELECT project_id, county_code, state, rural, total FROM enrollment_outcomes "
       "WHERE year = ? AND (? = '' OR project_id = ?) AND total <> 0");
@@ -470,7 +488,8 @@ std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(db::Co
   std::vector<OutcomeCount> out;
   while (rows->next()) {
     out.push_back({rows->getString(1), rows->getString(2),
-                   static_cast<v1::EnrollmentState>(rows->getInt(3)), rows->getBoolean(4), rows->getInt64(5)});
+                   static_cast<v1::EnrollmentState>(rows->getInt(3)), rows->getBoolean(4),
+                   rows->getInt64(5)});
   }
   return out;
 }
@@ -492,15 +511,15 @@ std::vector<EnrollmentStore::SeatRow> SeatRows(db::Connection& c, const std::str
 }  // namespace
 
 std::vector<EnrollmentStore::SeatRow> EnrollmentStore::QuotaSeats(db::Connection& c, int year,
-                                                                 const std::string& project_id) {
+                                                                  const std::string& project_id) {
   return SeatRows(c,
                   "SELECT project_id, county_code, seats FROM catalog_quotas "
                   "WHERE year = ? AND (? = '' OR project_id = ?)",
                   year, project_id);
 }
 
-std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(db::Connection& c, int year,
-                                                                      const std::string& project_id) {
+std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(
+    db::Connection& c, int year, const std::string& project_id) {
   return SeatRows(c,
                   "SELECT project_id, county_code, COUNT(*) FROM ineligible_nominations "
                   "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code",
@@ -508,10 +527,11 @@ std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(db::Conne
 }
 
 void EnrollmentStore::RecordIneligible(db::Connection& c, int year, const std::string& project_id,
-                                       const std::string& county_code, const std::string& teacher_id,
-                                       const std::string& reason) {
+                                       const std::string& county_code,
+                                       const std::string& teacher_id, const std::string& reason) {
   auto& insert = c.Prepare(
-      "INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, reason) "
+      "INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, "
+      "reason) "
       "VALUES (?, ?, ?, ?, ?)");
   insert.setInt(1, year);
   insert.setString(2, project_id);
@@ -538,13 +558,15 @@ bool EnrollmentStore::HostHasProjects(db::Connection& c, const std::string& host
   bool found = false;
   while (rows->next()) {  // every row is read, so the statement is done with
     catalog_v1::Project project;
-    if (!found && project.ParseFromString(db::ReadBlob(*rows, 1)) && project.host() == host) found = true;
+    if (!found && project.ParseFromString(db::ReadBlob(*rows, 1)) && project.host() == host)
+      found = true;
   }
   return found;
 }
 
 std::vector<catalog_v1::Region> EnrollmentStore::Regions(db::Connection& c) {
-  ResultSet rows(c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions").executeQuery());
+  ResultSet rows(c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions")
+                     .executeQuery());
   std::vector<catalog_v1::Region> out;
   while (rows->next()) {
     catalog_v1::Region& region = out.emplace_back();
@@ -558,7 +580,8 @@ std::vector<catalog_v1::Region> EnrollmentStore::Regions(db::Connection& c) {
 }
 
 void EnrollmentStore::SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
-                                      const std::string& reason, v1::Enrollment::ReasonReview review) {
+                                      const std::string& reason,
+                                      v1::Enrollment::ReasonReview review) {
   auto& update = c.Prepare(
       "UPDATE enrollments SET no_show_reason = ?, no_show_review = ?, version = version + 1, "
       "update_time = CURRENT_TIMESTAMP(6) WHERE enrollment_id = ?");
@@ -586,15 +609,18 @@ v1::BlacklistEntry BlacklistFromRow(const ResultSet& rows) {
   entry.set_lifted(rows->getBoolean("lifted"));
   entry.set_lifted_by(Str(rows, "lifted_by"));
   entry.set_lift_reason(Str(rows, "lift_reason"));
-  if (!rows->isNull("lift_us")) db::SetTimestampMicros(entry.mutable_lift_time(), rows->getInt64("lift_us"));
+  if (!rows->isNull("lift_us"))
+    db::SetTimestampMicros(entry.mutable_lift_time(), rows->getInt64("lift_us"));
   return entry;
 }
 
 }  // namespace
 
 void EnrollmentStore::InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,
-                                           const v1::BlacklistEntry& entry, const std::string& teacher_id,
-                                           const std::string& county_code, const std::string& enrollment_id) {
+                                           const v1::BlacklistEntry& entry,
+                                           const std::string& teacher_id,
+                                           const std::string& county_code,
+                                           const std::string& enrollment_id) {
   auto& insert = c.Prepare(
       "INSERT INTO blacklist_entries (entry_id, teacher_id, county_code, enrollment_id, cause, "
       "start_date, end_date) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -608,7 +634,6 @@ void EnrollmentStore::InsertBlacklistEntry(db::Connection& c, const std::string&
   insert.executeUpdate();
 }
 
-
 std::optional<v1::BlacklistEntry> EnrollmentStore::FindBlacklistEntry(db::Connection& c,
                                                                       const std::string& entry_id,
                                                                       bool for_update) {
@@ -621,15 +646,16 @@ std::optional<v1::BlacklistEntry> EnrollmentStore::FindBlacklistEntry(db::Connec
   return BlacklistFromRow(rows);
 }
 
-std::vector<v1::BlacklistEntry> EnrollmentStore::ListBlacklist(db::Connection& c, const std::string& teacher_id,
-                                                               const std::string& county_code,
-                                                               const std::string& city_code, int active,
-                                                               absl::CivilDay today,
-                                                               const std::string& after_id, int limit) {
+std::vector<v1::BlacklistEntry> EnrollmentStore::ListBlacklist(
+    db::Connection& c, const std::string& teacher_id, const std::string& county_code,
+    const std::string& city_code, int active, absl::CivilDay today, const std::string& after_id,
+    int limit) {
   auto& select = c.Prepare(absl::StrCat(
       "SELECT ", kBlacklistColumns,
       " FROM blacklist_entries WHERE entry_id > ? AND (? = '' OR teacher_id = ?) "
-      "AND (? = '' OR county_code = ?) AND ", kInCity, " "
+      "AND (? = '' OR county_code = ?) AND ",
+      kInCity,
+      " "
       "AND (? < 0 OR (? = 1) = (lifted = FALSE AND end_date >= ?)) ORDER BY entry_id LIMIT ?"));
   select.setString(1, after_id);
   select.setString(2, teacher_id);
@@ -669,7 +695,8 @@ namespace {
 
 const char kPolicyColumns[] =
     "year, version, blacklist_years, cycle_anchor_year, cycle_years, required_credit_hours, "
-    "required_off_site_days, reason, creator, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
+    "required_off_site_days, reason, creator, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS "
+    "SIGNED)";
 
 v1::EnrollmentPolicy PolicyFromRow(sql::ResultSet& rows) {
   v1::EnrollmentPolicy p;
@@ -688,17 +715,19 @@ v1::EnrollmentPolicy PolicyFromRow(sql::ResultSet& rows) {
 
 }  // namespace
 
-absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(db::Connection& c, int year,
-                                                                   const v1::EnrollmentPolicy& policy,
-                                                                   const std::string& creator) {
-  auto& next = c.Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM enrollment_policies WHERE year = ?");
+absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(
+    db::Connection& c, int year, const v1::EnrollmentPolicy& policy, const std::string& creator) {
+  auto& next =
+      c.Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM enrollment_policies WHERE year = ?");
   next.setInt(1, year);
   ResultSet rows(next.executeQuery());
   rows->next();
   const int version = rows->getInt(1);
   auto& insert = c.Prepare(
-      "INSERT INTO enrollment_policies (year, version, blacklist_years, cycle_anchor_year, cycle_years, "
-      "required_credit_hours, required_off_site_days, reason, creator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO enrollment_policies (year, version, blacklist_years, cycle_anchor_year, "
+      "cycle_years, "
+      "required_credit_hours, required_off_site_days, reason, creator) VALUES (?, ?, ?, ?, ?, ?, "
+      "?, ?, ?)");
   insert.setInt(1, year);
   insert.setInt(2, version);
   insert.setInt(3, policy.blacklist_years());
@@ -712,21 +741,25 @@ absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(db::Connectio
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-    return absl::AbortedError(absl::StrCat("years/", year, " got a new policy version concurrently; retry"));
+    return absl::AbortedError(
+        absl::StrCat("years/", year, " got a new policy version concurrently; retry"));
   }
   return GetPolicy(c, year, version);
 }
 
-absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::GetPolicy(db::Connection& c, int year, int version) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kPolicyColumns, " FROM enrollment_policies WHERE ",
-      version > 0 ? "year = ? AND version = ?" : "year <= ? AND ? = 0 ORDER BY year DESC, version DESC LIMIT 1"));
+absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::GetPolicy(db::Connection& c, int year,
+                                                                int version) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kPolicyColumns, " FROM enrollment_policies WHERE ",
+                   version > 0 ? "year = ? AND version = ?"
+                               : "year <= ? AND ? = 0 ORDER BY year DESC, version DESC LIMIT 1"));
   select.setInt(1, year);
   select.setInt(2, version);
   ResultSet rows(select.executeQuery());
   if (rows->next()) return PolicyFromRow(*rows);
   if (version > 0) {
-    return absl::NotFoundError(absl::StrCat("years/", year, "/enrollmentPolicies/", version, " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat("years/", year, "/enrollmentPolicies/", version, " does not exist"));
   }
   return domain::DefaultEnrollmentPolicy();
 }
@@ -744,115 +777,138 @@ std::string TimeText(absl::Time t) {
 
 }  // namespace
 
-void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKeys& keys, NominationFacts* facts) {
+void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKeys& keys,
+                                         NominationFacts* facts) {
   if (!keys.teacher_ids.empty()) {
     script.Add(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id IN ",
                             script.QuotedList(keys.teacher_ids), " FOR UPDATE"),
                [facts](sql::ResultSet& rows) {
                  while (rows.next()) {
                    TeacherRow teacher = TeacherFromRow(rows);
-                   facts->teachers.emplace(std::move(teacher.teacher_id), std::move(teacher.teacher));
+                   facts->teachers.emplace(std::move(teacher.teacher_id),
+                                           std::move(teacher.teacher));
                  }
                });
   }
   if (!keys.projects.empty()) {
     std::string which;
     for (const auto& [year, project_id] : keys.projects) {
-      absl::StrAppend(&which, which.empty() ? "" : " OR ", "(p.year = ", year, " AND p.project_id = ",
-                      script.Quote(project_id), ")");
+      absl::StrAppend(&which, which.empty() ? "" : " OR ", "(p.year = ", year,
+                      " AND p.project_id = ", script.Quote(project_id), ")");
     }
-    script.Add(absl::StrCat("SELECT p.year, p.project_id, p.project, y.nomination_deadline FROM catalog_projects p "
-                            "LEFT JOIN catalog_years y ON y.year = p.year WHERE ", which),
-               [facts](sql::ResultSet& rows) {
-                 while (rows.next()) {
-                   domain::ProjectFacts& f = facts->projects[{rows.getInt(1), rows.getString(2)}];
-                   f.project.ParseFromString(db::ReadBlob(rows, 3));
-                   if (!rows.isNull(4)) f.deadline = db::CivilDayOf(db::DateFromText(rows.getString(4)));
-                 }
-               });
+    script.Add(
+        absl::StrCat(
+            "SELECT p.year, p.project_id, p.project, y.nomination_deadline FROM catalog_projects p "
+            "LEFT JOIN catalog_years y ON y.year = p.year WHERE ",
+            which),
+        [facts](sql::ResultSet& rows) {
+          while (rows.next()) {
+            domain::ProjectFacts& f = facts->projects[{rows.getInt(1), rows.getString(2)}];
+            f.project.ParseFromString(db::ReadBlob(rows, 3));
+            if (!rows.isNull(4)) f.deadline = db::CivilDayOf(db::DateFromText(rows.getString(4)));
+          }
+        });
   }
   if (!keys.counties.empty()) {
-    script.Add(absl::StrCat("SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code IN ",
-                            script.QuotedList(keys.counties)),
-               [facts](sql::ResultSet& rows) {
-                 while (rows.next()) {
-                   catalog_v1::Region region;
-                   region.set_code(rows.getString(1));
-                   region.set_name("regions/" + region.code());
-                   region.set_display_name(rows.getString(2));
-                   region.set_level(static_cast<catalog_v1::RegionLevel>(rows.getInt(3)));
-                   if (!rows.isNull(4)) region.set_parent("regions/" + std::string(rows.getString(4)));
-                   facts->regions.emplace(region.code(), std::move(region));
-                 }
-               });
+    script.Add(
+        absl::StrCat(
+            "SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code IN ",
+            script.QuotedList(keys.counties)),
+        [facts](sql::ResultSet& rows) {
+          while (rows.next()) {
+            catalog_v1::Region region;
+            region.set_code(rows.getString(1));
+            region.set_name("regions/" + region.code());
+            region.set_display_name(rows.getString(2));
+            region.set_level(static_cast<catalog_v1::RegionLevel>(rows.getInt(3)));
+            if (!rows.isNull(4)) region.set_parent("regions/" + std::string(rows.getString(4)));
+            facts->regions.emplace(region.code(), std::move(region));
+          }
+        });
   }
   if (!keys.teacher_ids.empty()) {
     const std::string teachers = script.QuotedList(keys.teacher_ids);
-    script.Add(absl::StrCat("SELECT teacher_id, MAX(end_date) FROM blacklist_entries WHERE teacher_id IN ", teachers,
-                            " AND lifted = FALSE AND end_date >= ", script.Quote(absl::FormatCivilTime(keys.today)),
-                            " GROUP BY teacher_id"),
-               [facts](sql::ResultSet& rows) {
-                 while (rows.next()) {
-                   facts->barred_until[rows.getString(1)] = db::CivilDayOf(db::DateFromText(rows.getString(2)));
-                 }
-               });
-    script.Add(absl::StrCat("SELECT e.teacher_id, e.enrollment_id, e.year, p.project FROM enrollments e "
-                            "JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
-                            "WHERE e.teacher_id IN ", teachers, " AND e.state <> ", static_cast<int>(v1::WITHDRAWN)),
-               [facts](sql::ResultSet& rows) {
-                 while (rows.next()) {
-                   catalog_v1::Project project;
-                   project.ParseFromString(db::ReadBlob(rows, 4));
-                   facts->live_spans[rows.getString(1)].push_back(
-                       {"enrollments/" + std::string(rows.getString(2)), project.name(), project.display_name(),
-                        project.category(), rows.getInt(3), db::CivilDayOf(project.start_date()),
-                        db::CivilDayOf(project.end_date())});
-                 }
-               });
+    script.Add(
+        absl::StrCat("SELECT teacher_id, MAX(end_date) FROM blacklist_entries WHERE teacher_id IN ",
+                     teachers, " AND lifted = FALSE AND end_date >= ",
+                     script.Quote(absl::FormatCivilTime(keys.today)), " GROUP BY teacher_id"),
+        [facts](sql::ResultSet& rows) {
+          while (rows.next()) {
+            facts->barred_until[rows.getString(1)] =
+                db::CivilDayOf(db::DateFromText(rows.getString(2)));
+          }
+        });
+    script.Add(
+        absl::StrCat("SELECT e.teacher_id, e.enrollment_id, e.year, p.project FROM enrollments e "
+                     "JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
+                     "WHERE e.teacher_id IN ",
+                     teachers, " AND e.state <> ", static_cast<int>(v1::WITHDRAWN)),
+        [facts](sql::ResultSet& rows) {
+          while (rows.next()) {
+            catalog_v1::Project project;
+            project.ParseFromString(db::ReadBlob(rows, 4));
+            facts->live_spans[rows.getString(1)].push_back(
+                {"enrollments/" + std::string(rows.getString(2)), project.name(),
+                 project.display_name(), project.category(), rows.getInt(3),
+                 db::CivilDayOf(project.start_date()), db::CivilDayOf(project.end_date())});
+          }
+        });
   }
   for (const auto& [key, counties] : keys.quotas) {
     const std::pair<int, std::string> project = key;
-    script.Add(absl::StrCat(
-                   "SELECT q.county_code, q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM enrollment_outcomes o "
-                   "WHERE o.year = q.year AND o.project_id = q.project_id AND o.county_code = q.county_code "
-                   "AND o.state <> ", static_cast<int>(v1::WITHDRAWN), ") FROM catalog_quotas q WHERE q.year = ",
-                   key.first, " AND q.project_id = ", script.Quote(key.second), " AND q.county_code IN ",
-                   script.QuotedList(counties), " FOR UPDATE"),
+    script.Add(absl::StrCat("SELECT q.county_code, q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM "
+                            "enrollment_outcomes o "
+                            "WHERE o.year = q.year AND o.project_id = q.project_id AND "
+                            "o.county_code = q.county_code "
+                            "AND o.state <> ",
+                            static_cast<int>(v1::WITHDRAWN),
+                            ") FROM catalog_quotas q WHERE q.year = ", key.first,
+                            " AND q.project_id = ", script.Quote(key.second),
+                            " AND q.county_code IN ", script.QuotedList(counties), " FOR UPDATE"),
                [facts, project](sql::ResultSet& rows) {
                  auto& use = facts->quotas[project];
-                 while (rows.next()) use[rows.getString(1)] = QuotaUse{rows.getInt(2), rows.getInt(3)};
+                 while (rows.next())
+                   use[rows.getString(1)] = QuotaUse{rows.getInt(2), rows.getInt(3)};
                });
   }
 }
 
-void EnrollmentStore::AddNominationWrites(db::Script& script, const std::vector<Nomination>& nominations,
+void EnrollmentStore::AddNominationWrites(db::Script& script,
+                                          const std::vector<Nomination>& nominations,
                                           absl::Time now) {
   if (nominations.empty()) return;
   const std::string stamp = script.Quote(TimeText(now));
   std::string enrollments =
-      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, rural, "
+      "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, "
+      "rural, "
       "create_time, update_time) VALUES ";
   std::string history =
-      "INSERT INTO enrollment_history (enrollment_id, step, from_state, to_state, actor, reason, time) VALUES ";
+      "INSERT INTO enrollment_history (enrollment_id, step, from_state, to_state, actor, reason, "
+      "time) VALUES ";
   // The counters, summed per key and written in key order (concurrent batches lock alike).
   std::map<std::tuple<int, std::string, std::string, bool>, int> counts;
   for (size_t i = 0; i < nominations.size(); ++i) {
     const Nomination& e = nominations[i];
     const char* comma = i == 0 ? "" : ", ";
-    absl::StrAppend(&enrollments, comma, "(", script.Quote(e.enrollment_id), ", ", script.Quote(e.teacher_id), ", ",
-                    e.year, ", ", script.Quote(e.project_id), ", ", script.Quote(e.county_code), ", ",
-                    static_cast<int>(v1::NOMINATED), ", ", e.rural ? 1 : 0, ", ", stamp, ", ", stamp, ")");
+    absl::StrAppend(&enrollments, comma, "(", script.Quote(e.enrollment_id), ", ",
+                    script.Quote(e.teacher_id), ", ", e.year, ", ", script.Quote(e.project_id),
+                    ", ", script.Quote(e.county_code), ", ", static_cast<int>(v1::NOMINATED), ", ",
+                    e.rural ? 1 : 0, ", ", stamp, ", ", stamp, ")");
     absl::StrAppend(&history, comma, "(", script.Quote(e.enrollment_id), ", 1, ",
-                    static_cast<int>(v1::ENROLLMENT_STATE_UNSPECIFIED), ", ", static_cast<int>(v1::NOMINATED), ", ",
-                    script.Quote(e.actor), ", '', ", stamp, ")");
+                    static_cast<int>(v1::ENROLLMENT_STATE_UNSPECIFIED), ", ",
+                    static_cast<int>(v1::NOMINATED), ", ", script.Quote(e.actor), ", '', ", stamp,
+                    ")");
     ++counts[{e.year, e.project_id, e.county_code, e.rural}];
   }
-  std::string outcomes = "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) VALUES ";
+  std::string outcomes =
+      "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) "
+      "VALUES ";
   bool first = true;
   for (const auto& [key, total] : counts) {
-    absl::StrAppend(&outcomes, first ? "" : ", ", "(", std::get<0>(key), ", ", script.Quote(std::get<1>(key)), ", ",
-                    script.Quote(std::get<2>(key)), ", ", static_cast<int>(v1::NOMINATED), ", ",
-                    std::get<3>(key) ? 1 : 0, ", ", total, ")");
+    absl::StrAppend(&outcomes, first ? "" : ", ", "(", std::get<0>(key), ", ",
+                    script.Quote(std::get<1>(key)), ", ", script.Quote(std::get<2>(key)), ", ",
+                    static_cast<int>(v1::NOMINATED), ", ", std::get<3>(key) ? 1 : 0, ", ", total,
+                    ")");
     first = false;
   }
   absl::StrAppend(&outcomes, " ON DUPLICATE KEY UPDATE total = total + VALUES(total)");
@@ -883,9 +939,11 @@ v1::Enrollment EnrollmentStore::NominatedEnrollment(const Nomination& nomination
 void EnrollmentStore::AddIneligible(db::Script& script, int year, const std::string& project_id,
                                     const std::string& county_code, const std::string& teacher_id,
                                     const std::string& reason) {
-  script.Add(absl::StrCat("INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, "
-                          "reason) VALUES (", year, ", ", script.Quote(project_id), ", ", script.Quote(county_code),
-                          ", ", script.Quote(teacher_id), ", ", script.Quote(Utf8Prefix(reason, 255)), ")"));
+  script.Add(absl::StrCat(
+      "INSERT IGNORE INTO ineligible_nominations (year, project_id, county_code, teacher_id, "
+      "reason) VALUES (",
+      year, ", ", script.Quote(project_id), ", ", script.Quote(county_code), ", ",
+      script.Quote(teacher_id), ", ", script.Quote(Utf8Prefix(reason, 255)), ")"));
 }
 
 }  // namespace peixun::enrollment

@@ -75,8 +75,8 @@ class EnrollmentStore {
   static absl::StatusOr<v1::Enrollment> GetEnrollment(db::Connection& c,
                                                       const std::string& enrollment_id,
                                                       bool for_update = false);
-  static void SetState(db::Connection& c, const std::string& enrollment_id, v1::EnrollmentState state,
-                       int credit_hours);
+  static void SetState(db::Connection& c, const std::string& enrollment_id,
+                       v1::EnrollmentState state, int credit_hours);
 
   // Enrollments (without history) in id order; empty filter values mean any.
   struct EnrollmentFilter {
@@ -87,7 +87,8 @@ class EnrollmentStore {
     std::string teacher_id;
     int state = 0;
   };
-  static std::vector<v1::Enrollment> ListEnrollments(db::Connection& c, const EnrollmentFilter& filter,
+  static std::vector<v1::Enrollment> ListEnrollments(db::Connection& c,
+                                                     const EnrollmentFilter& filter,
                                                      const std::string& after_id, int limit);
   // A teacher's enrollments with their projects, newest year first.
   struct EnrollmentWithProject {
@@ -100,8 +101,8 @@ class EnrollmentStore {
   static std::vector<EnrollmentWithProject> TeacherEnrollments(db::Connection& c,
                                                                const std::string& teacher_id);
   // Every teacher of a county with the trainings completed in [from_year, to_year].
-  static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyCompletions(
-      db::Connection& c, const std::string& county_code, int from_year, int to_year);
+  static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
+  CountyCompletions(db::Connection& c, const std::string& county_code, int from_year, int to_year);
 
   // Rates: raw counts for a year (and optionally one project), per project and county.
   struct OutcomeCount {
@@ -111,14 +112,17 @@ class EnrollmentStore {
     bool rural;
     int64_t count;
   };
-  static std::vector<OutcomeCount> CountOutcomes(db::Connection& c, int year, const std::string& project_id);
+  static std::vector<OutcomeCount> CountOutcomes(db::Connection& c, int year,
+                                                 const std::string& project_id);
   struct SeatRow {
     std::string project_id;
     std::string county_code;
     int64_t value;
   };
-  static std::vector<SeatRow> QuotaSeats(db::Connection& c, int year, const std::string& project_id);
-  static std::vector<SeatRow> CountIneligible(db::Connection& c, int year, const std::string& project_id);
+  static std::vector<SeatRow> QuotaSeats(db::Connection& c, int year,
+                                         const std::string& project_id);
+  static std::vector<SeatRow> CountIneligible(db::Connection& c, int year,
+                                              const std::string& project_id);
   static void RecordIneligible(db::Connection& c, int year, const std::string& project_id,
                                const std::string& county_code, const std::string& teacher_id,
                                const std::string& reason);
@@ -131,9 +135,9 @@ class EnrollmentStore {
   // and writes its rows in another (db::Script). Locks are taken in one global order: the
   // teachers (in id order), then the quotas (in key order).
   struct NominationKeys {
-    std::vector<std::string> teacher_ids;                     // sorted, distinct
-    std::vector<std::pair<int, std::string>> projects;       // (year, project id), distinct
-    std::vector<std::string> counties;                       // sorted, distinct
+    std::vector<std::string> teacher_ids;               // sorted, distinct
+    std::vector<std::pair<int, std::string>> projects;  // (year, project id), distinct
+    std::vector<std::string> counties;                  // sorted, distinct
     // Quotas to lock: per (year, project id), the counties (sorted, distinct).
     std::map<std::pair<int, std::string>, std::vector<std::string>> quotas;
     absl::CivilDay today;
@@ -141,7 +145,8 @@ class EnrollmentStore {
   // What the checks read (domain/nomination_ledger.h); the teachers and quotas are locked.
   using NominationFacts = domain::NominationFacts;
   // Adds the reads to `script`; `facts` is filled when the script runs.
-  static void AddNominationReads(db::Script& script, const NominationKeys& keys, NominationFacts* facts);
+  static void AddNominationReads(db::Script& script, const NominationKeys& keys,
+                                 NominationFacts* facts);
   struct Nomination {
     std::string enrollment_id;
     std::string teacher_id;
@@ -153,7 +158,8 @@ class EnrollmentStore {
   };
   // Adds the inserts of NOMINATED enrollments, stamped `now`, with their first history step
   // and their counts.
-  static void AddNominationWrites(db::Script& script, const std::vector<Nomination>& nominations, absl::Time now);
+  static void AddNominationWrites(db::Script& script, const std::vector<Nomination>& nominations,
+                                  absl::Time now);
   // The enrollment those inserts create, as GetEnrollment would read it back.
   static v1::Enrollment NominatedEnrollment(const Nomination& nomination, absl::Time now);
   // Adds the record of an ineligible nomination.
@@ -164,8 +170,8 @@ class EnrollmentStore {
   // Policy versions
   // Inserts the next version of `year`; ABORTED if a concurrent insert took the number.
   static absl::StatusOr<v1::EnrollmentPolicy> InsertPolicy(db::Connection& c, int year,
-                                                          const v1::EnrollmentPolicy& policy,
-                                                          const std::string& creator);
+                                                           const v1::EnrollmentPolicy& policy,
+                                                           const std::string& creator);
   // Version `version` of `year`, or with version 0 the one in force in `year`: the newest of
   // that year or the closest earlier year with one, else the built-in defaults.
   static absl::StatusOr<v1::EnrollmentPolicy> GetPolicy(db::Connection& c, int year, int version);
@@ -175,15 +181,18 @@ class EnrollmentStore {
                               const std::string& reason, v1::Enrollment::ReasonReview review);
   static void InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,
                                    const v1::BlacklistEntry& entry, const std::string& teacher_id,
-                                   const std::string& county_code, const std::string& enrollment_id);
-  static std::optional<v1::BlacklistEntry> FindBlacklistEntry(db::Connection& c, const std::string& entry_id,
+                                   const std::string& county_code,
+                                   const std::string& enrollment_id);
+  static std::optional<v1::BlacklistEntry> FindBlacklistEntry(db::Connection& c,
+                                                              const std::string& entry_id,
                                                               bool for_update);
   // Filters: teacher id, county code, active (on `today`): -1 any, 0 inactive, 1 active.
-  static std::vector<v1::BlacklistEntry> ListBlacklist(db::Connection& c, const std::string& teacher_id,
+  static std::vector<v1::BlacklistEntry> ListBlacklist(db::Connection& c,
+                                                       const std::string& teacher_id,
                                                        const std::string& county_code,
                                                        const std::string& city_code, int active,
-                                                       absl::CivilDay today, const std::string& after_id,
-                                                       int limit);
+                                                       absl::CivilDay today,
+                                                       const std::string& after_id, int limit);
   static void LiftBlacklistEntry(db::Connection& c, const std::string& entry_id,
                                  const std::string& actor, const std::string& reason);
 };

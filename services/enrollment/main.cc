@@ -3,9 +3,9 @@
 #include "absl/flags/parse.h"
 #include "common/server/platform.h"
 #include "services/catalog/claim_lookups.h"
+#include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/claim_lookups.h"
 #include "services/enrollment/enrollment_migrations.h"
-#include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_service.h"
 
 ABSL_FLAG(std::string, catalog_target, "",
@@ -29,16 +29,16 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_catalog_target), "PEIXUN_CATALOG_TARGET", "127.0.0.1:50051");
   options->migrations = peixun::enrollment::Migrations();
   peixun::server::Platform platform(*std::move(options));
-  peixun::enrollment::CatalogMirror catalog(platform.pool(), catalog_target,
-                                            platform.signer(), platform.clock(),
-                                            platform.metrics().registry(), absl::Minutes(5),
-                                            peixun::server::DependencyCredentials(platform.options()));
+  peixun::enrollment::CatalogMirror catalog(
+      platform.pool(), catalog_target, platform.signer(), platform.clock(),
+      platform.metrics().registry(), absl::Minutes(5),
+      peixun::server::DependencyCredentials(platform.options()));
   // Tokens' region and host claims must name regions and hosts catalog knows: looked up in
   // enrollment's copy of catalog first, so that claims are checked while catalog is down.
   platform.SetClaimLookups(peixun::enrollment::MirrorClaimLookups(
-      platform.pool(), peixun::catalog::CatalogClaimLookups("enrollment", catalog_target, platform.signer(),
-                                                            platform.clock(),
-                                                            peixun::server::DependencyCredentials(platform.options()))));
+      platform.pool(), peixun::catalog::CatalogClaimLookups(
+                           "enrollment", catalog_target, platform.signer(), platform.clock(),
+                           peixun::server::DependencyCredentials(platform.options()))));
   const int batches = absl::GetFlag(FLAGS_nomination_batches);
   if (batches < 1 || batches > 16) {
     peixun::server::Log("enrollment", "--nomination_batches must be between 1 and 16");

@@ -73,7 +73,8 @@ void NominationDesk::Run(std::vector<Nomination*>& items) {
   }
 }
 
-absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& items, bool* raced) {
+absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& items,
+                                   bool* raced) {
   *raced = false;
   static const char kMethod[] = "NominateTeacher";
   EnrollmentStore::NominationKeys keys;
@@ -88,7 +89,8 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
       n->response.Clear();
       n->refused_by.clear();
       n->inserted = false;
-      if (!n->request->request_id().empty()) request_keys.push_back({n->caller_key, n->request->request_id()});
+      if (!n->request->request_id().empty())
+        request_keys.push_back({n->caller_key, n->request->request_id()});
       teachers.insert(n->judged.teacher_id);
       counties.insert(n->judged.county);
       projects.insert(n->judged.project);
@@ -125,7 +127,8 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
   std::vector<server::AuditEntry> audit;
   for (Nomination* n : items) {
     const std::string& request_id = n->request->request_id();
-    if (auto it = remembered.find({n->caller_key, request_id}); !request_id.empty() && it != remembered.end()) {
+    if (auto it = remembered.find({n->caller_key, request_id});
+        !request_id.empty() && it != remembered.end()) {
       if (it->second.request_hash != n->request_hash) {
         n->status = FieldError("request_id", "was already used for a different request");
       } else if (!n->response.ParseFromString(it->second.response)) {
@@ -133,15 +136,22 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
       }
       continue;
     }
-    EnrollmentStore::Nomination nomination{NewOrderedId("e"), n->judged.teacher_id, n->judged.project.first,
-                                           n->judged.project.second, n->judged.county, false, n->actor};
-    domain::NominationDecision decision = ledger.Judge(n->judged, "enrollments/" + nomination.enrollment_id);
+    EnrollmentStore::Nomination nomination{NewOrderedId("e"),
+                                           n->judged.teacher_id,
+                                           n->judged.project.first,
+                                           n->judged.project.second,
+                                           n->judged.county,
+                                           false,
+                                           n->actor};
+    domain::NominationDecision decision =
+        ledger.Judge(n->judged, "enrollments/" + nomination.enrollment_id);
     if (!decision.status.ok()) {
       n->status = std::move(decision.status);
       n->refused_by = std::move(decision.rule);
       if (decision.record_ineligible) {
-        EnrollmentStore::AddIneligible(writes, nomination.year, nomination.project_id, nomination.county_code,
-                                       nomination.teacher_id, std::string(n->status.message()));
+        EnrollmentStore::AddIneligible(writes, nomination.year, nomination.project_id,
+                                       nomination.county_code, nomination.teacher_id,
+                                       std::string(n->status.message()));
       }
       continue;
     }
@@ -150,7 +160,8 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
     n->inserted = true;
     // Serialized once: the event's payload and the stored answer are the same bytes.
     std::string bytes = n->response.SerializeAsString();
-    if (!request_id.empty()) responses.push_back({{n->caller_key, request_id}, {n->request_hash, bytes}});
+    if (!request_id.empty())
+      responses.push_back({{n->caller_key, request_id}, {n->request_hash, bytes}});
     events.push_back({"enrollment.enrollment.nominated", n->response.name(),
                       v1::Enrollment::descriptor()->full_name(), std::move(bytes)});
     if (n->audit) {

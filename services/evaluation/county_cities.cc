@@ -24,9 +24,12 @@ absl::StatusOr<std::string> CountyCities::CityOf(const std::string& county_code)
   cv::Region region;
   grpc::Status status = catalog_.stub().GetRegion(catalog_.Context().get(), request, &region);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
-    return absl::NotFoundError(absl::StrCat("regions/", county_code, " is not a region of the catalog"));
+    return absl::NotFoundError(
+        absl::StrCat("regions/", county_code, " is not a region of the catalog"));
   }
-  if (!status.ok()) return catalog_.Failed(status, absl::StrCat("did not say which city regions/", county_code, " is in"));
+  if (!status.ok())
+    return catalog_.Failed(status,
+                           absl::StrCat("did not say which city regions/", county_code, " is in"));
   // 济源 (R-1a) is under the province; Access's city scope matches it as its own unit.
   const std::string city = LastSegment(region.parent());
   absl::MutexLock lock(&mu_);

@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
-#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 
 namespace peixun::evaluation {
@@ -19,7 +19,7 @@ class EnrollmentRates {
   // `target` is enrollment's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   EnrollmentRates(const std::string& target, auth::TokenSigner signer, const Clock& clock,
-        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                  std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Enrollment's county rate report for `year`. UNAVAILABLE (or enrollment's own error) with
   // what failed; nothing is guessed when enrollment cannot answer.

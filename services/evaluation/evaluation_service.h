@@ -6,10 +6,10 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
-#include "prometheus/counter.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
-#include "services/evaluation/enrollment_rates.h"
+#include "prometheus/counter.h"
 #include "services/evaluation/county_cities.h"
+#include "services/evaluation/enrollment_rates.h"
 #include "services/evaluation/funding_status.h"
 
 namespace peixun::evaluation {
@@ -30,26 +30,34 @@ class EvaluationService final : public v1::EvaluationService::Service {
   // `cities` says which city a county is in, for city admins' scope; without it a city admin's
   // ExplainResult is UNAVAILABLE.
   explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr,
-                             const FundingStatus* funding = nullptr, const CountyCities* cities = nullptr)
+                             const FundingStatus* funding = nullptr,
+                             const CountyCities* cities = nullptr)
       : platform_(platform),
         handlers_(platform),
         rates_(rates),
         funding_(funding),
         cities_(cities),
-        scores_(Counter(platform, "peixun_evaluation_scores_total", "Indicator scores submitted by experts.")),
+        scores_(Counter(platform, "peixun_evaluation_scores_total",
+                        "Indicator scores submitted by experts.")),
         results_computed_(Counter(platform, "peixun_evaluation_results_computed_total",
                                   "County results computed (drafts, each computation).")),
-        rounds_published_(Counter(platform, "peixun_evaluation_rounds_published_total", "Rounds published (通报).")) {}
+        rounds_published_(Counter(platform, "peixun_evaluation_rounds_published_total",
+                                  "Rounds published (通报).")) {}
 
-  grpc::Status CreateRubricVersion(grpc::ServerContext* context, const v1::CreateRubricVersionRequest* request,
+  grpc::Status CreateRubricVersion(grpc::ServerContext* context,
+                                   const v1::CreateRubricVersionRequest* request,
                                    v1::RubricVersion* response) override;
-  grpc::Status GetRubricVersion(grpc::ServerContext* context, const v1::GetRubricVersionRequest* request,
+  grpc::Status GetRubricVersion(grpc::ServerContext* context,
+                                const v1::GetRubricVersionRequest* request,
                                 v1::RubricVersion* response) override;
-  grpc::Status ListRubricVersions(grpc::ServerContext* context, const v1::ListRubricVersionsRequest* request,
+  grpc::Status ListRubricVersions(grpc::ServerContext* context,
+                                  const v1::ListRubricVersionsRequest* request,
                                   v1::ListRubricVersionsResponse* response) override;
-  grpc::Status CreateGradePolicy(grpc::ServerContext* context, const v1::CreateGradePolicyRequest* request,
+  grpc::Status CreateGradePolicy(grpc::ServerContext* context,
+                                 const v1::CreateGradePolicyRequest* request,
                                  v1::GradePolicy* response) override;
-  grpc::Status GetGradePolicy(grpc::ServerContext* context, const v1::GetGradePolicyRequest* request,
+  grpc::Status GetGradePolicy(grpc::ServerContext* context,
+                              const v1::GetGradePolicyRequest* request,
                               v1::GradePolicy* response) override;
   grpc::Status CreateRound(grpc::ServerContext* context, const v1::CreateRoundRequest* request,
                            v1::Round* response) override;
@@ -59,13 +67,16 @@ class EvaluationService final : public v1::EvaluationService::Service {
                           v1::ListRoundsResponse* response) override;
   grpc::Status AssignExpert(grpc::ServerContext* context, const v1::AssignExpertRequest* request,
                             v1::Assignment* response) override;
-  grpc::Status ListAssignments(grpc::ServerContext* context, const v1::ListAssignmentsRequest* request,
+  grpc::Status ListAssignments(grpc::ServerContext* context,
+                               const v1::ListAssignmentsRequest* request,
                                v1::ListAssignmentsResponse* response) override;
   grpc::Status SubmitScores(grpc::ServerContext* context, const v1::SubmitScoresRequest* request,
                             v1::ScoreSheet* response) override;
-  grpc::Status ComputeDeductions(grpc::ServerContext* context, const v1::ComputeDeductionsRequest* request,
+  grpc::Status ComputeDeductions(grpc::ServerContext* context,
+                                 const v1::ComputeDeductionsRequest* request,
                                  v1::ComputeDeductionsResponse* response) override;
-  grpc::Status ComputeResults(grpc::ServerContext* context, const v1::ComputeResultsRequest* request,
+  grpc::Status ComputeResults(grpc::ServerContext* context,
+                              const v1::ComputeResultsRequest* request,
                               v1::ComputeResultsResponse* response) override;
   grpc::Status PublishRound(grpc::ServerContext* context, const v1::PublishRoundRequest* request,
                             v1::Round* response) override;
@@ -77,14 +88,21 @@ class EvaluationService final : public v1::EvaluationService::Service {
                            v1::ListResultsResponse* response) override;
   grpc::Status ExplainResult(grpc::ServerContext* context, const v1::ExplainResultRequest* request,
                              v1::ResultExplanation* response) override;
-  grpc::Status ListAuditEntries(grpc::ServerContext* context, const common::v1::ListAuditEntriesRequest* request,
+  grpc::Status ListAuditEntries(grpc::ServerContext* context,
+                                const common::v1::ListAuditEntriesRequest* request,
                                 common::v1::ListAuditEntriesResponse* response) override;
-  grpc::Status WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
+  grpc::Status WatchEvents(grpc::ServerContext* context,
+                           const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
-  static prometheus::Counter& Counter(server::Platform& platform, const char* name, const char* help) {
-    return prometheus::BuildCounter().Name(name).Help(help).Register(platform.metrics().registry()).Add({});
+  static prometheus::Counter& Counter(server::Platform& platform, const char* name,
+                                      const char* help) {
+    return prometheus::BuildCounter()
+        .Name(name)
+        .Help(help)
+        .Register(platform.metrics().registry())
+        .Add({});
   }
 
   server::Platform& platform_;

@@ -9,11 +9,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/util/names.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/db/rows.h"
 #include "common/db/script.h"
+#include "common/util/names.h"
 #include "services/evaluation/domain/evaluation_rules.h"
 
 namespace peixun::evaluation {
@@ -27,7 +27,8 @@ const char kRubricColumns[] =
 v1::RubricVersion RubricFromRow(sql::ResultSet& rows) {
   v1::RubricVersion rubric;
   rubric.ParseFromString(db::ReadBlob(rows, 3));
-  rubric.set_name(absl::StrCat("rubrics/", std::string(rows.getString(1)), "/versions/", rows.getInt(2)));
+  rubric.set_name(
+      absl::StrCat("rubrics/", std::string(rows.getString(1)), "/versions/", rows.getInt(2)));
   rubric.set_version(rows.getInt(2));
   rubric.set_in_use(rows.getBoolean(4));
   db::SetTimestampMicros(rubric.mutable_create_time(), rows.getInt64(5));
@@ -51,7 +52,8 @@ v1::GradePolicy PolicyFromRow(sql::ResultSet& rows) {
 
 }  // namespace
 
-v1::RubricVersion EvaluationStore::InsertRubricVersion(db::Connection& c, const std::string& rubric_id,
+v1::RubricVersion EvaluationStore::InsertRubricVersion(db::Connection& c,
+                                                       const std::string& rubric_id,
                                                        const v1::RubricVersion& rubric) {
   auto& next = c.Prepare(
       "INSERT INTO rubrics (rubric_id, last_version) VALUES (?, 1) "
@@ -74,7 +76,8 @@ v1::RubricVersion EvaluationStore::InsertRubricVersion(db::Connection& c, const 
   tree.set_total_score_tenths(total);
   std::istringstream blob(tree.SerializeAsString());
   auto& insert = c.Prepare(
-      "INSERT INTO rubric_versions (rubric_id, version, display_name, tree, total_score_tenths, change_note) "
+      "INSERT INTO rubric_versions (rubric_id, version, display_name, tree, total_score_tenths, "
+      "change_note) "
       "VALUES (?, ?, ?, ?, ?, ?)");
   insert.setString(1, rubric_id);
   insert.setInt(2, version);
@@ -86,7 +89,8 @@ v1::RubricVersion EvaluationStore::InsertRubricVersion(db::Connection& c, const 
   return *GetRubricVersion(c, rubric_id, version);
 }
 
-bool EvaluationStore::SeedRubric(db::Connection& c, const std::string& rubric_id, const v1::RubricVersion& rubric) {
+bool EvaluationStore::SeedRubric(db::Connection& c, const std::string& rubric_id,
+                                 const v1::RubricVersion& rubric) {
   auto& claim = c.Prepare("INSERT IGNORE INTO rubrics (rubric_id, last_version) VALUES (?, 0)");
   claim.setString(1, rubric_id);
   claim.executeUpdate();
@@ -100,22 +104,25 @@ bool EvaluationStore::SeedRubric(db::Connection& c, const std::string& rubric_id
   return true;
 }
 
-absl::StatusOr<v1::RubricVersion> EvaluationStore::GetRubricVersion(db::Connection& c, const std::string& rubric_id,
+absl::StatusOr<v1::RubricVersion> EvaluationStore::GetRubricVersion(db::Connection& c,
+                                                                    const std::string& rubric_id,
                                                                     int version) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kRubricColumns, " FROM rubric_versions WHERE rubric_id = ? AND ",
-      version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kRubricColumns, " FROM rubric_versions WHERE rubric_id = ? AND ",
+                   version > 0 ? "version = ?" : "? = 0 ORDER BY version DESC LIMIT 1"));
   select.setString(1, rubric_id);
   select.setInt(2, version);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) {
-    return absl::NotFoundError(version > 0 ? absl::StrCat("rubrics/", rubric_id, "/versions/", version, " does not exist")
-                                           : absl::StrCat("rubrics/", rubric_id, " has no version"));
+    return absl::NotFoundError(
+        version > 0 ? absl::StrCat("rubrics/", rubric_id, "/versions/", version, " does not exist")
+                    : absl::StrCat("rubrics/", rubric_id, " has no version"));
   }
   return RubricFromRow(*rows);
 }
 
-std::vector<v1::RubricVersion> EvaluationStore::ListRubricVersions(db::Connection& c, const std::string& rubric_id,
+std::vector<v1::RubricVersion> EvaluationStore::ListRubricVersions(db::Connection& c,
+                                                                   const std::string& rubric_id,
                                                                    int after_version, int limit) {
   auto& select = c.Prepare(absl::StrCat("SELECT ", kRubricColumns,
                                         " FROM rubric_versions WHERE rubric_id = ? AND version > ? "
@@ -129,8 +136,10 @@ std::vector<v1::RubricVersion> EvaluationStore::ListRubricVersions(db::Connectio
   return out;
 }
 
-void EvaluationStore::MarkRubricInUse(db::Connection& c, const std::string& rubric_id, int version) {
-  auto& update = c.Prepare("UPDATE rubric_versions SET in_use = TRUE WHERE rubric_id = ? AND version = ?");
+void EvaluationStore::MarkRubricInUse(db::Connection& c, const std::string& rubric_id,
+                                      int version) {
+  auto& update =
+      c.Prepare("UPDATE rubric_versions SET in_use = TRUE WHERE rubric_id = ? AND version = ?");
   update.setString(1, rubric_id);
   update.setInt(2, version);
   update.executeUpdate();
@@ -140,28 +149,33 @@ namespace {
 
 const char kRoundColumns[] =
     "year, round_id, display_name, rubric_id, rubric_version, grade_policy_version, aggregation, "
-    "disagreement_threshold_tenths, state, CAST(UNIX_TIMESTAMP(publish_time) * 1000000 AS SIGNED) AS publish_us, "
+    "disagreement_threshold_tenths, state, CAST(UNIX_TIMESTAMP(publish_time) * 1000000 AS SIGNED) "
+    "AS publish_us, "
     "version, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, results_version, "
     "deductions_time IS NOT NULL AS deductions_fetched";
 
 v1::Round RoundFromRow(sql::ResultSet& rows) {
   v1::Round round;
-  round.set_name(absl::StrCat("years/", rows.getInt("year"), "/rounds/", std::string(rows.getString("round_id"))));
+  round.set_name(absl::StrCat("years/", rows.getInt("year"), "/rounds/",
+                              std::string(rows.getString("round_id"))));
   round.set_display_name(rows.getString("display_name"));
-  round.set_rubric_version(absl::StrCat("rubrics/", std::string(rows.getString("rubric_id")), "/versions/",
-                                        rows.getInt("rubric_version")));
+  round.set_rubric_version(absl::StrCat("rubrics/", std::string(rows.getString("rubric_id")),
+                                        "/versions/", rows.getInt("rubric_version")));
   round.set_grade_policy(absl::StrCat("gradePolicies/", rows.getInt("grade_policy_version")));
   round.set_aggregation(static_cast<v1::Aggregation>(rows.getInt("aggregation")));
   round.set_disagreement_threshold_tenths(rows.getInt("disagreement_threshold_tenths"));
   round.set_state(static_cast<v1::Round::State>(rows.getInt("state")));
-  if (!rows.isNull("publish_us")) db::SetTimestampMicros(round.mutable_publish_time(), rows.getInt64("publish_us"));
+  if (!rows.isNull("publish_us"))
+    db::SetTimestampMicros(round.mutable_publish_time(), rows.getInt64("publish_us"));
   round.set_etag(std::to_string(rows.getInt("version")));
   db::SetTimestampMicros(round.mutable_create_time(), rows.getInt64("create_us"));
   return round;
 }
 
 void AddCounties(db::Connection& c, const EvaluationStore::RoundKey& key, v1::Round& round) {
-  auto& select = c.Prepare("SELECT county_code FROM round_counties WHERE year = ? AND round_id = ? ORDER BY county_code");
+  auto& select = c.Prepare(
+      "SELECT county_code FROM round_counties WHERE year = ? AND round_id = ? ORDER BY "
+      "county_code");
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   ResultSet rows(select.executeQuery());
@@ -170,11 +184,12 @@ void AddCounties(db::Connection& c, const EvaluationStore::RoundKey& key, v1::Ro
 
 }  // namespace
 
-absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key, const v1::Round& round,
-                                          const std::string& rubric_id, int rubric_version,
-                                          int grade_policy_version) {
+absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key,
+                                          const v1::Round& round, const std::string& rubric_id,
+                                          int rubric_version, int grade_policy_version) {
   auto& insert = c.Prepare(
-      "INSERT INTO rounds (year, round_id, display_name, rubric_id, rubric_version, grade_policy_version, "
+      "INSERT INTO rounds (year, round_id, display_name, rubric_id, rubric_version, "
+      "grade_policy_version, "
       "aggregation, disagreement_threshold_tenths, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, key.year);
   insert.setString(2, key.round_id);
@@ -189,9 +204,11 @@ absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-    return absl::AlreadyExistsError(absl::StrCat("years/", key.year, "/rounds/", key.round_id, " already exists"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("years/", key.year, "/rounds/", key.round_id, " already exists"));
   }
-  auto& county = c.Prepare("INSERT INTO round_counties (year, round_id, county_code) VALUES (?, ?, ?)");
+  auto& county =
+      c.Prepare("INSERT INTO round_counties (year, round_id, county_code) VALUES (?, ?, ?)");
   for (const auto& name : round.counties()) {
     county.setInt(1, key.year);
     county.setString(2, key.round_id);
@@ -201,20 +218,24 @@ absl::Status EvaluationStore::InsertRound(db::Connection& c, const RoundKey& key
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const RoundKey& key, bool for_update) {
+absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const RoundKey& key,
+                                                    bool for_update) {
   PEIXUN_ASSIGN_OR_RETURN(StoredRound stored, GetStoredRound(c, key, for_update));
   return std::move(stored.round);
 }
 
-absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::GetStoredRound(db::Connection& c, const RoundKey& key,
+absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::GetStoredRound(db::Connection& c,
+                                                                             const RoundKey& key,
                                                                              bool for_update) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns, " FROM rounds WHERE year = ? AND round_id = ?",
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns,
+                                        " FROM rounds WHERE year = ? AND round_id = ?",
                                         for_update ? " FOR UPDATE" : ""));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) {
-    return absl::NotFoundError(absl::StrCat("years/", key.year, "/rounds/", key.round_id, " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat("years/", key.year, "/rounds/", key.round_id, " does not exist"));
   }
   StoredRound stored;
   stored.round = RoundFromRow(*rows);
@@ -230,7 +251,8 @@ absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::GetStoredRound(db:
 }
 
 int EvaluationStore::BumpRound(db::Connection& c, const RoundKey& key) {
-  auto& update = c.Prepare("UPDATE rounds SET version = version + 1 WHERE year = ? AND round_id = ?");
+  auto& update =
+      c.Prepare("UPDATE rounds SET version = version + 1 WHERE year = ? AND round_id = ?");
   update.setInt(1, key.year);
   update.setString(2, key.round_id);
   update.executeUpdate();
@@ -264,16 +286,18 @@ void EvaluationStore::MarkPublished(db::Connection& c, const RoundKey& key) {
   results.executeUpdate();
 }
 
-std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year, const std::string& after_id,
-                                                   int limit) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kRoundColumns,
-                                        " FROM rounds WHERE year = ? AND round_id > ? ORDER BY round_id LIMIT ?"));
+std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year,
+                                                   const std::string& after_id, int limit) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kRoundColumns,
+                   " FROM rounds WHERE year = ? AND round_id > ? ORDER BY round_id LIMIT ?"));
   select.setInt(1, year);
   select.setString(2, after_id);
   select.setInt(3, limit);
   ResultSet rows(select.executeQuery());
   std::vector<std::pair<RoundKey, v1::Round>> found;
-  while (rows->next()) found.push_back({RoundKey{year, rows->getString("round_id")}, RoundFromRow(*rows)});
+  while (rows->next())
+    found.push_back({RoundKey{year, rows->getString("round_id")}, RoundFromRow(*rows)});
   std::vector<v1::Round> out;
   for (auto& [key, round] : found) {
     AddCounties(c, key, round);
@@ -308,7 +332,8 @@ v1::Assignment AssignmentFromRow(const EvaluationStore::RoundKey& key, sql::Resu
 absl::Status EvaluationStore::InsertAssignment(db::Connection& c, const RoundKey& key,
                                                const v1::Assignment& assignment) {
   auto& insert = c.Prepare(
-      "INSERT INTO assignments (year, round_id, assignment_id, county_code, expert, expert_region, reconciler) "
+      "INSERT INTO assignments (year, round_id, assignment_id, county_code, expert, expert_region, "
+      "reconciler) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, key.year);
   insert.setString(2, key.round_id);
@@ -321,18 +346,20 @@ absl::Status EvaluationStore::InsertAssignment(db::Connection& c, const RoundKey
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != db::kErrDuplicateKey) throw;
-    return absl::AlreadyExistsError(
-        absl::StrCat(assignment.expert(), " is already assigned to ", assignment.county(), " in ", RoundName(key)));
+    return absl::AlreadyExistsError(absl::StrCat(assignment.expert(), " is already assigned to ",
+                                                 assignment.county(), " in ", RoundName(key)));
   }
   return absl::OkStatus();
 }
 
-std::optional<v1::Assignment> EvaluationStore::FindAssignment(db::Connection& c, const RoundKey& key,
+std::optional<v1::Assignment> EvaluationStore::FindAssignment(db::Connection& c,
+                                                              const RoundKey& key,
                                                               const std::string& county_code,
                                                               const std::string& expert) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kAssignmentColumns,
-                                        " FROM assignments WHERE year = ? AND round_id = ? AND county_code = ? "
-                                        "AND expert = ?"));
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kAssignmentColumns,
+                   " FROM assignments WHERE year = ? AND round_id = ? AND county_code = ? "
+                   "AND expert = ?"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setString(3, county_code);
@@ -345,10 +372,10 @@ std::optional<v1::Assignment> EvaluationStore::FindAssignment(db::Connection& c,
 std::vector<v1::Assignment> EvaluationStore::ListAssignments(db::Connection& c, const RoundKey& key,
                                                              const AssignmentFilter& filter,
                                                              const std::string& after, int limit) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kAssignmentColumns,
-      " FROM assignments WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) AND (? = '' OR expert = ?) "
-      "AND assignment_id > ? ORDER BY assignment_id LIMIT ?"));
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kAssignmentColumns,
+                                        " FROM assignments WHERE year = ? AND round_id = ? AND (? "
+                                        "= '' OR county_code = ?) AND (? = '' OR expert = ?) "
+                                        "AND assignment_id > ? ORDER BY assignment_id LIMIT ?"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setString(3, filter.county_code);
@@ -363,7 +390,8 @@ std::vector<v1::Assignment> EvaluationStore::ListAssignments(db::Connection& c, 
   return out;
 }
 
-std::map<std::string, std::set<std::string>> EvaluationStore::Reconcilers(db::Connection& c, const RoundKey& key) {
+std::map<std::string, std::set<std::string>> EvaluationStore::Reconcilers(db::Connection& c,
+                                                                          const RoundKey& key) {
   auto& select = c.Prepare(
       "SELECT county_code, expert FROM assignments WHERE year = ? AND round_id = ? AND reconciler");
   select.setInt(1, key.year);
@@ -374,31 +402,35 @@ std::map<std::string, std::set<std::string>> EvaluationStore::Reconcilers(db::Co
   return out;
 }
 
-void EvaluationStore::UpsertScores(db::Connection& c, const RoundKey& key, const std::string& county_code,
-                                   const std::string& expert, const std::vector<v1::IndicatorScore>& scores,
+void EvaluationStore::UpsertScores(db::Connection& c, const RoundKey& key,
+                                   const std::string& county_code, const std::string& expert,
+                                   const std::vector<v1::IndicatorScore>& scores,
                                    const std::string& submitted_by) {
   db::Script script(c);
   std::vector<std::string> current;
   std::vector<std::string> history;
   const std::string prefix =
-      absl::StrCat(key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(county_code), ", ",
-                   script.Quote(expert), ", ");
+      absl::StrCat(key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(county_code),
+                   ", ", script.Quote(expert), ", ");
   for (const auto& score : scores) {
-    const std::string values = absl::StrCat(prefix, script.Quote(score.indicator()), ", ", score.score_tenths(),
-                                            ", ", script.Quote(score.comment()), ", ", score.evidence());
+    const std::string values =
+        absl::StrCat(prefix, script.Quote(score.indicator()), ", ", score.score_tenths(), ", ",
+                     script.Quote(score.comment()), ", ", score.evidence());
     current.push_back(absl::StrCat("(", values, ")"));
     history.push_back(absl::StrCat("(", values, ", ", script.Quote(submitted_by), ")"));
   }
   if (current.empty()) return;
   script.Add(absl::StrCat(
-      "INSERT INTO scores (year, round_id, county_code, expert, indicator, score_tenths, comment, evidence) VALUES ",
+      "INSERT INTO scores (year, round_id, county_code, expert, indicator, score_tenths, comment, "
+      "evidence) VALUES ",
       absl::StrJoin(current, ", "),
       " ON DUPLICATE KEY UPDATE score_tenths = VALUES(score_tenths), comment = VALUES(comment), "
       "evidence = VALUES(evidence), update_time = CURRENT_TIMESTAMP(6)"));
-  script.Add(absl::StrCat(
-      "INSERT INTO score_history (year, round_id, county_code, expert, indicator, score_tenths, comment, evidence, "
-      "submitted_by) VALUES ",
-      absl::StrJoin(history, ", ")));
+  script.Add(
+      absl::StrCat("INSERT INTO score_history (year, round_id, county_code, expert, indicator, "
+                   "score_tenths, comment, evidence, "
+                   "submitted_by) VALUES ",
+                   absl::StrJoin(history, ", ")));
   script.Run();
 }
 
@@ -427,17 +459,20 @@ void AddScoreRow(const EvaluationStore::RoundKey& key, sql::ResultSet& rows,
   score->set_comment(rows.getString(5));
   score->set_evidence(static_cast<v1::EvidenceKind>(rows.getInt(6)));
   const int64_t micros = rows.getInt64(7);
-  const int64_t latest = sheet.update_time().seconds() * 1000000 + sheet.update_time().nanos() / 1000;
+  const int64_t latest =
+      sheet.update_time().seconds() * 1000000 + sheet.update_time().nanos() / 1000;
   if (micros > latest) db::SetTimestampMicros(sheet.mutable_update_time(), micros);
 }
 
 }  // namespace
 
-v1::ScoreSheet EvaluationStore::GetScoreSheet(db::Connection& c, const RoundKey& key, const std::string& county_code,
+v1::ScoreSheet EvaluationStore::GetScoreSheet(db::Connection& c, const RoundKey& key,
+                                              const std::string& county_code,
                                               const std::string& expert) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
-                                        " FROM scores WHERE year = ? AND round_id = ? AND county_code = ? "
-                                        "AND expert = ? ORDER BY indicator"));
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
+                             " FROM scores WHERE year = ? AND round_id = ? AND county_code = ? "
+                             "AND expert = ? ORDER BY indicator"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setString(3, county_code);
@@ -455,12 +490,12 @@ v1::ScoreSheet EvaluationStore::GetScoreSheet(db::Connection& c, const RoundKey&
   return sheets.begin()->second.front();
 }
 
-std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(db::Connection& c,
-                                                                                const RoundKey& key,
-                                                                                const std::string& county_code) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
-                                        " FROM scores WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) "
-                                        "ORDER BY county_code, expert, indicator"));
+std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(
+    db::Connection& c, const RoundKey& key, const std::string& county_code) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kScoreColumns,
+                   " FROM scores WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) "
+                   "ORDER BY county_code, expert, indicator"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setString(3, county_code);
@@ -471,13 +506,19 @@ std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(
   return sheets;
 }
 
-void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key, const std::string& county_code,
-                                  const domain::FetchedFacts& figures, const std::string& computed_by) {
+void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key,
+                                  const std::string& county_code,
+                                  const domain::FetchedFacts& figures,
+                                  const std::string& computed_by) {
   auto& upsert = c.Prepare(
-      "INSERT INTO deduction_figures (year, round_id, county_code, under_reported, no_shows, not_completed, "
-      "ineligible, source, computed_time, computed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000000), ?) "
-      "ON DUPLICATE KEY UPDATE under_reported = VALUES(under_reported), no_shows = VALUES(no_shows), "
-      "not_completed = VALUES(not_completed), ineligible = VALUES(ineligible), source = VALUES(source), "
+      "INSERT INTO deduction_figures (year, round_id, county_code, under_reported, no_shows, "
+      "not_completed, "
+      "ineligible, source, computed_time, computed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+      "FROM_UNIXTIME(? / 1000000), ?) "
+      "ON DUPLICATE KEY UPDATE under_reported = VALUES(under_reported), no_shows = "
+      "VALUES(no_shows), "
+      "not_completed = VALUES(not_completed), ineligible = VALUES(ineligible), source = "
+      "VALUES(source), "
       "computed_time = VALUES(computed_time), computed_by = VALUES(computed_by)");
   upsert.setInt(1, key.year);
   upsert.setString(2, key.round_id);
@@ -487,19 +528,22 @@ void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key, const 
   upsert.setInt(6, figures.facts.not_completed);
   upsert.setInt(7, figures.facts.ineligible);
   upsert.setString(8, figures.source);
-  upsert.setInt64(9, figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
+  upsert.setInt64(9,
+                  figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
   upsert.setString(10, computed_by);
   upsert.executeUpdate();
   auto& round = c.Prepare(
-      "UPDATE rounds SET deductions_time = FROM_UNIXTIME(? / 1000000) WHERE year = ? AND round_id = ?");
-  round.setInt64(1, figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
+      "UPDATE rounds SET deductions_time = FROM_UNIXTIME(? / 1000000) WHERE year = ? AND round_id "
+      "= ?");
+  round.setInt64(1,
+                 figures.computed_time.seconds() * 1000000 + figures.computed_time.nanos() / 1000);
   round.setInt(2, key.year);
   round.setString(3, key.round_id);
   round.executeUpdate();
 }
 
-std::map<std::string, domain::FetchedFacts> EvaluationStore::Figures(db::Connection& c, const RoundKey& key,
-                                                                     const std::string& county_code) {
+std::map<std::string, domain::FetchedFacts> EvaluationStore::Figures(
+    db::Connection& c, const RoundKey& key, const std::string& county_code) {
   auto& select = c.Prepare(
       "SELECT county_code, under_reported, no_shows, not_completed, ineligible, source, "
       "CAST(UNIX_TIMESTAMP(computed_time) * 1000000 AS SIGNED) FROM deduction_figures "
@@ -530,19 +574,22 @@ std::string ResultValues(const db::Script& script, const EvaluationStore::RoundK
   const v1::Result& r = explanation.result();
   v1::ResultExplanation stored = explanation;
   stored.clear_result();  // the columns hold it
-  return absl::StrCat("(", key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(LastSegment(r.county())), ", ",
-                      r.revision(), ", ", r.total_tenths(), ", ", r.grade(), ", ", r.rank(), ", ",
-                      script.Quote(absl::StrJoin(r.flagged_indicators(), ",")), ", ", r.published() ? 1 : 0, ", ",
-                      script.Quote(r.revision_reason()), ", ", script.Quote(r.revised_by()), ", ",
-                      db::Script::Hex(stored.SerializeAsString()), ")");
+  return absl::StrCat(
+      "(", key.year, ", ", script.Quote(key.round_id), ", ", script.Quote(LastSegment(r.county())),
+      ", ", r.revision(), ", ", r.total_tenths(), ", ", r.grade(), ", ", r.rank(), ", ",
+      script.Quote(absl::StrJoin(r.flagged_indicators(), ",")), ", ", r.published() ? 1 : 0, ", ",
+      script.Quote(r.revision_reason()), ", ", script.Quote(r.revised_by()), ", ",
+      db::Script::Hex(stored.SerializeAsString()), ")");
 }
 
 const char kResultInsert[] =
-    "INSERT INTO results (year, round_id, county_code, revision, total_tenths, grade, province_rank, flagged, "
+    "INSERT INTO results (year, round_id, county_code, revision, total_tenths, grade, "
+    "province_rank, flagged, "
     "published, revision_reason, revised_by, explanation) VALUES ";
 
 const char kResultColumns[] =
-    "county_code, revision, total_tenths, grade, province_rank, flagged, published, revision_reason, revised_by, "
+    "county_code, revision, total_tenths, grade, province_rank, flagged, published, "
+    "revision_reason, revised_by, "
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
 
 v1::Result ResultFromRow(const EvaluationStore::RoundKey& key, sql::ResultSet& rows) {
@@ -556,7 +603,8 @@ v1::Result ResultFromRow(const EvaluationStore::RoundKey& key, sql::ResultSet& r
   r.set_rank(rows.getInt(5));
   const std::string flagged = rows.getString(6);
   if (!flagged.empty()) {
-    for (absl::string_view code : absl::StrSplit(flagged, ',')) r.add_flagged_indicators(std::string(code));
+    for (absl::string_view code : absl::StrSplit(flagged, ','))
+      r.add_flagged_indicators(std::string(code));
   }
   r.set_published(rows.getBoolean(7));
   r.set_revision_reason(rows.getString(8));
@@ -567,7 +615,8 @@ v1::Result ResultFromRow(const EvaluationStore::RoundKey& key, sql::ResultSet& r
 
 // Rows of the newest revision of each county.
 const char kNewest[] =
-    "r.revision = (SELECT MAX(n.revision) FROM results n WHERE n.year = r.year AND n.round_id = r.round_id "
+    "r.revision = (SELECT MAX(n.revision) FROM results n WHERE n.year = r.year AND n.round_id = "
+    "r.round_id "
     "AND n.county_code = r.county_code)";
 
 }  // namespace
@@ -579,7 +628,8 @@ void EvaluationStore::ReplaceDrafts(db::Connection& c, const RoundKey& key,
                           script.Quote(key.round_id), " AND revision = 1 AND NOT published"));
   db::ForEachChunk(explanations.size(), [&](size_t begin, size_t count) {
     std::vector<std::string> rows;
-    for (size_t i = begin; i < begin + count; ++i) rows.push_back(ResultValues(script, key, explanations[i]));
+    for (size_t i = begin; i < begin + count; ++i)
+      rows.push_back(ResultValues(script, key, explanations[i]));
     script.Add(absl::StrCat(kResultInsert, absl::StrJoin(rows, ", ")));
   });
   script.Run();
@@ -593,8 +643,9 @@ void EvaluationStore::InsertRevision(db::Connection& c, const RoundKey& key,
 }
 
 std::map<std::string, int> EvaluationStore::NewestTotals(db::Connection& c, const RoundKey& key) {
-  auto& select = c.Prepare(absl::StrCat("SELECT r.county_code, r.total_tenths FROM results r WHERE r.year = ? ",
-                                        "AND r.round_id = ? AND ", kNewest));
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT r.county_code, r.total_tenths FROM results r WHERE r.year = ? ",
+                   "AND r.round_id = ? AND ", kNewest));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   ResultSet rows(select.executeQuery());
@@ -608,11 +659,12 @@ namespace {
 // Revision `revision` of a county's result (the newest with 0), with its explanation blob as
 // column 11 when asked; NOT_FOUND naming the result when there is none.
 absl::StatusOr<ResultSet> SelectRevision(db::Connection& c, const EvaluationStore::RoundKey& key,
-                                         const std::string& county_code, int revision, bool with_explanation) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kResultColumns, with_explanation ? ", explanation" : "",
-      " FROM results r WHERE r.year = ? AND r.round_id = ? AND r.county_code = ? AND ",
-      revision > 0 ? "r.revision = ?" : "? = 0 ORDER BY r.revision DESC LIMIT 1"));
+                                         const std::string& county_code, int revision,
+                                         bool with_explanation) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kResultColumns, with_explanation ? ", explanation" : "",
+                   " FROM results r WHERE r.year = ? AND r.round_id = ? AND r.county_code = ? AND ",
+                   revision > 0 ? "r.revision = ?" : "? = 0 ORDER BY r.revision DESC LIMIT 1"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setString(3, county_code);
@@ -620,15 +672,15 @@ absl::StatusOr<ResultSet> SelectRevision(db::Connection& c, const EvaluationStor
   ResultSet rows(select.executeQuery());
   if (rows->next()) return rows;
   const std::string name = absl::StrCat(RoundName(key), "/results/", county_code);
-  return absl::NotFoundError(revision > 0 ? absl::StrCat(name, " has no revision ", revision)
-                                          : absl::StrCat(name, " does not exist (results not computed)"));
+  return absl::NotFoundError(revision > 0
+                                 ? absl::StrCat(name, " has no revision ", revision)
+                                 : absl::StrCat(name, " does not exist (results not computed)"));
 }
 
 }  // namespace
 
-absl::StatusOr<v1::ResultExplanation> EvaluationStore::GetExplanation(db::Connection& c, const RoundKey& key,
-                                                                      const std::string& county_code,
-                                                                      int revision) {
+absl::StatusOr<v1::ResultExplanation> EvaluationStore::GetExplanation(
+    db::Connection& c, const RoundKey& key, const std::string& county_code, int revision) {
   PEIXUN_ASSIGN_OR_RETURN(ResultSet rows, SelectRevision(c, key, county_code, revision, true));
   v1::ResultExplanation explanation;
   explanation.ParseFromString(db::ReadBlob(*rows, 11));
@@ -637,14 +689,15 @@ absl::StatusOr<v1::ResultExplanation> EvaluationStore::GetExplanation(db::Connec
 }
 
 absl::StatusOr<v1::Result> EvaluationStore::GetResult(db::Connection& c, const RoundKey& key,
-                                                      const std::string& county_code, int revision) {
+                                                      const std::string& county_code,
+                                                      int revision) {
   PEIXUN_ASSIGN_OR_RETURN(ResultSet rows, SelectRevision(c, key, county_code, revision, false));
   return ResultFromRow(key, *rows);
 }
 
 std::vector<v1::Result> EvaluationStore::ListResults(db::Connection& c, const RoundKey& key,
-                                                     const ResultFilter& filter, const std::string& after,
-                                                     int limit) {
+                                                     const ResultFilter& filter,
+                                                     const std::string& after, int limit) {
   int after_total = 1 << 30;
   std::string after_county;
   if (!after.empty()) {
@@ -652,11 +705,12 @@ std::vector<v1::Result> EvaluationStore::ListResults(db::Connection& c, const Ro
     if (!absl::SimpleAtoi(parts.first, &after_total)) after_total = 1 << 30;
     after_county = parts.second;
   }
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kResultColumns, " FROM results r WHERE r.year = ? AND r.round_id = ? AND ", kNewest,
-      " AND (? = 0 OR r.grade = ?) AND r.county_code LIKE CONCAT(?, '%') "
-      "AND (r.total_tenths < ? OR (r.total_tenths = ? AND r.county_code > ?)) "
-      "ORDER BY r.total_tenths DESC, r.county_code LIMIT ?"));
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kResultColumns,
+                   " FROM results r WHERE r.year = ? AND r.round_id = ? AND ", kNewest,
+                   " AND (? = 0 OR r.grade = ?) AND r.county_code LIKE CONCAT(?, '%') "
+                   "AND (r.total_tenths < ? OR (r.total_tenths = ? AND r.county_code > ?)) "
+                   "ORDER BY r.total_tenths DESC, r.county_code LIMIT ?"));
   select.setInt(1, key.year);
   select.setString(2, key.round_id);
   select.setInt(3, filter.grade);
@@ -692,7 +746,8 @@ absl::StatusOr<v1::GradePolicy> EvaluationStore::InsertGradePolicy(db::Connectio
 absl::StatusOr<v1::GradePolicy> EvaluationStore::GetGradePolicy(db::Connection& c, int version) {
   ResultSet rows = db::SelectVersion(c, kPolicyColumns, "grade_policies", version);
   if (rows->next()) return PolicyFromRow(*rows);
-  if (version > 0) return absl::NotFoundError(absl::StrCat("gradePolicies/", version, " does not exist"));
+  if (version > 0)
+    return absl::NotFoundError(absl::StrCat("gradePolicies/", version, " does not exist"));
   v1::GradePolicy defaults = domain::DefaultGradePolicy();
   defaults.set_name("gradePolicies/0");
   return defaults;

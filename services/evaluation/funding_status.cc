@@ -1,14 +1,15 @@
 #include "services/evaluation/funding_status.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/util/names.h"
 #include "common/server/dependency.h"
+#include "common/util/names.h"
 
 namespace peixun::evaluation {
 
 namespace fv = ::peixun::funding::v1;
 
-FundingStatus::FundingStatus(const std::string& target, auth::TokenSigner signer, const Clock& clock,
+FundingStatus::FundingStatus(const std::string& target, auth::TokenSigner signer,
+                             const Clock& clock,
                              std::shared_ptr<grpc::ChannelCredentials> credentials)
     : funding_("evaluation", "funding", target, std::move(signer), clock, std::move(credentials)) {}
 
@@ -21,9 +22,12 @@ absl::StatusOr<std::set<std::string>> FundingStatus::ActiveCounties(int year) co
     request.set_page_size(1000);
     request.set_page_token(token);
     fv::ListProjectCountiesResponse page;
-    grpc::Status status = funding_.stub().ListProjectCounties(funding_.Context().get(), request, &page);
+    grpc::Status status =
+        funding_.stub().ListProjectCounties(funding_.Context().get(), request, &page);
     if (!status.ok()) {
-      return funding_.Failed(status, absl::StrCat("did not say which counties are project counties in ", year, " (R-27)"));
+      return funding_.Failed(
+          status,
+          absl::StrCat("did not say which counties are project counties in ", year, " (R-27)"));
     }
     for (const auto& county : page.project_counties()) out.insert(county.county());
     token = page.next_page_token();
@@ -36,12 +40,15 @@ std::string FundingStatus::WhyInactive(const std::string& county, int year) cons
   request.set_name("projectCounties/" + LastSegment(county));
   request.set_year(year);
   fv::ProjectCounty status;
-  grpc::Status answer = funding_.stub().GetProjectCounty(funding_.Context().get(), request, &status);
-  if (answer.error_code() == grpc::StatusCode::NOT_FOUND) return county + " has never been a project county";
+  grpc::Status answer =
+      funding_.stub().GetProjectCounty(funding_.Context().get(), request, &status);
+  if (answer.error_code() == grpc::StatusCode::NOT_FOUND)
+    return county + " has never been a project county";
   for (const auto& p : status.periods()) {
     if (p.kind() == fv::ProjectCounty::Period::REVOKED && p.from_year() <= year &&
         (p.to_year() == 0 || year <= p.to_year())) {
-      return absl::StrCat(county, " is revoked for ", p.from_year(), "-", p.to_year(), " by ", p.decision());
+      return absl::StrCat(county, " is revoked for ", p.from_year(), "-", p.to_year(), " by ",
+                          p.decision());
     }
   }
   return absl::StrCat(county, " is not an active project county in ", year);

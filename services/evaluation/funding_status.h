@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
-#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 
 namespace peixun::evaluation {
@@ -20,7 +20,7 @@ class FundingStatus {
   // `target` is funding's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   FundingStatus(const std::string& target, auth::TokenSigner signer, const Clock& clock,
-        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // "regions/{code}" of every active project county in `year`. UNAVAILABLE when funding
   // cannot answer.

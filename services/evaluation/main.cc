@@ -33,15 +33,20 @@ int main(int argc, char** argv) {
   options->seed = peixun::evaluation::SeedRubrics;
   peixun::server::Platform platform(*std::move(options));
   peixun::evaluation::EnrollmentRates rates(
-      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_enrollment_target), "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052"),
-      platform.signer(), platform.clock(), peixun::server::DependencyCredentials(platform.options()));
+      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_enrollment_target),
+                                       "PEIXUN_ENROLLMENT_TARGET", "127.0.0.1:50052"),
+      platform.signer(), platform.clock(),
+      peixun::server::DependencyCredentials(platform.options()));
   peixun::evaluation::FundingStatus funding(
-      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_funding_target), "PEIXUN_FUNDING_TARGET", "127.0.0.1:50054"),
-      platform.signer(), platform.clock(), peixun::server::DependencyCredentials(platform.options()));
+      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_funding_target), "PEIXUN_FUNDING_TARGET",
+                                       "127.0.0.1:50054"),
+      platform.signer(), platform.clock(),
+      peixun::server::DependencyCredentials(platform.options()));
   const std::string catalog_target = peixun::server::DependencyTarget(
       absl::GetFlag(FLAGS_catalog_target), "PEIXUN_CATALOG_TARGET", "127.0.0.1:50051");
-  peixun::evaluation::CountyCities cities(catalog_target, platform.signer(), platform.clock(),
-                                          peixun::server::DependencyCredentials(platform.options()));
+  peixun::evaluation::CountyCities cities(
+      catalog_target, platform.signer(), platform.clock(),
+      peixun::server::DependencyCredentials(platform.options()));
   // Tokens' region and host claims must name regions and hosts catalog knows.
   platform.SetClaimLookups(peixun::catalog::CatalogClaimLookups(
       "evaluation", catalog_target, platform.signer(), platform.clock(),

@@ -5,7 +5,8 @@
 
 namespace peixun::evaluation {
 
-absl::StatusOr<EvaluationStore::RoundKey> ParseRoundName(const std::string& name, absl::string_view field) {
+absl::StatusOr<EvaluationStore::RoundKey> ParseRoundName(const std::string& name,
+                                                         absl::string_view field) {
   PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/rounds/{round}", field));
   EvaluationStore::RoundKey key;
   PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(parts["year"], field));
@@ -18,13 +19,15 @@ absl::StatusOr<std::string> ParseCountyName(const std::string& name, absl::strin
   PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
   const std::string code = parts["code"];
   if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
-    return FieldError(field, absl::StrCat("'", name, "' is not a county (regions/ and a 6-digit code)"));
+    return FieldError(field,
+                      absl::StrCat("'", name, "' is not a county (regions/ and a 6-digit code)"));
   }
   return code;
 }
 
 absl::StatusOr<ResultKey> ParseResultName(const std::string& name, absl::string_view field) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/rounds/{round}/results/{county}", field));
+  PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                          ParseName(name, "years/{year}/rounds/{round}/results/{county}", field));
   ResultKey key;
   PEIXUN_ASSIGN_OR_RETURN(key.round.year, ParseYear(parts["year"], field));
   key.round.round_id = parts["round"];

@@ -11,7 +11,8 @@ namespace peixun::funding {
 
 namespace cat = ::peixun::catalog::v1;
 
-CatalogBudgets::CatalogBudgets(const std::string& target, auth::TokenSigner signer, const Clock& clock,
+CatalogBudgets::CatalogBudgets(const std::string& target, auth::TokenSigner signer,
+                               const Clock& clock,
                                std::shared_ptr<grpc::ChannelCredentials> credentials)
     : catalog_("funding", "catalog", target, std::move(signer), clock, std::move(credentials)) {}
 
@@ -77,8 +78,10 @@ absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) 
       // "years/{y}/projects/{p}/quotas/{code}": the project is the first four segments.
       std::vector<absl::string_view> parts = absl::StrSplit(quota.name(), '/');
       if (parts.size() < 4) continue;
-      const std::string project = absl::StrCat(parts[0], "/", parts[1], "/", parts[2], "/", parts[3]);
-      figures->allocated_budget_fen[std::string(LastSegment(quota.region()))] += quota.seats() * fen_per_seat[project];
+      const std::string project =
+          absl::StrCat(parts[0], "/", parts[1], "/", parts[2], "/", parts[3]);
+      figures->allocated_budget_fen[std::string(LastSegment(quota.region()))] +=
+          quota.seats() * fen_per_seat[project];
     }
     token = page.next_page_token();
   } while (!token.empty());

@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "common/server/dependency.h"
-#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
 
@@ -19,7 +19,7 @@ class CatalogBudgets {
   // `target` is catalog's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   CatalogBudgets(const std::string& target, auth::TokenSigner signer, const Clock& clock,
-        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                 std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Fills figures->regions, allocated_budget_fen and project_budget_total_fen for `year`.
   // UNAVAILABLE (or catalog's own error) naming the call that failed.

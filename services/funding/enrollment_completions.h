@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "common/server/dependency.h"
-#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
 
@@ -19,7 +19,7 @@ class EnrollmentCompletions {
   // `target` is enrollment's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   EnrollmentCompletions(const std::string& target, auth::TokenSigner signer, const Clock& clock,
-        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Fills figures->completed_by_county and completed_by_city (and region names enrollment
   // knows). UNAVAILABLE (or enrollment's own error) naming the report that failed.

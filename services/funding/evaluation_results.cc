@@ -10,19 +10,24 @@ namespace peixun::funding {
 
 namespace ev = ::peixun::evaluation::v1;
 
-EvaluationResults::EvaluationResults(const std::string& target, auth::TokenSigner signer, const Clock& clock,
+EvaluationResults::EvaluationResults(const std::string& target, auth::TokenSigner signer,
+                                     const Clock& clock,
                                      std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : evaluation_("funding", "evaluation", target, std::move(signer), clock, std::move(credentials)) {}
+    : evaluation_("funding", "evaluation", target, std::move(signer), clock,
+                  std::move(credentials)) {}
 
-absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(int year) const {
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::PublishedResults(
+    int year) const {
   return Results(year, true);
 }
 
-absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::NewestResults(int year) const {
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::NewestResults(
+    int year) const {
   return Results(year, false);
 }
 
-absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(int year, bool published_only) const {
+absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(
+    int year, bool published_only) const {
   std::vector<std::string> rounds;
   std::string token;
   do {
@@ -31,16 +36,19 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
     request.set_page_size(1000);
     request.set_page_token(token);
     ev::ListRoundsResponse page;
-    grpc::Status status = evaluation_.stub().ListRounds(evaluation_.Context().get(), request, &page);
-    if (!status.ok()) return evaluation_.Failed(status, absl::StrCat("did not answer ListRounds of ", year));
+    grpc::Status status =
+        evaluation_.stub().ListRounds(evaluation_.Context().get(), request, &page);
+    if (!status.ok())
+      return evaluation_.Failed(status, absl::StrCat("did not answer ListRounds of ", year));
     for (const auto& round : page.rounds()) {
       if (!published_only || round.state() == ev::Round::PUBLISHED) rounds.push_back(round.name());
     }
     token = page.next_page_token();
   } while (!token.empty());
   if (rounds.empty() && published_only) {
-    return RuleError("R-26", absl::StrCat("no evaluation round of ", year,
-                                          " is published (通报) yet; decisions follow published results only"));
+    return RuleError(
+        "R-26", absl::StrCat("no evaluation round of ", year,
+                             " is published (通报) yet; decisions follow published results only"));
   }
   std::map<std::string, domain::DecisionInput> by_county;
   for (const auto& round : rounds) {
@@ -51,8 +59,10 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
       request.set_page_size(1000);
       request.set_page_token(token);
       ev::ListResultsResponse page;
-      grpc::Status status = evaluation_.stub().ListResults(evaluation_.Context().get(), request, &page);
-      if (!status.ok()) return evaluation_.Failed(status, absl::StrCat("did not answer ListResults of ", round));
+      grpc::Status status =
+          evaluation_.stub().ListResults(evaluation_.Context().get(), request, &page);
+      if (!status.ok())
+        return evaluation_.Failed(status, absl::StrCat("did not answer ListResults of ", round));
       for (const auto& result : page.results()) {
         domain::DecisionInput input;
         input.county = result.county();
@@ -61,9 +71,10 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
         input.grade = ev::Grade_Name(result.grade());
         auto [it, fresh] = by_county.emplace(input.county, input);
         if (!fresh) {
-          return RuleError("R-26", absl::StrCat(input.county, " has results in two rounds of ", year, " (",
-                                                it->second.result, " and ", input.result,
-                                                "); one decision cannot follow both"));
+          return RuleError("R-26",
+                           absl::StrCat(input.county, " has results in two rounds of ", year, " (",
+                                        it->second.result, " and ", input.result,
+                                        "); one decision cannot follow both"));
         }
       }
       token = page.next_page_token();
@@ -71,7 +82,8 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(in
   }
   if (by_county.empty() && !published_only) {
     return absl::FailedPreconditionError(
-        absl::StrCat("no evaluation round of ", year, " has results yet; ComputeResults comes before a simulation"));
+        absl::StrCat("no evaluation round of ", year,
+                     " has results yet; ComputeResults comes before a simulation"));
   }
   std::vector<domain::DecisionInput> out;
   for (auto& [county, input] : by_county) out.push_back(std::move(input));

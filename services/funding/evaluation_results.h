@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
-#include "grpcpp/security/credentials.h"
 #include "common/util/clock.h"
+#include "grpcpp/security/credentials.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "services/funding/domain/funding_rules.h"
 
@@ -20,7 +20,7 @@ class EvaluationResults {
   // `target` is evaluation's gRPC address; calls carry a service token signed by `signer`.
   // `credentials`: TLS ones when the suite runs with certificates (plaintext when null).
   EvaluationResults(const std::string& target, auth::TokenSigner signer, const Clock& clock,
-        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // The newest revision of every county's result in the year's published rounds.
   // FAILED_PRECONDITION when no round of the year is published, or when a county is in two;

@@ -22,7 +22,8 @@ absl::StatusOr<std::string> CountyCode(const std::string& name, absl::string_vie
   PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
   const std::string code = parts["code"];
   if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
-    return FieldError(field, absl::StrCat("'", name, "' is not a county (regions/ and a 6-digit code)"));
+    return FieldError(field,
+                      absl::StrCat("'", name, "' is not a county (regions/ and a 6-digit code)"));
   }
   return code;
 }
@@ -31,7 +32,8 @@ absl::StatusOr<std::string> CityPrefix(const std::string& name, absl::string_vie
   PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
   const std::string code = parts["code"];
   if (code.size() != 4 || code.find_first_not_of("0123456789") != std::string::npos) {
-    return FieldError(field, absl::StrCat("'", name, "' is not a city (regions/ and a 4-digit code)"));
+    return FieldError(field,
+                      absl::StrCat("'", name, "' is not a city (regions/ and a 4-digit code)"));
   }
   return code;
 }
@@ -44,7 +46,8 @@ int PolicyVersionOf(const std::string& name) {
 
 absl::Status Needs(const void* dependency, absl::string_view service) {
   if (dependency != nullptr) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("this funding server has no ", service, " target to ask"));
+  return absl::UnavailableError(
+      absl::StrCat("this funding server has no ", service, " target to ask"));
 }
 
 }  // namespace
@@ -53,344 +56,400 @@ int FundingService::CurrentYear() const {
   return static_cast<int>(absl::ToCivilYear(platform_.clock().Now(), ChinaTimeZone()).year());
 }
 
-grpc::Status FundingService::CreateTierPolicy(grpc::ServerContext* context, const v1::CreateTierPolicyRequest* request,
+grpc::Status FundingService::CreateTierPolicy(grpc::ServerContext* context,
+                                              const v1::CreateTierPolicyRequest* request,
                                               v1::TierPolicy* response) {
-  return handlers_.Handle(context, "CreateTierPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_RETURN_IF_ERROR(domain::ValidateTierPolicy(request->tier_policy()));
-    if (request->tier_policy().reason().size() > 255) return FieldError("tier_policy.reason", "must be at most 255 bytes");
-    return handlers_.Mutate(caller, "CreateTierPolicy", *request, request->request_id(), response,
-                            [&](db::Connection& c) -> absl::Status {
-                              PEIXUN_ASSIGN_OR_RETURN(*response, FundingStore::InsertTierPolicy(c, request->tier_policy()));
-                              events::AppendEvent(c, "funding.tier_policy.created", response->name(), *response);
-                              return absl::OkStatus();
-                            });
-  });
+  return handlers_.Handle(
+      context, "CreateTierPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_RETURN_IF_ERROR(domain::ValidateTierPolicy(request->tier_policy()));
+        if (request->tier_policy().reason().size() > 255)
+          return FieldError("tier_policy.reason", "must be at most 255 bytes");
+        return handlers_.Mutate(
+            caller, "CreateTierPolicy", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(*response,
+                                      FundingStore::InsertTierPolicy(c, request->tier_policy()));
+              events::AppendEvent(c, "funding.tier_policy.created", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
 }
 
-grpc::Status FundingService::GetTierPolicy(grpc::ServerContext* context, const v1::GetTierPolicyRequest* request,
+grpc::Status FundingService::GetTierPolicy(grpc::ServerContext* context,
+                                           const v1::GetTierPolicyRequest* request,
                                            v1::TierPolicy* response) {
-  return handlers_.Handle(context, "GetTierPolicy", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "tierPolicies/{version}", "name"));
-    PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(*response, FundingStore::GetTierPolicy(c, version));
-      return absl::OkStatus();
-    });
-  });
-}
-
-grpc::Status FundingService::DecideFunding(grpc::ServerContext* context, const v1::DecideFundingRequest* request,
-                                           v1::DecideFundingResponse* response) {
-  std::vector<v1::Tier> recorded;  // tiers of the decisions this call records
-  grpc::Status status = handlers_.Handle(context, "DecideFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
-    PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
-    // R-26: the published results as evaluation holds them now, read outside the transaction.
-    PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, deps_.evaluation->PublishedResults(year));
-    return handlers_.Mutate(caller, "DecideFunding", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
-          PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy newest, FundingStore::GetTierPolicy(c, 0));
-          std::vector<events::PendingEvent> made;
-          recorded.clear();  // the transaction may run again
-          for (const auto& input : inputs) {
-            PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
-            auto current = FundingStore::CurrentDecision(c, year, code);
-            if (current && domain::SameInputs(current->decision, input)) {
-              *response->add_decisions() = current->decision;
-              response->set_unchanged(response->unchanged() + 1);
-              continue;
-            }
-            const std::string name = absl::StrCat("years/", year, "/decisions/", code);
-            // A year's decisions keep the policy they were first made under; a new county's
-            // first decision takes the newest.
-            v1::TierPolicy policy = newest;
-            if (current) {
-              const int version = PolicyVersionOf(current->decision.tier_policy());
-              if (version > 0) {
-                PEIXUN_ASSIGN_OR_RETURN(policy, FundingStore::GetTierPolicy(c, version));
-              } else {  // the built-in defaults, even when versions were made since
-                policy = domain::DefaultTierPolicy();
-                policy.set_name("tierPolicies/0");
-              }
-            }
-            v1::Decision decision;
-            PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, &decision));
-            decision.set_decided_by(caller.subject);
-            const int seq = current ? current->seq + 1 : 1;
-            if (current) {
-              // A corrected evaluation revision (or a new policy): the old decision stays,
-              // superseded, and whatever it revoked is undone before this one applies.
-              const std::string old_name = absl::StrCat(name, "@", current->seq);
-              decision.set_supersedes(old_name);
-              FundingStore::MarkSuperseded(c, year, code, current->seq);
-              FundingStore::RemovePeriodsOf(c, old_name);
-            }
-            FundingStore::InsertDecision(c, year, seq, decision);
-            if (decision.tier() == v1::REVOKED) {
-              FundingStore::AddPeriod(c, code, domain::RevocationPeriod(year, policy, absl::StrCat(name, "@", seq)));
-            }
-            recorded.push_back(decision.tier());
-            auto stored = FundingStore::GetDecision(c, year, code, seq);
-            *response->add_decisions() = stored->decision;
-            made.push_back(events::PendingEvent::Of(
-                current ? "funding.decision.superseded" : "funding.decision.made", stored->decision.name(),
-                stored->decision));
-          }
-          events::AppendEvents(c, made);
+  return handlers_.Handle(
+      context, "GetTierPolicy", *request, [&](const auth::Caller&) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                ParseName(request->name(), "tierPolicies/{version}", "name"));
+        PEIXUN_ASSIGN_OR_RETURN(int version, ParseVersion(parts["version"], "name"));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(*response, FundingStore::GetTierPolicy(c, version));
           return absl::OkStatus();
         });
-  });
+      });
+}
+
+grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
+                                           const v1::DecideFundingRequest* request,
+                                           v1::DecideFundingResponse* response) {
+  std::vector<v1::Tier> recorded;  // tiers of the decisions this call records
+  grpc::Status status = handlers_.Handle(
+      context, "DecideFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
+        // R-26: the published results as evaluation holds them now, read outside the transaction.
+        PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs,
+                                deps_.evaluation->PublishedResults(year));
+        return handlers_.Mutate(
+            caller, "DecideFunding", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy newest,
+                                      FundingStore::GetTierPolicy(c, 0));
+              std::vector<events::PendingEvent> made;
+              recorded.clear();  // the transaction may run again
+              for (const auto& input : inputs) {
+                PEIXUN_ASSIGN_OR_RETURN(std::string code,
+                                        CountyCode(input.county, "result county"));
+                auto current = FundingStore::CurrentDecision(c, year, code);
+                if (current && domain::SameInputs(current->decision, input)) {
+                  *response->add_decisions() = current->decision;
+                  response->set_unchanged(response->unchanged() + 1);
+                  continue;
+                }
+                const std::string name = absl::StrCat("years/", year, "/decisions/", code);
+                // A year's decisions keep the policy they were first made under; a new county's
+                // first decision takes the newest.
+                v1::TierPolicy policy = newest;
+                if (current) {
+                  const int version = PolicyVersionOf(current->decision.tier_policy());
+                  if (version > 0) {
+                    PEIXUN_ASSIGN_OR_RETURN(policy, FundingStore::GetTierPolicy(c, version));
+                  } else {  // the built-in defaults, even when versions were made since
+                    policy = domain::DefaultTierPolicy();
+                    policy.set_name("tierPolicies/0");
+                  }
+                }
+                v1::Decision decision;
+                PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, &decision));
+                decision.set_decided_by(caller.subject);
+                const int seq = current ? current->seq + 1 : 1;
+                if (current) {
+                  // A corrected evaluation revision (or a new policy): the old decision stays,
+                  // superseded, and whatever it revoked is undone before this one applies.
+                  const std::string old_name = absl::StrCat(name, "@", current->seq);
+                  decision.set_supersedes(old_name);
+                  FundingStore::MarkSuperseded(c, year, code, current->seq);
+                  FundingStore::RemovePeriodsOf(c, old_name);
+                }
+                FundingStore::InsertDecision(c, year, seq, decision);
+                if (decision.tier() == v1::REVOKED) {
+                  FundingStore::AddPeriod(
+                      c, code,
+                      domain::RevocationPeriod(year, policy, absl::StrCat(name, "@", seq)));
+                }
+                recorded.push_back(decision.tier());
+                auto stored = FundingStore::GetDecision(c, year, code, seq);
+                *response->add_decisions() = stored->decision;
+                made.push_back(events::PendingEvent::Of(
+                    current ? "funding.decision.superseded" : "funding.decision.made",
+                    stored->decision.name(), stored->decision));
+              }
+              events::AppendEvents(c, made);
+              return absl::OkStatus();
+            });
+      });
   if (status.ok()) {
     for (v1::Tier tier : recorded) decisions_.Add({{"tier", v1::Tier_Name(tier)}}).Increment();
   }
   return status;
 }
 
-grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context, const v1::SimulateFundingRequest* request,
+grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context,
+                                             const v1::SimulateFundingRequest* request,
                                              v1::SimulateFundingResponse* response) {
-  return handlers_.Handle(context, "SimulateFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
-    // Draft results are the province's until published (R-23), so planning on them is too.
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
-    if (request->budget_envelope_fen() < 0) {
-      return FieldError("budget_envelope_fen", absl::StrCat("must be >= 0, not ", request->budget_envelope_fen()));
-    }
-    int version = 0;  // newest
-    if (!request->tier_policy().empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto policy_parts, ParseName(request->tier_policy(), "tierPolicies/{version}", "tier_policy"));
-      PEIXUN_ASSIGN_OR_RETURN(version, ParseVersion(policy_parts["version"], "tier_policy"));
-    }
-    PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
-    PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs, deps_.evaluation->NewestResults(year));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy policy, FundingStore::GetTierPolicy(c, version));
-      int64_t total = 0;
-      for (const auto& input : inputs) {
-        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
-        v1::Decision* decision = response->add_decisions();
-        PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, decision));
-        decision->set_name(absl::StrCat("years/", year, "/decisions/", code));
-        total += decision->amount_fen();
-      }
-      response->set_total_fen(total);
-      response->set_budget_envelope_fen(request->budget_envelope_fen());
-      response->set_remaining_fen(request->budget_envelope_fen() - total);
-      return absl::OkStatus();
-    });
-  });
-}
-
-grpc::Status FundingService::GetDecision(grpc::ServerContext* context, const v1::GetDecisionRequest* request,
-                                         v1::Decision* response) {
-  return handlers_.Handle(context, "GetDecision", *request, [&](const auth::Caller&) -> absl::Status {
-    // "years/{y}/decisions/{county}" (current) or "…@{n}" (decision number n, AIP-162).
-    std::string name = request->name();
-    int seq = 0;
-    if (auto at = name.find('@'); at != std::string::npos) {
-      if (!absl::SimpleAtoi(name.substr(at + 1), &seq) || seq < 1) {
-        return FieldError("name", absl::StrCat("'", request->name(), "' has no decision number after '@'"));
-      }
-      name = name.substr(0, at);
-    }
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/decisions/{county}", "name"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
-    PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto found = seq > 0 ? FundingStore::GetDecision(c, year, code, seq) : FundingStore::CurrentDecision(c, year, code);
-      if (!found) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
-      *response = found->decision;
-      return absl::OkStatus();
-    });
-  });
-}
-
-grpc::Status FundingService::ListDecisions(grpc::ServerContext* context, const v1::ListDecisionsRequest* request,
-                                           v1::ListDecisionsResponse* response) {
-  return handlers_.Handle(context, "ListDecisions", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"tier", "city", "superseded"}));
-    FundingStore::DecisionFilter filter;
-    if (auto it = terms.find("tier"); it != terms.end()) {
-      if (!v1::Tier_Parse(it->second, &filter.tier) || filter.tier == v1::TIER_UNSPECIFIED) {
-        return FieldError("filter", absl::StrCat("'", it->second, "' is not a tier (HIGH, STANDARD, REVOKED)"));
-      }
-    }
-    if (auto it = terms.find("city"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(filter.city_prefix, CityPrefix(it->second, "filter city"));
-    }
-    if (auto it = terms.find("superseded"); it != terms.end()) {
-      if (it->second != "true" && it->second != "false") return FieldError("filter superseded", "must be true or false");
-      filter.superseded = it->second == "true";
-    }
-    const std::string scope = request->parent() + "|" + request->filter();
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), scope));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto items = FundingStore::ListDecisions(c, year, filter, after, page_size + 1);
-      if (static_cast<int>(items.size()) > page_size) {
-        items.resize(static_cast<size_t>(page_size));
-        const auto& last = items.back();
-        response->set_next_page_token(
-            EncodePageToken(absl::StrCat(LastSegment(last.decision.county()), "@", last.seq), scope));
-      }
-      for (auto& d : items) *response->add_decisions() = std::move(d.decision);
-      return absl::OkStatus();
-    });
-  });
-}
-
-grpc::Status FundingService::DesignateProjectCounty(grpc::ServerContext* context,
-                                                    const v1::DesignateProjectCountyRequest* request,
-                                                    v1::ProjectCounty* response) {
-  return handlers_.Handle(context, "DesignateProjectCounty", *request, [&](const auth::Caller& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(request->county(), "county"));
-    PEIXUN_RETURN_IF_ERROR(ParseYear(std::to_string(request->from_year()), "from_year").status());
-    return handlers_.Mutate(caller, "DesignateProjectCounty", *request, request->request_id(), response, [&](db::Connection& c) -> absl::Status {
-          auto existing = FundingStore::GetProjectCounty(c, code);
-          if (existing) {
-            for (const auto& p : existing->periods()) {
-              if (p.kind() == v1::ProjectCounty::Period::ACTIVE && p.to_year() == 0) {
-                return absl::AlreadyExistsError(absl::StrCat(request->county(), " is a project county since ",
-                                                             p.from_year()));
-              }
-            }
+  return handlers_.Handle(
+      context, "SimulateFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
+        // Draft results are the province's until published (R-23), so planning on them is too.
+        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        if (request->budget_envelope_fen() < 0) {
+          return FieldError("budget_envelope_fen",
+                            absl::StrCat("must be >= 0, not ", request->budget_envelope_fen()));
+        }
+        int version = 0;  // newest
+        if (!request->tier_policy().empty()) {
+          PEIXUN_ASSIGN_OR_RETURN(
+              auto policy_parts,
+              ParseName(request->tier_policy(), "tierPolicies/{version}", "tier_policy"));
+          PEIXUN_ASSIGN_OR_RETURN(version, ParseVersion(policy_parts["version"], "tier_policy"));
+        }
+        PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
+        PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs,
+                                deps_.evaluation->NewestResults(year));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy policy,
+                                  FundingStore::GetTierPolicy(c, version));
+          int64_t total = 0;
+          for (const auto& input : inputs) {
+            PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
+            v1::Decision* decision = response->add_decisions();
+            PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, decision));
+            decision->set_name(absl::StrCat("years/", year, "/decisions/", code));
+            total += decision->amount_fen();
           }
-          v1::ProjectCounty::Period period;
-          period.set_kind(v1::ProjectCounty::Period::ACTIVE);
-          period.set_from_year(request->from_year());
-          FundingStore::AddPeriod(c, code, period);
-          *response = *FundingStore::GetProjectCounty(c, code);
-          response->set_active(domain::ActiveIn(*response, request->from_year()));
-          events::AppendEvent(c, "funding.project_county.designated", response->name(), *response);
+          response->set_total_fen(total);
+          response->set_budget_envelope_fen(request->budget_envelope_fen());
+          response->set_remaining_fen(request->budget_envelope_fen() - total);
           return absl::OkStatus();
         });
-  });
+      });
 }
 
-grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context, const v1::GetProjectCountyRequest* request,
+grpc::Status FundingService::GetDecision(grpc::ServerContext* context,
+                                         const v1::GetDecisionRequest* request,
+                                         v1::Decision* response) {
+  return handlers_.Handle(
+      context, "GetDecision", *request, [&](const auth::Caller&) -> absl::Status {
+        // "years/{y}/decisions/{county}" (current) or "…@{n}" (decision number n, AIP-162).
+        std::string name = request->name();
+        int seq = 0;
+        if (auto at = name.find('@'); at != std::string::npos) {
+          if (!absl::SimpleAtoi(name.substr(at + 1), &seq) || seq < 1) {
+            return FieldError(
+                "name", absl::StrCat("'", request->name(), "' has no decision number after '@'"));
+          }
+          name = name.substr(0, at);
+        }
+        PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                ParseName(name, "years/{year}/decisions/{county}", "name"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
+        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto found = seq > 0 ? FundingStore::GetDecision(c, year, code, seq)
+                               : FundingStore::CurrentDecision(c, year, code);
+          if (!found) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+          *response = found->decision;
+          return absl::OkStatus();
+        });
+      });
+}
+
+grpc::Status FundingService::ListDecisions(grpc::ServerContext* context,
+                                           const v1::ListDecisionsRequest* request,
+                                           v1::ListDecisionsResponse* response) {
+  return handlers_.Handle(
+      context, "ListDecisions", *request, [&](const auth::Caller&) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(auto terms,
+                                ParseFilter(request->filter(), {"tier", "city", "superseded"}));
+        FundingStore::DecisionFilter filter;
+        if (auto it = terms.find("tier"); it != terms.end()) {
+          if (!v1::Tier_Parse(it->second, &filter.tier) || filter.tier == v1::TIER_UNSPECIFIED) {
+            return FieldError("filter", absl::StrCat("'", it->second,
+                                                     "' is not a tier (HIGH, STANDARD, REVOKED)"));
+          }
+        }
+        if (auto it = terms.find("city"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(filter.city_prefix, CityPrefix(it->second, "filter city"));
+        }
+        if (auto it = terms.find("superseded"); it != terms.end()) {
+          if (it->second != "true" && it->second != "false")
+            return FieldError("filter superseded", "must be true or false");
+          filter.superseded = it->second == "true";
+        }
+        const std::string scope = request->parent() + "|" + request->filter();
+        PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), scope));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto items = FundingStore::ListDecisions(c, year, filter, after, page_size + 1);
+          if (static_cast<int>(items.size()) > page_size) {
+            items.resize(static_cast<size_t>(page_size));
+            const auto& last = items.back();
+            response->set_next_page_token(EncodePageToken(
+                absl::StrCat(LastSegment(last.decision.county()), "@", last.seq), scope));
+          }
+          for (auto& d : items) *response->add_decisions() = std::move(d.decision);
+          return absl::OkStatus();
+        });
+      });
+}
+
+grpc::Status FundingService::DesignateProjectCounty(
+    grpc::ServerContext* context, const v1::DesignateProjectCountyRequest* request,
+    v1::ProjectCounty* response) {
+  return handlers_.Handle(
+      context, "DesignateProjectCounty", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(request->county(), "county"));
+        PEIXUN_RETURN_IF_ERROR(
+            ParseYear(std::to_string(request->from_year()), "from_year").status());
+        return handlers_.Mutate(
+            caller, "DesignateProjectCounty", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              auto existing = FundingStore::GetProjectCounty(c, code);
+              if (existing) {
+                for (const auto& p : existing->periods()) {
+                  if (p.kind() == v1::ProjectCounty::Period::ACTIVE && p.to_year() == 0) {
+                    return absl::AlreadyExistsError(absl::StrCat(
+                        request->county(), " is a project county since ", p.from_year()));
+                  }
+                }
+              }
+              v1::ProjectCounty::Period period;
+              period.set_kind(v1::ProjectCounty::Period::ACTIVE);
+              period.set_from_year(request->from_year());
+              FundingStore::AddPeriod(c, code, period);
+              *response = *FundingStore::GetProjectCounty(c, code);
+              response->set_active(domain::ActiveIn(*response, request->from_year()));
+              events::AppendEvent(c, "funding.project_county.designated", response->name(),
+                                  *response);
+              return absl::OkStatus();
+            });
+      });
+}
+
+grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context,
+                                              const v1::GetProjectCountyRequest* request,
                                               v1::ProjectCounty* response) {
-  return handlers_.Handle(context, "GetProjectCounty", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->name(), "projectCounties/{county}", "name"));
-    PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
-    if (request->year() < 0) return FieldError("year", "must be 0 (this year) or a year");
-    const int year = request->year() == 0 ? CurrentYear() : request->year();
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto county = FundingStore::GetProjectCounty(c, code);
-      if (!county) return absl::NotFoundError(absl::StrCat(request->name(), " has never been a project county"));
-      *response = *std::move(county);
-      response->set_active(domain::ActiveIn(*response, year));
-      return absl::OkStatus();
-    });
-  });
+  return handlers_.Handle(
+      context, "GetProjectCounty", *request, [&](const auth::Caller&) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                ParseName(request->name(), "projectCounties/{county}", "name"));
+        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
+        if (request->year() < 0) return FieldError("year", "must be 0 (this year) or a year");
+        const int year = request->year() == 0 ? CurrentYear() : request->year();
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto county = FundingStore::GetProjectCounty(c, code);
+          if (!county)
+            return absl::NotFoundError(
+                absl::StrCat(request->name(), " has never been a project county"));
+          *response = *std::move(county);
+          response->set_active(domain::ActiveIn(*response, year));
+          return absl::OkStatus();
+        });
+      });
 }
 
 grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
                                                  const v1::ListProjectCountiesRequest* request,
                                                  v1::ListProjectCountiesResponse* response) {
-  return handlers_.Handle(context, "ListProjectCounties", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-    PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"active_in_year", "city"}));
-    int year = CurrentYear();
-    bool only_active = false;
-    if (auto it = terms.find("active_in_year"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(year, ParseYear(it->second, "filter active_in_year"));
-      only_active = true;
-    }
-    std::string city;
-    if (auto it = terms.find("city"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(city, CityPrefix(it->second, "filter city"));
-    }
-    PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), request->filter()));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      // Reads pages of counties until this page is full (inactive ones are skipped when asked).
-      std::string cursor = after;
-      while (response->project_counties_size() <= page_size) {
-        auto batch = FundingStore::ListProjectCounties(c, city, cursor, page_size + 1);
-        for (auto& county : batch) {
-          cursor = LastSegment(county.county());
-          county.set_active(domain::ActiveIn(county, year));
-          if (only_active && !county.active()) continue;
-          *response->add_project_counties() = std::move(county);
-          if (response->project_counties_size() > page_size) break;
+  return handlers_.Handle(
+      context, "ListProjectCounties", *request, [&](const auth::Caller&) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(auto terms,
+                                ParseFilter(request->filter(), {"active_in_year", "city"}));
+        int year = CurrentYear();
+        bool only_active = false;
+        if (auto it = terms.find("active_in_year"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(year, ParseYear(it->second, "filter active_in_year"));
+          only_active = true;
         }
-        if (static_cast<int>(batch.size()) <= page_size) break;
-      }
-      if (response->project_counties_size() > page_size) {
-        response->mutable_project_counties()->RemoveLast();
-        const std::string& last = response->project_counties(page_size - 1).county();
-        response->set_next_page_token(EncodePageToken(LastSegment(last), request->filter()));
-      }
-      return absl::OkStatus();
-    });
-  });
+        std::string city;
+        if (auto it = terms.find("city"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(city, CityPrefix(it->second, "filter city"));
+        }
+        PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                                DecodePageToken(request->page_token(), request->filter()));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          // Reads pages of counties until this page is full (inactive ones are skipped when asked).
+          std::string cursor = after;
+          while (response->project_counties_size() <= page_size) {
+            auto batch = FundingStore::ListProjectCounties(c, city, cursor, page_size + 1);
+            for (auto& county : batch) {
+              cursor = LastSegment(county.county());
+              county.set_active(domain::ActiveIn(county, year));
+              if (only_active && !county.active()) continue;
+              *response->add_project_counties() = std::move(county);
+              if (response->project_counties_size() > page_size) break;
+            }
+            if (static_cast<int>(batch.size()) <= page_size) break;
+          }
+          if (response->project_counties_size() > page_size) {
+            response->mutable_project_counties()->RemoveLast();
+            const std::string& last = response->project_counties(page_size - 1).county();
+            response->set_next_page_token(EncodePageToken(LastSegment(last), request->filter()));
+          }
+          return absl::OkStatus();
+        });
+      });
 }
 
 grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
-                                              const v1::GetBudgetSummaryRequest* request, v1::BudgetSummary* response) {
-  return handlers_.Handle(context, "GetBudgetSummary", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
-    const auto scope = request->scope() == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED
-                           ? v1::GetBudgetSummaryRequest::PROVINCE
-                           : request->scope();
-    std::string region;
-    if (!request->region().empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto region_parts, ParseName(request->region(), "regions/{code}", "region"));
-      region = region_parts["code"];
-      const bool city_or_province = region.size() <= 4;
-      if (scope == v1::GetBudgetSummaryRequest::PROVINCE ||
-          (scope == v1::GetBudgetSummaryRequest::CITY && !city_or_province)) {
-        return FieldError("region", absl::StrCat("'", request->region(), "' cannot narrow a ",
-                                                 v1::GetBudgetSummaryRequest::Scope_Name(scope),
-                                                 " summary; a city narrows CITY and COUNTY lines, a county COUNTY lines"));
-      }
-    }
-    PEIXUN_RETURN_IF_ERROR(Needs(deps_.catalog, "catalog"));
-    PEIXUN_RETURN_IF_ERROR(Needs(deps_.enrollment, "enrollment"));
-    // The other services' figures as they are now, gathered outside any transaction.
-    domain::YearFigures figures;
-    PEIXUN_RETURN_IF_ERROR(deps_.catalog->AddBudgets(year, &figures));
-    PEIXUN_RETURN_IF_ERROR(deps_.enrollment->AddCompletions(year, &figures));
-    if (!region.empty() && figures.regions.count(region) == 0) {
-      return absl::NotFoundError(absl::StrCat("region: catalog has no ", request->region()));
-    }
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      std::string after;
-      int policy_version = -1;
-      for (;;) {
-        auto page = FundingStore::ListDecisions(c, year, {}, after, 1000);
-        for (const auto& d : page) {
-          figures.decided_fen[LastSegment(d.decision.county())] = d.decision.amount_fen();
-          policy_version = PolicyVersionOf(d.decision.tier_policy());
+                                              const v1::GetBudgetSummaryRequest* request,
+                                              v1::BudgetSummary* response) {
+  return handlers_.Handle(
+      context, "GetBudgetSummary", *request, [&](const auth::Caller&) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
+        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        const auto scope = request->scope() == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED
+                               ? v1::GetBudgetSummaryRequest::PROVINCE
+                               : request->scope();
+        std::string region;
+        if (!request->region().empty()) {
+          PEIXUN_ASSIGN_OR_RETURN(auto region_parts,
+                                  ParseName(request->region(), "regions/{code}", "region"));
+          region = region_parts["code"];
+          const bool city_or_province = region.size() <= 4;
+          if (scope == v1::GetBudgetSummaryRequest::PROVINCE ||
+              (scope == v1::GetBudgetSummaryRequest::CITY && !city_or_province)) {
+            return FieldError(
+                "region",
+                absl::StrCat(
+                    "'", request->region(), "' cannot narrow a ",
+                    v1::GetBudgetSummaryRequest::Scope_Name(scope),
+                    " summary; a city narrows CITY and COUNTY lines, a county COUNTY lines"));
+          }
         }
-        if (page.size() < 1000) break;
-        after = absl::StrCat(LastSegment(page.back().decision.county()), "@", page.back().seq);
-      }
-      // Subsidies at the policy the year was decided under; the newest before any decision.
-      v1::TierPolicy policy;
-      if (policy_version == 0) {
-        policy = domain::DefaultTierPolicy();
-        policy.set_name("tierPolicies/0");
-      } else {
-        PEIXUN_ASSIGN_OR_RETURN(policy, FundingStore::GetTierPolicy(c, std::max(policy_version, 0)));
-      }
-      *response = domain::SummarizeBudget(figures, scope, region, policy.subsidy_per_participant_fen());
-      response->set_year(absl::StrCat("years/", year));
-      response->set_tier_policy(policy.name());
-      response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(platform_.clock().Now()));
-      return absl::OkStatus();
-    });
-  });
+        PEIXUN_RETURN_IF_ERROR(Needs(deps_.catalog, "catalog"));
+        PEIXUN_RETURN_IF_ERROR(Needs(deps_.enrollment, "enrollment"));
+        // The other services' figures as they are now, gathered outside any transaction.
+        domain::YearFigures figures;
+        PEIXUN_RETURN_IF_ERROR(deps_.catalog->AddBudgets(year, &figures));
+        PEIXUN_RETURN_IF_ERROR(deps_.enrollment->AddCompletions(year, &figures));
+        if (!region.empty() && figures.regions.count(region) == 0) {
+          return absl::NotFoundError(absl::StrCat("region: catalog has no ", request->region()));
+        }
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          std::string after;
+          int policy_version = -1;
+          for (;;) {
+            auto page = FundingStore::ListDecisions(c, year, {}, after, 1000);
+            for (const auto& d : page) {
+              figures.decided_fen[LastSegment(d.decision.county())] = d.decision.amount_fen();
+              policy_version = PolicyVersionOf(d.decision.tier_policy());
+            }
+            if (page.size() < 1000) break;
+            after = absl::StrCat(LastSegment(page.back().decision.county()), "@", page.back().seq);
+          }
+          // Subsidies at the policy the year was decided under; the newest before any decision.
+          v1::TierPolicy policy;
+          if (policy_version == 0) {
+            policy = domain::DefaultTierPolicy();
+            policy.set_name("tierPolicies/0");
+          } else {
+            PEIXUN_ASSIGN_OR_RETURN(policy,
+                                    FundingStore::GetTierPolicy(c, std::max(policy_version, 0)));
+          }
+          *response =
+              domain::SummarizeBudget(figures, scope, region, policy.subsidy_per_participant_fen());
+          response->set_year(absl::StrCat("years/", year));
+          response->set_tier_policy(policy.name());
+          response->mutable_as_of()->set_seconds(absl::ToUnixSeconds(platform_.clock().Now()));
+          return absl::OkStatus();
+        });
+      });
 }
 
 grpc::Status FundingService::ListAuditEntries(grpc::ServerContext* context,
-                                      const common::v1::ListAuditEntriesRequest* request,
-                                      common::v1::ListAuditEntriesResponse* response) {
+                                              const common::v1::ListAuditEntriesRequest* request,
+                                              common::v1::ListAuditEntriesResponse* response) {
   return handlers_.ListAuditEntries(context, request, response);
 }
 
-grpc::Status FundingService::WatchEvents(grpc::ServerContext* context, const common::v1::WatchEventsRequest* request,
+grpc::Status FundingService::WatchEvents(grpc::ServerContext* context,
+                                         const common::v1::WatchEventsRequest* request,
                                          grpc::ServerWriter<common::v1::Event>* writer) {
   return handlers_.WatchEvents(context, request, writer);
 }

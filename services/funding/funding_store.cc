@@ -9,9 +9,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/util/names.h"
 #include "absl/strings/str_split.h"
 #include "common/db/rows.h"
+#include "common/util/names.h"
 #include "common/util/status.h"
 #include "services/funding/domain/funding_rules.h"
 
@@ -21,7 +21,8 @@ namespace {
 using ResultSet = std::unique_ptr<sql::ResultSet>;
 
 const char kPolicyColumns[] =
-    "version, excellent_amount_fen, qualified_amount_fen, revocation_years, subsidy_per_participant_fen, reason, "
+    "version, excellent_amount_fen, qualified_amount_fen, revocation_years, "
+    "subsidy_per_participant_fen, reason, "
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
 
 v1::TierPolicy PolicyFromRow(sql::ResultSet& rows) {
@@ -38,7 +39,8 @@ v1::TierPolicy PolicyFromRow(sql::ResultSet& rows) {
 }
 
 const char kDecisionColumns[] =
-    "year, county_code, seq, tier, amount_fen, result, result_revision, grade, tier_policy, supersedes, superseded, "
+    "year, county_code, seq, tier, amount_fen, result, result_revision, grade, tier_policy, "
+    "supersedes, superseded, "
     "decided_by, CAST(UNIX_TIMESTAMP(decide_time) * 1000000 AS SIGNED)";
 
 FundingStore::StoredDecision DecisionFromRow(sql::ResultSet& rows) {
@@ -65,11 +67,13 @@ FundingStore::StoredDecision DecisionFromRow(sql::ResultSet& rows) {
 
 }  // namespace
 
-absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c, const v1::TierPolicy& policy) {
+absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c,
+                                                              const v1::TierPolicy& policy) {
   const int version = db::NextVersion(c, "tier_policies");
   PEIXUN_RETURN_IF_ERROR(db::InsertVersion(
       c,
-      "INSERT INTO tier_policies (version, excellent_amount_fen, qualified_amount_fen, revocation_years, "
+      "INSERT INTO tier_policies (version, excellent_amount_fen, qualified_amount_fen, "
+      "revocation_years, "
       "subsidy_per_participant_fen, reason) VALUES (?, ?, ?, ?, ?, ?)",
       [&](sql::PreparedStatement& insert) {
         insert.setInt(1, version);
@@ -86,7 +90,8 @@ absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c,
 absl::StatusOr<v1::TierPolicy> FundingStore::GetTierPolicy(db::Connection& c, int version) {
   ResultSet rows = db::SelectVersion(c, kPolicyColumns, "tier_policies", version);
   if (rows->next()) return PolicyFromRow(*rows);
-  if (version > 0) return absl::NotFoundError(absl::StrCat("tierPolicies/", version, " does not exist"));
+  if (version > 0)
+    return absl::NotFoundError(absl::StrCat("tierPolicies/", version, " does not exist"));
   v1::TierPolicy defaults = domain::DefaultTierPolicy();
   defaults.set_name("tierPolicies/0");
   return defaults;
@@ -95,7 +100,8 @@ absl::StatusOr<v1::TierPolicy> FundingStore::GetTierPolicy(db::Connection& c, in
 void FundingStore::AddPeriod(db::Connection& c, const std::string& county_code,
                              const v1::ProjectCounty::Period& period) {
   auto& insert = c.Prepare(
-      "INSERT INTO county_periods (county_code, kind, from_year, to_year, decision) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO county_periods (county_code, kind, from_year, to_year, decision) VALUES (?, ?, "
+      "?, ?, ?)");
   insert.setString(1, county_code);
   insert.setInt(2, period.kind());
   insert.setInt(3, period.from_year());
@@ -122,9 +128,11 @@ void AddPeriodRow(sql::ResultSet& rows, v1::ProjectCounty& county) {
 
 }  // namespace
 
-std::optional<v1::ProjectCounty> FundingStore::GetProjectCounty(db::Connection& c, const std::string& county_code) {
+std::optional<v1::ProjectCounty> FundingStore::GetProjectCounty(db::Connection& c,
+                                                                const std::string& county_code) {
   auto& select = c.Prepare(
-      "SELECT county_code, kind, from_year, to_year, decision FROM county_periods WHERE county_code = ? "
+      "SELECT county_code, kind, from_year, to_year, decision FROM county_periods WHERE "
+      "county_code = ? "
       "ORDER BY from_year, id");
   select.setString(1, county_code);
   ResultSet rows(select.executeQuery());
@@ -140,13 +148,17 @@ std::optional<v1::ProjectCounty> FundingStore::GetProjectCounty(db::Connection& 
   return county;
 }
 
-std::vector<v1::ProjectCounty> FundingStore::ListProjectCounties(db::Connection& c, const std::string& city_prefix,
-                                                                 const std::string& after, int limit) {
+std::vector<v1::ProjectCounty> FundingStore::ListProjectCounties(db::Connection& c,
+                                                                 const std::string& city_prefix,
+                                                                 const std::string& after,
+                                                                 int limit) {
   // The page's counties first, then all their periods.
   auto& select = c.Prepare(
       "SELECT p.county_code, p.kind, p.from_year, p.to_year, p.decision FROM county_periods p JOIN "
-      "(SELECT DISTINCT county_code FROM county_periods WHERE county_code > ? AND county_code LIKE CONCAT(?, '%') "
-      "ORDER BY county_code LIMIT ?) page ON page.county_code = p.county_code ORDER BY p.county_code, p.from_year, p.id");
+      "(SELECT DISTINCT county_code FROM county_periods WHERE county_code > ? AND county_code LIKE "
+      "CONCAT(?, '%') "
+      "ORDER BY county_code LIMIT ?) page ON page.county_code = p.county_code ORDER BY "
+      "p.county_code, p.from_year, p.id");
   select.setString(1, after);
   select.setString(2, city_prefix);
   select.setInt(3, limit);
@@ -164,11 +176,12 @@ std::vector<v1::ProjectCounty> FundingStore::ListProjectCounties(db::Connection&
   return out;
 }
 
-std::optional<FundingStore::StoredDecision> FundingStore::CurrentDecision(db::Connection& c, int year,
-                                                                          const std::string& county_code) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kDecisionColumns,
-                                        " FROM decisions WHERE year = ? AND county_code = ? AND NOT superseded "
-                                        "FOR UPDATE"));
+std::optional<FundingStore::StoredDecision> FundingStore::CurrentDecision(
+    db::Connection& c, int year, const std::string& county_code) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kDecisionColumns,
+                   " FROM decisions WHERE year = ? AND county_code = ? AND NOT superseded "
+                   "FOR UPDATE"));
   select.setInt(1, year);
   select.setString(2, county_code);
   ResultSet rows(select.executeQuery());
@@ -176,10 +189,11 @@ std::optional<FundingStore::StoredDecision> FundingStore::CurrentDecision(db::Co
   return DecisionFromRow(*rows);
 }
 
-std::optional<FundingStore::StoredDecision> FundingStore::GetDecision(db::Connection& c, int year,
-                                                                      const std::string& county_code, int seq) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kDecisionColumns,
-                                        " FROM decisions WHERE year = ? AND county_code = ? AND seq = ?"));
+std::optional<FundingStore::StoredDecision> FundingStore::GetDecision(
+    db::Connection& c, int year, const std::string& county_code, int seq) {
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", kDecisionColumns,
+                             " FROM decisions WHERE year = ? AND county_code = ? AND seq = ?"));
   select.setInt(1, year);
   select.setString(2, county_code);
   select.setInt(3, seq);
@@ -190,7 +204,8 @@ std::optional<FundingStore::StoredDecision> FundingStore::GetDecision(db::Connec
 
 void FundingStore::InsertDecision(db::Connection& c, int year, int seq, const v1::Decision& d) {
   auto& insert = c.Prepare(
-      "INSERT INTO decisions (year, county_code, seq, tier, amount_fen, result, result_revision, grade, tier_policy, "
+      "INSERT INTO decisions (year, county_code, seq, tier, amount_fen, result, result_revision, "
+      "grade, tier_policy, "
       "supersedes, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, year);
   insert.setString(2, LastSegment(d.county()));
@@ -206,16 +221,20 @@ void FundingStore::InsertDecision(db::Connection& c, int year, int seq, const v1
   insert.executeUpdate();
 }
 
-void FundingStore::MarkSuperseded(db::Connection& c, int year, const std::string& county_code, int seq) {
-  auto& update = c.Prepare("UPDATE decisions SET superseded = TRUE WHERE year = ? AND county_code = ? AND seq = ?");
+void FundingStore::MarkSuperseded(db::Connection& c, int year, const std::string& county_code,
+                                  int seq) {
+  auto& update = c.Prepare(
+      "UPDATE decisions SET superseded = TRUE WHERE year = ? AND county_code = ? AND seq = ?");
   update.setInt(1, year);
   update.setString(2, county_code);
   update.setInt(3, seq);
   update.executeUpdate();
 }
 
-std::vector<FundingStore::StoredDecision> FundingStore::ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
-                                                      const std::string& after, int limit) {
+std::vector<FundingStore::StoredDecision> FundingStore::ListDecisions(db::Connection& c, int year,
+                                                                      const DecisionFilter& filter,
+                                                                      const std::string& after,
+                                                                      int limit) {
   std::string after_county;
   int after_seq = 0;
   if (!after.empty()) {
@@ -225,7 +244,8 @@ std::vector<FundingStore::StoredDecision> FundingStore::ListDecisions(db::Connec
   }
   auto& select = c.Prepare(absl::StrCat(
       "SELECT ", kDecisionColumns,
-      " FROM decisions WHERE year = ? AND superseded = ? AND (? = 0 OR tier = ?) AND county_code LIKE CONCAT(?, '%') "
+      " FROM decisions WHERE year = ? AND superseded = ? AND (? = 0 OR tier = ?) AND county_code "
+      "LIKE CONCAT(?, '%') "
       "AND (county_code > ? OR (county_code = ? AND seq > ?)) ORDER BY county_code, seq LIMIT ?"));
   select.setInt(1, year);
   select.setBoolean(2, filter.superseded);

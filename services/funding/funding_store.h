@@ -18,18 +18,22 @@ class FundingStore {
  public:
   // Tier policies
   // ABORTED when a concurrent insert took the version number.
-  static absl::StatusOr<v1::TierPolicy> InsertTierPolicy(db::Connection& c, const v1::TierPolicy& policy);
+  static absl::StatusOr<v1::TierPolicy> InsertTierPolicy(db::Connection& c,
+                                                         const v1::TierPolicy& policy);
   // Version `version`, or with 0 the newest (the built-in defaults, version 0, when none).
   static absl::StatusOr<v1::TierPolicy> GetTierPolicy(db::Connection& c, int version);
 
   // Project-county status
-  static void AddPeriod(db::Connection& c, const std::string& county_code, const v1::ProjectCounty::Period& period);
+  static void AddPeriod(db::Connection& c, const std::string& county_code,
+                        const v1::ProjectCounty::Period& period);
   // Removes the periods a (superseded) decision opened.
   static void RemovePeriodsOf(db::Connection& c, const std::string& decision);
   // The county with every period, oldest first; nullopt when it has none.
-  static std::optional<v1::ProjectCounty> GetProjectCounty(db::Connection& c, const std::string& county_code);
+  static std::optional<v1::ProjectCounty> GetProjectCounty(db::Connection& c,
+                                                           const std::string& county_code);
   // Counties with periods after `after` in code order, those of a city when `city_prefix` is set.
-  static std::vector<v1::ProjectCounty> ListProjectCounties(db::Connection& c, const std::string& city_prefix,
+  static std::vector<v1::ProjectCounty> ListProjectCounties(db::Connection& c,
+                                                            const std::string& city_prefix,
                                                             const std::string& after, int limit);
 
   // Decisions
@@ -38,9 +42,11 @@ class FundingStore {
     int seq = 0;
   };
   // The county's current decision for the year.
-  static std::optional<StoredDecision> CurrentDecision(db::Connection& c, int year, const std::string& county_code);
+  static std::optional<StoredDecision> CurrentDecision(db::Connection& c, int year,
+                                                       const std::string& county_code);
   // Decision number `seq` (any, superseded or not).
-  static std::optional<StoredDecision> GetDecision(db::Connection& c, int year, const std::string& county_code, int seq);
+  static std::optional<StoredDecision> GetDecision(db::Connection& c, int year,
+                                                   const std::string& county_code, int seq);
   static void InsertDecision(db::Connection& c, int year, int seq, const v1::Decision& decision);
   static void MarkSuperseded(db::Connection& c, int year, const std::string& county_code, int seq);
   struct DecisionFilter {
@@ -49,8 +55,9 @@ class FundingStore {
     bool superseded = false;
   };
   // Decisions of a year by county code (and number) after `after` ("{county}@{seq}").
-  static std::vector<StoredDecision> ListDecisions(db::Connection& c, int year, const DecisionFilter& filter,
-                                                 const std::string& after, int limit);
+  static std::vector<StoredDecision> ListDecisions(db::Connection& c, int year,
+                                                   const DecisionFilter& filter,
+                                                   const std::string& after, int limit);
 };
 
 }  // namespace peixun::funding

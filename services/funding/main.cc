@@ -38,12 +38,14 @@ int main(int argc, char** argv) {
   peixun::server::Platform platform(*std::move(options));
   const peixun::auth::TokenSigner key = platform.signer();
   const auto credentials = peixun::server::DependencyCredentials(platform.options());
-  peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock(), credentials);
+  peixun::funding::EvaluationResults evaluation(evaluation_target, key, platform.clock(),
+                                                credentials);
   peixun::funding::CatalogBudgets catalog(catalog_target, key, platform.clock(), credentials);
-  peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock(), credentials);
+  peixun::funding::EnrollmentCompletions enrollment(enrollment_target, key, platform.clock(),
+                                                    credentials);
   // Tokens' region and host claims must name regions and hosts catalog knows.
-  platform.SetClaimLookups(
-      peixun::catalog::CatalogClaimLookups("funding", catalog_target, key, platform.clock(), credentials));
+  platform.SetClaimLookups(peixun::catalog::CatalogClaimLookups("funding", catalog_target, key,
+                                                                platform.clock(), credentials));
   peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment});
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("funding", std::string(status.message()));

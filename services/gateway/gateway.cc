@@ -83,7 +83,7 @@ struct Gateway::Exchange {
   std::string path;
   std::string query;
   std::string authorization;
-  std::string origin;      // when allowed by --cors_origins
+  std::string origin;  // when allowed by --cors_origins
   std::string peer;
   std::string label = "unmatched";
   int status = 0;
@@ -91,21 +91,26 @@ struct Gateway::Exchange {
 };
 
 Gateway::Gateway(GatewayOptions options, RouteTable routes)
-    : options_(std::move(options)), routes_(std::move(routes)), verifier_(options_.tokens, SystemClock::Instance()) {
-  requests_ = &prometheus::BuildCounter()
-                   .Name("http_requests_total")
-                   .Help("HTTP requests answered by the gateway, by route template and status code.")
-                   .Register(*registry_);
-  durations_ = &prometheus::BuildHistogram()
-                    .Name("http_request_duration_seconds")
-                    .Help("Time to answer an HTTP request (to the end of a stream), by route template.")
-                    .Register(*registry_);
+    : options_(std::move(options)),
+      routes_(std::move(routes)),
+      verifier_(options_.tokens, SystemClock::Instance()) {
+  requests_ =
+      &prometheus::BuildCounter()
+           .Name("http_requests_total")
+           .Help("HTTP requests answered by the gateway, by route template and status code.")
+           .Register(*registry_);
+  durations_ =
+      &prometheus::BuildHistogram()
+           .Name("http_request_duration_seconds")
+           .Help("Time to answer an HTTP request (to the end of a stream), by route template.")
+           .Register(*registry_);
   streams_ = &prometheus::BuildGauge()
                   .Name("http_streams_open")
                   .Help("Server-Sent Event streams and imports in progress.")
                   .Register(*registry_)
                   .Add({});
-  auto credentials = options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
+  auto credentials =
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
   for (const auto& [name, target] : options_.upstreams) {
     for (int i = 0; i < kChannelsPerService; ++i) {
       grpc::ChannelArguments args;
@@ -129,34 +134,30 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   if (!routes.ok()) return routes.status();
   for (const Route& route : routes->routes()) {
     if (!options.upstreams.count(route.upstream)) {
-      return absl::InvalidArgumentError(absl::StrCat("no address for ", route.upstream, " (its --", route.upstream,
-                                                     "_target)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("no address for ", route.upstream, " (its --", route.upstream, "_target)"));
     }
   }
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(options), *std::move(routes)));
   try {
     gateway->exposer_ = std::make_unique<prometheus::Exposer>(gateway->options_.metrics_listen, 2);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("metrics_listen: cannot listen on ", gateway->options_.metrics_listen, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("metrics_listen: cannot listen on ",
+                                               gateway->options_.metrics_listen, ": ", e.what()));
   }
   gateway->exposer_->RegisterCollectable(gateway->registry_);
 
   mg_init_library(0);
   const std::string threads = absl::StrCat(std::max(2, gateway->options_.threads));
-  const char* civet_options[] = {"listening_ports", gateway->options_.listen.c_str(),
-                                 "num_threads", threads.c_str(),
-                                 "enable_keep_alive", "yes",
-                                 "keep_alive_timeout_ms", "60000",
-                                 "request_timeout_ms", "60000",
-                                 // Headers and body go out as separate writes: without this, Nagle's
-                                 // algorithm and the client's delayed ACK add 40 ms to every answer.
-                                 "tcp_nodelay", "1",
-                                 // CORS is the gateway's (--cors_origins), not civetweb's "*".
-                                 "access_control_allow_origin", "",
-                                 "access_control_allow_methods", "",
-                                 "access_control_allow_headers", "",
-                                 nullptr};
+  const char* civet_options[] = {
+      "listening_ports", gateway->options_.listen.c_str(), "num_threads", threads.c_str(),
+      "enable_keep_alive", "yes", "keep_alive_timeout_ms", "60000", "request_timeout_ms", "60000",
+      // Headers and body go out as separate writes: without this, Nagle's
+      // algorithm and the client's delayed ACK add 40 ms to every answer.
+      "tcp_nodelay", "1",
+      // CORS is the gateway's (--cors_origins), not civetweb's "*".
+      "access_control_allow_origin", "", "access_control_allow_methods", "",
+      "access_control_allow_headers", "", nullptr};
   mg_callbacks callbacks{};
   gateway->context_ = mg_start(&callbacks, gateway.get(), civet_options);
   if (gateway->context_ == nullptr) {
@@ -172,12 +173,14 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 void Gateway::Stop() {
   if (context_ == nullptr) return;
-  stopping_ = true;  // streams end at their next heartbeat or event
+  stopping_ = true;   // streams end at their next heartbeat or event
   mg_stop(context_);  // waits for the requests in flight
   context_ = nullptr;
 }
 
-int Gateway::Dispatch(mg_connection* conn, void* self) { return static_cast<Gateway*>(self)->Serve(conn); }
+int Gateway::Dispatch(mg_connection* conn, void* self) {
+  return static_cast<Gateway*>(self)->Serve(conn);
+}
 
 std::shared_ptr<grpc::Channel> Gateway::ChannelOf(const std::string& upstream) {
   auto it = channels_.find(upstream);
@@ -185,7 +188,8 @@ std::shared_ptr<grpc::Channel> Gateway::ChannelOf(const std::string& upstream) {
   return it->second[next_channel_.fetch_add(1, std::memory_order_relaxed) % it->second.size()];
 }
 
-void Gateway::Respond(Exchange& exchange, int status, const std::string& content_type, const std::string& body,
+void Gateway::Respond(Exchange& exchange, int status, const std::string& content_type,
+                      const std::string& body,
                       const std::vector<std::pair<std::string, std::string>>& headers) {
   exchange.status = status;
   exchange.headers_sent = true;
@@ -193,15 +197,17 @@ void Gateway::Respond(Exchange& exchange, int status, const std::string& content
   // mg_response_header_* make) is a packet each on a TCP_NODELAY connection.
   const mg_request_info* info = mg_get_request_info(exchange.conn);
   const char* connection = mg_get_header(exchange.conn, "Connection");
-  const bool close = (connection != nullptr && absl::AsciiStrToLower(connection).find("close") != std::string::npos) ||
+  const bool close = (connection != nullptr &&
+                      absl::AsciiStrToLower(connection).find("close") != std::string::npos) ||
                      (info->http_version != nullptr && std::string(info->http_version) == "1.0");
-  std::string response = absl::StrCat("HTTP/1.1 ", status, " ", mg_get_response_code_text(exchange.conn, status),
-                                      "\r\nContent-Length: ", body.size(), "\r\nConnection: ",
-                                      close ? "close" : "keep-alive",
-                                      "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+  std::string response = absl::StrCat(
+      "HTTP/1.1 ", status, " ", mg_get_response_code_text(exchange.conn, status),
+      "\r\nContent-Length: ", body.size(), "\r\nConnection: ", close ? "close" : "keep-alive",
+      "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
   if (!content_type.empty()) absl::StrAppend(&response, "Content-Type: ", content_type, "\r\n");
   if (!exchange.origin.empty()) {
-    absl::StrAppend(&response, "Access-Control-Allow-Origin: ", exchange.origin, "\r\nVary: Origin\r\n");
+    absl::StrAppend(&response, "Access-Control-Allow-Origin: ", exchange.origin,
+                    "\r\nVary: Origin\r\n");
   }
   for (const auto& [name, value] : headers) absl::StrAppend(&response, name, ": ", value, "\r\n");
   absl::StrAppend(&response, "\r\n");
@@ -215,9 +221,11 @@ void Gateway::RespondStatus(Exchange& exchange, int grpc_code, const std::string
           StatusJson(grpc_code, message, details));
 }
 
-std::unique_ptr<grpc::ClientContext> Gateway::UpstreamContext(const Exchange& exchange, bool deadline) const {
+std::unique_ptr<grpc::ClientContext> Gateway::UpstreamContext(const Exchange& exchange,
+                                                              bool deadline) const {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (!exchange.authorization.empty()) context->AddMetadata("authorization", exchange.authorization);
+  if (!exchange.authorization.empty())
+    context->AddMetadata("authorization", exchange.authorization);
   // The services record the client in their audit; the gateway says whom it serves.
   context->AddMetadata("x-forwarded-for", exchange.peer);
   if (deadline) context->set_deadline(absl::ToChronoTime(absl::Now() + options_.upstream_timeout));
@@ -230,12 +238,15 @@ int Gateway::Serve(mg_connection* conn) {
   Exchange exchange;
   exchange.conn = conn;
   exchange.method = info->request_method ? info->request_method : "";
-  exchange.path = info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
+  exchange.path =
+      info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
   exchange.query = info->query_string ? info->query_string : "";
   exchange.peer = info->remote_addr;
-  if (const char* authorization = mg_get_header(conn, "Authorization")) exchange.authorization = authorization;
+  if (const char* authorization = mg_get_header(conn, "Authorization"))
+    exchange.authorization = authorization;
   if (const char* origin = mg_get_header(conn, "Origin")) {
-    if (std::find(options_.cors_origins.begin(), options_.cors_origins.end(), origin) != options_.cors_origins.end()) {
+    if (std::find(options_.cors_origins.begin(), options_.cors_origins.end(), origin) !=
+        options_.cors_origins.end()) {
       exchange.origin = origin;
     }
   }
@@ -245,13 +256,14 @@ int Gateway::Serve(mg_connection* conn) {
     requests_->Add({{"route", exchange.label}, {"code", code}}).Increment();
     durations_
         ->Add({{"route", exchange.label}},
-              prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-                                                      10})
+              prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                      0.25, 0.5, 1, 2.5, 10})
         .Observe(absl::ToDoubleSeconds(absl::Now() - started));
     return exchange.status == 0 ? 500 : exchange.status;
   };
 
-  if (exchange.method == "OPTIONS" && mg_get_header(conn, "Access-Control-Request-Method") != nullptr) {
+  if (exchange.method == "OPTIONS" &&
+      mg_get_header(conn, "Access-Control-Request-Method") != nullptr) {
     exchange.label = "preflight";
     if (exchange.origin.empty()) {
       Respond(exchange, 403, "application/json; charset=utf-8",
@@ -279,15 +291,19 @@ int Gateway::Serve(mg_connection* conn) {
   }
 
   std::vector<std::string> allowed;
-  auto match = routes_.Find(exchange.method == "HEAD" ? "GET" : exchange.method, exchange.path, &allowed);
+  auto match =
+      routes_.Find(exchange.method == "HEAD" ? "GET" : exchange.method, exchange.path, &allowed);
   if (!match) {
     if (!allowed.empty()) {
       exchange.label = "method_not_allowed";
       Respond(exchange, 405, "application/json; charset=utf-8",
-              StatusJson(12, absl::StrCat(exchange.method, " is not allowed here; use ", absl::StrJoin(allowed, ", "))),
+              StatusJson(12, absl::StrCat(exchange.method, " is not allowed here; use ",
+                                          absl::StrJoin(allowed, ", "))),
               {{"Allow", absl::StrJoin(allowed, ", ")}});
     } else {
-      RespondStatus(exchange, 5, absl::StrCat("no method answers ", exchange.method, " ", exchange.path.substr(0, 200)));
+      RespondStatus(
+          exchange, 5,
+          absl::StrCat("no method answers ", exchange.method, " ", exchange.path.substr(0, 200)));
     }
     return finish();
   }
@@ -337,7 +353,8 @@ int Gateway::Serve(mg_connection* conn) {
   return finish();
 }
 
-void Gateway::ServeUnary(Exchange& exchange, const Route& route, google::protobuf::Message& request) {
+void Gateway::ServeUnary(Exchange& exchange, const Route& route,
+                         google::protobuf::Message& request) {
   auto context = UpstreamContext(exchange, true);
   grpc::ByteBuffer sent = ToBuffer(request), received;
   // gRPC's callback API: measured ahead of a blocking call here (every civetweb thread polling
@@ -345,10 +362,11 @@ void Gateway::ServeUnary(Exchange& exchange, const Route& route, google::protobu
   grpc::GenericStub stub(ChannelOf(route.upstream));
   grpc::Status status;
   absl::Notification done;
-  stub.UnaryCall(context.get(), route.grpc_method, grpc::StubOptions(), &sent, &received, [&](grpc::Status s) {
-    status = std::move(s);
-    done.Notify();
-  });
+  stub.UnaryCall(context.get(), route.grpc_method, grpc::StubOptions(), &sent, &received,
+                 [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
   done.WaitForNotification();
   if (!status.ok()) {
     RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());
@@ -356,17 +374,20 @@ void Gateway::ServeUnary(Exchange& exchange, const Route& route, google::protobu
   }
   auto response = NewMessage(route.method->output_type());
   if (!FromBuffer(received, response.get())) {
-    RespondStatus(exchange, 13, absl::StrCat(route.upstream, " answered bytes that are not a ",
-                                             route.method->output_type()->name()));
+    RespondStatus(exchange, 13,
+                  absl::StrCat(route.upstream, " answered bytes that are not a ",
+                               route.method->output_type()->name()));
     return;
   }
   Respond(exchange, 200, "application/json; charset=utf-8", ToJson(*response));
 }
 
-void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::protobuf::Message& request) {
+void Gateway::ServeServerStream(Exchange& exchange, const Route& route,
+                                google::protobuf::Message& request) {
   // Last-Event-ID resumes after that event (the feed's sequence numbers are the SSE ids).
   const auto* after = request.GetDescriptor()->FindFieldByName("after_sequence");
-  if (const char* last = mg_get_header(exchange.conn, "Last-Event-ID"); last != nullptr && after != nullptr) {
+  if (const char* last = mg_get_header(exchange.conn, "Last-Event-ID");
+      last != nullptr && after != nullptr) {
     int64_t sequence = 0;
     if (!absl::SimpleAtoi(last, &sequence) || sequence < 0) {
       RespondStatus(exchange, 3, "Last-Event-ID: not an event sequence number");
@@ -402,12 +423,14 @@ void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::
       mg_response_header_add(exchange.conn, "Cache-Control", "no-store", -1);
       mg_response_header_add(exchange.conn, "Transfer-Encoding", "chunked", -1);
       if (!exchange.origin.empty()) {
-        mg_response_header_add(exchange.conn, "Access-Control-Allow-Origin", exchange.origin.c_str(), -1);
+        mg_response_header_add(exchange.conn, "Access-Control-Allow-Origin",
+                               exchange.origin.c_str(), -1);
         mg_response_header_add(exchange.conn, "Vary", "Origin", -1);
       }
       mg_response_header_send(exchange.conn);
     }
-    if (mg_send_chunk(exchange.conn, text.data(), static_cast<unsigned int>(text.size())) <= 0) client_gone = true;
+    if (mg_send_chunk(exchange.conn, text.data(), static_cast<unsigned int>(text.size())) <= 0)
+      client_gone = true;
   };
   // The first answer (or the upstream's refusal) decides the status line: a refused stream is
   // an ordinary JSON error, never an empty 200.
@@ -416,7 +439,8 @@ void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::
     bool read_ok = false;
     for (;;) {
       void* got = nullptr;
-      const auto next = cq.AsyncNext(&got, &read_ok, absl::ToChronoTime(absl::Now() + options_.stream_heartbeat));
+      const auto next =
+          cq.AsyncNext(&got, &read_ok, absl::ToChronoTime(absl::Now() + options_.stream_heartbeat));
       if (next == grpc::CompletionQueue::GOT_EVENT && got == &read_tag) break;
       if (next == grpc::CompletionQueue::SHUTDOWN) {
         read_ok = false;
@@ -432,7 +456,8 @@ void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::
     if (!FromBuffer(message, event.get())) break;
     std::string text;
     if (sequence_field != nullptr) {
-      absl::StrAppend(&text, "id: ", event->GetReflection()->GetInt64(*event, sequence_field), "\n");
+      absl::StrAppend(&text, "id: ", event->GetReflection()->GetInt64(*event, sequence_field),
+                      "\n");
     }
     absl::StrAppend(&text, "data: ", ToJson(*event), "\n\n");
     send(text);
@@ -451,7 +476,8 @@ void Gateway::ServeServerStream(Exchange& exchange, const Route& route, google::
   if (!client_gone) {
     // The stream's end, as an event of its own, then the end of the chunked body.
     if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-      send(absl::StrCat("event: error\ndata: ", StatusJson(status.error_code(), status.error_message()), "\n\n"));
+      send(absl::StrCat(
+          "event: error\ndata: ", StatusJson(status.error_code(), status.error_message()), "\n\n"));
     }
     mg_send_chunk(exchange.conn, "", 0);
   }
@@ -465,12 +491,15 @@ void Gateway::ServeImport(Exchange& exchange, const RouteTable::Match& match) {
   // do, never stall the upload.
   const Route& route = *match.route;
   if (!exchange.query.empty()) {
-    RespondStatus(exchange, 3, "an import takes no query parameters; send rows as NDJSON lines in the body");
+    RespondStatus(exchange, 3,
+                  "an import takes no query parameters; send rows as NDJSON lines in the body");
     return;
   }
-  if (mg_get_request_info(exchange.conn)->content_length > static_cast<long long>(options_.max_import_bytes)) {
+  if (mg_get_request_info(exchange.conn)->content_length >
+      static_cast<long long>(options_.max_import_bytes)) {
     Respond(exchange, 413, "application/json; charset=utf-8",
-            StatusJson(3, absl::StrCat("the upload is longer than ", options_.max_import_bytes, " bytes")));
+            StatusJson(3, absl::StrCat("the upload is longer than ", options_.max_import_bytes,
+                                       " bytes")));
     return;
   }
   streams_->Increment();
@@ -521,16 +550,18 @@ void Gateway::ServeImport(Exchange& exchange, const RouteTable::Match& match) {
     ++line_number;
     if (absl::StripAsciiWhitespace(line).empty()) return true;
     if (static_cast<int>(line_number) > options_.max_import_rows) {
-      refused = absl::StrCat("line ", line_number, ": an upload holds at most ", options_.max_import_rows,
-                             " rows; send the rest in another upload");
+      refused = absl::StrCat("line ", line_number, ": an upload holds at most ",
+                             options_.max_import_rows, " rows; send the rest in another upload");
       return false;
     }
     auto message = NewMessage(route.method->input_type());
     google::protobuf::util::JsonParseOptions parse;
-    auto parsed = google::protobuf::util::JsonStringToMessage(std::string(line), message.get(), parse);
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(std::string(line), message.get(), parse);
     if (!parsed.ok()) {
-      refused = absl::StrCat("line ", line_number, " is not valid JSON for ", message->GetDescriptor()->name(), ": ",
-                             std::string(parsed.message()), "; it and the lines after it were not sent");
+      refused = absl::StrCat("line ", line_number, " is not valid JSON for ",
+                             message->GetDescriptor()->name(), ": ", std::string(parsed.message()),
+                             "; it and the lines after it were not sent");
       return false;
     }
     call->Write(ToBuffer(*message), &write_tag);
@@ -540,17 +571,20 @@ void Gateway::ServeImport(Exchange& exchange, const RouteTable::Match& match) {
   for (int n; more && (n = mg_read(exchange.conn, buffer, sizeof buffer)) > 0;) {
     total += static_cast<size_t>(n);
     if (total > options_.max_import_bytes) {
-      refused = absl::StrCat("the upload is longer than ", options_.max_import_bytes, " bytes; the rest was not sent");
+      refused = absl::StrCat("the upload is longer than ", options_.max_import_bytes,
+                             " bytes; the rest was not sent");
       break;
     }
     pending.append(buffer, static_cast<size_t>(n));
     size_t start = 0;
-    for (size_t end; more && (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+    for (size_t end; more && (end = pending.find('\n', start)) != std::string::npos;
+         start = end + 1) {
       more = send_line(absl::string_view(pending).substr(start, end - start)) && upstream_open;
     }
     pending.erase(0, start);
     if (pending.size() > options_.max_body_bytes) {
-      refused = absl::StrCat("line ", line_number + 1, " is longer than ", options_.max_body_bytes, " bytes");
+      refused = absl::StrCat("line ", line_number + 1, " is longer than ", options_.max_body_bytes,
+                             " bytes");
       more = false;
     }
   }
@@ -582,7 +616,8 @@ void Gateway::ServeImport(Exchange& exchange, const RouteTable::Match& match) {
 
 bool Gateway::ServeStatic(Exchange& exchange, const std::string& path) {
   if (exchange.method != "GET" && exchange.method != "HEAD") return false;
-  if (path == "/openapi.json") return !options_.openapi_file.empty() && ServeFile(exchange, options_.openapi_file);
+  if (path == "/openapi.json")
+    return !options_.openapi_file.empty() && ServeFile(exchange, options_.openapi_file);
   if (path == "/docs" || path == "/portal" || path == "/") {
     // "/docs" → "/docs/", so that the page's relative links resolve.
     Respond(exchange, 302, "", "", {{"Location", path == "/" ? "/portal/" : path + "/"}});
@@ -593,9 +628,12 @@ bool Gateway::ServeStatic(Exchange& exchange, const std::string& path) {
   for (absl::string_view part : absl::StrSplit(relative, '/')) {
     if (absl::StartsWith(part, ".")) return false;
   }
-  if (relative.find('\\') != std::string::npos || relative.find('\0') != std::string::npos) return false;
+  if (relative.find('\\') != std::string::npos || relative.find('\0') != std::string::npos)
+    return false;
   if (relative.empty() || relative.back() == '/') relative += "index.html";
-  if (!options_.static_dir.empty() && ServeFile(exchange, absl::StrCat(options_.static_dir, "/", relative))) return true;
+  if (!options_.static_dir.empty() &&
+      ServeFile(exchange, absl::StrCat(options_.static_dir, "/", relative)))
+    return true;
   absl::string_view asset = relative;
   return !options_.swagger_ui_dir.empty() && absl::ConsumePrefix(&asset, "docs/") &&
          ServeFile(exchange, absl::StrCat(options_.swagger_ui_dir, "/", asset));

@@ -14,15 +14,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/auth/identity.h"
-#include "prometheus/exposer.h"
-#include "prometheus/family.h"
-#include "prometheus/gauge.h"
-#include "prometheus/registry.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
+#include "prometheus/registry.h"
 #include "services/gateway/routes.h"
 
 struct mg_context;
@@ -31,7 +31,7 @@ struct mg_connection;
 namespace peixun::gateway {
 
 struct GatewayOptions {
-  std::string listen = "127.0.0.1:8080";        // port 0 picks a free one
+  std::string listen = "127.0.0.1:8080";  // port 0 picks a free one
   std::string metrics_listen = "127.0.0.1:9105";
   // The owning services' gRPC addresses by short name: "catalog" → "127.0.0.1:50051".
   std::map<std::string, std::string> upstreams;
@@ -44,12 +44,12 @@ struct GatewayOptions {
   auth::VerifierOptions tokens;
   // Origins a browser page may call from (CORS); empty: none (same-origin pages only).
   std::vector<std::string> cors_origins;
-  size_t max_body_bytes = 1 << 20;             // a JSON request body
-  size_t max_import_bytes = 64 << 20;          // an ImportTeachers upload
-  int max_import_rows = 100000;                // rows of one upload
+  size_t max_body_bytes = 1 << 20;                      // a JSON request body
+  size_t max_import_bytes = 64 << 20;                   // an ImportTeachers upload
+  int max_import_rows = 100000;                         // rows of one upload
   absl::Duration upstream_timeout = absl::Seconds(30);  // unary calls
   absl::Duration stream_heartbeat = absl::Seconds(15);  // SSE comment lines on an idle stream
-  int threads = 64;                            // connections served at once
+  int threads = 64;                                     // connections served at once
   std::string static_dir;      // pages: /portal/ and /docs/ (services/gateway/static)
   std::string openapi_file;    // served at /openapi.json (build-*/openapi/openapi.json)
   std::string swagger_ui_dir;  // Swagger UI's files under /docs/ (npm swagger-ui-dist)
@@ -74,14 +74,18 @@ class Gateway {
   int Serve(mg_connection* conn);
   struct Exchange;
   void ServeUnary(Exchange& exchange, const Route& route, google::protobuf::Message& request);
-  void ServeServerStream(Exchange& exchange, const Route& route, google::protobuf::Message& request);
+  void ServeServerStream(Exchange& exchange, const Route& route,
+                         google::protobuf::Message& request);
   void ServeImport(Exchange& exchange, const RouteTable::Match& match);
-  void Respond(Exchange& exchange, int status, const std::string& content_type, const std::string& body,
+  void Respond(Exchange& exchange, int status, const std::string& content_type,
+               const std::string& body,
                const std::vector<std::pair<std::string, std::string>>& headers = {});
-  void RespondStatus(Exchange& exchange, int grpc_code, const std::string& message, const std::string& details = "");
+  void RespondStatus(Exchange& exchange, int grpc_code, const std::string& message,
+                     const std::string& details = "");
   bool ServeStatic(Exchange& exchange, const std::string& path);
   bool ServeFile(Exchange& exchange, const std::string& file);
-  std::unique_ptr<grpc::ClientContext> UpstreamContext(const Exchange& exchange, bool deadline) const;
+  std::unique_ptr<grpc::ClientContext> UpstreamContext(const Exchange& exchange,
+                                                       bool deadline) const;
   std::shared_ptr<grpc::Channel> ChannelOf(const std::string& upstream);
 
   GatewayOptions options_;

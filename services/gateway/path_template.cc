@@ -64,15 +64,18 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
       } else {
         variable.field_path = std::string(inside);
       }
-      if (!IsFieldPath(variable.field_path)) return bad(absl::StrCat("\"", variable.field_path, "\" is not a field path"));
+      if (!IsFieldPath(variable.field_path))
+        return bad(absl::StrCat("\"", variable.field_path, "\" is not a field path"));
       for (const auto& other : result.variables_) {
-        if (other.field_path == variable.field_path) return bad(absl::StrCat(variable.field_path, " is bound twice"));
+        if (other.field_path == variable.field_path)
+          return bad(absl::StrCat(variable.field_path, " is bound twice"));
       }
       variable.pattern = std::string(pattern);
       variable.first = result.segments_.size();
       for (absl::string_view segment : absl::StrSplit(pattern, '/')) {
         if (segment == "**") return bad("'**' is not supported");
-        if (segment != "*" && !IsLiteral(segment)) return bad(absl::StrCat("bad segment \"", segment, "\""));
+        if (segment != "*" && !IsLiteral(segment))
+          return bad(absl::StrCat("bad segment \"", segment, "\""));
         result.segments_.emplace_back(segment);
       }
       variable.end = result.segments_.size();
@@ -83,7 +86,8 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
       if (slash == absl::string_view::npos) slash = rest.size();
       absl::string_view segment = rest.substr(pos, slash - pos);
       if (segment == "**") return bad("'**' is not supported");
-      if (segment != "*" && !IsLiteral(segment)) return bad(absl::StrCat("bad segment \"", segment, "\""));
+      if (segment != "*" && !IsLiteral(segment))
+        return bad(absl::StrCat("bad segment \"", segment, "\""));
       result.segments_.emplace_back(segment);
       pos = slash;
     }
@@ -94,7 +98,8 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   return result;
 }
 
-bool PathTemplate::Match(absl::string_view path, std::map<std::string, std::string>* bindings) const {
+bool PathTemplate::Match(absl::string_view path,
+                         std::map<std::string, std::string>* bindings) const {
   if (!absl::ConsumePrefix(&path, "/")) return false;
   // The verb is after the last ':' of the last segment.
   const size_t last_slash = path.rfind('/');
@@ -133,16 +138,32 @@ std::string PathTemplate::Shape() const {
 
 bool MethodAndPath(const google::api::HttpRule& rule, std::string* method, std::string* path) {
   switch (rule.pattern_case()) {
-    case google::api::HttpRule::kGet: *method = "GET"; *path = rule.get(); return true;
-    case google::api::HttpRule::kPut: *method = "PUT"; *path = rule.put(); return true;
-    case google::api::HttpRule::kPost: *method = "POST"; *path = rule.post(); return true;
-    case google::api::HttpRule::kDelete: *method = "DELETE"; *path = rule.delete_(); return true;
-    case google::api::HttpRule::kPatch: *method = "PATCH"; *path = rule.patch(); return true;
+    case google::api::HttpRule::kGet:
+      *method = "GET";
+      *path = rule.get();
+      return true;
+    case google::api::HttpRule::kPut:
+      *method = "PUT";
+      *path = rule.put();
+      return true;
+    case google::api::HttpRule::kPost:
+      *method = "POST";
+      *path = rule.post();
+      return true;
+    case google::api::HttpRule::kDelete:
+      *method = "DELETE";
+      *path = rule.delete_();
+      return true;
+    case google::api::HttpRule::kPatch:
+      *method = "PATCH";
+      *path = rule.patch();
+      return true;
     case google::api::HttpRule::kCustom:
       *method = absl::AsciiStrToUpper(rule.custom().kind());
       *path = rule.custom().path();
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 

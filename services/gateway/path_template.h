@@ -20,7 +20,7 @@ class PathTemplate {
     std::string field_path;  // "name", "plan_year.name"
     size_t first = 0;        // the segments it binds: [first, end)
     size_t end = 0;
-    std::string pattern;     // "years/*/projects/*", for errors and OpenAPI
+    std::string pattern;  // "years/*/projects/*", for errors and OpenAPI
   };
 
   // Parses `text`; an error names what is wrong with it.

@@ -25,12 +25,14 @@ using google::protobuf::Reflection;
 
 // The fields along a dotted path, each matched by its proto or its JSON name; every field
 // but the last is a singular message.
-absl::StatusOr<std::vector<const FieldDescriptor*>> ResolvePath(const Descriptor& root, absl::string_view path) {
+absl::StatusOr<std::vector<const FieldDescriptor*>> ResolvePath(const Descriptor& root,
+                                                                absl::string_view path) {
   std::vector<const FieldDescriptor*> fields;
   const Descriptor* descriptor = &root;
   for (absl::string_view part : absl::StrSplit(path, '.')) {
     if (descriptor == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", path, "\": ", fields.back()->name(), " has no fields"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", path, "\": ", fields.back()->name(), " has no fields"));
     }
     const FieldDescriptor* field = descriptor->FindFieldByName(std::string(part));
     if (field == nullptr) {
@@ -39,13 +41,16 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ResolvePath(const Descriptor
       }
     }
     if (field == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", path, "\": ", descriptor->name(), " has no field ", part));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", path, "\": ", descriptor->name(), " has no field ", part));
     }
     if (!fields.empty() && fields.back()->is_repeated()) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", path, "\": ", fields.back()->name(), " is repeated"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", path, "\": ", fields.back()->name(), " is repeated"));
     }
     fields.push_back(field);
-    descriptor = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type() : nullptr;
+    descriptor =
+        field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type() : nullptr;
   }
   return fields;
 }
@@ -53,7 +58,8 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ResolvePath(const Descriptor
 // The message holding the last field of `fields`, created along the way.
 Message* Holder(Message* root, const std::vector<const FieldDescriptor*>& fields) {
   Message* message = root;
-  for (size_t i = 0; i + 1 < fields.size(); ++i) message = message->GetReflection()->MutableMessage(message, fields[i]);
+  for (size_t i = 0; i + 1 < fields.size(); ++i)
+    message = message->GetReflection()->MutableMessage(message, fields[i]);
   return message;
 }
 
@@ -67,7 +73,11 @@ bool IsUtf8(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
+    const size_t extra = c < 0x80           ? 0
+                         : (c >> 5) == 0x6  ? 1
+                         : (c >> 4) == 0xE  ? 2
+                         : (c >> 3) == 0x1E ? 3
+                                            : 4;
     if (extra == 4 || text.size() - i <= extra) return false;
     uint32_t code = extra == 0 ? c : c & (0x3Fu >> extra);
     for (size_t k = 1; k <= extra; ++k) {
@@ -83,12 +93,13 @@ bool IsUtf8(absl::string_view text) {
 }
 
 bool IsJsonMessage(const Descriptor& descriptor) {
-  return descriptor.file()->package() == "google.protobuf";  // Timestamp, Duration, FieldMask, wrappers
+  return descriptor.file()->package() ==
+         "google.protobuf";  // Timestamp, Duration, FieldMask, wrappers
 }
 
 // Sets (or, when repeated, adds) the field at `fields` from a query parameter's text.
-absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*>& fields, const std::string& param,
-                         const std::string& text) {
+absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*>& fields,
+                         const std::string& param, const std::string& text) {
   const FieldDescriptor* field = fields.back();
   Message* message = Holder(root, fields);
   const Reflection* reflection = message->GetReflection();
@@ -106,42 +117,53 @@ absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*
       } else if (!IsUtf8(text)) {
         return bad("is not UTF-8");
       }
-      repeated ? reflection->AddString(message, field, value) : reflection->SetString(message, field, value);
+      repeated ? reflection->AddString(message, field, value)
+               : reflection->SetString(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_INT32: {
       int32_t value;
-      if (!absl::SimpleAtoi(text, &value)) return bad(absl::StrCat("\"", text, "\" is not a 32-bit integer"));
-      repeated ? reflection->AddInt32(message, field, value) : reflection->SetInt32(message, field, value);
+      if (!absl::SimpleAtoi(text, &value))
+        return bad(absl::StrCat("\"", text, "\" is not a 32-bit integer"));
+      repeated ? reflection->AddInt32(message, field, value)
+               : reflection->SetInt32(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_INT64: {
       int64_t value;
-      if (!absl::SimpleAtoi(text, &value)) return bad(absl::StrCat("\"", text, "\" is not a 64-bit integer"));
-      repeated ? reflection->AddInt64(message, field, value) : reflection->SetInt64(message, field, value);
+      if (!absl::SimpleAtoi(text, &value))
+        return bad(absl::StrCat("\"", text, "\" is not a 64-bit integer"));
+      repeated ? reflection->AddInt64(message, field, value)
+               : reflection->SetInt64(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_UINT32: {
       uint32_t value;
-      if (!absl::SimpleAtoi(text, &value)) return bad(absl::StrCat("\"", text, "\" is not an unsigned integer"));
-      repeated ? reflection->AddUInt32(message, field, value) : reflection->SetUInt32(message, field, value);
+      if (!absl::SimpleAtoi(text, &value))
+        return bad(absl::StrCat("\"", text, "\" is not an unsigned integer"));
+      repeated ? reflection->AddUInt32(message, field, value)
+               : reflection->SetUInt32(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_UINT64: {
       uint64_t value;
-      if (!absl::SimpleAtoi(text, &value)) return bad(absl::StrCat("\"", text, "\" is not an unsigned integer"));
-      repeated ? reflection->AddUInt64(message, field, value) : reflection->SetUInt64(message, field, value);
+      if (!absl::SimpleAtoi(text, &value))
+        return bad(absl::StrCat("\"", text, "\" is not an unsigned integer"));
+      repeated ? reflection->AddUInt64(message, field, value)
+               : reflection->SetUInt64(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_DOUBLE:
     case FieldDescriptor::CPPTYPE_FLOAT: {
       double value;
-      if (!absl::SimpleAtod(text, &value)) return bad(absl::StrCat("\"", text, "\" is not a number"));
+      if (!absl::SimpleAtod(text, &value))
+        return bad(absl::StrCat("\"", text, "\" is not a number"));
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
         repeated ? reflection->AddFloat(message, field, static_cast<float>(value))
                  : reflection->SetFloat(message, field, static_cast<float>(value));
       } else {
-        repeated ? reflection->AddDouble(message, field, value) : reflection->SetDouble(message, field, value);
+        repeated ? reflection->AddDouble(message, field, value)
+                 : reflection->SetDouble(message, field, value);
       }
       return absl::OkStatus();
     }
@@ -154,7 +176,8 @@ absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*
       } else {
         return bad(absl::StrCat("\"", text, "\" is not true or false"));
       }
-      repeated ? reflection->AddBool(message, field, value) : reflection->SetBool(message, field, value);
+      repeated ? reflection->AddBool(message, field, value)
+               : reflection->SetBool(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
@@ -162,7 +185,8 @@ absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*
       if (value == nullptr) {
         return bad(absl::StrCat("\"", text, "\" is not a value of ", field->enum_type()->name()));
       }
-      repeated ? reflection->AddEnum(message, field, value) : reflection->SetEnum(message, field, value);
+      repeated ? reflection->AddEnum(message, field, value)
+               : reflection->SetEnum(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -172,9 +196,10 @@ absl::Status SetFromText(Message* root, const std::vector<const FieldDescriptor*
       // Timestamps, durations and field masks in their JSON text: "2026-12-01T00:00:00Z".
       google::protobuf::util::JsonParseOptions options;
       std::string quoted = absl::StrCat("\"", absl::CEscape(text), "\"");
-      auto status = google::protobuf::util::JsonStringToMessage(quoted, reflection->MutableMessage(message, field),
-                                                               options);
-      if (!status.ok()) return bad(absl::StrCat("\"", text, "\" is not a ", field->message_type()->name()));
+      auto status = google::protobuf::util::JsonStringToMessage(
+          quoted, reflection->MutableMessage(message, field), options);
+      if (!status.ok())
+        return bad(absl::StrCat("\"", text, "\" is not a ", field->message_type()->name()));
       return absl::OkStatus();
     }
   }
@@ -199,7 +224,8 @@ std::string UpstreamOf(const google::protobuf::ServiceDescriptor& service) {
   return parts.size() >= 2 ? std::string(parts[1]) : std::string(service.full_name());
 }
 
-absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+absl::StatusOr<RouteTable> RouteTable::Build(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
   RouteTable table;
   std::set<std::pair<std::string, std::string>> shapes;
   for (const auto* service : services) {
@@ -213,10 +239,12 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<const google::pro
         Route route;
         std::string text;
         if (!MethodAndPath(*rule, &route.http_method, &text)) {
-          return absl::InvalidArgumentError(absl::StrCat(method->full_name(), ": google.api.http names no path"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(method->full_name(), ": google.api.http names no path"));
         }
         auto where = [&](absl::string_view why) {
-          return absl::InvalidArgumentError(absl::StrCat(method->full_name(), " (", text, "): ", why));
+          return absl::InvalidArgumentError(
+              absl::StrCat(method->full_name(), " (", text, "): ", why));
         };
         auto path = PathTemplate::Parse(text);
         if (!path.ok()) return where(path.status().message());
@@ -224,15 +252,18 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<const google::pro
         for (const auto& variable : route.path.variables()) {
           auto fields = ResolvePath(*method->input_type(), variable.field_path);
           if (!fields.ok()) return where(fields.status().message());
-          if (fields->back()->cpp_type() != FieldDescriptor::CPPTYPE_STRING || fields->back()->is_repeated()) {
+          if (fields->back()->cpp_type() != FieldDescriptor::CPPTYPE_STRING ||
+              fields->back()->is_repeated()) {
             return where(absl::StrCat(variable.field_path, " is not a singular string field"));
           }
         }
         route.body = rule->body();
         if (!route.body.empty() && route.body != "*") {
           const auto* field = method->input_type()->FindFieldByName(route.body);
-          if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_repeated()) {
-            return where(absl::StrCat("body \"", route.body, "\" is not a message field of the request"));
+          if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+              field->is_repeated()) {
+            return where(
+                absl::StrCat("body \"", route.body, "\" is not a message field of the request"));
           }
         }
         route.method = method;
@@ -240,8 +271,8 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<const google::pro
         route.upstream = UpstreamOf(*service);
         route.label = absl::StrCat(route.http_method, " ", text);
         if (!shapes.insert({route.http_method, route.path.Shape()}).second) {
-          return where(absl::StrCat("another route matches the same requests (", route.http_method, " ",
-                                    route.path.Shape(), ")"));
+          return where(absl::StrCat("another route matches the same requests (", route.http_method,
+                                    " ", route.path.Shape(), ")"));
         }
         table.routes_.push_back(std::move(route));
       }
@@ -250,7 +281,8 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<const google::pro
   return table;
 }
 
-std::optional<RouteTable::Match> RouteTable::Find(absl::string_view http_method, absl::string_view path,
+std::optional<RouteTable::Match> RouteTable::Find(absl::string_view http_method,
+                                                  absl::string_view path,
                                                   std::vector<std::string>* allowed) const {
   std::optional<Match> best;
   for (const Route& route : routes_) {
@@ -278,7 +310,8 @@ bool DecodeQueryComponent(absl::string_view in, std::string* out) {
     if (in[i] == '+') {
       out->push_back(' ');
     } else if (in[i] == '%') {
-      if (in.size() - i < 3 || !absl::ascii_isxdigit(in[i + 1]) || !absl::ascii_isxdigit(in[i + 2])) return false;
+      if (in.size() - i < 3 || !absl::ascii_isxdigit(in[i + 1]) || !absl::ascii_isxdigit(in[i + 2]))
+        return false;
       auto value = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
       out->push_back(static_cast<char>(value(in[i + 1]) * 16 + value(in[i + 2])));
       i += 2;
@@ -289,7 +322,8 @@ bool DecodeQueryComponent(absl::string_view in, std::string* out) {
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& match, absl::string_view query,
+absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& match,
+                                                      absl::string_view query,
                                                       absl::string_view body) {
   const Route& route = *match.route;
   const Descriptor& input = *route.method->input_type();
@@ -299,12 +333,14 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& m
   if (!route.body.empty()) {
     Message* target = request.get();
     if (route.body != "*") {
-      target = request->GetReflection()->MutableMessage(request.get(), input.FindFieldByName(route.body));
+      target = request->GetReflection()->MutableMessage(request.get(),
+                                                        input.FindFieldByName(route.body));
     }
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;  // a misspelt field is an error, not silently dropped
     auto status = google::protobuf::util::JsonStringToMessage(
-        absl::StripAsciiWhitespace(body).empty() ? std::string("{}") : std::string(body), target, options);
+        absl::StripAsciiWhitespace(body).empty() ? std::string("{}") : std::string(body), target,
+        options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("body", route.body == "*" ? "" : absl::StrCat(" (", route.body, ")"),
@@ -312,8 +348,9 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& m
                        std::string(status.message())));
     }
   } else if (!absl::StripAsciiWhitespace(body).empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(route.http_method, " ", route.path.text(),
-                                                   " takes no body; send its fields as query parameters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(route.http_method, " ", route.path.text(),
+                     " takes no body; send its fields as query parameters"));
   }
 
   if (!query.empty()) {
@@ -322,20 +359,25 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& m
       std::string key, value;
       if (!DecodeQueryComponent(pair.substr(0, eq), &key) ||
           !DecodeQueryComponent(eq == absl::string_view::npos ? "" : pair.substr(eq + 1), &value)) {
-        return absl::InvalidArgumentError(absl::StrCat("query parameter \"", pair.substr(0, 64), "\" has a bad % escape"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("query parameter \"", pair.substr(0, 64), "\" has a bad % escape"));
       }
       if (route.body == "*") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("query parameter ", key, ": this method takes its fields in the JSON body"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "query parameter ", key, ": this method takes its fields in the JSON body"));
       }
       auto fields = ResolvePath(input, key);
-      if (!fields.ok()) return absl::InvalidArgumentError(absl::StrCat("query parameter ", fields.status().message()));
+      if (!fields.ok())
+        return absl::InvalidArgumentError(
+            absl::StrCat("query parameter ", fields.status().message()));
       if (!route.body.empty() && fields->front()->name() == route.body) {
-        return absl::InvalidArgumentError(absl::StrCat("query parameter ", key, ": ", route.body, " is the body"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("query parameter ", key, ": ", route.body, " is the body"));
       }
       for (const auto& variable : route.path.variables()) {
         if (DottedName(*fields) == variable.field_path) {
-          return absl::InvalidArgumentError(absl::StrCat("query parameter ", key, ": bound by the path"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("query parameter ", key, ": bound by the path"));
         }
       }
       if (absl::Status set = SetFromText(request.get(), *fields, key, value); !set.ok()) return set;
@@ -349,10 +391,11 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& m
     const Reflection* reflection = holder->GetReflection();
     const std::string current = reflection->GetString(*holder, fields->back());
     if (!current.empty() && current != value) {
-      return absl::InvalidArgumentError(absl::StrCat(field_path, ": the path names \"", value, "\" but the body \"",
-                                                     current, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(field_path, ": the path names \"", value,
+                                                     "\" but the body \"", current, "\""));
     }
-    if (!IsUtf8(value)) return absl::InvalidArgumentError(absl::StrCat(field_path, ": the path is not UTF-8"));
+    if (!IsUtf8(value))
+      return absl::InvalidArgumentError(absl::StrCat(field_path, ": the path is not UTF-8"));
     reflection->SetString(holder, fields->back(), value);
   }
   return request;

@@ -22,7 +22,7 @@ namespace peixun::gateway {
 struct Route {
   std::string http_method;  // GET, POST, PATCH, PUT, DELETE
   PathTemplate path;
-  std::string body;         // "" (none), "*" (the whole request), or a top-level field
+  std::string body;  // "" (none), "*" (the whole request), or a top-level field
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string grpc_method;  // "/peixun.catalog.v1.CatalogService/GetProject"
   std::string upstream;     // the owning service: "catalog", "enrollment", …
@@ -36,7 +36,8 @@ class RouteTable {
   // Every binding (and additional binding) of every method of `services`. A template that
   // cannot be parsed, a variable or body naming no string field, or two routes that would
   // match the same requests are errors.
-  static absl::StatusOr<RouteTable> Build(const std::vector<const google::protobuf::ServiceDescriptor*>& services);
+  static absl::StatusOr<RouteTable> Build(
+      const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 
   struct Match {
     const Route* route = nullptr;
@@ -64,9 +65,8 @@ std::string UpstreamOf(const google::protobuf::ServiceDescriptor& service);
 // then the query parameters (fields not bound by path or body, by proto or JSON name, dotted
 // for nested fields, repeated by repeating the parameter), then the path variables. An error
 // is INVALID_ARGUMENT naming the field, the parameter or the JSON at fault.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(const RouteTable::Match& match,
-                                                                         absl::string_view query,
-                                                                         absl::string_view body);
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
+    const RouteTable::Match& match, absl::string_view query, absl::string_view body);
 
 // A message as proto3 JSON.
 std::string ToJson(const google::protobuf::Message& message);
@@ -76,7 +76,8 @@ int HttpStatusOf(int grpc_code);
 
 // The error body: a google.rpc.Status as JSON, with the details of `details_bin` (the
 // grpc-status-details-bin trailer) when it carries any that can be shown.
-std::string StatusJson(int grpc_code, absl::string_view message, absl::string_view details_bin = "");
+std::string StatusJson(int grpc_code, absl::string_view message,
+                       absl::string_view details_bin = "");
 
 // "%E4%BD%A0+x" → "你 x" for query strings (form encoding: '+' is a space); false on a bad escape.
 bool DecodeQueryComponent(absl::string_view in, std::string* out);

@@ -42,8 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // As a token, and as the claims of a token whose header names the published key but whose
   // signature is fuzzed bytes: never accepted.
   if (verifier.Verify(input).ok()) std::abort();
-  const std::string forged = absl::StrCat(Base64Url(R"({"alg":"ES256","typ":"JWT","kid":"fuzz-1"})"), ".",
-                                          Base64Url(input), ".", Base64Url(input.substr(0, 64)));
+  const std::string forged =
+      absl::StrCat(Base64Url(R"({"alg":"ES256","typ":"JWT","kid":"fuzz-1"})"), ".",
+                   Base64Url(input), ".", Base64Url(input.substr(0, 64)));
   auto result = verifier.Verify(forged);
   if (result.ok()) std::abort();
   if (result.status().code() != absl::StatusCode::kUnauthenticated) std::abort();

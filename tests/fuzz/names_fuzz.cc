@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto parts = peixun::ParseName(name, pattern, "name");
     if (parts.ok()) {
       for (const auto& [key, value] : *parts) {
-        if (value.empty() || value.find('/') != std::string::npos) std::abort();  // one non-empty segment each
+        if (value.empty() || value.find('/') != std::string::npos)
+          std::abort();  // one non-empty segment each
       }
     } else if (parts.status().message().find("name") == std::string::npos) {
       std::abort();

@@ -13,6 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = peixun::DecodePageToken(peixun::EncodePageToken(input, query), query);
   if (!again.ok() || *again != input) std::abort();
   // And not for another query.
-  if (!input.empty() && peixun::DecodePageToken(peixun::EncodePageToken(input, query), "other").ok()) std::abort();
+  if (!input.empty() &&
+      peixun::DecodePageToken(peixun::EncodePageToken(input, query), "other").ok())
+    std::abort();
   return 0;
 }

@@ -24,8 +24,8 @@ std::string Base64Url(absl::string_view text) {
 std::string Sign(absl::string_view input) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), kKey.data(), static_cast<int>(kKey.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), mac, &length);
+  HMAC(EVP_sha256(), kKey.data(), static_cast<int>(kKey.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
   return Base64Url(absl::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
@@ -61,15 +61,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (raw.ok()) std::abort();
   if (raw.status().code() != absl::StatusCode::kUnauthenticated) std::abort();
   // Signed claims of any shape: accepted only with a known role and an expiry ahead.
-  const std::string signing_input = absl::StrCat(Base64Url(R"({"alg":"HS256","typ":"JWT"})"), ".", Base64Url(input));
+  const std::string signing_input =
+      absl::StrCat(Base64Url(R"({"alg":"HS256","typ":"JWT"})"), ".", Base64Url(input));
   auto signed_claims = verifier.Verify(absl::StrCat(signing_input, ".", Sign(signing_input)));
-  if (!signed_claims.ok() && signed_claims.status().code() != absl::StatusCode::kUnauthenticated) std::abort();
+  if (!signed_claims.ok() && signed_claims.status().code() != absl::StatusCode::kUnauthenticated)
+    std::abort();
   // ES256: raw text is refused; signed fuzzed claims, and a signed fuzzed header, are verified
   // or refused, never anything else.
   static const Es256 es256(clock);
   auto raw_es = es256.verifier->Verify(input);
   if (raw_es.ok() || raw_es.status().code() != absl::StatusCode::kUnauthenticated) std::abort();
-  if (!RefusedOrVerified(es256.verifier->Verify(es256.SignedToken(R"({"alg":"ES256","kid":"fuzz-1","typ":"JWT"})", input)))) {
+  if (!RefusedOrVerified(es256.verifier->Verify(
+          es256.SignedToken(R"({"alg":"ES256","kid":"fuzz-1","typ":"JWT"})", input)))) {
     std::abort();
   }
   auto fuzzed_header = es256.verifier->Verify(

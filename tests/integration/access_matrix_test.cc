@@ -61,33 +61,37 @@ struct Person {
 
 // What a request names: the resources of one side of the test, the caller's own or another's.
 struct World {
-  std::string county;            // county code
-  std::string city;              // its city's code
-  std::string other_county;      // another county of that city, without a quota yet
-  std::string project;           // a project of the host
+  std::string county;        // county code
+  std::string city;          // its city's code
+  std::string other_county;  // another county of that city, without a quota yet
+  std::string project;       // a project of the host
   const Person* teacher = nullptr;
-  std::string enrollment;        // the teacher's enrollment in the project
-  std::string expert;            // an expert subject
+  std::string enrollment;  // the teacher's enrollment in the project
+  std::string expert;      // an expert subject
 };
 
 enum class Side { kOwn, kOther, kUnnamed };
 const char* SideName(Side side) {
   switch (side) {
-    case Side::kOwn: return "own";
-    case Side::kOther: return "other";
-    case Side::kUnnamed: return "unnamed";
+    case Side::kOwn:
+      return "own";
+    case Side::kOther:
+      return "other";
+    case Side::kUnnamed:
+      return "unnamed";
   }
   return "";
 }
 
 struct Answer {
   grpc::Status status;
-  std::string text;  // the answers as JSON, one per message, and the status message
+  std::string text;           // the answers as JSON, one per message, and the status message
   bool rows_refused = false;  // an import row refused as outside the caller's scope
 };
 
 std::string IdNumber(const std::string& county, int serial) {
-  std::string first17 = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial);
+  std::string first17 =
+      absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial);
   return first17 + enrollment::domain::IdCheckCharacter(first17);
 }
 
@@ -103,7 +107,8 @@ class AccessMatrixTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const auto& [county, display_name] :
-         {std::pair{"410225", "张明远"}, std::pair{"410223", "李秀英"}, std::pair{"410122", "王建国"}}) {
+         {std::pair{"410225", "张明远"}, std::pair{"410223", "李秀英"},
+          std::pair{"410122", "王建国"}}) {
       Person person;
       person.county = county;
       person.display_name = display_name;
@@ -113,11 +118,15 @@ class AccessMatrixTest : public ::testing::Test {
       people_[i].id_number = IdNumber(people_[i].county, static_cast<int>(i) + 3);
       people_[i].birth_date = people_[i].id_number.substr(6, 8);
     }
-    ASSERT_TRUE(stack_.Start([&] { SeedCatalog(); }, [&] { SeedEnrollment(); }, [&] { SeedEvaluation(); }).ok());
+    ASSERT_TRUE(
+        stack_.Start([&] { SeedCatalog(); }, [&] { SeedEnrollment(); }, [&] { SeedEvaluation(); })
+            .ok());
 
-    own_ = {"410225", "4102", "410223", "years/2022/projects/own-project", &people_[0], own_enrollment_, "expert-a"};
-    other_ = {"410122", "4101", "410122", "years/2022/projects/other-project", &people_[2], other_enrollment_,
-              "expert-b"};
+    own_ = {"410225",    "4102",          "410223",  "years/2022/projects/own-project",
+            &people_[0], own_enrollment_, "expert-a"};
+    other_ = {
+        "410122",          "4101",    "410122", "years/2022/projects/other-project", &people_[2],
+        other_enrollment_, "expert-b"};
   }
 
   void TearDown() override { stack_.Stop(); }
@@ -127,46 +136,61 @@ class AccessMatrixTest : public ::testing::Test {
   // The token of each role, in its own world: 开封市, 兰考县, 河南大学, expert-a, 张明远.
   std::unique_ptr<grpc::ClientContext> ContextOf(Role role) const {
     switch (role) {
-      case Role::kCityAdmin: return ContextAs(role, "4102", "", "city-clerk");
-      case Role::kCountyAdmin: return ContextAs(role, "410225", "", "county-clerk");
-      case Role::kHost: return ContextAs(role, "", "hosts/henu", "host-clerk");
-      case Role::kExpert: return ContextAs(role, "410521", "", "expert-a");
-      case Role::kTeacher: return ContextAs(role, "", "", people_[0].name);
-      case Role::kService: return ContextAs(role, "", "", "services/funding");
-      default: return ContextAs(role, "", "", absl::StrCat(auth::RoleName(role), "-user"));
+      case Role::kCityAdmin:
+        return ContextAs(role, "4102", "", "city-clerk");
+      case Role::kCountyAdmin:
+        return ContextAs(role, "410225", "", "county-clerk");
+      case Role::kHost:
+        return ContextAs(role, "", "hosts/henu", "host-clerk");
+      case Role::kExpert:
+        return ContextAs(role, "410521", "", "expert-a");
+      case Role::kTeacher:
+        return ContextAs(role, "", "", people_[0].name);
+      case Role::kService:
+        return ContextAs(role, "", "", "services/funding");
+      default:
+        return ContextAs(role, "", "", absl::StrCat(auth::RoleName(role), "-user"));
     }
   }
 
   // Whose personal data a role may read in this world, and whose full ID number.
   bool MayRead(Role role, const Person& person) const {
     switch (role) {
-      case Role::kProvinceAdmin: return true;
-      case Role::kCityAdmin: return person.county == "410225" || person.county == "410223";
+      case Role::kProvinceAdmin:
+        return true;
+      case Role::kCityAdmin:
+        return person.county == "410225" || person.county == "410223";
       case Role::kCountyAdmin:  // its county
       case Role::kHost:         // its project's trainee
       case Role::kTeacher:      // itself
         return &person == &people_[0];
-      default: return false;
+      default:
+        return false;
     }
   }
-  static bool SeesFullIdNumbers(Role role) { return role == Role::kProvinceAdmin || role == Role::kCountyAdmin; }
+  static bool SeesFullIdNumbers(Role role) {
+    return role == Role::kProvinceAdmin || role == Role::kCountyAdmin;
+  }
 
   template <typename Stub, typename Request, typename Response>
-  void Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  void Call(Stub& stub,
+            grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
             const Request& request, Response* response = nullptr, Role role = Role::kProvinceAdmin,
             const std::string& region = "") {
     Response ignored;
-    grpc::Status status =
-        (stub.*method)(ContextAs(role, region).get(), request, response != nullptr ? response : &ignored);
+    grpc::Status status = (stub.*method)(ContextAs(role, region).get(), request,
+                                         response != nullptr ? response : &ignored);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   void SeedCatalog() {
-    auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(stack_.catalog->port()));
+    auto stub =
+        cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(stack_.catalog->port()));
     cat::ImportRegionsRequest regions;
-    regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-                    "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
-                    "410122,中牟县,4101,county\n4105,安阳市,41,city\n410521,林州市,4105,county\n");
+    regions.set_csv(
+        "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+        "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
+        "410122,中牟县,4101,county\n4105,安阳市,41,city\n410521,林州市,4105,county\n");
     Call(*stub, &cat::CatalogService::Stub::ImportRegions, regions);
     cat::CreateYearRequest year;
     year.mutable_plan_year()->set_year(2022);
@@ -178,13 +202,15 @@ class AccessMatrixTest : public ::testing::Test {
     category.mutable_category()->set_display_name("乡村教师");
     category.mutable_category()->set_plan_level(common::v1::NATIONAL);
     Call(*stub, &cat::CatalogService::Stub::CreateCategory, category);
-    for (const auto& [id, display_name] : {std::pair{"henu", "河南大学"}, std::pair{"zzu", "郑州大学"}}) {
+    for (const auto& [id, display_name] :
+         {std::pair{"henu", "河南大学"}, std::pair{"zzu", "郑州大学"}}) {
       cat::CreateHostRequest host;
       host.set_host_id(id);
       host.mutable_host()->set_display_name(display_name);
       Call(*stub, &cat::CatalogService::Stub::CreateHost, host);
     }
-    for (const auto& [id, host] : {std::pair{"own-project", "hosts/henu"}, std::pair{"other-project", "hosts/zzu"}}) {
+    for (const auto& [id, host] :
+         {std::pair{"own-project", "hosts/henu"}, std::pair{"other-project", "hosts/zzu"}}) {
       cat::CreateProjectRequest project;
       project.set_parent("years/2022");
       project.set_project_id(id);
@@ -198,7 +224,8 @@ class AccessMatrixTest : public ::testing::Test {
       *p->mutable_start_date() = Date(2022, 10, 10);
       *p->mutable_end_date() = Date(2022, 10, 19);
       Call(*stub, &cat::CatalogService::Stub::CreateProject, project);
-      for (const auto& [city, county] : {std::pair{"4102", "410225"}, std::pair{"4101", "410122"}}) {
+      for (const auto& [city, county] :
+           {std::pair{"4102", "410225"}, std::pair{"4101", "410122"}}) {
         cat::AllocateQuotaRequest to_city;
         to_city.set_parent(absl::StrCat("years/2022/projects/", id));
         to_city.set_region(absl::StrCat("regions/", city));
@@ -208,8 +235,8 @@ class AccessMatrixTest : public ::testing::Test {
         to_county.set_parent(absl::StrCat("years/2022/projects/", id, "/quotas/", city));
         to_county.set_region(absl::StrCat("regions/", county));
         to_county.set_seats(5);
-        Call(*stub, &cat::CatalogService::Stub::AllocateQuota, to_county, static_cast<cat::QuotaAllocation*>(nullptr),
-             Role::kCityAdmin, city);
+        Call(*stub, &cat::CatalogService::Stub::AllocateQuota, to_county,
+             static_cast<cat::QuotaAllocation*>(nullptr), Role::kCityAdmin, city);
       }
     }
   }
@@ -219,13 +246,15 @@ class AccessMatrixTest : public ::testing::Test {
     for (int i = 0; i < 500; ++i) {
       std::string quotas;
       try {
-        quotas = stack_.enrollment_db.QueryValue("SELECT COUNT(*) FROM catalog_quotas WHERE county_code IN ('410225', '410122')");
+        quotas = stack_.enrollment_db.QueryValue(
+            "SELECT COUNT(*) FROM catalog_quotas WHERE county_code IN ('410225', '410122')");
       } catch (const std::exception&) {
       }
       if (quotas == "4") break;
       absl::SleepFor(absl::Milliseconds(20));
     }
-    auto stub = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(stack_.enrollment->port()));
+    auto stub = enr::EnrollmentService::NewStub(
+        peixun::testing::LoopbackChannel(stack_.enrollment->port()));
     auto context = ContextAs(Role::kProvinceAdmin);
     auto stream = stub->ImportTeachers(context.get());
     for (const auto& person : people_) ASSERT_TRUE(stream->Write(RowOf(person)));
@@ -238,19 +267,21 @@ class AccessMatrixTest : public ::testing::Test {
     }
     ASSERT_TRUE(stream->Finish().ok());
     for (auto [person, project, enrollment] :
-         {std::tuple{&people_[0], "own-project", &own_enrollment_}, std::tuple{&people_[2], "other-project", &other_enrollment_}}) {
+         {std::tuple{&people_[0], "own-project", &own_enrollment_},
+          std::tuple{&people_[2], "other-project", &other_enrollment_}}) {
       enr::NominateTeacherRequest nominate;
       nominate.set_project(absl::StrCat("years/2022/projects/", project));
       nominate.set_teacher(person->name);
       enr::Enrollment made;
-      Call(*stub, &enr::EnrollmentService::Stub::NominateTeacher, nominate, &made, Role::kCountyAdmin,
-           person->county);
+      Call(*stub, &enr::EnrollmentService::Stub::NominateTeacher, nominate, &made,
+           Role::kCountyAdmin, person->county);
       *enrollment = made.name();
     }
   }
 
   void SeedEvaluation() {
-    auto stub = ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(stack_.evaluation->port()));
+    auto stub =
+        ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(stack_.evaluation->port()));
     ev::CreateRubricVersionRequest rubric_request;
     rubric_request.set_parent("rubrics/simple");
     auto* rubric = rubric_request.mutable_rubric_version();
@@ -268,7 +299,8 @@ class AccessMatrixTest : public ::testing::Test {
     create.set_round_id("county-2022");
     create.mutable_round()->set_display_name("2022 年项目县绩效评价");
     create.mutable_round()->set_rubric_version(made.name());
-    for (const char* county : {"regions/410225", "regions/410122"}) create.mutable_round()->add_counties(county);
+    for (const char* county : {"regions/410225", "regions/410122"})
+      create.mutable_round()->add_counties(county);
     ev::Round round;
     Call(*stub, &ev::EvaluationService::Stub::CreateRound, create, &round);
     round_ = round.name();
@@ -286,7 +318,9 @@ class AccessMatrixTest : public ::testing::Test {
     if (side == Side::kUnnamed) return "";
     const World& w = side == Side::kOwn ? own_ : other_;
     const std::string teacher = w.teacher->name;
-    auto bytes = [](const google::protobuf::Message& message) { return message.SerializeAsString(); };
+    auto bytes = [](const google::protobuf::Message& message) {
+      return message.SerializeAsString();
+    };
     const std::string county_filter = absl::StrCat("county = \"regions/", w.county, "\"");
     if (method == "CatalogService.AllocateQuota") {
       cat::AllocateQuotaRequest r;
@@ -318,7 +352,8 @@ class AccessMatrixTest : public ::testing::Test {
       r.set_teacher(teacher);
       return bytes(r);
     }
-    for (const char* transition : {"WithdrawEnrollment", "CheckIn", "Complete", "Dismiss", "MarkNotCompleted"}) {
+    for (const char* transition :
+         {"WithdrawEnrollment", "CheckIn", "Complete", "Dismiss", "MarkNotCompleted"}) {
       if (method == absl::StrCat("EnrollmentService.", transition)) {
         enr::TransitionRequest r;
         r.set_name(w.enrollment);
@@ -349,7 +384,8 @@ class AccessMatrixTest : public ::testing::Test {
     }
     if (method == "EnrollmentService.ListBlacklistEntries") {
       enr::ListBlacklistEntriesRequest r;
-      r.set_filter(role == Role::kTeacher ? absl::StrCat("teacher = \"", teacher, "\"") : county_filter);
+      r.set_filter(role == Role::kTeacher ? absl::StrCat("teacher = \"", teacher, "\"")
+                                          : county_filter);
       return bytes(r);
     }
     if (method == "EnrollmentService.GetCycleProgress") {
@@ -402,7 +438,8 @@ class AccessMatrixTest : public ::testing::Test {
     std::vector<grpc::Slice> slices;
     (void)bytes.Dump(&slices);
     std::string wire;
-    for (const auto& slice : slices) wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    for (const auto& slice : slices)
+      wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     return wire;
   }
   // A message of an answer as JSON.
@@ -428,13 +465,15 @@ class AccessMatrixTest : public ::testing::Test {
   Answer Invoke(const google::protobuf::MethodDescriptor& method, const std::string& request,
                 std::unique_ptr<grpc::ClientContext> context) {
     Answer answer;
-    auto channel = peixun::testing::LoopbackChannel(PlatformOf(method.service()->full_name()).port());
+    auto channel =
+        peixun::testing::LoopbackChannel(PlatformOf(method.service()->full_name()).port());
     const std::string path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
     const auto* output = method.output_type();
     if (!method.client_streaming() && !method.server_streaming()) {
       grpc::ByteBuffer response;
       answer.status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-          channel.get(), grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC),
+          channel.get(),
+          grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC),
           context.get(), Buffer(request), &response);
       if (answer.status.ok()) answer.text = Json(output, response);
     } else if (method.server_streaming() && !method.client_streaming()) {
@@ -442,17 +481,20 @@ class AccessMatrixTest : public ::testing::Test {
       context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(700));
       std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
           grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-              channel.get(), grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING),
+              channel.get(),
+              grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING),
               context.get(), Buffer(request)));
       grpc::ByteBuffer event;
       while (reader->Read(&event)) absl::StrAppend(&answer.text, Json(output, event), "\n");
       answer.status = reader->Finish();
-      if (answer.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) answer.status = grpc::Status::OK;
+      if (answer.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        answer.status = grpc::Status::OK;
     } else {
       // ImportTeachers: the side's teacher as one row (none when unnamed).
       std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
           grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-              channel.get(), grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING),
+              channel.get(),
+              grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING),
               context.get()));
       if (!request.empty()) stream->Write(Buffer(request));
       stream->WritesDone();
@@ -461,7 +503,8 @@ class AccessMatrixTest : public ::testing::Test {
         const std::string json = Json(output, result_bytes);
         absl::StrAppend(&answer.text, json, "\n");
         enr::ImportTeacherResult result;
-        if (result.ParseFromString(Wire(result_bytes)) && result.outcome() == enr::ImportTeacherResult::REJECTED &&
+        if (result.ParseFromString(Wire(result_bytes)) &&
+            result.outcome() == enr::ImportTeacherResult::REJECTED &&
             result.reason().find("is outside it") != std::string::npos) {
           answer.rows_refused = true;
         }
@@ -508,14 +551,16 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
   int scoped_cells = 0;
   std::set<std::string> methods_seen;
   for (const char* service_name : kServiceNames) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
     ASSERT_NE(service, nullptr) << service_name;
     for (int m = 0; m < service->method_count(); ++m) {
       const auto& method = *service->method(m);
       const std::string short_name = absl::StrCat(service->name(), ".", method.name());
       methods_seen.insert(method.full_name());
       // Every RPC has an entry; a call without a token is refused as unauthenticated.
-      ASSERT_NE(policy.Find(method.full_name()), nullptr) << method.full_name() << " has no entry in the access policy";
+      ASSERT_NE(policy.Find(method.full_name()), nullptr)
+          << method.full_name() << " has no entry in the access policy";
       {
         Answer anonymous = Invoke(method, "", std::make_unique<grpc::ClientContext>());
         EXPECT_EQ(anonymous.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << short_name;
@@ -527,7 +572,8 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
           ++scoped_cells;
           // A scope can only be checked on requests that name resources.
           EXPECT_TRUE(NamesResources(short_name))
-              << short_name << " is scoped for " << auth::RoleName(role) << " but the test names no resources for it";
+              << short_name << " is scoped for " << auth::RoleName(role)
+              << " but the test names no resources for it";
         }
         for (Side side : {Side::kOwn, Side::kOther, Side::kUnnamed}) {
           // A method whose requests name nothing a scope decides on is one call per role.
@@ -536,11 +582,12 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
               method.client_streaming() ? ImportRow(side) : RequestFor(short_name, side, role);
           Answer answer = Invoke(method, request, ContextOf(role));
           ++calls;
-          const std::string where = absl::StrCat(short_name, " as ", auth::RoleName(role), " (", auth::ScopeName(scope),
-                                                 ") on the ", SideName(side), " side: ",
-                                                 static_cast<int>(answer.status.error_code()), " ",
-                                                 answer.status.error_message());
-          const bool denied = answer.status.error_code() == grpc::StatusCode::PERMISSION_DENIED || answer.rows_refused;
+          const std::string where = absl::StrCat(
+              short_name, " as ", auth::RoleName(role), " (", auth::ScopeName(scope), ") on the ",
+              SideName(side), " side: ", static_cast<int>(answer.status.error_code()), " ",
+              answer.status.error_message());
+          const bool denied = answer.status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+                              answer.rows_refused;
           EXPECT_NE(answer.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << where;
           EXPECT_NE(answer.status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << where;
           EXPECT_NE(answer.status.error_code(), grpc::StatusCode::INTERNAL) << where;
@@ -555,13 +602,17 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
           // it sees masked ones, and never a birth date beside a masked one.
           for (const Person& person : people_) {
             if (MayRead(role, person)) continue;
-            EXPECT_EQ(answer.text.find(person.display_name), std::string::npos) << where << "\n" << answer.text;
-            EXPECT_EQ(answer.text.find(person.id_number), std::string::npos) << where << "\n" << answer.text;
-            EXPECT_EQ(answer.text.find(person.birth_date), std::string::npos) << where << "\n" << answer.text;
+            EXPECT_EQ(answer.text.find(person.display_name), std::string::npos) << where << "\n"
+                                                                                << answer.text;
+            EXPECT_EQ(answer.text.find(person.id_number), std::string::npos) << where << "\n"
+                                                                             << answer.text;
+            EXPECT_EQ(answer.text.find(person.birth_date), std::string::npos) << where << "\n"
+                                                                              << answer.text;
           }
           if (!SeesFullIdNumbers(role)) {
             EXPECT_FALSE(std::regex_search(answer.text, full_id)) << where << "\n" << answer.text;
-            EXPECT_EQ(answer.text.find("birth_date"), std::string::npos) << where << "\n" << answer.text;
+            EXPECT_EQ(answer.text.find("birth_date"), std::string::npos) << where << "\n"
+                                                                         << answer.text;
           }
         }
       }
@@ -569,12 +620,13 @@ TEST_F(AccessMatrixTest, R35R36EveryRpcAnswersEveryRoleAsThePolicySaysAndLeaksNo
   }
   // Every RPC of the policy is one of the contracts', and was called.
   for (const auto& entry : policy.methods()) {
-    EXPECT_EQ(methods_seen.count(entry.method), 1u) << entry.method << " is in the policy but in no contract";
+    EXPECT_EQ(methods_seen.count(entry.method), 1u)
+        << entry.method << " is in the policy but in no contract";
   }
   EXPECT_EQ(methods_seen.size(), policy.methods().size());
   EXPECT_GE(scoped_cells, 40);
-  std::printf("access matrix: %zu RPCs x %zu roles, %d scoped cells, %d calls\n", methods_seen.size(),
-              std::size(auth::kAllRoles), scoped_cells, calls);
+  std::printf("access matrix: %zu RPCs x %zu roles, %d scoped cells, %d calls\n",
+              methods_seen.size(), std::size(auth::kAllRoles), scoped_cells, calls);
   EXPECT_GE(calls, static_cast<int>(methods_seen.size() * std::size(auth::kAllRoles)));
 }
 

@@ -20,7 +20,9 @@ using peixun::testing::ContextAs;
 
 std::string DemoRegionsCsv() {
   // Province, two cities, and five counties of each.
-  std::string csv = "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n4102,开封市,41,city\n";
+  std::string csv =
+      "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n4102,开封市,41,"
+      "city\n";
   for (int i = 1; i <= 5; ++i) {
     absl::StrAppend(&csv, absl::StrFormat("41012%d,郑州县%d,4101,county\n", i, i));
     absl::StrAppend(&csv, absl::StrFormat("41022%d,开封县%d,4102,county\n", i, i));
@@ -67,7 +69,9 @@ class CatalogTest : public ::testing::Test {
     category.mutable_category()->set_display_name("农村骨干教师能力提升培训");
     category.mutable_category()->set_plan_level(common::v1::NATIONAL);
     v1::ProjectCategory created_category;
-    ASSERT_TRUE(stub_->CreateCategory(ContextAs(Role::kProvinceAdmin).get(), category, &created_category).ok());
+    ASSERT_TRUE(
+        stub_->CreateCategory(ContextAs(Role::kProvinceAdmin).get(), category, &created_category)
+            .ok());
     v1::CreateHostRequest host;
     host.set_host_id("henu");
     host.mutable_host()->set_display_name("河南大学");
@@ -100,7 +104,8 @@ class CatalogTest : public ::testing::Test {
   }
 
   grpc::Status CreateProject(const std::string& id, int seats, v1::Project* out) {
-    return stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), ProjectRequest(id, seats), out);
+    return stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), ProjectRequest(id, seats),
+                                out);
   }
 
   grpc::Status Allocate(const std::string& parent, const std::string& region, int seats,
@@ -148,7 +153,8 @@ TEST_F(CatalogTest, ImportRegionsCountsAndIsRepeatable) {
 
 TEST_F(CatalogTest, ImportRegionsRefusesOrphanAndChangesNothing) {
   grpc::Status status = ImportRegions(
-      "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n419999,无主县,4199,county\n");
+      "code,name,parent_code,level\n41,河南省,,province\n4101,郑州市,41,city\n419999,无主县,4199,"
+      "county\n");
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("line 4"), std::string::npos);
   EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM regions"), "0");
@@ -158,7 +164,8 @@ TEST_F(CatalogTest, ImportRegionsIsForProvinceAdminsOnly) {
   v1::ImportRegionsRequest request;
   request.set_csv(DemoRegionsCsv());
   v1::ImportRegionsResponse response;
-  EXPECT_EQ(stub_->ImportRegions(ContextAs(Role::kCityAdmin, "4101").get(), request, &response).error_code(),
+  EXPECT_EQ(stub_->ImportRegions(ContextAs(Role::kCityAdmin, "4101").get(), request, &response)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -227,8 +234,10 @@ TEST_F(CatalogTest, CreateProjectRefusesBadInputNamingTheField) {
       {[](auto& r) { r.mutable_project()->set_seats(-3); }, "project.seats"},
       {[](auto& r) { r.mutable_project()->mutable_end_date()->set_month(9); }, "project.end_date"},
       {[](auto& r) { r.mutable_project()->set_host("hosts/nowhere"); }, "project.host"},
-      {[](auto& r) { r.mutable_project()->set_category("years/2022/categories/none"); }, "project.category"},
-      {[](auto& r) { r.mutable_project()->mutable_audience()->add_regions("regions/419999"); }, "project.audience.regions"},
+      {[](auto& r) { r.mutable_project()->set_category("years/2022/categories/none"); },
+       "project.category"},
+      {[](auto& r) { r.mutable_project()->mutable_audience()->add_regions("regions/419999"); },
+       "project.audience.regions"},
       {[](auto& r) { r.set_project_id("Bad Id"); }, "project_id"},
       {[](auto& r) { r.set_parent("years/abc"); }, "parent"},
   };
@@ -236,7 +245,8 @@ TEST_F(CatalogTest, CreateProjectRefusesBadInputNamingTheField) {
     auto request = ProjectRequest("p2", 10);
     c.mutate(request);
     v1::Project out;
-    grpc::Status status = stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out);
+    grpc::Status status =
+        stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
     EXPECT_EQ(status.error_message().rfind(c.field + ":", 0), 0u) << status.error_message();
   }
@@ -261,7 +271,8 @@ TEST_F(CatalogTest, RetriedRequestIdReturnsFirstAnswerAndChangesNothing) {
   EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "2");
   request.mutable_project()->set_seats(41);
   v1::Project third;
-  grpc::Status status = stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &third);
+  grpc::Status status =
+      stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &third);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("request_id"), std::string::npos);
   EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM projects"), "2");
@@ -276,7 +287,8 @@ TEST_F(CatalogTest, ConcurrentRetriesOfOneRequestIdApplyOnce) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       v1::Project out;
-      if (stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out).ok()) names[i] = out.name();
+      if (stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &out).ok())
+        names[i] = out.name();
     });
   }
   for (auto& t : threads) t.join();
@@ -326,11 +338,13 @@ TEST_F(CatalogTest, UpdateProjectWithStaleEtagIsAborted) {
   EXPECT_NE(updated.etag(), project_.etag());
   update.mutable_project()->set_seats(130);  // still carries the old etag
   v1::Project stale;
-  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
-            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(
+      stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
+      grpc::StatusCode::ABORTED);
   update.mutable_update_mask()->add_paths("allocated_seats");
-  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &stale).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(CatalogTest, R3QuotaTreeNeverExceedsItsParent) {
@@ -348,13 +362,16 @@ TEST_F(CatalogTest, R3QuotaTreeNeverExceedsItsParent) {
   v1::QuotaAllocation county;
   ASSERT_TRUE(Allocate(zhengzhou, "regions/410121", 35, &county, Role::kCityAdmin, "4101").ok());
   EXPECT_EQ(county.parent(), zhengzhou);
-  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 26, &county, Role::kCityAdmin, "4101").error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      Allocate(zhengzhou, "regions/410122", 26, &county, Role::kCityAdmin, "4101").error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   // Another city's admin, a county admin, and a county of another city are refused.
-  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCityAdmin, "4102").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCountyAdmin, "410122").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCityAdmin, "4102").error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Allocate(zhengzhou, "regions/410122", 5, &county, Role::kCountyAdmin, "410122").error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   grpc::Status wrong_county = Allocate(zhengzhou, "regions/410221", 5, &county);
   ASSERT_EQ(wrong_county.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(wrong_county.error_message().rfind("region:", 0), 0u);
@@ -370,8 +387,9 @@ TEST_F(CatalogTest, R3QuotaTreeNeverExceedsItsParent) {
   shrink.mutable_project()->set_seats(99);
   shrink.mutable_update_mask()->add_paths("seats");
   v1::Project shrunk;
-  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), shrink, &shrunk).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), shrink, &shrunk).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
 
   v1::GetQuotaRequest get;
   get.set_name(zhengzhou);
@@ -397,14 +415,17 @@ TEST_F(CatalogTest, R3ConcurrentCountySplitsNeverExceedTheCityQuota) {
         v1::QuotaAllocation current;
         v1::GetQuotaRequest read;
         read.set_name(absl::StrCat("years/2022/projects/p1/quotas/", region.substr(8)));
-        int seats = stub_->GetQuota(ContextAs(Role::kViewer).get(), read, &current).ok() ? current.seats() : 0;
+        int seats = stub_->GetQuota(ContextAs(Role::kViewer).get(), read, &current).ok()
+                        ? current.seats()
+                        : 0;
         v1::AllocateQuotaRequest request;
         request.set_parent(parent);
         request.set_region(region);
         request.set_seats(seats + 3);
         request.set_etag(current.etag());
         v1::QuotaAllocation out;
-        grpc::Status s = stub_->AllocateQuota(ContextAs(Role::kCityAdmin, "4101").get(), request, &out);
+        grpc::Status s =
+            stub_->AllocateQuota(ContextAs(Role::kCityAdmin, "4101").get(), request, &out);
         (s.ok() ? accepted : refused)++;
       }
     });
@@ -425,8 +446,10 @@ TEST_F(CatalogTest, ListQuotasAcrossProjectsPaginates) {
   ASSERT_TRUE(CreateProject("p2", 50, &p2).ok());
   v1::QuotaAllocation q;
   for (const char* project : {"p1", "p2"}) {
-    ASSERT_TRUE(Allocate(absl::StrCat("years/2022/projects/", project), "regions/4101", 10, &q).ok());
-    ASSERT_TRUE(Allocate(absl::StrCat("years/2022/projects/", project), "regions/4102", 10, &q).ok());
+    ASSERT_TRUE(
+        Allocate(absl::StrCat("years/2022/projects/", project), "regions/4101", 10, &q).ok());
+    ASSERT_TRUE(
+        Allocate(absl::StrCat("years/2022/projects/", project), "regions/4102", 10, &q).ok());
   }
   std::vector<std::string> names;
   std::string token;
@@ -441,9 +464,10 @@ TEST_F(CatalogTest, ListQuotasAcrossProjectsPaginates) {
     for (const auto& x : response.quotas()) names.push_back(x.name());
     token = response.next_page_token();
   } while (!token.empty());
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "years/2022/projects/p1/quotas/4101", "years/2022/projects/p1/quotas/4102",
-                       "years/2022/projects/p2/quotas/4101", "years/2022/projects/p2/quotas/4102"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "years/2022/projects/p1/quotas/4101", "years/2022/projects/p1/quotas/4102",
+                "years/2022/projects/p2/quotas/4101", "years/2022/projects/p2/quotas/4102"}));
 }
 
 TEST_F(CatalogTest, R4BudgetFollowsTheNewestCostPolicy) {
@@ -461,7 +485,8 @@ TEST_F(CatalogTest, R4BudgetFollowsTheNewestCostPolicy) {
   policy.mutable_cost_policy()->set_fen_per_online_hour(300);
   policy.mutable_cost_policy()->set_reason("2022 年调整标准");
   v1::CostPolicy created;
-  ASSERT_TRUE(stub_->CreateCostPolicy(ContextAs(Role::kProvinceAdmin).get(), policy, &created).ok());
+  ASSERT_TRUE(
+      stub_->CreateCostPolicy(ContextAs(Role::kProvinceAdmin).get(), policy, &created).ok());
   EXPECT_EQ(created.version(), 2);
   ASSERT_TRUE(stub_->GetProjectBudget(ContextAs(Role::kViewer).get(), request, &budget).ok());
   EXPECT_EQ(budget.on_site_fen(), 100LL * 15 * 50000);
@@ -506,7 +531,8 @@ TEST_F(CatalogTest, WatchEventsDeliversEverythingInOrderThenFollows) {
   // Seeding made 7 events: regions, year, cost policy, category, host, project (+ the first).
   while (events.size() < 6 && reader->Read(&event)) events.push_back(event);
   ASSERT_EQ(events.size(), 6u);
-  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].sequence(), static_cast<int64_t>(i + 1));
+  for (size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i].sequence(), static_cast<int64_t>(i + 1));
   EXPECT_EQ(events[0].type(), "catalog.regions.imported");
   EXPECT_EQ(events[5].type(), "catalog.project.created");
   v1::Project payload;
@@ -556,7 +582,8 @@ TEST_F(CatalogTest, WatchEventsStreamsShareOneReaderAndEachCallerHoldsAtMostEigh
     EXPECT_FALSE(ninth->Read(&event));
     grpc::Status status = ninth->Finish();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-    EXPECT_NE(status.error_message().find("close one first"), std::string::npos) << status.error_message();
+    EXPECT_NE(status.error_message().find("close one first"), std::string::npos)
+        << status.error_message();
   }
   auto other_context = ContextAs(Role::kService);
   auto other = stub_->WatchEvents(other_context.get(), request);
@@ -671,7 +698,8 @@ TEST_F(CatalogTest, GetProjectSeesAnotherReplicasWritesWithinAFollowPeriod) {
   stale.mutable_project()->set_etag("1");
   stale.mutable_project()->set_seats(120);
   stale.mutable_update_mask()->add_paths("seats");
-  EXPECT_EQ(other_stub->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), stale, &updated).error_code(),
+  EXPECT_EQ(other_stub->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), stale, &updated)
+                .error_code(),
             grpc::StatusCode::ABORTED);
   other.Shutdown();
 }
@@ -681,7 +709,8 @@ TEST_F(CatalogTest, MetricsCountHandledCallsByCode) {
   v1::GetProjectRequest get;
   get.set_name("years/2022/projects/none");
   v1::Project out;
-  EXPECT_EQ(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   std::string text;
   for (const auto& family : platform_->metrics().registry().Collect()) {
     if (family.name != "grpc_server_handled_total") continue;

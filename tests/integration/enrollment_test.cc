@@ -6,17 +6,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/support/sync_stream.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/support/sync_stream.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
-#include "services/enrollment/enrollment_migrations.h"
 #include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/enrollment_migrations.h"
 #include "services/enrollment/enrollment_service.h"
 #include "tests/support/harness.h"
 
@@ -42,7 +42,8 @@ Detail DetailOf(const grpc::Status& status) {
 
 // Test data: a valid ID number for a serial (GB 11643 check character computed here).
 std::string IdNumber(const std::string& county, int serial) {
-  std::string first17 = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12, 1 + serial % 28, serial % 1000);
+  std::string first17 = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12,
+                                        1 + serial % 28, serial % 1000);
   return first17 + domain::IdCheckCharacter(first17);
 }
 
@@ -63,7 +64,8 @@ class Server {
  public:
   Server(const std::string& name, const std::string& service, const peixun::db::DbConfig& db,
          std::vector<peixun::db::Migration> migrations, const Clock& clock)
-      : platform_(peixun::testing::TestPlatformOptions(name, service, db, std::move(migrations)), clock) {}
+      : platform_(peixun::testing::TestPlatformOptions(name, service, db, std::move(migrations)),
+                  clock) {}
   server::Platform& platform() { return platform_; }
 
  private:
@@ -73,15 +75,18 @@ class Server {
 class EnrollmentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    catalog_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "catalog", "peixun.catalog.v1.CatalogService", catalog_db_.config(), catalog::Migrations()));
+    catalog_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                             catalog_db_.config(), catalog::Migrations()));
     catalog_service_ = std::make_unique<catalog::CatalogService>(*catalog_);
     ASSERT_TRUE(catalog_->Start(catalog_service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*catalog_));
-    catalog_stub_ = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
+    catalog_stub_ =
+        cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
     SeedCatalog();
     enrollment_ = StartEnrollment();
-    stub_ = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_->platform->port()));
+    stub_ = v1::EnrollmentService::NewStub(
+        peixun::testing::LoopbackChannel(enrollment_->platform->port()));
     WaitForQuota(*enrollment_, "lankao-seats", 10);
   }
 
@@ -123,8 +128,8 @@ class EnrollmentTest : public ::testing::Test {
     for (int i = 0; i < 300; ++i) {
       std::string value;
       try {
-        value = enrollment_db_.QueryValue(
-            "SELECT seats FROM catalog_quotas WHERE project_id = '" + project + "' AND county_code = '410225'");
+        value = enrollment_db_.QueryValue("SELECT seats FROM catalog_quotas WHERE project_id = '" +
+                                          project + "' AND county_code = '410225'");
       } catch (const std::exception&) {
       }
       if (value == std::to_string(seats)) return;
@@ -134,10 +139,13 @@ class EnrollmentTest : public ::testing::Test {
   }
 
   template <typename Request, typename Response>
-  void CatalogCall(grpc::Status (cat::CatalogService::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                   const Request& request, Role role = Role::kProvinceAdmin, const std::string& region = "") {
+  void CatalogCall(grpc::Status (cat::CatalogService::Stub::*method)(grpc::ClientContext*,
+                                                                     const Request&, Response*),
+                   const Request& request, Role role = Role::kProvinceAdmin,
+                   const std::string& region = "") {
     Response response;
-    grpc::Status status = ((*catalog_stub_).*method)(ContextAs(role, region).get(), request, &response);
+    grpc::Status status =
+        ((*catalog_stub_).*method)(ContextAs(role, region).get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -158,8 +166,8 @@ class EnrollmentTest : public ::testing::Test {
     }
   }
 
-  void CreateProject(const std::string& id, const std::string& category, int month, int day, int days,
-                     const std::function<void(cat::Project&)>& adjust = nullptr) {
+  void CreateProject(const std::string& id, const std::string& category, int month, int day,
+                     int days, const std::function<void(cat::Project&)>& adjust = nullptr) {
     cat::CreateProjectRequest project;
     project.set_parent(absl::StrCat("years/", year_));
     project.set_project_id(id);
@@ -196,8 +204,9 @@ class EnrollmentTest : public ::testing::Test {
 
   void SeedCatalog() {
     cat::ImportRegionsRequest regions;
-    regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-                    "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n");
+    regions.set_csv(
+        "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+        "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n");
     CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
     CreateYear(2022);
     cat::CreateHostRequest host;
@@ -283,7 +292,8 @@ TEST_F(EnrollmentTest, ImportReportsEachRowAndResendingChangesNothing) {
   v1::Teacher unknown_county = TeacherIn("410299", 3);
   v1::Teacher no_name = TeacherIn("410225", 4);
   no_name.clear_display_name();
-  std::vector<v1::Teacher> file = {good, bad_checksum, good, unknown_county, no_name, TeacherIn("410225", 5)};
+  std::vector<v1::Teacher> file = {good,           bad_checksum, good,
+                                   unknown_county, no_name,      TeacherIn("410225", 5)};
   auto results = Import(file);
   ASSERT_EQ(results.size(), 6u);
   EXPECT_EQ(results[0].outcome(), v1::ImportTeacherResult::CREATED);
@@ -313,11 +323,16 @@ TEST_F(EnrollmentTest, ImportReportsEachRowAndResendingChangesNothing) {
   EXPECT_EQ(twice[0].outcome(), v1::ImportTeacherResult::CREATED);
   EXPECT_EQ(twice[1].outcome(), v1::ImportTeacherResult::UPDATED);
   EXPECT_EQ(twice[1].teacher(), twice[0].teacher());
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT school FROM teachers WHERE id_number = '" + moved.id_number() + "'"),
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT school FROM teachers WHERE id_number = '" +
+                                      moved.id_number() + "'"),
             "兰考县第三小学");
   // Every change is in the outbox, once: three teachers created, two updates.
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.created'"), "3");
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.updated'"), "2");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.created'"),
+            "3");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM outbox WHERE type = 'enrollment.teacher.updated'"),
+            "2");
   // Another county's admin cannot import into 兰考县.
   auto foreign = Import({TeacherIn("410225", 9)}, Role::kCountyAdmin, "410223");
   EXPECT_EQ(foreign[0].outcome(), v1::ImportTeacherResult::REJECTED);
@@ -375,15 +390,18 @@ TEST_F(EnrollmentTest, AnImportRowThatCannotBeReadEndsTheCallWithAnErrorNamingIt
   grpc::ByteBuffer answer;
   while (stream->Read(&answer)) {
     v1::ImportTeacherResult result;
-    ASSERT_TRUE(grpc::SerializationTraits<v1::ImportTeacherResult>::Deserialize(&answer, &result).ok());
+    ASSERT_TRUE(
+        grpc::SerializationTraits<v1::ImportTeacherResult>::Deserialize(&answer, &result).ok());
     EXPECT_EQ(result.outcome(), v1::ImportTeacherResult::CREATED);
     answered.push_back(result.row_id());
   }
   grpc::Status status = stream->Finish();
   EXPECT_EQ(answered, (std::vector<std::string>{"1", "2"}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("row 3 of the stream"), std::string::npos) << status.error_message();
-  EXPECT_NE(status.error_message().find("the last with row_id \"2\""), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("row 3 of the stream"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("the last with row_id \"2\""), std::string::npos)
+      << status.error_message();
   // Nothing after the unreadable row was stored.
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "2");
 }
@@ -393,10 +411,10 @@ TEST_F(EnrollmentTest, R35R36TeachersAreReadOnlyInScopeAndTheMaskedIdCannotBeReb
   v1::GetTeacherRequest get;
   get.set_name(results[0].teacher());
   const std::string full = IdNumber("410225", 1);
-  for (auto [role, region, masked] : std::vector<std::tuple<Role, std::string, bool>>{
-           {Role::kProvinceAdmin, "", false},
-           {Role::kCountyAdmin, "410225", false},
-           {Role::kCityAdmin, "4102", true}}) {
+  for (auto [role, region, masked] :
+       std::vector<std::tuple<Role, std::string, bool>>{{Role::kProvinceAdmin, "", false},
+                                                        {Role::kCountyAdmin, "410225", false},
+                                                        {Role::kCityAdmin, "4102", true}}) {
     v1::Teacher teacher;
     ASSERT_TRUE(stub_->GetTeacher(ContextAs(role, region).get(), get, &teacher).ok());
     EXPECT_EQ(teacher.id_number() == full, !masked) << auth::RoleName(role) << " " << region;
@@ -410,15 +428,16 @@ TEST_F(EnrollmentTest, R35R36TeachersAreReadOnlyInScopeAndTheMaskedIdCannotBeReb
   }
   // R-35: another county, another city, a host without this trainee, an expert and a viewer
   // read nothing of the teacher.
-  for (auto [role, region, host] : std::vector<std::tuple<Role, std::string, std::string>>{
-           {Role::kCountyAdmin, "410223", ""},
-           {Role::kCityAdmin, "4101", ""},
-           {Role::kHost, "", "hosts/henu"},
-           {Role::kExpert, "410223", ""},
-           {Role::kViewer, "", ""}}) {
+  for (auto [role, region, host] :
+       std::vector<std::tuple<Role, std::string, std::string>>{{Role::kCountyAdmin, "410223", ""},
+                                                               {Role::kCityAdmin, "4101", ""},
+                                                               {Role::kHost, "", "hosts/henu"},
+                                                               {Role::kExpert, "410223", ""},
+                                                               {Role::kViewer, "", ""}}) {
     v1::Teacher teacher;
     grpc::Status status = stub_->GetTeacher(ContextAs(role, region, host).get(), get, &teacher);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << auth::RoleName(role) << " " << region;
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << auth::RoleName(role) << " " << region;
     EXPECT_TRUE(teacher.display_name().empty());
   }
   // A region claim that is a prefix of every county's code is no city: the token is refused.
@@ -427,7 +446,9 @@ TEST_F(EnrollmentTest, R35R36TeachersAreReadOnlyInScopeAndTheMaskedIdCannotBeReb
             grpc::StatusCode::UNAUTHENTICATED);
   // The teacher reads their own record.
   v1::Teacher self;
-  ASSERT_TRUE(stub_->GetTeacher(ContextAs(Role::kTeacher, "", "", results[0].teacher()).get(), get, &self).ok());
+  ASSERT_TRUE(
+      stub_->GetTeacher(ContextAs(Role::kTeacher, "", "", results[0].teacher()).get(), get, &self)
+          .ok());
   EXPECT_EQ(self.name(), results[0].teacher());
   EXPECT_NE(self.id_number(), full);
 
@@ -440,25 +461,35 @@ TEST_F(EnrollmentTest, R35R36TeachersAreReadOnlyInScopeAndTheMaskedIdCannotBeReb
   // A city admin without a filter lists its own city's teachers; another city's county and a
   // county admin naming another county are refused.
   v1::ListTeachersResponse whole_city;
-  ASSERT_TRUE(stub_->ListTeachers(ContextAs(Role::kCityAdmin, "4102").get(), v1::ListTeachersRequest(), &whole_city).ok());
+  ASSERT_TRUE(stub_
+                  ->ListTeachers(ContextAs(Role::kCityAdmin, "4102").get(),
+                                 v1::ListTeachersRequest(), &whole_city)
+                  .ok());
   EXPECT_EQ(whole_city.teachers_size(), 1);
   v1::ListTeachersResponse none;
-  ASSERT_TRUE(stub_->ListTeachers(ContextAs(Role::kCityAdmin, "4101").get(), v1::ListTeachersRequest(), &none).ok());
+  ASSERT_TRUE(stub_
+                  ->ListTeachers(ContextAs(Role::kCityAdmin, "4101").get(),
+                                 v1::ListTeachersRequest(), &none)
+                  .ok());
   EXPECT_EQ(none.teachers_size(), 0);
-  EXPECT_EQ(stub_->ListTeachers(ContextAs(Role::kCityAdmin, "4101").get(), list, &none).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub_->ListTeachers(ContextAs(Role::kCountyAdmin, "410223").get(), list, &none).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ListTeachers(ContextAs(Role::kCityAdmin, "4101").get(), list, &none).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ListTeachers(ContextAs(Role::kCountyAdmin, "410223").get(), list, &none).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   for (Role role : {Role::kViewer, Role::kExpert, Role::kHost, Role::kService}) {
-    EXPECT_EQ(stub_->ListTeachers(ContextAs(role, "", "hosts/henu").get(), list, &none).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED)
+    EXPECT_EQ(
+        stub_->ListTeachers(ContextAs(role, "", "hosts/henu").get(), list, &none).error_code(),
+        grpc::StatusCode::PERMISSION_DENIED)
         << auth::RoleName(role);
   }
   EXPECT_EQ(none.teachers_size(), 0);
 }
 
 TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
-  CreateProject("it-online", "it", 10, 15, 5, [](cat::Project& p) { p.mutable_audience()->set_min_teaching_years(20); });
+  CreateProject("it-online", "it", 10, 15, 5,
+                [](cat::Project& p) { p.mutable_audience()->set_min_teaching_years(20); });
   CreateProject("rural-two", "rural", 11, 20, 5);
   CreateProject("overlapping", "it", 10, 12, 3);
   WaitForQuota(*enrollment_, "overlapping", 10);
@@ -470,8 +501,8 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
   EXPECT_EQ(enrollment.county(), "regions/410225");
   ASSERT_EQ(enrollment.history_size(), 1);
 
-  auto expect_refusal = [&](const std::string& project, grpc::StatusCode code, const std::string& words,
-                            const std::string& rule) {
+  auto expect_refusal = [&](const std::string& project, grpc::StatusCode code,
+                            const std::string& words, const std::string& rule) {
     v1::Enrollment out;
     grpc::Status status = Nominate(*stub_, teacher, project, &out);
     EXPECT_EQ(status.error_code(), code) << project << ": " << status.error_message();
@@ -503,7 +534,8 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
   v1::NominateTeacherRequest misnamed;
   misnamed.set_project("years/2022/projects/lankao-seats");
   misnamed.set_teacher("teacher/" + second[0].teacher());
-  grpc::Status bad = stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), misnamed, &out);
+  grpc::Status bad =
+      stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), misnamed, &out);
   ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();
   google::rpc::BadRequest field = DetailOf<google::rpc::BadRequest>(bad);
   ASSERT_EQ(field.field_violations_size(), 1) << bad.error_message();
@@ -512,11 +544,14 @@ TEST_F(EnrollmentTest, NominationRulesRefuseWithTheRuleAndReason) {
 
 TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServersFillExactlyTenSeats) {
   second_ = StartEnrollment();
-  auto second_stub = v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(second_->platform->port()));
+  auto second_stub =
+      v1::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(second_->platform->port()));
   auto [accepted, refused_r7] = RaceForSeats(*stub_, *second_stub, "lankao-seats", 100);
   EXPECT_EQ(accepted, 10);
   EXPECT_EQ(refused_r7, 54);
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats'"), "10");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats'"),
+            "10");
 }
 
 TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSeats) {
@@ -524,21 +559,25 @@ TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSe
   // for 10 seats through both.
   const auto db = enrollment_db_.config();
   const std::vector<std::pair<std::string, std::string>> env = {
-      {"PEIXUN_DB_HOST", db.host}, {"PEIXUN_DB_PORT", std::to_string(db.port)},
-      {"PEIXUN_DB_NAME", db.database}, {"PEIXUN_DB_USER", db.user},
+      {"PEIXUN_DB_HOST", db.host},         {"PEIXUN_DB_PORT", std::to_string(db.port)},
+      {"PEIXUN_DB_NAME", db.database},     {"PEIXUN_DB_USER", db.user},
       {"PEIXUN_DB_PASSWORD", db.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey}};
-  const std::vector<std::string> args = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
-                                         absl::StrCat("--catalog_target=127.0.0.1:", catalog_->port())};
+  const std::vector<std::string> args = {
+      "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+      absl::StrCat("--catalog_target=127.0.0.1:", catalog_->port())};
   const std::string logs = ::testing::TempDir();
-  peixun::testing::ServiceProcess first(PEIXUN_ENROLLMENT_BINARY, args, env, logs + "/enrollment-a.log");
-  peixun::testing::ServiceProcess second(PEIXUN_ENROLLMENT_BINARY, args, env, logs + "/enrollment-b.log");
+  peixun::testing::ServiceProcess first(PEIXUN_ENROLLMENT_BINARY, args, env,
+                                        logs + "/enrollment-a.log");
+  peixun::testing::ServiceProcess second(PEIXUN_ENROLLMENT_BINARY, args, env,
+                                         logs + "/enrollment-b.log");
   const int first_port = first.WaitServing();
   const int second_port = second.WaitServing();
   ASSERT_GT(first_port, 0);
   ASSERT_GT(second_port, 0);
   ASSERT_NE(first.pid(), second.pid());
   // The processes run on the real clock: the seats are in a year whose deadline is ahead.
-  const int next_year = static_cast<int>(absl::ToCivilYear(absl::Now(), ChinaTimeZone()).year()) + 1;
+  const int next_year =
+      static_cast<int>(absl::ToCivilYear(absl::Now(), ChinaTimeZone()).year()) + 1;
   CreateYear(next_year);
   CreateProject("future-seats", "rural", 9, 1, 3);
   WaitForQuota(*enrollment_, "future-seats", 10);
@@ -547,9 +586,12 @@ TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSe
   auto [accepted, refused_r7] = RaceForSeats(*a, *b, "future-seats", 300);
   EXPECT_EQ(accepted, 10);
   EXPECT_EQ(refused_r7, 54);
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = 'future-seats'"), "10");
   EXPECT_EQ(enrollment_db_.QueryValue(
-                "SELECT SUM(total) FROM enrollment_outcomes WHERE project_id = 'future-seats'"), "10");
+                "SELECT COUNT(*) FROM enrollments WHERE project_id = 'future-seats'"),
+            "10");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT SUM(total) FROM enrollment_outcomes WHERE project_id = 'future-seats'"),
+            "10");
 }
 
 TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlone) {
@@ -573,7 +615,8 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
     calls.push_back({imported[i].teacher(), "lankao-seats", "", {}, {}});
     calls.push_back({imported[i].teacher(), "same-week", "", {}, {}});  // overlaps lankao-seats
   }
-  for (int i = 0; i < 4; ++i) calls.push_back({imported[0].teacher(), "lankao-seats", "same-id", {}, {}});
+  for (int i = 0; i < 4; ++i)
+    calls.push_back({imported[0].teacher(), "lankao-seats", "same-id", {}, {}});
   calls.push_back({"teachers/t-nobody", "lankao-seats", "", {}, {}});
   std::vector<std::thread> threads;
   for (auto& call : calls) {
@@ -582,7 +625,8 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
       request.set_project(absl::StrCat("years/", year_, "/projects/", call.project));
       request.set_teacher(call.teacher);
       request.set_request_id(call.request_id);
-      call.status = stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), request, &call.out);
+      call.status =
+          stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), request, &call.out);
     });
   }
   for (auto& t : threads) t.join();
@@ -591,7 +635,8 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
   std::set<std::string> same_id_answers;
   for (const auto& call : calls) {
     if (call.teacher == "teachers/t-nobody") {
-      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND) << call.status.error_message();
+      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND)
+          << call.status.error_message();
       continue;
     }
     if (!call.request_id.empty()) {
@@ -605,7 +650,8 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
                   call.status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
           << call.status.error_message();
       const std::string& why = call.status.error_message();
-      EXPECT_TRUE(why.rfind("R-7 quota exhausted", 0) == 0 || why.find("R-13") != std::string::npos) << why;
+      EXPECT_TRUE(why.rfind("R-7 quota exhausted", 0) == 0 || why.find("R-13") != std::string::npos)
+          << why;
       continue;
     }
     ++accepted_per_project[call.project];
@@ -614,17 +660,20 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
     v1::GetEnrollmentRequest get;
     get.set_name(call.out.name());
     v1::Enrollment stored;
-    ASSERT_TRUE(stub_->GetEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), get, &stored).ok());
+    ASSERT_TRUE(
+        stub_->GetEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), get, &stored).ok());
     EXPECT_EQ(stored.SerializeAsString(), call.out.SerializeAsString())
         << stored.DebugString() << " vs " << call.out.DebugString();
   }
   EXPECT_LE(same_id_answers.size(), 1u);
-  const int same_id_rows = std::stoi(enrollment_db_.QueryValue(
-      "SELECT COUNT(*) FROM idempotency_keys WHERE method = 'NominateTeacher' AND request_id = 'same-id'"));
+  const int same_id_rows =
+      std::stoi(enrollment_db_.QueryValue("SELECT COUNT(*) FROM idempotency_keys WHERE method = "
+                                          "'NominateTeacher' AND request_id = 'same-id'"));
   EXPECT_EQ(same_id_rows, static_cast<int>(same_id_answers.size()));
   EXPECT_EQ(accepted_per_project["lankao-seats"] + static_cast<int>(same_id_answers.size()), 10);
   EXPECT_EQ(accepted_per_project["same-week"], 10);
-  for (const auto& [teacher, n] : accepted_per_teacher) EXPECT_EQ(n, 1) << teacher << " holds overlapping seats";
+  for (const auto& [teacher, n] : accepted_per_teacher)
+    EXPECT_EQ(n, 1) << teacher << " holds overlapping seats";
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"), "20");
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT SUM(total) FROM enrollment_outcomes"), "20");
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollment_history"), "20");
@@ -638,10 +687,12 @@ TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHou
   request.set_name(enrollment.name());
   v1::Enrollment out;
   // Only the project's host records check-in.
-  EXPECT_EQ(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/other").get(), request, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/other").get(), request, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // Completion before check-in is not a transition there is.
-  grpc::Status early = stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out);
+  grpc::Status early =
+      stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out);
   EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(early.error_message().find("R-11"), std::string::npos);
   EXPECT_NE(early.error_message().find("NOMINATED"), std::string::npos);
@@ -654,16 +705,20 @@ TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHou
   EXPECT_EQ(out.history(2).from_state(), v1::CHECKED_IN);
   EXPECT_EQ(out.history(2).actor(), "test");
   // A completed enrollment cannot be withdrawn.
-  EXPECT_EQ(stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out).error_code(),
+  EXPECT_EQ(stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out)
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
   v1::Enrollment second;
   ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
   request.set_name(second.name());
-  ASSERT_TRUE(stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out).ok());
+  ASSERT_TRUE(
+      stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), request, &out).ok());
   EXPECT_EQ(out.state(), v1::WITHDRAWN);
-  EXPECT_EQ(enrollment_db_.QueryValue(
-                "SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats' AND state <> 7"), "1");
+  EXPECT_EQ(
+      enrollment_db_.QueryValue(
+          "SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats' AND state <> 7"),
+      "1");
   // The freed seat can be taken again, by the same teacher.
   ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
 }
@@ -676,7 +731,8 @@ TEST_F(EnrollmentTest, R35HostsTeachersAndCountiesReadOnlyTheirOwnEnrollments) {
   get.set_name(enrollment.name());
   v1::Enrollment out;
   // The project's host (河南大学), the county, its city and the teacher read the enrollment.
-  for (auto [role, region, host, subject] : std::vector<std::tuple<Role, std::string, std::string, std::string>>{
+  for (auto [role, region, host, subject] :
+       std::vector<std::tuple<Role, std::string, std::string, std::string>>{
            {Role::kHost, "", "hosts/henu", "h"},
            {Role::kCountyAdmin, "410225", "", "c"},
            {Role::kCityAdmin, "4102", "", "c"},
@@ -685,14 +741,16 @@ TEST_F(EnrollmentTest, R35HostsTeachersAndCountiesReadOnlyTheirOwnEnrollments) {
         << auth::RoleName(role);
   }
   // Another host, another teacher, another county, an expert and a viewer do not.
-  for (auto [role, region, host, subject] : std::vector<std::tuple<Role, std::string, std::string, std::string>>{
+  for (auto [role, region, host, subject] :
+       std::vector<std::tuple<Role, std::string, std::string, std::string>>{
            {Role::kHost, "", "hosts/zzu", "h"},
            {Role::kTeacher, "", "", imported[1].teacher()},
            {Role::kCountyAdmin, "410223", "", "c"},
            {Role::kExpert, "410223", "", "e"},
            {Role::kViewer, "", "", "v"}}) {
-    EXPECT_EQ(stub_->GetEnrollment(ContextAs(role, region, host, subject).get(), get, &out).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED)
+    EXPECT_EQ(
+        stub_->GetEnrollment(ContextAs(role, region, host, subject).get(), get, &out).error_code(),
+        grpc::StatusCode::PERMISSION_DENIED)
         << auth::RoleName(role) << " " << host << subject;
   }
   // The host reads its trainee's teacher record (masked, no birth date), not the other teacher's.
@@ -704,24 +762,31 @@ TEST_F(EnrollmentTest, R35HostsTeachersAndCountiesReadOnlyTheirOwnEnrollments) {
   EXPECT_FALSE(teacher.has_birth_date());
   EXPECT_NE(teacher.id_number(), IdNumber("410225", 1));
   trainee.set_name(imported[1].teacher());
-  EXPECT_EQ(stub_->GetTeacher(henu().get(), trainee, &teacher).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetTeacher(henu().get(), trainee, &teacher).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 
   // Lists: a host names one of its projects; a teacher sees only their own enrollments, even
   // when the filter names another teacher.
   v1::ListEnrollmentsRequest list;
   v1::ListEnrollmentsResponse page;
-  EXPECT_EQ(stub_->ListEnrollments(henu().get(), list, &page).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub_->ListEnrollments(henu().get(), list, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   list.set_filter(absl::StrCat(R"(project = "years/)", year_, R"(/projects/lankao-seats")"));
   ASSERT_TRUE(stub_->ListEnrollments(henu().get(), list, &page).ok());
   EXPECT_EQ(page.enrollments_size(), 1);
-  EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kHost, "", "hosts/zzu").get(), list, &page).error_code(),
+  EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kHost, "", "hosts/zzu").get(), list, &page)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::ListEnrollmentsResponse own;
-  ASSERT_TRUE(stub_->ListEnrollments(ContextAs(Role::kTeacher, "", "", imported[1].teacher()).get(),
-                                     v1::ListEnrollmentsRequest(), &own).ok());
+  ASSERT_TRUE(stub_
+                  ->ListEnrollments(ContextAs(Role::kTeacher, "", "", imported[1].teacher()).get(),
+                                    v1::ListEnrollmentsRequest(), &own)
+                  .ok());
   EXPECT_EQ(own.enrollments_size(), 0);
   list.set_filter(absl::StrCat(R"(teacher = ")", imported[0].teacher(), R"(")"));
-  EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kTeacher, "", "", imported[1].teacher()).get(), list, &own)
+  EXPECT_EQ(stub_
+                ->ListEnrollments(ContextAs(Role::kTeacher, "", "", imported[1].teacher()).get(),
+                                  list, &own)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kViewer).get(), list, &own).error_code(),
@@ -739,7 +804,8 @@ TEST_F(EnrollmentTest, TokensExpireOnTheRealClockWhateverTheBusinessClockSays) {
     claims.issued = issued;
     claims.expires = expires;
     grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + auth::SignToken(claims, peixun::testing::kTestTokenKey));
+    context.AddMetadata("authorization",
+                        "Bearer " + auth::SignToken(claims, peixun::testing::kTestTokenKey));
     v1::ListTeachersResponse page;
     return stub_->ListTeachers(&context, v1::ListTeachersRequest(), &page);
   };
@@ -748,8 +814,9 @@ TEST_F(EnrollmentTest, TokensExpireOnTheRealClockWhateverTheBusinessClockSays) {
   grpc::Status expired = call_with(now - absl::Hours(1), now - absl::Minutes(5));
   EXPECT_EQ(expired.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_NE(expired.error_message().find("expired"), std::string::npos) << expired.error_message();
-  EXPECT_EQ(call_with(now, absl::FromCivil(absl::CivilDay(9999, 1, 1), absl::UTCTimeZone())).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      call_with(now, absl::FromCivil(absl::CivilDay(9999, 1, 1), absl::UTCTimeZone())).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(EnrollmentTest, AnUnreadableRequestIsInvalidArgumentWithAMessage) {
@@ -767,7 +834,8 @@ TEST_F(EnrollmentTest, AnUnreadableRequestIsInvalidArgumentWithAMessage) {
                                 grpc::internal::RpcMethod::NORMAL_RPC),
       context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("not a readable message"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("not a readable message"), std::string::npos)
+      << status.error_message();
 }
 
 TEST_F(EnrollmentTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
@@ -780,9 +848,11 @@ TEST_F(EnrollmentTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   auto results = Import({unknown_gender, control, TeacherIn("410225", 3)});
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[0].outcome(), v1::ImportTeacherResult::REJECTED);
-  EXPECT_EQ(results[0].reason().rfind("teacher.gender: 9 is not a value of Gender", 0), 0u) << results[0].reason();
+  EXPECT_EQ(results[0].reason().rfind("teacher.gender: 9 is not a value of Gender", 0), 0u)
+      << results[0].reason();
   EXPECT_EQ(results[1].outcome(), v1::ImportTeacherResult::REJECTED);
-  EXPECT_EQ(results[1].reason().rfind("teacher.display_name: holds the control character 0x07", 0), 0u)
+  EXPECT_EQ(results[1].reason().rfind("teacher.display_name: holds the control character 0x07", 0),
+            0u)
       << results[1].reason();
   EXPECT_EQ(results[2].outcome(), v1::ImportTeacherResult::CREATED);
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM teachers"), "1");
@@ -793,7 +863,8 @@ TEST_F(EnrollmentTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   v1::Enrollment out;
   grpc::Status status = stub_->Dismiss(ContextAs(Role::kProvinceAdmin).get(), dismiss, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message().rfind("reason: is 20000 bytes", 0), 0u) << status.error_message();
+  EXPECT_EQ(status.error_message().rfind("reason: is 20000 bytes", 0), 0u)
+      << status.error_message();
 }
 
 TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmins) {
@@ -802,19 +873,26 @@ TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmin
   v1::GetTeacherRequest get;
   get.set_name(teacher);
   v1::Teacher out;
-  ASSERT_TRUE(stub_->GetTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(), get, &out).ok());
-  EXPECT_FALSE(stub_->GetTeacher(ContextAs(Role::kViewer, "", "", "curious-viewer").get(), get, &out).ok());
+  ASSERT_TRUE(
+      stub_
+          ->GetTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(), get, &out)
+          .ok());
+  EXPECT_FALSE(
+      stub_->GetTeacher(ContextAs(Role::kViewer, "", "", "curious-viewer").get(), get, &out).ok());
   v1::UpdateTeacherRequest update;
   update.mutable_teacher()->set_name(teacher);
   update.mutable_teacher()->set_school("兰考县第二高级中学");
   update.mutable_update_mask()->add_paths("school");
   update.set_request_id("audit-update-1");
-  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(), update, &out).ok());
+  ASSERT_TRUE(stub_
+                  ->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225").get(),
+                                  update, &out)
+                  .ok());
   v1::Enrollment enrollment;
   ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &enrollment).ok());
   // The change's entry was written with the change; the reads are written within moments.
-  EXPECT_EQ(enrollment_db_.QueryValue(
-                "SELECT COUNT(*) FROM audit_log WHERE method = 'UpdateTeacher' AND request_id = 'audit-update-1'"),
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = "
+                                      "'UpdateTeacher' AND request_id = 'audit-update-1'"),
             "1");
   ASSERT_TRUE(enrollment_->platform->audit().Flush().ok());
 
@@ -822,7 +900,8 @@ TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmin
                   Role role = Role::kProvinceAdmin) {
     common::v1::ListAuditEntriesRequest request;
     request.set_filter(filter);
-    return stub_->ListAuditEntries(ContextAs(role, role == Role::kCountyAdmin ? "410225" : "").get(), request, page);
+    return stub_->ListAuditEntries(
+        ContextAs(role, role == Role::kCountyAdmin ? "410225" : "").get(), request, page);
   };
   common::v1::ListAuditEntriesResponse page;
   ASSERT_TRUE(list(absl::StrCat(R"(resource = ")", teacher, R"(")"), &page).ok());
@@ -849,20 +928,26 @@ TEST_F(EnrollmentTest, R37ChangesAndPersonalDataReadsAreRecordedForProvinceAdmin
   common::v1::ListAuditEntriesResponse viewer;
   ASSERT_TRUE(list(R"(subject = "curious-viewer")", &viewer).ok());
   ASSERT_EQ(viewer.entries_size(), 1);
-  for (int i = 1; i < page.entries_size(); ++i) EXPECT_GT(page.entries(i - 1).id(), page.entries(i).id());
+  for (int i = 1; i < page.entries_size(); ++i)
+    EXPECT_GT(page.entries(i - 1).id(), page.entries(i).id());
   // Only province admins read the record.
   common::v1::ListAuditEntriesResponse refused;
-  EXPECT_EQ(list("", &refused, Role::kCountyAdmin).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list("", &refused, Role::kCountyAdmin).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(refused.entries_size(), 0);
   // Retention: an entry older than 180 days is pruned, a younger one kept.
   enrollment_db_.Execute(
-      "INSERT INTO audit_log (time, kind, subject, role, client, request_id, method, resource, outcome) VALUES "
+      "INSERT INTO audit_log (time, kind, subject, role, client, request_id, method, resource, "
+      "outcome) VALUES "
       "(NOW() - INTERVAL 181 DAY, 2, 'old', 'viewer', '', '', 'GetTeacher', 'teachers/x', 'OK'), "
-      "(NOW() - INTERVAL 179 DAY, 2, 'recent', 'viewer', '', '', 'GetTeacher', 'teachers/x', 'OK')");
+      "(NOW() - INTERVAL 179 DAY, 2, 'recent', 'viewer', '', '', 'GetTeacher', 'teachers/x', "
+      "'OK')");
   auto pruned = enrollment_->platform->audit().Prune(absl::Now());
   ASSERT_TRUE(pruned.ok());
   EXPECT_EQ(*pruned, 1);
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE subject IN ('old', 'recent')"), "1");
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM audit_log WHERE subject IN ('old', 'recent')"),
+            "1");
 }
 
 TEST_F(EnrollmentTest, StoredAnswersBelongToTheCallerThatMadeThem) {
@@ -873,12 +958,14 @@ TEST_F(EnrollmentTest, StoredAnswersBelongToTheCallerThatMadeThem) {
   update.mutable_update_mask()->add_paths("school");
   update.set_request_id("update-school-1");
   v1::Teacher by_province;
-  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kProvinceAdmin).get(), update, &by_province).ok());
+  ASSERT_TRUE(
+      stub_->UpdateTeacher(ContextAs(Role::kProvinceAdmin).get(), update, &by_province).ok());
   EXPECT_EQ(by_province.id_number(), IdNumber("410225", 1));
   // Another county's admin replaying the province admin's request id is judged as a new call
   // (refused: not its county), and never receives the stored, unmasked answer.
   v1::Teacher replayed;
-  grpc::Status status = stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410223").get(), update, &replayed);
+  grpc::Status status =
+      stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410223").get(), update, &replayed);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
   EXPECT_TRUE(replayed.id_number().empty());
   // A viewer is refused before anything is looked up.
@@ -895,11 +982,13 @@ TEST_F(EnrollmentTest, StoredAnswersBelongToTheCallerThatMadeThem) {
   lankao.set_teacher(imported[0].teacher());
   lankao.set_request_id("nominate-1");
   v1::Enrollment first;
-  ASSERT_TRUE(stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), lankao, &first).ok());
+  ASSERT_TRUE(
+      stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), lankao, &first).ok());
   v1::NominateTeacherRequest elsewhere = lankao;
   elsewhere.set_teacher(other[0].teacher());
   v1::Enrollment second;
-  grpc::Status theirs = stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410223").get(), elsewhere, &second);
+  grpc::Status theirs =
+      stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410223").get(), elsewhere, &second);
   EXPECT_NE(theirs.error_message(), "request_id: was already used for a different request");
   EXPECT_NE(second.name(), first.name());
 }
@@ -921,9 +1010,11 @@ TEST_F(EnrollmentTest, R35WatchEventsSendsTeachersEventsOnlyToProvinceAdminsAndB
   for (const auto& e : province) saw_teacher |= e.type() == "enrollment.teacher.created";
   EXPECT_TRUE(saw_teacher);
   for (Role role : {Role::kViewer, Role::kExpert, Role::kCityAdmin}) {
-    auto [events, status] = read_all(ContextAs(role, role == Role::kCityAdmin ? "4102" : ""), "enrollment.");
+    auto [events, status] =
+        read_all(ContextAs(role, role == Role::kCityAdmin ? "4102" : ""), "enrollment.");
     for (const auto& e : events) {
-      EXPECT_EQ(e.type().rfind("enrollment.policy.", 0), 0u) << auth::RoleName(role) << " got " << e.type();
+      EXPECT_EQ(e.type().rfind("enrollment.policy.", 0), 0u)
+          << auth::RoleName(role) << " got " << e.type();
     }
   }
   auto [none, too_long] = read_all(ContextAs(Role::kProvinceAdmin), std::string(65, 'a'));
@@ -938,16 +1029,22 @@ TEST_F(EnrollmentTest, R35WatchEventsSendsTeachersEventsOnlyToProvinceAdminsAndB
   // ended (recorded when the server sees the stream end, within a poll period of the client).
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(enrollment_->platform->audit().Flush().ok());
-    if (enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'") == "7") break;
+    if (enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'") ==
+        "7")
+      break;
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND kind = 2 "
-                                      "AND resource = 'events/enrollment.' AND role = 'province_admin'"),
+  EXPECT_EQ(enrollment_db_.QueryValue(
+                "SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND kind = 2 "
+                "AND resource = 'events/enrollment.' AND role = 'province_admin'"),
             "1");
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'"), "7");
-  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND "
-                                      "outcome = 'INVALID_ARGUMENT'"),
-            "2");
+  EXPECT_EQ(
+      enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents'"),
+      "7");
+  EXPECT_EQ(
+      enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = 'WatchEvents' AND "
+                                "outcome = 'INVALID_ARGUMENT'"),
+      "2");
 }
 
 TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) {
@@ -970,7 +1067,9 @@ TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) 
   v1::ListBlacklistEntriesRequest list;
   list.set_filter(absl::StrCat(R"(teacher = ")", teacher, R"(" AND active = "true")"));
   v1::ListBlacklistEntriesResponse entries;
-  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries).ok());
+  ASSERT_TRUE(
+      stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries)
+          .ok());
   ASSERT_EQ(entries.entries_size(), 1);
   const v1::BlacklistEntry& bar = entries.entries(0);
   EXPECT_EQ(bar.cause(), v1::DISMISSED);
@@ -982,23 +1081,28 @@ TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) 
 
   grpc::Status barred = Nominate(*stub_, teacher, "it-later", &out);
   EXPECT_EQ(barred.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(barred.error_message().find("R-12 the teacher is blacklisted (黑名单) until 2025-10-19"),
-            std::string::npos) << barred.error_message();
+  EXPECT_NE(
+      barred.error_message().find("R-12 the teacher is blacklisted (黑名单) until 2025-10-19"),
+      std::string::npos)
+      << barred.error_message();
 
   v1::LiftBlacklistEntryRequest lift;
   lift.set_name(bar.name());
   v1::BlacklistEntry lifted;
-  grpc::Status no_reason = stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted);
+  grpc::Status no_reason =
+      stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted);
   EXPECT_EQ(no_reason.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(no_reason.error_message().rfind("reason:", 0), 0u);
   lift.set_reason("经复核，劝退原因不成立");
-  EXPECT_EQ(stub_->LiftBlacklistEntry(ContextAs(Role::kCountyAdmin, "410225").get(), lift, &lifted).error_code(),
+  EXPECT_EQ(stub_->LiftBlacklistEntry(ContextAs(Role::kCountyAdmin, "410225").get(), lift, &lifted)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted).ok());
   EXPECT_TRUE(lifted.lifted());
   EXPECT_EQ(lifted.lift_reason(), "经复核，劝退原因不成立");
-  EXPECT_EQ(stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->LiftBlacklistEntry(ContextAs(Role::kProvinceAdmin).get(), lift, &lifted).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(Nominate(*stub_, teacher, "it-later", &out).ok());
 }
 
@@ -1022,24 +1126,31 @@ TEST_F(EnrollmentTest, R12R14PolicyVersionsSetTheBarAndTheCycleFigures) {
   figures.set_blacklist_years(2);
   figures.set_required_credit_hours(300);
   figures.set_reason("省教育厅 2022 年文件");
-  EXPECT_EQ(stub_->CreateEnrollmentPolicy(ContextAs(Role::kCountyAdmin, "410225").get(), create, &policy).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->CreateEnrollmentPolicy(ContextAs(Role::kCountyAdmin, "410225").get(), create, &policy)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::CreateEnrollmentPolicyRequest bad = create;
   bad.mutable_enrollment_policy()->set_cycle_years(0);
-  grpc::Status refused = stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), bad, &policy);
+  grpc::Status refused =
+      stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), bad, &policy);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(refused.error_message().find("enrollment_policy.cycle_years"), std::string::npos) << refused.error_message();
-  ASSERT_TRUE(stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy).ok());
+  EXPECT_NE(refused.error_message().find("enrollment_policy.cycle_years"), std::string::npos)
+      << refused.error_message();
+  ASSERT_TRUE(
+      stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy).ok());
   EXPECT_EQ(policy.name(), "years/2022/enrollmentPolicies/1");
   EXPECT_EQ(policy.creator(), "test");
   // A retry with the same request id makes no second version.
   v1::EnrollmentPolicy again;
-  ASSERT_TRUE(stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());
+  ASSERT_TRUE(
+      stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());
   EXPECT_EQ(again.name(), policy.name());
   // In force in later years until a newer version.
   ASSERT_TRUE(get("years/2023/enrollmentPolicies/latest", &again).ok());
   EXPECT_EQ(again.name(), "years/2022/enrollmentPolicies/1");
-  EXPECT_EQ(get("years/2022/enrollmentPolicies/2", &again).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(get("years/2022/enrollmentPolicies/2", &again).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // A dismissal in 2022 now bars for two years from the project's end (2022-10-19).
   auto imported = Import({TeacherIn("410225", 1)});
@@ -1053,14 +1164,18 @@ TEST_F(EnrollmentTest, R12R14PolicyVersionsSetTheBarAndTheCycleFigures) {
   v1::ListBlacklistEntriesRequest list;
   list.set_filter(absl::StrCat(R"(teacher = ")", imported[0].teacher(), R"(")"));
   v1::ListBlacklistEntriesResponse entries;
-  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries).ok());
+  ASSERT_TRUE(
+      stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries)
+          .ok());
   ASSERT_EQ(entries.entries_size(), 1);
   EXPECT_EQ(entries.entries(0).end_date().year(), 2024);
   // The cycle asks for the policy's hours.
   v1::GetCycleProgressRequest progress_request;
   progress_request.set_teacher(imported[0].teacher());
   v1::CycleProgress progress;
-  ASSERT_TRUE(stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress).ok());
+  ASSERT_TRUE(
+      stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress)
+          .ok());
   EXPECT_EQ(progress.required_credit_hours(), 300);
   EXPECT_EQ(progress.missing_credit_hours(), 300);
 }
@@ -1068,10 +1183,12 @@ TEST_F(EnrollmentTest, R12R14PolicyVersionsSetTheBarAndTheCycleFigures) {
 TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3)});
   std::vector<v1::Enrollment> enrollments(3);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &enrollments[i]).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &enrollments[i]).ok());
   auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
   v1::Enrollment out;
-  // 1: no reason -> barred at once. 2: reason approved -> never barred. 3: reason refused -> barred.
+  // 1: no reason -> barred at once. 2: reason approved -> never barred. 3: reason refused ->
+  // barred.
   v1::MarkNoShowRequest plain;
   plain.set_name(enrollments[0].name());
   ASSERT_TRUE(stub_->MarkNoShow(host().get(), plain, &out).ok());
@@ -1087,7 +1204,8 @@ TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   v1::ReviewNoShowReasonRequest review;
   review.set_name(enrollments[1].name());
   review.set_approve(true);
-  EXPECT_EQ(stub_->ReviewNoShowReason(ContextAs(Role::kCityAdmin, "4102").get(), review, &out).error_code(),
+  EXPECT_EQ(stub_->ReviewNoShowReason(ContextAs(Role::kCityAdmin, "4102").get(), review, &out)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).ok());
   EXPECT_EQ(out.no_show_review(), v1::Enrollment::APPROVED);
@@ -1098,24 +1216,29 @@ TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   EXPECT_EQ(out.no_show_review(), v1::Enrollment::REFUSED);
   EXPECT_EQ(bars(), "2");
   // A decided reason cannot be reviewed again.
-  EXPECT_EQ(stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->ReviewNoShowReason(ContextAs(Role::kProvinceAdmin).get(), review, &out).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   v1::ListBlacklistEntriesRequest list;
   list.set_filter(R"(county = "regions/410225" AND active = "true")");
   v1::ListBlacklistEntriesResponse entries;
-  ASSERT_TRUE(stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries).ok());
+  ASSERT_TRUE(
+      stub_->ListBlacklistEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &entries)
+          .ok());
   EXPECT_EQ(entries.entries_size(), 2);
 }
 
 TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
-  CreateProject("rural-only", "it", 11, 1, 3, [](cat::Project& p) { p.mutable_audience()->set_rural_only(true); });
+  CreateProject("rural-only", "it", 11, 1, 3,
+                [](cat::Project& p) { p.mutable_audience()->set_rural_only(true); });
   WaitForQuota(*enrollment_, "rural-only", 10);
   std::vector<v1::Teacher> teachers;
   for (int i = 1; i <= 4; ++i) teachers.push_back(TeacherIn("410225", i));
   teachers[3].set_rural(false);
   auto imported = Import(teachers);
   std::vector<v1::Enrollment> e(4);
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &e[i]).ok());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &e[i]).ok());
   auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
   auto move = [&](int i, auto method) {
     v1::TransitionRequest request;
@@ -1184,11 +1307,12 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
   EXPECT_EQ(no_scope.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(no_scope.error_message().rfind("scope:", 0), 0u);
   // The counters the report reads agree with the enrollments, state by state.
-  EXPECT_EQ(enrollment_db_.QueryValue(
-                "SELECT COUNT(*) FROM (SELECT year, project_id, county_code, state, rural, COUNT(*) AS n "
-                "FROM enrollments GROUP BY 1, 2, 3, 4, 5) e LEFT JOIN enrollment_outcomes o USING "
-                "(year, project_id, county_code, state, rural) WHERE o.total IS NULL OR o.total <> e.n"),
-            "0");
+  EXPECT_EQ(
+      enrollment_db_.QueryValue(
+          "SELECT COUNT(*) FROM (SELECT year, project_id, county_code, state, rural, COUNT(*) AS n "
+          "FROM enrollments GROUP BY 1, 2, 3, 4, 5) e LEFT JOIN enrollment_outcomes o USING "
+          "(year, project_id, county_code, state, rural) WHERE o.total IS NULL OR o.total <> e.n"),
+      "0");
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT SUM(total) FROM enrollment_outcomes"),
             enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"));
 
@@ -1200,7 +1324,8 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
     for (const auto& metric : family.metric) {
       std::map<std::string, std::string> labels;
       for (const auto& label : metric.label) labels[label.name] = label.value;
-      if (labels["city"] == "4102" && labels["year"] == "2022") fill[family.name] = metric.gauge.value;
+      if (labels["city"] == "4102" && labels["year"] == "2022")
+        fill[family.name] = metric.gauge.value;
     }
   }
   EXPECT_EQ(fill["peixun_enrollment_city_quota_seats"], 20);
@@ -1221,22 +1346,34 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
   v1::GetTrainingArchiveRequest archive_request;
   archive_request.set_teacher(done);
   v1::TrainingArchive archive;
-  ASSERT_TRUE(stub_->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410225").get(), archive_request, &archive).ok());
+  ASSERT_TRUE(stub_
+                  ->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410225").get(),
+                                       archive_request, &archive)
+                  .ok());
   ASSERT_EQ(archive.entries_size(), 1);
   EXPECT_EQ(archive.entries(0).outcome(), v1::COMPLETED);
   EXPECT_EQ(archive.entries(0).credit_hours(), 80);
   EXPECT_EQ(archive.entries(0).project_display_name(), "项目 lankao-seats");
   EXPECT_EQ(archive.entries(0).year(), 2022);
-  EXPECT_EQ(stub_->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410223").get(), archive_request, &archive).error_code(),
+  EXPECT_EQ(stub_
+                ->GetTrainingArchive(ContextAs(Role::kCountyAdmin, "410223").get(), archive_request,
+                                     &archive)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub_->GetTrainingArchive(ContextAs(Role::kViewer).get(), archive_request, &archive).error_code(),
+  EXPECT_EQ(stub_->GetTrainingArchive(ContextAs(Role::kViewer).get(), archive_request, &archive)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(stub_->GetTrainingArchive(ContextAs(Role::kCityAdmin, "4102").get(), archive_request, &archive).ok());
+  EXPECT_TRUE(
+      stub_
+          ->GetTrainingArchive(ContextAs(Role::kCityAdmin, "4102").get(), archive_request, &archive)
+          .ok());
 
   v1::GetCycleProgressRequest progress_request;
   progress_request.set_teacher(done);
   v1::CycleProgress progress;
-  ASSERT_TRUE(stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress).ok());
+  ASSERT_TRUE(
+      stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), progress_request, &progress)
+          .ok());
   EXPECT_EQ(progress.cycle_start_year(), 2021);
   EXPECT_EQ(progress.cycle_end_year(), 2025);
   EXPECT_EQ(progress.credit_hours(), 80);
@@ -1252,7 +1389,9 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
     request.set_page_size(1);
     request.set_page_token(token);
     v1::ListAtRiskTeachersResponse page;
-    ASSERT_TRUE(stub_->ListAtRiskTeachers(ContextAs(Role::kCountyAdmin, "410225").get(), request, &page).ok());
+    ASSERT_TRUE(
+        stub_->ListAtRiskTeachers(ContextAs(Role::kCountyAdmin, "410225").get(), request, &page)
+            .ok());
     for (const auto& t : page.teachers()) at_risk.push_back(t.teacher());
     token = page.next_page_token();
   } while (!token.empty() && at_risk.size() < 5);
@@ -1261,12 +1400,16 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
   v1::ListEnrollmentsRequest list;
   list.set_filter(R"(county = "regions/410225" AND state = "COMPLETED")");
   v1::ListEnrollmentsResponse enrollments;
-  ASSERT_TRUE(stub_->ListEnrollments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &enrollments).ok());
+  ASSERT_TRUE(
+      stub_->ListEnrollments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &enrollments)
+          .ok());
   ASSERT_EQ(enrollments.enrollments_size(), 1);
   EXPECT_EQ(enrollments.enrollments(0).name(), e.name());
   list.set_filter(R"(state = "FINISHED")");
-  EXPECT_EQ(stub_->ListEnrollments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &enrollments).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->ListEnrollments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &enrollments)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
@@ -1281,38 +1424,45 @@ TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope
   update.mutable_teacher()->set_display_name("不应改变");
   update.mutable_update_mask()->add_paths("school");
   v1::Teacher updated;
-  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).ok());
+  ASSERT_TRUE(
+      stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).ok());
   EXPECT_EQ(updated.school(), "兰考县实验小学");
   EXPECT_EQ(updated.display_name(), teacher.display_name());
   EXPECT_EQ(updated.id_number(), teacher.id_number());
   // The old etag is stale now.
-  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).error_code(),
+  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated)
+                .error_code(),
             grpc::StatusCode::ABORTED);
   update.mutable_teacher()->set_etag(updated.etag());
   update.mutable_update_mask()->Clear();
   update.mutable_update_mask()->add_paths("id_number");
-  grpc::Status id_change = stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated);
+  grpc::Status id_change =
+      stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated);
   EXPECT_EQ(id_change.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(id_change.error_message().find("never changes"), std::string::npos);
   // Moving the teacher to 尉氏县 is beyond a county admin, within the city's.
   update.mutable_update_mask()->Clear();
   update.mutable_update_mask()->add_paths("county");
   update.mutable_teacher()->set_county("regions/410223");
-  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated).error_code(),
+  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), update, &updated)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(stub_->UpdateTeacher(ContextAs(Role::kCityAdmin, "4102").get(), update, &updated).ok());
+  ASSERT_TRUE(
+      stub_->UpdateTeacher(ContextAs(Role::kCityAdmin, "4102").get(), update, &updated).ok());
   EXPECT_EQ(updated.county(), "regions/410223");
   update.mutable_teacher()->set_etag(updated.etag());
   update.mutable_teacher()->set_county("regions/419999");
-  EXPECT_EQ(stub_->UpdateTeacher(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->UpdateTeacher(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavailable) {
   auto imported = Import({TeacherIn("410225", 1)});
   catalog_->Shutdown();
   // Wait until the copy no longer counts as current (the stream ended, 10 s window passes).
-  for (int i = 0; i < 300 && enrollment_->mirror->Current(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  for (int i = 0; i < 300 && enrollment_->mirror->Current(); ++i)
+    absl::SleepFor(absl::Milliseconds(50));
   v1::Enrollment out;
   EXPECT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &out).ok());
   grpc::Status unknown = Nominate(*stub_, imported[0].teacher(), "not-yet-synced", &out);

@@ -26,8 +26,9 @@ using peixun::testing::ContextAs;
 class EvaluationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    platform_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "evaluation", "peixun.evaluation.v1.EvaluationService", db_.config(), evaluation::Migrations()));
+    platform_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("evaluation", "peixun.evaluation.v1.EvaluationService",
+                                             db_.config(), evaluation::Migrations()));
     service_ = std::make_unique<EvaluationService>(*platform_, &unreachable_enrollment_);
     ASSERT_TRUE(platform_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*platform_));
@@ -35,8 +36,8 @@ class EvaluationTest : public ::testing::Test {
   }
   void TearDown() override { platform_->Shutdown(); }
 
-  grpc::Status CreateRubric(const v1::RubricVersion& rubric, v1::RubricVersion* out, Role role = Role::kProvinceAdmin,
-                            const std::string& request_id = "") {
+  grpc::Status CreateRubric(const v1::RubricVersion& rubric, v1::RubricVersion* out,
+                            Role role = Role::kProvinceAdmin, const std::string& request_id = "") {
     v1::CreateRubricVersionRequest request;
     request.set_parent("rubrics/project-county");
     *request.mutable_rubric_version() = rubric;
@@ -46,7 +47,8 @@ class EvaluationTest : public ::testing::Test {
 
   peixun::testing::ScratchDatabase db_;
   // Nothing listens on port 1: deductions cannot be fetched.
-  EnrollmentRates unreachable_enrollment_{"127.0.0.1:1", peixun::testing::TestSigner(), SystemClock::Instance()};
+  EnrollmentRates unreachable_enrollment_{"127.0.0.1:1", peixun::testing::TestSigner(),
+                                          SystemClock::Instance()};
   std::unique_ptr<server::Platform> platform_;
   std::unique_ptr<EvaluationService> service_;
   std::unique_ptr<v1::EvaluationService::Stub> stub_;
@@ -56,7 +58,8 @@ TEST_F(EvaluationTest, R18R19RubricVersionsAreCheckedStoredAndNeverChange) {
   v1::RubricVersion rubric = domain::ProjectCountyRubric();
   rubric.set_change_note("2022 年项目县绩效评价 (seed 003)");
   v1::RubricVersion first;
-  EXPECT_EQ(CreateRubric(rubric, &first, Role::kExpert).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CreateRubric(rubric, &first, Role::kExpert).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(CreateRubric(rubric, &first, Role::kProvinceAdmin, "rubric-1").ok());
   EXPECT_EQ(first.name(), "rubrics/project-county/versions/1");
   EXPECT_EQ(first.total_score_tenths(), 1000);
@@ -68,12 +71,15 @@ TEST_F(EvaluationTest, R18R19RubricVersionsAreCheckedStoredAndNeverChange) {
 
   // A tree that does not add up is refused, naming the node and both sums.
   v1::RubricVersion broken = rubric;
-  broken.mutable_indicators(1)->mutable_children(1)->set_max_score_tenths(100);  // 组织实施 12 -> 10
+  broken.mutable_indicators(1)->mutable_children(1)->set_max_score_tenths(
+      100);  // 组织实施 12 -> 10
   v1::RubricVersion refused;
   grpc::Status status = CreateRubric(broken, &refused);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("项目县国培项目组织实施 (2) is worth 20.0 but its items sum to 18.0"),
-            std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find(
+                "项目县国培项目组织实施 (2) is worth 20.0 but its items sum to 18.0"),
+            std::string::npos)
+      << status.error_message();
 
   // A change is a new version; the first stays readable as it was.
   rubric.mutable_indicators(0)->set_display_name("组织领导（修订）");
@@ -110,7 +116,9 @@ TEST_F(EvaluationTest, R18R19RubricVersionsAreCheckedStoredAndNeverChange) {
   ASSERT_EQ(page.rubric_versions_size(), 1);
   EXPECT_EQ(page.rubric_versions(0).version(), 2);
   EXPECT_TRUE(page.next_page_token().empty());
-  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.rubric_version.created'"), "2");
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.rubric_version.created'"),
+            "2");
 }
 
 TEST_F(EvaluationTest, R19TheShippedRubricsAreSeededOnceHoweverOftenServersStart) {
@@ -130,14 +138,19 @@ TEST_F(EvaluationTest, R19TheShippedRubricsAreSeededOnceHoweverOftenServersStart
   EXPECT_EQ(rubric.indicators(1).max_score_tenths(), 350);  // fixed on import: its items sum to 35
   EXPECT_NE(rubric.change_note().find("does not add up"), std::string::npos);
   EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM rubric_versions"), "2");
-  EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.rubric_version.created'"), "2");
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.rubric_version.created'"),
+            "2");
   // As printed, the table is refused.
   v1::CreateRubricVersionRequest create;
   create.set_parent("rubrics/demonstration-school");
   *create.mutable_rubric_version() = domain::DemonstrationSchoolRubricAsPrinted();
-  grpc::Status refused = stub_->CreateRubricVersion(ContextAs(Role::kProvinceAdmin).get(), create, &rubric);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "the table alone breaks R-18";
-  EXPECT_NE(refused.error_message().find("日常研修 (2) is worth 40.0 but its items sum to 35.0"), std::string::npos);
+  grpc::Status refused =
+      stub_->CreateRubricVersion(ContextAs(Role::kProvinceAdmin).get(), create, &rubric);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "the table alone breaks R-18";
+  EXPECT_NE(refused.error_message().find("日常研修 (2) is worth 40.0 but its items sum to 35.0"),
+            std::string::npos);
 }
 
 TEST_F(EvaluationTest, R21GradePolicyVersionsWithBuiltInDefaults) {
@@ -153,13 +166,16 @@ TEST_F(EvaluationTest, R21GradePolicyVersionsWithBuiltInDefaults) {
   create.mutable_grade_policy()->set_excellent_from_tenths(920);
   create.mutable_grade_policy()->set_qualified_from_tenths(950);
   create.mutable_grade_policy()->set_reason("提高优秀门槛");
-  grpc::Status refused = stub_->CreateGradePolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy);
+  grpc::Status refused =
+      stub_->CreateGradePolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(refused.error_message().find("grade_policy.qualified_from_tenths"), std::string::npos);
   create.mutable_grade_policy()->set_qualified_from_tenths(760);
-  EXPECT_EQ(stub_->CreateGradePolicy(ContextAs(Role::kCountyAdmin, "410225").get(), create, &policy).error_code(),
+  EXPECT_EQ(stub_->CreateGradePolicy(ContextAs(Role::kCountyAdmin, "410225").get(), create, &policy)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(stub_->CreateGradePolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy).ok());
+  ASSERT_TRUE(
+      stub_->CreateGradePolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy).ok());
   EXPECT_EQ(policy.name(), "gradePolicies/1");
   ASSERT_TRUE(stub_->GetGradePolicy(ContextAs(Role::kViewer).get(), get, &policy).ok());
   EXPECT_EQ(policy.version(), 1);
@@ -189,13 +205,15 @@ TEST_F(EvaluationTest, R17RoundsFreezeTheirRubricVersionAndPolicy) {
   bad.mutable_round()->add_counties("regions/410225");
   grpc::Status refused = stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), bad, &created);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(refused.error_message().find("round.counties: regions/410225 is listed twice"), std::string::npos)
+  EXPECT_NE(refused.error_message().find("round.counties: regions/410225 is listed twice"),
+            std::string::npos)
       << refused.error_message();
   bad = create;
   bad.mutable_round()->set_rubric_version("rubrics/none/versions/1");
   refused = stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), bad, &created);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(refused.error_message().find("round.rubric_version"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("round.rubric_version"), std::string::npos)
+      << refused.error_message();
   EXPECT_EQ(stub_->CreateRound(ContextAs(Role::kExpert).get(), create, &created).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
@@ -207,7 +225,8 @@ TEST_F(EvaluationTest, R17RoundsFreezeTheirRubricVersionAndPolicy) {
   EXPECT_EQ(created.state(), v1::Round::SCORING);
   EXPECT_EQ(created.counties_size(), 2);
   v1::Round again;
-  ASSERT_TRUE(stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());  // retry
+  ASSERT_TRUE(
+      stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &again).ok());  // retry
   EXPECT_EQ(again.SerializeAsString(), created.SerializeAsString());
   create.set_request_id("round-1-other");
   EXPECT_EQ(stub_->CreateRound(ContextAs(Role::kProvinceAdmin).get(), create, &again).error_code(),
@@ -249,9 +268,11 @@ TEST_F(EvaluationTest, R20DeductionsWaitForEnrollmentAndNothingIsGuessedWhileItI
   v1::ComputeDeductionsRequest deduct;
   deduct.set_round(round.name());
   v1::ComputeDeductionsResponse deductions;
-  grpc::Status status = stub_->ComputeDeductions(ContextAs(Role::kProvinceAdmin).get(), deduct, &deductions);
+  grpc::Status status =
+      stub_->ComputeDeductions(ContextAs(Role::kProvinceAdmin).get(), deduct, &deductions);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-  EXPECT_NE(status.error_message().find("enrollment (127.0.0.1:1)"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("enrollment (127.0.0.1:1)"), std::string::npos)
+      << status.error_message();
   EXPECT_EQ(db_.QueryValue("SELECT COUNT(*) FROM deduction_figures"), "0");
   // Results cannot be computed without the figures (R-20 says they come from enrollment).
   v1::ComputeResultsRequest compute;
@@ -259,7 +280,8 @@ TEST_F(EvaluationTest, R20DeductionsWaitForEnrollmentAndNothingIsGuessedWhileItI
   v1::ComputeResultsResponse results;
   status = stub_->ComputeResults(ContextAs(Role::kProvinceAdmin).get(), compute, &results);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(status.error_message().find("ComputeDeductions"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("ComputeDeductions"), std::string::npos)
+      << status.error_message();
 }
 
 // ---- A whole round against running catalog and enrollment servers ----------------------------
@@ -278,34 +300,41 @@ common::v1::Date Day(int y, int m, int d) {
 class EvaluationRoundTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    catalog_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "catalog", "peixun.catalog.v1.CatalogService", catalog_db_.config(), catalog::Migrations()));
+    catalog_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                             catalog_db_.config(), catalog::Migrations()));
     catalog_service_ = std::make_unique<catalog::CatalogService>(*catalog_);
     ASSERT_TRUE(catalog_->Start(catalog_service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*catalog_));
-    catalog_stub_ = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
+    catalog_stub_ =
+        cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_->port()));
     SeedCatalog();
 
     enrollment_ = std::make_unique<server::Platform>(
         peixun::testing::TestPlatformOptions("enrollment", "peixun.enrollment.v1.EnrollmentService",
                                              enrollment_db_.config(), enrollment::Migrations()),
         clock_);
-    mirror_ = std::make_unique<enrollment::CatalogMirror>(enrollment_->pool(), absl::StrCat("127.0.0.1:", catalog_->port()),
-                                                          peixun::testing::TestSigner(), SystemClock::Instance(),
-                                                          enrollment_->metrics().registry());
+    mirror_ = std::make_unique<enrollment::CatalogMirror>(
+        enrollment_->pool(), absl::StrCat("127.0.0.1:", catalog_->port()),
+        peixun::testing::TestSigner(), SystemClock::Instance(), enrollment_->metrics().registry());
     enrollment_service_ = std::make_unique<enrollment::EnrollmentService>(*enrollment_, *mirror_);
     ASSERT_TRUE(enrollment_->Start(enrollment_service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*enrollment_));
     mirror_->Start();
-    enrollment_stub_ = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_->port()));
+    enrollment_stub_ =
+        enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_->port()));
 
-    evaluation_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
-    rates_ = std::make_unique<EnrollmentRates>(absl::StrCat("127.0.0.1:", enrollment_->port()),
-                                               peixun::testing::TestSigner(), SystemClock::Instance());
-    cities_ = std::make_unique<CountyCities>(absl::StrCat("127.0.0.1:", catalog_->port()),
-                                             peixun::testing::TestSigner(), SystemClock::Instance());
-    service_ = std::make_unique<EvaluationService>(*evaluation_, rates_.get(), nullptr, cities_.get());
+    evaluation_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("evaluation", "peixun.evaluation.v1.EvaluationService",
+                                             evaluation_db_.config(), evaluation::Migrations()));
+    rates_ =
+        std::make_unique<EnrollmentRates>(absl::StrCat("127.0.0.1:", enrollment_->port()),
+                                          peixun::testing::TestSigner(), SystemClock::Instance());
+    cities_ =
+        std::make_unique<CountyCities>(absl::StrCat("127.0.0.1:", catalog_->port()),
+                                       peixun::testing::TestSigner(), SystemClock::Instance());
+    service_ =
+        std::make_unique<EvaluationService>(*evaluation_, rates_.get(), nullptr, cities_.get());
     ASSERT_TRUE(evaluation_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));
     stub_ = v1::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
@@ -319,21 +348,25 @@ class EvaluationRoundTest : public ::testing::Test {
   }
 
   template <typename Request, typename Response>
-  void CatalogCall(grpc::Status (cat::CatalogService::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                   const Request& request, Role role = Role::kProvinceAdmin, const std::string& region = "") {
+  void CatalogCall(grpc::Status (cat::CatalogService::Stub::*method)(grpc::ClientContext*,
+                                                                     const Request&, Response*),
+                   const Request& request, Role role = Role::kProvinceAdmin,
+                   const std::string& region = "") {
     Response response;
-    grpc::Status status = ((*catalog_stub_).*method)(ContextAs(role, region).get(), request, &response);
+    grpc::Status status =
+        ((*catalog_stub_).*method)(ContextAs(role, region).get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   // 兰考县 (410225) holds 10 seats and 尉氏县 (410223) 5 of one 2022 project.
   void SeedCatalog() {
     cat::ImportRegionsRequest regions;
-    regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-                    "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
-                    "410122,中牟县,4101,county\n"
-                    // A county moved to another city keeps its code: the region data decides.
-                    "410299,示例县,4101,county\n");
+    regions.set_csv(
+        "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+        "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n"
+        "410122,中牟县,4101,county\n"
+        // A county moved to another city keeps its code: the region data decides.
+        "410299,示例县,4101,county\n");
     CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
     cat::CreateYearRequest year;
     year.mutable_plan_year()->set_year(2022);
@@ -380,7 +413,8 @@ class EvaluationRoundTest : public ::testing::Test {
     for (int i = 0; i < 300; ++i) {
       std::string value;
       try {
-        value = enrollment_db_.QueryValue("SELECT COUNT(*) FROM catalog_quotas WHERE project_id = 'rural-backbone'");
+        value = enrollment_db_.QueryValue(
+            "SELECT COUNT(*) FROM catalog_quotas WHERE project_id = 'rural-backbone'");
       } catch (const std::exception&) {
       }
       if (value == "2") return;
@@ -422,8 +456,8 @@ class EvaluationRoundTest : public ::testing::Test {
       enr::NominateTeacherRequest nominate;
       nominate.set_project("years/2022/projects/rural-backbone");
       nominate.set_teacher(teachers[i]);
-      grpc::Status status =
-          enrollment_stub_->NominateTeacher(ContextAs(Role::kCountyAdmin, "410225").get(), nominate, &e[i]);
+      grpc::Status status = enrollment_stub_->NominateTeacher(
+          ContextAs(Role::kCountyAdmin, "410225").get(), nominate, &e[i]);
       ASSERT_TRUE(status.ok()) << status.error_message();
     }
     auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
@@ -446,12 +480,13 @@ class EvaluationRoundTest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Admin() { return ContextAs(Role::kProvinceAdmin); }
-  std::unique_ptr<grpc::ClientContext> Expert(const std::string& subject, const std::string& region) {
+  std::unique_ptr<grpc::ClientContext> Expert(const std::string& subject,
+                                              const std::string& region) {
     return ContextAs(Role::kExpert, region, "", subject);
   }
 
-  grpc::Status Assign(const std::string& county, const std::string& expert, const std::string& expert_region,
-                      bool reconciler = false) {
+  grpc::Status Assign(const std::string& county, const std::string& expert,
+                      const std::string& expert_region, bool reconciler = false) {
     v1::AssignExpertRequest request;
     request.set_round(round_);
     request.mutable_assignment()->set_county(county);
@@ -463,8 +498,8 @@ class EvaluationRoundTest : public ::testing::Test {
   }
 
   // Every leaf scored `below_max` tenths under its maximum.
-  grpc::Status Score(const std::string& expert, const std::string& expert_region, const std::string& county,
-                     int below_max) {
+  grpc::Status Score(const std::string& expert, const std::string& expert_region,
+                     const std::string& county, int below_max) {
     v1::SubmitScoresRequest request;
     request.set_round(round_);
     request.set_county(county);
@@ -538,8 +573,10 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   EXPECT_EQ(own.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(own.error_message().find("R-22"), std::string::npos) << own.error_message();
   ASSERT_TRUE(Assign("regions/410223", "expert-b", "regions/410225").ok());
-  EXPECT_EQ(Assign("regions/410223", "expert-b", "regions/410225").error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(Assign("regions/410101", "expert-b", "regions/410225").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Assign("regions/410223", "expert-b", "regions/410225").error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Assign("regions/410101", "expert-b", "regions/410225").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   v1::ListAssignmentsRequest list;
   list.set_round(round_);
@@ -549,14 +586,19 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   ASSERT_TRUE(stub_->ListAssignments(Expert("expert-b", "410225").get(), list, &assignments).ok());
   ASSERT_EQ(assignments.assignments_size(), 1);  // an expert sees their own
   EXPECT_EQ(assignments.assignments(0).county(), "regions/410223");
-  EXPECT_EQ(stub_->ListAssignments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &assignments).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ListAssignments(ContextAs(Role::kCountyAdmin, "410225").get(), list, &assignments)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Scores: only assigned experts, never their own county, leaves only, within 0..maximum.
-  EXPECT_EQ(Score("expert-b", "410225", "regions/410225", 0).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Score("expert-b", "410225", "regions/410225", 0).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   grpc::Status unassigned = Score("expert-d", "410122", "regions/410223", 0);
   EXPECT_EQ(unassigned.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_NE(unassigned.error_message().find("only for its assigned counties, and regions/410223 in "), std::string::npos)
+  EXPECT_NE(
+      unassigned.error_message().find("only for its assigned counties, and regions/410223 in "),
+      std::string::npos)
       << unassigned.error_message();
   v1::SubmitScoresRequest bad;
   bad.set_round(round_);
@@ -568,15 +610,19 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::ScoreSheet sheet;
   grpc::Status refused = stub_->SubmitScores(Expert("expert-a", "410122").get(), bad, &sheet);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(refused.error_message().find("scores[0].score_tenths: 2.2 组织实施 is scored 0 to 120 tenths, not 121"),
-            std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find(
+                "scores[0].score_tenths: 2.2 组织实施 is scored 0 to 120 tenths, not 121"),
+            std::string::npos)
+      << refused.error_message();
   too_high->set_indicator("2");
   too_high->set_score_tenths(10);
   refused = stub_->SubmitScores(Expert("expert-a", "410122").get(), bad, &sheet);
-  EXPECT_NE(refused.error_message().find("'2' is not a leaf indicator"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("'2' is not a leaf indicator"), std::string::npos)
+      << refused.error_message();
   too_high->set_evidence(v1::EVIDENCE_KIND_UNSPECIFIED);
   refused = stub_->SubmitScores(Expert("expert-a", "410122").get(), bad, &sheet);
-  EXPECT_NE(refused.error_message().find("scores[0].evidence"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("scores[0].evidence"), std::string::npos)
+      << refused.error_message();
 
   ASSERT_TRUE(Score("expert-a", "410122", "regions/410225", 0).ok());
   ASSERT_TRUE(Score("expert-c", "410122", "regions/410225", 5).ok());
@@ -589,21 +635,25 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::ComputeDeductionsResponse deductions;
   ASSERT_TRUE(stub_->ComputeDeductions(Admin().get(), deduct, &deductions).ok());
   std::map<std::string, int> points;
-  for (const auto& d : deductions.deductions()) points[d.county() + " " + d.kind()] += d.points_tenths();
+  for (const auto& d : deductions.deductions())
+    points[d.county() + " " + d.kind()] += d.points_tenths();
   EXPECT_EQ(points["regions/410225 少报"], 60);
   EXPECT_EQ(points["regions/410225 缺培"], 10);
   EXPECT_EQ(points["regions/410225 未结业"], 10);
   EXPECT_EQ(points["regions/410223 少报"], 50);
   EXPECT_EQ(deductions.deductions_size(), 4);
   for (const auto& d : deductions.deductions()) {
-    const std::string figures = d.county() == "regions/410225" ? "quota 10, nominated 4, checked in 3, completed 2"
-                                                                : "quota 5, nominated 0";
+    const std::string figures = d.county() == "regions/410225"
+                                    ? "quota 10, nominated 4, checked in 3, completed 2"
+                                    : "quota 5, nominated 0";
     EXPECT_NE(d.source().find(figures), std::string::npos) << d.source();
     EXPECT_EQ(d.indicator(), "2.2");
   }
 
-  EXPECT_EQ(evaluation_db_.QueryValue("SELECT COUNT(DISTINCT computed_by) FROM deduction_figures WHERE "
-                                      "computed_by = 'test'"), "1");  // who fetched them
+  EXPECT_EQ(
+      evaluation_db_.QueryValue("SELECT COUNT(DISTINCT computed_by) FROM deduction_figures WHERE "
+                                "computed_by = 'test'"),
+      "1");  // who fetched them
   v1::ComputeResultsResponse results;
   ASSERT_TRUE(Compute(&results).ok());
   ASSERT_EQ(results.results_size(), 2);
@@ -622,8 +672,9 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::GetResultRequest get;
   get.set_name(round_ + "/results/410225");
   v1::Result result;
-  EXPECT_EQ(stub_->GetResult(ContextAs(Role::kCountyAdmin, "410225").get(), get, &result).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->GetResult(ContextAs(Role::kCountyAdmin, "410225").get(), get, &result).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Flags block publication until a third expert reconciles.
   v1::PublishRoundRequest publish;
@@ -631,14 +682,16 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::Round published;
   grpc::Status blocked = stub_->PublishRound(Admin().get(), publish, &published);
   EXPECT_EQ(blocked.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(blocked.error_message().find("regions/410223 (1.2, 2.1"), std::string::npos) << blocked.error_message();
+  EXPECT_NE(blocked.error_message().find("regions/410223 (1.2, 2.1"), std::string::npos)
+      << blocked.error_message();
   EXPECT_EQ(Assign("regions/410225", "expert-e", "regions/410122", true).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);  // nothing flagged there
   ASSERT_TRUE(Assign("regions/410223", "expert-e", "regions/410122", true).ok());
   ASSERT_TRUE(Score("expert-e", "410122", "regions/410223", 20).ok());
   blocked = stub_->PublishRound(Admin().get(), publish, &published);
   EXPECT_EQ(blocked.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(blocked.error_message().find("run ComputeResults again"), std::string::npos) << blocked.error_message();
+  EXPECT_NE(blocked.error_message().find("run ComputeResults again"), std::string::npos)
+      << blocked.error_message();
   ASSERT_TRUE(Compute(&results).ok());
   EXPECT_EQ(results.results(1).flagged_indicators_size(), 0);
   // Means of M, M - 4.0 and M - 2.0 are M - 2.0; the 3-point leaves (3, 0, 1) give 1.3.
@@ -646,19 +699,23 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
 
   // publication with the etag read last; a stale one is refused.
   publish.set_etag("1");
-  EXPECT_EQ(stub_->PublishRound(Admin().get(), publish, &published).error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(stub_->PublishRound(Admin().get(), publish, &published).error_code(),
+            grpc::StatusCode::ABORTED);
   publish.set_etag(GetRound().etag());
   publish.set_request_id("publish-2022");
   ASSERT_TRUE(stub_->PublishRound(Admin().get(), publish, &published).ok());
   EXPECT_EQ(published.state(), v1::Round::PUBLISHED);
   EXPECT_TRUE(published.has_publish_time());
   v1::Round again;
-  ASSERT_TRUE(stub_->PublishRound(Admin().get(), publish, &again).ok());  // a retry answers the same
+  ASSERT_TRUE(
+      stub_->PublishRound(Admin().get(), publish, &again).ok());  // a retry answers the same
   EXPECT_EQ(again.SerializeAsString(), published.SerializeAsString());
   grpc::Status frozen = Score("expert-a", "410122", "regions/410225", 10);
   EXPECT_EQ(frozen.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(frozen.error_message().find("R-23"), std::string::npos) << frozen.error_message();
-  EXPECT_EQ(evaluation_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.result.published'"), "2");
+  EXPECT_EQ(evaluation_db_.QueryValue(
+                "SELECT COUNT(*) FROM outbox WHERE type = 'evaluation.result.published'"),
+            "2");
 
   // Published results are read province-wide; the expert detail by the county and its city.
   ASSERT_TRUE(stub_->GetResult(ContextAs(Role::kViewer).get(), get, &result).ok());
@@ -667,7 +724,9 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::ExplainResultRequest explain;
   explain.set_name(round_ + "/results/410225");
   v1::ResultExplanation explanation;
-  ASSERT_TRUE(stub_->ExplainResult(ContextAs(Role::kCountyAdmin, "410225").get(), explain, &explanation).ok());
+  ASSERT_TRUE(
+      stub_->ExplainResult(ContextAs(Role::kCountyAdmin, "410225").get(), explain, &explanation)
+          .ok());
   ASSERT_EQ(explanation.lines_size(), 21);
   EXPECT_EQ(explanation.grade_policy().excellent_from_tenths(), 900);
   for (const auto& line : explanation.lines()) {
@@ -681,16 +740,22 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
     EXPECT_EQ(line.final_score_tenths(), 38);
   }
   explain.set_name(round_ + "/results/410223");
-  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCountyAdmin, "410225").get(), explain, &explanation).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation).ok());
-  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation).error_code(),
+  EXPECT_EQ(
+      stub_->ExplainResult(ContextAs(Role::kCountyAdmin, "410225").get(), explain, &explanation)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation).ok());
+  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   // City scope is the county's parent in the region data, not its code's prefix.
   explain.set_name(round_ + "/results/410299");
-  grpc::Status moved = stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation);
+  grpc::Status moved =
+      stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4102").get(), explain, &explanation);
   EXPECT_EQ(moved.error_code(), grpc::StatusCode::PERMISSION_DENIED) << moved.error_message();
-  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation).error_code(),
+  EXPECT_EQ(stub_->ExplainResult(ContextAs(Role::kCityAdmin, "4101").get(), explain, &explanation)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);  // in its city, and not in the round
 
   v1::ListResultsRequest list_results;
@@ -725,8 +790,11 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   EXPECT_EQ(no_reason.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(no_reason.error_message().find("reason"), std::string::npos);
   revise.set_reason("复核更正 2.2 评分");
-  EXPECT_EQ(stub_->ReviseResult(ContextAs(Role::kExpert, "410122", "", "expert-a").get(), revise, &revised).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_
+          ->ReviseResult(ContextAs(Role::kExpert, "410122", "", "expert-a").get(), revise, &revised)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->ReviseResult(Admin().get(), revise, &revised).ok());
   EXPECT_EQ(revised.revision(), 2);
   EXPECT_EQ(revised.total_tenths(), 888 - 10);  // 2.2's mean of 10.0 and 11.5 is 10.8, not 11.8
@@ -747,9 +815,9 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   ASSERT_TRUE(stub_->GetResult(ContextAs(Role::kViewer).get(), get, &result).ok());
   EXPECT_EQ(result.revision(), 2);
   // Every score ever given is kept with who gave it.
-  EXPECT_EQ(evaluation_db_.QueryValue(
-                "SELECT submitted_by FROM score_history WHERE indicator = '2.2' AND county_code = '410225' "
-                "AND expert = 'expert-a' ORDER BY id DESC LIMIT 1"),
+  EXPECT_EQ(evaluation_db_.QueryValue("SELECT submitted_by FROM score_history WHERE indicator = "
+                                      "'2.2' AND county_code = '410225' "
+                                      "AND expert = 'expert-a' ORDER BY id DESC LIMIT 1"),
             "test");
 }
 

@@ -43,14 +43,14 @@ namespace enr = ::peixun::enrollment::v1;
 
 const std::string kCtl = PEIXUN_PEIXUNCTL_BINARY;
 
-
 std::vector<std::pair<std::string, std::string>> Env(const db::DbConfig& c) {
   return {{"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
           {"PEIXUN_DB_NAME", c.database},     {"PEIXUN_DB_USER", c.user},
           {"PEIXUN_DB_PASSWORD", c.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey}};
 }
 
-std::unique_ptr<grpc::ClientContext> Within(Role role, int seconds, const std::string& region = "") {
+std::unique_ptr<grpc::ClientContext> Within(Role role, int seconds,
+                                            const std::string& region = "") {
   auto context = ContextAs(role, region);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
   return context;
@@ -58,25 +58,52 @@ std::unique_ptr<grpc::ClientContext> Within(Role role, int seconds, const std::s
 
 // A plan year ahead of the real clock with one project of `seats` seats, all for 兰考县,
 // loaded through peixunctl apply.
-int NextYear() { return static_cast<int>(absl::ToCivilYear(absl::Now(), ChinaTimeZone()).year()) + 1; }
+int NextYear() {
+  return static_cast<int>(absl::ToCivilYear(absl::Now(), ChinaTimeZone()).year()) + 1;
+}
 
 void LoadCatalog(int catalog_port, int seats) {
   const int y = NextYear();
   const std::string file = ::testing::TempDir() + "/fault-catalog.jsonl";
   std::ofstream out(file);
   auto line = [&](const std::string& method, const std::string& request) {
-    out << "{\"service\": \"catalog\", \"method\": \"" << method << "\", \"request\": " << request << "}\n";
+    out << "{\"service\": \"catalog\", \"method\": \"" << method << "\", \"request\": " << request
+        << "}\n";
   };
-  line("ImportRegions", R"({"csv": "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n410225,兰考县,4102,county\n"})");
-  line("CreateYear", absl::StrFormat(R"({"plan_year": {"year": %d, "nomination_deadline": {"year": %d, "month": 8, "day": 31}}})", y, y));
-  line("CreateCategory", absl::StrFormat(R"({"parent": "years/%d", "category_id": "backbone", "category": {"display_name": "骨干教师培训", "plan_level": "PROVINCIAL"}})", y));
+  line(
+      "ImportRegions",
+      R"({"csv": "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n410225,兰考县,4102,county\n"})");
+  line(
+      "CreateYear",
+      absl::StrFormat(
+          R"({"plan_year": {"year": %d, "nomination_deadline": {"year": %d, "month": 8, "day": 31}}})",
+          y, y));
+  line(
+      "CreateCategory",
+      absl::StrFormat(
+          R"({"parent": "years/%d", "category_id": "backbone", "category": {"display_name": "骨干教师培训", "plan_level": "PROVINCIAL"}})",
+          y));
   line("CreateHost", R"({"host_id": "henu", "host": {"display_name": "河南大学"}})");
-  line("CreateProject", absl::StrFormat(R"({"parent": "years/%d", "project_id": "backbone", "project": {"display_name": "骨干教师培训", "category": "years/%d/categories/backbone", "host": "hosts/henu", "seats": %d, "credit_hours": 80, "format": {"centralized_days": 5}, "start_date": {"year": %d, "month": 9, "day": 1}, "end_date": {"year": %d, "month": 9, "day": 5}}})", y, y, seats, y, y));
-  line("AllocateQuota", absl::StrFormat(R"({"parent": "years/%d/projects/backbone", "region": "regions/4102", "seats": %d})", y, seats));
-  line("AllocateQuota", absl::StrFormat(R"({"parent": "years/%d/projects/backbone/quotas/4102", "region": "regions/410225", "seats": %d})", y, seats));
+  line(
+      "CreateProject",
+      absl::StrFormat(
+          R"({"parent": "years/%d", "project_id": "backbone", "project": {"display_name": "骨干教师培训", "category": "years/%d/categories/backbone", "host": "hosts/henu", "seats": %d, "credit_hours": 80, "format": {"centralized_days": 5}, "start_date": {"year": %d, "month": 9, "day": 1}, "end_date": {"year": %d, "month": 9, "day": 5}}})",
+          y, y, seats, y, y));
+  line("AllocateQuota",
+       absl::StrFormat(
+           R"({"parent": "years/%d/projects/backbone", "region": "regions/4102", "seats": %d})", y,
+           seats));
+  line(
+      "AllocateQuota",
+      absl::StrFormat(
+          R"({"parent": "years/%d/projects/backbone/quotas/4102", "region": "regions/410225", "seats": %d})",
+          y, seats));
   out.close();
   setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
-  ASSERT_EQ(std::system(absl::StrCat(kCtl, " --target=127.0.0.1:", catalog_port, " apply --quiet ", file, " >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(absl::StrCat(kCtl, " --target=127.0.0.1:", catalog_port, " apply --quiet ",
+                                     file, " >/dev/null")
+                            .c_str()),
+            0);
 }
 
 // `n` teachers of 兰考县 imported through peixunctl; their resource names.
@@ -85,12 +112,17 @@ std::vector<std::string> ImportTeachers(int enrollment_port, int n) {
   std::ofstream out(file);
   out << "id_number,name,gender,school,county,stage,subjects,rural,teaching_since_year,roles\n";
   for (int i = 0; i < n; ++i) {
-    const std::string first17 = absl::StrFormat("410225%04d%02d%02d%03d", 1970 + i % 25, 1 + i / 25 % 12, 1 + i / 300, 700 + i % 100);
-    out << first17 << enrollment::domain::IdCheckCharacter(first17) << ",教师" << i << ",FEMALE,兰考县第一中学,410225,"
+    const std::string first17 = absl::StrFormat("410225%04d%02d%02d%03d", 1970 + i % 25,
+                                                1 + i / 25 % 12, 1 + i / 300, 700 + i % 100);
+    out << first17 << enrollment::domain::IdCheckCharacter(first17) << ",教师" << i
+        << ",FEMALE,兰考县第一中学,410225,"
         << "PRIMARY,语文,1,2005,\n";
   }
   out.close();
-  EXPECT_EQ(std::system(absl::StrCat(kCtl, " --target=127.0.0.1:", enrollment_port, " import-teachers ", file, " >/dev/null").c_str()), 0);
+  EXPECT_EQ(std::system(absl::StrCat(kCtl, " --target=127.0.0.1:", enrollment_port,
+                                     " import-teachers ", file, " >/dev/null")
+                            .c_str()),
+            0);
   auto stub = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_port));
   std::vector<std::string> names;
   enr::ListTeachersRequest request;
@@ -110,8 +142,8 @@ bool WaitForQuota(int enrollment_port, int seats, absl::Duration timeout = absl:
     request.set_year(absl::StrCat("years/", NextYear()));
     request.set_scope(enr::GetRateReportRequest::COUNTY);
     enr::RateReport report;
-    if (stub->GetRateReport(Within(Role::kProvinceAdmin, 5).get(), request, &report).ok() && report.rows_size() > 0 &&
-        report.rows(0).quota() == seats) {
+    if (stub->GetRateReport(Within(Role::kProvinceAdmin, 5).get(), request, &report).ok() &&
+        report.rows_size() > 0 && report.rows(0).quota() == seats) {
       return true;
     }
     absl::SleepFor(absl::Milliseconds(100));
@@ -122,18 +154,22 @@ bool WaitForQuota(int enrollment_port, int seats, absl::Duration timeout = absl:
 TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
   ScratchDatabase catalog_db, enrollment_db;
   const std::string logs = ::testing::TempDir();
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"},
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY,
+                         {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"},
                          Env(catalog_db.config()), logs + "/fault-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0);
   constexpr int kSeats = 150;
   constexpr int kTeachers = 240;
   LoadCatalog(catalog_port, kSeats);
-  const int port = peixun::testing::FreeLoopbackPort();  // the restarted process serves on the same address
-  const std::vector<std::string> args = {absl::StrCat("--listen=127.0.0.1:", port), "--metrics_listen=127.0.0.1:0",
+  const int port =
+      peixun::testing::FreeLoopbackPort();  // the restarted process serves on the same address
+  const std::vector<std::string> args = {absl::StrCat("--listen=127.0.0.1:", port),
+                                         "--metrics_listen=127.0.0.1:0",
                                          absl::StrCat("--catalog_target=127.0.0.1:", catalog_port)};
-  auto enrollment = std::make_unique<ServiceProcess>(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db.config()),
-                                                     logs + "/fault-enrollment-1.log");
+  auto enrollment =
+      std::make_unique<ServiceProcess>(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db.config()),
+                                       logs + "/fault-enrollment-1.log");
   ASSERT_EQ(enrollment->WaitServing(), port);
   ASSERT_TRUE(WaitForQuota(port, kSeats));
   const std::vector<std::string> teachers = ImportTeachers(port, kTeachers);
@@ -149,8 +185,8 @@ TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
   std::vector<std::thread> clerks;
   for (int t = 0; t < 8; ++t) {
     clerks.emplace_back([&] {
-      auto stub = enr::EnrollmentService::NewStub(
-          grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+      auto stub = enr::EnrollmentService::NewStub(grpc::CreateChannel(
+          absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
       for (int i = next++; i < kTeachers; i = next++) {
         enr::NominateTeacherRequest request;
         request.set_project(project);
@@ -160,7 +196,8 @@ TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
         while (absl::Now() < give_up) {
           enr::Enrollment made;
           ++sent;
-          grpc::Status status = stub->NominateTeacher(Within(Role::kCountyAdmin, 5, "410225").get(), request, &made);
+          grpc::Status status =
+              stub->NominateTeacher(Within(Role::kCountyAdmin, 5, "410225").get(), request, &made);
           if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
               status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
             ++retries;
@@ -168,8 +205,10 @@ TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
             continue;
           }
           absl::MutexLock lock(&mu);
-          if (status.ok()) acknowledged.insert(made.teacher());
-          else ++refused;
+          if (status.ok())
+            acknowledged.insert(made.teacher());
+          else
+            ++refused;
           break;
         }
       }
@@ -186,20 +225,23 @@ TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
   ASSERT_EQ(kill(enrollment->pid(), SIGKILL), 0);
   enrollment.reset();
   absl::SleepFor(absl::Milliseconds(500));
-  enrollment = std::make_unique<ServiceProcess>(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db.config()),
-                                                logs + "/fault-enrollment-2.log");
+  enrollment =
+      std::make_unique<ServiceProcess>(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db.config()),
+                                       logs + "/fault-enrollment-2.log");
   ASSERT_EQ(enrollment->WaitServing(), port);
   for (auto& c : clerks) c.join();
 
   const int present = std::stoi(enrollment_db.QueryValue(
       absl::StrCat("SELECT COUNT(*) FROM enrollments WHERE project_id = 'backbone'")));
-  const int distinct = std::stoi(enrollment_db.QueryValue(
-      absl::StrCat("SELECT COUNT(DISTINCT teacher_id) FROM enrollments WHERE project_id = 'backbone'")));
+  const int distinct = std::stoi(enrollment_db.QueryValue(absl::StrCat(
+      "SELECT COUNT(DISTINCT teacher_id) FROM enrollments WHERE project_id = 'backbone'")));
   const int acked = static_cast<int>(acknowledged.size());
   std::cout << absl::StrFormat(
-      "  kill -9 during nominations: sent %d (retries %d), acknowledged %d, refused %d, present %d, duplicated %d, "
+      "  kill -9 during nominations: sent %d (retries %d), acknowledged %d, refused %d, present "
+      "%d, duplicated %d, "
       "lost %d, seats %d\n",
-      sent.load(), retries.load(), acked, refused, present, present - distinct, std::max(0, acked - present), kSeats);
+      sent.load(), retries.load(), acked, refused, present, present - distinct,
+      std::max(0, acked - present), kSeats);
   EXPECT_GT(retries.load(), 0) << "the kill was not seen by any client";
   EXPECT_EQ(acked, kSeats) << "every seat ends up taken by an acknowledged nomination";
   EXPECT_EQ(refused, kTeachers - kSeats);
@@ -212,7 +254,8 @@ TEST(Fault, DatabaseLostUnderLoadMeansNotServingAndUnavailableNeverAWrongAnswer)
   OwnMariaDb mariadb("fault-db");
   auto env = mariadb.Env("catalog");
   env.emplace_back("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey);
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"}, env,
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY,
+                         {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"}, env,
                          ::testing::TempDir() + "/fault-db-catalog.log");
   const int port = catalog.WaitServing();
   ASSERT_GT(port, 0);
@@ -225,8 +268,9 @@ TEST(Fault, DatabaseLostUnderLoadMeansNotServingAndUnavailableNeverAWrongAnswer)
     grpc::health::v1::HealthCheckRequest request;
     request.set_service("peixun.catalog.v1.CatalogService");
     grpc::health::v1::HealthCheckResponse response;
-    return health->Check(&context, request, &response).ok() ? response.status()
-                                                             : grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    return health->Check(&context, request, &response).ok()
+               ? response.status()
+               : grpc::health::v1::HealthCheckResponse::UNKNOWN;
   };
   // Readers run all along: every answer is the right region or UNAVAILABLE.
   std::atomic<bool> stop{false};
@@ -240,9 +284,12 @@ TEST(Fault, DatabaseLostUnderLoadMeansNotServingAndUnavailableNeverAWrongAnswer)
         request.set_name(region);
         cat::Region got;
         grpc::Status status = stub->GetRegion(Within(Role::kViewer, 5).get(), request, &got);
-        if (status.ok() && got.display_name() == "兰考县") ++right;
-        else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) ++unavailable;
-        else ++wrong;
+        if (status.ok() && got.display_name() == "兰考县")
+          ++right;
+        else if (status.error_code() == grpc::StatusCode::UNAVAILABLE)
+          ++unavailable;
+        else
+          ++wrong;
         absl::SleepFor(absl::Milliseconds(5));
       }
     });
@@ -265,10 +312,11 @@ TEST(Fault, DatabaseLostUnderLoadMeansNotServingAndUnavailableNeverAWrongAnswer)
   absl::SleepFor(absl::Seconds(1));
   stop = true;
   for (auto& r : readers) r.join();
-  std::cout << absl::StrFormat("  MariaDB stopped under load: right %d, unavailable %d, wrong %d; NOT_SERVING %s, "
-                               "SERVING again without restart %s, right answers after %d\n",
-                               right.load(), unavailable.load(), wrong.load(), went_not_serving ? "yes" : "no",
-                               serving_again ? "yes" : "no", right.load() - right_before);
+  std::cout << absl::StrFormat(
+      "  MariaDB stopped under load: right %d, unavailable %d, wrong %d; NOT_SERVING %s, "
+      "SERVING again without restart %s, right answers after %d\n",
+      right.load(), unavailable.load(), wrong.load(), went_not_serving ? "yes" : "no",
+      serving_again ? "yes" : "no", right.load() - right_before);
   EXPECT_TRUE(went_not_serving);
   EXPECT_GT(unavailable_while_down, 0);
   EXPECT_EQ(wrong.load(), 0);
@@ -282,8 +330,8 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
   const int catalog_port = peixun::testing::FreeLoopbackPort();
   const std::vector<std::string> catalog_args = {absl::StrCat("--listen=127.0.0.1:", catalog_port),
                                                  "--metrics_listen=127.0.0.1:0"};
-  auto catalog = std::make_unique<ServiceProcess>(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db.config()),
-                                                  logs + "/dep-catalog-1.log");
+  auto catalog = std::make_unique<ServiceProcess>(
+      PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db.config()), logs + "/dep-catalog-1.log");
   ASSERT_EQ(catalog->WaitServing(), catalog_port);
   LoadCatalog(catalog_port, 10);
   ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY,
@@ -312,16 +360,19 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
   nominate.set_project(absl::StrCat("years/", NextYear(), "/projects/backbone"));
   nominate.set_teacher(teachers[0]);
   enr::Enrollment made;
-  grpc::Status status = stub->NominateTeacher(Within(Role::kCountyAdmin, 10, "410225").get(), nominate, &made);
+  grpc::Status status =
+      stub->NominateTeacher(Within(Role::kCountyAdmin, 10, "410225").get(), nominate, &made);
   EXPECT_TRUE(status.ok()) << status.error_message();
   // Catalog returns and takes a change: enrollment catches up.
-  catalog = std::make_unique<ServiceProcess>(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db.config()),
-                                             logs + "/dep-catalog-2.log");
+  catalog = std::make_unique<ServiceProcess>(PEIXUN_CATALOG_BINARY, catalog_args,
+                                             Env(catalog_db.config()), logs + "/dep-catalog-2.log");
   ASSERT_EQ(catalog->WaitServing(), catalog_port);
   auto catalog_stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(catalog_port));
   for (const auto& [parent, code] :
-       {std::make_pair(absl::StrCat("years/", NextYear(), "/projects/backbone"), std::string("4102")),
-        std::make_pair(absl::StrCat("years/", NextYear(), "/projects/backbone/quotas/4102"), std::string("410225"))}) {
+       {std::make_pair(absl::StrCat("years/", NextYear(), "/projects/backbone"),
+                       std::string("4102")),
+        std::make_pair(absl::StrCat("years/", NextYear(), "/projects/backbone/quotas/4102"),
+                       std::string("410225"))}) {
     if (code == "4102") {  // the project needs the seats first
       cat::GetProjectRequest get;
       get.set_name(parent);
@@ -331,7 +382,8 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
       *update.mutable_project() = p;
       update.mutable_project()->set_seats(12);
       update.mutable_update_mask()->add_paths("seats");
-      ASSERT_TRUE(catalog_stub->UpdateProject(Within(Role::kProvinceAdmin, 10).get(), update, &p).ok());
+      ASSERT_TRUE(
+          catalog_stub->UpdateProject(Within(Role::kProvinceAdmin, 10).get(), update, &p).ok());
     }
     cat::AllocateQuotaRequest quota;
     quota.set_parent(parent);
@@ -353,19 +405,23 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
                          Env(funding_db.config()), logs + "/dep-funding.log");
   const int funding_port = funding.WaitServing();
   ASSERT_GT(funding_port, 0);
-  auto funding_stub = funding::v1::FundingService::NewStub(peixun::testing::LoopbackChannel(funding_port));
+  auto funding_stub =
+      funding::v1::FundingService::NewStub(peixun::testing::LoopbackChannel(funding_port));
   funding::v1::DecideFundingRequest decide;
   decide.set_year("years/2022");
   funding::v1::DecideFundingResponse decided;
-  grpc::Status down = funding_stub->DecideFunding(Within(Role::kProvinceAdmin, 20).get(), decide, &decided);
+  grpc::Status down =
+      funding_stub->DecideFunding(Within(Role::kProvinceAdmin, 20).get(), decide, &decided);
   EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_NE(down.error_message().find(absl::StrCat("evaluation (127.0.0.1:", evaluation_port, ")")), std::string::npos)
+  EXPECT_NE(down.error_message().find(absl::StrCat("evaluation (127.0.0.1:", evaluation_port, ")")),
+            std::string::npos)
       << down.error_message();
-  ServiceProcess evaluation(PEIXUN_EVALUATION_BINARY,
-                            {absl::StrCat("--listen=127.0.0.1:", evaluation_port), "--metrics_listen=127.0.0.1:0",
-                             absl::StrCat("--enrollment_target=127.0.0.1:", enrollment_port),
-                             absl::StrCat("--funding_target=127.0.0.1:", funding_port)},
-                            Env(evaluation_db.config()), logs + "/dep-evaluation.log");
+  ServiceProcess evaluation(
+      PEIXUN_EVALUATION_BINARY,
+      {absl::StrCat("--listen=127.0.0.1:", evaluation_port), "--metrics_listen=127.0.0.1:0",
+       absl::StrCat("--enrollment_target=127.0.0.1:", enrollment_port),
+       absl::StrCat("--funding_target=127.0.0.1:", funding_port)},
+      Env(evaluation_db.config()), logs + "/dep-evaluation.log");
   ASSERT_EQ(evaluation.WaitServing(), evaluation_port);
   grpc::Status back;
   for (int i = 0; i < 50; ++i) {  // the channel reconnects after its backoff
@@ -374,13 +430,17 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
     absl::SleepFor(absl::Milliseconds(200));
   }
   EXPECT_EQ(back.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << back.error_message();
-  EXPECT_NE(back.error_message().find("R-26 no evaluation round of 2022 is published"), std::string::npos);
+  EXPECT_NE(back.error_message().find("R-26 no evaluation round of 2022 is published"),
+            std::string::npos);
   std::cout << absl::StrFormat(
-      "  dependencies down: nomination with catalog down %s; enrollment caught up after catalog's restart %s; "
+      "  dependencies down: nomination with catalog down %s; enrollment caught up after catalog's "
+      "restart %s; "
       "DecideFunding with evaluation down %s, after its return %s\n",
       status.ok() ? "accepted" : "refused", caught_up ? "yes" : "no",
-      grpc::StatusCode(down.error_code()) == grpc::StatusCode::UNAVAILABLE ? "UNAVAILABLE" : "other",
-      back.error_code() == grpc::StatusCode::FAILED_PRECONDITION ? "answered from evaluation" : "not answered");
+      grpc::StatusCode(down.error_code()) == grpc::StatusCode::UNAVAILABLE ? "UNAVAILABLE"
+                                                                           : "other",
+      back.error_code() == grpc::StatusCode::FAILED_PRECONDITION ? "answered from evaluation"
+                                                                 : "not answered");
 }
 
 }  // namespace

@@ -21,23 +21,28 @@ namespace ev = ::peixun::evaluation::v1;
 class FundingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    evaluation_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
+    evaluation_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("evaluation", "peixun.evaluation.v1.EvaluationService",
+                                             evaluation_db_.config(), evaluation::Migrations()));
     evaluation_service_ = std::make_unique<evaluation::EvaluationService>(*evaluation_);
     ASSERT_TRUE(evaluation_->Start(evaluation_service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));
-    evaluation_stub_ = ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
+    evaluation_stub_ =
+        ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
 
-    funding_ = std::make_unique<server::Platform>(peixun::testing::TestPlatformOptions(
-        "funding", "peixun.funding.v1.FundingService", funding_db_.config(), funding::Migrations()));
-    results_ = std::make_unique<EvaluationResults>(absl::StrCat("127.0.0.1:", evaluation_->port()),
-                                                   peixun::testing::TestSigner(), SystemClock::Instance());
+    funding_ = std::make_unique<server::Platform>(
+        peixun::testing::TestPlatformOptions("funding", "peixun.funding.v1.FundingService",
+                                             funding_db_.config(), funding::Migrations()));
+    results_ =
+        std::make_unique<EvaluationResults>(absl::StrCat("127.0.0.1:", evaluation_->port()),
+                                            peixun::testing::TestSigner(), SystemClock::Instance());
     // Catalog and enrollment are not running here: budget summaries must say so.
-    catalog_ = std::make_unique<CatalogBudgets>("127.0.0.1:1", peixun::testing::TestSigner(), SystemClock::Instance());
-    enrollment_ = std::make_unique<EnrollmentCompletions>("127.0.0.1:1", peixun::testing::TestSigner(),
-                                                          SystemClock::Instance());
-    service_ = std::make_unique<FundingService>(*funding_,
-                                                FundingDependencies{results_.get(), catalog_.get(), enrollment_.get()});
+    catalog_ = std::make_unique<CatalogBudgets>("127.0.0.1:1", peixun::testing::TestSigner(),
+                                                SystemClock::Instance());
+    enrollment_ = std::make_unique<EnrollmentCompletions>(
+        "127.0.0.1:1", peixun::testing::TestSigner(), SystemClock::Instance());
+    service_ = std::make_unique<FundingService>(
+        *funding_, FundingDependencies{results_.get(), catalog_.get(), enrollment_.get()});
     ASSERT_TRUE(funding_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*funding_));
     stub_ = v1::FundingService::NewStub(peixun::testing::LoopbackChannel(funding_->port()));
@@ -68,7 +73,8 @@ class FundingTest : public ::testing::Test {
     create.set_round_id("county-2022");
     create.mutable_round()->set_display_name("2022 年项目县绩效评价");
     create.mutable_round()->set_rubric_version(made.name());
-    for (const auto& [county, total] : scores_) create.mutable_round()->add_counties("regions/" + county);
+    for (const auto& [county, total] : scores_)
+      create.mutable_round()->add_counties("regions/" + county);
     ev::Round round;
     ASSERT_TRUE(evaluation_stub_->CreateRound(Admin().get(), create, &round).ok());
     for (const auto& [county, total] : scores_) {
@@ -95,8 +101,10 @@ class FundingTest : public ::testing::Test {
       score->set_evidence(ev::ON_SITE);
     }
     ev::ScoreSheet sheet;
-    ASSERT_TRUE(evaluation_stub_->SubmitScores(ContextAs(Role::kExpert, "410521", "", "expert-a").get(), submit, &sheet)
-                    .ok());
+    ASSERT_TRUE(
+        evaluation_stub_
+            ->SubmitScores(ContextAs(Role::kExpert, "410521", "", "expert-a").get(), submit, &sheet)
+            .ok());
   }
 
   void Compute() {
@@ -162,20 +170,23 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   again.set_county("regions/410225");
   again.set_from_year(2023);
   v1::ProjectCounty twice;
-  EXPECT_EQ(stub_->DesignateProjectCounty(Admin().get(), again, &twice).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(stub_->DesignateProjectCounty(Admin().get(), again, &twice).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
 
   ScoreRound();
   // Drafts decide nothing.
   v1::DecideFundingResponse decided;
   grpc::Status early = Decide(&decided);
   EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(early.error_message().find("no evaluation round of 2022 is published"), std::string::npos)
+  EXPECT_NE(early.error_message().find("no evaluation round of 2022 is published"),
+            std::string::npos)
       << early.error_message();
   Publish();
 
   v1::DecideFundingRequest denied;
   denied.set_year("years/2022");
-  EXPECT_EQ(stub_->DecideFunding(ContextAs(Role::kCountyAdmin, "410225").get(), denied, &decided).error_code(),
+  EXPECT_EQ(stub_->DecideFunding(ContextAs(Role::kCountyAdmin, "410225").get(), denied, &decided)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(Decide(&decided, "decide-1").ok());
   ASSERT_EQ(decided.decisions_size(), 3);
@@ -206,14 +217,16 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
 
   // an evaluation replica that asks funding opens 2023's round on the active project
   // counties only; the revoked county is refused with its revocation.
-  server::Platform replica(peixun::testing::TestPlatformOptions(
-      "evaluation", "peixun.evaluation.v1.EvaluationService", evaluation_db_.config(), evaluation::Migrations()));
-  evaluation::FundingStatus funding_status(absl::StrCat("127.0.0.1:", funding_->port()), peixun::testing::TestSigner(),
-                                           SystemClock::Instance());
+  server::Platform replica(
+      peixun::testing::TestPlatformOptions("evaluation", "peixun.evaluation.v1.EvaluationService",
+                                           evaluation_db_.config(), evaluation::Migrations()));
+  evaluation::FundingStatus funding_status(absl::StrCat("127.0.0.1:", funding_->port()),
+                                           peixun::testing::TestSigner(), SystemClock::Instance());
   evaluation::EvaluationService replica_service(replica, nullptr, &funding_status);
   ASSERT_TRUE(replica.Start(&replica_service).ok());
   ASSERT_TRUE(peixun::testing::WaitServing(replica));
-  auto replica_stub = ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(replica.port()));
+  auto replica_stub =
+      ev::EvaluationService::NewStub(peixun::testing::LoopbackChannel(replica.port()));
   ev::CreateRoundRequest next_year;
   next_year.set_parent("years/2023");
   next_year.set_round_id("county-2023");
@@ -223,9 +236,9 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   ev::Round next_round;
   grpc::Status revoked = replica_stub->CreateRound(Admin().get(), next_year, &next_round);
   EXPECT_EQ(revoked.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(revoked.error_message().find(
-                "R-27 only active project counties are evaluated: regions/410122 is revoked for 2023-2024 by "
-                "years/2022/decisions/410122@1"),
+  EXPECT_NE(revoked.error_message().find("R-27 only active project counties are evaluated: "
+                                         "regions/410122 is revoked for 2023-2024 by "
+                                         "years/2022/decisions/410122@1"),
             std::string::npos)
       << revoked.error_message();
   next_year.mutable_round()->clear_counties();
@@ -298,7 +311,9 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   ASSERT_TRUE(stub_->ListDecisions(ContextAs(Role::kViewer).get(), list_decisions, &listed).ok());
   ASSERT_EQ(listed.decisions_size(), 1);
   EXPECT_EQ(listed.decisions(0).county(), "regions/410225");
-  EXPECT_EQ(funding_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type LIKE 'funding.decision.%'"), "4");
+  EXPECT_EQ(
+      funding_db_.QueryValue("SELECT COUNT(*) FROM outbox WHERE type LIKE 'funding.decision.%'"),
+      "4");
 }
 
 TEST_F(FundingTest, R25TierPolicyVersionsAreCheckedAndDefaultsApplyUntilOne) {
@@ -333,11 +348,13 @@ TEST_F(FundingTest, R26SimulationPricesDraftResultsAgainstAnEnvelopeAndRecordsNo
   v1::SimulateFundingResponse simulated;
   grpc::Status early = stub_->SimulateFunding(Admin().get(), simulate, &simulated);
   EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(early.error_message().find("no evaluation round of 2022 has results"), std::string::npos)
+  EXPECT_NE(early.error_message().find("no evaluation round of 2022 has results"),
+            std::string::npos)
       << early.error_message();
 
   ScoreRound();  // computed, not published
-  EXPECT_EQ(stub_->SimulateFunding(ContextAs(Role::kCityAdmin, "4102").get(), simulate, &simulated).error_code(),
+  EXPECT_EQ(stub_->SimulateFunding(ContextAs(Role::kCityAdmin, "4102").get(), simulate, &simulated)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::SimulateFundingRequest negative = simulate;
   negative.set_budget_envelope_fen(-1);
@@ -370,7 +387,8 @@ TEST_F(FundingTest, R26SimulationPricesDraftResultsAgainstAnEnvelopeAndRecordsNo
   EXPECT_EQ(simulated.remaining_fen(), 0);
   EXPECT_EQ(simulated.decisions(0).tier_policy(), "tierPolicies/1");
   simulate.set_tier_policy("tierPolicies/7");
-  EXPECT_EQ(stub_->SimulateFunding(Admin().get(), simulate, &simulated).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->SimulateFunding(Admin().get(), simulate, &simulated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // Nothing was recorded: no decisions, and every county still a project county next year.
   v1::ListDecisionsRequest list;
@@ -387,7 +405,8 @@ TEST_F(FundingTest, R28BudgetSummaryNamesTheServiceThatCannotAnswer) {
   v1::BudgetSummary summary;
   grpc::Status status = stub_->GetBudgetSummary(ContextAs(Role::kViewer).get(), request, &summary);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_NE(status.error_message().find("catalog (127.0.0.1:1)"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("catalog (127.0.0.1:1)"), std::string::npos)
+      << status.error_message();
   request.set_scope(v1::GetBudgetSummaryRequest::PROVINCE);
   request.set_region("regions/4102");
   status = stub_->GetBudgetSummary(ContextAs(Role::kViewer).get(), request, &summary);

@@ -3,6 +3,8 @@
 // roles of the access policy, refusals come back with the standard HTTP status and a
 // google.rpc.Status body naming the field or rule, WatchEvents is Server-Sent Events that
 // resume after Last-Event-ID, and ImportTeachers takes NDJSON.
+#include "services/gateway/gateway.h"
+
 #include <curl/curl.h>
 
 #include <cstdio>
@@ -10,9 +12,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +23,6 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "services/enrollment/domain/enrollment_rules.h"
-#include "services/gateway/gateway.h"
 #include "tests/support/harness.h"
 #include "tests/support/stack.h"
 
@@ -47,7 +48,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   sink->body->append(data, size * count);
   if (sink->stop_after_events > 0) {
     size_t events = 0;
-    for (size_t at = 0; (at = sink->body->find("\ndata: ", at)) != std::string::npos; ++at) ++events;
+    for (size_t at = 0; (at = sink->body->find("\ndata: ", at)) != std::string::npos; ++at)
+      ++events;
     if (events >= sink->stop_after_events) return 0;  // enough: end the stream from this side
   }
   return size * count;
@@ -70,7 +72,8 @@ HttpAnswer Http(const std::string& method, const std::string& url, const std::st
   HttpAnswer answer;
   CURL* curl = curl_easy_init();
   curl_slist* headers = nullptr;
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  if (!token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
   for (const auto& header : extra_headers) headers = curl_slist_append(headers, header.c_str());
   CurlSink sink{&answer.body, stop_after_events};
@@ -139,11 +142,16 @@ class GatewayTest : public ::testing::Test {
     stack_ = nullptr;
   }
 
-  static std::string Url(const std::string& path) { return absl::StrCat("http://127.0.0.1:", gateway_->port(), path); }
+  static std::string Url(const std::string& path) {
+    return absl::StrCat("http://127.0.0.1:", gateway_->port(), path);
+  }
   static std::string Province() { return TokenFor(Role::kProvinceAdmin, "", "", "province-clerk"); }
-  static std::string County(const std::string& code) { return TokenFor(Role::kCountyAdmin, code, "", "county-clerk"); }
+  static std::string County(const std::string& code) {
+    return TokenFor(Role::kCountyAdmin, code, "", "county-clerk");
+  }
 
-  static void MustPost(const std::string& path, const std::string& body, const std::string& token = Province()) {
+  static void MustPost(const std::string& path, const std::string& body,
+                       const std::string& token = Province()) {
     HttpAnswer answer = Http("POST", Url(path), body, token);
     ASSERT_EQ(answer.status, 200) << path << ": " << answer.body;
   }
@@ -156,13 +164,16 @@ class GatewayTest : public ::testing::Test {
              R"({"csv": "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n)"
              R"(410225,兰考县,4102,county\n410223,尉氏县,4102,county\n4101,郑州市,41,city\n)"
              R"(410122,中牟县,4101,county\n"})");
-    MustPost("/v1/years", R"({"year": 2022, "nominationDeadline": {"year": 2022, "month": 8, "day": 31}})");
-    MustPost("/v1/years/2022/categories?categoryId=rural", R"({"displayName": "乡村教师", "planLevel": "NATIONAL"})");
+    MustPost("/v1/years",
+             R"({"year": 2022, "nominationDeadline": {"year": 2022, "month": 8, "day": 31}})");
+    MustPost("/v1/years/2022/categories?categoryId=rural",
+             R"({"displayName": "乡村教师", "planLevel": "NATIONAL"})");
     MustPost("/v1/hosts?hostId=henu", R"({"displayName": "河南大学"})");
-    MustPost("/v1/years/2022/projects?projectId=rural-chief",
-             R"({"displayName": "乡村教师培训", "category": "years/2022/categories/rural", "host": "hosts/henu",)"
-             R"( "seats": 100, "creditHours": 80, "format": {"centralizedDays": 10},)"
-             R"( "startDate": {"year": 2022, "month": 10, "day": 10}, "endDate": {"year": 2022, "month": 10, "day": 19}})");
+    MustPost(
+        "/v1/years/2022/projects?projectId=rural-chief",
+        R"({"displayName": "乡村教师培训", "category": "years/2022/categories/rural", "host": "hosts/henu",)"
+        R"( "seats": 100, "creditHours": 80, "format": {"centralizedDays": 10},)"
+        R"( "startDate": {"year": 2022, "month": 10, "day": 10}, "endDate": {"year": 2022, "month": 10, "day": 19}})");
     for (const auto& [city, county] : {std::pair{"4102", "410225"}, std::pair{"4101", "410122"}}) {
       MustPost("/v1/years/2022/projects/rural-chief:allocate",
                absl::StrCat(R"({"region": "regions/)", city, R"(", "seats": 10})"));
@@ -172,12 +183,13 @@ class GatewayTest : public ::testing::Test {
     }
     std::string rows;
     int serial = 1;
-    for (const auto& [county, name] :
-         {std::pair{"410225", "张明远"}, std::pair{"410225", "李秀英"}, std::pair{"410122", "王建国"}}) {
-      absl::StrAppend(&rows, R"({"teacher": {"idNumber": ")", IdNumber(county, serial++), R"(", "displayName": ")",
-                      name, R"(", "school": "第一小学", "county": "regions/)", county,
-                      R"(", "stage": "PRIMARY", "subjects": ["语文"], "rural": true, "teachingSinceYear": 2010}})",
-                      "\n");
+    for (const auto& [county, name] : {std::pair{"410225", "张明远"}, std::pair{"410225", "李秀英"},
+                                       std::pair{"410122", "王建国"}}) {
+      absl::StrAppend(
+          &rows, R"({"teacher": {"idNumber": ")", IdNumber(county, serial++),
+          R"(", "displayName": ")", name, R"(", "school": "第一小学", "county": "regions/)", county,
+          R"(", "stage": "PRIMARY", "subjects": ["语文"], "rural": true, "teachingSinceYear": 2010}})",
+          "\n");
     }
     HttpAnswer imported = Http("POST", Url("/v1/teachers:import"), rows, Province());
     ASSERT_EQ(imported.status, 200) << imported.body;
@@ -206,34 +218,41 @@ class GatewayTest : public ::testing::Test {
   static std::vector<std::string> teachers_;
 };
 
-FixedClock GatewayTest::clock_{absl::FromCivil(absl::CivilSecond(2022, 8, 1, 9, 0, 0), ChinaTimeZone())};
+FixedClock GatewayTest::clock_{
+    absl::FromCivil(absl::CivilSecond(2022, 8, 1, 9, 0, 0), ChinaTimeZone())};
 peixun::testing::ServiceStack* GatewayTest::stack_ = nullptr;
 gateway::Gateway* GatewayTest::gateway_ = nullptr;
 std::vector<std::string> GatewayTest::teachers_;
 
 TEST_F(GatewayTest, ReadsEachResourceKindAsProto3Json) {
-  HttpAnswer project = Http("GET", Url("/v1/years/2022/projects/rural-chief"), "", TokenFor(Role::kViewer));
+  HttpAnswer project =
+      Http("GET", Url("/v1/years/2022/projects/rural-chief"), "", TokenFor(Role::kViewer));
   ASSERT_EQ(project.status, 200) << project.body;
   EXPECT_EQ(project.headers["content-type"], "application/json; charset=utf-8");
-  EXPECT_EQ(JsonField(project.body, "displayName"), "乡村教师培训") << "lowerCamelCase names, Chinese as typed";
+  EXPECT_EQ(JsonField(project.body, "displayName"), "乡村教师培训")
+      << "lowerCamelCase names, Chinese as typed";
   EXPECT_EQ(JsonField(project.body, "planLevel"), "NATIONAL") << "enums as names";
   EXPECT_EQ(JsonField(project.body, "host"), "hosts/henu");
 
-  HttpAnswer page = Http("GET", Url("/v1/regions?pageSize=2&filter=level+%3D+%22COUNTY%22"), "", TokenFor(Role::kViewer));
+  HttpAnswer page = Http("GET", Url("/v1/regions?pageSize=2&filter=level+%3D+%22COUNTY%22"), "",
+                         TokenFor(Role::kViewer));
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_EQ(std::count(page.body.begin(), page.body.end(), '{') - 1, 2) << page.body;
   const std::string next = JsonField(page.body, "nextPageToken");
   ASSERT_FALSE(next.empty()) << "three counties, two a page";
-  HttpAnswer rest = Http("GET", Url("/v1/regions?pageSize=2&filter=level+%3D+%22COUNTY%22&pageToken=" + next), "",
-                         TokenFor(Role::kViewer));
+  HttpAnswer rest =
+      Http("GET", Url("/v1/regions?pageSize=2&filter=level+%3D+%22COUNTY%22&pageToken=" + next), "",
+           TokenFor(Role::kViewer));
   ASSERT_EQ(rest.status, 200) << rest.body;
   EXPECT_NE(rest.body.find("regions/410225"), std::string::npos) << rest.body;
 
-  HttpAnswer quota = Http("GET", Url("/v1/years/2022/projects/rural-chief/quotas/410225"), "", TokenFor(Role::kViewer));
+  HttpAnswer quota = Http("GET", Url("/v1/years/2022/projects/rural-chief/quotas/410225"), "",
+                          TokenFor(Role::kViewer));
   ASSERT_EQ(quota.status, 200) << quota.body;
   EXPECT_NE(quota.body.find("\"seats\":5"), std::string::npos) << quota.body;
 
-  HttpAnswer budget = Http("GET", Url("/v1/years/2022/projects/rural-chief/budget"), "", Province());
+  HttpAnswer budget =
+      Http("GET", Url("/v1/years/2022/projects/rural-chief/budget"), "", Province());
   EXPECT_NE(budget.status, 404) << "the route exists: " << budget.body;
 
   HttpAnswer counties = Http("GET", Url("/v1/projectCounties"), "", TokenFor(Role::kViewer));
@@ -253,19 +272,22 @@ TEST_F(GatewayTest, NominatesAsTheCountyAndRefusesWithTheRule) {
   ASSERT_TRUE(absl::StartsWith(enrollment, "enrollments/")) << made.body;
 
   // 中牟县's teacher is not 兰考县's to nominate (R-7): 403 with the rule in the message.
-  HttpAnswer refused = Http("POST", Url("/v1/years/2022/projects/rural-chief:nominate"),
-                            absl::StrCat(R"({"teacher": ")", teachers_[2], R"("})"), County("410225"));
+  HttpAnswer refused =
+      Http("POST", Url("/v1/years/2022/projects/rural-chief:nominate"),
+           absl::StrCat(R"({"teacher": ")", teachers_[2], R"("})"), County("410225"));
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_NE(refused.body.find("\"code\":7"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("R-7"), std::string::npos) << refused.body;
   // The rule as a portal reads it: a google.rpc.ErrorInfo among the details (AIP-193).
-  EXPECT_NE(refused.body.find(R"("@type":"type.googleapis.com/google.rpc.ErrorInfo")"), std::string::npos)
+  EXPECT_NE(refused.body.find(R"("@type":"type.googleapis.com/google.rpc.ErrorInfo")"),
+            std::string::npos)
       << refused.body;
   EXPECT_NE(refused.body.find(R"("reason":"R_7")"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find(R"("metadata":{"rule":"R-7"})"), std::string::npos) << refused.body;
 
   // The host of the project reads the enrollment; a viewer may not read the teacher (R-35).
-  HttpAnswer host_reads = Http("GET", Url("/v1/" + enrollment), "", TokenFor(Role::kHost, "", "hosts/henu", "host-clerk"));
+  HttpAnswer host_reads = Http("GET", Url("/v1/" + enrollment), "",
+                               TokenFor(Role::kHost, "", "hosts/henu", "host-clerk"));
   EXPECT_EQ(host_reads.status, 200) << host_reads.body;
   HttpAnswer viewer = Http("GET", Url("/v1/" + teachers_[0]), "", TokenFor(Role::kViewer));
   EXPECT_EQ(viewer.status, 403) << viewer.body;
@@ -286,11 +308,14 @@ TEST_F(GatewayTest, NominatesAsTheCountyAndRefusesWithTheRule) {
   EXPECT_NE(rates.body.find("regions/410225"), std::string::npos) << rates.body;
 
   // Every change is in the audit record, which only province admins read (R-37).
-  HttpAnswer audit = Http("GET", Url("/v1/enrollment/auditEntries?filter=" + std::string("method+%3D+%22NominateTeacher%22")),
-                          "", Province());
+  HttpAnswer audit = Http(
+      "GET",
+      Url("/v1/enrollment/auditEntries?filter=" + std::string("method+%3D+%22NominateTeacher%22")),
+      "", Province());
   EXPECT_EQ(audit.status, 200) << audit.body;
   EXPECT_NE(audit.body.find("NominateTeacher"), std::string::npos) << audit.body;
-  EXPECT_EQ(Http("GET", Url("/v1/enrollment/auditEntries"), "", TokenFor(Role::kViewer)).status, 403);
+  EXPECT_EQ(Http("GET", Url("/v1/enrollment/auditEntries"), "", TokenFor(Role::kViewer)).status,
+            403);
 }
 
 // Every route of the annotations reaches its method in the owning service: whatever the
@@ -300,16 +325,18 @@ TEST_F(GatewayTest, EveryAnnotatedRpcIsReachableOverHttp) {
   int reached = 0;
   std::set<std::string> methods;
   for (const gateway::Route& route : gateway_->routes().routes()) {
-    std::vector<std::string> segments = absl::StrSplit(absl::StripPrefix(route.path.Shape(), "/"), '/');
-    if (!route.path.verb().empty()) segments.back().resize(segments.back().size() - route.path.verb().size() - 1);
+    std::vector<std::string> segments =
+        absl::StrSplit(absl::StripPrefix(route.path.Shape(), "/"), '/');
+    if (!route.path.verb().empty())
+      segments.back().resize(segments.back().size() - route.path.verb().size() - 1);
     for (auto& segment : segments) {
       if (segment == "*") segment = "x1";
     }
     std::string path = absl::StrCat("/", absl::StrJoin(segments, "/"));
     if (!route.path.verb().empty()) absl::StrAppend(&path, ":", route.path.verb());
     const bool streams = route.server_streaming() || route.client_streaming();
-    HttpAnswer answer = Http(route.http_method, Url(path), route.body.empty() ? "" : "{}", Province(), {},
-                             streams ? 1 : 0, streams ? 2 : 30);
+    HttpAnswer answer = Http(route.http_method, Url(path), route.body.empty() ? "" : "{}",
+                             Province(), {}, streams ? 1 : 0, streams ? 2 : 30);
     EXPECT_NE(answer.status, 405) << route.label;
     EXPECT_NE(answer.status, 501) << route.label << ": " << answer.body;
     EXPECT_EQ(answer.body.find("no method answers"), std::string::npos) << route.label;
@@ -334,8 +361,9 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndErrorsFollowTheStandardMapping) {
                            auth::SignToken(claims, "another-key-0123456789abcdef0123456789ab"));
   EXPECT_EQ(forged.status, 401) << forged.body;
 
-  HttpAnswer misspelt = Http("POST", Url("/v1/years/2022/projects/rural-chief:nominate"),
-                             absl::StrCat(R"({"teachr": ")", teachers_[1], R"("})"), County("410225"));
+  HttpAnswer misspelt =
+      Http("POST", Url("/v1/years/2022/projects/rural-chief:nominate"),
+           absl::StrCat(R"({"teachr": ")", teachers_[1], R"("})"), County("410225"));
   EXPECT_EQ(misspelt.status, 400) << misspelt.body;
   EXPECT_NE(misspelt.body.find("teachr"), std::string::npos) << misspelt.body;
 
@@ -343,40 +371,50 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndErrorsFollowTheStandardMapping) {
   EXPECT_EQ(bad_param.status, 400) << bad_param.body;
   EXPECT_NE(bad_param.body.find("pageSize"), std::string::npos) << bad_param.body;
 
-  HttpAnswer bad_name = Http("GET", Url("/v1/years/20x2/projects/rural-chief"), "", TokenFor(Role::kViewer));
+  HttpAnswer bad_name =
+      Http("GET", Url("/v1/years/20x2/projects/rural-chief"), "", TokenFor(Role::kViewer));
   EXPECT_EQ(bad_name.status, 400) << bad_name.body;
 
-  HttpAnswer missing = Http("GET", Url("/v1/years/2022/projects/no-such-project"), "", TokenFor(Role::kViewer));
+  HttpAnswer missing =
+      Http("GET", Url("/v1/years/2022/projects/no-such-project"), "", TokenFor(Role::kViewer));
   EXPECT_EQ(missing.status, 404) << missing.body;
 
   HttpAnswer unknown = Http("GET", Url("/v1/nothing/here"), "", Province());
   EXPECT_EQ(unknown.status, 404) << unknown.body;
-  HttpAnswer wrong_method = Http("DELETE", Url("/v1/years/2022/projects/rural-chief"), "", Province());
+  HttpAnswer wrong_method =
+      Http("DELETE", Url("/v1/years/2022/projects/rural-chief"), "", Province());
   EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
   EXPECT_EQ(wrong_method.headers["allow"], "GET, PATCH");
 
-  HttpAnswer too_big = Http("POST", Url("/v1/hosts?hostId=big"), std::string(70 * 1024, ' '), Province());
+  HttpAnswer too_big =
+      Http("POST", Url("/v1/hosts?hostId=big"), std::string(70 * 1024, ' '), Province());
   EXPECT_EQ(too_big.status, 413) << too_big.body.substr(0, 200);
 
   // CORS: an allowed origin's preflight is answered, another origin's is not.
-  HttpAnswer preflight = Http("OPTIONS", Url("/v1/regions"), "", "",
-                              {"Origin: http://portal.example", "Access-Control-Request-Method: GET"});
+  HttpAnswer preflight =
+      Http("OPTIONS", Url("/v1/regions"), "", "",
+           {"Origin: http://portal.example", "Access-Control-Request-Method: GET"});
   EXPECT_EQ(preflight.status, 204);
   EXPECT_EQ(preflight.headers["access-control-allow-origin"], "http://portal.example");
-  EXPECT_NE(preflight.headers["access-control-allow-headers"].find("authorization"), std::string::npos);
-  HttpAnswer foreign = Http("OPTIONS", Url("/v1/regions"), "", "",
-                            {"Origin: http://elsewhere.example", "Access-Control-Request-Method: GET"});
+  EXPECT_NE(preflight.headers["access-control-allow-headers"].find("authorization"),
+            std::string::npos);
+  HttpAnswer foreign =
+      Http("OPTIONS", Url("/v1/regions"), "", "",
+           {"Origin: http://elsewhere.example", "Access-Control-Request-Method: GET"});
   EXPECT_EQ(foreign.status, 403);
   EXPECT_TRUE(foreign.headers["access-control-allow-origin"].empty());
 
   EXPECT_EQ(Http("GET", Url("/healthz")).status, 200);
 
   // Request metrics by route template and code, with no label per path.
-  HttpAnswer metrics = Http("GET", absl::StrCat("http://127.0.0.1:", gateway_->metrics_port(), "/metrics"));
+  HttpAnswer metrics =
+      Http("GET", absl::StrCat("http://127.0.0.1:", gateway_->metrics_port(), "/metrics"));
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(R"(http_requests_total{code="401",route="GET /v1/{name=years/*/projects/*}"})"),
+  EXPECT_NE(metrics.body.find(
+                R"(http_requests_total{code="401",route="GET /v1/{name=years/*/projects/*}"})"),
             std::string::npos);
-  EXPECT_EQ(metrics.body.find("/v1/nothing/here"), std::string::npos) << "unmatched paths share one label";
+  EXPECT_EQ(metrics.body.find("/v1/nothing/here"), std::string::npos)
+      << "unmatched paths share one label";
   EXPECT_NE(metrics.body.find(R"(route="unmatched")"), std::string::npos);
 }
 
@@ -397,16 +435,19 @@ TEST_F(GatewayTest, WatchEventsIsServerSentEventsResumingAfterLastEventId) {
   HttpAnswer resumed = Http("GET", Url("/v1/catalog/events"), "", Province(),
                             {absl::StrCat("Last-Event-ID: ", ids[1])}, 1);
   ASSERT_EQ(resumed.status, 200) << resumed.body;
-  EXPECT_NE(resumed.body.find(absl::StrCat("id: ", ids[2], "\n")), std::string::npos) << resumed.body;
+  EXPECT_NE(resumed.body.find(absl::StrCat("id: ", ids[2], "\n")), std::string::npos)
+      << resumed.body;
 
   // Enrollment's feed carries teachers' records: a province admin gets them, a viewer gets a
   // stream without them (R-35), and no token gets an ordinary 401, not an empty 200.
   HttpAnswer admin = Http("GET", Url("/v1/enrollment/events"), "", Province(), {}, 3);
   ASSERT_EQ(admin.status, 200) << admin.body;
   EXPECT_NE(admin.body.find("enrollment.teacher.created"), std::string::npos) << admin.body;
-  HttpAnswer viewer = Http("GET", Url("/v1/enrollment/events"), "", TokenFor(Role::kViewer), {}, 1, 2);
+  HttpAnswer viewer =
+      Http("GET", Url("/v1/enrollment/events"), "", TokenFor(Role::kViewer), {}, 1, 2);
   EXPECT_EQ(viewer.status, 200);
-  EXPECT_NE(viewer.body.find(": heartbeat"), std::string::npos) << "an idle stream says it is alive";
+  EXPECT_NE(viewer.body.find(": heartbeat"), std::string::npos)
+      << "an idle stream says it is alive";
   EXPECT_EQ(viewer.body.find("enrollment.teacher"), std::string::npos) << viewer.body;
   EXPECT_EQ(viewer.body.find("张明远"), std::string::npos) << viewer.body;
   HttpAnswer unauthenticated = Http("GET", Url("/v1/enrollment/events"));
@@ -418,7 +459,8 @@ TEST_F(GatewayTest, ServesItsOpenApiDocumentAndSwaggerUi) {
   HttpAnswer document = Http("GET", Url("/openapi.json"));
   ASSERT_EQ(document.status, 200);
   EXPECT_EQ(document.headers["content-type"], "application/json; charset=utf-8");
-  EXPECT_NE(document.body.find("\"/v1/years/{year}/projects/{project}:nominate\""), std::string::npos);
+  EXPECT_NE(document.body.find("\"/v1/years/{year}/projects/{project}:nominate\""),
+            std::string::npos);
   HttpAnswer docs = Http("GET", Url("/docs"));
   EXPECT_EQ(docs.status, 302);
   EXPECT_EQ(docs.headers["location"], "/docs/");
@@ -429,7 +471,8 @@ TEST_F(GatewayTest, ServesItsOpenApiDocumentAndSwaggerUi) {
   HttpAnswer bundle = Http("GET", Url("/docs/swagger-ui-bundle.js"));
   EXPECT_EQ(bundle.status, 200);
   EXPECT_GT(bundle.body.size(), 100000u) << "Swagger UI itself, from npm swagger-ui-dist";
-  EXPECT_EQ(Http("GET", Url("/docs/../../CMakeLists.txt")).status, 404) << "nothing outside the directories";
+  EXPECT_EQ(Http("GET", Url("/docs/../../CMakeLists.txt")).status, 404)
+      << "nothing outside the directories";
   EXPECT_EQ(Http("GET", Url("/portal/.hidden")).status, 404);
 }
 
@@ -452,9 +495,9 @@ TEST_F(GatewayTest, ThePortalPageRendersAndNominatesInARealBrowser) {
   setenv("PEIXUN_PORTAL_TOKEN", County("410225").c_str(), 1);  // not on the command line
   std::string output;
   const int exit_code = RunClient(
-      absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/portal/portal_test.mjs --source=", PEIXUN_SOURCE_DIR,
-                   " --url=", Url(""), " --screenshot=", screenshot, " --teacher=", teachers_[1],
-                   " --project=years/2022/projects/rural-chief"),
+      absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/portal/portal_test.mjs --source=",
+                   PEIXUN_SOURCE_DIR, " --url=", Url(""), " --screenshot=", screenshot,
+                   " --teacher=", teachers_[1], " --project=years/2022/projects/rural-chief"),
       PEIXUN_BINARY_DIR "/portal_test.log", &output);
   unsetenv("PEIXUN_PORTAL_TOKEN");
   EXPECT_EQ(exit_code, 0) << output;
@@ -469,16 +512,19 @@ TEST_F(GatewayTest, NodeAndPythonClientsSeeTheSameContracts) {
   setenv("PEIXUN_CLIENT_TOKEN", TokenFor(Role::kViewer, "", "", "client-test").c_str(), 1);
   setenv("PEIXUN_CLIENT_COUNTY_TOKEN", County("410225").c_str(), 1);
   std::string output;
-  EXPECT_EQ(RunClient(absl::StrCat("node ", PEIXUN_SOURCE_DIR, "/tests/clients/node_client.mjs --source=",
-                                   PEIXUN_SOURCE_DIR, " --grpc=", peixun::testing::ServiceStack::Address(*stack_->catalog),
-                                   " --http=", Url("")),
-                      PEIXUN_BINARY_DIR "/node_client.log", &output),
-            0)
+  EXPECT_EQ(
+      RunClient(absl::StrCat("node ", PEIXUN_SOURCE_DIR,
+                             "/tests/clients/node_client.mjs --source=", PEIXUN_SOURCE_DIR,
+                             " --grpc=", peixun::testing::ServiceStack::Address(*stack_->catalog),
+                             " --http=", Url("")),
+                PEIXUN_BINARY_DIR "/node_client.log", &output),
+      0)
       << output;
   EXPECT_NE(output.find(R"("client":"node","failures":0)"), std::string::npos);
   // 中牟县's teacher, whom 兰考县 may not nominate.
-  EXPECT_EQ(RunClient(absl::StrCat("/usr/bin/python3 ", PEIXUN_SOURCE_DIR, "/tests/clients/python_http_client.py --http=",
-                                   Url(""), " --teacher=", teachers_[2]),
+  EXPECT_EQ(RunClient(absl::StrCat("/usr/bin/python3 ", PEIXUN_SOURCE_DIR,
+                                   "/tests/clients/python_http_client.py --http=", Url(""),
+                                   " --teacher=", teachers_[2]),
                       PEIXUN_BINARY_DIR "/python_client.log", &output),
             0)
       << output;
@@ -489,28 +535,32 @@ TEST_F(GatewayTest, NodeAndPythonClientsSeeTheSameContracts) {
 
 TEST_F(GatewayTest, ImportAnswersALinePerRowAndNamesABadLine) {
   const std::string good = absl::StrCat(
-      R"({"teacher": {"idNumber": ")", IdNumber("410223", 7), R"(", "displayName": "赵一", "school": "尉氏一中",)",
+      R"({"teacher": {"idNumber": ")", IdNumber("410223", 7),
+      R"(", "displayName": "赵一", "school": "尉氏一中",)",
       R"( "county": "regions/410223", "stage": "PRIMARY", "rural": false, "teachingSinceYear": 2012}})");
-  HttpAnswer answer = Http("POST", Url("/v1/teachers:import"), good + "\n{\"teacher\": {\"displayName\": 12\n" + good,
-                           Province());
+  HttpAnswer answer = Http("POST", Url("/v1/teachers:import"),
+                           good + "\n{\"teacher\": {\"displayName\": 12\n" + good, Province());
   EXPECT_EQ(answer.status, 400) << answer.body;
   std::vector<std::string> lines = absl::StrSplit(answer.body, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << answer.body;
-  EXPECT_NE(lines[0].find("\"CREATED\""), std::string::npos) << "the row before the bad line was taken: " << lines[0];
+  EXPECT_NE(lines[0].find("\"CREATED\""), std::string::npos)
+      << "the row before the bad line was taken: " << lines[0];
   EXPECT_NE(lines[1].find("line 2"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("\"code\":3"), std::string::npos) << lines[1];
 
   // A county admin imports into its own county only; another county's row is refused by row.
-  HttpAnswer county = Http("POST", Url("/v1/teachers:import"),
-                           absl::StrCat(R"({"teacher": {"idNumber": ")", IdNumber("410122", 8),
-                                        R"(", "displayName": "钱二", "school": "中牟一中", "county": "regions/410122",)",
-                                        R"( "stage": "PRIMARY", "teachingSinceYear": 2012}})", "\n"),
-                           County("410225"));
+  HttpAnswer county = Http(
+      "POST", Url("/v1/teachers:import"),
+      absl::StrCat(R"({"teacher": {"idNumber": ")", IdNumber("410122", 8),
+                   R"(", "displayName": "钱二", "school": "中牟一中", "county": "regions/410122",)",
+                   R"( "stage": "PRIMARY", "teachingSinceYear": 2012}})", "\n"),
+      County("410225"));
   EXPECT_EQ(county.status, 200) << county.body;
   EXPECT_NE(county.body.find("\"REJECTED\""), std::string::npos) << county.body;
-  EXPECT_EQ(Http("GET", Url("/v1/teachers?filter=county+%3D+%22regions%2F410122%22"), "", Province())
-                .body.find("钱二"),
-            std::string::npos)
+  EXPECT_EQ(
+      Http("GET", Url("/v1/teachers?filter=county+%3D+%22regions%2F410122%22"), "", Province())
+          .body.find("钱二"),
+      std::string::npos)
       << "nothing of the refused row was stored";
 }
 

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
-#include "gtest/gtest.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
 #include "tests/support/harness.h"
@@ -26,11 +26,13 @@ grpc::health::v1::HealthCheckResponse::ServingStatus Check(grpc::health::v1::Hea
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  if (!stub.Check(&context, request, &response).ok()) return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  if (!stub.Check(&context, request, &response).ok())
+    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
   return response.status();
 }
 
-bool WaitFor(grpc::health::v1::Health::Stub& stub, grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+bool WaitFor(grpc::health::v1::Health::Stub& stub,
+             grpc::health::v1::HealthCheckResponse::ServingStatus want) {
   for (int i = 0; i < 150; ++i) {
     if (Check(stub, "peixun.catalog.v1.CatalogService") == want) return true;
     absl::SleepFor(absl::Milliseconds(100));
@@ -40,7 +42,8 @@ bool WaitFor(grpc::health::v1::Health::Stub& stub, grpc::health::v1::HealthCheck
 
 TEST(Health, FollowsTheDatabaseThroughARestart) {
   OwnMariaDb mariadb("health");
-  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", mariadb.Config(), catalog::Migrations());
+  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                              mariadb.Config(), catalog::Migrations());
   server::Platform platform(options);
   catalog::CatalogService service(platform);
   ASSERT_TRUE(platform.Start(&service).ok());
@@ -56,13 +59,15 @@ TEST(Health, FollowsTheDatabaseThroughARestart) {
   catalog::v1::GetRegionRequest get;
   get.set_name("regions/41");
   catalog::v1::Region region;
-  EXPECT_EQ(catalog->GetRegion(testing::ContextAs(auth::Role::kViewer).get(), get, &region).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      catalog->GetRegion(testing::ContextAs(auth::Role::kViewer).get(), get, &region).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 
   mariadb.Run("start");
   ASSERT_TRUE(WaitFor(*stub, Status::SERVING));
-  EXPECT_EQ(catalog->GetRegion(testing::ContextAs(auth::Role::kViewer).get(), get, &region).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      catalog->GetRegion(testing::ContextAs(auth::Role::kViewer).get(), get, &region).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   platform.Shutdown();
   EXPECT_NE(Check(*stub, "peixun.catalog.v1.CatalogService"), Status::SERVING);
@@ -90,8 +95,8 @@ int SeriesCount(const std::string& text) {
 
 TEST(Metrics, MadeUpMethodNamesCountUnderOneLabelAndAddNoSeries) {
   testing::ScratchDatabase db;
-  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", db.config(),
-                                              catalog::Migrations());
+  auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                              db.config(), catalog::Migrations());
   server::Platform platform(options);
   catalog::CatalogService service(platform);
   ASSERT_TRUE(platform.Start(&service).ok());
@@ -112,11 +117,13 @@ TEST(Metrics, MadeUpMethodNamesCountUnderOneLabelAndAddNoSeries) {
     done.WaitForNotification();
     return status;
   };
-  EXPECT_EQ(call("/peixun.catalog.v1.CatalogService/Nothing0").error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(call("/peixun.catalog.v1.CatalogService/Nothing0").error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
   const int before = SeriesCount(Scrape(platform.metrics_port()));
   ASSERT_GT(before, 0);
   for (int i = 1; i <= 500; ++i) {
-    call(absl::StrCat(i % 2 ? "/peixun.catalog.v1.CatalogService/Nothing" : "/made.up.Service/M", i));
+    call(absl::StrCat(i % 2 ? "/peixun.catalog.v1.CatalogService/Nothing" : "/made.up.Service/M",
+                      i));
   }
   const std::string after = Scrape(platform.metrics_port());
   EXPECT_LE(SeriesCount(after), before + 5) << "500 made-up method names added series";

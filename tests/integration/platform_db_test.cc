@@ -27,7 +27,8 @@ namespace {
 class PlatformDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scratch_.Execute("CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL) ENGINE=InnoDB");
+    scratch_.Execute(
+        "CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL) ENGINE=InnoDB");
     scratch_.Execute("INSERT INTO counters VALUES (1, 0), (2, 0)");
   }
   DbConfig Config(int pool_size) {
@@ -36,7 +37,8 @@ class PlatformDbTest : public ::testing::Test {
     return config;
   }
   int64_t Counter(int id) {
-    return std::stoll(scratch_.QueryValue("SELECT value FROM counters WHERE id = " + std::to_string(id)));
+    return std::stoll(
+        scratch_.QueryValue("SELECT value FROM counters WHERE id = " + std::to_string(id)));
   }
   static void Bump(Connection& c, int id) {
     auto& update = c.Prepare("UPDATE counters SET value = value + 1 WHERE id = ?");
@@ -116,16 +118,19 @@ TEST_F(PlatformDbTest, ExhaustedPoolAnswersUnavailableInsteadOfQueueingForever) 
 
 TEST_F(PlatformDbTest, ScriptSendsStatementsTogetherAndQuotesHostileText) {
   ConnectionPool pool(Config(1), &metrics_.db());
-  scratch_.Execute("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(64) NOT NULL, raw BLOB) ENGINE=InnoDB");
+  scratch_.Execute(
+      "CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(64) NOT NULL, raw BLOB) ENGINE=InnoDB");
   const std::string hostile = "河南'); DROP TABLE counters; -- \\' \"";
   const std::string bytes("\0\x01'\xff", 4);
   std::vector<std::string> bodies;
   int64_t counted = -1;
   absl::Status status = pool.RunInTransaction([&](Connection& c) {
     Script script(c);
-    script.Add(absl::StrCat("INSERT INTO notes VALUES (1, ", script.Quote(hostile), ", ", Script::Hex(bytes), ")"));
+    script.Add(absl::StrCat("INSERT INTO notes VALUES (1, ", script.Quote(hostile), ", ",
+                            Script::Hex(bytes), ")"));
     script.Add("UPDATE counters SET value = value + 5 WHERE id = 1");
-    script.Add(absl::StrCat("SELECT body, raw FROM notes WHERE body IN ", script.QuotedList({hostile, "x"})),
+    script.Add(absl::StrCat("SELECT body, raw FROM notes WHERE body IN ",
+                            script.QuotedList({hostile, "x"})),
                [&](sql::ResultSet& rows) {
                  while (rows.next()) {
                    bodies.push_back(rows.getString(1));
@@ -187,7 +192,8 @@ TEST_F(PlatformDbTest, SelfCommittingWorkCommitsInItsScriptAndRollsBackOnFailure
   EXPECT_TRUE(pool.RunInTransaction([](Connection& c) {
                     Bump(c, 2);
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   EXPECT_EQ(Counter(1), 1);
   EXPECT_EQ(Counter(2), 1);
 }
@@ -195,14 +201,16 @@ TEST_F(PlatformDbTest, SelfCommittingWorkCommitsInItsScriptAndRollsBackOnFailure
 TEST_F(PlatformDbTest, MigrationsApplyOnceAndRecordThemselves) {
   ConnectionPool pool(Config(2), nullptr);
   std::vector<Migration> migrations = {
-      {1, "001_things", "CREATE TABLE things (id INT PRIMARY KEY);\nINSERT INTO things VALUES (1);"},
+      {1, "001_things",
+       "CREATE TABLE things (id INT PRIMARY KEY);\nINSERT INTO things VALUES (1);"},
       {2, "002_more", "INSERT INTO things VALUES (2);"},
   };
   ASSERT_TRUE(ApplyMigrations(pool, migrations).ok());
   ASSERT_TRUE(ApplyMigrations(pool, migrations).ok());
   EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM things"), "2");
   EXPECT_EQ(scratch_.QueryValue("SELECT COUNT(*) FROM schema_migrations WHERE version > 0"), "2");
-  EXPECT_EQ(scratch_.QueryValue("SELECT name FROM schema_migrations WHERE version = 2"), "002_more");
+  EXPECT_EQ(scratch_.QueryValue("SELECT name FROM schema_migrations WHERE version = 2"),
+            "002_more");
   migrations.push_back({3, "003_broken", "INSERT INTO nowhere VALUES (1);"});
   absl::Status broken = ApplyMigrations(pool, migrations);
   EXPECT_EQ(broken.code(), absl::StatusCode::kInternal);
@@ -227,7 +235,8 @@ TEST_F(PlatformDbTest, OutboxSequencesHaveNoGapsUnderConcurrency) {
         ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
                           events::AppendEvent(c, "test.event", absl::StrCat("things/", t), payload);
                           return absl::OkStatus();
-                        }).ok());
+                        })
+                        .ok());
         replica_a.NotifyCommitted();
       }
     });
@@ -274,13 +283,15 @@ TEST_F(PlatformDbTest, AnEventCommittedLateIsNumberedAfterThoseAlreadyServed) {
                       inserted.Notify();
                       release.WaitForNotification();
                       return absl::OkStatus();
-                    }).ok());
+                    })
+                    .ok());
   });
   inserted.WaitForNotification();
   ASSERT_TRUE(pool.RunInTransaction([&](Connection& c) {
                     events::AppendEvent(c, "test.fast", "things/fast", payload);
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   ASSERT_EQ(*feed.SequencePending(), 1);  // the slow event is not committed: not numbered
   std::vector<common::v1::Event> read;
   ASSERT_TRUE(feed.ReadAfter(0, "test.", 10, &read).ok());

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/create_channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
@@ -55,17 +55,19 @@ class TlsTest : public ::testing::Test {
 
   void Issue(const std::string& name, const std::string& ca) {
     const std::string d = dir_;
-    Sh("openssl req -newkey rsa:2048 -nodes -keyout " + d + "/" + name + ".key -out " + d + "/" + name +
-       ".csr -subj /CN=peixun-" + name);
-    Sh("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca + ".pem -CAkey " + d + "/" + ca +
-       ".key -CAcreateserial -out " + d + "/" + name + ".pem -days 1 -extfile " + d + "/ext.cnf");
+    Sh("openssl req -newkey rsa:2048 -nodes -keyout " + d + "/" + name + ".key -out " + d + "/" +
+       name + ".csr -subj /CN=peixun-" + name);
+    Sh("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca + ".pem -CAkey " + d +
+       "/" + ca + ".key -CAcreateserial -out " + d + "/" + name + ".pem -days 1 -extfile " + d +
+       "/ext.cnf");
   }
 
   std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) const {
     const auto& c = db.config();
-    return {{"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
-            {"PEIXUN_DB_NAME", c.database},     {"PEIXUN_DB_USER", c.user},
-            {"PEIXUN_DB_PASSWORD", c.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey}};
+    return {
+        {"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
+        {"PEIXUN_DB_NAME", c.database},     {"PEIXUN_DB_USER", c.user},
+        {"PEIXUN_DB_PASSWORD", c.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey}};
   }
 
   std::vector<std::string> TlsFlags() const {
@@ -74,7 +76,8 @@ class TlsTest : public ::testing::Test {
   }
 
   // A channel trusting the suite's CA, presenting `client` ("" for no certificate).
-  std::shared_ptr<grpc::Channel> Channel(int port, const std::string& client, const std::string& ca = "ca") const {
+  std::shared_ptr<grpc::Channel> Channel(int port, const std::string& client,
+                                         const std::string& ca = "ca") const {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = Read(dir_ + "/" + ca + ".pem");
     if (!client.empty()) {
@@ -100,7 +103,8 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   for (const auto& f : TlsFlags()) args.push_back(f);
   std::vector<std::string> catalog_args = args;
   catalog_args.push_back("--health_listen=127.0.0.1:0");
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db), logs + "/tls-catalog.log");
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db),
+                         logs + "/tls-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0) << Read(logs + "/tls-catalog.log");
   const std::string catalog_log = Read(logs + "/tls-catalog.log");
@@ -117,24 +121,30 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   grpc::ClientContext health_context;
   ASSERT_TRUE(health->Check(&health_context, ask, &answer).ok());
   EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
-  auto catalog_on_health_port = catalog::v1::CatalogService::NewStub(peixun::testing::LoopbackChannel(health_port));
+  auto catalog_on_health_port =
+      catalog::v1::CatalogService::NewStub(peixun::testing::LoopbackChannel(health_port));
   catalog::v1::GetRegionRequest probe;
   probe.set_name("regions/41");
   catalog::v1::Region none;
-  EXPECT_EQ(catalog_on_health_port->GetRegion(Short(Role::kViewer).get(), probe, &none).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED)
+  EXPECT_EQ(
+      catalog_on_health_port->GetRegion(Short(Role::kViewer).get(), probe, &none).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED)
       << "the health port serves nothing else";
   args.push_back(absl::StrCat("--catalog_target=localhost:", catalog_port));
-  ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db), logs + "/tls-enrollment.log");
+  ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY, args, Env(enrollment_db),
+                            logs + "/tls-enrollment.log");
   const int enrollment_port = enrollment.WaitServing();
   ASSERT_GT(enrollment_port, 0) << Read(logs + "/tls-enrollment.log");
 
   // A client with the suite's certificate is served.
   auto trusted = catalog::v1::CatalogService::NewStub(Channel(catalog_port, "service"));
   catalog::v1::ImportRegionsRequest regions;
-  regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n410225,兰考县,4102,county\n");
+  regions.set_csv(
+      "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n410225,兰考县,4102,"
+      "county\n");
   catalog::v1::ImportRegionsResponse imported;
-  grpc::Status status = trusted->ImportRegions(Short(Role::kProvinceAdmin).get(), regions, &imported);
+  grpc::Status status =
+      trusted->ImportRegions(Short(Role::kProvinceAdmin).get(), regions, &imported);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   // Without a certificate, with one from another CA, or in plaintext: refused at the handshake.
@@ -145,24 +155,29 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   EXPECT_EQ(anonymous->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   auto rogue = catalog::v1::CatalogService::NewStub(Channel(catalog_port, "rogue"));
-  EXPECT_EQ(rogue->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(), grpc::StatusCode::UNAVAILABLE);
-  auto plaintext = catalog::v1::CatalogService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", catalog_port), grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(rogue->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  auto plaintext = catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", catalog_port), grpc::InsecureChannelCredentials()));
   EXPECT_EQ(plaintext->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   // A server whose certificate the client's CA did not sign is not trusted either.
   auto misled = catalog::v1::CatalogService::NewStub(Channel(catalog_port, "rogue", "rogue-ca"));
-  EXPECT_EQ(misled->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(misled->GetRegion(Short(Role::kViewer).get(), get, &region).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
   ASSERT_TRUE(trusted->GetRegion(Short(Role::kViewer).get(), get, &region).ok());
   EXPECT_EQ(region.display_name(), "兰考县");
 
   // peixunctl speaks mutual TLS when given the CA and a certificate, and says what is missing
   // when not.
   setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
-  const std::string ctl = absl::StrCat(PEIXUN_PEIXUNCTL_BINARY, " --target=127.0.0.1:", catalog_port, " ");
+  const std::string ctl =
+      absl::StrCat(PEIXUN_PEIXUNCTL_BINARY, " --target=127.0.0.1:", catalog_port, " ");
   const std::string out = dir_ + "/ctl.out";
-  EXPECT_EQ(std::system((ctl + "--tls_ca_file=" + dir_ + "/ca.pem --tls_cert_file=" + dir_ + "/service.pem --tls_key_file=" +
-                         dir_ + "/service.key regions > " + out + " 2>&1").c_str()),
+  EXPECT_EQ(std::system((ctl + "--tls_ca_file=" + dir_ + "/ca.pem --tls_cert_file=" + dir_ +
+                         "/service.pem --tls_key_file=" + dir_ + "/service.key regions > " + out +
+                         " 2>&1")
+                            .c_str()),
             0)
       << Read(out);
   EXPECT_NE(Read(out).find("兰考县"), std::string::npos) << Read(out);
@@ -184,7 +199,8 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   category.mutable_category()->set_display_name("骨干教师培训");
   category.mutable_category()->set_plan_level(common::v1::PROVINCIAL);
   catalog::v1::ProjectCategory made_category;
-  ASSERT_TRUE(trusted->CreateCategory(Short(Role::kProvinceAdmin).get(), category, &made_category).ok());
+  ASSERT_TRUE(
+      trusted->CreateCategory(Short(Role::kProvinceAdmin).get(), category, &made_category).ok());
   catalog::v1::CreateHostRequest host;
   host.set_host_id("henu");
   host.mutable_host()->set_display_name("河南大学");
@@ -208,9 +224,10 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   catalog::v1::Project made_project;
   status = trusted->CreateProject(Short(Role::kProvinceAdmin).get(), project, &made_project);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  for (const auto& [parent, code] : {std::make_pair(std::string("years/2030/projects/backbone"), std::string("4102")),
-                                     std::make_pair(std::string("years/2030/projects/backbone/quotas/4102"),
-                                                    std::string("410225"))}) {
+  for (const auto& [parent, code] :
+       {std::make_pair(std::string("years/2030/projects/backbone"), std::string("4102")),
+        std::make_pair(std::string("years/2030/projects/backbone/quotas/4102"),
+                       std::string("410225"))}) {
     catalog::v1::AllocateQuotaRequest quota;
     quota.set_parent(parent);
     quota.set_region("regions/" + code);
@@ -226,7 +243,8 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
     request.set_year("years/2030");
     request.set_scope(enrollment::v1::GetRateReportRequest::COUNTY);
     enrollment::v1::RateReport report;
-    if (reports->GetRateReport(Short(Role::kProvinceAdmin).get(), request, &report).ok() && report.rows_size() > 0) {
+    if (reports->GetRateReport(Short(Role::kProvinceAdmin).get(), request, &report).ok() &&
+        report.rows_size() > 0) {
       quota = report.rows(0).quota();
     }
     if (quota != 10) absl::SleepFor(absl::Milliseconds(100));
@@ -238,17 +256,22 @@ TEST_F(TlsTest, WithoutCertificatesAServiceServesOnlyOnLoopback) {
   ScratchDatabase db;
   const std::string log = ::testing::TempDir() + "/tls-refused.log";
   {
-    ServiceProcess refused(PEIXUN_CATALOG_BINARY, {"--listen=0.0.0.0:0", "--metrics_listen=127.0.0.1:0"}, Env(db), log);
+    ServiceProcess refused(PEIXUN_CATALOG_BINARY,
+                           {"--listen=0.0.0.0:0", "--metrics_listen=127.0.0.1:0"}, Env(db), log);
     EXPECT_EQ(refused.WaitServing(absl::Seconds(10)), 0);
   }
-  EXPECT_NE(Read(log).find("listen: 0.0.0.0:0 is not a loopback address"), std::string::npos) << Read(log);
+  EXPECT_NE(Read(log).find("listen: 0.0.0.0:0 is not a loopback address"), std::string::npos)
+      << Read(log);
   {
     ServiceProcess half(PEIXUN_CATALOG_BINARY,
-                        {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--tls_cert_file=" + dir_ + "/service.pem"},
+                        {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+                         "--tls_cert_file=" + dir_ + "/service.pem"},
                         Env(db), log);
     EXPECT_EQ(half.WaitServing(absl::Seconds(10)), 0);
   }
-  EXPECT_NE(Read(log).find("tls_cert_file and tls_key_file: give both or neither"), std::string::npos) << Read(log);
+  EXPECT_NE(Read(log).find("tls_cert_file and tls_key_file: give both or neither"),
+            std::string::npos)
+      << Read(log);
 }
 
 }  // namespace

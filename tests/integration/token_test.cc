@@ -28,8 +28,9 @@ class JwksServer {
   explicit JwksServer(std::string dir) : dir_(std::move(dir)), port_(testing::FreeLoopbackPort()) {
     pid_ = fork();
     if (pid_ == 0) {
-      execl("/usr/bin/python3", "python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-            dir_.c_str(), std::to_string(port_).c_str(), static_cast<char*>(nullptr));
+      execl("/usr/bin/python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
+            "--directory", dir_.c_str(), std::to_string(port_).c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
   }
@@ -68,8 +69,8 @@ class TokenTest : public ::testing::Test {
     server_ = std::make_unique<JwksServer>(dir_.string());
     server_->Publish({&first_});
     ASSERT_TRUE(server_->WaitUp());
-    auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService", db_.config(),
-                                                catalog::Migrations());
+    auto options = testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
+                                                db_.config(), catalog::Migrations());
     options.token_key.clear();  // no development mode: ES256 only
     options.jwks = server_->url();
     options.token_issuer = "https://idp.jyt.henan.gov.cn";
@@ -88,7 +89,8 @@ class TokenTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::string Token(const auth::SigningKey& key, const std::string& issuer = "https://idp.jyt.henan.gov.cn") {
+  std::string Token(const auth::SigningKey& key,
+                    const std::string& issuer = "https://idp.jyt.henan.gov.cn") {
     auth::TokenClaims claims;
     claims.caller.subject = "integrator";
     claims.caller.role = Role::kViewer;
@@ -130,11 +132,13 @@ TEST_F(TokenTest, Es256TokensVerifyAgainstTheJwksAndKeysRotateWithoutARestart) {
   const std::string new_token = Token(second_);
   grpc::Status unknown = Call(new_token);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_NE(unknown.error_message().find("idp-2026-2"), std::string::npos) << unknown.error_message();
+  EXPECT_NE(unknown.error_message().find("idp-2026-2"), std::string::npos)
+      << unknown.error_message();
   // ... until the identity provider publishes it, and the old key is retired.
   server_->Publish({&second_});
   EXPECT_TRUE(Becomes(new_token, grpc::StatusCode::OK));
-  EXPECT_TRUE(Becomes(old_token, grpc::StatusCode::UNAUTHENTICATED)) << "a retired key's token still passes";
+  EXPECT_TRUE(Becomes(old_token, grpc::StatusCode::UNAUTHENTICATED))
+      << "a retired key's token still passes";
 }
 
 TEST_F(TokenTest, ForgedHs256WrongIssuerAndAKeyOfAnotherKidAreRefused) {
@@ -159,15 +163,19 @@ TEST_F(TokenTest, ForgedHs256WrongIssuerAndAKeyOfAnotherKidAreRefused) {
   std::string payload;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(token.substr(a + 1, b - a - 1), &payload));
   payload.replace(payload.find("viewer"), 6, "province_admin");
-  std::string forged = token.substr(0, a + 1) + absl::WebSafeBase64Escape(payload) + token.substr(b);
+  std::string forged =
+      token.substr(0, a + 1) + absl::WebSafeBase64Escape(payload) + token.substr(b);
   EXPECT_EQ(Call(forged).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST(TokenOptions, Hs256IsRefusedOffLoopback) {
   // With TLS (so the address itself is allowed), an HS256 key is still refused off loopback.
   const std::string dir = ::testing::TempDir();
-  ASSERT_EQ(system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=catalog "
-                    "-keyout " + dir + "/hs256-test.key -out " + dir + "/hs256-test.crt 2>/dev/null").c_str()),
+  ASSERT_EQ(system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+                    "-subj /CN=catalog "
+                    "-keyout " +
+                    dir + "/hs256-test.key -out " + dir + "/hs256-test.crt 2>/dev/null")
+                       .c_str()),
             0);
   setenv("PEIXUN_TOKEN_KEY", testing::kTestTokenKey, 1);
   setenv("PEIXUN_LISTEN", "0.0.0.0:0", 1);
@@ -181,36 +189,43 @@ TEST(TokenOptions, Hs256IsRefusedOffLoopback) {
   EXPECT_NE(options.status().message().find("HS256"), std::string::npos) << options.status();
 }
 
-
 // The role's region and host claims must name a region of the role's level and a registered
 // host: in catalog against its own tables, in another service through catalog's RPCs.
 TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
   testing::ScratchDatabase catalog_db;
   testing::ScratchDatabase other_db;
-  server::Platform catalog(testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
-                                                        catalog_db.config(), catalog::Migrations()));
+  server::Platform catalog(testing::TestPlatformOptions(
+      "catalog", "peixun.catalog.v1.CatalogService", catalog_db.config(), catalog::Migrations()));
   catalog.SetClaimLookups(catalog::StoreClaimLookups(catalog.pool()));
   catalog::CatalogService catalog_service(catalog);
   ASSERT_TRUE(catalog.Start(&catalog_service).ok());
   ASSERT_TRUE(testing::WaitServing(catalog));
-  auto catalog_stub = catalog::v1::CatalogService::NewStub(testing::LoopbackChannel(catalog.port()));
+  auto catalog_stub =
+      catalog::v1::CatalogService::NewStub(testing::LoopbackChannel(catalog.port()));
   catalog::v1::ImportRegionsRequest regions;
-  regions.set_csv("code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-                  "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n410221,杞县,4102,county\n"
-                  "419001,济源示范区,41,city\n");
+  regions.set_csv(
+      "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
+      "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n410221,杞县,4102,county\n"
+      "419001,济源示范区,41,city\n");
   catalog::v1::ImportRegionsResponse imported;
-  ASSERT_TRUE(catalog_stub->ImportRegions(testing::ContextAs(Role::kProvinceAdmin).get(), regions, &imported).ok());
+  ASSERT_TRUE(
+      catalog_stub
+          ->ImportRegions(testing::ContextAs(Role::kProvinceAdmin).get(), regions, &imported)
+          .ok());
   catalog::v1::CreateHostRequest host;
   host.set_host_id("henu");
   host.mutable_host()->set_display_name("河南大学");
   catalog::v1::HostInstitution created;
-  ASSERT_TRUE(catalog_stub->CreateHost(testing::ContextAs(Role::kProvinceAdmin).get(), host, &created).ok());
+  ASSERT_TRUE(
+      catalog_stub->CreateHost(testing::ContextAs(Role::kProvinceAdmin).get(), host, &created)
+          .ok());
 
   // A second service that asks catalog (here another catalog process on its own database).
   server::Platform other(testing::TestPlatformOptions("catalog", "peixun.catalog.v1.CatalogService",
                                                       other_db.config(), catalog::Migrations()));
-  other.SetClaimLookups(catalog::CatalogClaimLookups("enrollment", absl::StrCat("127.0.0.1:", catalog.port()),
-                                                     testing::TestSigner(), SystemClock::Instance()));
+  other.SetClaimLookups(
+      catalog::CatalogClaimLookups("enrollment", absl::StrCat("127.0.0.1:", catalog.port()),
+                                   testing::TestSigner(), SystemClock::Instance()));
   catalog::CatalogService other_service(other);
   ASSERT_TRUE(other.Start(&other_service).ok());
   ASSERT_TRUE(testing::WaitServing(other));
@@ -225,23 +240,28 @@ TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
   };
   const std::vector<Case> cases = {
       {Role::kCountyAdmin, "410225", "", grpc::StatusCode::OK, ""},
-      {Role::kCountyAdmin, "410299", "", grpc::StatusCode::UNAUTHENTICATED, "410299 is not in the region data"},
+      {Role::kCountyAdmin, "410299", "", grpc::StatusCode::UNAUTHENTICATED,
+       "410299 is not in the region data"},
       {Role::kCityAdmin, "4102", "", grpc::StatusCode::OK, ""},
-      {Role::kCityAdmin, "4199", "", grpc::StatusCode::UNAUTHENTICATED, "4199 is not in the region data"},
+      {Role::kCityAdmin, "4199", "", grpc::StatusCode::UNAUTHENTICATED,
+       "4199 is not in the region data"},
       // 济源 (R-1a) is a city-level unit that is its own county-level unit.
       {Role::kCityAdmin, "419001", "", grpc::StatusCode::OK, ""},
       {Role::kCountyAdmin, "419001", "", grpc::StatusCode::OK, ""},
       {Role::kExpert, "410223", "", grpc::StatusCode::OK, ""},
-      {Role::kExpert, "410521", "", grpc::StatusCode::UNAUTHENTICATED, "410521 is not in the region data"},
+      {Role::kExpert, "410521", "", grpc::StatusCode::UNAUTHENTICATED,
+       "410521 is not in the region data"},
       {Role::kHost, "", "hosts/henu", grpc::StatusCode::OK, ""},
-      {Role::kHost, "", "hosts/nobody", grpc::StatusCode::UNAUTHENTICATED, "hosts/nobody is not a registered host"},
+      {Role::kHost, "", "hosts/nobody", grpc::StatusCode::UNAUTHENTICATED,
+       "hosts/nobody is not a registered host"},
   };
   for (auto* stub : {catalog_stub.get(), other_stub.get()}) {
     for (const Case& c : cases) {
       catalog::v1::ListRegionsResponse page;
-      grpc::Status status =
-          stub->ListRegions(testing::ContextAs(c.role, c.region, c.host).get(), catalog::v1::ListRegionsRequest(), &page);
-      const std::string who = absl::StrCat(auth::RoleName(c.role), " ", c.region, c.host, ": ", status.error_message());
+      grpc::Status status = stub->ListRegions(testing::ContextAs(c.role, c.region, c.host).get(),
+                                              catalog::v1::ListRegionsRequest(), &page);
+      const std::string who =
+          absl::StrCat(auth::RoleName(c.role), " ", c.region, c.host, ": ", status.error_message());
       EXPECT_EQ(status.error_code(), c.code) << who;
       EXPECT_NE(status.error_message().find(c.message), std::string::npos) << who;
     }
@@ -249,12 +269,16 @@ TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
   // Catalog gone: a claim seen before still counts; one never seen cannot be checked.
   catalog.Shutdown();
   catalog::v1::ListRegionsResponse page;
-  EXPECT_TRUE(other_stub->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410225").get(),
-                                      catalog::v1::ListRegionsRequest(), &page).ok());
-  grpc::Status unseen = other_stub->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410221").get(),
-                                                catalog::v1::ListRegionsRequest(), &page);
+  EXPECT_TRUE(other_stub
+                  ->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410225").get(),
+                                catalog::v1::ListRegionsRequest(), &page)
+                  .ok());
+  grpc::Status unseen =
+      other_stub->ListRegions(testing::ContextAs(Role::kCountyAdmin, "410221").get(),
+                              catalog::v1::ListRegionsRequest(), &page);
   EXPECT_EQ(unseen.error_code(), grpc::StatusCode::UNAVAILABLE) << unseen.error_message();
-  EXPECT_NE(unseen.error_message().find("cannot check the token's region claim now"), std::string::npos)
+  EXPECT_NE(unseen.error_message().find("cannot check the token's region claim now"),
+            std::string::npos)
       << unseen.error_message();
   other.Shutdown();
 }

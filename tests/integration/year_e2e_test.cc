@@ -29,7 +29,6 @@ using peixun::testing::ServiceProcess;
 constexpr char kClockStart[] = "2022-07-01T09:00:00+08:00";
 constexpr int64_t kSubsidyFen = 5000;  // 50 yuan per completed participant, set for this test
 
-
 std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) {
   const auto& c = db.config();
   return {{"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
@@ -58,11 +57,13 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
     extra.insert(extra.begin(), ports0.begin(), ports0.end());
     return extra;
   };
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db), logs + "/year-catalog.log");
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db),
+                         logs + "/year-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0);
-  ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY, with({"--catalog_target=" + Address(catalog_port)}),
-                            Env(enrollment_db), logs + "/year-enrollment.log");
+  ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY,
+                            with({"--catalog_target=" + Address(catalog_port)}), Env(enrollment_db),
+                            logs + "/year-enrollment.log");
   const int enrollment_port = enrollment.WaitServing();
   ASSERT_GT(enrollment_port, 0);
   const int evaluation_port = peixun::testing::FreeLoopbackPort();
@@ -73,24 +74,26 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
                          Env(funding_db), logs + "/year-funding.log");
   const int funding_port = funding.WaitServing();
   ASSERT_GT(funding_port, 0);
-  ServiceProcess evaluation(PEIXUN_EVALUATION_BINARY,
-                            {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
-                             "--enrollment_target=" + Address(enrollment_port),
-                             "--funding_target=" + Address(funding_port), "--catalog_target=" + Address(catalog_port)},
-                            Env(evaluation_db), logs + "/year-evaluation.log");
+  ServiceProcess evaluation(
+      PEIXUN_EVALUATION_BINARY,
+      {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
+       "--enrollment_target=" + Address(enrollment_port),
+       "--funding_target=" + Address(funding_port), "--catalog_target=" + Address(catalog_port)},
+      Env(evaluation_db), logs + "/year-evaluation.log");
   ASSERT_EQ(evaluation.WaitServing(), evaluation_port);
 
   // The operators' tool loads the 2022 catalog and the demonstration teachers.
   setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
   const std::string ctl = PEIXUN_PEIXUNCTL_BINARY;
-  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(catalog_port), " apply --quiet ", PEIXUN_SOURCE_DIR,
-                                     "/deploy/demo/catalog-2022.jsonl")
+  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(catalog_port), " apply --quiet ",
+                                     PEIXUN_SOURCE_DIR, "/deploy/demo/catalog-2022.jsonl")
                             .c_str()),
             0);
-  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(enrollment_port), " import-teachers ",
-                                     PEIXUN_SOURCE_DIR, "/deploy/demo/teachers-2022.csv")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(absl::StrCat(ctl, " --target=", Address(enrollment_port), " import-teachers ",
+                               PEIXUN_SOURCE_DIR, "/deploy/demo/teachers-2022.csv")
+                      .c_str()),
+      0);
 
   YearOptions options;
   options.catalog_target = Address(catalog_port);
@@ -128,24 +131,30 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
     EXPECT_EQ(o.rates.dismissed() + o.rates.not_completed(), plan.not_completed);
     EXPECT_EQ(o.rates.ineligible(), plan.ineligible);
     EXPECT_EQ(o.rates.under_reported(), plan.quota - plan.nominated);
-    EXPECT_EQ(o.rates.nomination_rate_bp(), (plan.nominated * 20000 + plan.quota) / (2 * plan.quota));
+    EXPECT_EQ(o.rates.nomination_rate_bp(),
+              (plan.nominated * 20000 + plan.quota) / (2 * plan.quota));
     if (plan.checked_in > 0) {
-      EXPECT_EQ(o.rates.completion_rate_bp(), (plan.completed * 20000 + plan.checked_in) / (2 * plan.checked_in));
+      EXPECT_EQ(o.rates.completion_rate_bp(),
+                (plan.completed * 20000 + plan.checked_in) / (2 * plan.checked_in));
     }
     // one point per person under-reported, absent, not completed or ineligible, taken
     // from the automatic indicator and never below 0.
-    const int persons = (plan.quota - plan.nominated) + plan.no_show + plan.not_completed + plan.ineligible;
+    const int persons =
+        (plan.quota - plan.nominated) + plan.no_show + plan.not_completed + plan.ineligible;
     const int deduction = std::min(persons * 10, plan.automatic_panel_tenths);
     EXPECT_EQ(o.deduction_tenths, deduction);
     // the panel's scores less the deductions, graded at 90 and 75.
     EXPECT_EQ(o.total_tenths, plan.panel_tenths - deduction);
-    const ev::Grade grade = o.total_tenths >= 900 ? ev::EXCELLENT : o.total_tenths >= 750 ? ev::QUALIFIED
-                                                                                         : ev::UNQUALIFIED;
+    const ev::Grade grade = o.total_tenths >= 900   ? ev::EXCELLENT
+                            : o.total_tenths >= 750 ? ev::QUALIFIED
+                                                    : ev::UNQUALIFIED;
     EXPECT_EQ(o.grade, grade);
     ++grades[o.grade];
     if (grade == ev::EXCELLENT && deduction > 0) ++excellent_with_deductions;
     // the default policy's tiers.
-    const fnd::Tier tier = grade == ev::EXCELLENT ? fnd::HIGH : grade == ev::QUALIFIED ? fnd::STANDARD : fnd::REVOKED;
+    const fnd::Tier tier = grade == ev::EXCELLENT   ? fnd::HIGH
+                           : grade == ev::QUALIFIED ? fnd::STANDARD
+                                                    : fnd::REVOKED;
     EXPECT_EQ(o.tier, tier);
     EXPECT_EQ(o.amount_fen, tier == fnd::HIGH ? 300000000 : tier == fnd::STANDARD ? 200000000 : 0);
     decided += o.amount_fen;
@@ -170,11 +179,14 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   list.set_parent("years/2022");
   list.set_page_size(1000);
   cat::ListProjectsResponse projects;
-  ASSERT_TRUE(stub->ListProjects(peixun::testing::ContextAs(auth::Role::kViewer).get(), list, &projects).ok());
+  ASSERT_TRUE(
+      stub->ListProjects(peixun::testing::ContextAs(auth::Role::kViewer).get(), list, &projects)
+          .ok());
   ASSERT_EQ(projects.projects_size(), 15);
   for (const auto& p : projects.projects()) {
-    project_budgets += int64_t{p.seats()} * (p.format().centralized_days() + p.format().shadowing_days()) * 40000 +
-                       int64_t{p.seats()} * p.format().online_hours() * 300;
+    project_budgets +=
+        int64_t{p.seats()} * (p.format().centralized_days() + p.format().shadowing_days()) * 40000 +
+        int64_t{p.seats()} * p.format().online_hours() * 300;
   }
   EXPECT_EQ(budget.total_project_budget_fen(), project_budgets);
 
@@ -191,7 +203,8 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
 
   // The operators' verbs read the same year back.
   const std::string funding_ctl = absl::StrCat(ctl, " --target=", Address(funding_port), " ");
-  auto [revoked_json, revoked_exit] = RunCommand(funding_ctl + "decisions 2022 'tier = \"REVOKED\"' --output=json");
+  auto [revoked_json, revoked_exit] =
+      RunCommand(funding_ctl + "decisions 2022 'tier = \"REVOKED\"' --output=json");
   EXPECT_EQ(revoked_exit, 0) << revoked_json;
   size_t listed = 0;
   for (size_t at = revoked_json.find("\"tier\": \"REVOKED\""); at != std::string::npos;
@@ -202,10 +215,14 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   auto [budget_table, budget_exit] = RunCommand(funding_ctl + "budget 2022 province");
   EXPECT_EQ(budget_exit, 0) << budget_table;
   EXPECT_NE(budget_table.find("河南省"), std::string::npos) << budget_table;
-  EXPECT_NE(budget_table.find(absl::StrCat("total_decided_fen: ", decided)), std::string::npos) << budget_table;
-  auto [refusal, refusal_exit] = RunCommand(funding_ctl + "--role=county_admin --region=410225 decide 2022");
+  EXPECT_NE(budget_table.find(absl::StrCat("total_decided_fen: ", decided)), std::string::npos)
+      << budget_table;
+  auto [refusal, refusal_exit] =
+      RunCommand(funding_ctl + "--role=county_admin --region=410225 decide 2022");
   EXPECT_EQ(refusal_exit, 1);
-  EXPECT_NE(refusal.find("PERMISSION_DENIED: role county_admin may not decide funding"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("PERMISSION_DENIED: role county_admin may not decide funding"),
+            std::string::npos)
+      << refusal;
   EXPECT_NE(refusal.find("hint: the call needs another role"), std::string::npos) << refusal;
 }
 

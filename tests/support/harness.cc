@@ -1,32 +1,30 @@
 #include "tests/support/harness.h"
 
-#include <filesystem>
-
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cppconn/connection.h>
 #include <cppconn/driver.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <fcntl.h>
 #include <mysql_driver.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
-#include "gtest/gtest.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -100,8 +98,7 @@ std::string ScratchDatabase::QueryValue(const std::string& sql) {
 }
 
 server::PlatformOptions TestPlatformOptions(const std::string& service,
-                                            const std::string& grpc_service,
-                                            const db::DbConfig& db,
+                                            const std::string& grpc_service, const db::DbConfig& db,
                                             std::vector<db::Migration> migrations) {
   server::PlatformOptions options;
   options.service = service;
@@ -137,7 +134,8 @@ std::string TokenFor(auth::Role role, const std::string& region, const std::stri
 }
 
 std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region,
-                                               const std::string& host, const std::string& subject) {
+                                               const std::string& host,
+                                               const std::string& subject) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->AddMetadata("authorization", "Bearer " + TokenFor(role, region, host, subject));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -171,10 +169,12 @@ ServiceProcess::ServiceProcess(const std::string& binary, const std::vector<std:
   envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
-  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data()) == 0) pid_ = pid;
+  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data()) == 0)
+    pid_ = pid;
   posix_spawn_file_actions_destroy(&actions);
 }
 
@@ -223,7 +223,8 @@ int FreeLoopbackPort() {
 }
 
 OwnMariaDb::OwnMariaDb(const std::string& name)
-    : dir_((std::filesystem::temp_directory_path() / absl::StrCat("peixun-", name, "-", getpid())).string()) {
+    : dir_((std::filesystem::temp_directory_path() / absl::StrCat("peixun-", name, "-", getpid()))
+               .string()) {
   std::filesystem::remove_all(dir_);
   Run("start");
 }
@@ -234,8 +235,9 @@ OwnMariaDb::~OwnMariaDb() {
 }
 
 void OwnMariaDb::Run(const std::string& verb) {
-  std::string command = absl::StrCat("PEIXUN_DEVDB_DIR=", dir_, port_.empty() ? "" : " PEIXUN_DEVDB_PORT=" + port_, " ",
-                                     PEIXUN_SOURCE_DIR, "/tools/devdb ", verb, " >/dev/null");
+  std::string command =
+      absl::StrCat("PEIXUN_DEVDB_DIR=", dir_, port_.empty() ? "" : " PEIXUN_DEVDB_PORT=" + port_,
+                   " ", PEIXUN_SOURCE_DIR, "/tools/devdb ", verb, " >/dev/null");
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   if (port_.empty()) port_ = ReadFile("port");
 }
@@ -252,8 +254,10 @@ db::DbConfig OwnMariaDb::Config(const std::string& service) const {
 
 std::vector<std::pair<std::string, std::string>> OwnMariaDb::Env(const std::string& service) const {
   const db::DbConfig c = Config(service);
-  return {{"PEIXUN_DB_HOST", "127.0.0.1"}, {"PEIXUN_DB_PORT", port_},
-          {"PEIXUN_DB_NAME", c.database},  {"PEIXUN_DB_USER", c.user},
+  return {{"PEIXUN_DB_HOST", "127.0.0.1"},
+          {"PEIXUN_DB_PORT", port_},
+          {"PEIXUN_DB_NAME", c.database},
+          {"PEIXUN_DB_USER", c.user},
           {"PEIXUN_DB_PASSWORD", c.password}};
 }
 

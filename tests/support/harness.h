@@ -45,8 +45,7 @@ class ScratchDatabase {
 
 // Options for a platform on loopback port 0 against `db`.
 server::PlatformOptions TestPlatformOptions(const std::string& service,
-                                            const std::string& grpc_service,
-                                            const db::DbConfig& db,
+                                            const std::string& grpc_service, const db::DbConfig& db,
                                             std::vector<db::Migration> migrations);
 
 // Waits until the platform reports SERVING, up to `timeout`.
@@ -58,7 +57,8 @@ std::string TokenFor(auth::Role role, const std::string& region = "", const std:
 
 // A client context carrying a token for `role` (and region/host where given).
 std::unique_ptr<grpc::ClientContext> ContextAs(auth::Role role, const std::string& region = "",
-                                               const std::string& host = "", const std::string& subject = "test");
+                                               const std::string& host = "",
+                                               const std::string& subject = "test");
 
 std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
 

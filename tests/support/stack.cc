@@ -11,16 +11,18 @@
 namespace peixun::testing {
 namespace {
 
-std::unique_ptr<server::Platform> NewPlatform(const std::string& name, const char* service, ScratchDatabase& db,
+std::unique_ptr<server::Platform> NewPlatform(const std::string& name, const char* service,
+                                              ScratchDatabase& db,
                                               std::vector<db::Migration> migrations,
                                               const Clock& clock = SystemClock::Instance()) {
-  return std::make_unique<server::Platform>(TestPlatformOptions(name, service, db.config(), std::move(migrations)),
-                                            clock);
+  return std::make_unique<server::Platform>(
+      TestPlatformOptions(name, service, db.config(), std::move(migrations)), clock);
 }
 
 absl::Status StartAndWait(server::Platform& platform, grpc::Service* service) {
   if (absl::Status status = platform.Start(service); !status.ok()) return status;
-  if (!WaitServing(platform)) return absl::DeadlineExceededError(absl::StrCat(platform.options().service, " is not SERVING"));
+  if (!WaitServing(platform))
+    return absl::DeadlineExceededError(absl::StrCat(platform.options().service, " is not SERVING"));
   return absl::OkStatus();
 }
 
@@ -35,7 +37,8 @@ std::string ServiceStack::Address(const server::Platform& platform) {
 }
 
 server::ClaimLookups ServiceStack::ClaimsThroughCatalog(const std::string& service) const {
-  return catalog::CatalogClaimLookups(service, Address(*catalog), TestSigner(), SystemClock::Instance());
+  return catalog::CatalogClaimLookups(service, Address(*catalog), TestSigner(),
+                                      SystemClock::Instance());
 }
 
 absl::Status ServiceStack::Start(const std::function<void()>& after_catalog,
@@ -45,32 +48,42 @@ absl::Status ServiceStack::Start(const std::function<void()>& after_catalog,
   // Every service checks tokens' region and host claims against catalog, as deployed.
   catalog->SetClaimLookups(catalog::StoreClaimLookups(catalog->pool()));
   catalog_service = std::make_unique<catalog::CatalogService>(*catalog);
-  if (absl::Status status = StartAndWait(*catalog, catalog_service.get()); !status.ok()) return status;
+  if (absl::Status status = StartAndWait(*catalog, catalog_service.get()); !status.ok())
+    return status;
   if (after_catalog) after_catalog();
 
-  enrollment = NewPlatform("enrollment", kServiceNames[1], enrollment_db, enrollment::Migrations(), enrollment_clock);
-  mirror = std::make_unique<enrollment::CatalogMirror>(enrollment->pool(), Address(*catalog), TestSigner(),
-                                                       SystemClock::Instance(), enrollment->metrics().registry());
-  enrollment->SetClaimLookups(enrollment::MirrorClaimLookups(enrollment->pool(), ClaimsThroughCatalog("enrollment")));
+  enrollment = NewPlatform("enrollment", kServiceNames[1], enrollment_db, enrollment::Migrations(),
+                           enrollment_clock);
+  mirror = std::make_unique<enrollment::CatalogMirror>(enrollment->pool(), Address(*catalog),
+                                                       TestSigner(), SystemClock::Instance(),
+                                                       enrollment->metrics().registry());
+  enrollment->SetClaimLookups(
+      enrollment::MirrorClaimLookups(enrollment->pool(), ClaimsThroughCatalog("enrollment")));
   enrollment_service = std::make_unique<enrollment::EnrollmentService>(*enrollment, *mirror);
-  if (absl::Status status = StartAndWait(*enrollment, enrollment_service.get()); !status.ok()) return status;
+  if (absl::Status status = StartAndWait(*enrollment, enrollment_service.get()); !status.ok())
+    return status;
   mirror->Start();
   if (after_enrollment) after_enrollment();
 
   evaluation = NewPlatform("evaluation", kServiceNames[2], evaluation_db, evaluation::Migrations());
-  rates = std::make_unique<evaluation::EnrollmentRates>(Address(*enrollment), TestSigner(), SystemClock::Instance());
-  cities = std::make_unique<evaluation::CountyCities>(Address(*catalog), TestSigner(), SystemClock::Instance());
+  rates = std::make_unique<evaluation::EnrollmentRates>(Address(*enrollment), TestSigner(),
+                                                        SystemClock::Instance());
+  cities = std::make_unique<evaluation::CountyCities>(Address(*catalog), TestSigner(),
+                                                      SystemClock::Instance());
   evaluation->SetClaimLookups(ClaimsThroughCatalog("evaluation"));
-  evaluation_service =
-      std::make_unique<evaluation::EvaluationService>(*evaluation, rates.get(), nullptr, cities.get());
-  if (absl::Status status = StartAndWait(*evaluation, evaluation_service.get()); !status.ok()) return status;
+  evaluation_service = std::make_unique<evaluation::EvaluationService>(*evaluation, rates.get(),
+                                                                       nullptr, cities.get());
+  if (absl::Status status = StartAndWait(*evaluation, evaluation_service.get()); !status.ok())
+    return status;
   if (after_evaluation) after_evaluation();
 
   funding = NewPlatform("funding", kServiceNames[3], funding_db, funding::Migrations());
-  results = std::make_unique<funding::EvaluationResults>(Address(*evaluation), TestSigner(), SystemClock::Instance());
-  budgets = std::make_unique<funding::CatalogBudgets>(Address(*catalog), TestSigner(), SystemClock::Instance());
-  completions =
-      std::make_unique<funding::EnrollmentCompletions>(Address(*enrollment), TestSigner(), SystemClock::Instance());
+  results = std::make_unique<funding::EvaluationResults>(Address(*evaluation), TestSigner(),
+                                                         SystemClock::Instance());
+  budgets = std::make_unique<funding::CatalogBudgets>(Address(*catalog), TestSigner(),
+                                                      SystemClock::Instance());
+  completions = std::make_unique<funding::EnrollmentCompletions>(Address(*enrollment), TestSigner(),
+                                                                 SystemClock::Instance());
   funding->SetClaimLookups(ClaimsThroughCatalog("funding"));
   funding_service = std::make_unique<funding::FundingService>(
       *funding, funding::FundingDependencies{results.get(), budgets.get(), completions.get()});

@@ -1,16 +1,14 @@
 // The access policy table (ARCHITECTURE.md "Identity and access"; DOMAIN.md R-35): every RPC of
 // the four contracts has an entry, personal data goes only to the roles R-35 names, and scopes
 // reach exactly their own county, city, host or self.
-#include "common/auth/access.h"
-#include "common/util/bounds.h"
-
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
-
+#include "common/auth/access.h"
+#include "common/util/bounds.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "peixun/enrollment/v1/enrollment.pb.h"
@@ -32,8 +30,9 @@ std::vector<const google::protobuf::ServiceDescriptor*> Contracts() {
   return services;
 }
 
-constexpr Role kRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin, Role::kHost,
-                           Role::kExpert,        Role::kTeacher,   Role::kViewer,      Role::kService};
+constexpr Role kRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin,
+                           Role::kHost,          Role::kExpert,    Role::kTeacher,
+                           Role::kViewer,        Role::kService};
 
 TEST(AccessPolicyTest, EveryRpcOfTheFourContractsHasAnEntryAndEveryEntryIsAnRpc) {
   const AccessPolicy& policy = AccessPolicy::Default();
@@ -65,7 +64,8 @@ TEST(AccessPolicyTest, R35ExpertsViewersAndServicesReadNoTeachersPersonalData) {
   }
   // What they do get: aggregates.
   for (Role role : kRoles) {
-    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.GetRateReport"), Scope::kAll);
+    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.GetRateReport"),
+              Scope::kAll);
   }
 }
 
@@ -79,21 +79,24 @@ TEST(AccessPolicyTest, R35ScopesOfEachRoleOverATeachersRecords) {
   EXPECT_EQ(policy.ScopeOf(Role::kTeacher, get), Scope::kSelf);
   // Only a county nominates; only the province lifts a bar.
   for (Role role : kRoles) {
-    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.NominateTeacher") != Scope::kNone,
+    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.NominateTeacher") !=
+                  Scope::kNone,
               role == Role::kCountyAdmin);
-    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.LiftBlacklistEntry") != Scope::kNone,
+    EXPECT_EQ(policy.ScopeOf(role, "peixun.enrollment.v1.EnrollmentService.LiftBlacklistEntry") !=
+                  Scope::kNone,
               role == Role::kProvinceAdmin);
   }
 }
 
-Access Admitted(Role role, const std::string& region, const std::string& host, const std::string& subject,
-                const std::string& method) {
+Access Admitted(Role role, const std::string& region, const std::string& host,
+                const std::string& subject, const std::string& method) {
   Caller caller;
   caller.role = role;
   caller.region_code = region;
   caller.host = host;
   caller.subject = subject;
-  auto access = AccessPolicy::Default().Admit(caller, "peixun.enrollment.v1.EnrollmentService." + method);
+  auto access =
+      AccessPolicy::Default().Admit(caller, "peixun.enrollment.v1.EnrollmentService." + method);
   EXPECT_TRUE(access.ok()) << access.status();
   return access.ok() ? *access : Access{};
 }
@@ -119,7 +122,8 @@ TEST(AccessPolicyTest, ScopesCoverOwnResourcesOnlyAndTheCityIsTheRealParentNotAC
   Resource jiyuan;
   jiyuan.county = "419001";
   EXPECT_TRUE(Admitted(Role::kCityAdmin, "419001", "", "a", "GetTeacher").Covers(jiyuan));
-  const absl::Status refused = Admitted(Role::kCityAdmin, "4101", "", "a", "GetTeacher").Check(lankao);
+  const absl::Status refused =
+      Admitted(Role::kCityAdmin, "4101", "", "a", "GetTeacher").Check(lankao);
   EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_NE(refused.message().find("teachers/t1"), absl::string_view::npos) << refused;
 }
@@ -127,10 +131,12 @@ TEST(AccessPolicyTest, ScopesCoverOwnResourcesOnlyAndTheCityIsTheRealParentNotAC
 TEST(AccessPolicyTest, AdmitRefusesARoleWithoutScopeAndAMethodWithoutEntry) {
   Caller viewer;
   viewer.role = Role::kViewer;
-  auto refused = AccessPolicy::Default().Admit(viewer, "peixun.enrollment.v1.EnrollmentService.ListTeachers");
+  auto refused =
+      AccessPolicy::Default().Admit(viewer, "peixun.enrollment.v1.EnrollmentService.ListTeachers");
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_NE(refused.status().message().find("list teachers"), absl::string_view::npos);
-  auto unknown = AccessPolicy::Default().Admit(viewer, "peixun.catalog.v1.CatalogService.DropEverything");
+  auto unknown =
+      AccessPolicy::Default().Admit(viewer, "peixun.catalog.v1.CatalogService.DropEverything");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
@@ -166,10 +172,13 @@ TEST(RequestBoundsTest, RefusesUnknownEnumsControlCharactersLongStringsAndDeepTr
   row.mutable_teacher()->set_gender(static_cast<enrollment::v1::Gender>(42));
   absl::Status unknown_enum = CheckRequestBounds(row);
   EXPECT_EQ(unknown_enum.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(unknown_enum.message().rfind("teacher.gender: 42 is not a value of Gender", 0), 0u) << unknown_enum;
+  EXPECT_EQ(unknown_enum.message().rfind("teacher.gender: 42 is not a value of Gender", 0), 0u)
+      << unknown_enum;
   row.mutable_teacher()->clear_gender();
   row.mutable_teacher()->set_display_name(std::string("张\x01伟"));
-  EXPECT_EQ(CheckRequestBounds(row).message().rfind("teacher.display_name: holds the control character 0x01", 0), 0u)
+  EXPECT_EQ(CheckRequestBounds(row).message().rfind(
+                "teacher.display_name: holds the control character 0x01", 0),
+            0u)
       << CheckRequestBounds(row);
   row.mutable_teacher()->set_display_name(std::string(16 * 1024 + 1, 'a'));
   EXPECT_EQ(CheckRequestBounds(row).message().rfind("teacher.display_name: is 16385 bytes", 0), 0u);

@@ -1,6 +1,7 @@
 // Unit tests of catalog's rules, named for their DOMAIN.md ids.
-#include "gtest/gtest.h"
 #include "services/catalog/domain/catalog_rules.h"
+
+#include "gtest/gtest.h"
 
 namespace peixun::catalog::domain {
 namespace {
@@ -29,7 +30,8 @@ v1::Project ValidProject() {
 
 TEST(R1RegionCsv, ParsesAndOrdersParentsFirst) {
   auto rows = ParseRegionCsv(
-      "code,name,parent_code,level\n410225,兰考县,4102,county\n4102,开封市,41,city\n41,河南省,,province\n");
+      "code,name,parent_code,level\n410225,兰考县,4102,county\n4102,开封市,41,city\n41,河南省,,"
+      "province\n");
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 3u);
   EXPECT_EQ((*rows)[0].code, "41");
@@ -39,12 +41,14 @@ TEST(R1RegionCsv, ParsesAndOrdersParentsFirst) {
 }
 
 TEST(R1RegionCsv, NamesTheLineOfABadRow) {
-  auto rows = ParseRegionCsv("code,name,parent_code,level\n4102,开封市,41,city\n41x,坏,4102,county\n");
+  auto rows =
+      ParseRegionCsv("code,name,parent_code,level\n4102,开封市,41,city\n41x,坏,4102,county\n");
   ASSERT_EQ(rows.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(rows.status().message().find("line 3"), std::string::npos);
   EXPECT_FALSE(ParseRegionCsv("code,name\n").ok());
   EXPECT_FALSE(ParseRegionCsv("code,name,parent_code,level\n4102,开封市,41,town\n").ok());
-  EXPECT_FALSE(ParseRegionCsv("code,name,parent_code,level\n4102,a,41,city\n4102,b,41,city\n").ok());
+  EXPECT_FALSE(
+      ParseRegionCsv("code,name,parent_code,level\n4102,a,41,city\n4102,b,41,city\n").ok());
 }
 
 TEST(R2Project, ValidProjectPassesAndGetsDefaultClassSize) {

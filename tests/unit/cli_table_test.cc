@@ -1,9 +1,8 @@
 // peixunctl's tables: what an operator reads in a terminal.
-#include "tools/cli/table.h"
-
 #include "gtest/gtest.h"
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "peixun/funding/v1/funding.pb.h"
+#include "tools/cli/table.h"
 
 namespace peixun::cli {
 namespace {
@@ -31,7 +30,9 @@ TEST(Table, RowsLineUpAndUnsetColumnsAreLeftOut) {
   b->set_no_show(1);
   const std::string table = RenderTable(report);
   // Header, two rows, the report's own fields, the count.
-  EXPECT_NE(table.find("key             display_name  quota  nominated  no_show"), std::string::npos) << table;
+  EXPECT_NE(table.find("key             display_name  quota  nominated  no_show"),
+            std::string::npos)
+      << table;
   EXPECT_NE(table.find("regions/410225  兰考县        10     9"), std::string::npos) << table;
   EXPECT_EQ(table.find("dismissed"), std::string::npos) << "a column no row sets is left out";
   EXPECT_NE(table.find("scope: COUNTY"), std::string::npos) << table;

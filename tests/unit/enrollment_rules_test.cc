@@ -1,13 +1,14 @@
 // Unit tests of enrollment's rules, named for their DOMAIN.md ids.
-#include "gtest/gtest.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+
+#include "gtest/gtest.h"
 
 namespace peixun::enrollment::domain {
 namespace {
 
 // Check characters computed independently (ISO 7064 MOD 11-2); the first is GB 11643's own example.
 constexpr char kStandardExample[] = "11010519491231002X";
-constexpr char kLankao[] = "410225198507150018";    // 兰考县, 1985-07-15
+constexpr char kLankao[] = "410225198507150018";     // 兰考县, 1985-07-15
 constexpr char kGuangshan[] = "411522199003020044";  // 光山县, 1990-03-02
 
 v1::Teacher RuralTeacher() {
@@ -64,8 +65,9 @@ TEST(Teacher, ValidatesFieldsAgainstTheIdNumber) {
 }
 
 TEST(R11Lifecycle, AllowsExactlyTheDocumentedTransitions) {
-  const v1::EnrollmentState all[] = {v1::NOMINATED, v1::CHECKED_IN, v1::COMPLETED, v1::DISMISSED,
-                                     v1::NOT_COMPLETED, v1::NO_SHOW, v1::WITHDRAWN};
+  const v1::EnrollmentState all[] = {v1::NOMINATED, v1::CHECKED_IN,    v1::COMPLETED,
+                                     v1::DISMISSED, v1::NOT_COMPLETED, v1::NO_SHOW,
+                                     v1::WITHDRAWN};
   int allowed = 0;
   for (auto from : all) {
     for (auto to : all) {
@@ -152,22 +154,27 @@ TEST(R9Eligibility, TeachingYearsBoundaryIsInclusive) {
 
 EnrollmentSpan Span(const std::string& project, const std::string& category, absl::CivilDay start,
                     absl::CivilDay end) {
-  return {"enrollments/e-" + project, "years/2022/projects/" + project, project,
-          "years/2022/categories/" + category, start.year() == 2022 ? 2022 : static_cast<int>(start.year()),
-          start, end};
+  return {"enrollments/e-" + project,
+          "years/2022/projects/" + project,
+          project,
+          "years/2022/categories/" + category,
+          start.year() == 2022 ? 2022 : static_cast<int>(start.year()),
+          start,
+          end};
 }
 
 TEST(R13NoRepetition, RefusesOverlapSameCategoryAndSameProject) {
   std::vector<EnrollmentSpan> existing = {
       Span("a", "rural", absl::CivilDay(2022, 10, 10), absl::CivilDay(2022, 10, 24))};
   EXPECT_TRUE(CheckNoRepetition(existing, Span("b", "it", absl::CivilDay(2022, 10, 25),
-                                               absl::CivilDay(2022, 11, 5))).ok());
-  auto overlap = CheckNoRepetition(existing, Span("b", "it", absl::CivilDay(2022, 10, 24),
-                                                  absl::CivilDay(2022, 11, 5)));
+                                               absl::CivilDay(2022, 11, 5)))
+                  .ok());
+  auto overlap = CheckNoRepetition(
+      existing, Span("b", "it", absl::CivilDay(2022, 10, 24), absl::CivilDay(2022, 11, 5)));
   ASSERT_EQ(overlap.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(overlap.message().find("overlap"), std::string::npos);
-  auto same_category = CheckNoRepetition(existing, Span("c", "rural", absl::CivilDay(2022, 12, 1),
-                                                        absl::CivilDay(2022, 12, 5)));
+  auto same_category = CheckNoRepetition(
+      existing, Span("c", "rural", absl::CivilDay(2022, 12, 1), absl::CivilDay(2022, 12, 5)));
   ASSERT_EQ(same_category.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(same_category.message().find("category"), std::string::npos);
   EXPECT_EQ(CheckNoRepetition(existing, existing[0]).code(), absl::StatusCode::kAlreadyExists);
@@ -185,11 +192,14 @@ TEST(R12Blacklist, OutcomesThatBarAndForHowLong) {
   BlacklistPolicy policy;
   EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 24), policy), absl::CivilDay(2025, 10, 24));
   EXPECT_EQ(BlacklistEnd(absl::CivilDay(2024, 2, 29), policy), absl::CivilDay(2027, 2, 28));
-  auto barred = CheckNotBlacklisted(absl::CivilDay(2025, 10, 24), absl::CivilDay(2025, 10, 24), false);
+  auto barred =
+      CheckNotBlacklisted(absl::CivilDay(2025, 10, 24), absl::CivilDay(2025, 10, 24), false);
   ASSERT_EQ(barred.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(barred.message().find("until 2025-10-24"), std::string::npos);
-  EXPECT_TRUE(CheckNotBlacklisted(absl::CivilDay(2025, 10, 25), absl::CivilDay(2025, 10, 24), false).ok());
-  EXPECT_TRUE(CheckNotBlacklisted(absl::CivilDay(2023, 1, 1), absl::CivilDay(2025, 10, 24), true).ok());
+  EXPECT_TRUE(
+      CheckNotBlacklisted(absl::CivilDay(2025, 10, 25), absl::CivilDay(2025, 10, 24), false).ok());
+  EXPECT_TRUE(
+      CheckNotBlacklisted(absl::CivilDay(2023, 1, 1), absl::CivilDay(2025, 10, 24), true).ok());
 }
 
 TEST(R14Cycle, FiveYearCyclesFromTheAnchor) {
@@ -215,16 +225,20 @@ TEST(R12R14Policy, DefaultsValidationNamesTheFieldAndFiguresReachTheRules) {
   bad.set_blacklist_years(11);
   absl::Status status = ValidateEnrollmentPolicy(bad);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(status.message().find("enrollment_policy.blacklist_years: must be between 1 and 10, is 11"),
-            std::string::npos) << status;
+  EXPECT_NE(
+      status.message().find("enrollment_policy.blacklist_years: must be between 1 and 10, is 11"),
+      std::string::npos)
+      << status;
   bad = policy;
   bad.set_reason("");
-  EXPECT_NE(ValidateEnrollmentPolicy(bad).message().find("enrollment_policy.reason"), std::string::npos);
+  EXPECT_NE(ValidateEnrollmentPolicy(bad).message().find("enrollment_policy.reason"),
+            std::string::npos);
 
   policy.set_blacklist_years(2);
   policy.set_cycle_anchor_year(2020);
   policy.set_cycle_years(3);
-  EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 19), BlacklistPolicyOf(policy)), absl::CivilDay(2024, 10, 19));
+  EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 19), BlacklistPolicyOf(policy)),
+            absl::CivilDay(2024, 10, 19));
   EXPECT_EQ(CycleOf(2022, CyclePolicyOf(policy)), std::make_pair(2020, 2022));
   EXPECT_EQ(CycleOf(2023, CyclePolicyOf(policy)), std::make_pair(2023, 2025));
 }

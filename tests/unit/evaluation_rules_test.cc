@@ -21,7 +21,8 @@ TEST(R18Rubric, TheWorkshopTableOfSeed003IsRefusedNamingEveryNodeThatDoesNotSum)
   // 教师工作坊 evaluation table (seed 003): 日常研修 claims 40 with items 10+15+5+5, and
   // 保障落实 claims 30 with items 15+5+5.
   v1::RubricVersion workshop;
-  auto section = [&](const std::string& code, const std::string& name, int points, std::vector<int> items) {
+  auto section = [&](const std::string& code, const std::string& name, int points,
+                     std::vector<int> items) {
     v1::Indicator node = Item(code, name, points * 10);
     for (size_t i = 0; i < items.size(); ++i) {
       *node.add_children() = Item(code + "." + std::to_string(i + 1), name + "细则", items[i] * 10);
@@ -38,8 +39,10 @@ TEST(R18Rubric, TheWorkshopTableOfSeed003IsRefusedNamingEveryNodeThatDoesNotSum)
   EXPECT_EQ(RuleOf(status), "R-18");
   const std::string message(status.message());
   EXPECT_NE(message.find("R-18"), std::string::npos) << message;
-  EXPECT_NE(message.find("日常研修 (2) is worth 40.0 but its items sum to 35.0"), std::string::npos) << message;
-  EXPECT_NE(message.find("保障落实 (4) is worth 30.0 but its items sum to 25.0"), std::string::npos) << message;
+  EXPECT_NE(message.find("日常研修 (2) is worth 40.0 but its items sum to 35.0"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("保障落实 (4) is worth 30.0 but its items sum to 25.0"), std::string::npos)
+      << message;
   EXPECT_EQ(message.find("制度建设 (1) is worth"), std::string::npos) << message;
 
   // Fixed as the seed's totals say (items scaled to their section), it passes.
@@ -58,7 +61,8 @@ TEST(R18Rubric, CodesAreUniqueMaximaPositiveAndTheTotalMatches) {
   EXPECT_NE(ValidateRubric(rubric).message().find("乙 (2) has maximum 0.0"), std::string::npos);
   rubric.mutable_indicators(1)->set_max_score_tenths(400);
   rubric.set_total_score_tenths(1000);
-  EXPECT_NE(ValidateRubric(rubric).message().find("worth 100.0 but its first-level indicators sum to 90.0"),
+  EXPECT_NE(ValidateRubric(rubric).message().find(
+                "worth 100.0 but its first-level indicators sum to 90.0"),
             std::string::npos);
   EXPECT_EQ(ValidateRubric(v1::RubricVersion()).code(), absl::StatusCode::kInvalidArgument);
 }
@@ -121,16 +125,18 @@ TEST(R21Grades, BoundariesAreInclusiveAndThePolicyDecides) {
   stricter.set_excellent_from_tenths(920);
   EXPECT_EQ(GradeOf(910, stricter), v1::QUALIFIED);
   stricter.set_qualified_from_tenths(950);
-  EXPECT_NE(ValidateGradePolicy(stricter).message().find("grade_policy.qualified_from_tenths"), std::string::npos);
+  EXPECT_NE(ValidateGradePolicy(stricter).message().find("grade_policy.qualified_from_tenths"),
+            std::string::npos);
 }
 
 TEST(R22PanelScore, MeanAndTrimmedMeanRoundHalfUpToATenth) {
-  EXPECT_EQ(*PanelScore({100, 101}, v1::MEAN), 101);       // 100.5 -> 101
-  EXPECT_EQ(*PanelScore({100, 100, 101}, v1::MEAN), 100);  // 100.33 -> 100
-  EXPECT_EQ(*PanelScore({100, 101, 101}, v1::MEAN), 101);  // 100.67 -> 101
+  EXPECT_EQ(*PanelScore({100, 101}, v1::MEAN), 101);                    // 100.5 -> 101
+  EXPECT_EQ(*PanelScore({100, 100, 101}, v1::MEAN), 100);               // 100.33 -> 100
+  EXPECT_EQ(*PanelScore({100, 101, 101}, v1::MEAN), 101);               // 100.67 -> 101
   EXPECT_EQ(*PanelScore({0, 80, 90, 100, 120}, v1::TRIMMED_MEAN), 90);  // drops 0 and 120
   EXPECT_EQ(*PanelScore({0, 80, 90, 100, 120}, v1::MEAN), 78);
-  EXPECT_EQ(PanelScore({80, 90}, v1::TRIMMED_MEAN).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(PanelScore({80, 90}, v1::TRIMMED_MEAN).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(PanelScore({}, v1::MEAN).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -168,9 +174,12 @@ TEST(R20Rubric, AutomaticDeductionsGoOnOneLeafOnly) {
   rubric.mutable_indicators(1)->set_automatic_deductions(true);  // a parent
   absl::Status status = ValidateRubric(rubric);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(status.message().find("项目县国培项目组织实施 (2) takes automatic deductions but is not a leaf"),
-            std::string::npos) << status.message();
-  EXPECT_NE(status.message().find("2 indicators take automatic deductions"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find(
+                "项目县国培项目组织实施 (2) takes automatic deductions but is not a leaf"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("2 indicators take automatic deductions"), std::string::npos)
+      << status.message();
 }
 
 // Every leaf of the project-county rubric scored `tenths_below_max` under its maximum by `expert`.
@@ -187,7 +196,8 @@ v1::ScoreSheet SheetBelowMax(const std::string& expert, int tenths_below_max) {
   return sheet;
 }
 
-const v1::ResultExplanation::IndicatorLine& LineOf(const v1::ResultExplanation& e, const std::string& code) {
+const v1::ResultExplanation::IndicatorLine& LineOf(const v1::ResultExplanation& e,
+                                                   const std::string& code) {
   for (const auto& line : e.lines()) {
     if (line.indicator() == code) return line;
   }
@@ -199,7 +209,8 @@ const v1::ResultExplanation::IndicatorLine& LineOf(const v1::ResultExplanation& 
 TEST(R20R22ExplainCounty, PanelMeanLessDeductionsGivesTotalAndGrade) {
   PanelInput input;
   input.county = "regions/410225";
-  input.sheets = {SheetBelowMax("expert-a", 0), SheetBelowMax("expert-b", 5)};  // 16 leaves, 0.5 apart
+  input.sheets = {SheetBelowMax("expert-a", 0),
+                  SheetBelowMax("expert-b", 5)};  // 16 leaves, 0.5 apart
   input.figures = FetchedFacts{{6, 1, 1, 0}, "enrollment rate report", {}};
   RoundRules rules;
   rules.disagreement_threshold_tenths = 30;
@@ -266,8 +277,10 @@ TEST(R22ExplainCounty, AnUnscoredIndicatorIsNamedAndTrimmedMeanNeedsThree) {
   rules.grade_policy = DefaultGradePolicy();
   auto missing = ExplainCounty(ProjectCountyRubric(), input, rules);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(missing.status().message().find("regions/410225 has 1 indicator(s) no expert has scored: 5.3 县级教师培训生态"),
-            std::string::npos) << missing.status();
+  EXPECT_NE(missing.status().message().find(
+                "regions/410225 has 1 indicator(s) no expert has scored: 5.3 县级教师培训生态"),
+            std::string::npos)
+      << missing.status();
   input.sheets = {SheetBelowMax("expert-a", 0), SheetBelowMax("expert-b", 0)};
   rules.aggregation = v1::TRIMMED_MEAN;
   auto trimmed = ExplainCounty(ProjectCountyRubric(), input, rules);

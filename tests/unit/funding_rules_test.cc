@@ -24,17 +24,20 @@ TEST(R25Tiers, GradesEarnTheirTierAndAmount) {
   EXPECT_EQ(d.tier(), v1::REVOKED);
   EXPECT_EQ(d.amount_fen(), 0);
   EXPECT_EQ(d.tier_policy(), "tierPolicies/0");
-  EXPECT_EQ(DecideTier(Input("GRADE_UNSPECIFIED"), policy, &d).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecideTier(Input("GRADE_UNSPECIFIED"), policy, &d).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(R25Tiers, APolicyNeedsOrderedAmountsAPeriodAndAReason) {
   v1::TierPolicy policy = DefaultTierPolicy();
   EXPECT_TRUE(ValidateTierPolicy(policy).ok());
   policy.set_excellent_amount_fen(100);
-  EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.excellent_amount_fen"), std::string::npos);
+  EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.excellent_amount_fen"),
+            std::string::npos);
   policy = DefaultTierPolicy();
   policy.set_revocation_years(0);
-  EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.revocation_years"), std::string::npos);
+  EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.revocation_years"),
+            std::string::npos);
   policy = DefaultTierPolicy();
   policy.clear_reason();
   EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.reason"), std::string::npos);
@@ -54,7 +57,8 @@ TEST(R27Status, ARevocationCoversTheNextCycleThenTheDesignationResumes) {
   active->set_from_year(2021);
   EXPECT_FALSE(ActiveIn(county, 2020));
   EXPECT_TRUE(ActiveIn(county, 2022));
-  *county.add_periods() = RevocationPeriod(2022, DefaultTierPolicy(), "years/2022/decisions/410225@1");
+  *county.add_periods() =
+      RevocationPeriod(2022, DefaultTierPolicy(), "years/2022/decisions/410225@1");
   EXPECT_EQ(county.periods(1).from_year(), 2023);
   EXPECT_EQ(county.periods(1).to_year(), 2024);
   EXPECT_TRUE(ActiveIn(county, 2022));
@@ -75,8 +79,8 @@ YearFigures Figures() {
   f.regions["4101"] = {"郑州市", "41", L::kCity};
   f.regions["410122"] = {"中牟县", "4101", L::kCounty};
   f.regions["419001"] = {"济源示范区", "41", L::kCity};
-  f.allocated_budget_fen = {{"4102", 900}, {"410225", 500}, {"410223", 300}, {"4101", 400}, {"410122", 400},
-                            {"419001", 100}};
+  f.allocated_budget_fen = {{"4102", 900}, {"410225", 500}, {"410223", 300},
+                            {"4101", 400}, {"410122", 400}, {"419001", 100}};
   f.project_budget_total_fen = 2000;  // 600 not yet allocated to any city
   f.completed_by_county = {{"410225", 4}, {"410122", 2}};
   f.completed_by_city = {{"4102", 4}, {"4101", 2}, {"419001", 1}};
@@ -102,10 +106,12 @@ TEST(R28Budgets, CountyLinesAddUpWithSubsidiesPerCompletedParticipant) {
   EXPECT_EQ(s.total_subsidy_fen(), 300);
   EXPECT_EQ(s.total_decided_fen(), 700);
 
-  v1::BudgetSummary kaifeng = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "4102", 50);
+  v1::BudgetSummary kaifeng =
+      SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "4102", 50);
   ASSERT_EQ(kaifeng.lines_size(), 2);
   EXPECT_EQ(kaifeng.total_decided_fen(), 500);
-  v1::BudgetSummary lankao = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "410225", 50);
+  v1::BudgetSummary lankao =
+      SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "410225", 50);
   ASSERT_EQ(lankao.lines_size(), 1);
   EXPECT_EQ(lankao.lines(0).region(), "regions/410225");
 }
@@ -122,7 +128,8 @@ TEST(R28Budgets, CityAndProvinceLinesUseTheirOwnFigures) {
   EXPECT_EQ(cities.lines(2).decided_amount_fen(), 200);
   EXPECT_EQ(cities.total_subsidy_fen(), 350);
 
-  v1::BudgetSummary province = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::PROVINCE, "", 50);
+  v1::BudgetSummary province =
+      SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::PROVINCE, "", 50);
   ASSERT_EQ(province.lines_size(), 1);
   EXPECT_EQ(province.lines(0).region(), "regions/41");
   EXPECT_EQ(province.lines(0).display_name(), "河南省");

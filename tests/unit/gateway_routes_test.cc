@@ -21,10 +21,12 @@ TEST(PathTemplate, BindsResourceNamesAndVerbs) {
   std::map<std::string, std::string> bindings;
   ASSERT_TRUE(nominate->Match("/v1/years/2022/projects/rural-chief:nominate", &bindings));
   EXPECT_EQ(bindings["project"], "years/2022/projects/rural-chief");
-  EXPECT_FALSE(nominate->Match("/v1/years/2022/projects/rural-chief", nullptr)) << "the verb is part of the route";
+  EXPECT_FALSE(nominate->Match("/v1/years/2022/projects/rural-chief", nullptr))
+      << "the verb is part of the route";
   EXPECT_FALSE(nominate->Match("/v1/years/2022/projects/rural-chief:withdraw", nullptr));
   EXPECT_FALSE(nominate->Match("/v1/years/2022/categories/x:nominate", nullptr));
-  EXPECT_FALSE(nominate->Match("/v1/years//projects/x:nominate", nullptr)) << "an empty segment is no id";
+  EXPECT_FALSE(nominate->Match("/v1/years//projects/x:nominate", nullptr))
+      << "an empty segment is no id";
 
   auto update = PathTemplate::Parse("/v1/{plan_year.name=years/*}");
   ASSERT_TRUE(update.ok());
@@ -34,8 +36,8 @@ TEST(PathTemplate, BindsResourceNamesAndVerbs) {
 }
 
 TEST(PathTemplate, RefusesWhatItCannotRoute) {
-  for (const char* bad : {"v1/x", "/v1/{name=years/**}", "/v1/{name", "/v1/{1x=years/*}", "/v1/{name=years/*}x",
-                          "/v1/x:{verb}", "/v1/{a=x/*}/{a=y/*}"}) {
+  for (const char* bad : {"v1/x", "/v1/{name=years/**}", "/v1/{name", "/v1/{1x=years/*}",
+                          "/v1/{name=years/*}x", "/v1/x:{verb}", "/v1/{a=x/*}/{a=y/*}"}) {
     EXPECT_FALSE(PathTemplate::Parse(bad).ok()) << bad;
   }
 }
@@ -48,8 +50,8 @@ TEST(RouteTable, EveryMethodOfTheFourContractsHasARoute) {
   int methods = 0;
   for (const auto* service : Contracts()) {
     for (int i = 0; i < service->method_count(); ++i, ++methods) {
-      EXPECT_TRUE(routed.count(service->method(i)->full_name())) << service->method(i)->full_name()
-                                                                  << " has no google.api.http annotation";
+      EXPECT_TRUE(routed.count(service->method(i)->full_name()))
+          << service->method(i)->full_name() << " has no google.api.http annotation";
     }
   }
   EXPECT_EQ(methods, 79);
@@ -111,7 +113,8 @@ TEST(BuildRequest, MapsPathQueryAndBody) {
   // Query parameters by proto or JSON name, percent-encoded Chinese, enums by name.
   auto list = table->Find("GET", "/v1/years/2022/projects");
   ASSERT_TRUE(list);
-  auto request = BuildRequest(*list, "pageSize=20&filter=display_name+%3D+%22%E4%B9%A1%E6%9D%91%22&page_token=abc", "");
+  auto request = BuildRequest(
+      *list, "pageSize=20&filter=display_name+%3D+%22%E4%B9%A1%E6%9D%91%22&page_token=abc", "");
   ASSERT_TRUE(request.ok()) << request.status();
   const auto& projects = static_cast<const catalog::v1::ListProjectsRequest&>(**request);
   EXPECT_EQ(projects.parent(), "years/2022");
@@ -140,13 +143,17 @@ TEST(BuildRequest, MapsPathQueryAndBody) {
   auto simulate = table->Find("POST", "/v1/years/2022/decisions:simulate");
   request = BuildRequest(*simulate, "", R"({"budgetEnvelopeFen": "300000000"})");
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(static_cast<const funding::v1::SimulateFundingRequest&>(**request).budget_envelope_fen(), 300000000);
+  EXPECT_EQ(
+      static_cast<const funding::v1::SimulateFundingRequest&>(**request).budget_envelope_fen(),
+      300000000);
 
   // Timestamps in a query parameter.
   auto audit = table->Find("GET", "/v1/catalog/auditEntries");
   request = BuildRequest(*audit, "startTime=2026-12-01T00:00:00Z", "");
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(static_cast<const common::v1::ListAuditEntriesRequest&>(**request).start_time().seconds(), 1796083200);
+  EXPECT_EQ(
+      static_cast<const common::v1::ListAuditEntriesRequest&>(**request).start_time().seconds(),
+      1796083200);
 }
 
 TEST(BuildRequest, NamesTheFieldOrParameterAtFault) {
@@ -157,7 +164,8 @@ TEST(BuildRequest, NamesTheFieldOrParameterAtFault) {
                          absl::string_view needle) {
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(result.status().message().find(needle), absl::string_view::npos) << result.status().message();
+    EXPECT_NE(result.status().message().find(needle), absl::string_view::npos)
+        << result.status().message();
   };
   expect_error(BuildRequest(*list, "pageSize=many", ""), "pageSize");
   expect_error(BuildRequest(*list, "colour=red", ""), "colour");
@@ -172,7 +180,8 @@ TEST(BuildRequest, NamesTheFieldOrParameterAtFault) {
   expect_error(BuildRequest(*create, "", R"({"displayName": "x", "seets": 3})"), "seets");
   expect_error(BuildRequest(*create, "", R"({"displayName": )"), "not valid JSON");
   auto update = table->Find("PATCH", "/v1/years/2022/projects/rural-chief");
-  expect_error(BuildRequest(*update, "", R"({"name": "years/2022/projects/other"})"), "the path names");
+  expect_error(BuildRequest(*update, "", R"({"name": "years/2022/projects/other"})"),
+               "the path names");
   auto nominate = table->Find("POST", "/v1/years/2022/projects/rural-chief:nominate");
   expect_error(BuildRequest(*nominate, "teacher=teachers/t1", R"({})"), "in the JSON body");
 }

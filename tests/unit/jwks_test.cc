@@ -30,7 +30,8 @@ TEST(Jwks, Es256SignatureVerifiesWithItsPublishedKeyOnly) {
 }
 
 TEST(Jwks, Rs256KeyFromOpensslVerifies) {
-  FILE* pipe = popen("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null", "r");
+  FILE* pipe =
+      popen("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null", "r");
   ASSERT_NE(pipe, nullptr);
   std::string pem;
   char buffer[4096];
@@ -51,16 +52,21 @@ TEST(Jwks, MalformedSetsAreRefusedNamingTheKey) {
   for (const auto& [json, expected] : std::vector<std::pair<std::string, std::string>>{
            {"not json", "not a JSON object"},
            {"{}", "has no \"keys\" array"},
-           {R"({"keys": [{"kty": "oct", "kid": "s", "k": "c2VjcmV0"}]})", "keys[0] (kid 's'): kty 'oct' is not supported"},
-           {R"({"keys": [{"kty": "EC", "kid": "p", "crv": "P-384", "x": "AA", "y": "AA"}]})", "crv must be P-256"},
-           {R"({"keys": [{"kty": "EC", "kid": "q", "crv": "P-256", "x": "AAAA", "y": "AAAA"}]})", "x and y must be 32 bytes"},
+           {R"({"keys": [{"kty": "oct", "kid": "s", "k": "c2VjcmV0"}]})",
+            "keys[0] (kid 's'): kty 'oct' is not supported"},
+           {R"({"keys": [{"kty": "EC", "kid": "p", "crv": "P-384", "x": "AA", "y": "AA"}]})",
+            "crv must be P-256"},
+           {R"({"keys": [{"kty": "EC", "kid": "q", "crv": "P-256", "x": "AAAA", "y": "AAAA"}]})",
+            "x and y must be 32 bytes"},
            {R"({"keys": [{"kty": "EC", "crv": "P-256"}]})", "kid must be 1 to 128 characters"},
-           {JwksDocument({key.PublicJwk(), key.PublicJwk()}), "keys[1] (kid 'k1'): the kid is repeated"},
+           {JwksDocument({key.PublicJwk(), key.PublicJwk()}),
+            "keys[1] (kid 'k1'): the kid is repeated"},
        }) {
     auto set = KeySet::Parse(json);
     ASSERT_FALSE(set.ok()) << json;
     EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(set.status().message().find(expected), std::string::npos) << set.status() << " for " << json;
+    EXPECT_NE(set.status().message().find(expected), std::string::npos)
+        << set.status() << " for " << json;
   }
   // A point off the curve is no key.
   std::string jwk = key.PublicJwk();

@@ -27,7 +27,8 @@ ProjectFacts Project(const ProjectKey& key, common::v1::PlanLevel level, absl::C
   facts.project.set_display_name("项目 " + key.second);
   facts.project.set_category("years/2022/categories/" + category);
   facts.project.set_plan_level(level);
-  *facts.project.mutable_start_date() = DateOf(static_cast<int>(start.year()), start.month(), start.day());
+  *facts.project.mutable_start_date() =
+      DateOf(static_cast<int>(start.year()), start.month(), start.day());
   *facts.project.mutable_end_date() = DateOf(static_cast<int>(end.year()), end.month(), end.day());
   facts.deadline = absl::CivilDay(2022, 9, 30);
   return facts;
@@ -45,7 +46,8 @@ v1::Teacher Teacher(const std::string& county, bool rural) {
 // 兰考县 (410225, in 开封 4102) with 2 seats in reading, 1 held; 1 seat in maths and city-days.
 NominationFacts Facts() {
   NominationFacts f;
-  for (const char* id : {"t1", "t2", "t3"}) f.teachers[id] = Teacher("410225", std::string(id) != "t3");
+  for (const char* id : {"t1", "t2", "t3"})
+    f.teachers[id] = Teacher("410225", std::string(id) != "t3");
   f.teachers["other"] = Teacher("411522", true);
   f.projects[kReading] = Project(kReading, common::v1::NATIONAL, absl::CivilDay(2022, 10, 10),
                                  absl::CivilDay(2022, 10, 20), "reading");
@@ -80,7 +82,8 @@ TEST(NominationLedger, AnAcceptedNominationHoldsItsSeatForTheOnesAfterIt) {
   NominationDecision second = ledger.Judge(Request("t2", kReading), "enrollments/e2");
   EXPECT_EQ(second.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(second.rule, "R-7");
-  EXPECT_NE(second.status.message().find("quota exhausted: 兰考县"), std::string::npos) << second.status;
+  EXPECT_NE(second.status.message().find("quota exhausted: 兰考县"), std::string::npos)
+      << second.status;
   EXPECT_FALSE(second.record_ineligible);
 }
 
@@ -120,14 +123,18 @@ TEST(NominationLedger, R12TheBarCoversNationalAndProvincialProjectsOnlyAndComesB
 
 TEST(NominationLedger, R7ClosedAtTheDeadlineAndOnlyForTheCountysOwnTeachers) {
   NominationLedger ledger(Facts(), true);
-  EXPECT_TRUE(ledger.Judge(Request("t1", kReading, absl::CivilDay(2022, 9, 30)), "enrollments/e1").status.ok());
-  NominationDecision late = ledger.Judge(Request("t2", kMaths, absl::CivilDay(2022, 10, 1)), "enrollments/e2");
+  EXPECT_TRUE(ledger.Judge(Request("t1", kReading, absl::CivilDay(2022, 9, 30)), "enrollments/e1")
+                  .status.ok());
+  NominationDecision late =
+      ledger.Judge(Request("t2", kMaths, absl::CivilDay(2022, 10, 1)), "enrollments/e2");
   EXPECT_EQ(late.rule, "R-7");
-  EXPECT_NE(late.status.message().find("nominations closed on 2022-09-30"), std::string::npos) << late.status;
+  EXPECT_NE(late.status.message().find("nominations closed on 2022-09-30"), std::string::npos)
+      << late.status;
   NominationDecision foreign = ledger.Judge(Request("other", kMaths), "enrollments/e3");
   EXPECT_EQ(foreign.status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(foreign.rule, "R-7");
-  EXPECT_NE(foreign.status.message().find("teachers/other belongs to regions/411522"), std::string::npos);
+  EXPECT_NE(foreign.status.message().find("teachers/other belongs to regions/411522"),
+            std::string::npos);
 }
 
 TEST(NominationLedger, UnknownTeachersAndProjectsAreNotRuleRefusals) {
@@ -136,7 +143,8 @@ TEST(NominationLedger, UnknownTeachersAndProjectsAreNotRuleRefusals) {
   EXPECT_EQ(nobody.status.code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(nobody.rule.empty());
   const ProjectKey unknown{kYear, "unknown"};
-  EXPECT_EQ(current.Judge(Request("t1", unknown), "enrollments/e2").status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(current.Judge(Request("t1", unknown), "enrollments/e2").status.code(),
+            absl::StatusCode::kNotFound);
   // While the copy of the catalog is behind, an unknown project may exist: retry later.
   NominationLedger behind(Facts(), false);
   NominationDecision later = behind.Judge(Request("t1", unknown), "enrollments/e3");

@@ -1,24 +1,24 @@
 // Unit tests of the platform's pure parts: filters, page tokens, names, tokens, migrations text.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "common/auth/identity.h"
 #include "common/db/migrations.h"
+#include "common/server/background.h"
+#include "common/server/dependency.h"
 #include "common/util/batcher.h"
 #include "common/util/clock.h"
 #include "common/util/filter.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
-#include "common/server/background.h"
-#include "common/server/dependency.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "openssl/hmac.h"
-
-#include <atomic>
-#include <thread>
-#include <vector>
 
 namespace peixun {
 namespace {
@@ -32,7 +32,8 @@ TEST(BatcherTest, EveryItemRunsOnceAndItemsArrivingDuringABatchShareTheNext) {
   std::atomic<int> running{0}, most_running{0};
   Batcher<Item> batcher(8, 2, [&](std::vector<Item*>& batch) {
     int now = ++running;
-    for (int seen = most_running.load(); now > seen && !most_running.compare_exchange_weak(seen, now);) {
+    for (int seen = most_running.load();
+         now > seen && !most_running.compare_exchange_weak(seen, now);) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a transaction's round trips
     for (Item* item : batch) {
@@ -56,8 +57,8 @@ TEST(BatcherTest, EveryItemRunsOnceAndItemsArrivingDuringABatchShareTheNext) {
   EXPECT_EQ(batcher.items(), 64u);
   EXPECT_LT(batcher.batches(), 64u);  // 64 callers, 5 ms per batch: some batches carried several
   EXPECT_GT(largest, 1u);
-  EXPECT_LE(largest, 8u);                // the batch limit
-  EXPECT_LE(most_running.load(), 2);     // the limit on batches at a time
+  EXPECT_LE(largest, 8u);             // the batch limit
+  EXPECT_LE(most_running.load(), 2);  // the limit on batches at a time
 }
 
 TEST(BatcherTest, ALoneItemRunsAtOnceByItself) {
@@ -162,7 +163,9 @@ class TokenTest : public ::testing::Test {
     claims.issued = clock_.Now();
     return auth::SignToken(claims, key_);
   }
-  absl::StatusCode Code(const auth::TokenClaims& claims) { return verifier_.Verify(auth::SignToken(claims, key_)).status().code(); }
+  absl::StatusCode Code(const auth::TokenClaims& claims) {
+    return verifier_.Verify(auth::SignToken(claims, key_)).status().code();
+  }
 };
 
 TEST_F(TokenTest, VerifiesRoleAndRegion) {
@@ -194,14 +197,15 @@ TEST_F(TokenTest, AnExpiryNoTimeCanBeIsRefusedNotCast) {
     return out;
   };
   for (const char* exp : {"1.8e106", "-5", "1e300"}) {
-    const std::string input = absl::StrCat(base64url(R"({"alg":"HS256","typ":"JWT"})"), ".",
-                                           base64url(absl::StrCat(R"({"sub":"x","role":"viewer","exp":)", exp, "}")));
+    const std::string input =
+        absl::StrCat(base64url(R"({"alg":"HS256","typ":"JWT"})"), ".",
+                     base64url(absl::StrCat(R"({"sub":"x","role":"viewer","exp":)", exp, "}")));
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(input.data()),
-         input.size(), mac, &length);
-    const std::string token =
-        absl::StrCat(input, ".", base64url(absl::string_view(reinterpret_cast<const char*>(mac), length)));
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
+    const std::string token = absl::StrCat(
+        input, ".", base64url(absl::string_view(reinterpret_cast<const char*>(mac), length)));
     auto verified = verifier_.Verify(token);
     EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated) << exp;
     EXPECT_NE(verified.status().message().find("expir"), std::string::npos) << verified.status();
@@ -235,16 +239,18 @@ TEST_F(TokenTest, LifetimeIssueTimeAndNotBeforeAreCheckedWithASmallLeeway) {
       absl::WebSafeBase64Escape(R"({"sub":"x","role":"province_admin","exp":253402300000})"));
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(no_iat.data()),
-       no_iat.size(), mac, &length);
-  auto verified = verifier_.Verify(
-      absl::StrCat(no_iat, ".", absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(mac), length))));
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(no_iat.data()), no_iat.size(), mac, &length);
+  auto verified = verifier_.Verify(absl::StrCat(
+      no_iat, ".",
+      absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(mac), length))));
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_NE(verified.status().message().find("iat"), std::string::npos) << verified.status();
 }
 
 TEST_F(TokenTest, RegionClaimsMustBeOfTheRolesLevel) {
-  EXPECT_TRUE(verifier_.Verify(Sign(auth::Role::kCityAdmin, "419001", absl::Hours(1))).ok());  // 济源 (R-1a)
+  EXPECT_TRUE(verifier_.Verify(Sign(auth::Role::kCityAdmin, "419001", absl::Hours(1)))
+                  .ok());  // 济源 (R-1a)
   EXPECT_TRUE(verifier_.Verify(Sign(auth::Role::kCountyAdmin, "410225", absl::Hours(1))).ok());
   for (auto [role, region] : std::vector<std::pair<auth::Role, std::string>>{
            {auth::Role::kCityAdmin, "41"},      // a prefix of every county's code
@@ -253,7 +259,8 @@ TEST_F(TokenTest, RegionClaimsMustBeOfTheRolesLevel) {
            {auth::Role::kCountyAdmin, "41022x"},
            {auth::Role::kExpert, "41"}}) {
     auto verified = verifier_.Verify(Sign(role, region, absl::Hours(1)));
-    EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated) << auth::RoleName(role) << " " << region;
+    EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated)
+        << auth::RoleName(role) << " " << region;
     EXPECT_NE(verified.status().message().find(region), std::string::npos) << verified.status();
   }
   auth::TokenClaims teacher;
@@ -274,9 +281,11 @@ TEST(Background, NothingRunsBeforeStartAndEverythingStopsNewestFirst) {
     events.push_back(what);
   };
   std::atomic<int> ticks{0};
-  auto first = background.AddComponent("first", [&] { note("start first"); }, [&] { note("stop first"); });
+  auto first = background.AddComponent(
+      "first", [&] { note("start first"); }, [&] { note("stop first"); });
   auto loop = background.AddLoop("loop", absl::Milliseconds(5), [&] { ticks.fetch_add(1); });
-  auto last = background.AddComponent("last", [&] { note("start last"); }, [&] { note("stop last"); });
+  auto last = background.AddComponent(
+      "last", [&] { note("start last"); }, [&] { note("stop last"); });
   absl::SleepFor(absl::Milliseconds(30));
   EXPECT_EQ(ticks.load(), 0) << "a loop must not run before the platform has migrated";
   EXPECT_TRUE(events.empty());
@@ -286,13 +295,14 @@ TEST(Background, NothingRunsBeforeStartAndEverythingStopsNewestFirst) {
   for (int i = 0; i < 400 && ticks.load() < 3; ++i) absl::SleepFor(absl::Milliseconds(5));
   EXPECT_GE(ticks.load(), 3) << "a loop ticks every period";
   // Registered after the start: starts at once.
-  auto late = background.AddComponent("late", [&] { note("start late"); }, [&] { note("stop late"); });
+  auto late = background.AddComponent(
+      "late", [&] { note("start late"); }, [&] { note("stop late"); });
   background.Stop();
   const int stopped_at = ticks.load();
   absl::SleepFor(absl::Milliseconds(30));
   EXPECT_EQ(ticks.load(), stopped_at) << "a stopped loop ticks no more";
-  EXPECT_EQ(events, (std::vector<std::string>{"start first", "start last", "start late", "stop late", "stop last",
-                                               "stop first"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"start first", "start last", "start late",
+                                              "stop late", "stop last", "stop first"}));
   background.Start();  // once only
   EXPECT_EQ(events.size(), 6u);
 }
@@ -309,7 +319,8 @@ TEST(Background, ARegistrationGoneStopsItsTaskAlone) {
   const int after = dropped.load();
   EXPECT_GE(after, 2);
   const int kept_before = kept.load();
-  for (int i = 0; i < 400 && kept.load() < kept_before + 3; ++i) absl::SleepFor(absl::Milliseconds(5));
+  for (int i = 0; i < 400 && kept.load() < kept_before + 3; ++i)
+    absl::SleepFor(absl::Milliseconds(5));
   EXPECT_EQ(dropped.load(), after) << "its registration is gone";
   EXPECT_GE(kept.load(), kept_before + 3) << "the other loop goes on";
   EXPECT_EQ(background.Names(), (std::vector<std::string>{"kept"}));
@@ -353,7 +364,9 @@ TEST(ErrorContract, RulesAndFieldsAreDetailsThatSurviveTheWire) {
 
 TEST(ErrorContract, ADependencysFailureKeepsItsMeaningAndItsRule) {
   auto from = [](grpc::StatusCode code) {
-    return server::DependencyError(grpc::Status(code, "no"), "evaluation (127.0.0.1:1) did not answer").code();
+    return server::DependencyError(grpc::Status(code, "no"),
+                                   "evaluation (127.0.0.1:1) did not answer")
+        .code();
   };
   EXPECT_EQ(from(grpc::StatusCode::UNAVAILABLE), absl::StatusCode::kUnavailable);
   EXPECT_EQ(from(grpc::StatusCode::DEADLINE_EXCEEDED), absl::StatusCode::kUnavailable);
@@ -364,16 +377,19 @@ TEST(ErrorContract, ADependencysFailureKeepsItsMeaningAndItsRule) {
   EXPECT_EQ(from(grpc::StatusCode::FAILED_PRECONDITION), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(from(grpc::StatusCode::NOT_FOUND), absl::StatusCode::kFailedPrecondition);
 
-  absl::Status passed = server::DependencyError(ToGrpcStatus(RuleError("R-26", "nothing published")),
-                                                "evaluation (127.0.0.1:1) did not answer ListRounds");
+  absl::Status passed =
+      server::DependencyError(ToGrpcStatus(RuleError("R-26", "nothing published")),
+                              "evaluation (127.0.0.1:1) did not answer ListRounds");
   EXPECT_EQ(passed.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(RuleOf(passed), "R-26");
-  EXPECT_EQ(passed.message(), "evaluation (127.0.0.1:1) did not answer ListRounds: R-26 nothing published");
+  EXPECT_EQ(passed.message(),
+            "evaluation (127.0.0.1:1) did not answer ListRounds: R-26 nothing published");
 }
 
 TEST(Migrations, SplitsStatementsAndDropsComments) {
   auto statements = db::SplitStatements(
-      "-- a comment\nCREATE TABLE a (x INT);\n\nCREATE TABLE b (\n  y INT\n);\nINSERT INTO a VALUES (1)");
+      "-- a comment\nCREATE TABLE a (x INT);\n\nCREATE TABLE b (\n  y INT\n);\nINSERT INTO a "
+      "VALUES (1)");
   ASSERT_EQ(statements.size(), 3u);
   EXPECT_EQ(statements[0], "CREATE TABLE a (x INT)");
   EXPECT_EQ(statements[2], "INSERT INTO a VALUES (1)");

@@ -34,8 +34,9 @@ inline std::string Env(const char* name, const std::string& fallback = "") {
 
 // A token valid for 4 hours, signed by `signer` (ES256 with a key of `peixunctl keys init`, or
 // HS256 in development).
-inline std::string Token(const auth::TokenSigner& signer, auth::Role role, const std::string& region = "",
-                         const std::string& host = "", const std::string& subject = "bench") {
+inline std::string Token(const auth::TokenSigner& signer, auth::Role role,
+                         const std::string& region = "", const std::string& host = "",
+                         const std::string& subject = "bench") {
   auth::TokenClaims claims;
   claims.caller.subject = subject;
   claims.caller.role = role;
@@ -56,7 +57,8 @@ inline std::string Token(const std::string& key, auth::Role role, const std::str
 }
 
 // A call context with the token and a generous deadline.
-inline std::unique_ptr<grpc::ClientContext> Context(const std::string& token, int deadline_seconds = 60) {
+inline std::unique_ptr<grpc::ClientContext> Context(const std::string& token,
+                                                    int deadline_seconds = 60) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->AddMetadata("authorization", "Bearer " + token);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_seconds));

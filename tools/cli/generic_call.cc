@@ -20,20 +20,27 @@ google::protobuf::DynamicMessageFactory& Factory() {
 absl::StatusOr<PreparedCall> PrepareCall(const std::string& full_method, const std::string& json) {
   std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
   if (parts.size() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat("method '", full_method, "' is not /Service/Method"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("method '", full_method, "' is not /Service/Method"));
   }
-  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(parts[0]);
-  if (service == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown service ", parts[0]));
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(parts[0]);
+  if (service == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("unknown service ", parts[0]));
   const auto* method = service->FindMethodByName(parts[1]);
   if (method == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown method ", parts[1], " of ", parts[0]));
   }
   if (method->client_streaming() || method->server_streaming()) {
-    return absl::UnimplementedError(absl::StrCat(parts[1], " streams; only unary methods are callable"));
+    return absl::UnimplementedError(
+        absl::StrCat(parts[1], " streams; only unary methods are callable"));
   }
-  std::unique_ptr<google::protobuf::Message> request(Factory().GetPrototype(method->input_type())->New());
-  auto parsed = google::protobuf::util::JsonStringToMessage(json.empty() ? "{}" : json, request.get());
-  if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("request JSON: ", parsed.ToString()));
+  std::unique_ptr<google::protobuf::Message> request(
+      Factory().GetPrototype(method->input_type())->New());
+  auto parsed =
+      google::protobuf::util::JsonStringToMessage(json.empty() ? "{}" : json, request.get());
+  if (!parsed.ok())
+    return absl::InvalidArgumentError(absl::StrCat("request JSON: ", parsed.ToString()));
   PreparedCall call;
   call.full_method = absl::StrCat("/", parts[0], "/", parts[1]);
   call.request_bytes = request->SerializeAsString();
@@ -42,7 +49,8 @@ absl::StatusOr<PreparedCall> PrepareCall(const std::string& full_method, const s
 }
 
 grpc::Status UnaryCall(grpc::GenericStub& stub, const PreparedCall& call, const std::string& token,
-                       std::chrono::system_clock::time_point deadline, std::string* response_bytes) {
+                       std::chrono::system_clock::time_point deadline,
+                       std::string* response_bytes) {
   grpc::ClientContext context;
   context.set_deadline(deadline);
   if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
@@ -57,12 +65,15 @@ grpc::Status UnaryCall(grpc::GenericStub& stub, const PreparedCall& call, const 
   std::vector<grpc::Slice> slices;
   (void)response.Dump(&slices);
   response_bytes->clear();
-  for (const auto& s : slices) response_bytes->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const auto& s : slices)
+    response_bytes->append(reinterpret_cast<const char*>(s.begin()), s.size());
   return status;
 }
 
-std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call, const std::string& response_bytes) {
-  std::unique_ptr<google::protobuf::Message> response(Factory().GetPrototype(call.response_type)->New());
+std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call,
+                                                           const std::string& response_bytes) {
+  std::unique_ptr<google::protobuf::Message> response(
+      Factory().GetPrototype(call.response_type)->New());
   response->ParseFromString(response_bytes);
   return response;
 }

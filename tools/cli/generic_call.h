@@ -30,7 +30,8 @@ grpc::Status UnaryCall(grpc::GenericStub& stub, const PreparedCall& call, const 
 std::string ResponseJson(const PreparedCall& call, const std::string& response_bytes);
 
 // Decodes a response as a message of the method's output type.
-std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call, const std::string& response_bytes);
+std::unique_ptr<google::protobuf::Message> ResponseMessage(const PreparedCall& call,
+                                                           const std::string& response_bytes);
 
 // A message as JSON (proto field names, indented).
 std::string MessageJson(const google::protobuf::Message& message);

@@ -46,14 +46,17 @@ bool MessageCell(const Message& m, std::string* out) {
   const Reflection* r = m.GetReflection();
   if (d->full_name() == "google.protobuf.Timestamp") {
     const int64_t seconds = r->GetInt64(m, d->FindFieldByName("seconds"));
-    *out = seconds == 0 ? "" : absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(seconds),
-                                                absl::FixedTimeZone(8 * 3600));
+    *out = seconds == 0 ? ""
+                        : absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(seconds),
+                                           absl::FixedTimeZone(8 * 3600));
     return true;
   }
   if (d->full_name() == "peixun.common.v1.Date") {
     const int y = r->GetInt32(m, d->FindFieldByName("year"));
-    *out = y == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", y, r->GetInt32(m, d->FindFieldByName("month")),
-                                         r->GetInt32(m, d->FindFieldByName("day")));
+    *out = y == 0
+               ? ""
+               : absl::StrFormat("%04d-%02d-%02d", y, r->GetInt32(m, d->FindFieldByName("month")),
+                                 r->GetInt32(m, d->FindFieldByName("day")));
     return true;
   }
   return false;
@@ -63,9 +66,12 @@ std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
   const Reflection* r = m.GetReflection();
   const bool rep = f->is_repeated();
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING: return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-    case FieldDescriptor::CPPTYPE_INT32: return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
-    case FieldDescriptor::CPPTYPE_INT64: return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+    case FieldDescriptor::CPPTYPE_STRING:
+      return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
     case FieldDescriptor::CPPTYPE_UINT32:
       return absl::StrCat(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
     case FieldDescriptor::CPPTYPE_UINT64:
@@ -74,8 +80,10 @@ std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
       return absl::StrFormat("%g", rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
     case FieldDescriptor::CPPTYPE_FLOAT:
       return absl::StrFormat("%g", rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
-    case FieldDescriptor::CPPTYPE_BOOL: return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "";
-    case FieldDescriptor::CPPTYPE_ENUM: return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       std::string text;
       const Message& sub = rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);
@@ -89,7 +97,8 @@ std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
 bool Cellular(const FieldDescriptor* f) {
   if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return true;
   const std::string& type = f->message_type()->full_name();
-  return !f->is_repeated() && (type == "google.protobuf.Timestamp" || type == "peixun.common.v1.Date");
+  return !f->is_repeated() &&
+         (type == "google.protobuf.Timestamp" || type == "peixun.common.v1.Date");
 }
 
 std::string CellText(const Message& m, const FieldDescriptor* f) {
@@ -124,7 +133,8 @@ int DisplayWidth(const std::string& text) {
 const FieldDescriptor* ListField(const Descriptor& type) {
   for (int i = 0; i < type.field_count(); ++i) {
     const FieldDescriptor* f = type.field(i);
-    if (f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_map()) return f;
+    if (f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_map())
+      return f;
   }
   return nullptr;
 }
@@ -145,7 +155,8 @@ std::string RenderTable(const Message& message) {
       width = std::max(width, DisplayWidth(f->name()));
       shown.emplace_back(f->name(), std::move(text));
     }
-    for (const auto& [name, text] : shown) absl::StrAppend(&out, Pad(name, width), "  ", Fit(text, 100), "\n");
+    for (const auto& [name, text] : shown)
+      absl::StrAppend(&out, Pad(name, width), "  ", Fit(text, 100), "\n");
     if (list != nullptr) absl::StrAppend(&out, "(no ", list->name(), ")\n");
     return out;
   }
@@ -165,7 +176,8 @@ std::string RenderTable(const Message& message) {
     }
     if (!any) continue;
     columns.push_back(f);
-    for (int k = 0; k < n; ++k) cells[static_cast<size_t>(k)].push_back(std::move(texts[static_cast<size_t>(k)]));
+    for (int k = 0; k < n; ++k)
+      cells[static_cast<size_t>(k)].push_back(std::move(texts[static_cast<size_t>(k)]));
   }
   std::vector<int> widths;
   for (size_t c = 0; c < columns.size(); ++c) {
@@ -173,7 +185,8 @@ std::string RenderTable(const Message& message) {
     for (const auto& row : cells) w = std::max(w, DisplayWidth(row[c]));
     widths.push_back(w);
   }
-  for (size_t c = 0; c < columns.size(); ++c) absl::StrAppend(&out, Pad(columns[c]->name(), widths[c]), "  ");
+  for (size_t c = 0; c < columns.size(); ++c)
+    absl::StrAppend(&out, Pad(columns[c]->name(), widths[c]), "  ");
   out += "\n";
   for (const auto& row : cells) {
     for (size_t c = 0; c < row.size(); ++c) absl::StrAppend(&out, Pad(row[c], widths[c]), "  ");

@@ -37,27 +37,36 @@
 #include "tools/cli/generic_call.h"
 #include "tools/cli/table.h"
 
-ABSL_FLAG(std::string, target, "", "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
-ABSL_FLAG(std::string, token, "", "bearer token (default: env PEIXUN_TOKEN, or one signed for --role)");
-ABSL_FLAG(std::string, role, "province_admin", "role of the token peixunctl signs when none is given");
+ABSL_FLAG(std::string, target, "",
+          "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
+ABSL_FLAG(std::string, token, "",
+          "bearer token (default: env PEIXUN_TOKEN, or one signed for --role)");
+ABSL_FLAG(std::string, role, "province_admin",
+          "role of the token peixunctl signs when none is given");
 ABSL_FLAG(std::string, region, "", "region code in the token (city and county admins, experts)");
 ABSL_FLAG(std::string, host, "", "host in the token, e.g. hosts/henu (host institutions)");
 ABSL_FLAG(std::string, subject, "peixunctl", "subject of a signed token");
 ABSL_FLAG(int, ttl_hours, 8, "lifetime of a signed token, in hours (services accept at most 12)");
-ABSL_FLAG(std::string, token_key_file, "", "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
+ABSL_FLAG(std::string, token_key_file, "",
+          "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
 ABSL_FLAG(std::string, signing_key_file, "",
-          "ES256 signing key made by 'keys init' (or env PEIXUN_SIGNING_KEY_FILE); preferred over the HS256 key");
+          "ES256 signing key made by 'keys init' (or env PEIXUN_SIGNING_KEY_FILE); preferred over "
+          "the HS256 key");
 ABSL_FLAG(std::string, issuer, "", "the iss claim of signed tokens (or env PEIXUN_TOKEN_ISSUER)");
-ABSL_FLAG(std::string, audience, "", "the aud claim of signed tokens (or env PEIXUN_TOKEN_AUDIENCE)");
+ABSL_FLAG(std::string, audience, "",
+          "the aud claim of signed tokens (or env PEIXUN_TOKEN_AUDIENCE)");
 ABSL_FLAG(int, deadline_seconds, 30, "deadline of each call");
 ABSL_FLAG(bool, quiet, false, "apply: print only the summary and errors");
 ABSL_FLAG(std::string, output, "table", "verbs: table or json");
-ABSL_FLAG(std::string, tls_ca_file, "",
-          "PEM CA to trust: calls use TLS (env PEIXUN_TLS_CA_FILE); with --tls_cert_file and --tls_key_file "
-          "(PEIXUN_TLS_CERT_FILE, PEIXUN_TLS_KEY_FILE) for services that require client certificates");
+ABSL_FLAG(
+    std::string, tls_ca_file, "",
+    "PEM CA to trust: calls use TLS (env PEIXUN_TLS_CA_FILE); with --tls_cert_file and "
+    "--tls_key_file "
+    "(PEIXUN_TLS_CERT_FILE, PEIXUN_TLS_KEY_FILE) for services that require client certificates");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM client certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the client certificate");
-ABSL_FLAG(std::string, request_id, "", "verbs that change something: idempotency key (a retry with it changes nothing)");
+ABSL_FLAG(std::string, request_id, "",
+          "verbs that change something: idempotency key (a retry with it changes nothing)");
 ABSL_FLAG(std::string, comment, "", "score: the expert's comment on every score");
 
 namespace {
@@ -102,13 +111,15 @@ absl::StatusOr<std::string> SignedToken(const std::string& role_name, const std:
     auto key = peixun::auth::LoadTokenKey(key_file);
     if (!key.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          key.status().message(), "; or give --signing_key_file (PEIXUN_SIGNING_KEY_FILE), made by 'peixunctl keys init'"));
+          key.status().message(),
+          "; or give --signing_key_file (PEIXUN_SIGNING_KEY_FILE), made by 'peixunctl keys init'"));
     }
     signer.hs256_key = *key;
   }
-  signer.issuer = absl::GetFlag(FLAGS_issuer).empty() ? EnvOr("PEIXUN_TOKEN_ISSUER", "") : absl::GetFlag(FLAGS_issuer);
-  signer.audience =
-      absl::GetFlag(FLAGS_audience).empty() ? EnvOr("PEIXUN_TOKEN_AUDIENCE", "") : absl::GetFlag(FLAGS_audience);
+  signer.issuer = absl::GetFlag(FLAGS_issuer).empty() ? EnvOr("PEIXUN_TOKEN_ISSUER", "")
+                                                      : absl::GetFlag(FLAGS_issuer);
+  signer.audience = absl::GetFlag(FLAGS_audience).empty() ? EnvOr("PEIXUN_TOKEN_AUDIENCE", "")
+                                                          : absl::GetFlag(FLAGS_audience);
   auto role = peixun::auth::ParseRole(role_name);
   if (!role.ok()) return role.status();
   peixun::auth::TokenClaims claims;
@@ -125,7 +136,8 @@ absl::StatusOr<std::string> SignedToken(const std::string& role_name, const std:
 // DIR/jwks.json holds their public keys, which the services verify tokens against. Existing
 // keys are kept; the JWKS is written anew from them. Private key files are mode 0600.
 int RunKeys(const std::vector<char*>& args) {
-  if (args.size() != 3 || std::string(args[1]) != "init") return Fail("usage: peixunctl keys init DIR");
+  if (args.size() != 3 || std::string(args[1]) != "init")
+    return Fail("usage: peixunctl keys init DIR");
   const std::filesystem::path dir(args[2]);
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -133,22 +145,24 @@ int RunKeys(const std::vector<char*>& args) {
   std::vector<std::string> jwks;
   for (const std::string name : {"peixunctl", "catalog", "enrollment", "evaluation", "funding"}) {
     const std::filesystem::path file = dir / (name + ".key");
-    auto key = std::filesystem::exists(file) ? peixun::auth::SigningKey::FromFile(file.string())
-                                             : peixun::auth::SigningKey::GenerateEs256(
-                                                   absl::StrCat(name == "peixunctl" ? "" : "services/", name, "-",
-                                                                absl::FormatTime("%Y%m%d%H%M%S", absl::Now(),
-                                                                                 absl::UTCTimeZone())));
+    auto key = std::filesystem::exists(file)
+                   ? peixun::auth::SigningKey::FromFile(file.string())
+                   : peixun::auth::SigningKey::GenerateEs256(absl::StrCat(
+                         name == "peixunctl" ? "" : "services/", name, "-",
+                         absl::FormatTime("%Y%m%d%H%M%S", absl::Now(), absl::UTCTimeZone())));
     if (!key.ok()) return Fail(std::string(key.status().message()));
     if (!std::filesystem::exists(file)) {
       const mode_t old = umask(077);
       std::ofstream(file) << key->KeyFile();
       umask(old);
     }
-    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     jwks.push_back(key->PublicJwk());
   }
   std::ofstream(dir / "jwks.json") << peixun::auth::JwksDocument(jwks);
-  std::cout << "keys in " << dir.string() << ": jwks.json (public), peixunctl.key and one .key per service (private)\n";
+  std::cout << "keys in " << dir.string()
+            << ": jwks.json (public), peixunctl.key and one .key per service (private)\n";
   return 0;
 }
 
@@ -165,7 +179,9 @@ std::string ReadFileOrDie(const std::string& path) {
 
 // Plaintext, or TLS when a CA is given (with a client certificate when one is given too).
 std::shared_ptr<grpc::ChannelCredentials> Credentials() {
-  auto pick = [](const std::string& flag, const char* env) { return flag.empty() ? EnvOr(env, "") : flag; };
+  auto pick = [](const std::string& flag, const char* env) {
+    return flag.empty() ? EnvOr(env, "") : flag;
+  };
   const std::string ca = pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE");
   if (ca.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
@@ -189,29 +205,34 @@ class Client {
   }
 
   // The same, with the response as a message of the method's output type.
-  grpc::Status CallMessage(const std::string& service, const std::string& method, const std::string& json_in,
-                           const std::string& token, std::unique_ptr<google::protobuf::Message>* out) {
+  grpc::Status CallMessage(const std::string& service, const std::string& method,
+                           const std::string& json_in, const std::string& token,
+                           std::unique_ptr<google::protobuf::Message>* out) {
     auto it = Services().find(service);
     if (it == Services().end()) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "unknown service '" + service + "'; one of catalog, enrollment, evaluation, funding"};
     }
-    auto call = peixun::cli::PrepareCall(absl::StrCat("/", it->second.full_name, "/", method), json_in);
+    auto call =
+        peixun::cli::PrepareCall(absl::StrCat("/", it->second.full_name, "/", method), json_in);
     if (!call.ok()) {
-      return {static_cast<grpc::StatusCode>(call.status().code()), std::string(call.status().message())};
+      return {static_cast<grpc::StatusCode>(call.status().code()),
+              std::string(call.status().message())};
     }
     std::string target = absl::GetFlag(FLAGS_target);
     if (target.empty()) {
       std::string upper = service;
       for (auto& c : upper) c = static_cast<char>(std::toupper(c));
-      target = EnvOr("PEIXUN_" + upper + "_ADDR", absl::StrCat("127.0.0.1:", it->second.default_port));
+      target =
+          EnvOr("PEIXUN_" + upper + "_ADDR", absl::StrCat("127.0.0.1:", it->second.default_port));
     }
     auto& stub = Stub(target);
     std::string response_bytes;
-    grpc::Status status = peixun::cli::UnaryCall(
-        stub, *call, token,
-        std::chrono::system_clock::now() + std::chrono::seconds(absl::GetFlag(FLAGS_deadline_seconds)),
-        &response_bytes);
+    grpc::Status status =
+        peixun::cli::UnaryCall(stub, *call, token,
+                               std::chrono::system_clock::now() +
+                                   std::chrono::seconds(absl::GetFlag(FLAGS_deadline_seconds)),
+                               &response_bytes);
     if (!status.ok()) return status;
     *out = peixun::cli::ResponseMessage(*call, response_bytes);
     last_target_ = target;
@@ -224,15 +245,15 @@ class Client {
     if (!target.empty() || Services().count(service) == 0) return target;
     std::string upper = service;
     for (auto& c : upper) c = static_cast<char>(std::toupper(c));
-    return EnvOr("PEIXUN_" + upper + "_ADDR", absl::StrCat("127.0.0.1:", Services().at(service).default_port));
+    return EnvOr("PEIXUN_" + upper + "_ADDR",
+                 absl::StrCat("127.0.0.1:", Services().at(service).default_port));
   }
 
  private:
   grpc::GenericStub& Stub(const std::string& target) {
     auto& stub = stubs_[target];
     if (stub == nullptr) {
-      stub = std::make_unique<grpc::GenericStub>(
-          grpc::CreateChannel(target, Credentials()));
+      stub = std::make_unique<grpc::GenericStub>(grpc::CreateChannel(target, Credentials()));
     }
     return *stub;
   }
@@ -242,7 +263,8 @@ class Client {
 };
 
 std::string ErrorText(const grpc::Status& status) {
-  return absl::StrCat(peixun::metrics::GrpcCodeName(status.error_code()), ": ", status.error_message());
+  return absl::StrCat(peixun::metrics::GrpcCodeName(status.error_code()), ": ",
+                      status.error_message());
 }
 
 // The error, and what usually helps with it.
@@ -250,17 +272,24 @@ std::string ErrorWithHint(const grpc::Status& status, const std::string& target)
   std::string text = ErrorText(status);
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-      absl::StrAppend(&text, "\n  hint: is the service running at ", target,
-                      "? tools/quickstart starts the suite; --target or PEIXUN_<SERVICE>_ADDR point elsewhere; "
-                      "a service with TLS needs --tls_ca_file (and --tls_cert_file, --tls_key_file for mutual TLS)");
+      absl::StrAppend(
+          &text, "\n  hint: is the service running at ", target,
+          "? tools/quickstart starts the suite; --target or PEIXUN_<SERVICE>_ADDR point elsewhere; "
+          "a service with TLS needs --tls_ca_file (and --tls_cert_file, --tls_key_file for mutual "
+          "TLS)");
       break;
     case grpc::StatusCode::UNAUTHENTICATED:
-      absl::StrAppend(&text, "\n  hint: the token must be signed with the services' key: set PEIXUN_TOKEN_KEY_FILE "
-                             "(tools/peixunctl uses .local/quickstart/token.key) or pass --token");
+      absl::StrAppend(
+          &text,
+          "\n  hint: the token must be signed with the services' key: set PEIXUN_TOKEN_KEY_FILE "
+          "(tools/peixunctl uses .local/quickstart/token.key) or pass --token");
       break;
     case grpc::StatusCode::PERMISSION_DENIED:
-      absl::StrAppend(&text, "\n  hint: the call needs another role: sign as it with --role, and --region or --host for "
-                             "county, city, host and expert roles (e.g. --role=county_admin --region=410225)");
+      absl::StrAppend(
+          &text,
+          "\n  hint: the call needs another role: sign as it with --role, and --region or --host "
+          "for "
+          "county, city, host and expert roles (e.g. --role=county_admin --region=410225)");
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       absl::StrAppend(&text, "\n  hint: --deadline_seconds allows longer calls");
@@ -276,7 +305,8 @@ absl::StatusOr<std::string> CallerToken() {
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty()) token = EnvOr("PEIXUN_TOKEN", "");
   if (!token.empty()) return token;
-  return SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
+  return SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region),
+                     absl::GetFlag(FLAGS_host));
 }
 
 int RunCall(const std::vector<char*>& args) {
@@ -333,9 +363,11 @@ int RunApply(const std::vector<char*>& args) {
       tokens[key] = *token;
     }
     std::string out;
-    grpc::Status status = client.Call(field("service"), field("method"), request_json, tokens[key], &out);
+    grpc::Status status =
+        client.Call(field("service"), field("method"), request_json, tokens[key], &out);
     if (!status.ok()) {
-      return Fail(absl::StrCat(args[1], ":", line_no, ": ", field("method"), ": ", ErrorText(status)));
+      return Fail(
+          absl::StrCat(args[1], ":", line_no, ": ", field("method"), ": ", ErrorText(status)));
     }
     ++ok;
     ++per_method[field("method")];
@@ -393,13 +425,15 @@ int RunImportTeachers(const std::vector<char*>& args) {
       t->set_county("regions/" + cells[4]);
       peixun::common::v1::Stage stage;
       if (peixun::common::v1::Stage_Parse(cells[5], &stage)) t->set_stage(stage);
-      for (absl::string_view subject : absl::StrSplit(cells[6], '|', absl::SkipEmpty())) t->add_subjects(std::string(subject));
+      for (absl::string_view subject : absl::StrSplit(cells[6], '|', absl::SkipEmpty()))
+        t->add_subjects(std::string(subject));
       t->set_rural(cells[7] == "1" || cells[7] == "true");
       int since = 0;
       if (absl::SimpleAtoi(cells[8], &since)) t->set_teaching_since_year(since);
       for (absl::string_view role_name : absl::StrSplit(cells[9], '|', absl::SkipEmpty())) {
         peixun::common::v1::TeacherRole role;
-        if (peixun::common::v1::TeacherRole_Parse(std::string(role_name), &role)) t->add_roles(role);
+        if (peixun::common::v1::TeacherRole_Parse(std::string(role_name), &role))
+          t->add_roles(role);
       }
     }
     // A malformed line still goes: the service rejects it with the field it misses.
@@ -417,12 +451,12 @@ int RunImportTeachers(const std::vector<char*>& args) {
 }
 
 int RunToken() {
-  auto token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_host));
+  auto token = SignedToken(absl::GetFlag(FLAGS_role), absl::GetFlag(FLAGS_region),
+                           absl::GetFlag(FLAGS_host));
   if (!token.ok()) return Fail(std::string(token.status().message()));
   std::cout << *token << "\n";
   return 0;
 }
-
 
 // ---- Verbs: the usual calls by name, all pages, as a table (or --output=json) -------------
 
@@ -455,7 +489,9 @@ std::string JsonOf(const Fields& fields) {
   return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
 }
 
-std::string QArg(const std::vector<std::string>& args, size_t i) { return i < args.size() ? Q(args[i]) : ""; }
+std::string QArg(const std::vector<std::string>& args, size_t i) {
+  return i < args.size() ? Q(args[i]) : "";
+}
 
 std::string ScopeOf(const std::string& word) {
   std::string upper = word;
@@ -465,63 +501,104 @@ std::string ScopeOf(const std::string& word) {
 
 struct Verb {
   const char* name;
-  const char* args;      // usage of the arguments
-  const char* what;      // one line of help
+  const char* args;  // usage of the arguments
+  const char* what;  // one line of help
   const char* service;
   const char* method;
   size_t min_args;
-  size_t max_args;       // 99: any number
+  size_t max_args;  // 99: any number
   bool paged;
   std::function<Fields(const std::vector<std::string>&)> request;
 };
 
-std::string RequestId() { return absl::GetFlag(FLAGS_request_id).empty() ? "" : Q(absl::GetFlag(FLAGS_request_id)); }
+std::string RequestId() {
+  return absl::GetFlag(FLAGS_request_id).empty() ? "" : Q(absl::GetFlag(FLAGS_request_id));
+}
 
 const std::vector<Verb>& Verbs() {
   using A = const std::vector<std::string>&;
   static const std::vector<Verb> kVerbs = {
-      {"regions", "[FILTER]", "regions (e.g. 'level = \"COUNTY\" AND parent = \"regions/4102\"')", "catalog",
-       "ListRegions", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
+      {"regions", "[FILTER]", "regions (e.g. 'level = \"COUNTY\" AND parent = \"regions/4102\"')",
+       "catalog", "ListRegions", 0, 1, true,
+       [](A a) {
+         return Fields{{"filter", QArg(a, 0)}};
+       }},
       {"projects", "YEAR [FILTER]", "a year's projects", "catalog", "ListProjects", 1, 2, true,
-       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}}; }},
-      {"quotas", "PROJECT|YEAR [FILTER]", "quotas of a project, or of every project of a year", "catalog",
-       "ListQuotas", 1, 2, true,
+       [](A a) {
+         return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}};
+       }},
+      {"quotas", "PROJECT|YEAR [FILTER]", "quotas of a project, or of every project of a year",
+       "catalog", "ListQuotas", 1, 2, true,
        [](A a) {
          const bool year = a[0].find("/projects/") == std::string::npos;
-         return Fields{{"parent", Q(year ? Named("years/", a[0]) + "/projects/-" : a[0])}, {"filter", QArg(a, 1)}};
+         return Fields{{"parent", Q(year ? Named("years/", a[0]) + "/projects/-" : a[0])},
+                       {"filter", QArg(a, 1)}};
        }},
-      {"project-budget", "PROJECT", "a project's budget under R-4", "catalog", "GetProjectBudget", 1, 1, false,
-       [](A a) { return Fields{{"project", Q(a[0])}}; }},
-      {"teachers", "[FILTER]", "teachers (e.g. 'county = \"regions/410225\"')", "enrollment", "ListTeachers", 0, 1,
-       true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
-      {"enrollments", "[FILTER]", "enrollments (e.g. 'project = \"years/2022/projects/x\" AND state = \"NOMINATED\"')",
-       "enrollment", "ListEnrollments", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
-      {"nominate", "PROJECT TEACHER", "nominate a teacher (as the county: --role=county_admin --region=CODE)",
-       "enrollment", "NominateTeacher", 2, 2, false,
-       [](A a) { return Fields{{"project", Q(a[0])}, {"teacher", Q(a[1])}, {"request_id", RequestId()}}; }},
-      {"check-in", "ENROLLMENT", "报到 (as the host: --role=host --host=hosts/ID)", "enrollment", "CheckIn", 1, 1,
-       false, [](A a) { return Fields{{"name", Q(a[0])}, {"request_id", RequestId()}}; }},
+      {"project-budget", "PROJECT", "a project's budget under R-4", "catalog", "GetProjectBudget",
+       1, 1, false,
+       [](A a) {
+         return Fields{{"project", Q(a[0])}};
+       }},
+      {"teachers", "[FILTER]", "teachers (e.g. 'county = \"regions/410225\"')", "enrollment",
+       "ListTeachers", 0, 1, true,
+       [](A a) {
+         return Fields{{"filter", QArg(a, 0)}};
+       }},
+      {"enrollments", "[FILTER]",
+       "enrollments (e.g. 'project = \"years/2022/projects/x\" AND state = \"NOMINATED\"')",
+       "enrollment", "ListEnrollments", 0, 1, true,
+       [](A a) {
+         return Fields{{"filter", QArg(a, 0)}};
+       }},
+      {"nominate", "PROJECT TEACHER",
+       "nominate a teacher (as the county: --role=county_admin --region=CODE)", "enrollment",
+       "NominateTeacher", 2, 2, false,
+       [](A a) {
+         return Fields{{"project", Q(a[0])}, {"teacher", Q(a[1])}, {"request_id", RequestId()}};
+       }},
+      {"check-in", "ENROLLMENT", "报到 (as the host: --role=host --host=hosts/ID)", "enrollment",
+       "CheckIn", 1, 1, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"request_id", RequestId()}};
+       }},
       {"complete", "ENROLLMENT [REASON]", "结业 (host)", "enrollment", "Complete", 1, 2, false,
-       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", QArg(a, 1)}, {"request_id", RequestId()}}; }},
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", QArg(a, 1)}, {"request_id", RequestId()}};
+       }},
       {"dismiss", "ENROLLMENT REASON", "劝退 (host)", "enrollment", "Dismiss", 2, 2, false,
-       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}}; }},
-      {"not-completed", "ENROLLMENT REASON", "未结业 (host)", "enrollment", "MarkNotCompleted", 2, 2, false,
-       [](A a) { return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}}; }},
-      {"no-show", "ENROLLMENT [SPECIAL_REASON]", "缺培 (host)", "enrollment", "MarkNoShow", 1, 2, false,
-       [](A a) { return Fields{{"name", Q(a[0])}, {"special_reason", QArg(a, 1)}, {"request_id", RequestId()}}; }},
-      {"blacklist", "[FILTER]", "blacklist entries (R-12)", "enrollment", "ListBlacklistEntries", 0, 1, true,
-       [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
-      {"rates", "YEAR [county|city|host] [REGION]", "nomination, check-in and completion rates (R-16)",
-       "enrollment", "GetRateReport", 1, 3, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
+       }},
+      {"not-completed", "ENROLLMENT REASON", "未结业 (host)", "enrollment", "MarkNotCompleted", 2,
+       2, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
+       }},
+      {"no-show", "ENROLLMENT [SPECIAL_REASON]", "缺培 (host)", "enrollment", "MarkNoShow", 1, 2,
+       false,
+       [](A a) {
+         return Fields{
+             {"name", Q(a[0])}, {"special_reason", QArg(a, 1)}, {"request_id", RequestId()}};
+       }},
+      {"blacklist", "[FILTER]", "blacklist entries (R-12)", "enrollment", "ListBlacklistEntries", 0,
+       1, true,
+       [](A a) {
+         return Fields{{"filter", QArg(a, 0)}};
+       }},
+      {"rates", "YEAR [county|city|host] [REGION]",
+       "nomination, check-in and completion rates (R-16)", "enrollment", "GetRateReport", 1, 3,
+       false,
        [](A a) {
          return Fields{{"year", Q(Named("years/", a[0]))},
                        {"scope", ScopeOf(a.size() > 1 ? a[1] : "county")},
                        {"region", a.size() > 2 ? Q(Named("regions/", a[2])) : ""}};
        }},
       {"rounds", "YEAR", "a year's evaluation rounds", "evaluation", "ListRounds", 1, 1, true,
-       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}}; }},
-      {"assign", "ROUND COUNTY EXPERT EXPERT_REGION", "assign an expert to a county (R-22)", "evaluation",
-       "AssignExpert", 4, 4, false,
+       [](A a) {
+         return Fields{{"parent", Q(Named("years/", a[0]))}};
+       }},
+      {"assign", "ROUND COUNTY EXPERT EXPERT_REGION", "assign an expert to a county (R-22)",
+       "evaluation", "AssignExpert", 4, 4, false,
        [](A a) {
          return Fields{{"round", Q(a[0])},
                        {"assignment", JsonOf({{"county", Q(Named("regions/", a[1]))},
@@ -530,7 +607,8 @@ const std::vector<Verb>& Verbs() {
                        {"request_id", RequestId()}};
        }},
       {"score", "ROUND COUNTY CODE=TENTHS[:EVIDENCE]...",
-       "an expert's scores (--role=expert --region=HOME --subject=EXPERT); EVIDENCE ON_SITE by default",
+       "an expert's scores (--role=expert --region=HOME --subject=EXPERT); EVIDENCE ON_SITE by "
+       "default",
        "evaluation", "SubmitScores", 3, 99, false,
        [](A a) {
          std::vector<std::string> scores;
@@ -538,9 +616,11 @@ const std::vector<Verb>& Verbs() {
            const size_t eq = a[i].find('=');
            const size_t colon = a[i].find(':');
            const std::string code = a[i].substr(0, eq);
-           const std::string tenths = a[i].substr(eq == std::string::npos ? a[i].size() : eq + 1,
-                                                  colon == std::string::npos ? std::string::npos : colon - eq - 1);
-           const std::string evidence = colon == std::string::npos ? "ON_SITE" : a[i].substr(colon + 1);
+           const std::string tenths =
+               a[i].substr(eq == std::string::npos ? a[i].size() : eq + 1,
+                           colon == std::string::npos ? std::string::npos : colon - eq - 1);
+           const std::string evidence =
+               colon == std::string::npos ? "ON_SITE" : a[i].substr(colon + 1);
            scores.push_back(JsonOf({{"indicator", Q(code)},
                                     {"score_tenths", tenths.empty() ? "null" : tenths},
                                     {"evidence", Q(evidence)},
@@ -551,29 +631,51 @@ const std::vector<Verb>& Verbs() {
                        {"scores", absl::StrCat("[", absl::StrJoin(scores, ", "), "]")},
                        {"request_id", RequestId()}};
        }},
-      {"deduct", "ROUND", "fetch the automatic deductions from enrollment (R-20)", "evaluation", "ComputeDeductions",
-       1, 1, false, [](A a) { return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}}; }},
-      {"compute", "ROUND", "compute the round's draft results (R-21)", "evaluation", "ComputeResults", 1, 1, false,
-       [](A a) { return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}}; }},
-      {"publish", "ROUND [ETAG]", "通报: publish and freeze the round's results (R-23)", "evaluation", "PublishRound",
-       1, 2, false,
-       [](A a) { return Fields{{"round", Q(a[0])}, {"etag", QArg(a, 1)}, {"request_id", RequestId()}}; }},
-      {"results", "ROUND [FILTER]", "a round's results by rank", "evaluation", "ListResults", 1, 2, true,
-       [](A a) { return Fields{{"round", Q(a[0])}, {"filter", QArg(a, 1)}}; }},
-      {"explain", "RESULT", "every indicator of a result with its scores and deductions", "evaluation",
-       "ExplainResult", 1, 1, false, [](A a) { return Fields{{"name", Q(a[0])}}; }},
-      {"designate", "COUNTY FROM_YEAR", "make a county a project county (R-27)", "funding", "DesignateProjectCounty",
-       2, 2, false,
+      {"deduct", "ROUND", "fetch the automatic deductions from enrollment (R-20)", "evaluation",
+       "ComputeDeductions", 1, 1, false,
        [](A a) {
-         return Fields{{"county", Q(Named("regions/", a[0]))}, {"from_year", a[1]}, {"request_id", RequestId()}};
+         return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}};
        }},
-      {"project-counties", "[FILTER]", "project counties (e.g. 'active_in_year = \"2023\"')", "funding",
-       "ListProjectCounties", 0, 1, true, [](A a) { return Fields{{"filter", QArg(a, 0)}}; }},
-      {"decide", "YEAR", "decide next year's funding from the published results (R-25, R-26)", "funding",
-       "DecideFunding", 1, 1, false,
-       [](A a) { return Fields{{"year", Q(Named("years/", a[0]))}, {"request_id", RequestId()}}; }},
-      {"simulate", "YEAR ENVELOPE_YUAN [POLICY]", "the decisions draft results would get, against an envelope",
-       "funding", "SimulateFunding", 2, 3, false,
+      {"compute", "ROUND", "compute the round's draft results (R-21)", "evaluation",
+       "ComputeResults", 1, 1, false,
+       [](A a) {
+         return Fields{{"round", Q(a[0])}, {"request_id", RequestId()}};
+       }},
+      {"publish", "ROUND [ETAG]", "通报: publish and freeze the round's results (R-23)",
+       "evaluation", "PublishRound", 1, 2, false,
+       [](A a) {
+         return Fields{{"round", Q(a[0])}, {"etag", QArg(a, 1)}, {"request_id", RequestId()}};
+       }},
+      {"results", "ROUND [FILTER]", "a round's results by rank", "evaluation", "ListResults", 1, 2,
+       true,
+       [](A a) {
+         return Fields{{"round", Q(a[0])}, {"filter", QArg(a, 1)}};
+       }},
+      {"explain", "RESULT", "every indicator of a result with its scores and deductions",
+       "evaluation", "ExplainResult", 1, 1, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}};
+       }},
+      {"designate", "COUNTY FROM_YEAR", "make a county a project county (R-27)", "funding",
+       "DesignateProjectCounty", 2, 2, false,
+       [](A a) {
+         return Fields{{"county", Q(Named("regions/", a[0]))},
+                       {"from_year", a[1]},
+                       {"request_id", RequestId()}};
+       }},
+      {"project-counties", "[FILTER]", "project counties (e.g. 'active_in_year = \"2023\"')",
+       "funding", "ListProjectCounties", 0, 1, true,
+       [](A a) {
+         return Fields{{"filter", QArg(a, 0)}};
+       }},
+      {"decide", "YEAR", "decide next year's funding from the published results (R-25, R-26)",
+       "funding", "DecideFunding", 1, 1, false,
+       [](A a) {
+         return Fields{{"year", Q(Named("years/", a[0]))}, {"request_id", RequestId()}};
+       }},
+      {"simulate", "YEAR ENVELOPE_YUAN [POLICY]",
+       "the decisions draft results would get, against an envelope", "funding", "SimulateFunding",
+       2, 3, false,
        [](A a) {
          int64_t yuan = 0;
          if (!absl::SimpleAtoi(a[1], &yuan)) yuan = -1;  // the service names the field
@@ -581,11 +683,14 @@ const std::vector<Verb>& Verbs() {
                        {"budget_envelope_fen", absl::StrCat(yuan * 100)},
                        {"tier_policy", a.size() > 2 ? Q(Named("tierPolicies/", a[2])) : ""}};
        }},
-      {"decisions", "YEAR [FILTER]", "a year's funding decisions (filter tier, city, superseded)", "funding",
-       "ListDecisions", 1, 2, true,
-       [](A a) { return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}}; }},
-      {"budget", "YEAR [county|city|province] [REGION]", "project budgets, subsidies and decided amounts (R-4, R-28)",
-       "funding", "GetBudgetSummary", 1, 3, false,
+      {"decisions", "YEAR [FILTER]", "a year's funding decisions (filter tier, city, superseded)",
+       "funding", "ListDecisions", 1, 2, true,
+       [](A a) {
+         return Fields{{"parent", Q(Named("years/", a[0]))}, {"filter", QArg(a, 1)}};
+       }},
+      {"budget", "YEAR [county|city|province] [REGION]",
+       "project budgets, subsidies and decided amounts (R-4, R-28)", "funding", "GetBudgetSummary",
+       1, 3, false,
        [](A a) {
          return Fields{{"year", Q(Named("years/", a[0]))},
                        {"scope", ScopeOf(a.size() > 1 ? a[1] : "province")},
@@ -618,7 +723,8 @@ int RunVerb(const Verb& verb, const std::vector<char*>& raw) {
     Fields page_fields = fields;
     if (!page_token.empty()) page_fields.emplace_back("page_token", Q(page_token));
     std::unique_ptr<google::protobuf::Message> page;
-    grpc::Status status = client.CallMessage(verb.service, verb.method, JsonOf(page_fields), *token, &page);
+    grpc::Status status =
+        client.CallMessage(verb.service, verb.method, JsonOf(page_fields), *token, &page);
     if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf(verb.service)));
     page_token.clear();
     const auto* next = page->GetDescriptor()->FindFieldByName("next_page_token");
@@ -646,7 +752,8 @@ int RunVerb(const Verb& verb, const std::vector<char*>& raw) {
 }
 
 int RunMethods(const std::vector<char*>& args) {
-  if (args.size() != 2 || Services().count(args[1]) == 0) return Fail("usage: peixunctl methods SERVICE");
+  if (args.size() != 2 || Services().count(args[1]) == 0)
+    return Fail("usage: peixunctl methods SERVICE");
   const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       Services().at(args[1]).full_name);
   if (descriptor == nullptr) return Fail(absl::StrCat("this peixunctl does not know ", args[1]));
@@ -660,17 +767,21 @@ int RunMethods(const std::vector<char*>& args) {
 
 std::string Usage() {
   std::string text =
-      "peixunctl COMMAND ...   (flags: --role, --region, --host, --subject, --target, --output=table|json)\n"
+      "peixunctl COMMAND ...   (flags: --role, --region, --host, --subject, --target, "
+      "--output=table|json)\n"
       "  token                                  print a signed token for --role/--region/--host\n"
-      "  access-policy                          print who may call what, on which scope (Markdown)\n"
-      "  keys init DIR                          make a development key set: DIR/jwks.json, DIR/peixunctl.key, a key per service\n"
+      "  access-policy                          print who may call what, on which scope "
+      "(Markdown)\n"
+      "  keys init DIR                          make a development key set: DIR/jwks.json, "
+      "DIR/peixunctl.key, a key per service\n"
       "  call SERVICE METHOD [JSON|-]           call any unary method with JSON (prints JSON)\n"
       "  apply FILE.jsonl                       run the calls of a JSON-lines file\n"
       "  methods SERVICE                        list a service's methods\n"
       "  import-teachers FILE.csv               stream teachers into enrollment\n";
   for (const auto& v : Verbs()) {
     const std::string head = absl::StrCat("  ", v.name, " ", v.args);
-    absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what, "\n");
+    absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what,
+                    "\n");
   }
   return text;
 }

@@ -7,6 +7,9 @@
 //   4. report: GetRateReport per county over all those enrollments, one call at a time (p99).
 // The catalog year it uses is created here: one category, one host, --projects projects with
 // seats for every generated teacher in every county of deploy/demo/regions.csv.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -16,9 +19,6 @@
 #include <sstream>
 #include <thread>
 
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
@@ -26,13 +26,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
-#include "tools/benchsupport/bench_support.h"
 #include "common/db/pool.h"
 #include "common/util/ids.h"
 #include "grpcpp/create_channel.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+#include "tools/benchsupport/bench_support.h"
 
 ABSL_FLAG(std::string, catalog_target, "127.0.0.1:50051", "catalog address");
 ABSL_FLAG(std::string, enrollment_target, "127.0.0.1:50052", "enrollment address");
@@ -82,8 +82,8 @@ std::map<std::string, std::vector<std::string>> CountiesByCity(const std::string
 // A valid, unique GB 11643 number for teacher k of a county: birth date and serial from k.
 std::string IdNumber(const std::string& county, int k) {
   absl::CivilDay birth = absl::CivilDay(1966, 1, 1) + (k % 12000);
-  std::string first17 = absl::StrFormat("%s%04d%02d%02d%03d", county, birth.year(), birth.month(), birth.day(),
-                                        (k / 12000) % 1000);
+  std::string first17 = absl::StrFormat("%s%04d%02d%02d%03d", county, birth.year(), birth.month(),
+                                        birth.day(), (k / 12000) % 1000);
   return first17 + peixun::enrollment::domain::IdCheckCharacter(first17);
 }
 
@@ -91,8 +91,8 @@ class Bench {
  public:
   Bench()
       : key_(Env("PEIXUN_TOKEN_KEY")),
-        catalog_(cat::CatalogService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_catalog_target), grpc::InsecureChannelCredentials()))),
+        catalog_(cat::CatalogService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_catalog_target), grpc::InsecureChannelCredentials()))),
         year_(absl::GetFlag(FLAGS_year)),
         concurrency_(absl::GetFlag(FLAGS_concurrency)) {
     if (key_.empty()) Die("PEIXUN_TOKEN_KEY is not set");
@@ -153,7 +153,8 @@ class Bench {
 
     const int teachers = absl::GetFlag(FLAGS_teachers);
     const int projects = absl::GetFlag(FLAGS_projects);
-    const int per_county = (teachers + static_cast<int>(counties_.size()) - 1) / static_cast<int>(counties_.size());
+    const int per_county =
+        (teachers + static_cast<int>(counties_.size()) - 1) / static_cast<int>(counties_.size());
     seats_per_county_ = (per_county + projects - 1) / projects;
     for (int p = 0; p < projects; ++p) {
       const std::string id = absl::StrCat("bench-", p);
@@ -189,11 +190,13 @@ class Bench {
       }
     }
     // Enrollment follows catalog's events; wait until its copy holds every county quota.
-    const int64_t expected = static_cast<int64_t>(projects) * static_cast<int64_t>(counties_.size());
+    const int64_t expected =
+        static_cast<int64_t>(projects) * static_cast<int64_t>(counties_.size());
     for (int i = 0;; ++i) {
       int64_t copied = 0;
       (void)db_->RunRead([&](peixun::db::Connection& c) -> absl::Status {
-        auto& select = c.Prepare("SELECT COUNT(*) FROM catalog_quotas WHERE year = ? AND seats > 0");
+        auto& select =
+            c.Prepare("SELECT COUNT(*) FROM catalog_quotas WHERE year = ? AND seats > 0");
         select.setInt(1, year_);
         std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
         rows->next();
@@ -224,18 +227,20 @@ class Bench {
     for (int t = 0; t < concurrency_; ++t) {
       threads.emplace_back([&, t] {
         while (!stop.load()) {
-          absl::Status status = db_->RunInTransaction([&](peixun::db::Connection& c) -> absl::Status {
-            auto& insert = c.Prepare(
-                "INSERT INTO peixun_bench.raw_inserts (id, teacher_id, year, project_id, county_code, state) "
-                "VALUES (?, ?, ?, ?, ?, 1)");
-            insert.setString(1, peixun::NewOrderedId("r"));
-            insert.setString(2, peixun::NewOrderedId("t"));
-            insert.setInt(3, year_);
-            insert.setString(4, "bench-0");
-            insert.setString(5, counties_[static_cast<size_t>(t) % counties_.size()]);
-            insert.executeUpdate();
-            return absl::OkStatus();
-          });
+          absl::Status status =
+              db_->RunInTransaction([&](peixun::db::Connection& c) -> absl::Status {
+                auto& insert = c.Prepare(
+                    "INSERT INTO peixun_bench.raw_inserts (id, teacher_id, year, project_id, "
+                    "county_code, state) "
+                    "VALUES (?, ?, ?, ?, ?, 1)");
+                insert.setString(1, peixun::NewOrderedId("r"));
+                insert.setString(2, peixun::NewOrderedId("t"));
+                insert.setInt(3, year_);
+                insert.setString(4, "bench-0");
+                insert.setString(5, counties_[static_cast<size_t>(t) % counties_.size()]);
+                insert.executeUpdate();
+                return absl::OkStatus();
+              });
           if (!status.ok()) Die("raw insert: " + std::string(status.message()));
           done.fetch_add(1);
         }
@@ -256,7 +261,8 @@ class Bench {
     auto stream = enrollment_[0]->ImportTeachers(&context);
     const absl::Time start = absl::Now();
     std::thread writer([&] {
-      static const char* kSubjects[] = {"语文", "数学", "英语", "物理", "化学", "音乐", "体育", "美术"};
+      static const char* kSubjects[] = {"语文", "数学", "英语", "物理",
+                                        "化学", "音乐", "体育", "美术"};
       v1::ImportTeachersRequest row;
       for (int k = 0; k < n; ++k) {
         const std::string& county = counties_[static_cast<size_t>(k) % counties_.size()];
@@ -267,7 +273,8 @@ class Bench {
         t.set_display_name(absl::StrCat("教师", k));
         t.set_school(absl::StrCat("第", 1 + serial % 40, "小学"));
         t.set_county("regions/" + county);
-        t.set_stage(serial % 3 == 0 ? peixun::common::v1::JUNIOR_SECONDARY : peixun::common::v1::PRIMARY);
+        t.set_stage(serial % 3 == 0 ? peixun::common::v1::JUNIOR_SECONDARY
+                                    : peixun::common::v1::PRIMARY);
         t.add_subjects(kSubjects[k % 8]);
         t.set_rural(k % 3 != 0);
         t.set_teaching_since_year(1990 + k % 30);
@@ -351,23 +358,27 @@ class Bench {
   void SeedEnrollments(int64_t total) {
     absl::Status status = db_->RunRead([&](peixun::db::Connection& c) -> absl::Status {
       std::unique_ptr<sql::ResultSet> count(
-          c.Prepare("SELECT COUNT(*) FROM enrollments WHERE year = " + std::to_string(year_)).executeQuery());
+          c.Prepare("SELECT COUNT(*) FROM enrollments WHERE year = " + std::to_string(year_))
+              .executeQuery());
       count->next();
       const int64_t missing = total - count->getInt64(1);
       if (missing <= 0) return absl::OkStatus();
       c.Execute(absl::StrFormat(
-          "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, state, rural) "
+          "INSERT INTO enrollments (enrollment_id, teacher_id, year, project_id, county_code, "
+          "state, rural) "
           "SELECT CONCAT('s', SUBSTR(t.teacher_id, 2)), t.teacher_id, %d, "
           "CONCAT('bench-', CONV(RIGHT(t.teacher_id, 2), 16, 10) %% %d), t.county_code, "
           "ELT(1 + CONV(RIGHT(t.teacher_id, 3), 16, 10) %% 5, %d, %d, %d, %d, %d), t.rural "
-          "FROM teachers t WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.teacher_id = t.teacher_id) "
+          "FROM teachers t WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.teacher_id = "
+          "t.teacher_id) "
           "LIMIT %d",
-          year_, absl::GetFlag(FLAGS_projects), v1::COMPLETED, v1::COMPLETED, v1::CHECKED_IN, v1::NO_SHOW,
-          v1::NOT_COMPLETED, missing));
+          year_, absl::GetFlag(FLAGS_projects), v1::COMPLETED, v1::COMPLETED, v1::CHECKED_IN,
+          v1::NO_SHOW, v1::NOT_COMPLETED, missing));
       c.Execute("DELETE FROM enrollment_outcomes WHERE year = " + std::to_string(year_));
       c.Execute(absl::StrCat(
           "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, rural, total) "
-          "SELECT year, project_id, county_code, state, rural, COUNT(*) FROM enrollments WHERE year = ",
+          "SELECT year, project_id, county_code, state, rural, COUNT(*) FROM enrollments WHERE "
+          "year = ",
           year_, " GROUP BY year, project_id, county_code, state, rural"));
       return absl::OkStatus();
     });
@@ -432,24 +443,26 @@ int main(int argc, char** argv) {
   phase("enrollments for the report");
   const absl::Time seed_start = absl::Now();
   bench.SeedEnrollments(absl::GetFlag(FLAGS_report_enrollments));
-  std::cerr << "enrollment_bench: seeded in " << absl::ToDoubleSeconds(absl::Now() - seed_start) << " s\n";
+  std::cerr << "enrollment_bench: seeded in " << absl::ToDoubleSeconds(absl::Now() - seed_start)
+            << " s\n";
   phase("rate reports");
   double report_p50 = 0, report_p99 = 0;
   int64_t nominated = 0;
   int rows = 0;
   bench.Report(&report_p50, &report_p99, &nominated, &rows);
-  std::cout << absl::StrFormat(
-                   "{\"scenario\": \"enrollment\", \"concurrency\": %d, \"raw_inserts_per_s\": %.0f, "
-                   "\"nominations_per_s\": %.0f, \"ratio\": %.3f, \"nominate_p50_ms\": %.2f, "
-                   "\"nominate_p99_ms\": %.2f, \"accepted\": %d, \"refused\": %d, "
-                   "\"teachers\": %d, \"created\": %d, \"import_rows_per_s\": %.0f, "
-                   "\"import_peak_rss_mb\": %.1f, \"enrollments_in_report\": %d, \"report_rows\": %d, "
-                   "\"report_p50_ms\": %.2f, \"report_p99_ms\": %.2f, \"peak_rss_mb\": %.1f}",
-                   absl::GetFlag(FLAGS_concurrency), raw, nominations.per_second,
-                   raw > 0 ? nominations.per_second / raw : 0, nominations.p50_ms, nominations.p99_ms,
-                   nominations.accepted, nominations.refused, absl::GetFlag(FLAGS_teachers), created,
-                   import_rate, import_peak_mb, nominated, rows, report_p50, report_p99,
-                   pid > 0 ? PeakRssKb(pid) / 1024.0 : 0)
-            << std::endl;
+  std::cout
+      << absl::StrFormat(
+             "{\"scenario\": \"enrollment\", \"concurrency\": %d, \"raw_inserts_per_s\": %.0f, "
+             "\"nominations_per_s\": %.0f, \"ratio\": %.3f, \"nominate_p50_ms\": %.2f, "
+             "\"nominate_p99_ms\": %.2f, \"accepted\": %d, \"refused\": %d, "
+             "\"teachers\": %d, \"created\": %d, \"import_rows_per_s\": %.0f, "
+             "\"import_peak_rss_mb\": %.1f, \"enrollments_in_report\": %d, \"report_rows\": %d, "
+             "\"report_p50_ms\": %.2f, \"report_p99_ms\": %.2f, \"peak_rss_mb\": %.1f}",
+             absl::GetFlag(FLAGS_concurrency), raw, nominations.per_second,
+             raw > 0 ? nominations.per_second / raw : 0, nominations.p50_ms, nominations.p99_ms,
+             nominations.accepted, nominations.refused, absl::GetFlag(FLAGS_teachers), created,
+             import_rate, import_peak_mb, nominated, rows, report_p50, report_p99,
+             pid > 0 ? PeakRssKb(pid) / 1024.0 : 0)
+      << std::endl;
   return nominations.refused == 0 ? 0 : 1;
 }

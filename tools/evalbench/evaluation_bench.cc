@@ -23,7 +23,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
-#include "tools/benchsupport/bench_support.h"
 #include "grpcpp/create_channel.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
@@ -31,13 +30,15 @@
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/evaluation/domain/evaluation_rules.h"
+#include "tools/benchsupport/bench_support.h"
 
 ABSL_FLAG(std::string, catalog_target, "127.0.0.1:50051", "catalog address");
 ABSL_FLAG(std::string, enrollment_target, "127.0.0.1:50052", "enrollment address");
 ABSL_FLAG(std::string, funding_target, "127.0.0.1:50054", "funding address");
 ABSL_FLAG(std::string, evaluation_target, "127.0.0.1:50053", "evaluation address");
 ABSL_FLAG(int, evaluation_pid, 0, "evaluation's process id, for its peak RSS");
-ABSL_FLAG(std::string, regions_csv, "deploy/demo/regions.csv", "regions to create (more counties are made up)");
+ABSL_FLAG(std::string, regions_csv, "deploy/demo/regions.csv",
+          "regions to create (more counties are made up)");
 ABSL_FLAG(int, counties, 158, "counties in the round");
 ABSL_FLAG(int, experts, 5, "experts scoring each county");
 ABSL_FLAG(int, year, 2027, "the bench's plan year (its nomination deadline must be ahead)");
@@ -88,14 +89,14 @@ class Bench {
       : key_(Env("PEIXUN_TOKEN_KEY")),
         year_(absl::GetFlag(FLAGS_year)),
         threads_(absl::GetFlag(FLAGS_threads)),
-        catalog_(cat::CatalogService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_catalog_target), grpc::InsecureChannelCredentials()))),
-        enrollment_(enr::EnrollmentService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_enrollment_target), grpc::InsecureChannelCredentials()))),
-        funding_(fnd::FundingService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_funding_target), grpc::InsecureChannelCredentials()))),
-        evaluation_(v1::EvaluationService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_evaluation_target), grpc::InsecureChannelCredentials()))),
+        catalog_(cat::CatalogService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_catalog_target), grpc::InsecureChannelCredentials()))),
+        enrollment_(enr::EnrollmentService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_enrollment_target), grpc::InsecureChannelCredentials()))),
+        funding_(fnd::FundingService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_funding_target), grpc::InsecureChannelCredentials()))),
+        evaluation_(v1::EvaluationService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_evaluation_target), grpc::InsecureChannelCredentials()))),
         admin_(Token(key_, Role::kProvinceAdmin)) {
     if (key_.empty()) Die("PEIXUN_TOKEN_KEY is not set");
   }
@@ -119,9 +120,11 @@ class Bench {
       }
     }
     if (cities.empty()) Die("no cities in " + absl::GetFlag(FLAGS_regions_csv));
-    for (int extra = 0; static_cast<int>(counties_.size()) < absl::GetFlag(FLAGS_counties); ++extra) {
+    for (int extra = 0; static_cast<int>(counties_.size()) < absl::GetFlag(FLAGS_counties);
+         ++extra) {
       const std::string& city = cities[static_cast<size_t>(extra) % cities.size()];
-      County county{absl::StrFormat("%s%02d", city, 90 + extra / static_cast<int>(cities.size())), city};
+      County county{absl::StrFormat("%s%02d", city, 90 + extra / static_cast<int>(cities.size())),
+                    city};
       absl::StrAppend(&csv, county.code, ",评估县", extra + 1, ",", city, ",county\n");
       counties_.push_back(county);
     }
@@ -141,7 +144,8 @@ class Bench {
     category.mutable_category()->set_display_name("项目县骨干教师培训");
     category.mutable_category()->set_plan_level(peixun::common::v1::NATIONAL);
     cat::ProjectCategory made_category;
-    Check(catalog_->CreateCategory(Context(admin_).get(), category, &made_category), "CreateCategory");
+    Check(catalog_->CreateCategory(Context(admin_).get(), category, &made_category),
+          "CreateCategory");
     cat::CreateHostRequest host;
     host.set_host_id("henu");
     host.mutable_host()->set_display_name("河南大学");
@@ -259,7 +263,8 @@ class Bench {
       designate.set_county("regions/" + counties_[i].code);
       designate.set_from_year(year_ - 1);
       fnd::ProjectCounty designated;
-      Check(funding_->DesignateProjectCounty(Context(admin_).get(), designate, &designated), "DesignateProjectCounty");
+      Check(funding_->DesignateProjectCounty(Context(admin_).get(), designate, &designated),
+            "DesignateProjectCounty");
     });
     v1::GetRubricVersionRequest get;
     get.set_name("rubrics/project-county/versions/latest");
@@ -299,13 +304,15 @@ class Bench {
         for (const auto& [code, leaf] : leaves) {
           auto* score = submit.add_scores();
           score->set_indicator(code);
-          const int value = static_cast<int>(leaf->max_score_tenths() * quality + 0.5) + (j - experts / 2) * 5;
+          const int value =
+              static_cast<int>(leaf->max_score_tenths() * quality + 0.5) + (j - experts / 2) * 5;
           score->set_score_tenths(std::clamp(value, 0, leaf->max_score_tenths()));
           score->set_comment("材料齐全，现场核实");
           score->set_evidence(j % 2 == 0 ? v1::MATERIAL_REVIEW : v1::ON_SITE);
         }
         v1::ScoreSheet sheet;
-        Check(evaluation_->SubmitScores(Context(Token(key_, Role::kExpert, home.code, "", expert)).get(), submit, &sheet),
+        Check(evaluation_->SubmitScores(
+                  Context(Token(key_, Role::kExpert, home.code, "", expert)).get(), submit, &sheet),
               "SubmitScores");
         scores_ += sheet.scores_size();
       }
@@ -324,7 +331,8 @@ class Bench {
     v1::ComputeDeductionsRequest deduct;
     deduct.set_round(round_);
     v1::ComputeDeductionsResponse deductions;
-    Check(evaluation_->ComputeDeductions(Context(admin_).get(), deduct, &deductions), "ComputeDeductions");
+    Check(evaluation_->ComputeDeductions(Context(admin_).get(), deduct, &deductions),
+          "ComputeDeductions");
     t.deductions = deductions.deductions_size();
     absl::Time computed_deductions = absl::Now();
     v1::ComputeResultsRequest compute;
@@ -351,10 +359,12 @@ class Bench {
     const int calls = absl::GetFlag(FLAGS_explain_calls);
     for (int k = 0; k < calls; ++k) {
       v1::ExplainResultRequest request;
-      request.set_name(absl::StrCat(round_, "/results/", counties_[random() % counties_.size()].code));
+      request.set_name(
+          absl::StrCat(round_, "/results/", counties_[random() % counties_.size()].code));
       v1::ResultExplanation explanation;
       absl::Time start = absl::Now();
-      Check(evaluation_->ExplainResult(Context(admin_).get(), request, &explanation), "ExplainResult");
+      Check(evaluation_->ExplainResult(Context(admin_).get(), request, &explanation),
+            "ExplainResult");
       latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
       if (explanation.lines_size() != 21) Die("an explanation is missing lines");
     }
@@ -362,7 +372,9 @@ class Bench {
   }
 
   int counties() const { return static_cast<int>(counties_.size()); }
-  int indicators() const { return static_cast<int>(peixun::evaluation::domain::Leaves(rubric_).size()); }
+  int indicators() const {
+    return static_cast<int>(peixun::evaluation::domain::Leaves(rubric_).size());
+  }
   int scores() const { return scores_.load(); }
 
  private:
@@ -394,24 +406,28 @@ int main(int argc, char** argv) {
             << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
   start = absl::Now();
   bench.ScoreRound();
-  std::cerr << "evaluation_bench: " << bench.scores() << " scores in " << absl::ToDoubleSeconds(absl::Now() - start)
-            << " s\n";
+  std::cerr << "evaluation_bench: " << bench.scores() << " scores in "
+            << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
   const Bench::Timings t = bench.ComputeAndPublish();
   const std::vector<double> explain = bench.Explain();
   const int pid = absl::GetFlag(FLAGS_evaluation_pid);
-  std::cout << absl::StrFormat(
-                   "{\"scenario\": \"evaluation\", \"counties\": %d, \"indicators\": %d, \"experts_per_county\": %d, "
-                   "\"scores\": %d, \"deductions\": %d, \"deductions_ms\": %.1f, \"compute_ms\": %.1f, "
-                   "\"publish_ms\": %.1f, \"compute_and_publish_ms\": %.1f, \"explain_calls\": %d, "
-                   "\"explain_p50_ms\": %.2f, \"explain_p99_ms\": %.2f, \"excellent\": %d, \"qualified\": %d, "
-                   "\"unqualified\": %d, \"evaluation_peak_rss_mb\": %.1f}",
-                   bench.counties(), bench.indicators(), absl::GetFlag(FLAGS_experts), bench.scores(), t.deductions,
-                   t.deductions_ms, t.compute_ms, t.publish_ms, t.deductions_ms + t.compute_ms + t.publish_ms,
-                   static_cast<int>(explain.size()), Percentile(explain, 0.5), Percentile(explain, 0.99),
-                   t.grades.count(v1::EXCELLENT) ? t.grades.at(v1::EXCELLENT) : 0,
-                   t.grades.count(v1::QUALIFIED) ? t.grades.at(v1::QUALIFIED) : 0,
-                   t.grades.count(v1::UNQUALIFIED) ? t.grades.at(v1::UNQUALIFIED) : 0,
-                   pid > 0 ? PeakRssKb(pid) / 1024.0 : 0.0)
-            << std::endl;
+  std::cout
+      << absl::StrFormat(
+             "{\"scenario\": \"evaluation\", \"counties\": %d, \"indicators\": %d, "
+             "\"experts_per_county\": %d, "
+             "\"scores\": %d, \"deductions\": %d, \"deductions_ms\": %.1f, \"compute_ms\": %.1f, "
+             "\"publish_ms\": %.1f, \"compute_and_publish_ms\": %.1f, \"explain_calls\": %d, "
+             "\"explain_p50_ms\": %.2f, \"explain_p99_ms\": %.2f, \"excellent\": %d, "
+             "\"qualified\": %d, "
+             "\"unqualified\": %d, \"evaluation_peak_rss_mb\": %.1f}",
+             bench.counties(), bench.indicators(), absl::GetFlag(FLAGS_experts), bench.scores(),
+             t.deductions, t.deductions_ms, t.compute_ms, t.publish_ms,
+             t.deductions_ms + t.compute_ms + t.publish_ms, static_cast<int>(explain.size()),
+             Percentile(explain, 0.5), Percentile(explain, 0.99),
+             t.grades.count(v1::EXCELLENT) ? t.grades.at(v1::EXCELLENT) : 0,
+             t.grades.count(v1::QUALIFIED) ? t.grades.at(v1::QUALIFIED) : 0,
+             t.grades.count(v1::UNQUALIFIED) ? t.grades.at(v1::UNQUALIFIED) : 0,
+             pid > 0 ? PeakRssKb(pid) / 1024.0 : 0.0)
+      << std::endl;
   return 0;
 }

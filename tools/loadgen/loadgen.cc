@@ -36,7 +36,8 @@ ABSL_FLAG(int, concurrency, 32, "calls in flight");
 ABSL_FLAG(double, seconds, 10, "how long to drive load");
 ABSL_FLAG(double, warmup_seconds, 1, "load before measuring starts");
 ABSL_FLAG(std::string, http_url, "",
-          "drive HTTP GETs of this URL instead of gRPC calls (the gateway), one keep-alive connection per "
+          "drive HTTP GETs of this URL instead of gRPC calls (the gateway), one keep-alive "
+          "connection per "
           "call in flight");
 ABSL_FLAG(int, channels, 4, "channels (HTTP/2 connections) to spread the calls over");
 
@@ -94,7 +95,8 @@ grpc::Status HttpGet(CURL* curl, const std::string& url, curl_slist* headers) {
   CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (code != CURLE_OK) return grpc::Status(grpc::StatusCode::UNAVAILABLE, curl_easy_strerror(code));
+  if (code != CURLE_OK)
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, curl_easy_strerror(code));
   if (status != 200) return grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("HTTP ", status));
   return grpc::Status::OK;
 }
@@ -128,15 +130,17 @@ int DriveLoad() {
       latencies[t].reserve(200000);
       CURL* curl = http_url.empty() ? nullptr : curl_easy_init();
       curl_slist* headers =
-          curl == nullptr ? nullptr : curl_slist_append(nullptr, ("Authorization: Bearer " + token).c_str());
+          curl == nullptr ? nullptr
+                          : curl_slist_append(nullptr, ("Authorization: Bearer " + token).c_str());
       while (true) {
         absl::Time start = absl::Now();
         if (start >= stop_at) break;
         grpc::Status status =
             curl != nullptr
                 ? HttpGet(curl, http_url, headers)
-                : peixun::cli::UnaryCall(stub, *call, token,
-                                         std::chrono::system_clock::now() + std::chrono::seconds(10), &response);
+                : peixun::cli::UnaryCall(
+                      stub, *call, token,
+                      std::chrono::system_clock::now() + std::chrono::seconds(10), &response);
         absl::Time end = absl::Now();
         if (start < measure_from) continue;
         if (!status.ok()) {
@@ -161,12 +165,13 @@ int DriveLoad() {
   }
   std::sort(all.begin(), all.end());
   double seconds = absl::GetFlag(FLAGS_seconds);
-  std::cout << absl::StrFormat(
-                   R"({"name":"%s","concurrency":%d,"calls":%d,"errors":%d,"qps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f})",
-                   absl::GetFlag(FLAGS_name), concurrency, all.size(), error_count,
-                   static_cast<double>(all.size()) / seconds, Percentile(all, 0.5),
-                   Percentile(all, 0.99), Percentile(all, 0.999))
-            << std::endl;
+  std::cout
+      << absl::StrFormat(
+             R"({"name":"%s","concurrency":%d,"calls":%d,"errors":%d,"qps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f})",
+             absl::GetFlag(FLAGS_name), concurrency, all.size(), error_count,
+             static_cast<double>(all.size()) / seconds, Percentile(all, 0.5), Percentile(all, 0.99),
+             Percentile(all, 0.999))
+      << std::endl;
   return error_count == 0 ? 0 : 1;
 }
 

@@ -1,17 +1,17 @@
 // Per-call costs of the pure code on every request path (Google Benchmark).
 //   build-release/tools/platform_microbench
-#include "absl/time/clock.h"
-#include "benchmark/benchmark.h"
 #include <cstdio>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
 #include "common/auth/access.h"
 #include "common/auth/identity.h"
 #include "common/util/bounds.h"
-#include "peixun/catalog/v1/catalog.pb.h"
 #include "common/util/filter.h"
 #include "common/util/paging.h"
+#include "peixun/catalog/v1/catalog.pb.h"
 #include "services/catalog/domain/catalog_rules.h"
 
 namespace peixun {
@@ -75,7 +75,8 @@ void BM_AdmitAndCheckBounds(benchmark::State& state) {
   catalog::v1::GetProjectRequest request;
   request.set_name("years/2022/projects/rural-chief");
   for (auto _ : state) {
-    auto access = auth::AccessPolicy::Default().Admit(caller, "peixun.catalog.v1.CatalogService.GetProject");
+    auto access =
+        auth::AccessPolicy::Default().Admit(caller, "peixun.catalog.v1.CatalogService.GetProject");
     benchmark::DoNotOptimize(access);
     benchmark::DoNotOptimize(CheckRequestBounds(request));
   }

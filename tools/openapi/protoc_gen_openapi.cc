@@ -64,7 +64,9 @@ Value List(std::vector<Value> items) {
 Struct& Child(Struct& parent, const std::string& key) {
   return *(*parent.mutable_fields())[key].mutable_struct_value();
 }
-void Set(Struct& object, const std::string& key, Value value) { (*object.mutable_fields())[key] = std::move(value); }
+void Set(Struct& object, const std::string& key, Value value) {
+  (*object.mutable_fields())[key] = std::move(value);
+}
 Value Ref(const std::string& name) {
   Struct ref;
   Set(ref, "$ref", Text("#/components/schemas/" + name));
@@ -119,10 +121,14 @@ class Document {
     Set(info, "title", Text("peixun (培训) HTTP/JSON API"));
     Set(info, "version", Text("v1"));
     Set(info, "description",
-        Text("Henan's teacher-training programmes (国培计划, 省培计划 and below) as JSON over HTTP, served by the "
-             "gateway from the gRPC contracts in proto/ (proto3 JSON mapping: lowerCamelCase names, enums as "
-             "names, 64-bit integers as strings). Every call takes `Authorization: Bearer <JWT>`; what a role "
-             "may see and do is docs/security.md. Errors are a google.rpc.Status whose message names the field "
+        Text("Henan's teacher-training programmes (国培计划, 省培计划 and below) as JSON over "
+             "HTTP, served by the "
+             "gateway from the gRPC contracts in proto/ (proto3 JSON mapping: lowerCamelCase "
+             "names, enums as "
+             "names, 64-bit integers as strings). Every call takes `Authorization: Bearer <JWT>`; "
+             "what a role "
+             "may see and do is docs/security.md. Errors are a google.rpc.Status whose message "
+             "names the field "
              "or the DOMAIN.md rule (R-…)."));
     Struct& license = Child(info, "license");
     Set(license, "name", Text("Proprietary (Henan Provincial Department of Education)"));
@@ -144,7 +150,8 @@ class Document {
     Set(scheme, "type", Text("http"));
     Set(scheme, "scheme", Text("bearer"));
     Set(scheme, "bearerFormat", Text("JWT"));
-    Set(scheme, "description", Text("A token of the province's identity provider (ES256/RS256), see docs/security.md."));
+    Set(scheme, "description",
+        Text("A token of the province's identity provider (ES256/RS256), see docs/security.md."));
     Struct& schemas = Child(components, "schemas");
     while (!pending_.empty()) {
       const Descriptor* message = *pending_.begin();
@@ -175,7 +182,8 @@ class Document {
     }
     // Each wildcard of a resource name becomes a path parameter named after the collection
     // before it: {name=years/*/projects/*} → /years/{year}/projects/{project}.
-    std::vector<std::string> segments = absl::StrSplit(absl::StripPrefix(parsed->Shape(), "/"), '/');
+    std::vector<std::string> segments =
+        absl::StrSplit(absl::StripPrefix(parsed->Shape(), "/"), '/');
     std::string custom_verb = parsed->verb();
     if (!custom_verb.empty()) {
       segments.back().erase(segments.back().size() - custom_verb.size() - 1);  // "*:nominate" → "*"
@@ -195,7 +203,8 @@ class Document {
       Set(parameter, "in", Text("path"));
       Set(parameter, "required", Bool(true));
       Set(parameter, "description",
-          Text(owner != nullptr ? absl::StrCat("A segment of `", owner->field_path, "` (`", owner->pattern, "`).")
+          Text(owner != nullptr ? absl::StrCat("A segment of `", owner->field_path, "` (`",
+                                               owner->pattern, "`).")
                                 : "A path segment."));
       Struct schema;
       Set(schema, "type", Text("string"));
@@ -204,7 +213,8 @@ class Document {
       parameters.push_back(Object(std::move(parameter)));
       segments[i] = absl::StrCat("{", name, "}");
     }
-    std::string path = absl::StrCat("/", absl::StrJoin(segments, "/"), custom_verb.empty() ? "" : ":", custom_verb);
+    std::string path = absl::StrCat("/", absl::StrJoin(segments, "/"),
+                                    custom_verb.empty() ? "" : ":", custom_verb);
 
     const Descriptor& input = *method.input_type();
     const std::string& body = rule.body();
@@ -212,7 +222,9 @@ class Document {
       for (int f = 0; f < input.field_count(); ++f) {
         const FieldDescriptor& field = *input.field(f);
         if (path_fields.count(field.name()) || field.name() == body) continue;
-        if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !IsScalarLike(*field.message_type())) continue;
+        if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+            !IsScalarLike(*field.message_type()))
+          continue;
         Struct parameter;
         Set(parameter, "name", Text(field.json_name()));
         Set(parameter, "in", Text("query"));
@@ -236,7 +248,8 @@ class Document {
     Set(operation, "summary", Text(summary.empty() ? method.name() : summary));
     if (!comment.empty()) Set(operation, "description", Text(comment));
     Set(operation, "operationId",
-        Text(absl::StrCat(method.service()->name(), "_", method.name(), binding > 0 ? absl::StrCat(binding + 1) : "")));
+        Text(absl::StrCat(method.service()->name(), "_", method.name(),
+                          binding > 0 ? absl::StrCat(binding + 1) : "")));
     Set(operation, "tags", List({Text(method.service()->name())}));
     if (!parameters.empty()) Set(operation, "parameters", List(std::move(parameters)));
     if (method.client_streaming()) {
@@ -263,25 +276,30 @@ class Document {
     Set(media, "schema", Ref(Schema(*method.output_type())));
     if (method.client_streaming()) {
       Set(ok, "description",
-          Text(absl::StrCat("NDJSON: one ", method.output_type()->name(),
-                            " a row in row order, then {\"status\": google.rpc.Status}, how the call ended.")));
+          Text(absl::StrCat(
+              "NDJSON: one ", method.output_type()->name(),
+              " a row in row order, then {\"status\": google.rpc.Status}, how the call ended.")));
       Set(Child(ok, "content"), "application/x-ndjson", Object(std::move(media)));
     } else if (method.server_streaming()) {
       Set(ok, "description",
-          Text(absl::StrCat("Server-Sent Events: each `data:` line is one ", method.output_type()->name(),
-                            " as JSON and its `id:` the sequence number; send `Last-Event-ID` to resume after it.")));
+          Text(absl::StrCat("Server-Sent Events: each `data:` line is one ",
+                            method.output_type()->name(),
+                            " as JSON and its `id:` the sequence number; send `Last-Event-ID` to "
+                            "resume after it.")));
       Set(Child(ok, "content"), "text/event-stream", Object(std::move(media)));
     } else {
       Set(ok, "description", Text("OK"));
       Set(Child(ok, "content"), "application/json", Object(std::move(media)));
     }
     Set(responses, "200", Object(std::move(ok)));
-    for (const auto& [code, what] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"400", "INVALID_ARGUMENT or FAILED_PRECONDITION: the message names the field or rule"},
+    for (const auto& [code, what] : std::vector<std::pair<std::string, std::string>>{
+             {"400",
+              "INVALID_ARGUMENT or FAILED_PRECONDITION: the message names the field or rule"},
              {"401", "UNAUTHENTICATED: no token, or one that is forged, expired or too long-lived"},
-             {"403", "PERMISSION_DENIED: the role or its scope does not allow this (docs/security.md)"},
-             {"default", "Any other gRPC status in the standard mapping (404, 409, 429, 503, …)"}}) {
+             {"403",
+              "PERMISSION_DENIED: the role or its scope does not allow this (docs/security.md)"},
+             {"default",
+              "Any other gRPC status in the standard mapping (404, 409, 429, 503, …)"}}) {
       Struct response;
       Set(response, "description", Text(what));
       Struct error_media;
@@ -291,7 +309,8 @@ class Document {
     }
     Struct& item = paths_[path];
     if (item.fields().count(verb)) {
-      error = absl::StrCat(method.full_name(), ": ", verb, " ", path, " is already another method's");
+      error =
+          absl::StrCat(method.full_name(), ": ", verb, " ", path, " is already another method's");
       return;
     }
     Set(item, verb, Object(std::move(operation)));
@@ -365,7 +384,8 @@ class Document {
           Set(schema, "description", Text("Seconds with an s suffix, e.g. \"3.5s\"."));
         } else if (name == "google.protobuf.FieldMask") {
           Set(schema, "type", Text("string"));
-          Set(schema, "description", Text("Comma-separated lowerCamelCase field paths, e.g. \"displayName,seats\"."));
+          Set(schema, "description",
+              Text("Comma-separated lowerCamelCase field paths, e.g. \"displayName,seats\"."));
         } else if (name == "google.protobuf.Any") {
           Set(schema, "type", Text("object"));
           Struct type;
@@ -435,15 +455,19 @@ class Document {
 class Generator : public google::protobuf::compiler::CodeGenerator {
  public:
   bool Generate(const google::protobuf::FileDescriptor* file, const std::string& parameter,
-                google::protobuf::compiler::GeneratorContext* context, std::string* error) const override {
+                google::protobuf::compiler::GeneratorContext* context,
+                std::string* error) const override {
     return GenerateAll({file}, parameter, context, error);
   }
-  bool GenerateAll(const std::vector<const google::protobuf::FileDescriptor*>& files, const std::string& parameter,
-                   google::protobuf::compiler::GeneratorContext* context, std::string* error) const override {
+  bool GenerateAll(const std::vector<const google::protobuf::FileDescriptor*>& files,
+                   const std::string& parameter,
+                   google::protobuf::compiler::GeneratorContext* context,
+                   std::string* error) const override {
     Document document;
     for (const auto* file : files) {
       for (int s = 0; s < file->service_count(); ++s) {
-        for (int m = 0; m < file->service(s)->method_count(); ++m) document.AddMethod(*file->service(s)->method(m));
+        for (int m = 0; m < file->service(s)->method_count(); ++m)
+          document.AddMethod(*file->service(s)->method(m));
       }
     }
     const std::string json = document.Json();

@@ -14,11 +14,11 @@
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
-#include "tools/benchsupport/bench_support.h"
 #include "common/util/names.h"
 #include "grpcpp/create_channel.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/evaluation/domain/evaluation_rules.h"
+#include "tools/benchsupport/bench_support.h"
 
 namespace peixun::year {
 
@@ -35,7 +35,9 @@ constexpr int kPageSize = 1000;
 using bench::Date;
 using bench::Token;
 
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token) { return bench::Context(token, 120); }
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+  return bench::Context(token, 120);
+}
 
 absl::Status Failed(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -429,7 +431,7 @@ absl::Status YearDriver::ImportTeachers() {
             t->set_county("regions/" + county);
             t->set_teaching_since_year(2000 + k % 16);
             t->add_roles(kRoles[k % 7]);
-        if ((k / 7) % 7 != k % 7) t->add_roles(kRoles[(k / 7) % 7]);
+            if ((k / 7) % 7 != k % 7) t->add_roles(kRoles[(k / 7) % 7]);
             row.set_row_id(std::to_string(k));
             if (!stream->Write(row)) break;
           }

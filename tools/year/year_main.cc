@@ -15,8 +15,9 @@ ABSL_FLAG(std::string, evaluation_target, "127.0.0.1:50053", "evaluation's addre
 ABSL_FLAG(std::string, funding_target, "127.0.0.1:50054", "funding's address");
 ABSL_FLAG(std::string, token_key_file, "",
           "HS256 key file (or env PEIXUN_TOKEN_KEY_FILE / PEIXUN_TOKEN_KEY)");
-ABSL_FLAG(std::string, signing_key_file, "",
-          "ES256 key made by peixunctl keys init (or env PEIXUN_SIGNING_KEY_FILE); preferred over HS256");
+ABSL_FLAG(
+    std::string, signing_key_file, "",
+    "ES256 key made by peixunctl keys init (or env PEIXUN_SIGNING_KEY_FILE); preferred over HS256");
 ABSL_FLAG(
     int, year, 2022,
     "the plan year (its catalog must be loaded and its deadline ahead of the services' clock)");

@@ -70,7 +70,8 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text) {
 
 absl::Status ValidateRegionCode(absl::string_view code, absl::string_view field) {
   if (!AllDigits(code) || (code.size() != 2 && code.size() != 4 && code.size() != 6)) {
-    return FieldError(field, absl::StrCat("'", code, "' is not a GB/T 2260 code (2, 4 or 6 digits)"));
+    return FieldError(field,
+                      absl::StrCat("'", code, "' is not a GB/T 2260 code (2, 4 or 6 digits)"));
   }
   return absl::OkStatus();
 }
@@ -151,7 +152,8 @@ absl::Status ValidateYear(const v1::PlanYear& year) {
   if (end_by < deadline) {
     return FieldError("plan_year.projects_end_by", "is before the nomination deadline");
   }
-  PEIXUN_RETURN_IF_ERROR(InRange(year.check_in_notice_days(), 0, 90, "plan_year.check_in_notice_days"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(year.check_in_notice_days(), 0, 90, "plan_year.check_in_notice_days"));
   PEIXUN_RETURN_IF_ERROR(InRange(year.timetable_days(), 0, 90, "plan_year.timetable_days"));
   return absl::OkStatus();
 }
@@ -180,28 +182,35 @@ absl::Status ValidateProject(v1::Project& project, const v1::PlanYear& year) {
   PEIXUN_RETURN_IF_ERROR(InRange(project.class_size(), 1, 1000, "project.class_size"));
   PEIXUN_RETURN_IF_ERROR(InRange(project.credit_hours(), 0, 1000, "project.credit_hours"));
   const auto& format = project.format();
-  PEIXUN_RETURN_IF_ERROR(InRange(format.centralized_days(), 0, kMaxDays, "project.format.centralized_days"));
-  PEIXUN_RETURN_IF_ERROR(InRange(format.shadowing_days(), 0, kMaxDays, "project.format.shadowing_days"));
-  PEIXUN_RETURN_IF_ERROR(InRange(format.online_hours(), 0, kMaxOnlineHours, "project.format.online_hours"));
-  PEIXUN_RETURN_IF_ERROR(InRange(format.practice_months(), 0, 24, "project.format.practice_months"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(format.centralized_days(), 0, kMaxDays, "project.format.centralized_days"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(format.shadowing_days(), 0, kMaxDays, "project.format.shadowing_days"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(format.online_hours(), 0, kMaxOnlineHours, "project.format.online_hours"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(format.practice_months(), 0, 24, "project.format.practice_months"));
   if (format.centralized_days() + format.shadowing_days() + format.online_hours() == 0) {
     return FieldError("project.format",
                       "needs centralized days, shadowing days or online hours (R-2)");
   }
-  PEIXUN_ASSIGN_OR_RETURN(absl::CivilDay start, ToCivilDay(project.start_date(), "project.start_date"));
+  PEIXUN_ASSIGN_OR_RETURN(absl::CivilDay start,
+                          ToCivilDay(project.start_date(), "project.start_date"));
   PEIXUN_ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(project.end_date(), "project.end_date"));
   if (end < start) return FieldError("project.end_date", "is before project.start_date");
   if (start.year() != year.year()) {
     return FieldError("project.start_date", absl::StrCat("must fall in ", year.year()));
   }
-  PEIXUN_ASSIGN_OR_RETURN(absl::CivilDay end_by, ToCivilDay(year.projects_end_by(), "projects_end_by"));
+  PEIXUN_ASSIGN_OR_RETURN(absl::CivilDay end_by,
+                          ToCivilDay(year.projects_end_by(), "projects_end_by"));
   if (end > end_by) {
     return FieldError("project.end_date",
                       absl::StrCat("is after ", FormatDate(end_by), ", when every project of ",
                                    year.year(), " must end (R-5)"));
   }
   const auto& audience = project.audience();
-  PEIXUN_RETURN_IF_ERROR(InRange(audience.min_teaching_years(), 0, 50, "project.audience.min_teaching_years"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(audience.min_teaching_years(), 0, 50, "project.audience.min_teaching_years"));
   for (int stage : audience.stages()) {
     if (stage == common_v1::STAGE_UNSPECIFIED || !common_v1::Stage_IsValid(stage)) {
       return FieldError("project.audience.stages", absl::StrCat("holds an unknown stage ", stage));
@@ -223,7 +232,8 @@ absl::Status ValidateProject(v1::Project& project, const v1::PlanYear& year) {
 absl::Status CheckAllocation(const QuotaParent& parent, int32_t old_seats, int32_t new_seats,
                              int32_t child_allocated) {
   if (new_seats < 0) return FieldError("seats", "must not be negative");
-  if (new_seats > kMaxSeats) return FieldError("seats", absl::StrCat("must be at most ", kMaxSeats));
+  if (new_seats > kMaxSeats)
+    return FieldError("seats", absl::StrCat("must be at most ", kMaxSeats));
   if (new_seats < child_allocated) {
     return RuleError("R-3", absl::StrCat("quota cannot drop to ", new_seats, ": ", child_allocated,
                                          " of its seats are already passed on to counties"));
@@ -231,9 +241,8 @@ absl::Status CheckAllocation(const QuotaParent& parent, int32_t old_seats, int32
   int64_t total = static_cast<int64_t>(parent.allocated) - old_seats + new_seats;
   if (total > parent.seats) {
     return RuleError("R-3", absl::StrCat(parent.label, " has ", parent.seats, " seats and ",
-                                         parent.allocated - old_seats,
-                                         " are allocated elsewhere; ", new_seats,
-                                         " more would exceed it (at most ",
+                                         parent.allocated - old_seats, " are allocated elsewhere; ",
+                                         new_seats, " more would exceed it (at most ",
                                          parent.seats - (parent.allocated - old_seats), ")"));
   }
   return absl::OkStatus();
@@ -248,8 +257,10 @@ absl::Status CheckSeatsCoverAllocation(absl::string_view label, int32_t seats, i
 }
 
 absl::Status ValidateCostPolicy(const v1::CostPolicy& policy) {
-  PEIXUN_RETURN_IF_ERROR(InRange(policy.fen_per_person_day(), 0, kMaxRateFen, "cost_policy.fen_per_person_day"));
-  PEIXUN_RETURN_IF_ERROR(InRange(policy.fen_per_online_hour(), 0, kMaxRateFen, "cost_policy.fen_per_online_hour"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(policy.fen_per_person_day(), 0, kMaxRateFen, "cost_policy.fen_per_person_day"));
+  PEIXUN_RETURN_IF_ERROR(
+      InRange(policy.fen_per_online_hour(), 0, kMaxRateFen, "cost_policy.fen_per_online_hour"));
   if (policy.reason().empty() || policy.reason().size() > 255) {
     return FieldError("cost_policy.reason", "must say why, in 1 to 255 bytes");
   }

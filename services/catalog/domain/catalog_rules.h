@@ -58,7 +58,7 @@ absl::Status ValidateProject(v1::Project& project, const v1::PlanYear& year);
 
 // The node seats are split from: a project, or a city's quota.
 struct QuotaParent {
-  std::string label;     // for messages, e.g. "project rural-backbone" or "city 4101"
+  std::string label;  // for messages, e.g. "project rural-backbone" or "city 4101"
   int32_t seats = 0;
   int32_t allocated = 0;  // sum of its children's seats now
 };

@@ -16,24 +16,37 @@ std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
 const char* StageLabel(int stage) {
   switch (stage) {
-    case common::v1::KINDERGARTEN: return "幼儿园";
-    case common::v1::PRIMARY: return "小学";
-    case common::v1::JUNIOR_SECONDARY: return "初中";
-    case common::v1::SENIOR_SECONDARY: return "高中";
-    default: return "未知学段";
+    case common::v1::KINDERGARTEN:
+      return "幼儿园";
+    case common::v1::PRIMARY:
+      return "小学";
+    case common::v1::JUNIOR_SECONDARY:
+      return "初中";
+    case common::v1::SENIOR_SECONDARY:
+      return "高中";
+    default:
+      return "未知学段";
   }
 }
 
 const char* RoleLabel(int role) {
   switch (role) {
-    case common::v1::BACKBONE_TEACHER: return "骨干教师";
-    case common::v1::PRINCIPAL: return "校长";
-    case common::v1::HEAD_TEACHER: return "班主任";
-    case common::v1::CHIEF_RURAL_TEACHER: return "乡村首席教师";
-    case common::v1::TRAINER: return "教师培训师";
-    case common::v1::BOARDING_LIFE_TUTOR: return "寄宿制学校生活指导教师";
-    case common::v1::MENTAL_HEALTH_TEACHER: return "心理健康教育教师";
-    default: return "未知角色";
+    case common::v1::BACKBONE_TEACHER:
+      return "骨干教师";
+    case common::v1::PRINCIPAL:
+      return "校长";
+    case common::v1::HEAD_TEACHER:
+      return "班主任";
+    case common::v1::CHIEF_RURAL_TEACHER:
+      return "乡村首席教师";
+    case common::v1::TRAINER:
+      return "教师培训师";
+    case common::v1::BOARDING_LIFE_TUTOR:
+      return "寄宿制学校生活指导教师";
+    case common::v1::MENTAL_HEALTH_TEACHER:
+      return "心理健康教育教师";
+    default:
+      return "未知角色";
   }
 }
 
@@ -58,7 +71,8 @@ absl::Status ValidateIdNumber(absl::string_view id, absl::string_view field) {
   }
   char last = id[17] == 'x' ? 'X' : id[17];
   if (last != kIdCheck[sum % 11]) {
-    return FieldError(field, "check character does not match (GB 11643); please re-check the number");
+    return FieldError(field,
+                      "check character does not match (GB 11643); please re-check the number");
   }
   absl::CivilDay birth = BirthDateOf(id);
   int y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
@@ -93,7 +107,8 @@ absl::Status ValidateTeacher(const v1::Teacher& t, int current_year) {
     return FieldError("teacher.school", "must be 1 to 128 bytes");
   }
   if (t.stage() == common::v1::STAGE_UNSPECIFIED || !common::v1::Stage_IsValid(t.stage())) {
-    return FieldError("teacher.stage", "must be KINDERGARTEN, PRIMARY, JUNIOR_SECONDARY or SENIOR_SECONDARY");
+    return FieldError("teacher.stage",
+                      "must be KINDERGARTEN, PRIMARY, JUNIOR_SECONDARY or SENIOR_SECONDARY");
   }
   if (!v1::Gender_IsValid(t.gender())) return FieldError("teacher.gender", "is not a known value");
   if (t.teaching_since_year() < 1950 || t.teaching_since_year() > current_year) {
@@ -127,14 +142,22 @@ absl::Status ValidateTeacher(const v1::Teacher& t, int current_year) {
 
 std::string StateLabel(v1::EnrollmentState state) {
   switch (state) {
-    case v1::NOMINATED: return "已选派 (NOMINATED)";
-    case v1::CHECKED_IN: return "已报到 (CHECKED_IN)";
-    case v1::COMPLETED: return "已结业 (COMPLETED)";
-    case v1::DISMISSED: return "已劝退 (DISMISSED)";
-    case v1::NOT_COMPLETED: return "未结业 (NOT_COMPLETED)";
-    case v1::NO_SHOW: return "未参训 (NO_SHOW)";
-    case v1::WITHDRAWN: return "已撤回 (WITHDRAWN)";
-    default: return "UNSPECIFIED";
+    case v1::NOMINATED:
+      return "已选派 (NOMINATED)";
+    case v1::CHECKED_IN:
+      return "已报到 (CHECKED_IN)";
+    case v1::COMPLETED:
+      return "已结业 (COMPLETED)";
+    case v1::DISMISSED:
+      return "已劝退 (DISMISSED)";
+    case v1::NOT_COMPLETED:
+      return "未结业 (NOT_COMPLETED)";
+    case v1::NO_SHOW:
+      return "未参训 (NO_SHOW)";
+    case v1::WITHDRAWN:
+      return "已撤回 (WITHDRAWN)";
+    default:
+      return "UNSPECIFIED";
   }
 }
 
@@ -145,8 +168,8 @@ absl::Status CheckTransition(v1::EnrollmentState from, v1::EnrollmentState to) {
                  (from == v1::CHECKED_IN &&
                   (to == v1::COMPLETED || to == v1::DISMISSED || to == v1::NOT_COMPLETED));
   if (allowed) return absl::OkStatus();
-  return RuleError("R-11", absl::StrCat("the enrollment is ", StateLabel(from), " and cannot become ",
-                                        StateLabel(to)));
+  return RuleError("R-11", absl::StrCat("the enrollment is ", StateLabel(from),
+                                        " and cannot become ", StateLabel(to)));
 }
 
 bool HoldsSeat(v1::EnrollmentState state) { return state != v1::WITHDRAWN; }
@@ -179,12 +202,13 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
     bool inside = std::any_of(audience.regions().begin(), audience.regions().end(),
                               [&](const std::string& r) { return r == county || r == city; });
     if (!inside) {
-      return refuse(absl::StrCat("the project is only for ", absl::StrJoin(audience.regions(), ", "),
-                                 "; the teacher is in ", county));
+      return refuse(absl::StrCat("the project is only for ",
+                                 absl::StrJoin(audience.regions(), ", "), "; the teacher is in ",
+                                 county));
     }
   }
-  if (audience.stages_size() > 0 &&
-      std::find(audience.stages().begin(), audience.stages().end(), t.stage()) == audience.stages().end()) {
+  if (audience.stages_size() > 0 && std::find(audience.stages().begin(), audience.stages().end(),
+                                              t.stage()) == audience.stages().end()) {
     std::vector<std::string> wanted;
     for (int s : audience.stages()) wanted.push_back(StageLabel(s));
     return refuse(absl::StrCat("the project is for ", absl::StrJoin(wanted, "/"),
@@ -192,12 +216,14 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
   }
   if (audience.subjects_size() > 0) {
     bool match = std::any_of(t.subjects().begin(), t.subjects().end(), [&](const std::string& s) {
-      return std::find(audience.subjects().begin(), audience.subjects().end(), s) != audience.subjects().end();
+      return std::find(audience.subjects().begin(), audience.subjects().end(), s) !=
+             audience.subjects().end();
     });
     if (!match) {
-      return refuse(absl::StrCat("the project is for teachers of ", absl::StrJoin(audience.subjects(), "/"),
-                                 "; the teacher teaches ", t.subjects().empty() ? "no listed subject"
-                                                                                : absl::StrJoin(t.subjects(), "/")));
+      return refuse(absl::StrCat(
+          "the project is for teachers of ", absl::StrJoin(audience.subjects(), "/"),
+          "; the teacher teaches ",
+          t.subjects().empty() ? "no listed subject" : absl::StrJoin(t.subjects(), "/")));
     }
   }
   if (audience.rural_only() && !t.rural()) {
@@ -210,7 +236,8 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
   }
   if (audience.roles_size() > 0) {
     bool match = std::any_of(t.roles().begin(), t.roles().end(), [&](int role) {
-      return std::find(audience.roles().begin(), audience.roles().end(), role) != audience.roles().end();
+      return std::find(audience.roles().begin(), audience.roles().end(), role) !=
+             audience.roles().end();
     });
     if (!match) {
       std::vector<std::string> wanted;
@@ -227,8 +254,9 @@ absl::Status CheckNoRepetition(const std::vector<EnrollmentSpan>& existing,
   // 杜绝无效的重复培训.
   for (const auto& e : existing) {
     if (e.project == candidate.project) {
-      return RuleError(absl::StatusCode::kAlreadyExists, "R-13",
-                       absl::StrCat("the teacher is already enrolled in this project (", e.enrollment, ")"));
+      return RuleError(
+          absl::StatusCode::kAlreadyExists, "R-13",
+          absl::StrCat("the teacher is already enrolled in this project (", e.enrollment, ")"));
     }
     if (e.start <= candidate.end && candidate.start <= e.end) {
       return RuleError("R-13", absl::StrCat("training dates overlap with ", e.project_label, " (",
@@ -236,8 +264,9 @@ absl::Status CheckNoRepetition(const std::vector<EnrollmentSpan>& existing,
                                             e.enrollment, ")"));
     }
     if (e.year == candidate.year && e.category == candidate.category) {
-      return RuleError("R-13", absl::StrCat("the teacher already has a project of this category in ",
-                                            candidate.year, ": ", e.project_label, " (", e.enrollment, ")"));
+      return RuleError(
+          "R-13", absl::StrCat("the teacher already has a project of this category in ",
+                               candidate.year, ": ", e.project_label, " (", e.enrollment, ")"));
     }
   }
   return absl::OkStatus();
@@ -250,7 +279,8 @@ bool CausesBlacklist(v1::EnrollmentState state, v1::Enrollment::ReasonReview rev
       return true;
     case v1::NO_SHOW:
       // A special reason waits for the province; only an approved one spares the teacher.
-      return review == v1::Enrollment::REASON_REVIEW_UNSPECIFIED || review == v1::Enrollment::REFUSED;
+      return review == v1::Enrollment::REASON_REVIEW_UNSPECIFIED ||
+             review == v1::Enrollment::REFUSED;
     default:
       return false;
   }
@@ -260,14 +290,16 @@ absl::CivilDay BlacklistEnd(absl::CivilDay project_end, const BlacklistPolicy& p
   // Same calendar day `years` later; Feb 29 falls back to Feb 28 (CivilDay would roll over).
   int day = project_end.day();
   absl::CivilDay end(project_end.year() + policy.years, project_end.month(), day);
-  if (end.month() != project_end.month()) end = absl::CivilDay(end.year(), project_end.month(), day - 1);
+  if (end.month() != project_end.month())
+    end = absl::CivilDay(end.year(), project_end.month(), day - 1);
   return end;
 }
 
 absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, bool lifted) {
   if (!lifted && today <= bar_end) {
-    return RuleError("R-12", absl::StrCat("the teacher is blacklisted (黑名单) until ",
-                                          DateText(bar_end), " and cannot join 国培 or 省培 projects"));
+    return RuleError("R-12",
+                     absl::StrCat("the teacher is blacklisted (黑名单) until ", DateText(bar_end),
+                                  " and cannot join 国培 or 省培 projects"));
   }
   return absl::OkStatus();
 }
@@ -300,11 +332,14 @@ absl::Status ValidateEnrollmentPolicy(const v1::EnrollmentPolicy& policy) {
   };
   for (const Range& r : ranges) {
     if (r.value < r.low || r.value > r.high) {
-      return FieldError(r.field, absl::StrCat("must be between ", r.low, " and ", r.high, ", is ", r.value));
+      return FieldError(r.field,
+                        absl::StrCat("must be between ", r.low, " and ", r.high, ", is ", r.value));
     }
   }
-  if (policy.reason().empty()) return FieldError("enrollment_policy.reason", "must say why this version is made");
-  if (policy.reason().size() > 255) return FieldError("enrollment_policy.reason", "must be at most 255 bytes");
+  if (policy.reason().empty())
+    return FieldError("enrollment_policy.reason", "must say why this version is made");
+  if (policy.reason().size() > 255)
+    return FieldError("enrollment_policy.reason", "must be at most 255 bytes");
   return absl::OkStatus();
 }
 
@@ -346,8 +381,10 @@ v1::CycleProgress ComputeCycleProgress(const std::string& teacher,
     progress.set_credit_hours(progress.credit_hours() + t.credit_hours);
     progress.set_off_site_days(progress.off_site_days() + t.off_site_days);
   }
-  progress.set_missing_credit_hours(std::max(0, policy.required_credit_hours - progress.credit_hours()));
-  progress.set_missing_off_site_days(std::max(0, policy.required_off_site_days - progress.off_site_days()));
+  progress.set_missing_credit_hours(
+      std::max(0, policy.required_credit_hours - progress.credit_hours()));
+  progress.set_missing_off_site_days(
+      std::max(0, policy.required_off_site_days - progress.off_site_days()));
   return progress;
 }
 
@@ -363,12 +400,26 @@ void AddOutcome(SeatCounts& counts, v1::EnrollmentState state, bool rural, int64
   counts.nominated += n;
   if (rural) counts.rural_nominated += n;
   switch (state) {
-    case v1::COMPLETED: counts.completed += n; counts.checked_in += n; break;
-    case v1::DISMISSED: counts.dismissed += n; counts.checked_in += n; break;
-    case v1::NOT_COMPLETED: counts.not_completed += n; counts.checked_in += n; break;
-    case v1::CHECKED_IN: counts.checked_in += n; break;
-    case v1::NO_SHOW: counts.no_show += n; break;
-    default: break;
+    case v1::COMPLETED:
+      counts.completed += n;
+      counts.checked_in += n;
+      break;
+    case v1::DISMISSED:
+      counts.dismissed += n;
+      counts.checked_in += n;
+      break;
+    case v1::NOT_COMPLETED:
+      counts.not_completed += n;
+      counts.checked_in += n;
+      break;
+    case v1::CHECKED_IN:
+      counts.checked_in += n;
+      break;
+    case v1::NO_SHOW:
+      counts.no_show += n;
+      break;
+    default:
+      break;
   }
 }
 
@@ -385,7 +436,8 @@ void Merge(SeatCounts& into, const SeatCounts& from) {
   into.rural_nominated += from.rural_nominated;
 }
 
-v1::RateRow ToRateRow(const std::string& key, const std::string& display_name, const SeatCounts& c) {
+v1::RateRow ToRateRow(const std::string& key, const std::string& display_name,
+                      const SeatCounts& c) {
   v1::RateRow row;
   row.set_key(key);
   row.set_display_name(display_name);
@@ -401,7 +453,8 @@ v1::RateRow ToRateRow(const std::string& key, const std::string& display_name, c
   row.set_under_reported(static_cast<int32_t>(std::max<int64_t>(0, c.quota - c.nominated)));
   row.set_ineligible(static_cast<int32_t>(c.ineligible));
   row.set_rural_nominated(static_cast<int32_t>(c.rural_nominated));
-  // 选派率 = nominated / quota, 报到率 = checked in / nominated, 结业率 = completed / checked in.
+  // 选派率 = nominated / quota, 报到率 = checked in / nominated, 结业率 = completed / checked
+  // in.
   row.set_nomination_rate_bp(RateBp(c.nominated, c.quota));
   row.set_check_in_rate_bp(RateBp(c.checked_in, c.nominated));
   row.set_completion_rate_bp(RateBp(c.completed, c.checked_in));

@@ -64,10 +64,10 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
 
 // An enrollment as the no-repetition rule sees it.
 struct EnrollmentSpan {
-  std::string enrollment;   // resource name, empty for the candidate
-  std::string project;      // "years/{y}/projects/{p}"
+  std::string enrollment;  // resource name, empty for the candidate
+  std::string project;     // "years/{y}/projects/{p}"
   std::string project_label;
-  std::string category;     // "years/{y}/categories/{c}"
+  std::string category;  // "years/{y}/categories/{c}"
   int year = 0;
   absl::CivilDay start;
   absl::CivilDay end;
@@ -95,7 +95,7 @@ absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, b
 // ---- Credit hours (R-14) ------------------------------------------------------------------
 
 struct CyclePolicy {
-  int anchor_year = 2021;          // (policy) a cycle starts in 2021, 2026, ...
+  int anchor_year = 2021;  // (policy) a cycle starts in 2021, 2026, ...
   int length_years = 5;
   int required_credit_hours = 360;
   int required_off_site_days = 7;
@@ -132,7 +132,7 @@ CyclePolicy CyclePolicyOf(const v1::EnrollmentPolicy& policy);
 // What one report row adds up.
 struct SeatCounts {
   int64_t quota = 0;
-  int64_t nominated = 0;  // every state but WITHDRAWN
+  int64_t nominated = 0;   // every state but WITHDRAWN
   int64_t checked_in = 0;  // CHECKED_IN and the outcomes after it
   int64_t completed = 0;
   int64_t no_show = 0;
@@ -147,7 +147,8 @@ struct SeatCounts {
 void AddOutcome(SeatCounts& counts, v1::EnrollmentState state, bool rural, int64_t n);
 void Merge(SeatCounts& into, const SeatCounts& from);
 // The report row: counts, under-reported seats (quota not filled, R-8), rates.
-v1::RateRow ToRateRow(const std::string& key, const std::string& display_name, const SeatCounts& counts);
+v1::RateRow ToRateRow(const std::string& key, const std::string& display_name,
+                      const SeatCounts& counts);
 
 // numerator / denominator in basis points (10000 = 100%), rounded half up; 0 when the
 // denominator is 0.

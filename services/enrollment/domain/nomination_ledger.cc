@@ -38,16 +38,17 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   const v1::Teacher& t = teacher->second;
   if (t.county() != "regions/" + request.county) {
     return Refused(RuleError(absl::StatusCode::kPermissionDenied, "R-7",
-                             absl::StrCat("a county nominates its own teachers only; ", teacher_name,
-                                          " belongs to ", t.county())));
+                             absl::StrCat("a county nominates its own teachers only; ",
+                                          teacher_name, " belongs to ", t.county())));
   }
   auto project_facts = facts_.projects.find(request.project);
   if (project_facts == facts_.projects.end() || !project_facts->second.deadline) {
-    return Refused(catalog_current_
-                       ? absl::NotFoundError(absl::StrCat(project_name, " does not exist in the catalog"))
-                       : absl::UnavailableError(absl::StrCat(
-                             project_name, " is not in the local copy of the catalog and catalog "
-                             "cannot be reached now; retry later")));
+    return Refused(catalog_current_ ? absl::NotFoundError(absl::StrCat(
+                                          project_name, " does not exist in the catalog"))
+                                    : absl::UnavailableError(absl::StrCat(
+                                          project_name,
+                                          " is not in the local copy of the catalog and catalog "
+                                          "cannot be reached now; retry later")));
   }
   const catalog_v1::Project& project = project_facts->second.project;
 
@@ -60,7 +61,8 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
     // a bar covers 国培 and 省培 projects.
     auto bar = facts_.barred_until.find(request.teacher_id);
     if (bar != facts_.barred_until.end()) {
-      if (absl::Status barred = CheckNotBlacklisted(request.today, bar->second, false); !barred.ok()) {
+      if (absl::Status barred = CheckNotBlacklisted(request.today, bar->second, false);
+          !barred.ok()) {
         return Refused(std::move(barred));
       }
     }
@@ -68,7 +70,8 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   auto region = facts_.regions.find(request.county);
   const catalog_v1::Region* county = region == facts_.regions.end() ? nullptr : &region->second;
   TeacherProfile profile{t, county ? CodeOf(county->parent()) : ""};
-  if (absl::Status ineligible = CheckEligibility(project.audience(), profile, request.project.first);
+  if (absl::Status ineligible =
+          CheckEligibility(project.audience(), profile, request.project.first);
       !ineligible.ok()) {
     NominationDecision decision = Refused(std::move(ineligible));
     decision.record_ineligible = true;
@@ -89,8 +92,8 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   auto& seats = facts_.quotas[request.project];
   auto quota = seats.find(request.county);
   if (quota == seats.end()) {
-    return Refused(RuleError("R-7", absl::StrCat("quota exhausted: ", county_label, " has no seats in ",
-                                                 project.display_name())));
+    return Refused(RuleError("R-7", absl::StrCat("quota exhausted: ", county_label,
+                                                 " has no seats in ", project.display_name())));
   }
   if (absl::Status full = CheckSeatFree(quota->second.seats, quota->second.held, county_label);
       !full.ok()) {

@@ -33,7 +33,8 @@ void CheckNode(const v1::Indicator& node, const std::string& path, std::set<std:
     }
   }
   if (node.automatic_deductions() && node.children_size() > 0) {
-    problems.push_back(absl::StrCat(label, " takes automatic deductions but is not a leaf indicator"));
+    problems.push_back(
+        absl::StrCat(label, " takes automatic deductions but is not a leaf indicator"));
   }
   for (const auto& child : node.children()) CheckNode(child, label, codes, problems);
 }
@@ -70,7 +71,8 @@ std::string PointsText(int tenths) {
 }
 
 absl::Status ValidateRubric(const v1::RubricVersion& rubric) {
-  if (rubric.indicators_size() == 0) return FieldError("rubric_version.indicators", "must not be empty");
+  if (rubric.indicators_size() == 0)
+    return FieldError("rubric_version.indicators", "must not be empty");
   std::vector<std::string> problems;
   std::set<std::string> codes;
   int top = 0;
@@ -81,7 +83,8 @@ absl::Status ValidateRubric(const v1::RubricVersion& rubric) {
   int automatic = 0;
   for (const auto& node : rubric.indicators()) automatic += CountAutomatic(node);
   if (automatic > 1) {
-    problems.push_back(absl::StrCat(automatic, " indicators take automatic deductions; at most one may"));
+    problems.push_back(
+        absl::StrCat(automatic, " indicators take automatic deductions; at most one may"));
   }
   if (rubric.total_score_tenths() != 0 && rubric.total_score_tenths() != top) {
     problems.push_back(absl::StrCat("the rubric is worth ", PointsText(rubric.total_score_tenths()),
@@ -109,9 +112,12 @@ v1::RubricVersion ProjectCountyRubric() {
            {Node("3.1", "教师发展资源整合", 10), Node("3.2", "县域教师发展五年规划方案", 8),
             Node("3.3", "县级教师培训师队伍建设", 5), Node("3.4", "教师发展基地建设", 12),
             Node("3.5", "选育用评模式", 5)}));
-  add(Node("4", "保障措施", 12, {Node("4.1", "制度保障", 4), Node("4.2", "经费保障", 5), Node("4.3", "经验总结推广", 3)}));
+  add(Node(
+      "4", "保障措施", 12,
+      {Node("4.1", "制度保障", 4), Node("4.2", "经费保障", 5), Node("4.3", "经验总结推广", 3)}));
   add(Node("5", "实施效果", 20,
-           {Node("5.1", "参训教师", 8), Node("5.2", "教师发展基地", 6), Node("5.3", "县级教师培训生态", 6)}));
+           {Node("5.1", "参训教师", 8), Node("5.2", "教师发展基地", 6),
+            Node("5.3", "县级教师培训生态", 6)}));
   rubric.set_total_score_tenths(1000);
   return rubric;
 }
@@ -119,8 +125,8 @@ v1::RubricVersion ProjectCountyRubric() {
 v1::RubricVersion DemonstrationSchoolRubricAsPrinted() {
   v1::RubricVersion rubric;
   rubric.set_display_name("校本研修示范校评价标准");
-  auto section = [&](const std::string& code, const std::string& name, int points, const std::string& unscored,
-                     std::vector<std::pair<std::string, int>> items) {
+  auto section = [&](const std::string& code, const std::string& name, int points,
+                     const std::string& unscored, std::vector<std::pair<std::string, int>> items) {
     v1::Indicator node = Node(code, name, points);
     if (!unscored.empty()) node.set_description("另见（原表未赋分）：" + unscored);
     for (size_t i = 0; i < items.size(); ++i) {
@@ -129,13 +135,18 @@ v1::RubricVersion DemonstrationSchoolRubricAsPrinted() {
     }
     *rubric.add_indicators() = std::move(node);
   };
-  section("1", "制度建设", 15, "", {{"三年教师发展规划", 5}, {"校本研修实施方案", 5}, {"研修团队与实施计划", 5}});
+  section("1", "制度建设", 15, "",
+          {{"三年教师发展规划", 5}, {"校本研修实施方案", 5}, {"研修团队与实施计划", 5}});
   section("2", "日常研修", 40, "学校领导主持或积极参与研修活动",
-          {{"师德专题教育与读书交流", 5}, {"团队主题研修活动", 10}, {"依托工作坊与名师工作室的研修", 20}});
+          {{"师德专题教育与读书交流", 5},
+           {"团队主题研修活动", 10},
+           {"依托工作坊与名师工作室的研修", 20}});
   section("3", "成果呈现", 20, "建立有完善的教师个人发展档案",
           {{"引领辐射与帮扶薄弱学校", 5}, {"每学期实践案例 1-2 个", 10}});
   section("4", "保障落实", 20, "",
-          {{"教师专业评比成绩与社会满意度", 15}, {"教师培训经费足额安排与使用", 5}, {"外出学习返岗汇报制度", 5},
+          {{"教师专业评比成绩与社会满意度", 15},
+           {"教师培训经费足额安排与使用", 5},
+           {"外出学习返岗汇报制度", 5},
            {"基本素养训练与骨干青年教师培养", 5}});
   section("5", "总体评价", 5, "", {{"研修场地与设施", 5}});
   rubric.set_total_score_tenths(1000);
@@ -149,7 +160,8 @@ v1::RubricVersion DemonstrationSchoolRubric() {
     for (const auto& item : section.children()) sum += item.max_score_tenths();
     section.set_max_score_tenths(sum);
   }
-  rubric.set_change_note("seed 003 as printed does not add up; each section is worth the sum of its items (R-18)");
+  rubric.set_change_note(
+      "seed 003 as printed does not add up; each section is worth the sum of its items (R-18)");
   return rubric;
 }
 
@@ -159,13 +171,15 @@ std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubr
   return out;
 }
 
-absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths, v1::Aggregation aggregation) {
+absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths,
+                               v1::Aggregation aggregation) {
   std::vector<int> scores = expert_scores_tenths;
   if (scores.empty()) return RuleError("R-22", "no expert has scored this indicator");
   if (aggregation == v1::TRIMMED_MEAN) {
     if (scores.size() < 3) {
-      return RuleError("R-22", absl::StrCat("a trimmed mean needs at least 3 experts' scores, there are ",
-                                            scores.size()));
+      return RuleError("R-22",
+                       absl::StrCat("a trimmed mean needs at least 3 experts' scores, there are ",
+                                    scores.size()));
     }
     std::sort(scores.begin(), scores.end());
     scores = std::vector<int>(scores.begin() + 1, scores.end() - 1);
@@ -253,11 +267,13 @@ struct Explainer {
     }
     auto panel = PanelScore(scores, rules.aggregation);
     if (!panel.ok()) {
-      problems.push_back(absl::StrCat(node.code(), " ", node.display_name(), ": ", panel.status().message()));
+      problems.push_back(
+          absl::StrCat(node.code(), " ", node.display_name(), ": ", panel.status().message()));
       return {};
     }
     line->set_panel_score_tenths(*panel);
-    line->set_flagged(!reconciled && NeedsReconciliation(scores, rules.disagreement_threshold_tenths));
+    line->set_flagged(!reconciled &&
+                      NeedsReconciliation(scores, rules.disagreement_threshold_tenths));
     int final_score = *panel;
     if (node.automatic_deductions() && input.figures.has_value()) {
       for (const auto& d : Deductions(input.figures->facts, *panel)) {
@@ -279,7 +295,8 @@ struct Explainer {
 
 }  // namespace
 
-absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric, const PanelInput& input,
+absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric,
+                                                    const PanelInput& input,
                                                     const RoundRules& rules) {
   v1::ResultExplanation out;
   Explainer explainer{input, rules, out, {}, {}};
@@ -289,11 +306,13 @@ absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rub
     const size_t shown = std::min<size_t>(explainer.missing.size(), 5);
     return absl::FailedPreconditionError(absl::StrCat(
         input.county, " has ", explainer.missing.size(), " indicator(s) no expert has scored: ",
-        absl::StrJoin(explainer.missing.begin(), explainer.missing.begin() + static_cast<long>(shown), ", "),
+        absl::StrJoin(explainer.missing.begin(),
+                      explainer.missing.begin() + static_cast<long>(shown), ", "),
         shown < explainer.missing.size() ? ", ..." : ""));
   }
   if (!explainer.problems.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(input.county, ": ", absl::StrJoin(explainer.problems, "; ")));
+    return absl::FailedPreconditionError(
+        absl::StrCat(input.county, ": ", absl::StrJoin(explainer.problems, "; ")));
   }
   auto* result = out.mutable_result();
   result->set_name(input.county);
@@ -317,16 +336,20 @@ v1::GradePolicy DefaultGradePolicy() {
 }
 
 absl::Status ValidateGradePolicy(const v1::GradePolicy& policy) {
-  if (policy.qualified_from_tenths() <= 0 || policy.qualified_from_tenths() >= policy.excellent_from_tenths()) {
-    return FieldError("grade_policy.qualified_from_tenths",
-                      absl::StrCat("must be above 0 and below excellent_from_tenths (",
-                                   policy.excellent_from_tenths(), "), is ", policy.qualified_from_tenths()));
+  if (policy.qualified_from_tenths() <= 0 ||
+      policy.qualified_from_tenths() >= policy.excellent_from_tenths()) {
+    return FieldError(
+        "grade_policy.qualified_from_tenths",
+        absl::StrCat("must be above 0 and below excellent_from_tenths (",
+                     policy.excellent_from_tenths(), "), is ", policy.qualified_from_tenths()));
   }
   if (policy.excellent_from_tenths() > 1000) {
-    return FieldError("grade_policy.excellent_from_tenths",
-                      absl::StrCat("must be at most 1000 (100 points), is ", policy.excellent_from_tenths()));
+    return FieldError(
+        "grade_policy.excellent_from_tenths",
+        absl::StrCat("must be at most 1000 (100 points), is ", policy.excellent_from_tenths()));
   }
-  if (policy.reason().empty()) return FieldError("grade_policy.reason", "must say why this version is made");
+  if (policy.reason().empty())
+    return FieldError("grade_policy.reason", "must say why this version is made");
   return absl::OkStatus();
 }
 

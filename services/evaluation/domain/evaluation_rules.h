@@ -45,7 +45,8 @@ std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubr
 
 // The panel's score on one indicator from its experts' scores: the mean, or without the highest
 // and lowest score (needs 3 or more), rounded half up to a tenth.
-absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths, v1::Aggregation aggregation);
+absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths,
+                               v1::Aggregation aggregation);
 
 // Whether the experts differ on an indicator by more than `threshold_tenths` (highest minus
 // lowest), so that it is flagged for reconciliation. A threshold of 0 flags nothing.
@@ -101,7 +102,8 @@ struct RoundRules {
 // and grade in `result` (rank and revision are the caller's). An indicator is flagged when
 // its experts differ beyond the threshold and no reconciler has scored it. FAILED_PRECONDITION
 // naming every leaf no expert has scored.
-absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric, const PanelInput& input,
+absl::StatusOr<v1::ResultExplanation> ExplainCounty(const v1::RubricVersion& rubric,
+                                                    const PanelInput& input,
                                                     const RoundRules& rules);
 
 // ---- Grades and ranks (R-21, R-23) ----------------------------------------------------------

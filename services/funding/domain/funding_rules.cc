@@ -17,12 +17,14 @@ v1::TierPolicy DefaultTierPolicy() {
 
 absl::Status ValidateTierPolicy(const v1::TierPolicy& policy) {
   if (policy.qualified_amount_fen() < 0) {
-    return FieldError("tier_policy.qualified_amount_fen", absl::StrCat("must be >= 0, is ", policy.qualified_amount_fen()));
+    return FieldError("tier_policy.qualified_amount_fen",
+                      absl::StrCat("must be >= 0, is ", policy.qualified_amount_fen()));
   }
   if (policy.excellent_amount_fen() < policy.qualified_amount_fen()) {
-    return FieldError("tier_policy.excellent_amount_fen",
-                      absl::StrCat("must be at least qualified_amount_fen (", policy.qualified_amount_fen(),
-                                   "), is ", policy.excellent_amount_fen()));
+    return FieldError(
+        "tier_policy.excellent_amount_fen",
+        absl::StrCat("must be at least qualified_amount_fen (", policy.qualified_amount_fen(),
+                     "), is ", policy.excellent_amount_fen()));
   }
   if (policy.excellent_amount_fen() > 100000000000) {
     return FieldError("tier_policy.excellent_amount_fen", "must be at most 1,000,000,000 yuan");
@@ -31,14 +33,18 @@ absl::Status ValidateTierPolicy(const v1::TierPolicy& policy) {
     return FieldError("tier_policy.revocation_years",
                       absl::StrCat("must be between 1 and 10, is ", policy.revocation_years()));
   }
-  if (policy.subsidy_per_participant_fen() < 0 || policy.subsidy_per_participant_fen() > 100000000) {
-    return FieldError("tier_policy.subsidy_per_participant_fen", "must be between 0 and 1,000,000 yuan");
+  if (policy.subsidy_per_participant_fen() < 0 ||
+      policy.subsidy_per_participant_fen() > 100000000) {
+    return FieldError("tier_policy.subsidy_per_participant_fen",
+                      "must be between 0 and 1,000,000 yuan");
   }
-  if (policy.reason().empty()) return FieldError("tier_policy.reason", "must say why this version is made");
+  if (policy.reason().empty())
+    return FieldError("tier_policy.reason", "must say why this version is made");
   return absl::OkStatus();
 }
 
-absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy, v1::Decision* decision) {
+absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy,
+                        v1::Decision* decision) {
   decision->set_county(input.county);
   decision->set_result(input.result);
   decision->set_result_revision(input.result_revision);
@@ -54,8 +60,8 @@ absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy
     decision->set_tier(v1::REVOKED);
     decision->set_amount_fen(0);
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(input.result, " has grade '", input.grade, "', which is no grade R-25 decides on"));
+    return absl::InvalidArgumentError(absl::StrCat(input.result, " has grade '", input.grade,
+                                                   "', which is no grade R-25 decides on"));
   }
   return absl::OkStatus();
 }
@@ -64,7 +70,8 @@ bool SameInputs(const v1::Decision& recorded, const DecisionInput& input) {
   return recorded.result() == input.result && recorded.result_revision() == input.result_revision;
 }
 
-v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& policy, const std::string& decision) {
+v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& policy,
+                                           const std::string& decision) {
   v1::ProjectCounty::Period period;
   period.set_kind(v1::ProjectCounty::Period::REVOKED);
   period.set_from_year(year + 1);
@@ -107,8 +114,10 @@ std::string CityOf(const YearFigures& figures, const std::string& code) {
 
 }  // namespace
 
-v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSummaryRequest::Scope scope,
-                                  const std::string& region_code, int64_t subsidy_per_participant_fen) {
+v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
+                                  v1::GetBudgetSummaryRequest::Scope scope,
+                                  const std::string& region_code,
+                                  int64_t subsidy_per_participant_fen) {
   std::map<std::string, v1::BudgetLine> lines;
   auto line = [&](const std::string& code) -> v1::BudgetLine& {
     v1::BudgetLine& l = lines[code];
@@ -126,7 +135,8 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSumma
       auto wanted = [&](const std::string& code, bool decided) {
         if (!decided && LevelOf(figures, code) != Level::kCounty) return false;
         if (narrowed == Level::kProvince) return true;
-        return narrowed == Level::kCity ? CityOf(figures, code) == region_code : code == region_code;
+        return narrowed == Level::kCity ? CityOf(figures, code) == region_code
+                                        : code == region_code;
       };
       for (const auto& [code, fen] : figures.allocated_budget_fen) {
         if (wanted(code, false)) line(code).set_project_budget_fen(fen);
@@ -140,9 +150,12 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSumma
       break;
     }
     case v1::GetBudgetSummaryRequest::CITY: {
-      auto wanted = [&](const std::string& city) { return narrowed == Level::kProvince || city == region_code; };
+      auto wanted = [&](const std::string& city) {
+        return narrowed == Level::kProvince || city == region_code;
+      };
       for (const auto& [code, fen] : figures.allocated_budget_fen) {
-        if (LevelOf(figures, code) == Level::kCity && wanted(code)) line(code).set_project_budget_fen(fen);
+        if (LevelOf(figures, code) == Level::kCity && wanted(code))
+          line(code).set_project_budget_fen(fen);
       }
       for (const auto& [code, n] : figures.completed_by_city) {
         if (wanted(code)) line(code).set_completed_participants(n);
@@ -172,11 +185,14 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSumma
     }
   }
   v1::BudgetSummary summary;
-  summary.set_scope(scope == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED ? v1::GetBudgetSummaryRequest::PROVINCE
-                                                                           : scope);
+  summary.set_scope(scope == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED
+                        ? v1::GetBudgetSummaryRequest::PROVINCE
+                        : scope);
   for (auto& [code, l] : lines) {
-    l.set_subsidy_fen(static_cast<int64_t>(l.completed_participants()) * subsidy_per_participant_fen);
-    summary.set_total_project_budget_fen(summary.total_project_budget_fen() + l.project_budget_fen());
+    l.set_subsidy_fen(static_cast<int64_t>(l.completed_participants()) *
+                      subsidy_per_participant_fen);
+    summary.set_total_project_budget_fen(summary.total_project_budget_fen() +
+                                         l.project_budget_fen());
     summary.set_total_subsidy_fen(summary.total_subsidy_fen() + l.subsidy_fen());
     summary.set_total_decided_fen(summary.total_decided_fen() + l.decided_amount_fen());
     *summary.add_lines() = std::move(l);

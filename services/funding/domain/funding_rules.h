@@ -25,15 +25,16 @@ absl::Status ValidateTierPolicy(const v1::TierPolicy& policy);
 
 // What a decision follows from: a published evaluation result.
 struct DecisionInput {
-  std::string county;        // "regions/{code}"
-  std::string result;        // "years/{y}/rounds/{r}/results/{code}"
+  std::string county;  // "regions/{code}"
+  std::string result;  // "years/{y}/rounds/{r}/results/{code}"
   int result_revision = 0;
-  std::string grade;         // "EXCELLENT", "QUALIFIED" or "UNQUALIFIED"
+  std::string grade;  // "EXCELLENT", "QUALIFIED" or "UNQUALIFIED"
 };
 
 // The tier and amount a grade earns under the policy (REVOKED and 0 for UNQUALIFIED).
 // INVALID_ARGUMENT for a grade that is none of the three.
-absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy, v1::Decision* decision);
+absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy,
+                        v1::Decision* decision);
 
 // Whether a recorded decision already follows from this result (so deciding again changes
 // nothing): the same result and revision. A newer tier policy alone never reopens a decision
@@ -44,7 +45,8 @@ bool SameInputs(const v1::Decision& recorded, const DecisionInput& input);
 
 // The period a REVOKED decision on evaluated year `year` opens: from the next year for the
 // policy's revocation years.
-v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& policy, const std::string& decision);
+v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& policy,
+                                           const std::string& decision);
 
 // Whether the county is an active project county in `year`: an ACTIVE period covers the year
 // and no REVOKED period does (a revocation ends; an open-ended designation then resumes).
@@ -76,7 +78,9 @@ struct YearFigures {
 // One line per county, city or the province (in code order), optionally narrowed to a region
 // (a city narrows county lines to its counties), with subsidies at `subsidy_per_participant_fen`
 // and the totals. A county line exists when any of its figures does.
-v1::BudgetSummary SummarizeBudget(const YearFigures& figures, v1::GetBudgetSummaryRequest::Scope scope,
-                                  const std::string& region_code, int64_t subsidy_per_participant_fen);
+v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
+                                  v1::GetBudgetSummaryRequest::Scope scope,
+                                  const std::string& region_code,
+                                  int64_t subsidy_per_participant_fen);
 
 }  // namespace peixun::funding::domain
