@@ -63,6 +63,10 @@ ABSL_FLAG(
     "demonstrations and end-to-end tests only: the clock starts at this RFC 3339 time and runs "
     "from there, e.g. 2022-07-01T09:00:00+08:00 to run the 2022 plan year; every service of "
     "the suite needs the same value (env PEIXUN_CLOCK_START; never in production)");
+ABSL_FLAG(std::string, clock_file, "",
+          "demonstrations and end-to-end tests only: a clock the suite shares and the year driver "
+          "moves; the file holds \"<RFC 3339 instant> <wall-clock Unix microseconds>\" (see "
+          "tools/year; env PEIXUN_CLOCK_FILE; never in production, not with --clock_start)");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "seconds to finish in-flight calls at SIGTERM");
 ABSL_FLAG(int, audit_retention_days, 0,
           "days the audit record keeps an entry (R-37: at least 180, the default; env "
@@ -259,13 +263,37 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     }
     options.clock_start = start;
   }
+  options.clock_file = Pick(absl::GetFlag(FLAGS_clock_file), "PEIXUN_CLOCK_FILE", "");
+  if (!options.clock_file.empty()) {
+    if (options.clock_start) {
+      return absl::InvalidArgumentError(
+          "clock_file: give either --clock_start or --clock_file, not both");
+    }
+    if (auto clock = FileClock::Open(options.clock_file); !clock.ok()) return clock.status();
+  }
   return options;
 }
 
+namespace {
+
+// The clock of --clock_start or --clock_file; null for the clock the platform is given.
+std::unique_ptr<Clock> DemonstrationClock(const PlatformOptions& options) {
+  if (options.clock_start) return std::make_unique<StartedClock>(*options.clock_start);
+  if (options.clock_file.empty()) return nullptr;
+  auto clock = FileClock::Open(options.clock_file);
+  if (!clock.ok()) {
+    // ParsePlatformOptions read it a moment ago; a suite without its clock must not run.
+    std::cerr << clock.status() << std::endl;
+    std::abort();
+  }
+  return std::move(*clock);
+}
+
+}  // namespace
+
 Platform::Platform(PlatformOptions options, const Clock& clock)
     : options_((DisableMutexDeadlockDetection(), std::move(options))),
-      started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start)
-                                          : nullptr),
+      started_clock_(DemonstrationClock(options_)),
       clock_(started_clock_ ? *started_clock_ : clock),
       pool_(options_.db, &metrics_.db()),
       // Tokens expire in real time, whatever the business clock says (--clock_start).
@@ -343,9 +371,12 @@ absl::Status Platform::Start(grpc::Service* service) {
                                      options_.db.database, " (", transport, ")"));
   if (started_clock_) {
     Log(options_.service,
-        absl::StrCat("demonstration clock: now is ",
-                     absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
-                     " (--clock_start; not for production)"));
+        absl::StrCat(
+            "demonstration clock: now is ",
+            absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
+            options_.clock_file.empty()
+                ? " (--clock_start; not for production)"
+                : absl::StrCat(" (--clock_file ", options_.clock_file, "; not for production)")));
   }
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();

@@ -62,6 +62,9 @@ struct PlatformOptions {
   // Demonstrations and end-to-end tests only: the service's clock starts at this instant
   // (--clock_start) instead of the wall clock's now. Never set in production.
   std::optional<absl::Time> clock_start;
+  // Demonstrations and end-to-end tests only: the suite's shared, movable clock (FileClock in
+  // common/util/clock.h, --clock_file). Never set in production.
+  std::string clock_file;
   // Transport security (PEM text). With a certificate and key the service serves TLS; with a CA
   // as well it requires client certificates signed by that CA (mutual TLS), and it dials its
   // dependencies with TLS, presenting its own certificate and trusting only that CA. Without
@@ -125,7 +128,7 @@ class Platform {
   void SetServing(bool serving);
 
   const PlatformOptions options_;
-  std::unique_ptr<Clock> started_clock_;  // set when options_.clock_start is
+  std::unique_ptr<Clock> started_clock_;  // set by clock_start or clock_file
   const Clock& clock_;
   metrics::MetricsRegistry metrics_;
   db::ConnectionPool pool_;

@@ -1,6 +1,92 @@
 #include "common/util/clock.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
 namespace peixun {
+namespace {
+
+// What identifies one writing of the file: inode, size and modification time.
+std::string VersionOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
+}
+
+absl::Status ReadClockFile(const std::string& path, absl::Time* business, absl::Time* wall) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("clock_file: cannot read ", path));
+  std::string line;
+  std::getline(in, line, '\n');
+  if (line.size() > 200) {
+    return absl::InvalidArgumentError(absl::StrCat("clock_file: ", path, " is too long"));
+  }
+  std::vector<std::string> parts =
+      absl::StrSplit(absl::StripAsciiWhitespace(line), ' ', absl::SkipEmpty());
+  std::string error;
+  int64_t wall_micros = 0;
+  if (parts.size() != 2 || !absl::ParseTime(absl::RFC3339_full, parts[0], business, &error) ||
+      !absl::SimpleAtoi(parts[1], &wall_micros)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("clock_file: ", path,
+                     " must hold \"<RFC 3339 instant> <wall-clock Unix microseconds>\", e.g. "
+                     "\"2022-07-01T09:00:00+08:00 1764662400000000\"",
+                     error.empty() ? "" : absl::StrCat(" (", error, ")")));
+  }
+  *wall = absl::FromUnixMicros(wall_micros);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileClock>> FileClock::Open(std::string path) {
+  const std::string version = VersionOf(path);
+  Reading reading;
+  absl::Status read = ReadClockFile(path, &reading.business, &reading.wall);
+  if (!read.ok()) return read;
+  return std::unique_ptr<FileClock>(new FileClock(std::move(path), reading, version));
+}
+
+FileClock::FileClock(std::string path, Reading reading, std::string version)
+    : path_(std::move(path)), reading_(reading), version_(std::move(version)) {}
+
+absl::Time FileClock::Now() const {
+  const absl::Time wall = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (std::string version = VersionOf(path_); !version.empty() && version != version_) {
+    Reading next;
+    if (ReadClockFile(path_, &next.business, &next.wall).ok()) {
+      reading_ = next;
+      version_ = std::move(version);
+    }
+  }
+  return reading_.business + (wall - reading_.wall);
+}
+
+absl::Status MoveFileClock(const std::string& path, absl::Time now) {
+  const std::string temporary = absl::StrCat(path, ".", getpid(), ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << absl::FormatTime(absl::RFC3339_full, now, ChinaTimeZone()) << " "
+        << absl::ToUnixMicros(absl::Now()) << "\n";
+    if (!out.flush()) {
+      return absl::InternalError(absl::StrCat("clock_file: cannot write ", temporary));
+    }
+  }
+  if (rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("clock_file: cannot replace ", path));
+  }
+  return absl::OkStatus();
+}
 
 absl::TimeZone ChinaTimeZone() {
   static const absl::TimeZone kZone = [] {

@@ -692,6 +692,9 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
             PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
           } else {
             PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransitionDay(
+                to, today,
+                {db::CivilDayOf(project->start_date()), db::CivilDayOf(project->end_date())}));
           }
           // credit hours are registered once, with the transition to COMPLETED.
           int credit_hours =

@@ -40,6 +40,13 @@ Detail DetailOf(const grpc::Status& status) {
   return detail;
 }
 
+// The rule id a refusal names in its google.rpc.ErrorInfo ("R-11"), empty if none.
+std::string RuleIn(const grpc::Status& status) {
+  auto info = DetailOf<google::rpc::ErrorInfo>(status);
+  auto rule = info.metadata().find("rule");
+  return rule == info.metadata().end() ? "" : rule->second;
+}
+
 // Test data: a valid ID number for a serial (GB 11643 check character computed here).
 std::string IdNumber(const std::string& county, int serial) {
   std::string first17 = absl::StrFormat("%s1985%02d%02d%03d", county, 1 + serial % 12,
@@ -272,6 +279,13 @@ class EnrollmentTest : public ::testing::Test {
     request.set_project(absl::StrCat("years/", year_, "/projects/", project));
     request.set_teacher(teacher);
     return stub.NominateTeacher(ContextAs(Role::kCountyAdmin, county).get(), request, out);
+  }
+
+  // The business day the services see; nominations of 2022 close on Aug 31, and lankao-seats
+  // runs from Oct 10 to Oct 19, so arrival is recorded from Oct 10 and completion from Oct 19
+  //
+  void Today(int month, int day) {
+    clock_.Set(absl::FromCivil(absl::CivilSecond(2022, month, day, 9, 0, 0), ChinaTimeZone()));
   }
 
   FixedClock clock_{absl::FromCivil(absl::CivilSecond(2022, 8, 1, 9, 0, 0), ChinaTimeZone())};
@@ -679,7 +693,7 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollment_history"), "20");
 }
 
-TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHours) {
+TEST_F(EnrollmentTest, R11LifecycleFollowsTheTrainingDaysWithdrawFreesTheSeatCompletionGivesHours) {
   auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2)});
   v1::Enrollment enrollment;
   ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &enrollment).ok());
@@ -696,8 +710,22 @@ TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHou
   EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(early.error_message().find("R-11"), std::string::npos);
   EXPECT_NE(early.error_message().find("NOMINATED"), std::string::npos);
+  // Arrival (报到) is recorded from the training's first day, completion from its last.
+  grpc::Status before_start =
+      stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out);
+  EXPECT_EQ(before_start.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(RuleIn(before_start), "R-11");
+  EXPECT_NE(before_start.error_message().find("starts on 2022-10-10"), std::string::npos)
+      << before_start.error_message();
+  Today(10, 10);
   ASSERT_TRUE(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out).ok());
   EXPECT_EQ(out.state(), v1::CHECKED_IN);
+  grpc::Status before_end =
+      stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out);
+  EXPECT_EQ(RuleIn(before_end), "R-11");
+  EXPECT_NE(before_end.error_message().find("ends on 2022-10-19"), std::string::npos)
+      << before_end.error_message();
+  Today(10, 19);
   ASSERT_TRUE(stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), request, &out).ok());
   EXPECT_EQ(out.state(), v1::COMPLETED);
   EXPECT_EQ(out.credit_hours(), 80);
@@ -709,7 +737,12 @@ TEST_F(EnrollmentTest, R11LifecycleWithdrawFreesTheSeatAndCompletionRegistersHou
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
+  // Nominations closed on the deadline (R-7; when the training starts first, R-5 closes them:
+  // nomination_ledger_test).
   v1::Enrollment second;
+  EXPECT_EQ(RuleIn(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second)), "R-7");
+
+  Today(8, 1);
   ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &second).ok());
   request.set_name(second.name());
   ASSERT_TRUE(
@@ -1059,9 +1092,11 @@ TEST_F(EnrollmentTest, R12DismissalBarsForThreeYearsUntilAProvinceAdminLiftsIt) 
   request.set_reason("多次旷课");
   v1::Enrollment out;
   auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  Today(10, 12);
   ASSERT_TRUE(stub_->CheckIn(host().get(), request, &out).ok());
   ASSERT_TRUE(stub_->Dismiss(host().get(), request, &out).ok());
   EXPECT_EQ(out.state(), v1::DISMISSED);
+  Today(8, 1);  // back before the deadline, to nominate again
   EXPECT_EQ(out.history(2).reason(), "多次旷课");
 
   v1::ListBlacklistEntriesRequest list;
@@ -1159,6 +1194,7 @@ TEST_F(EnrollmentTest, R12R14PolicyVersionsSetTheBarAndTheCycleFigures) {
   v1::TransitionRequest step;
   step.set_name(enrollment.name());
   auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  Today(10, 12);
   ASSERT_TRUE(stub_->CheckIn(host().get(), step, &enrollment).ok());
   ASSERT_TRUE(stub_->Dismiss(host().get(), step, &enrollment).ok());
   v1::ListBlacklistEntriesRequest list;
@@ -1188,7 +1224,8 @@ TEST_F(EnrollmentTest, R12NoShowWithASpecialReasonWaitsForTheProvince) {
   auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
   v1::Enrollment out;
   // 1: no reason -> barred at once. 2: reason approved -> never barred. 3: reason refused ->
-  // barred.
+  // barred. A no-show is known from the training's first day.
+  Today(10, 10);
   v1::MarkNoShowRequest plain;
   plain.set_name(enrollments[0].name());
   ASSERT_TRUE(stub_->MarkNoShow(host().get(), plain, &out).ok());
@@ -1246,6 +1283,7 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
     v1::Enrollment out;
     ASSERT_TRUE(((*stub_).*method)(host().get(), request, &out).ok());
   };
+  Today(10, 19);  // the training's last day: arrival, outcomes and completion can all be recorded
   move(0, &v1::EnrollmentService::Stub::CheckIn);
   move(0, &v1::EnrollmentService::Stub::Complete);
   move(1, &v1::EnrollmentService::Stub::CheckIn);
@@ -1255,7 +1293,9 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
   no_show.set_name(e[2].name());
   v1::Enrollment out;
   ASSERT_TRUE(stub_->MarkNoShow(host().get(), no_show, &out).ok());
-  // The urban teacher is refused by the rural-only project twice; it counts once.
+  // The urban teacher is refused by the rural-only project twice, before the deadline; it
+  // counts once.
+  Today(8, 1);
   for (int attempt = 0; attempt < 2; ++attempt) {
     EXPECT_EQ(Nominate(*stub_, imported[3].teacher(), "rural-only", &out).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
@@ -1340,6 +1380,7 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
   v1::TransitionRequest step;
   step.set_name(e.name());
   v1::Enrollment out;
+  Today(10, 19);
   ASSERT_TRUE(stub_->CheckIn(ContextAs(Role::kHost, "", "hosts/henu").get(), step, &out).ok());
   ASSERT_TRUE(stub_->Complete(ContextAs(Role::kHost, "", "hosts/henu").get(), step, &out).ok());
 

@@ -469,6 +469,9 @@ class EvaluationRoundTest : public ::testing::Test {
       grpc::Status status = ((*enrollment_stub_).*method)(host().get(), request, &out);
       ASSERT_TRUE(status.ok()) << status.error_message();
     };
+    // The training's last day: arrival and outcomes can be recorded.
+    const absl::Time nominated_on = clock_.Now();
+    clock_.Set(absl::FromCivil(absl::CivilSecond(2022, 10, 19, 9, 0, 0), ChinaTimeZone()));
     for (int i : {0, 1, 3}) move(i, &enr::EnrollmentService::Stub::CheckIn);
     move(0, &enr::EnrollmentService::Stub::Complete);
     move(3, &enr::EnrollmentService::Stub::Complete);
@@ -477,6 +480,7 @@ class EvaluationRoundTest : public ::testing::Test {
     no_show.set_name(e[2].name());
     enr::Enrollment out;
     ASSERT_TRUE(enrollment_stub_->MarkNoShow(host().get(), no_show, &out).ok());
+    clock_.Set(nominated_on);
   }
 
   std::unique_ptr<grpc::ClientContext> Admin() { return ContextAs(Role::kProvinceAdmin); }

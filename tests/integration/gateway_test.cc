@@ -293,7 +293,10 @@ TEST_F(GatewayTest, NominatesAsTheCountyAndRefusesWithTheRule) {
   EXPECT_EQ(viewer.status, 403) << viewer.body;
   EXPECT_EQ(viewer.body.find("张明远"), std::string::npos) << "no personal data in a refusal";
 
-  // Checking in moves the enrollment on; the stale etag of a second attempt is a conflict.
+  // On the training's last day (R-11), checking in moves the enrollment on; the stale etag of
+  // a second attempt is a conflict.
+  const absl::Time nominated_on = clock_.Now();
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2022, 10, 19, 9, 0, 0), ChinaTimeZone()));
   HttpAnswer checked = Http("POST", Url("/v1/" + enrollment + ":checkIn"), R"({"etag": "1"})",
                             TokenFor(Role::kHost, "", "hosts/henu", "host-clerk"));
   ASSERT_EQ(checked.status, 200) << checked.body;
@@ -301,6 +304,7 @@ TEST_F(GatewayTest, NominatesAsTheCountyAndRefusesWithTheRule) {
   HttpAnswer stale = Http("POST", Url("/v1/" + enrollment + ":complete"), R"({"etag": "1"})",
                           TokenFor(Role::kHost, "", "hosts/henu", "host-clerk"));
   EXPECT_EQ(stale.status, 409) << stale.body;
+  clock_.Set(nominated_on);
 
   // The rate report is computed from what was just done.
   HttpAnswer rates = Http("GET", Url("/v1/years/2022/rateReport?scope=COUNTY"), "", Province());

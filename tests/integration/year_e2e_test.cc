@@ -1,17 +1,19 @@
 // The demonstration year end to end (issue 5): the four service binaries as their own processes
-// on loopback, each on a fresh MariaDB database, on a clock that starts on 2022-07-01 so the
-// 2022 deadlines are ahead. peixunctl loads the 2022 catalog and the demonstration teachers;
-// the year driver (tools/year) nominates, attends, scores, publishes and decides. The outcomes
-// the services report are checked against what the generated plan implies: counts and rates
-// deductions, totals and grades, tiers and amounts, budgets and
-// subsidies; then the next year: barred teachers refused, revoked counties
-// out of the round.
+// on loopback, each on a fresh MariaDB database, on one demonstration clock (a clock file) that
+// starts on 2022-07-01 so the 2022 deadlines are ahead, and that the driver moves to the year's
+// last day before hosts record arrivals and completions. peixunctl loads the 2022 catalog
+// and the demonstration teachers; the year driver (tools/year) nominates, attends, scores,
+// publishes and decides. The outcomes the services report are checked against what the generated
+// plan implies: counts and rates, deductions, totals and grades, tiers and
+// amounts, budgets and subsidies; then the next year: barred teachers refused
+// revoked counties out of the round.
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "common/util/clock.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "tests/support/harness.h"
@@ -29,12 +31,13 @@ using peixun::testing::ServiceProcess;
 constexpr char kClockStart[] = "2022-07-01T09:00:00+08:00";
 constexpr int64_t kSubsidyFen = 5000;  // 50 yuan per completed participant, set for this test
 
-std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db) {
+std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db,
+                                                     const std::string& clock_file) {
   const auto& c = db.config();
   return {{"PEIXUN_DB_HOST", c.host},         {"PEIXUN_DB_PORT", std::to_string(c.port)},
           {"PEIXUN_DB_NAME", c.database},     {"PEIXUN_DB_USER", c.user},
           {"PEIXUN_DB_PASSWORD", c.password}, {"PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey},
-          {"PEIXUN_CLOCK_START", kClockStart}};
+          {"PEIXUN_CLOCK_FILE", clock_file}};
 }
 
 std::string Address(int port) { return absl::StrCat("127.0.0.1:", port); }
@@ -52,18 +55,23 @@ std::pair<std::string, int> RunCommand(const std::string& command) {
 TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerProcesses) {
   ScratchDatabase catalog_db, enrollment_db, evaluation_db, funding_db;
   const std::string logs = ::testing::TempDir();
+  const std::string clock_file = logs + "/year-clock";
+  absl::Time start;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, kClockStart, &start, &error)) << error;
+  ASSERT_TRUE(MoveFileClock(clock_file, start).ok());
   const std::vector<std::string> ports0 = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"};
   auto with = [&](std::vector<std::string> extra) {
     extra.insert(extra.begin(), ports0.begin(), ports0.end());
     return extra;
   };
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db),
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db, clock_file),
                          logs + "/year-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0);
   ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY,
-                            with({"--catalog_target=" + Address(catalog_port)}), Env(enrollment_db),
-                            logs + "/year-enrollment.log");
+                            with({"--catalog_target=" + Address(catalog_port)}),
+                            Env(enrollment_db, clock_file), logs + "/year-enrollment.log");
   const int enrollment_port = enrollment.WaitServing();
   ASSERT_GT(enrollment_port, 0);
   const int evaluation_port = peixun::testing::FreeLoopbackPort();
@@ -71,7 +79,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
                          with({"--evaluation_target=" + Address(evaluation_port),
                                "--catalog_target=" + Address(catalog_port),
                                "--enrollment_target=" + Address(enrollment_port)}),
-                         Env(funding_db), logs + "/year-funding.log");
+                         Env(funding_db, clock_file), logs + "/year-funding.log");
   const int funding_port = funding.WaitServing();
   ASSERT_GT(funding_port, 0);
   ServiceProcess evaluation(
@@ -79,7 +87,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
       {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
        "--enrollment_target=" + Address(enrollment_port),
        "--funding_target=" + Address(funding_port), "--catalog_target=" + Address(catalog_port)},
-      Env(evaluation_db), logs + "/year-evaluation.log");
+      Env(evaluation_db, clock_file), logs + "/year-evaluation.log");
   ASSERT_EQ(evaluation.WaitServing(), evaluation_port);
 
   // The operators' tool loads the 2022 catalog and the demonstration teachers.
@@ -104,6 +112,7 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   options.year = 2022;
   options.generate_teachers_per_county = 40;
   options.subsidy_per_participant_fen = kSubsidyFen;
+  options.clock_file = clock_file;
   options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
   YearDriver driver(options);
   absl::Status ran = driver.Run();

@@ -1,6 +1,7 @@
 // Unit tests of enrollment's rules, named for their DOMAIN.md ids.
 #include "services/enrollment/domain/enrollment_rules.h"
 
+#include "common/util/status.h"
 #include "gtest/gtest.h"
 
 namespace peixun::enrollment::domain {
@@ -83,6 +84,39 @@ TEST(R11Lifecycle, AllowsExactlyTheDocumentedTransitions) {
   EXPECT_NE(refused.message().find("CHECKED_IN"), std::string::npos);
   EXPECT_FALSE(CheckTransition(v1::COMPLETED, v1::DISMISSED).ok());
   EXPECT_FALSE(CheckTransition(v1::NOMINATED, v1::COMPLETED).ok());
+}
+
+TEST(R11Lifecycle, ArrivalFromTheFirstTrainingDayAndCompletionFromTheLast) {
+  const TrainingDays training{absl::CivilDay(2022, 10, 10), absl::CivilDay(2022, 10, 19)};
+  auto early = CheckTransitionDay(v1::CHECKED_IN, absl::CivilDay(2022, 10, 9), training);
+  ASSERT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(RuleOf(early), "R-11");
+  EXPECT_NE(early.message().find("starts on 2022-10-10"), std::string::npos) << early;
+  EXPECT_TRUE(CheckTransitionDay(v1::CHECKED_IN, training.start, training).ok());
+  EXPECT_FALSE(CheckTransitionDay(v1::NO_SHOW, absl::CivilDay(2022, 10, 9), training).ok());
+  EXPECT_TRUE(CheckTransitionDay(v1::NO_SHOW, training.start, training).ok());
+  EXPECT_TRUE(CheckTransitionDay(v1::DISMISSED, absl::CivilDay(2022, 10, 12), training).ok());
+  for (auto outcome : {v1::COMPLETED, v1::NOT_COMPLETED}) {
+    auto before_end = CheckTransitionDay(outcome, absl::CivilDay(2022, 10, 18), training);
+    EXPECT_EQ(RuleOf(before_end), "R-11");
+    EXPECT_NE(before_end.message().find("ends on 2022-10-19"), std::string::npos) << before_end;
+    EXPECT_TRUE(CheckTransitionDay(outcome, training.end, training).ok());
+  }
+  // A withdrawal is dated by the nomination deadline, not by the training.
+  EXPECT_TRUE(CheckTransitionDay(v1::WITHDRAWN, absl::CivilDay(2022, 12, 1), training).ok());
+}
+
+TEST(R5Nomination, ClosesAtTheDeadlineOrTheTrainingsStartWhicheverIsFirst) {
+  const absl::CivilDay deadline(2022, 8, 31);
+  EXPECT_TRUE(
+      CheckNominationOpen(absl::CivilDay(2022, 8, 20), deadline, absl::CivilDay(2022, 8, 21)).ok());
+  auto started =
+      CheckNominationOpen(absl::CivilDay(2022, 8, 21), deadline, absl::CivilDay(2022, 8, 21));
+  EXPECT_EQ(RuleOf(started), "R-5");
+  EXPECT_NE(started.message().find("started on 2022-08-21"), std::string::npos) << started;
+  auto late =
+      CheckNominationOpen(absl::CivilDay(2022, 9, 1), deadline, absl::CivilDay(2022, 10, 1));
+  EXPECT_EQ(RuleOf(late), "R-7");
 }
 
 TEST(R7Nomination, DeadlineDayIsStillOpen) {
@@ -192,10 +226,12 @@ TEST(R12Blacklist, OutcomesThatBarAndForHowLong) {
   BlacklistPolicy policy;
   EXPECT_EQ(BlacklistEnd(absl::CivilDay(2022, 10, 24), policy), absl::CivilDay(2025, 10, 24));
   EXPECT_EQ(BlacklistEnd(absl::CivilDay(2024, 2, 29), policy), absl::CivilDay(2027, 2, 28));
+  // Judged against the training's first day: one that starts on the bar's last day is barred.
   auto barred =
       CheckNotBlacklisted(absl::CivilDay(2025, 10, 24), absl::CivilDay(2025, 10, 24), false);
   ASSERT_EQ(barred.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(barred.message().find("until 2025-10-24"), std::string::npos);
+  EXPECT_NE(barred.message().find("starts on 2025-10-24"), std::string::npos);
   EXPECT_TRUE(
       CheckNotBlacklisted(absl::CivilDay(2025, 10, 25), absl::CivilDay(2025, 10, 24), false).ok());
   EXPECT_TRUE(

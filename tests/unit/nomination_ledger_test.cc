@@ -71,7 +71,7 @@ NominationRequest Request(const std::string& teacher, const ProjectKey& project,
   return NominationRequest{teacher, project, "410225", today};
 }
 
-TEST(NominationLedger, AnAcceptedNominationHoldsItsSeatForTheOnesAfterIt) {
+TEST(NominationLedger, R7AnAcceptedNominationHoldsItsSeatForTheOnesAfterIt) {
   NominationLedger ledger(Facts(), true);
   NominationDecision first = ledger.Judge(Request("t1", kReading), "enrollments/e1");
   ASSERT_TRUE(first.status.ok()) << first.status;
@@ -135,6 +135,39 @@ TEST(NominationLedger, R7ClosedAtTheDeadlineAndOnlyForTheCountysOwnTeachers) {
   EXPECT_EQ(foreign.rule, "R-7");
   EXPECT_NE(foreign.status.message().find("teachers/other belongs to regions/411522"),
             std::string::npos);
+}
+
+TEST(NominationLedger, R5NominationsCloseWhenTheTrainingStartsIfThatIsBeforeTheDeadline) {
+  NominationFacts facts = Facts();
+  facts.projects[kReading].deadline = absl::CivilDay(2022, 10, 31);  // after reading starts
+  NominationLedger ledger(std::move(facts), true);
+  EXPECT_TRUE(ledger.Judge(Request("t1", kReading, absl::CivilDay(2022, 10, 9)), "enrollments/e1")
+                  .status.ok());
+  NominationDecision started =
+      ledger.Judge(Request("t2", kReading, absl::CivilDay(2022, 10, 10)), "enrollments/e2");
+  EXPECT_EQ(started.rule, "R-5");
+  EXPECT_EQ(started.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(started.status.message().find("started on 2022-10-10"), std::string::npos)
+      << started.status;
+  EXPECT_EQ(ledger.facts().quotas.at(kReading).at("410225").held, 2);  // only the first
+}
+
+TEST(NominationLedger, R12TheBarIsJudgedAgainstTheTrainingsDatesNotTheDayOfNomination) {
+  NominationFacts facts = Facts();
+  facts.barred_until["t1"] = absl::CivilDay(2022, 10, 12);  // ends while reading runs
+  const ProjectKey later{kYear, "later"};                   // 国培, starts after the bar
+  facts.projects[later] = Project(later, common::v1::NATIONAL, absl::CivilDay(2022, 10, 13),
+                                  absl::CivilDay(2022, 10, 14), "later");
+  facts.quotas[later]["410225"] = SeatUse{1, 0};
+  NominationLedger ledger(std::move(facts), true);
+  // Nominated on 2022-09-01, inside the bar, into training that starts inside it: refused.
+  NominationDecision inside = ledger.Judge(Request("t1", kReading), "enrollments/e1");
+  EXPECT_EQ(inside.rule, "R-12");
+  EXPECT_NE(inside.status.message().find("until 2022-10-12"), std::string::npos) << inside.status;
+  EXPECT_NE(inside.status.message().find("starts on 2022-10-10"), std::string::npos);
+  // The same day, into training that starts the day after the bar's last day: accepted.
+  NominationDecision after = ledger.Judge(Request("t1", later), "enrollments/e2");
+  EXPECT_TRUE(after.status.ok()) << after.status;
 }
 
 TEST(NominationLedger, UnknownTeachersAndProjectsAreNotRuleRefusals) {

@@ -14,7 +14,9 @@
 #include "absl/time/clock.h"
 #include "common/auth/identity.h"
 #include "common/metrics/metrics.h"
+#include "common/util/clock.h"
 #include "common/util/names.h"
+#include "common/util/status.h"
 #include "grpcpp/create_channel.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/evaluation/domain/evaluation_rules.h"
@@ -529,6 +531,16 @@ absl::Status YearDriver::Nominate() {
 }
 
 absl::Status YearDriver::Attend() {
+  if (!options_.clock_file.empty()) {
+    // arrival from the first training day, completion from the last; every project of
+    // the year has ended by Dec 31.
+    const absl::Time last_day =
+        absl::FromCivil(absl::CivilSecond(options_.year, 12, 31, 9, 0, 0), ChinaTimeZone());
+    PEIXUN_RETURN_IF_ERROR(MoveFileClock(options_.clock_file, last_day));
+    Progress(absl::StrCat("the demonstration clock moved to ",
+                          absl::FormatTime("%Y-%m-%d %H:%M", last_day, ChinaTimeZone()),
+                          ": the year's training has ended"));
+  }
   std::atomic<int> calls{0};
   using Outcome = Planner::Outcome;
   absl::Status status =

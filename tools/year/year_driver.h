@@ -3,8 +3,9 @@
 //   1. the catalog already loaded (plan year, projects, quotas down to counties) is read back;
 //      teachers are generated and imported when asked, and read back per county;
 //   2. counties nominate eligible teachers within their quotas before the deadline (some leave
-//      seats unfilled, some try an ineligible teacher); hosts check them in and complete them,
-//      with some no-shows, dismissals and non-completions;
+//      seats unfilled, some try an ineligible teacher); the clock moves to the year's last day;
+//      hosts check them in and complete them, with some no-shows, dismissals and
+//      non-completions;
 //   3. every county is a project county (funding); a round opens on funding's active counties,
 //      experts from other counties score every indicator, deductions come from enrollment,
 //      results are computed and published;
@@ -47,6 +48,11 @@ struct YearOptions {
   int threads = 8;
   // Run the next-year checks (R-12 refusal, R-27 round).
   bool next_year = true;
+  // The suite's movable demonstration clock (--clock_file, common/util/clock.h). Hosts record
+  // arrival and completion only once the training has begun and ended, so before they do
+  // the driver moves the clock to the last day of the year (every project ends by then, R-5).
+  // Empty: the clock is not moved (the services must already be past the training's dates).
+  std::string clock_file;
   // Progress lines go here (nothing when empty).
   std::function<void(const std::string&)> progress;
 };

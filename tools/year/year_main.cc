@@ -27,6 +27,9 @@ ABSL_FLAG(int64_t, subsidy_fen, 0,
           "per-participant subsidy (fen) to set in a new tier policy version before deciding (0: "
           "keep the policy)");
 ABSL_FLAG(int, threads, 8, "calls in flight");
+ABSL_FLAG(std::string, clock_file, "",
+          "the suite's demonstration clock file (or env PEIXUN_CLOCK_FILE): moved to the year's "
+          "last day before hosts record arrivals and completions (R-11)");
 ABSL_FLAG(bool, table, true, "print the per-county table and the province summary");
 ABSL_FLAG(bool, next_year, true,
           "check the next year: a barred teacher refused (R-12), revoked counties left out (R-27)");
@@ -67,6 +70,9 @@ int main(int argc, char** argv) {
   options.threads = absl::GetFlag(FLAGS_threads);
   options.subsidy_per_participant_fen = absl::GetFlag(FLAGS_subsidy_fen);
   options.next_year = absl::GetFlag(FLAGS_next_year);
+  options.clock_file = absl::GetFlag(FLAGS_clock_file);
+  if (options.clock_file.empty() && std::getenv("PEIXUN_CLOCK_FILE") != nullptr)
+    options.clock_file = std::getenv("PEIXUN_CLOCK_FILE");
   options.progress = [](const std::string& line) { std::cerr << "  " << line << std::endl; };
   peixun::year::YearDriver driver(options);
   absl::Status status = driver.Run();

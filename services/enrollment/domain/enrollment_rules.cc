@@ -172,12 +172,49 @@ absl::Status CheckTransition(v1::EnrollmentState from, v1::EnrollmentState to) {
                                         " and cannot become ", StateLabel(to)));
 }
 
+absl::Status CheckTransitionDay(v1::EnrollmentState to, absl::CivilDay today,
+                                const TrainingDays& training) {
+  switch (to) {
+    case v1::CHECKED_IN:
+    case v1::NO_SHOW:
+    case v1::DISMISSED:
+      if (today < training.start) {
+        return RuleError("R-11", absl::StrCat("the training starts on ", DateText(training.start),
+                                              "; the enrollment cannot become ", StateLabel(to),
+                                              " before then (today is ", DateText(today), ")"));
+      }
+      return absl::OkStatus();
+    case v1::COMPLETED:
+    case v1::NOT_COMPLETED:
+      if (today < training.end) {
+        return RuleError("R-11",
+                         absl::StrCat("the training ends on ", DateText(training.end),
+                                      "; the enrollment cannot become ", StateLabel(to),
+                                      " before its last day (today is ", DateText(today), ")"));
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
+}
+
 bool HoldsSeat(v1::EnrollmentState state) { return state != v1::WITHDRAWN; }
 
 absl::Status CheckBeforeDeadline(absl::CivilDay today, absl::CivilDay deadline) {
   if (today > deadline) {
     return RuleError("R-7", absl::StrCat("nominations closed on ", DateText(deadline),
                                          " (选派截止); today is ", DateText(today)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNominationOpen(absl::CivilDay today, absl::CivilDay deadline,
+                                 absl::CivilDay training_start) {
+  PEIXUN_RETURN_IF_ERROR(CheckBeforeDeadline(today, deadline));
+  if (today >= training_start) {
+    return RuleError("R-5", absl::StrCat("nominations to this project closed when its training "
+                                         "started on ",
+                                         DateText(training_start), "; today is ", DateText(today)));
   }
   return absl::OkStatus();
 }
@@ -295,11 +332,14 @@ absl::CivilDay BlacklistEnd(absl::CivilDay project_end, const BlacklistPolicy& p
   return end;
 }
 
-absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, bool lifted) {
-  if (!lifted && today <= bar_end) {
+absl::Status CheckNotBlacklisted(absl::CivilDay training_start, absl::CivilDay bar_end,
+                                 bool lifted) {
+  if (!lifted && training_start <= bar_end) {
     return RuleError("R-12",
                      absl::StrCat("the teacher is blacklisted (黑名单) until ", DateText(bar_end),
-                                  " and cannot join 国培 or 省培 projects"));
+                                  " and cannot join 国培 or 省培 training that starts by "
+                                  "then; this one starts on ",
+                                  DateText(training_start)));
   }
   return absl::OkStatus();
 }

@@ -40,6 +40,16 @@ absl::Status ValidateTeacher(const v1::Teacher& teacher, int current_year);
 // NOMINATED -> CHECKED_IN -> COMPLETED | DISMISSED | NOT_COMPLETED;
 // NOMINATED -> NO_SHOW | WITHDRAWN. Anything else names the current state.
 absl::Status CheckTransition(v1::EnrollmentState from, v1::EnrollmentState to);
+// The days a training runs, first and last included.
+struct TrainingDays {
+  absl::CivilDay start;
+  absl::CivilDay end;
+};
+// R-11 on the calendar: arrival (报到) is recorded, and a no-show known, from the first training
+// day on; completion and non-completion from the last; a dismissal while the class runs or
+// after. Other transitions are not dated here (withdrawal closes with nominations, R-7).
+absl::Status CheckTransitionDay(v1::EnrollmentState to, absl::CivilDay today,
+                                const TrainingDays& training);
 // A nomination that still holds a seat of the county's quota.
 bool HoldsSeat(v1::EnrollmentState state);
 // Chinese label for messages, e.g. "已报到".
@@ -49,6 +59,11 @@ std::string StateLabel(v1::EnrollmentState state);
 
 // nominations and withdrawals close at the end of the deadline day.
 absl::Status CheckBeforeDeadline(absl::CivilDay today, absl::CivilDay deadline);
+// nominations to a project close at the year's deadline or when its training
+// starts, whichever comes first (the last day to nominate is the day before the first training
+// day).
+absl::Status CheckNominationOpen(absl::CivilDay today, absl::CivilDay deadline,
+                                 absl::CivilDay training_start);
 // one more seat is free when fewer than `quota` are held.
 absl::Status CheckSeatFree(int32_t quota, int32_t held, absl::string_view county_label);
 
@@ -89,8 +104,10 @@ struct BlacklistPolicy {
 bool CausesBlacklist(v1::EnrollmentState state, v1::Enrollment::ReasonReview review);
 // Last day of the bar: the project's end date plus the policy's years.
 absl::CivilDay BlacklistEnd(absl::CivilDay project_end, const BlacklistPolicy& policy);
-// R-12 refusal when a bar covers `today`.
-absl::Status CheckNotBlacklisted(absl::CivilDay today, absl::CivilDay bar_end, bool lifted);
+// R-12 refusal when a bar covers the training: it is judged against the training's dates, not
+// the day of nomination, so a training that starts after the bar's last day is open.
+absl::Status CheckNotBlacklisted(absl::CivilDay training_start, absl::CivilDay bar_end,
+                                 bool lifted);
 
 // ---- Credit hours (R-14) ------------------------------------------------------------------
 

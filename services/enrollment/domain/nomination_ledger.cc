@@ -52,16 +52,18 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   }
   const catalog_v1::Project& project = project_facts->second.project;
 
-  if (absl::Status closed = CheckBeforeDeadline(request.today, *project_facts->second.deadline);
+  const absl::CivilDay training_start = DayOf(project.start_date());
+  if (absl::Status closed =
+          CheckNominationOpen(request.today, *project_facts->second.deadline, training_start);
       !closed.ok()) {
     return Refused(std::move(closed));
   }
   if (project.plan_level() == common::v1::NATIONAL ||
       project.plan_level() == common::v1::PROVINCIAL) {
-    // a bar covers 国培 and 省培 projects.
+    // a bar covers 国培 and 省培 training that starts while it lasts.
     auto bar = facts_.barred_until.find(request.teacher_id);
     if (bar != facts_.barred_until.end()) {
-      if (absl::Status barred = CheckNotBlacklisted(request.today, bar->second, false);
+      if (absl::Status barred = CheckNotBlacklisted(training_start, bar->second, false);
           !barred.ok()) {
         return Refused(std::move(barred));
       }
@@ -82,7 +84,7 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
                            project.display_name(),
                            project.category(),
                            request.project.first,
-                           DayOf(project.start_date()),
+                           training_start,
                            DayOf(project.end_date())};
   std::vector<EnrollmentSpan>& spans = facts_.live_spans[request.teacher_id];
   if (absl::Status repeated = CheckNoRepetition(spans, candidate); !repeated.ok()) {

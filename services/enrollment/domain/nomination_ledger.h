@@ -1,5 +1,6 @@
 // A batch of nominations judged as the rules say, in arrival order, against the facts read for
-// it in one round trip: R-7 (own teachers, the deadline), R-12 (the bar, 国培 and 省培 only),
+// it in one round trip: R-7 (own teachers), R-5/R-7 (the deadline or the training's start,
+// whichever is first), R-12 (a bar over the training's dates, 国培 and 省培 only),
 // R-9 (eligibility), R-13 (no repetition), then R-7 again (a free seat in the county's quota).
 // An accepted nomination holds its seat and its dates for the ones after it, exactly as if each
 // had been judged in a transaction of its own. Pure: the nomination desk reads the facts and
