@@ -263,38 +263,26 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     }
     options.clock_start = start;
   }
-  options.clock_file = Pick(absl::GetFlag(FLAGS_clock_file), "PEIXUN_CLOCK_FILE", "");
-  if (!options.clock_file.empty()) {
+  const std::string clock_file = Pick(absl::GetFlag(FLAGS_clock_file), "PEIXUN_CLOCK_FILE", "");
+  if (!clock_file.empty()) {
     if (options.clock_start) {
       return absl::InvalidArgumentError(
           "clock_file: give either --clock_start or --clock_file, not both");
     }
-    if (auto clock = FileClock::Open(options.clock_file); !clock.ok()) return clock.status();
+    auto clock = FileClock::Open(clock_file);
+    if (!clock.ok()) return clock.status();
+    options.clock_file = std::move(*clock);
   }
   return options;
 }
 
-namespace {
-
-// The clock of --clock_start or --clock_file; null for the clock the platform is given.
-std::unique_ptr<Clock> DemonstrationClock(const PlatformOptions& options) {
-  if (options.clock_start) return std::make_unique<StartedClock>(*options.clock_start);
-  if (options.clock_file.empty()) return nullptr;
-  auto clock = FileClock::Open(options.clock_file);
-  if (!clock.ok()) {
-    // ParsePlatformOptions read it a moment ago; a suite without its clock must not run.
-    std::cerr << clock.status() << std::endl;
-    std::abort();
-  }
-  return std::move(*clock);
-}
-
-}  // namespace
-
 Platform::Platform(PlatformOptions options, const Clock& clock)
     : options_((DisableMutexDeadlockDetection(), std::move(options))),
-      started_clock_(DemonstrationClock(options_)),
-      clock_(started_clock_ ? *started_clock_ : clock),
+      started_clock_(options_.clock_start ? std::make_unique<StartedClock>(*options_.clock_start)
+                                          : nullptr),
+      clock_(options_.clock_file ? *options_.clock_file
+             : started_clock_    ? *started_clock_
+                                 : clock),
       pool_(options_.db, &metrics_.db()),
       // Tokens expire in real time, whatever the business clock says (--clock_start).
       verifier_(auth::VerifierOptions{options_.token_key, options_.jwks, options_.token_issuer,
@@ -369,14 +357,14 @@ absl::Status Platform::Start(grpc::Service* service) {
   Log(options_.service, absl::StrCat("gRPC on port ", port_, ", /metrics on port ", metrics_.port(),
                                      ", database ", options_.db.host, ":", options_.db.port, "/",
                                      options_.db.database, " (", transport, ")"));
-  if (started_clock_) {
+  if (started_clock_ || options_.clock_file) {
     Log(options_.service,
-        absl::StrCat(
-            "demonstration clock: now is ",
-            absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
-            options_.clock_file.empty()
-                ? " (--clock_start; not for production)"
-                : absl::StrCat(" (--clock_file ", options_.clock_file, "; not for production)")));
+        absl::StrCat("demonstration clock: now is ",
+                     absl::FormatTime(absl::RFC3339_sec, clock_.Now(), ChinaTimeZone()),
+                     options_.clock_file
+                         ? absl::StrCat(" (--clock_file ", options_.clock_file->path(),
+                                        "; not for production)")
+                         : std::string(" (--clock_start; not for production)")));
   }
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();

@@ -63,8 +63,8 @@ struct PlatformOptions {
   // (--clock_start) instead of the wall clock's now. Never set in production.
   std::optional<absl::Time> clock_start;
   // Demonstrations and end-to-end tests only: the suite's shared, movable clock (FileClock in
-  // common/util/clock.h, --clock_file). Never set in production.
-  std::string clock_file;
+  // common/util/clock.h, --clock_file), opened when the options are read. Never in production.
+  std::shared_ptr<const FileClock> clock_file;
   // Transport security (PEM text). With a certificate and key the service serves TLS; with a CA
   // as well it requires client certificates signed by that CA (mutual TLS), and it dials its
   // dependencies with TLS, presenting its own certificate and trusting only that CA. Without
@@ -128,7 +128,7 @@ class Platform {
   void SetServing(bool serving);
 
   const PlatformOptions options_;
-  std::unique_ptr<Clock> started_clock_;  // set by clock_start or clock_file
+  std::unique_ptr<Clock> started_clock_;  // set when options_.clock_start is
   const Clock& clock_;
   metrics::MetricsRegistry metrics_;
   db::ConnectionPool pool_;

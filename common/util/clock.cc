@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -15,20 +15,28 @@
 namespace peixun {
 namespace {
 
-// What identifies one writing of the file: inode, size and modification time.
-std::string VersionOf(const std::string& path) {
+// The file's version; nullopt when it cannot be looked at.
+std::optional<FileClock::Version> VersionOf(const std::string& path) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) return "";
-  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileClock::Version{
+      static_cast<uint64_t>(st.st_ino), static_cast<int64_t>(st.st_size),
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
+
+constexpr size_t kMaxClockLine = 200;
 
 absl::Status ReadClockFile(const std::string& path, absl::Time* business, absl::Time* wall) {
   std::ifstream in(path);
   if (!in) return absl::InvalidArgumentError(absl::StrCat("clock_file: cannot read ", path));
-  std::string line;
-  std::getline(in, line, '\n');
-  if (line.size() > 200) {
-    return absl::InvalidArgumentError(absl::StrCat("clock_file: ", path, " is too long"));
+  // Read no more than one line's worth, whatever the file holds.
+  char buffer[kMaxClockLine + 1];
+  in.read(buffer, sizeof(buffer));
+  std::string line(buffer, static_cast<size_t>(in.gcount()));
+  line = line.substr(0, line.find('\n'));
+  if (line.size() > kMaxClockLine) {
+    return absl::InvalidArgumentError(absl::StrCat("clock_file: ", path, " is too long (at most ",
+                                                   kMaxClockLine, " bytes on its line)"));
   }
   std::vector<std::string> parts =
       absl::StrSplit(absl::StripAsciiWhitespace(line), ' ', absl::SkipEmpty());
@@ -49,24 +57,24 @@ absl::Status ReadClockFile(const std::string& path, absl::Time* business, absl::
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FileClock>> FileClock::Open(std::string path) {
-  const std::string version = VersionOf(path);
+  const Version version = VersionOf(path).value_or(Version{});
   Reading reading;
   absl::Status read = ReadClockFile(path, &reading.business, &reading.wall);
   if (!read.ok()) return read;
   return std::unique_ptr<FileClock>(new FileClock(std::move(path), reading, version));
 }
 
-FileClock::FileClock(std::string path, Reading reading, std::string version)
-    : path_(std::move(path)), reading_(reading), version_(std::move(version)) {}
+FileClock::FileClock(std::string path, Reading reading, Version version)
+    : path_(std::move(path)), reading_(reading), version_(version) {}
 
 absl::Time FileClock::Now() const {
   const absl::Time wall = absl::Now();
   absl::MutexLock lock(&mu_);
-  if (std::string version = VersionOf(path_); !version.empty() && version != version_) {
+  if (std::optional<Version> version = VersionOf(path_); version && !(*version == version_)) {
     Reading next;
     if (ReadClockFile(path_, &next.business, &next.wall).ok()) {
       reading_ = next;
-      version_ = std::move(version);
+      version_ = *version;
     }
   }
   return reading_.business + (wall - reading_.wall);

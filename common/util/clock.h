@@ -1,6 +1,7 @@
 // Time is injected: code that needs "now" takes a Clock, and tests pass a fixed one.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -70,18 +71,29 @@ class FileClock final : public Clock {
   // Reads the file; an error names it and what is wrong with it.
   static absl::StatusOr<std::unique_ptr<FileClock>> Open(std::string path);
   absl::Time Now() const override;
+  const std::string& path() const { return path_; }
+
+  // What identifies one writing of the file.
+  struct Version {
+    uint64_t inode = 0;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const Version& other) const {
+      return inode == other.inode && size == other.size && mtime_ns == other.mtime_ns;
+    }
+  };
 
  private:
   struct Reading {
     absl::Time business;  // the instant written
     absl::Time wall;      // the wall-clock moment it was written for
   };
-  FileClock(std::string path, Reading reading, std::string version);
+  FileClock(std::string path, Reading reading, Version version);
 
   const std::string path_;
   mutable absl::Mutex mu_;
   mutable Reading reading_ ABSL_GUARDED_BY(mu_);
-  mutable std::string version_ ABSL_GUARDED_BY(mu_);  // inode, size and mtime last read
+  mutable Version version_ ABSL_GUARDED_BY(mu_);  // of the writing last read
 };
 
 // Writes `path` atomically (a new file renamed over it) so that every FileClock reading it

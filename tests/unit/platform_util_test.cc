@@ -74,6 +74,35 @@ TEST(BatcherTest, ALoneItemRunsAtOnceByItself) {
   EXPECT_EQ(size, 1u);
 }
 
+TEST(FileClockTest, EveryReaderFollowsTheFileWhenItMovesAndBadFilesAreNamed) {
+  const std::string path = ::testing::TempDir() + "/file-clock-test";
+  const absl::Time july = absl::FromCivil(absl::CivilSecond(2022, 7, 1, 9, 0, 0), ChinaTimeZone());
+  ASSERT_TRUE(MoveFileClock(path, july).ok());
+  auto first = FileClock::Open(path);
+  auto second = FileClock::Open(path);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_LT(absl::AbsDuration((*first)->Now() - july), absl::Minutes(1));
+  const absl::Time december =
+      absl::FromCivil(absl::CivilSecond(2022, 12, 31, 9, 0, 0), ChinaTimeZone());
+  ASSERT_TRUE(MoveFileClock(path, december).ok());
+  EXPECT_LT(absl::AbsDuration((*first)->Now() - december), absl::Minutes(1));
+  EXPECT_LT(absl::AbsDuration((*second)->Now() - december), absl::Minutes(1));
+
+  const std::string bad = ::testing::TempDir() + "/file-clock-bad";
+  for (const std::string& text : {std::string("2022-07-01\n"), std::string(100000, '9')}) {
+    FILE* f = fopen(bad.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(text.c_str(), f);
+    fclose(f);
+    auto refused = FileClock::Open(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(refused.status().message().rfind("clock_file: " + bad, 0), 0u) << refused.status();
+  }
+  EXPECT_FALSE(FileClock::Open(::testing::TempDir() + "/no-such-clock").ok());
+}
+
 TEST(Filter, ParsesConjunctionOfEqualities) {
   auto terms = ParseFilter(R"(level = "COUNTY" AND parent = regions/4101)", {"level", "parent"});
   ASSERT_TRUE(terms.ok()) << terms.status();
