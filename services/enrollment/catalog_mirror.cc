@@ -146,19 +146,7 @@ absl::Status CatalogMirror::Reconcile() {
       token = response.next_page_token();
     } while (!token.empty());
     std::vector<catalog::v1::QuotaAllocation> quotas;
-    do {
-      catalog::v1::ListQuotasRequest request;
-      request.set_parent(absl::StrCat("years/", year, "/projects/-"));
-      request.set_filter(R"(level = "COUNTY")");
-      request.set_page_size(1000);
-      request.set_page_token(token);
-      catalog::v1::ListQuotasResponse response;
-      status = stub_->ListQuotas(NewContext(absl::Seconds(10)).get(), request, &response);
-      if (!status.ok())
-        return absl::UnavailableError("catalog ListQuotas: " + status.error_message());
-      quotas.insert(quotas.end(), response.quotas().begin(), response.quotas().end());
-      token = response.next_page_token();
-    } while (!token.empty());
+    PEIXUN_RETURN_IF_ERROR(PullQuotas(absl::StrCat("years/", year, "/projects/-"), &quotas));
     PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
       EnrollmentStore::UpsertYear(c, plan_year);
       for (const auto& project : projects) EnrollmentStore::UpsertProject(c, project);
@@ -173,6 +161,87 @@ absl::Status CatalogMirror::Reconcile() {
     }));
   }
   return absl::OkStatus();
+}
+
+absl::Status CatalogMirror::PullQuotas(const std::string& parent,
+                                       std::vector<catalog::v1::QuotaAllocation>* quotas) {
+  std::string token;
+  do {
+    catalog::v1::ListQuotasRequest request;
+    request.set_parent(parent);
+    request.set_filter(R"(level = "COUNTY")");
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    catalog::v1::ListQuotasResponse response;
+    grpc::Status status =
+        stub_->ListQuotas(NewContext(absl::Seconds(10)).get(), request, &response);
+    if (!status.ok())
+      return absl::UnavailableError("catalog ListQuotas: " + status.error_message());
+    quotas->insert(quotas->end(), response.quotas().begin(), response.quotas().end());
+    token = response.next_page_token();
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CatalogMirror::ProjectInCatalog> CatalogMirror::Refresh(
+    int year, const std::string& project_id) {
+  const std::pair<int, std::string> key{year, project_id};
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    auto it = refreshed_.find(key);
+    if (it != refreshed_.end() && clock_.Now() - it->second.at < absl::Seconds(1))
+      return it->second.answer;
+  }
+  const std::string name = absl::StrCat("years/", year, "/projects/", project_id);
+  auto ask = [&]() -> absl::StatusOr<ProjectInCatalog> {
+    catalog::v1::GetYearRequest get_year;
+    get_year.set_name(absl::StrCat("years/", year));
+    catalog::v1::PlanYear plan_year;
+    grpc::Status status = stub_->GetYear(NewContext(absl::Seconds(2)).get(), get_year, &plan_year);
+    catalog::v1::GetProjectRequest get_project;
+    get_project.set_name(name);
+    catalog::v1::Project project;
+    if (status.ok())
+      status = stub_->GetProject(NewContext(absl::Seconds(2)).get(), get_project, &project);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND)
+      return absl::NotFoundError(name + " does not exist in the catalog");
+    if (!status.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("catalog cannot be reached: ", status.error_message()));
+    }
+    std::vector<catalog::v1::QuotaAllocation> quotas;
+    PEIXUN_RETURN_IF_ERROR(PullQuotas(name, &quotas));
+    ProjectInCatalog answer;
+    PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
+      answer.county_seats.clear();
+      EnrollmentStore::UpsertYear(c, plan_year);
+      EnrollmentStore::UpsertProject(c, project);
+      for (const auto& quota : quotas) {
+        const std::string county = quota.region().substr(quota.region().rfind('/') + 1);
+        EnrollmentStore::UpsertQuota(c, year, project_id, county, quota.seats());
+        answer.county_seats[county] = quota.seats();
+      }
+      return absl::OkStatus();
+    }));
+    return answer;
+  };
+  absl::StatusOr<ProjectInCatalog> answer = ask();
+  absl::MutexLock lock(&refresh_mu_);
+  if (refreshed_.size() >= 1024) refreshed_.clear();  // bounded: a second's answers at most
+  refreshed_[key] = {clock_.Now(), answer};
+  return answer;
+}
+
+absl::Status CatalogMirror::RefreshRegions() {
+  absl::MutexLock lock(&regions_mu_);  // one pull at a time; the others take its answer
+  if (clock_.Now() - regions_refreshed_at_ < absl::Seconds(1)) return regions_refreshed_;
+  regions_refreshed_ = PullRegions();
+  if (!regions_refreshed_.ok()) {
+    regions_refreshed_ = absl::UnavailableError(
+        absl::StrCat("catalog cannot be reached: ", regions_refreshed_.message()));
+  }
+  regions_refreshed_at_ = clock_.Now();
+  return regions_refreshed_;
 }
 
 absl::Status CatalogMirror::Apply(const common::v1::Event& event) {

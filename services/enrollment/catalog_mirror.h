@@ -7,10 +7,12 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/identity.h"
@@ -40,6 +42,19 @@ class CatalogMirror {
   absl::Status Reconcile();
   // True while the copy is known to be current (following catalog, or caught up recently).
   bool Current() const;
+
+  // One project as catalog has it now, written into the copy: for a nomination the copy alone
+  // would refuse (the project or the county's quota not in it yet, or every seat held), which
+  // must not be refused for the copy being behind. NOT_FOUND: catalog has no such project;
+  // UNAVAILABLE: catalog cannot be reached. Answers from the last second are reused, so a run
+  // of refusals asks catalog once per project and second.
+  struct ProjectInCatalog {
+    std::map<std::string, int32_t> county_seats;  // county code -> seats
+  };
+  absl::StatusOr<ProjectInCatalog> Refresh(int year, const std::string& project_id);
+  // Every region as catalog has it now, into the copy (a county new in catalog, R-1); at most
+  // once a second, the last answer reused in between.
+  absl::Status RefreshRegions();
   int64_t applied_sequence() const { return applied_sequence_.load(); }
 
  private:
@@ -49,6 +64,13 @@ class CatalogMirror {
   absl::Status PullRegions();
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration deadline);
   void MarkCurrent(bool current);
+  absl::Status PullQuotas(const std::string& parent,
+                          std::vector<catalog::v1::QuotaAllocation>* quotas);
+
+  struct Refreshed {
+    absl::Time at;
+    absl::StatusOr<ProjectInCatalog> answer;
+  };
 
   db::ConnectionPool& pool_;
   std::unique_ptr<catalog::v1::CatalogService::Stub> stub_;
@@ -63,6 +85,11 @@ class CatalogMirror {
   bool following_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time current_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  absl::Mutex refresh_mu_;
+  std::map<std::pair<int, std::string>, Refreshed> refreshed_ ABSL_GUARDED_BY(refresh_mu_);
+  absl::Mutex regions_mu_;  // held while the regions are pulled: one pull at a time
+  absl::Time regions_refreshed_at_ ABSL_GUARDED_BY(regions_mu_) = absl::InfinitePast();
+  absl::Status regions_refreshed_ ABSL_GUARDED_BY(regions_mu_);
   std::thread runner_;
   std::thread ticker_;
 };

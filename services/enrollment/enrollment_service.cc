@@ -191,8 +191,10 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
                                               const std::vector<v1::Teacher>& teachers,
                                               const std::vector<size_t>& apply,
                                               std::vector<v1::ImportTeacherResult>& results,
-                                              const server::AuditEntry& row_entry) {
+                                              const server::AuditEntry& row_entry,
+                                              bool regions_confirmed) {
   if (apply.empty()) return absl::OkStatus();
+  std::vector<size_t> unknown_county;
   auto scope_check = [&](const std::string& county_name, const std::string& city_name) {
     auth::Resource resource;
     resource.name = county_name;
@@ -203,6 +205,7 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
   const std::vector<v1::ImportTeacherResult> before = results;
   absl::Status status = platform_.pool().RunInTransaction([&](db::Connection& c) -> absl::Status {
     for (size_t i : apply) results[i] = before[i];  // a retried transaction starts afresh
+    unknown_county.clear();
     std::map<std::string, catalog_v1::Region> regions;
     for (auto& region : EnrollmentStore::Regions(c))
       regions.emplace(region.code(), std::move(region));
@@ -221,6 +224,7 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
       if (city == nullptr) {
         Reject(results[i], FieldError("teacher.county",
                                       absl::StrCat(teacher.county(), " is not a known county")));
+        unknown_county.push_back(i);
       } else if (!in_scope.ok()) {
         Reject(results[i],
                absl::PermissionDeniedError(absl::StrCat("teacher.county: ", in_scope.message())));
@@ -310,7 +314,25 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
   } else {
     for (size_t i : apply) results[i] = before[i];
   }
-  return status;
+  if (!status.ok() || unknown_county.empty() || regions_confirmed) return status;
+  // a county the copy of the catalog does not know may be new in catalog. Its regions are
+  // pulled (at most once a second) and those rows applied again; with catalog out of reach
+  // they are not rejected as unknown counties but as a copy that may be behind.
+  absl::Status pulled = catalog_.RefreshRegions();
+  for (size_t i : unknown_county) {
+    if (!pulled.ok()) {
+      Reject(results[i], absl::UnavailableError(absl::StrCat(
+                             "teacher.county: ", teachers[i].county(),
+                             " is not in the local copy of the catalog, which may be behind, and ",
+                             pulled.message(), "; retry later")));
+    } else {
+      const std::string row_id = results[i].row_id();
+      results[i].Clear();
+      results[i].set_row_id(row_id);
+    }
+  }
+  if (!pulled.ok()) return absl::OkStatus();
+  return ApplyTeachers(caller, teachers, unknown_county, results, row_entry, true);
 }
 
 grpc::Status EnrollmentService::ImportTeachers(

@@ -122,7 +122,7 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
                              const std::vector<size_t>& apply,
                              std::vector<v1::ImportTeacherResult>& results,
-                             const server::AuditEntry& row_entry);
+                             const server::AuditEntry& row_entry, bool regions_confirmed = false);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;

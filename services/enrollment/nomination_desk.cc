@@ -30,6 +30,11 @@ NominationDesk::NominationDesk(server::Platform& platform, CatalogMirror& catalo
 
 void NominationDesk::Batch(std::vector<Nomination*>& batch) {
   batch_size_.Observe(static_cast<double>(batch.size()));
+  RunInOrder(batch);
+  AskCatalog(batch);
+}
+
+void NominationDesk::RunInOrder(const std::vector<Nomination*>& batch) {
   // A request repeating a request id already in this batch runs after it, on its own, and so
   // finds the first one's stored response.
   std::vector<Nomination*> first, repeats;
@@ -43,6 +48,55 @@ void NominationDesk::Batch(std::vector<Nomination*>& batch) {
     std::vector<Nomination*> one{n};
     Run(one);
   }
+}
+
+void NominationDesk::AskCatalog(const std::vector<Nomination*>& batch) {
+  // At most this many projects asked per batch: a batch naming many unknown projects costs
+  // catalog a bounded number of calls (the rest keep the copy's answer).
+  constexpr size_t kMaxProjectsAsked = 4;
+  std::map<domain::ProjectKey, absl::StatusOr<CatalogMirror::ProjectInCatalog>> asked;
+  std::vector<Nomination*> again;
+  for (Nomination* n : batch) {
+    if (!n->ask_catalog) continue;
+    auto it = asked.find(n->judged.project);
+    if (it == asked.end()) {
+      if (asked.size() >= kMaxProjectsAsked) continue;
+      it = asked
+               .emplace(n->judged.project,
+                        catalog_.Refresh(n->judged.project.first, n->judged.project.second))
+               .first;
+    }
+    const absl::StatusOr<CatalogMirror::ProjectInCatalog>& answer = it->second;
+    const std::string project_name =
+        absl::StrCat("years/", n->judged.project.first, "/projects/", n->judged.project.second);
+    if (absl::IsNotFound(answer.status())) {
+      n->status = answer.status();
+      n->refused_by.clear();
+    } else if (!answer.ok()) {
+      // A full quota the copy saw stands while the copy is known current; a missing project or
+      // quota is never refused on a copy that may be behind.
+      if (n->seats_in_copy < 0 || !catalog_.Current()) {
+        n->status = absl::UnavailableError(absl::StrCat(
+            "the local copy of the catalog may be behind for ", project_name, " (it has ",
+            n->seats_in_copy < 0
+                ? "no quota of regions/" + n->judged.county
+                : absl::StrCat(n->seats_in_copy, " seats of regions/", n->judged.county),
+            ") and ", answer.status().message(), "; retry later"));
+        n->refused_by.clear();
+      }
+    } else {
+      // Judged again where catalog has more seats than the copy did, or where the copy lacked
+      // the project (a refusal without R-7) that catalog has.
+      auto seats = answer->county_seats.find(n->judged.county);
+      if (n->refused_by != "R-7" ||
+          (seats != answer->county_seats.end() && seats->second > n->seats_in_copy))
+        again.push_back(n);
+    }
+  }
+  if (again.empty()) return;
+  // Judged again on the refreshed copy, once; their refusals now rest on catalog's answer.
+  RunInOrder(again);
+  for (Nomination* n : again) n->ask_catalog = false;
 }
 
 void NominationDesk::Run(std::vector<Nomination*>& items) {
@@ -66,6 +120,7 @@ void NominationDesk::Run(std::vector<Nomination*>& items) {
   if (!status.ok()) {
     items.front()->status = status;
     items.front()->refused_by.clear();
+    items.front()->ask_catalog = false;
     return;
   }
   if (std::any_of(items.begin(), items.end(), [](const Nomination* n) { return n->inserted; })) {
@@ -89,6 +144,8 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
       n->response.Clear();
       n->refused_by.clear();
       n->inserted = false;
+      n->ask_catalog = false;
+      n->seats_in_copy = -1;
       if (!n->request->request_id().empty())
         request_keys.push_back({n->caller_key, n->request->request_id()});
       teachers.insert(n->judged.teacher_id);
@@ -148,6 +205,8 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
     if (!decision.status.ok()) {
       n->status = std::move(decision.status);
       n->refused_by = std::move(decision.rule);
+      n->ask_catalog = decision.ask_catalog;
+      n->seats_in_copy = decision.seats_in_copy;
       if (decision.record_ineligible) {
         EnrollmentStore::AddIneligible(writes, nomination.year, nomination.project_id,
                                        nomination.county_code, nomination.teacher_id,

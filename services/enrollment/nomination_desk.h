@@ -4,7 +4,8 @@
 // stored answers, the teachers and the quotas in one global order; one writes every row (the
 // enrollments with their counts, R-9 refusals, events, audit entries, stored answers) and
 // commits. A nomination costs a share of its batch's round trips and is judged exactly as if
-// it were alone, after the ones before it.
+// it were alone, after the ones before it. A refusal that rests on the local copy of the catalog
+// alone is confirmed with catalog first: the copy may be behind.
 #pragma once
 
 #include <optional>
@@ -36,8 +37,10 @@ class NominationDesk {
     // The outcome.
     absl::Status status;
     v1::Enrollment response;
-    std::string refused_by;  // the rule id of a refusal
-    bool inserted = false;   // accepted in this run (not answered from a stored response)
+    std::string refused_by;    // the rule id of a refusal
+    bool inserted = false;     // accepted in this run (not answered from a stored response)
+    bool ask_catalog = false;  // refused on the catalog copy alone (NominationDecision)
+    int32_t seats_in_copy = -1;
   };
 
   // `max_running`: how many batches run at a time (batches hold at most 64 nominations).
@@ -48,9 +51,15 @@ class NominationDesk {
 
  private:
   void Batch(std::vector<Nomination*>& batch);
+  // `batch` in arrival order; a repeated request id runs after its first, on its own.
+  void RunInOrder(const std::vector<Nomination*>& batch);
   // One transaction for `items`; if it fails as a whole, each item alone.
   void Run(std::vector<Nomination*>& items);
   absl::Status Apply(db::Connection& c, std::vector<Nomination*>& items, bool* raced);
+  // The nominations refused on the catalog copy alone: catalog is asked for their projects;
+  // where it has more seats than the copy had, they are judged again; where it cannot be
+  // reached, a refusal for a missing project or quota becomes UNAVAILABLE (never R-7).
+  void AskCatalog(const std::vector<Nomination*>& batch);
 
   server::Platform& platform_;
   CatalogMirror& catalog_;

@@ -194,10 +194,15 @@ class EnrollmentTest : public ::testing::Test {
     city.set_region("regions/4102");
     city.set_seats(10);
     CatalogCall(&cat::CatalogService::Stub::AllocateQuota, city);
+    SetCountySeats(id, 10);
+  }
+
+  // 兰考县's seats in `project`, as 开封's city admin sets them.
+  void SetCountySeats(const std::string& project, int seats) {
     cat::AllocateQuotaRequest county;
-    county.set_parent(absl::StrCat("years/", year_, "/projects/", id, "/quotas/4102"));
+    county.set_parent(absl::StrCat("years/", year_, "/projects/", project, "/quotas/4102"));
     county.set_region("regions/410225");
-    county.set_seats(10);
+    county.set_seats(seats);
     CatalogCall(&cat::CatalogService::Stub::AllocateQuota, county, Role::kCityAdmin, "4102");
   }
 
@@ -1508,6 +1513,82 @@ TEST_F(EnrollmentTest, CatalogDownKnownQuotasStillWorkUnknownProjectsAreUnavaila
   EXPECT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &out).ok());
   grpc::Status unknown = Nominate(*stub_, imported[0].teacher(), "not-yet-synced", &out);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNAVAILABLE) << unknown.error_message();
+}
+
+// The copy of the catalog follows catalog with a lag. A nomination the copy alone would refuse
+// (no such project or quota in it yet, or every seat held) is confirmed with catalog first: it
+// is never refused with R-7 for seats catalog has; with catalog down it is UNAVAILABLE.
+TEST_F(EnrollmentTest, CatalogCopyBehindIsConfirmedWithCatalogNeverRefusedByR7) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3),
+                          TeacherIn("410225", 4)});
+  ASSERT_EQ(imported.size(), 4u);
+  CreateProject("one-seat", "rural", 11, 1, 3);
+  SetCountySeats("one-seat", 1);
+  WaitForQuota(*enrollment_, "one-seat", 1);
+  enrollment_->mirror->Stop();  // from here the copy no longer follows catalog
+  v1::Enrollment out;
+  ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "one-seat", &out).ok());
+
+  // Catalog raises the county's seats; the copy still says 1 of 1 held.
+  SetCountySeats("one-seat", 2);
+  grpc::Status second = Nominate(*stub_, imported[1].teacher(), "one-seat", &out);
+  EXPECT_TRUE(second.ok()) << second.error_message();
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT seats FROM catalog_quotas WHERE project_id = "
+                                      "'one-seat' AND county_code = '410225'"),
+            "2");
+  // Now both seats are held, in catalog too: R-7 as before.
+  grpc::Status third = Nominate(*stub_, imported[2].teacher(), "one-seat", &out);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << third.error_message();
+  EXPECT_EQ(RuleIn(third), "R-7");
+
+  // A project created after the copy stopped: catalog is asked, the nomination is accepted.
+  CreateProject("created-later", "rural", 11, 10, 3);
+  grpc::Status later = Nominate(*stub_, imported[2].teacher(), "created-later", &out);
+  EXPECT_TRUE(later.ok()) << later.error_message();
+  EXPECT_EQ(out.project(), absl::StrCat("years/", year_, "/projects/created-later"));
+  grpc::Status unknown = Nominate(*stub_, imported[3].teacher(), "never-created", &out);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND) << unknown.error_message();
+
+  // Catalog down and a quota the copy has not seen: UNAVAILABLE, saying the copy may be behind.
+  CreateProject("unseen", "rural", 11, 20, 3);
+  catalog_->Shutdown();
+  grpc::Status behind = Nominate(*stub_, imported[3].teacher(), "unseen", &out);
+  EXPECT_EQ(behind.error_code(), grpc::StatusCode::UNAVAILABLE) << behind.error_message();
+  EXPECT_NE(behind.error_message().find("local copy of the catalog"), std::string::npos)
+      << behind.error_message();
+  EXPECT_EQ(RuleIn(behind), "");
+  // Known seats still work without catalog.
+  EXPECT_TRUE(Nominate(*stub_, imported[3].teacher(), "lankao-seats", &out).ok());
+}
+
+// Imports likewise: a county catalog has but the copy has not seen is pulled and accepted; with
+// catalog down, an unseen county is a copy that may be behind, not an unknown county.
+TEST_F(EnrollmentTest, R1ImportsConfirmACountyTheCopyHasNotSeenWithCatalog) {
+  enrollment_->mirror->Stop();
+  cat::ImportRegionsRequest regions;
+  regions.set_csv("code,name,parent_code,level\n410221,杞县,4102,county\n");
+  CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
+  auto created = Import({TeacherIn("410221", 1)}, Role::kProvinceAdmin, "");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].outcome(), v1::ImportTeacherResult::CREATED) << created[0].reason();
+  EXPECT_TRUE(created[0].reason().empty()) << created[0].reason();
+
+  // A county catalog does not have either is an input error naming the field.
+  auto typo = Import({TeacherIn("410298", 2)}, Role::kProvinceAdmin, "");
+  ASSERT_EQ(typo.size(), 1u);
+  EXPECT_EQ(typo[0].outcome(), v1::ImportTeacherResult::REJECTED);
+  EXPECT_NE(typo[0].reason().find("teacher.county: regions/410298 is not a known county"),
+            std::string::npos)
+      << typo[0].reason();
+
+  catalog_->Shutdown();
+  absl::SleepFor(absl::Milliseconds(1100));  // past the last answer's second
+  auto behind = Import({TeacherIn("410299", 3), TeacherIn("410225", 4)}, Role::kProvinceAdmin, "");
+  ASSERT_EQ(behind.size(), 2u);
+  EXPECT_EQ(behind[0].outcome(), v1::ImportTeacherResult::REJECTED);
+  EXPECT_NE(behind[0].reason().find("local copy of the catalog"), std::string::npos)
+      << behind[0].reason();
+  EXPECT_EQ(behind[1].outcome(), v1::ImportTeacherResult::CREATED) << behind[1].reason();
 }
 
 }  // namespace

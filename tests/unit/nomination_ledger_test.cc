@@ -85,6 +85,20 @@ TEST(NominationLedger, R7AnAcceptedNominationHoldsItsSeatForTheOnesAfterIt) {
   EXPECT_NE(second.status.message().find("quota exhausted: 兰考县"), std::string::npos)
       << second.status;
   EXPECT_FALSE(second.record_ineligible);
+  // The refusal rests on the copy of the catalog alone: the desk confirms it with catalog.
+  EXPECT_TRUE(second.ask_catalog);
+  EXPECT_EQ(second.seats_in_copy, 2);
+  EXPECT_FALSE(first.ask_catalog);
+}
+
+TEST(NominationLedger, R7ACountyWithoutAQuotaInTheCopyIsConfirmedWithCatalog) {
+  NominationFacts facts = Facts();
+  facts.quotas[kReading].erase("410225");
+  NominationLedger without(std::move(facts), true);
+  NominationDecision refused = without.Judge(Request("t1", kReading), "enrollments/e2");
+  EXPECT_EQ(refused.rule, "R-7");
+  EXPECT_TRUE(refused.ask_catalog);
+  EXPECT_EQ(refused.seats_in_copy, -1);
 }
 
 TEST(NominationLedger, R13AnAcceptedNominationHoldsItsDatesForTheSameTeacher) {
@@ -183,6 +197,9 @@ TEST(NominationLedger, UnknownTeachersAndProjectsAreNotRuleRefusals) {
   NominationDecision later = behind.Judge(Request("t1", unknown), "enrollments/e3");
   EXPECT_EQ(later.status.code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(later.status.message().find("retry later"), std::string::npos);
+  EXPECT_TRUE(later.ask_catalog);
+  // Refusals that do not rest on the catalog copy are not asked again.
+  EXPECT_FALSE(nobody.ask_catalog);
 }
 
 }  // namespace

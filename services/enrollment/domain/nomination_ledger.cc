@@ -21,6 +21,13 @@ NominationDecision Refused(absl::Status status) {
   return decision;
 }
 
+NominationDecision AskCatalog(absl::Status status, int32_t seats_in_copy) {
+  NominationDecision decision = Refused(std::move(status));
+  decision.ask_catalog = true;
+  decision.seats_in_copy = seats_in_copy;
+  return decision;
+}
+
 }  // namespace
 
 NominationLedger::NominationLedger(NominationFacts facts, bool catalog_current)
@@ -43,12 +50,13 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   }
   auto project_facts = facts_.projects.find(request.project);
   if (project_facts == facts_.projects.end() || !project_facts->second.deadline) {
-    return Refused(catalog_current_ ? absl::NotFoundError(absl::StrCat(
-                                          project_name, " does not exist in the catalog"))
-                                    : absl::UnavailableError(absl::StrCat(
-                                          project_name,
-                                          " is not in the local copy of the catalog and catalog "
-                                          "cannot be reached now; retry later")));
+    return AskCatalog(catalog_current_ ? absl::NotFoundError(absl::StrCat(
+                                             project_name, " does not exist in the catalog"))
+                                       : absl::UnavailableError(absl::StrCat(
+                                             project_name,
+                                             " is not in the local copy of the catalog and catalog "
+                                             "cannot be reached now; retry later")),
+                      -1);
   }
   const catalog_v1::Project& project = project_facts->second.project;
 
@@ -94,12 +102,13 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   auto& seats = facts_.quotas[request.project];
   auto quota = seats.find(request.county);
   if (quota == seats.end()) {
-    return Refused(RuleError("R-7", absl::StrCat("quota exhausted: ", county_label,
-                                                 " has no seats in ", project.display_name())));
+    return AskCatalog(RuleError("R-7", absl::StrCat("quota exhausted: ", county_label,
+                                                    " has no seats in ", project.display_name())),
+                      -1);
   }
   if (absl::Status full = CheckSeatFree(quota->second.seats, quota->second.held, county_label);
       !full.ok()) {
-    return Refused(std::move(full));
+    return AskCatalog(std::move(full), quota->second.seats);
   }
   ++quota->second.held;
   candidate.enrollment = enrollment;

@@ -62,6 +62,11 @@ struct NominationDecision {
   // An R-9 refusal is a fact of its own, recorded although the nomination is not.
   bool record_ineligible = false;
   bool rural = false;  // accepted: the teacher's flag, counted by the rate report
+  // Refused on the local copy of the catalog alone: the project or the county's quota is not
+  // in it, or every seat is held. Catalog may know more (the copy follows it with a lag), so
+  // the refusal stands only once catalog confirms it.
+  bool ask_catalog = false;
+  int32_t seats_in_copy = -1;  // the county's seats in the copy; -1: none
 };
 
 class NominationLedger {
