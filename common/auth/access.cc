@@ -95,6 +95,8 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Personal("MarkNotCompleted", "record failed completions (R-11)", {Province(), OwnHost()})
       .Personal("MarkNoShow", "record no-shows (R-11)", {Province(), OwnHost()})
       .Personal("ReviewNoShowReason", "review no-show reasons (R-12)", {Province()})
+      .Personal("ReportIneligibleTrainee", "report trainees found ineligible at 报到 (R-9)",
+                {Province(), OwnHost()})
       .Personal("GetEnrollment", "read enrollments",
                 {Province(), City(), County(), OwnHost(), Self()})
       .Personal("ListEnrollments", "list enrollments",

@@ -40,6 +40,14 @@ absl::StatusOr<int> ParseVersion(absl::string_view segment, absl::string_view fi
   return version;
 }
 
+absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view pattern,
+                                    absl::string_view variable, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, pattern, field));
+  std::string id = parts[std::string(variable)];
+  PEIXUN_RETURN_IF_ERROR(ValidateId(id, field));
+  return id;
+}
+
 absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   if (id.empty() || id.size() > 63) return FieldError(field, "must be 1 to 63 characters");
   for (char c : id) {

@@ -19,6 +19,11 @@ absl::StatusOr<std::map<std::string, std::string>> ParseName(absl::string_view n
 // A resource id chosen by a client: 1-63 of [a-z0-9-], starting with a letter or digit.
 absl::Status ValidateId(absl::string_view id, absl::string_view field);
 
+// The one variable `variable` of `pattern` in `name`, checked as a resource id (ValidateId);
+// errors name `field`.
+absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view pattern,
+                                    absl::string_view variable, absl::string_view field);
+
 // A version segment of a versioned resource's name: a positive number, or "latest" as 0.
 absl::StatusOr<int> ParseVersion(absl::string_view segment, absl::string_view field);
 

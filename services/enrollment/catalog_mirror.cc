@@ -146,7 +146,8 @@ absl::Status CatalogMirror::Reconcile() {
       token = response.next_page_token();
     } while (!token.empty());
     std::vector<catalog::v1::QuotaAllocation> quotas;
-    PEIXUN_RETURN_IF_ERROR(PullQuotas(absl::StrCat("years/", year, "/projects/-"), &quotas));
+    PEIXUN_RETURN_IF_ERROR(
+        PullQuotas(absl::StrCat("years/", year, "/projects/-"), absl::Seconds(10), &quotas));
     PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
       EnrollmentStore::UpsertYear(c, plan_year);
       for (const auto& project : projects) EnrollmentStore::UpsertProject(c, project);
@@ -163,7 +164,7 @@ absl::Status CatalogMirror::Reconcile() {
   return absl::OkStatus();
 }
 
-absl::Status CatalogMirror::PullQuotas(const std::string& parent,
+absl::Status CatalogMirror::PullQuotas(const std::string& parent, absl::Duration deadline,
                                        std::vector<catalog::v1::QuotaAllocation>* quotas) {
   std::string token;
   do {
@@ -173,8 +174,7 @@ absl::Status CatalogMirror::PullQuotas(const std::string& parent,
     request.set_page_size(1000);
     request.set_page_token(token);
     catalog::v1::ListQuotasResponse response;
-    grpc::Status status =
-        stub_->ListQuotas(NewContext(absl::Seconds(10)).get(), request, &response);
+    grpc::Status status = stub_->ListQuotas(NewContext(deadline).get(), request, &response);
     if (!status.ok())
       return absl::UnavailableError("catalog ListQuotas: " + status.error_message());
     quotas->insert(quotas->end(), response.quotas().begin(), response.quotas().end());
@@ -189,7 +189,7 @@ absl::StatusOr<CatalogMirror::ProjectInCatalog> CatalogMirror::Refresh(
   {
     absl::MutexLock lock(&refresh_mu_);
     auto it = refreshed_.find(key);
-    if (it != refreshed_.end() && clock_.Now() - it->second.at < absl::Seconds(1))
+    if (it != refreshed_.end() && absl::Now() - it->second.at < absl::Seconds(1))
       return it->second.answer;
   }
   const std::string name = absl::StrCat("years/", year, "/projects/", project_id);
@@ -210,7 +210,8 @@ absl::StatusOr<CatalogMirror::ProjectInCatalog> CatalogMirror::Refresh(
           absl::StrCat("catalog cannot be reached: ", status.error_message()));
     }
     std::vector<catalog::v1::QuotaAllocation> quotas;
-    PEIXUN_RETURN_IF_ERROR(PullQuotas(name, &quotas));
+    // A nomination waits on this answer: each page as short a wait as the project's.
+    PEIXUN_RETURN_IF_ERROR(PullQuotas(name, absl::Seconds(2), &quotas));
     ProjectInCatalog answer;
     PEIXUN_RETURN_IF_ERROR(pool_.RunInTransaction([&](db::Connection& c) {
       answer.county_seats.clear();
@@ -228,19 +229,19 @@ absl::StatusOr<CatalogMirror::ProjectInCatalog> CatalogMirror::Refresh(
   absl::StatusOr<ProjectInCatalog> answer = ask();
   absl::MutexLock lock(&refresh_mu_);
   if (refreshed_.size() >= 1024) refreshed_.clear();  // bounded: a second's answers at most
-  refreshed_[key] = {clock_.Now(), answer};
+  refreshed_[key] = {absl::Now(), answer};
   return answer;
 }
 
 absl::Status CatalogMirror::RefreshRegions() {
   absl::MutexLock lock(&regions_mu_);  // one pull at a time; the others take its answer
-  if (clock_.Now() - regions_refreshed_at_ < absl::Seconds(1)) return regions_refreshed_;
+  if (absl::Now() - regions_refreshed_at_ < absl::Seconds(1)) return regions_refreshed_;
   regions_refreshed_ = PullRegions();
   if (!regions_refreshed_.ok()) {
     regions_refreshed_ = absl::UnavailableError(
         absl::StrCat("catalog cannot be reached: ", regions_refreshed_.message()));
   }
-  regions_refreshed_at_ = clock_.Now();
+  regions_refreshed_at_ = absl::Now();
   return regions_refreshed_;
 }
 

@@ -64,11 +64,12 @@ class CatalogMirror {
   absl::Status PullRegions();
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration deadline);
   void MarkCurrent(bool current);
-  absl::Status PullQuotas(const std::string& parent,
+  // Every county quota under `parent`, each page with its own deadline.
+  absl::Status PullQuotas(const std::string& parent, absl::Duration deadline,
                           std::vector<catalog::v1::QuotaAllocation>* quotas);
 
   struct Refreshed {
-    absl::Time at;
+    absl::Time at;  // real time: the cache is about seconds elapsed, not the business date
     absl::StatusOr<ProjectInCatalog> answer;
   };
 

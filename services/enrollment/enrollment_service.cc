@@ -31,14 +31,6 @@ namespace {
 
 using auth::Role;
 
-absl::StatusOr<std::string> ParseId(const std::string& name, absl::string_view pattern,
-                                    absl::string_view variable, absl::string_view field) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, pattern, field));
-  std::string id = parts[std::string(variable)];
-  PEIXUN_RETURN_IF_ERROR(ValidateId(id, field));
-  return id;
-}
-
 std::string CodeOf(const std::string& region_name) {
   return region_name.substr(region_name.rfind('/') + 1);
 }
@@ -638,277 +630,6 @@ grpc::Status EnrollmentService::GetEnrollmentPolicy(grpc::ServerContext* context
   });
 }
 
-EnrollmentService::TransitionInput EnrollmentService::InputOf(
-    const v1::TransitionRequest& request) {
-  return {request.name(), request.etag(), request.reason(), request.request_id(), ""};
-}
-
-namespace {
-
-// records the bar an outcome causes, from the project's end date.
-void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
-                     const catalog_v1::Project& project, v1::EnrollmentState cause) {
-  v1::BlacklistEntry entry;
-  entry.set_cause(cause);
-  *entry.mutable_start_date() = project.end_date();
-  // The policy in force in the enrollment's year sets the bar's length.
-  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
-  int year = 0;
-  if (parts.ok()) (void)absl::SimpleAtoi((*parts)["year"], &year);
-  auto policy = EnrollmentStore::GetPolicy(c, year, 0);
-  absl::CivilDay end = domain::BlacklistEnd(
-      db::CivilDayOf(project.end_date()),
-      domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
-  entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
-  entry.mutable_end_date()->set_month(end.month());
-  entry.mutable_end_date()->set_day(end.day());
-  const std::string entry_id = NewId("b");
-  const std::string teacher_id = CodeOf(enrollment.teacher());
-  EnrollmentStore::InsertBlacklistEntry(c, entry_id, entry, teacher_id, CodeOf(enrollment.county()),
-                                        CodeOf(enrollment.name()));
-  auto stored = EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
-  events::AppendEvent(c, "enrollment.blacklist.created", stored->name(), *stored);
-}
-
-}  // namespace
-
-grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
-                                           const google::protobuf::Message& request,
-                                           const TransitionInput& input, v1::EnrollmentState to,
-                                           absl::string_view method, v1::Enrollment* response) {
-  return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id,
-                            ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
-    if (input.reason.size() > 255 || input.special_reason.size() > 255) {
-      return FieldError("reason", "must be at most 255 bytes");
-    }
-    const absl::CivilDay today = Today();
-    return Mutate(
-        caller, method, request, input.request_id, response,
-        [&](db::Connection& c) -> absl::Status {
-          PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
-                                  EnrollmentStore::GetEnrollment(c, id, true));
-          if (!input.etag.empty() && input.etag != enrollment.etag()) {
-            return absl::AbortedError(
-                absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
-          }
-          PEIXUN_ASSIGN_OR_RETURN(
-              auto parts,
-              ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-          PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
-          auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
-          if (!project)
-            return absl::UnavailableError("the project is missing from the local catalog copy");
-          // the county that nominated withdraws; the project's host records arrival and
-          // completion (the access policy says who has which).
-          auth::Resource resource;
-          resource.name = enrollment.name();
-          resource.county = CodeOf(enrollment.county());
-          resource.host = project->host();
-          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-          if (to == v1::WITHDRAWN) {
-            auto deadline = EnrollmentStore::FindDeadline(c, year);
-            if (!deadline)
-              return absl::UnavailableError("the year is missing from the local catalog copy");
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-            PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
-          } else {
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransitionDay(
-                to, today,
-                {db::CivilDayOf(project->start_date()), db::CivilDayOf(project->end_date())}));
-          }
-          // credit hours are registered once, with the transition to COMPLETED.
-          int credit_hours =
-              to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
-          EnrollmentStore::SetState(c, id, to, credit_hours);
-          const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
-                                      ? input.special_reason
-                                      : input.reason;
-          EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
-          v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
-          if (to == v1::NO_SHOW && !input.special_reason.empty()) {
-            // a special reason waits for the province before anything is decided.
-            review = v1::Enrollment::PENDING;
-            EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
-          }
-          if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
-          PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
-          events::AppendEvent(c,
-                              absl::StrCat("enrollment.enrollment.",
-                                           absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
-                              response->name(), *response);
-          return absl::OkStatus();
-        });
-  });
-}
-
-grpc::Status EnrollmentService::WithdrawEnrollment(grpc::ServerContext* context,
-                                                   const v1::TransitionRequest* request,
-                                                   v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::WITHDRAWN, "WithdrawEnrollment",
-                    response);
-}
-
-grpc::Status EnrollmentService::CheckIn(grpc::ServerContext* context,
-                                        const v1::TransitionRequest* request,
-                                        v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::CHECKED_IN, "CheckIn", response);
-}
-
-grpc::Status EnrollmentService::Complete(grpc::ServerContext* context,
-                                         const v1::TransitionRequest* request,
-                                         v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::COMPLETED, "Complete", response);
-}
-
-grpc::Status EnrollmentService::Dismiss(grpc::ServerContext* context,
-                                        const v1::TransitionRequest* request,
-                                        v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::DISMISSED, "Dismiss", response);
-}
-
-grpc::Status EnrollmentService::MarkNotCompleted(grpc::ServerContext* context,
-                                                 const v1::TransitionRequest* request,
-                                                 v1::Enrollment* response) {
-  return Transition(context, *request, InputOf(*request), v1::NOT_COMPLETED, "MarkNotCompleted",
-                    response);
-}
-
-grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
-                                           const v1::MarkNoShowRequest* request,
-                                           v1::Enrollment* response) {
-  TransitionInput input{request->name(), request->etag(), "", request->request_id(),
-                        request->special_reason()};
-  return Transition(context, *request, input, v1::NO_SHOW, "MarkNoShow", response);
-}
-
-grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
-                                                   const v1::ReviewNoShowReasonRequest* request,
-                                                   v1::Enrollment* response) {
-  return Handle(
-      context, "ReviewNoShowReason", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}",
-                                                        "enrollment", "name"));
-        if (request->comment().size() > 255)
-          return FieldError("comment", "must be at most 255 bytes");
-        return Mutate(
-            caller, "ReviewNoShowReason", *request, request->request_id(), response,
-            [&](db::Connection& c) -> absl::Status {
-              PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
-                                      EnrollmentStore::GetEnrollment(c, id, true));
-              if (enrollment.state() != v1::NO_SHOW ||
-                  enrollment.no_show_review() != v1::Enrollment::PENDING) {
-                return RuleError("R-12",
-                                 absl::StrCat("there is no special reason awaiting review on ",
-                                              enrollment.name(), " (",
-                                              domain::StateLabel(enrollment.state()), ")"));
-              }
-              const auto review =
-                  request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
-              EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
-              EnrollmentStore::AppendHistory(
-                  c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
-                  absl::StrCat(
-                      request->approve() ? "special reason approved" : "special reason refused",
-                      request->comment().empty() ? "" : ": ", request->comment()));
-              if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
-                PEIXUN_ASSIGN_OR_RETURN(
-                    auto parts,
-                    ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-                PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
-                auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
-                if (!project)
-                  return absl::UnavailableError(
-                      "the project is missing from the local catalog copy");
-                RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
-              }
-              PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
-              events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(),
-                                  *response);
-              return absl::OkStatus();
-            });
-      });
-}
-
-grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* context,
-                                                     const v1::ListBlacklistEntriesRequest* request,
-                                                     v1::ListBlacklistEntriesResponse* response) {
-  return Handle(
-      context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-        PEIXUN_ASSIGN_OR_RETURN(auto terms,
-                                ParseFilter(request->filter(), {"teacher", "county", "active"}));
-        std::string teacher;
-        std::string county;
-        int active = -1;
-        if (auto it = terms.find("teacher"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(
-              teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
-        }
-        if (auto it = terms.find("county"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                                  ParseName(it->second, "regions/{code}", "filter county"));
-          county = parts["code"];
-        }
-        if (auto it = terms.find("active"); it != terms.end()) {
-          if (it->second != "true" && it->second != "false") {
-            return FieldError("filter", "active must be \"true\" or \"false\"");
-          }
-          active = it->second == "true" ? 1 : 0;
-        }
-        PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                                DecodePageToken(request->page_token(), request->filter()));
-        std::vector<v1::BlacklistEntry> entries;
-        const absl::CivilDay today = Today();
-        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
-          std::string city;
-          PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
-          entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after,
-                                                   page_size + 1);
-          return absl::OkStatus();
-        }));
-        if (static_cast<int>(entries.size()) > page_size) {
-          entries.resize(page_size);
-          response->set_next_page_token(
-              EncodePageToken(CodeOf(entries.back().name()), request->filter()));
-        }
-        for (auto& e : entries) *response->add_entries() = std::move(e);
-        return absl::OkStatus();
-      });
-}
-
-grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
-                                                   const v1::LiftBlacklistEntryRequest* request,
-                                                   v1::BlacklistEntry* response) {
-  return Handle(
-      context, "LiftBlacklistEntry", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(
-            std::string entry_id,
-            ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}", "entry",
-                    "name"));
-        if (request->reason().empty() || request->reason().size() > 255) {
-          return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
-        }
-        return Mutate(
-            caller, "LiftBlacklistEntry", *request, request->request_id(), response,
-            [&](db::Connection& c) -> absl::Status {
-              auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
-              if (!entry || entry->name() != request->name()) {
-                return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
-              }
-              if (entry->lifted()) {
-                return RuleError("R-12", absl::StrCat(request->name(), " was already lifted by ",
-                                                      entry->lifted_by()));
-              }
-              EnrollmentStore::LiftBlacklistEntry(c, entry_id, caller.subject, request->reason());
-              *response = *EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
-              events::AppendEvent(c, "enrollment.blacklist.lifted", response->name(), *response);
-              return absl::OkStatus();
-            });
-      });
-}
-
 grpc::Status EnrollmentService::GetEnrollment(grpc::ServerContext* context,
                                               const v1::GetEnrollmentRequest* request,
                                               v1::Enrollment* response) {
@@ -1170,16 +891,18 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
 
 absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
     int year, const std::string& project_id, v1::GetRateReportRequest::Scope scope,
-    const std::string& region_filter) const {
+    const std::string& region_filter, const std::set<int>& plan_levels) const {
   std::vector<EnrollmentStore::OutcomeCount> outcomes;
   std::vector<EnrollmentStore::SeatRow> quotas;
   std::vector<EnrollmentStore::SeatRow> ineligible;
+  std::vector<EnrollmentStore::SeatRow> found_ineligible;
   std::vector<catalog_v1::Project> projects;
   std::vector<catalog_v1::Region> regions;
   PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
     outcomes = EnrollmentStore::CountOutcomes(c, year, project_id);
     quotas = EnrollmentStore::QuotaSeats(c, year, project_id);
     ineligible = EnrollmentStore::CountIneligible(c, year, project_id);
+    found_ineligible = EnrollmentStore::CountFoundIneligible(c, year, project_id);
     projects = EnrollmentStore::ProjectsOfYear(c, year);
     regions = EnrollmentStore::Regions(c);
     return absl::OkStatus();
@@ -1187,13 +910,18 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
   std::map<std::string, const catalog_v1::Region*> region_by_name;
   for (const auto& r : regions) region_by_name[r.name()] = &r;
   std::map<std::string, std::string> host_of;
-  for (const auto& p : projects) host_of[CodeOf(p.name())] = p.host();
+  std::set<std::string> counted;  // projects of the levels asked for
+  for (const auto& p : projects) {
+    host_of[CodeOf(p.name())] = p.host();
+    if (plan_levels.empty() || plan_levels.count(p.plan_level())) counted.insert(CodeOf(p.name()));
+  }
   auto parent_of = [&](const std::string& county) {
     auto it = region_by_name.find(county);
     return it == region_by_name.end() ? std::string() : it->second->parent();
   };
   // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
   auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
+    if (!plan_levels.empty() && counted.count(project) == 0) return "";
     const std::string county = "regions/" + county_code;
     const std::string city = parent_of(county);
     if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
@@ -1218,6 +946,10 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
   for (const auto& i : ineligible) {
     std::string key = row_key(i.project_id, i.county_code);
     if (!key.empty()) rows[key].ineligible += i.value;
+  }
+  for (const auto& f : found_ineligible) {
+    std::string key = row_key(f.project_id, f.county_code);
+    if (!key.empty()) rows[key].found_ineligible += f.value;
   }
   v1::RateReport report;
   report.set_scope(scope);
@@ -1269,7 +1001,16 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
       PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->region(), "regions/{code}", "region"));
       region_filter = "regions/" + parts["code"];
     }
-    PEIXUN_ASSIGN_OR_RETURN(*response, ComputeRateReport(year, project_id, scope, region_filter));
+    if (request->plan_levels_size() > 4)
+      return FieldError("plan_levels", "must name at most 4 plan levels");
+    std::set<int> plan_levels;
+    for (int level : request->plan_levels()) {
+      if (level == common::v1::PLAN_LEVEL_UNSPECIFIED || !common::v1::PlanLevel_IsValid(level))
+        return FieldError("plan_levels", "must be NATIONAL, PROVINCIAL, CITY, COUNTY or SCHOOL");
+      plan_levels.insert(level);
+    }
+    PEIXUN_ASSIGN_OR_RETURN(*response,
+                            ComputeRateReport(year, project_id, scope, region_filter, plan_levels));
     response->set_year(request->year());
     response->set_project(request->project());
     absl::Time now = platform_.clock().Now();

@@ -49,6 +49,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                                 v1::Enrollment* response) override;
   grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
                           v1::Enrollment* response) override;
+  grpc::Status ReportIneligibleTrainee(grpc::ServerContext* context,
+                                       const v1::ReportIneligibleTraineeRequest* request,
+                                       v1::Enrollment* response) override;
   grpc::Status ReviewNoShowReason(grpc::ServerContext* context,
                                   const v1::ReviewNoShowReasonRequest* request,
                                   v1::Enrollment* response) override;
@@ -93,10 +96,12 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
 
  private:
   // Counts and rates of a year, one row per county, city or host; `project_id` and
-  // `region_filter` ("regions/{code}") narrow it when set.
+  // `region_filter` ("regions/{code}") narrow it when set, `plan_levels` (the projects' plan
+  // levels) when not empty.
   absl::StatusOr<v1::RateReport> ComputeRateReport(int year, const std::string& project_id,
                                                    v1::GetRateReportRequest::Scope scope,
-                                                   const std::string& region_filter) const;
+                                                   const std::string& region_filter,
+                                                   const std::set<int>& plan_levels = {}) const;
 
   grpc::Status Handle(grpc::ServerContext* context, absl::string_view method,
                       const google::protobuf::Message& request,

@@ -35,7 +35,9 @@ const char kEnrollmentColumns[] =
     "enrollment_id, teacher_id, year, project_id, county_code, state, no_show_reason, "
     "no_show_review, credit_hours, version, "
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
-    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us, "
+    "COALESCE((SELECT broken_condition FROM trainees_found_ineligible f "
+    "WHERE f.enrollment_id = enrollments.enrollment_id), '') AS found_ineligible";
 
 // An enrollment row selected with kEnrollmentColumns, without its history.
 v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
@@ -52,6 +54,7 @@ v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
   e.set_etag(std::to_string(rows->getInt("version")));
   db::SetTimestampMicros(e.mutable_create_time(), rows->getInt64("create_us"));
   db::SetTimestampMicros(e.mutable_update_time(), rows->getInt64("update_us"));
+  e.set_found_ineligible(Str(rows, "found_ineligible"));
   return e;
 }
 
@@ -526,6 +529,30 @@ std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(
                   year, project_id);
 }
 
+std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountFoundIneligible(
+    db::Connection& c, int year, const std::string& project_id) {
+  return SeatRows(c,
+                  "SELECT project_id, county_code, COUNT(*) FROM trainees_found_ineligible "
+                  "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code",
+                  year, project_id);
+}
+
+void EnrollmentStore::RecordFoundIneligible(db::Connection& c, const v1::Enrollment& enrollment,
+                                            int year, const std::string& project_id,
+                                            const std::string& condition,
+                                            const std::string& reported_by) {
+  auto& insert = c.Prepare(
+      "INSERT INTO trainees_found_ineligible (enrollment_id, year, project_id, county_code, "
+      "broken_condition, reported_by) VALUES (?, ?, ?, ?, ?, ?)");
+  insert.setString(1, LastSegment(enrollment.name()));
+  insert.setInt(2, year);
+  insert.setString(3, project_id);
+  insert.setString(4, LastSegment(enrollment.county()));
+  insert.setString(5, condition);
+  insert.setString(6, Utf8Prefix(reported_by, 255));
+  insert.executeUpdate();
+}
+
 void EnrollmentStore::RecordIneligible(db::Connection& c, int year, const std::string& project_id,
                                        const std::string& county_code,
                                        const std::string& teacher_id, const std::string& reason) {
@@ -588,6 +615,14 @@ void EnrollmentStore::SetNoShowReview(db::Connection& c, const std::string& enro
   update.setString(1, reason);
   update.setInt(2, review);
   update.setString(3, enrollment_id);
+  update.executeUpdate();
+}
+
+void EnrollmentStore::BumpVersion(db::Connection& c, const std::string& enrollment_id) {
+  auto& update = c.Prepare(
+      "UPDATE enrollments SET version = version + 1, update_time = CURRENT_TIMESTAMP(6) "
+      "WHERE enrollment_id = ?");
+  update.setString(1, enrollment_id);
   update.executeUpdate();
 }
 

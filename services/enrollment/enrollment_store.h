@@ -123,6 +123,13 @@ class EnrollmentStore {
                                          const std::string& project_id);
   static std::vector<SeatRow> CountIneligible(db::Connection& c, int year,
                                               const std::string& project_id);
+  // trainees found not to meet the selection conditions at 报到, per project and
+  // county, and the host's report of one (once per enrollment).
+  static std::vector<SeatRow> CountFoundIneligible(db::Connection& c, int year,
+                                                   const std::string& project_id);
+  static void RecordFoundIneligible(db::Connection& c, const v1::Enrollment& enrollment, int year,
+                                    const std::string& project_id, const std::string& condition,
+                                    const std::string& reported_by);
   static void RecordIneligible(db::Connection& c, int year, const std::string& project_id,
                                const std::string& county_code, const std::string& teacher_id,
                                const std::string& reason);
@@ -177,6 +184,8 @@ class EnrollmentStore {
   static absl::StatusOr<v1::EnrollmentPolicy> GetPolicy(db::Connection& c, int year, int version);
 
   // Blacklist
+  // A new etag and update time for a change outside the enrollment row (AIP-154).
+  static void BumpVersion(db::Connection& c, const std::string& enrollment_id);
   static void SetNoShowReview(db::Connection& c, const std::string& enrollment_id,
                               const std::string& reason, v1::Enrollment::ReasonReview review);
   static void InsertBlacklistEntry(db::Connection& c, const std::string& entry_id,

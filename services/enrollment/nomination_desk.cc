@@ -96,7 +96,6 @@ void NominationDesk::AskCatalog(const std::vector<Nomination*>& batch) {
   if (again.empty()) return;
   // Judged again on the refreshed copy, once; their refusals now rest on catalog's answer.
   RunInOrder(again);
-  for (Nomination* n : again) n->ask_catalog = false;
 }
 
 void NominationDesk::Run(std::vector<Nomination*>& items) {

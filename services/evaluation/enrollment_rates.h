@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/server/dependency.h"
@@ -21,9 +22,11 @@ class EnrollmentRates {
   EnrollmentRates(const std::string& target, auth::TokenSigner signer, const Clock& clock,
                   std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
-  // Enrollment's county rate report for `year`. UNAVAILABLE (or enrollment's own error) with
-  // what failed; nothing is guessed when enrollment cannot answer.
-  absl::StatusOr<enrollment::v1::RateReport> CountyRates(int year) const;
+  // Enrollment's county rate report for `year`, counting the projects of `plan_levels` (every
+  // level when empty). UNAVAILABLE (or enrollment's own error) with what failed; nothing is
+  // guessed when enrollment cannot answer.
+  absl::StatusOr<enrollment::v1::RateReport> CountyRates(
+      int year, const std::vector<common::v1::PlanLevel>& plan_levels = {}) const;
 
   const std::string& target() const { return enrollment_.target(); }
 

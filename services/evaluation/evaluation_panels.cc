@@ -315,12 +315,17 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
   return handlers_.Handle(
       context, "ComputeDeductions", *request, [&](const auth::Caller& caller) -> absl::Status {
         PEIXUN_ASSIGN_OR_RETURN(auto key, ParseRoundName(request->round(), "round"));
-        // Fail before asking enrollment when the round cannot take deductions.
+        // Fail before asking enrollment when the round cannot take deductions; the rubric's
+        // automatic indicator says which plan levels count.
+        std::vector<common::v1::PlanLevel> plan_levels;
         PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(StoredRound round,
                                   EvaluationStore::GetStoredRound(c, key, false));
           if (round.round.state() != v1::Round::SCORING)
             return RuleError("R-23", round.round.name() + " is published");
+          PEIXUN_ASSIGN_OR_RETURN(auto rubric, EvaluationStore::GetRubricVersion(
+                                                   c, round.rubric_id, round.rubric_version));
+          plan_levels = domain::DeductedPlanLevels(rubric);
           return absl::OkStatus();
         }));
         if (rates_ == nullptr) {
@@ -328,9 +333,13 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
               "this evaluation server has no enrollment target; deductions cannot be fetched");
         }
         // the figures come from enrollment at this moment, outside the transaction.
-        PEIXUN_ASSIGN_OR_RETURN(enrollment::v1::RateReport report, rates_->CountyRates(key.year));
+        PEIXUN_ASSIGN_OR_RETURN(enrollment::v1::RateReport report,
+                                rates_->CountyRates(key.year, plan_levels));
         std::map<std::string, const enrollment::v1::RateRow*> rows;
         for (const auto& row : report.rows()) rows[row.key()] = &row;
+        std::vector<std::string> level_names;
+        for (auto level : plan_levels) level_names.push_back(common::v1::PlanLevel_Name(level));
+        const std::string levels_text = absl::StrJoin(level_names, ", ");
         google::protobuf::Timestamp as_of = report.as_of();
         if (as_of.seconds() == 0) as_of = google::protobuf::util::TimeUtil::GetCurrentTime();
         const std::string as_of_text = absl::FormatTime(
@@ -357,12 +366,15 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
                 auto row = rows.find(county);
                 if (row != rows.end()) {
                   const auto& r = *row->second;
+                  // 学员不符合遴选条件 are trainees sent and found ineligible at 报到, not
+                  // nominations refused (never sent).
                   figures.facts = {r.under_reported(), r.no_show(),
-                                   r.dismissed() + r.not_completed(), r.ineligible()};
+                                   r.dismissed() + r.not_completed(), r.found_ineligible()};
                   figures.source = absl::StrCat(
-                      "enrollment rate report years/", key.year, " ", county, " as of ", as_of_text,
-                      ": quota ", r.quota(), ", nominated ", r.nominated(), ", checked in ",
-                      r.checked_in(), ", completed ", r.completed());
+                      "enrollment rate report years/", key.year, " ", county, " (", levels_text,
+                      " projects) as of ", as_of_text, ": quota ", r.quota(), ", nominated ",
+                      r.nominated(), ", checked in ", r.checked_in(), ", completed ", r.completed(),
+                      ", found ineligible ", r.found_ineligible());
                 } else {
                   figures.source =
                       absl::StrCat("enrollment rate report years/", key.year, " as of ", as_of_text,

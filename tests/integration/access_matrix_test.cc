@@ -361,6 +361,12 @@ class AccessMatrixTest : public ::testing::Test {
         return bytes(r);
       }
     }
+    if (method == "EnrollmentService.ReportIneligibleTrainee") {
+      enr::ReportIneligibleTraineeRequest r;
+      r.set_name(w.enrollment);
+      r.set_condition("任教学段不符");
+      return bytes(r);
+    }
     if (method == "EnrollmentService.MarkNoShow") {
       enr::MarkNoShowRequest r;
       r.set_name(w.enrollment);

@@ -163,12 +163,13 @@ class EnrollmentTest : public ::testing::Test {
     year.mutable_plan_year()->set_year(y);
     *year.mutable_plan_year()->mutable_nomination_deadline() = Date(y, 8, 31);
     CatalogCall(&cat::CatalogService::Stub::CreateYear, year);
-    for (const char* category : {"rural", "it"}) {
+    for (const char* category : {"rural", "it", "provincial"}) {
       cat::CreateCategoryRequest c;
       c.set_parent(absl::StrCat("years/", y));
       c.set_category_id(category);
       c.mutable_category()->set_display_name(category);
-      c.mutable_category()->set_plan_level(common::v1::NATIONAL);
+      c.mutable_category()->set_plan_level(
+          std::string(category) == "provincial" ? common::v1::PROVINCIAL : common::v1::NATIONAL);
       CatalogCall(&cat::CatalogService::Stub::CreateCategory, c);
     }
   }
@@ -1375,6 +1376,108 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
   }
   EXPECT_EQ(fill["peixun_enrollment_city_quota_seats"], 20);
   EXPECT_EQ(fill["peixun_enrollment_city_nominated_seats"], 4);
+}
+
+TEST_F(EnrollmentTest, R9R20TheHostReportsATraineeFoundIneligibleAtCheckInOnceAndReportsCountIt) {
+  CreateProject("sp-lankao", "provincial", 11, 1, 3);
+  WaitForQuota(*enrollment_, "sp-lankao", 10);
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3)});
+  std::vector<v1::Enrollment> e(3);
+  ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &e[0]).ok());
+  ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &e[1]).ok());
+  ASSERT_TRUE(Nominate(*stub_, imported[2].teacher(), "sp-lankao", &e[2]).ok());
+  auto host = [](const std::string& h = "hosts/henu") { return ContextAs(Role::kHost, "", h); };
+  v1::ReportIneligibleTraineeRequest report;
+  report.set_name(e[0].name());
+  report.set_condition("任教学段为初中，项目要求小学");
+  report.set_request_id("found-1");
+  v1::Enrollment out;
+  // Found at 报到: not before the training starts.
+  grpc::Status early = stub_->ReportIneligibleTrainee(host().get(), report, &out);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << early.error_message();
+  EXPECT_EQ(RuleIn(early), "R-11");
+
+  Today(10, 19);
+  v1::ReportIneligibleTraineeRequest blank = report;
+  blank.clear_condition();
+  grpc::Status no_condition = stub_->ReportIneligibleTrainee(host().get(), blank, &out);
+  EXPECT_EQ(no_condition.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(no_condition.error_message().rfind("condition:", 0), 0u)
+      << no_condition.error_message();
+  EXPECT_EQ(stub_->ReportIneligibleTrainee(host("hosts/other").get(), report, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ReportIneligibleTrainee(ContextAs(Role::kCountyAdmin, "410225").get(), report, &out)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+
+  ASSERT_TRUE(stub_->ReportIneligibleTrainee(host().get(), report, &out).ok());
+  EXPECT_EQ(out.found_ineligible(), "任教学段为初中，项目要求小学");
+  EXPECT_EQ(out.state(), v1::NOMINATED);  // the report changes no state
+  EXPECT_NE(out.etag(), e[0].etag());
+  ASSERT_GE(out.history_size(), 2);
+  EXPECT_NE(out.history(out.history_size() - 1).reason().find("任教学段为初中"), std::string::npos);
+  EXPECT_EQ(out.history(out.history_size() - 1).actor(), "test");
+  // A retry answers the first report; another report of the same trainee is refused.
+  v1::Enrollment again;
+  ASSERT_TRUE(stub_->ReportIneligibleTrainee(host().get(), report, &again).ok());
+  EXPECT_EQ(again.etag(), out.etag());
+  report.set_request_id("found-2");
+  grpc::Status twice = stub_->ReportIneligibleTrainee(host().get(), report, &again);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(RuleIn(twice), "R-9");
+  EXPECT_NE(twice.error_message().find("already reported"), std::string::npos);
+  // Checked in, the trainee is trained all the same and completes.
+  v1::TransitionRequest step;
+  step.set_name(e[0].name());
+  ASSERT_TRUE(stub_->CheckIn(host().get(), step, &out).ok());
+  ASSERT_TRUE(stub_->Complete(host().get(), step, &out).ok());
+  EXPECT_EQ(out.found_ineligible(), "任教学段为初中，项目要求小学");
+  // A dismissed trainee's report comes too late.
+  step.set_name(e[1].name());
+  ASSERT_TRUE(stub_->CheckIn(host().get(), step, &out).ok());
+  ASSERT_TRUE(stub_->Dismiss(host().get(), step, &out).ok());
+  report.set_name(e[1].name());
+  report.set_request_id("found-3");
+  grpc::Status late = stub_->ReportIneligibleTrainee(host().get(), report, &out);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(RuleIn(late), "R-9");
+
+  // The county sees it on the enrollment; the report counts it apart from refusals.
+  v1::GetEnrollmentRequest get;
+  get.set_name(e[0].name());
+  ASSERT_TRUE(stub_->GetEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), get, &out).ok());
+  EXPECT_EQ(out.found_ineligible(), "任教学段为初中，项目要求小学");
+  v1::GetRateReportRequest rates;
+  rates.set_year("years/2022");
+  rates.set_scope(v1::GetRateReportRequest::COUNTY);
+  v1::RateReport all;
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &all).ok());
+  ASSERT_EQ(all.rows_size(), 1);
+  EXPECT_EQ(all.rows(0).found_ineligible(), 1);
+  EXPECT_EQ(all.rows(0).ineligible(), 0);
+  EXPECT_EQ(all.rows(0).quota(), 20);
+  EXPECT_EQ(all.rows(0).nominated(), 3);
+  // R-20 counts the national plan's projects only: the provincial one's seats drop out.
+  rates.add_plan_levels(common::v1::NATIONAL);
+  v1::RateReport national;
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &national).ok());
+  ASSERT_EQ(national.rows_size(), 1);
+  EXPECT_EQ(national.rows(0).quota(), 10);
+  EXPECT_EQ(national.rows(0).nominated(), 2);
+  EXPECT_EQ(national.rows(0).found_ineligible(), 1);
+  rates.clear_plan_levels();
+  rates.add_plan_levels(common::v1::PROVINCIAL);
+  v1::RateReport provincial;
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &provincial).ok());
+  ASSERT_EQ(provincial.rows_size(), 1);
+  EXPECT_EQ(provincial.rows(0).quota(), 10);
+  EXPECT_EQ(provincial.rows(0).nominated(), 1);
+  EXPECT_EQ(provincial.rows(0).found_ineligible(), 0);
+  rates.add_plan_levels(common::v1::PLAN_LEVEL_UNSPECIFIED);
+  grpc::Status unknown = stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &all);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(unknown.error_message().rfind("plan_levels:", 0), 0u) << unknown.error_message();
 }
 
 TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {

@@ -407,6 +407,23 @@ class EvaluationRoundTest : public ::testing::Test {
       quota.set_seats(seats);
       CatalogCall(&cat::CatalogService::Stub::AllocateQuota, quota, Role::kCityAdmin, "4102");
     }
+    // A 省培 project whose 5 seats in 兰考县 stay unfilled: outside R-20's scope, never deducted.
+    category.set_category_id("famous-teachers");
+    category.mutable_category()->set_display_name("省级名师培育");
+    category.mutable_category()->set_plan_level(common::v1::PROVINCIAL);
+    CatalogCall(&cat::CatalogService::Stub::CreateCategory, category);
+    project.set_project_id("famous-teachers");
+    p->set_display_name("省级名师培育对象培训");
+    p->set_category("years/2022/categories/famous-teachers");
+    CatalogCall(&cat::CatalogService::Stub::CreateProject, project);
+    city.set_parent("years/2022/projects/famous-teachers");
+    city.set_seats(5);
+    CatalogCall(&cat::CatalogService::Stub::AllocateQuota, city);
+    cat::AllocateQuotaRequest provincial;
+    provincial.set_parent("years/2022/projects/famous-teachers/quotas/4102");
+    provincial.set_region("regions/410225");
+    provincial.set_seats(5);
+    CatalogCall(&cat::CatalogService::Stub::AllocateQuota, provincial, Role::kCityAdmin, "4102");
   }
 
   void WaitForEnrollmentQuotas() {
@@ -414,18 +431,20 @@ class EvaluationRoundTest : public ::testing::Test {
       std::string value;
       try {
         value = enrollment_db_.QueryValue(
-            "SELECT COUNT(*) FROM catalog_quotas WHERE project_id = 'rural-backbone'");
+            "SELECT COUNT(*) FROM catalog_quotas WHERE project_id IN ('rural-backbone', "
+            "'famous-teachers')");
       } catch (const std::exception&) {
       }
-      if (value == "2") return;
+      if (value == "3") return;
       absl::SleepFor(absl::Milliseconds(20));
     }
     FAIL() << "enrollment never copied the quotas of rural-backbone";
   }
 
   // In 兰考县, four teachers are nominated: two complete, one is dismissed, one does not show
-  // up. So enrollment reports 6 seats under-reported, 1 no-show and 1 not completed there, and
-  // 5 seats under-reported in 尉氏县.
+  // up, and the host finds one of those who complete not to meet the selection conditions at
+  // 报到. So enrollment reports 6 seats under-reported, 1 no-show, 1 not completed and 1 found
+  // ineligible there, and 5 seats under-reported in 尉氏县.
   void RunEnrollment() {
     WaitForEnrollmentQuotas();
     auto context = ContextAs(Role::kCountyAdmin, "410225");
@@ -473,6 +492,11 @@ class EvaluationRoundTest : public ::testing::Test {
     const absl::Time nominated_on = clock_.Now();
     clock_.Set(absl::FromCivil(absl::CivilSecond(2022, 10, 19, 9, 0, 0), ChinaTimeZone()));
     for (int i : {0, 1, 3}) move(i, &enr::EnrollmentService::Stub::CheckIn);
+    enr::ReportIneligibleTraineeRequest found;
+    found.set_name(e[3].name());
+    found.set_condition("任教学段为初中，项目要求小学");
+    enr::Enrollment reported;
+    ASSERT_TRUE(enrollment_stub_->ReportIneligibleTrainee(host().get(), found, &reported).ok());
     move(0, &enr::EnrollmentService::Stub::Complete);
     move(3, &enr::EnrollmentService::Stub::Complete);
     move(1, &enr::EnrollmentService::Stub::Dismiss);
@@ -644,13 +668,17 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   EXPECT_EQ(points["regions/410225 少报"], 60);
   EXPECT_EQ(points["regions/410225 缺培"], 10);
   EXPECT_EQ(points["regions/410225 未结业"], 10);
+  EXPECT_EQ(points["regions/410225 学员不符合遴选条件"], 10);  // found at 报到, not refused
   EXPECT_EQ(points["regions/410223 少报"], 50);
-  EXPECT_EQ(deductions.deductions_size(), 4);
+  // only the 国培 projects count; the 省培 project's 5 empty seats are not 少报.
+  EXPECT_EQ(deductions.deductions_size(), 5);
   for (const auto& d : deductions.deductions()) {
-    const std::string figures = d.county() == "regions/410225"
-                                    ? "quota 10, nominated 4, checked in 3, completed 2"
-                                    : "quota 5, nominated 0";
-    EXPECT_NE(d.source().find(figures), std::string::npos) << d.source();
+    EXPECT_NE(d.source().find("(NATIONAL projects) as of"), std::string::npos) << d.source();
+    const std::string counts =
+        d.county() == "regions/410225"
+            ? "quota 10, nominated 4, checked in 3, completed 2, found ineligible 1"
+            : "quota 5, nominated 0";
+    EXPECT_NE(d.source().find(counts), std::string::npos) << d.source();
     EXPECT_EQ(d.indicator(), "2.2");
   }
 
@@ -661,9 +689,9 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
   v1::ComputeResultsResponse results;
   ASSERT_TRUE(Compute(&results).ok());
   ASSERT_EQ(results.results_size(), 2);
-  // 兰考县: panel 96.8 (every leaf's mean of M and M - 0.5 rounds to M - 0.2), less 8 points.
+  // 兰考县: panel 96.8 (every leaf's mean of M and M - 0.5 rounds to M - 0.2), less 9 points.
   EXPECT_EQ(results.results(0).county(), "regions/410225");
-  EXPECT_EQ(results.results(0).total_tenths(), 888);
+  EXPECT_EQ(results.results(0).total_tenths(), 878);
   EXPECT_EQ(results.results(0).grade(), v1::QUALIFIED);
   EXPECT_EQ(results.results(0).rank(), 1);
   EXPECT_FALSE(results.results(0).published());
@@ -740,8 +768,8 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
     EXPECT_EQ(line.expert_scores(0).scores(0).score_tenths(), 120);
     EXPECT_EQ(line.expert_scores(0).scores(0).evidence(), v1::ON_SITE);
     EXPECT_EQ(line.panel_score_tenths(), 118);
-    ASSERT_EQ(line.deductions_size(), 3);
-    EXPECT_EQ(line.final_score_tenths(), 38);
+    ASSERT_EQ(line.deductions_size(), 4);
+    EXPECT_EQ(line.final_score_tenths(), 28);
   }
   explain.set_name(round_ + "/results/410223");
   EXPECT_EQ(
@@ -801,12 +829,12 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
       grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->ReviseResult(Admin().get(), revise, &revised).ok());
   EXPECT_EQ(revised.revision(), 2);
-  EXPECT_EQ(revised.total_tenths(), 888 - 10);  // 2.2's mean of 10.0 and 11.5 is 10.8, not 11.8
+  EXPECT_EQ(revised.total_tenths(), 878 - 10);  // 2.2's mean of 10.0 and 11.5 is 10.8, not 11.8
   EXPECT_EQ(revised.revision_reason(), "复核更正 2.2 评分");
   EXPECT_TRUE(revised.published());
   get.set_revision(1);
   ASSERT_TRUE(stub_->GetResult(ContextAs(Role::kViewer).get(), get, &result).ok());
-  EXPECT_EQ(result.total_tenths(), 888);
+  EXPECT_EQ(result.total_tenths(), 878);
   explain.set_name(round_ + "/results/410225");
   explain.set_revision(1);
   ASSERT_TRUE(stub_->ExplainResult(Admin().get(), explain, &explanation).ok());

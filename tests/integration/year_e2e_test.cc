@@ -146,11 +146,11 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
       EXPECT_EQ(o.rates.completion_rate_bp(),
                 (plan.completed * 20000 + plan.checked_in) / (2 * plan.checked_in));
     }
-    // one point per person under-reported, absent, not completed or ineligible, taken
-    // from the automatic indicator and never below 0.
-    const int persons =
-        (plan.quota - plan.nominated) + plan.no_show + plan.not_completed + plan.ineligible;
-    const int deduction = std::min(persons * 10, plan.automatic_panel_tenths);
+    EXPECT_EQ(o.rates.found_ineligible(), plan.national.found_ineligible);
+    // one point per person under-reported, absent, not completed or found ineligible at
+    // 报到 in the county's 国培 projects (not 省培, not refused nominations), taken from the
+    // automatic indicator and never below 0.
+    const int deduction = std::min(plan.national.persons() * 10, plan.automatic_panel_tenths);
     EXPECT_EQ(o.deduction_tenths, deduction);
     // the panel's scores less the deductions, graded at 90 and 75.
     EXPECT_EQ(o.total_tenths, plan.panel_tenths - deduction);

@@ -182,6 +182,30 @@ TEST(R20Rubric, AutomaticDeductionsGoOnOneLeafOnly) {
       << status.message();
 }
 
+TEST(R20Rubric, DeductionsCountNationalProjectsUnlessTheAutomaticIndicatorNamesLevels) {
+  v1::RubricVersion rubric = ProjectCountyRubric();
+  EXPECT_EQ(DeductedPlanLevels(rubric), std::vector<common::v1::PlanLevel>{common::v1::NATIONAL});
+  v1::Indicator* automatic = rubric.mutable_indicators(1)->mutable_children(1);
+  ASSERT_TRUE(automatic->automatic_deductions());
+  automatic->add_deducted_plan_levels(common::v1::NATIONAL);
+  automatic->add_deducted_plan_levels(common::v1::PROVINCIAL);
+  EXPECT_TRUE(ValidateRubric(rubric).ok()) << ValidateRubric(rubric);
+  EXPECT_EQ(DeductedPlanLevels(rubric),
+            (std::vector<common::v1::PlanLevel>{common::v1::NATIONAL, common::v1::PROVINCIAL}));
+  automatic->add_deducted_plan_levels(common::v1::PROVINCIAL);
+  absl::Status twice = ValidateRubric(rubric);
+  EXPECT_NE(twice.message().find("names the deducted plan level PROVINCIAL twice"),
+            std::string::npos)
+      << twice.message();
+  rubric = ProjectCountyRubric();
+  rubric.mutable_indicators(0)->mutable_children(0)->add_deducted_plan_levels(common::v1::NATIONAL);
+  absl::Status misplaced = ValidateRubric(rubric);
+  EXPECT_EQ(misplaced.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(misplaced.message().find("names deducted plan levels but takes no automatic"),
+            std::string::npos)
+      << misplaced.message();
+}
+
 // Every leaf of the project-county rubric scored `tenths_below_max` under its maximum by `expert`.
 v1::ScoreSheet SheetBelowMax(const std::string& expert, int tenths_below_max) {
   v1::ScoreSheet sheet;

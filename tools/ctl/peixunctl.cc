@@ -580,6 +580,12 @@ const std::vector<Verb>& Verbs() {
          return Fields{
              {"name", Q(a[0])}, {"special_reason", QArg(a, 1)}, {"request_id", RequestId()}};
        }},
+      {"found-ineligible", "ENROLLMENT CONDITION",
+       "学员不符合遴选条件: the trainee does not meet CONDITION, found at 报到 (host, R-9)",
+       "enrollment", "ReportIneligibleTrainee", 2, 2, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"condition", Q(a[1])}, {"request_id", RequestId()}};
+       }},
       {"blacklist", "[FILTER]", "blacklist entries (R-12)", "enrollment", "ListBlacklistEntries", 0,
        1, true,
        [](A a) {

@@ -145,7 +145,9 @@ class YearDriver::Planner {
     std::string host;
     std::string teacher;
     Outcome outcome = Outcome::kComplete;
-    std::string enrollment;  // once nominated
+    bool national = false;          // a 国培 project: its facts are deducted
+    bool found_ineligible = false;  // the host finds the trainee ineligible at 报到
+    std::string enrollment;         // once nominated
   };
   struct CountyWork {
     std::vector<Nomination> nominations;
@@ -167,8 +169,10 @@ class YearDriver::Planner {
 
   // Every county i fills its quotas with eligible teachers who are free on the project's dates
   // in turn; every sixth leaves a tenth of each quota unfilled (少报); every fifth
-  // also tries one ineligible teacher. About one nomination in 100 ends in a no-show, one
-  // in 100 in a dismissal and one in 100 in a failed completion.
+  // also tries one ineligible teacher, refused and so never sent; in every fourth the host
+  // finds one trainee of a 国培 project ineligible at 报到, who completes all the same.
+  // About one nomination in 100 ends in a no-show, one in 100 in a dismissal and one in 100 in
+  // a failed completion.
   void Plan(int year, std::vector<CountyPlan>* plans) {
     const std::vector<std::string> counties = Counties();
     for (size_t i = 0; i < counties.size(); ++i) {
@@ -192,9 +196,11 @@ class YearDriver::Planner {
       size_t cursor = 0;
       for (const auto& quota : quotas) {
         const cat::Project& project = projects[ProjectOf(quota)];
+        const bool national = project.plan_level() == common::v1::NATIONAL;
         plan.quota += quota.seats();
         int wanted = quota.seats();
         if (i % 6 == 5) wanted -= std::max(1, quota.seats() / 10);
+        if (national) plan.national.under_reported += quota.seats();
         enrollment::domain::EnrollmentSpan candidate;
         candidate.project = project.name();
         candidate.project_label = project.display_name();
@@ -222,6 +228,13 @@ class YearDriver::Planner {
                       : h == 1 ? Outcome::kDismiss
                       : h == 2 ? Outcome::kNotComplete
                                : Outcome::kComplete;
+          n.national = national;
+          if (national && i % 4 == 1 && n.outcome == Outcome::kComplete &&
+              plan.national.found_ineligible == 0) {
+            n.found_ineligible = true;
+            plan.national.found_ineligible = 1;
+          }
+          if (national) --plan.national.under_reported;
           w.nominations.push_back(std::move(n));
           ++taken;
         }
@@ -231,13 +244,16 @@ class YearDriver::Planner {
         ++plan.nominated;
         if (n.outcome == Outcome::kNoShow) {
           ++plan.no_show;
+          if (n.national) ++plan.national.no_show;
           continue;
         }
         ++plan.checked_in;
-        if (n.outcome == Outcome::kComplete)
+        if (n.outcome == Outcome::kComplete) {
           ++plan.completed;
-        else
+        } else {
           ++plan.not_completed;
+          if (n.national) ++plan.national.not_completed;
+        }
       }
       plan.ineligible = w.ineligible ? 1 : 0;
       plan.quality = 0.76 + 0.24 * static_cast<double>((i * 37) % 100) / 99.0;
@@ -575,6 +591,18 @@ absl::Status YearDriver::Attend() {
             continue;
           }
           if (absl::Status s = move("check-in", "报到"); !s.ok()) return s;
+          if (n.found_ineligible) {
+            enr::ReportIneligibleTraineeRequest request;
+            request.set_name(n.enrollment);
+            request.set_condition("报到时核验：任教学段与项目要求不符");
+            request.set_request_id(absl::StrCat(n.enrollment, "-found-ineligible"));
+            ++calls;
+            grpc::Status r =
+                stubs_->enrollment->ReportIneligibleTrainee(Context(host).get(), request, &e);
+            if (!r.ok())
+              return Failed(r,
+                            absl::StrCat("enrollment ReportIneligibleTrainee of ", n.enrollment));
+          }
           absl::Status s = n.outcome == Outcome::kComplete ? move("complete", "考核合格，准予结业")
                            : n.outcome == Outcome::kDismiss
                                ? move("dismiss", "多次无故缺课，予以劝退")

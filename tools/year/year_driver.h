@@ -66,9 +66,17 @@ struct CountyPlan {
   int nominated = 0;  // accepted nominations
   int checked_in = 0;
   int completed = 0;
-  int no_show = 0;                 // 缺培, no special reason: barred
-  int not_completed = 0;           // dismissed or not completed: barred
-  int ineligible = 0;              // refused attempts
+  int no_show = 0;        // 缺培, no special reason: barred
+  int not_completed = 0;  // dismissed or not completed: barred
+  int ineligible = 0;     // refused attempts
+  // What R-20 deducts: the facts of its 国培 (NATIONAL) projects only.
+  struct Deducted {
+    int under_reported = 0;    // seats of national quotas left empty (少报)
+    int no_show = 0;           // 缺培
+    int not_completed = 0;     // dismissed or not completed (未结业)
+    int found_ineligible = 0;  // trainees found ineligible at 报到 (学员不符合遴选条件)
+    int persons() const { return under_reported + no_show + not_completed + found_ineligible; }
+  } national;
   double quality = 0;              // how well the experts find the county (0..1)
   int panel_tenths = 0;            // sum of the panel's indicator scores, before deductions
   int automatic_panel_tenths = 0;  // the panel's score of the indicator that takes deductions

@@ -473,6 +473,7 @@ void Merge(SeatCounts& into, const SeatCounts& from) {
   into.not_completed += from.not_completed;
   into.withdrawn += from.withdrawn;
   into.ineligible += from.ineligible;
+  into.found_ineligible += from.found_ineligible;
   into.rural_nominated += from.rural_nominated;
 }
 
@@ -492,6 +493,7 @@ v1::RateRow ToRateRow(const std::string& key, const std::string& display_name,
   // every seat of the quota not filled is an under-report (少报).
   row.set_under_reported(static_cast<int32_t>(std::max<int64_t>(0, c.quota - c.nominated)));
   row.set_ineligible(static_cast<int32_t>(c.ineligible));
+  row.set_found_ineligible(static_cast<int32_t>(c.found_ineligible));
   row.set_rural_nominated(static_cast<int32_t>(c.rural_nominated));
   // 选派率 = nominated / quota, 报到率 = checked in / nominated, 结业率 = completed / checked
   // in.

@@ -156,7 +156,8 @@ struct SeatCounts {
   int64_t dismissed = 0;
   int64_t not_completed = 0;
   int64_t withdrawn = 0;
-  int64_t ineligible = 0;
+  int64_t ineligible = 0;        // nominations refused
+  int64_t found_ineligible = 0;  // trainees sent and found ineligible at 报到
   int64_t rural_nominated = 0;
 };
 

@@ -36,6 +36,22 @@ void CheckNode(const v1::Indicator& node, const std::string& path, std::set<std:
     problems.push_back(
         absl::StrCat(label, " takes automatic deductions but is not a leaf indicator"));
   }
+  if (node.deducted_plan_levels_size() > 0 && !node.automatic_deductions()) {
+    problems.push_back(
+        absl::StrCat(label, " names deducted plan levels but takes no automatic deductions"));
+  }
+  std::set<int> levels;
+  for (int level : node.deducted_plan_levels()) {
+    if (level == common::v1::PLAN_LEVEL_UNSPECIFIED || !common::v1::PlanLevel_IsValid(level)) {
+      problems.push_back(absl::StrCat(label, " names an unknown deducted plan level ", level));
+    } else if (!levels.insert(level).second) {
+      problems.push_back(absl::StrCat(label, " names the deducted plan level ",
+                                      common::v1::PlanLevel_Name(level), " twice"));
+    }
+  }
+  if (node.deducted_plan_levels_size() > 4) {
+    problems.push_back(absl::StrCat(label, " names more than 4 deducted plan levels"));
+  }
   for (const auto& child : node.children()) CheckNode(child, label, codes, problems);
 }
 
@@ -169,6 +185,17 @@ std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubr
   std::map<std::string, const v1::Indicator*> out;
   for (const auto& node : rubric.indicators()) CollectLeaves(node, out);
   return out;
+}
+
+std::vector<common::v1::PlanLevel> DeductedPlanLevels(const v1::RubricVersion& rubric) {
+  for (const auto& [code, leaf] : Leaves(rubric)) {
+    if (!leaf->automatic_deductions()) continue;
+    std::vector<common::v1::PlanLevel> levels;
+    for (int level : leaf->deducted_plan_levels())
+      levels.push_back(static_cast<common::v1::PlanLevel>(level));
+    if (!levels.empty()) return levels;
+  }
+  return {common::v1::NATIONAL};
 }
 
 absl::StatusOr<int> PanelScore(const std::vector<int>& expert_scores_tenths,

@@ -41,6 +41,11 @@ v1::RubricVersion DemonstrationSchoolRubric();
 // The leaf indicators of a rubric, by code.
 std::map<std::string, const v1::Indicator*> Leaves(const v1::RubricVersion& rubric);
 
+// R-20 (policy): the plan levels whose projects' enrollment facts the automatic indicator
+// deducts: its deducted_plan_levels, or NATIONAL only when it names none (seed 003 附件4,
+// 项目县“国培计划”项目组织实施).
+std::vector<common::v1::PlanLevel> DeductedPlanLevels(const v1::RubricVersion& rubric);
+
 // ---- Panel scores (R-22) --------------------------------------------------------------------
 
 // The panel's score on one indicator from its experts' scores: the mean, or without the highest

@@ -1,0 +1,365 @@
+// Enrollment's state changes after nomination, what the host reports at 报到, and
+// the blacklist they cause.
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/rows.h"
+#include "common/events/outbox.h"
+#include "common/util/filter.h"
+#include "common/util/ids.h"
+#include "common/util/names.h"
+#include "common/util/paging.h"
+#include "common/util/status.h"
+#include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/enrollment_service.h"
+
+namespace peixun::enrollment {
+
+EnrollmentService::TransitionInput EnrollmentService::InputOf(
+    const v1::TransitionRequest& request) {
+  return {request.name(), request.etag(), request.reason(), request.request_id(), ""};
+}
+
+namespace {
+
+// records the bar an outcome causes, from the project's end date.
+void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
+                     const catalog_v1::Project& project, v1::EnrollmentState cause) {
+  v1::BlacklistEntry entry;
+  entry.set_cause(cause);
+  *entry.mutable_start_date() = project.end_date();
+  // The policy in force in the enrollment's year sets the bar's length.
+  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
+  int year = 0;
+  if (parts.ok()) (void)absl::SimpleAtoi((*parts)["year"], &year);
+  auto policy = EnrollmentStore::GetPolicy(c, year, 0);
+  absl::CivilDay end = domain::BlacklistEnd(
+      db::CivilDayOf(project.end_date()),
+      domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
+  entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
+  entry.mutable_end_date()->set_month(end.month());
+  entry.mutable_end_date()->set_day(end.day());
+  const std::string entry_id = NewId("b");
+  const std::string teacher_id = LastSegment(enrollment.teacher());
+  EnrollmentStore::InsertBlacklistEntry(c, entry_id, entry, teacher_id,
+                                        LastSegment(enrollment.county()),
+                                        LastSegment(enrollment.name()));
+  auto stored = EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
+  events::AppendEvent(c, "enrollment.blacklist.created", stored->name(), *stored);
+}
+
+}  // namespace
+
+namespace {
+
+// An enrollment locked for a change, with its project from the catalog copy, once the caller's
+// etag and scope (the nominating county, the project's host) allow the change.
+struct LockedEnrollment {
+  v1::Enrollment enrollment;
+  int year = 0;
+  std::string project_id;
+  catalog_v1::Project project;
+};
+
+absl::StatusOr<LockedEnrollment> LockInScope(db::Connection& c, const auth::Access& caller,
+                                             const std::string& id, const std::string& etag) {
+  LockedEnrollment locked;
+  PEIXUN_ASSIGN_OR_RETURN(locked.enrollment, EnrollmentStore::GetEnrollment(c, id, true));
+  const v1::Enrollment& enrollment = locked.enrollment;
+  if (!etag.empty() && etag != enrollment.etag()) {
+    return absl::AbortedError(
+        absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
+  }
+  PEIXUN_ASSIGN_OR_RETURN(
+      auto parts, ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+  PEIXUN_ASSIGN_OR_RETURN(locked.year, ParseYear(parts["year"], "project"));
+  locked.project_id = parts["project"];
+  auto project = EnrollmentStore::FindProject(c, locked.year, locked.project_id);
+  if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
+  locked.project = std::move(*project);
+  // the county that nominated withdraws; the project's host records arrival,
+  // completion and what it finds at 报到 (the access policy says who has which).
+  auth::Resource resource;
+  resource.name = enrollment.name();
+  resource.county = LastSegment(enrollment.county());
+  resource.host = locked.project.host();
+  PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+  return locked;
+}
+
+}  // namespace
+
+grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
+                                           const google::protobuf::Message& request,
+                                           const TransitionInput& input, v1::EnrollmentState to,
+                                           absl::string_view method, v1::Enrollment* response) {
+  return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(std::string id,
+                            ParseId(input.name, "enrollments/{enrollment}", "enrollment", "name"));
+    if (input.reason.size() > 255 || input.special_reason.size() > 255) {
+      return FieldError("reason", "must be at most 255 bytes");
+    }
+    const absl::CivilDay today = Today();
+    return Mutate(
+        caller, method, request, input.request_id, response,
+        [&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(LockedEnrollment locked, LockInScope(c, caller, id, input.etag));
+          const v1::Enrollment& enrollment = locked.enrollment;
+          const int year = locked.year;
+          const catalog_v1::Project* project = &locked.project;
+          if (to == v1::WITHDRAWN) {
+            auto deadline = EnrollmentStore::FindDeadline(c, year);
+            if (!deadline)
+              return absl::UnavailableError("the year is missing from the local catalog copy");
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+            PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
+          } else {
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
+            PEIXUN_RETURN_IF_ERROR(domain::CheckTransitionDay(
+                to, today,
+                {db::CivilDayOf(project->start_date()), db::CivilDayOf(project->end_date())}));
+          }
+          // credit hours are registered once, with the transition to COMPLETED.
+          int credit_hours =
+              to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
+          EnrollmentStore::SetState(c, id, to, credit_hours);
+          const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
+                                      ? input.special_reason
+                                      : input.reason;
+          EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
+          v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
+          if (to == v1::NO_SHOW && !input.special_reason.empty()) {
+            // a special reason waits for the province before anything is decided.
+            review = v1::Enrollment::PENDING;
+            EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
+          }
+          if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
+          PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+          events::AppendEvent(c,
+                              absl::StrCat("enrollment.enrollment.",
+                                           absl::AsciiStrToLower(v1::EnrollmentState_Name(to))),
+                              response->name(), *response);
+          return absl::OkStatus();
+        });
+  });
+}
+
+grpc::Status EnrollmentService::WithdrawEnrollment(grpc::ServerContext* context,
+                                                   const v1::TransitionRequest* request,
+                                                   v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::WITHDRAWN, "WithdrawEnrollment",
+                    response);
+}
+
+grpc::Status EnrollmentService::CheckIn(grpc::ServerContext* context,
+                                        const v1::TransitionRequest* request,
+                                        v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::CHECKED_IN, "CheckIn", response);
+}
+
+grpc::Status EnrollmentService::Complete(grpc::ServerContext* context,
+                                         const v1::TransitionRequest* request,
+                                         v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::COMPLETED, "Complete", response);
+}
+
+grpc::Status EnrollmentService::Dismiss(grpc::ServerContext* context,
+                                        const v1::TransitionRequest* request,
+                                        v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::DISMISSED, "Dismiss", response);
+}
+
+grpc::Status EnrollmentService::MarkNotCompleted(grpc::ServerContext* context,
+                                                 const v1::TransitionRequest* request,
+                                                 v1::Enrollment* response) {
+  return Transition(context, *request, InputOf(*request), v1::NOT_COMPLETED, "MarkNotCompleted",
+                    response);
+}
+
+grpc::Status EnrollmentService::MarkNoShow(grpc::ServerContext* context,
+                                           const v1::MarkNoShowRequest* request,
+                                           v1::Enrollment* response) {
+  TransitionInput input{request->name(), request->etag(), "", request->request_id(),
+                        request->special_reason()};
+  return Transition(context, *request, input, v1::NO_SHOW, "MarkNoShow", response);
+}
+
+grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
+                                                   const v1::ReviewNoShowReasonRequest* request,
+                                                   v1::Enrollment* response) {
+  return Handle(
+      context, "ReviewNoShowReason", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}",
+                                                        "enrollment", "name"));
+        if (request->comment().size() > 255)
+          return FieldError("comment", "must be at most 255 bytes");
+        return Mutate(
+            caller, "ReviewNoShowReason", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
+                                      EnrollmentStore::GetEnrollment(c, id, true));
+              if (enrollment.state() != v1::NO_SHOW ||
+                  enrollment.no_show_review() != v1::Enrollment::PENDING) {
+                return RuleError("R-12",
+                                 absl::StrCat("there is no special reason awaiting review on ",
+                                              enrollment.name(), " (",
+                                              domain::StateLabel(enrollment.state()), ")"));
+              }
+              const auto review =
+                  request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
+              EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
+              EnrollmentStore::AppendHistory(
+                  c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
+                  absl::StrCat(
+                      request->approve() ? "special reason approved" : "special reason refused",
+                      request->comment().empty() ? "" : ": ", request->comment()));
+              if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
+                PEIXUN_ASSIGN_OR_RETURN(
+                    auto parts,
+                    ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
+                PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
+                auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
+                if (!project)
+                  return absl::UnavailableError(
+                      "the project is missing from the local catalog copy");
+                RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
+              }
+              PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+              events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(),
+                                  *response);
+              return absl::OkStatus();
+            });
+      });
+}
+
+grpc::Status EnrollmentService::ReportIneligibleTrainee(
+    grpc::ServerContext* context, const v1::ReportIneligibleTraineeRequest* request,
+    v1::Enrollment* response) {
+  return Handle(
+      context, "ReportIneligibleTrainee", *request,
+      [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->name(), "enrollments/{enrollment}",
+                                                        "enrollment", "name"));
+        if (request->condition().empty() || request->condition().size() > 255) {
+          return FieldError("condition",
+                            "must name the selection condition the trainee does not meet, in 1 "
+                            "to 255 bytes (R-9)");
+        }
+        const absl::CivilDay today = Today();
+        return Mutate(
+            caller, "ReportIneligibleTrainee", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(LockedEnrollment locked,
+                                      LockInScope(c, caller, id, request->etag()));
+              const v1::Enrollment& enrollment = locked.enrollment;
+              // found at 报到, so of a trainee who came: nominated or checked in, on a day
+              // of the training; reported once.
+              if (enrollment.state() != v1::NOMINATED && enrollment.state() != v1::CHECKED_IN) {
+                return RuleError(
+                    "R-9",
+                    absl::StrCat(enrollment.name(), " is ", domain::StateLabel(enrollment.state()),
+                                 "; only a trainee who came to 报到 (nominated or "
+                                 "checked in) can be found ineligible"));
+              }
+              if (!enrollment.found_ineligible().empty()) {
+                return RuleError(
+                    "R-9", absl::StrCat(enrollment.name(), " was already reported ineligible: ",
+                                        enrollment.found_ineligible()));
+              }
+              PEIXUN_RETURN_IF_ERROR(
+                  domain::CheckTransitionDay(v1::CHECKED_IN, today,
+                                             {db::CivilDayOf(locked.project.start_date()),
+                                              db::CivilDayOf(locked.project.end_date())}));
+              EnrollmentStore::RecordFoundIneligible(c, enrollment, locked.year, locked.project_id,
+                                                     request->condition(), caller.subject);
+              EnrollmentStore::AppendHistory(
+                  c, id, enrollment.state(), enrollment.state(), caller.subject,
+                  absl::StrCat("不符合遴选条件: ", request->condition()));
+              EnrollmentStore::BumpVersion(c, id);
+              PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
+              events::AppendEvent(c, "enrollment.enrollment.found_ineligible", response->name(),
+                                  *response);
+              return absl::OkStatus();
+            });
+      });
+}
+
+grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* context,
+                                                     const v1::ListBlacklistEntriesRequest* request,
+                                                     v1::ListBlacklistEntriesResponse* response) {
+  return Handle(
+      context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(auto terms,
+                                ParseFilter(request->filter(), {"teacher", "county", "active"}));
+        std::string teacher;
+        std::string county;
+        int active = -1;
+        if (auto it = terms.find("teacher"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(
+              teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
+        }
+        if (auto it = terms.find("county"); it != terms.end()) {
+          PEIXUN_ASSIGN_OR_RETURN(auto parts,
+                                  ParseName(it->second, "regions/{code}", "filter county"));
+          county = parts["code"];
+        }
+        if (auto it = terms.find("active"); it != terms.end()) {
+          if (it->second != "true" && it->second != "false") {
+            return FieldError("filter", "active must be \"true\" or \"false\"");
+          }
+          active = it->second == "true" ? 1 : 0;
+        }
+        PEIXUN_ASSIGN_OR_RETURN(std::string after,
+                                DecodePageToken(request->page_token(), request->filter()));
+        std::vector<v1::BlacklistEntry> entries;
+        const absl::CivilDay today = Today();
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          std::string city;
+          PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
+          entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after,
+                                                   page_size + 1);
+          return absl::OkStatus();
+        }));
+        if (static_cast<int>(entries.size()) > page_size) {
+          entries.resize(page_size);
+          response->set_next_page_token(
+              EncodePageToken(LastSegment(entries.back().name()), request->filter()));
+        }
+        for (auto& e : entries) *response->add_entries() = std::move(e);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status EnrollmentService::LiftBlacklistEntry(grpc::ServerContext* context,
+                                                   const v1::LiftBlacklistEntryRequest* request,
+                                                   v1::BlacklistEntry* response) {
+  return Handle(
+      context, "LiftBlacklistEntry", *request, [&](const auth::Caller& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(
+            std::string entry_id,
+            ParseId(request->name(), "teachers/{teacher}/blacklistEntries/{entry}", "entry",
+                    "name"));
+        if (request->reason().empty() || request->reason().size() > 255) {
+          return FieldError("reason", "must say why the bar is lifted, in 1 to 255 bytes (R-12)");
+        }
+        return Mutate(
+            caller, "LiftBlacklistEntry", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              auto entry = EnrollmentStore::FindBlacklistEntry(c, entry_id, true);
+              if (!entry || entry->name() != request->name()) {
+                return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+              }
+              if (entry->lifted()) {
+                return RuleError("R-12", absl::StrCat(request->name(), " was already lifted by ",
+                                                      entry->lifted_by()));
+              }
+              EnrollmentStore::LiftBlacklistEntry(c, entry_id, caller.subject, request->reason());
+              *response = *EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
+              events::AppendEvent(c, "enrollment.blacklist.lifted", response->name(), *response);
+              return absl::OkStatus();
+            });
+      });
+}
+
+}  // namespace peixun::enrollment
