@@ -27,7 +27,7 @@ CALLEES = {
     "enrollment": ["catalog"],
     "evaluation": ["enrollment", "funding", "catalog"],
     "funding": ["evaluation", "catalog", "enrollment"],
-    "catalog": [],
+    "catalog": ["enrollment"],  # R-7: seats nominations hold, before a county quota is cut
 }
 # The gateway calls every service with its callers' own tokens (ARCHITECTURE.md).
 CALLERS = {s: sorted(c for c, deps in CALLEES.items() if s in deps) + ["gateway"] for s in SERVICES}

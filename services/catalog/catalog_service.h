@@ -2,10 +2,13 @@
 // transaction (idempotent for mutations), apply the domain rules, and map the status.
 #pragma once
 
+#include <atomic>
+
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/counter.h"
+#include "services/catalog/enrollment_seats.h"
 #include "services/catalog/project_cache.h"
 
 namespace peixun::catalog {
@@ -14,6 +17,10 @@ class CatalogService final : public v1::CatalogService::Service {
  public:
   explicit CatalogService(server::Platform& platform);
   ~CatalogService() override;
+
+  // Where cuts of county quotas learn the seats nominations hold; set before traffic, or
+  // (tests) once enrollment is up. Without it, county quotas cannot be cut: UNAVAILABLE.
+  void UseNominatedSeats(const NominatedSeats* seats) { nominated_seats_.store(seats); }
 
   grpc::Status ImportRegions(grpc::ServerContext* context, const v1::ImportRegionsRequest* request,
                              v1::ImportRegionsResponse* response) override;
@@ -86,6 +93,7 @@ class CatalogService final : public v1::CatalogService::Service {
 
   server::Platform& platform_;
   server::Handlers handlers_;
+  std::atomic<const NominatedSeats*> nominated_seats_{nullptr};
   prometheus::Family<prometheus::Counter>& changes_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;

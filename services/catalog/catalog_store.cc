@@ -49,6 +49,7 @@ v1::Region RegionFromRow(const ResultSet& rows) {
   region.set_display_name(Str(rows, "display_name"));
   region.set_level(static_cast<v1::RegionLevel>(rows->getInt("level")));
   if (!rows->isNull("parent_code")) region.set_parent("regions/" + Str(rows, "parent_code"));
+  region.set_directly_administered(rows->getBoolean("directly_administered"));
   return region;
 }
 
@@ -99,7 +100,12 @@ const std::string kProjectColumns = absl::StrCat(
     "year, project_id, display_name, category_id, plan_level, host_id, audience, "
     "centralized_days, shadowing_days, online_hours, practice_months, credit_hours, start_date, "
     "end_date, class_size, seats, allocated_seats, version, ",
-    MicrosOf("create_time"), ", ", MicrosOf("update_time"));
+    MicrosOf("create_time"), ", ", MicrosOf("update_time"),
+    // the notice days stored on the year, counted back from the first day.
+    ", (SELECT DATE_SUB(projects.start_date, INTERVAL y.check_in_notice_days DAY) "
+    "FROM plan_years y WHERE y.year = projects.year) AS check_in_notice_date, "
+    "(SELECT DATE_SUB(projects.start_date, INTERVAL y.timetable_days DAY) "
+    "FROM plan_years y WHERE y.year = projects.year) AS timetable_date");
 
 v1::Project ProjectFromRow(const ResultSet& rows) {
   v1::Project project;
@@ -124,6 +130,10 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   project.set_etag(std::to_string(rows->getInt("version")));
   db::SetTimestampMicros(project.mutable_create_time(), rows->getInt64("create_time_us"));
   db::SetTimestampMicros(project.mutable_update_time(), rows->getInt64("update_time_us"));
+  if (!rows->isNull("check_in_notice_date"))
+    SetDate(project.mutable_check_in_notice_date(), Str(rows, "check_in_notice_date"));
+  if (!rows->isNull("timetable_date"))
+    SetDate(project.mutable_timetable_date(), Str(rows, "timetable_date"));
   return project;
 }
 
@@ -206,30 +216,53 @@ absl::StatusOr<RegionImportCounts> CatalogStore::UpsertRegions(
                                        row.level == v1::CITY ? "city" : "county", " must be a ",
                                        row.level == v1::CITY ? "province" : "city", " (R-1)"));
       }
+      // R-1a: a directly administered city-level unit is its own county-level unit.
+      if (row.level == v1::COUNTY && parent->directly_administered()) {
+        return FieldError(
+            "csv", absl::StrCat("line ", row.line, ": parent ", row.parent_code,
+                                " is a directly administered city-level unit, its own county-level "
+                                "unit, and has no counties (R-1a)"));
+      }
     }
     auto existing = GetRegion(connection, row.code);
+    const bool directly_administered =
+        row.directly_administered.value_or(existing.ok() && existing->directly_administered());
+    if (row.level == v1::CITY && directly_administered) {
+      auto& counties = connection.Prepare("SELECT 1 FROM regions WHERE parent_code = ? LIMIT 1");
+      counties.setString(1, row.code);
+      if (ResultSet(counties.executeQuery())->next()) {
+        return FieldError("csv", absl::StrCat("line ", row.line, ": city ", row.code,
+                                              " has counties, so it cannot be directly "
+                                              "administered as its own county-level unit (R-1a)"));
+      }
+    }
     if (existing.ok()) {
       std::string parent = row.parent_code.empty() ? "" : "regions/" + row.parent_code;
       if (existing->display_name() == row.display_name && existing->level() == row.level &&
-          existing->parent() == parent) {
+          existing->parent() == parent &&
+          existing->directly_administered() == directly_administered) {
         ++counts.unchanged;
         continue;
       }
       auto& update = connection.Prepare(
-          "UPDATE regions SET display_name = ?, level = ?, parent_code = ? WHERE code = ?");
+          "UPDATE regions SET display_name = ?, level = ?, parent_code = ?, "
+          "directly_administered = ? WHERE code = ?");
       update.setString(1, row.display_name);
       update.setInt(2, row.level);
       SetOptionalString(update, 3, row.parent_code);
-      update.setString(4, row.code);
+      update.setBoolean(4, directly_administered);
+      update.setString(5, row.code);
       update.executeUpdate();
       ++counts.updated;
     } else {
       auto& insert = connection.Prepare(
-          "INSERT INTO regions (code, display_name, level, parent_code) VALUES (?, ?, ?, ?)");
+          "INSERT INTO regions (code, display_name, level, parent_code, directly_administered) "
+          "VALUES (?, ?, ?, ?, ?)");
       insert.setString(1, row.code);
       insert.setString(2, row.display_name);
       insert.setInt(3, row.level);
       SetOptionalString(insert, 4, row.parent_code);
+      insert.setBoolean(5, directly_administered);
       insert.executeUpdate();
       ++counts.created;
     }
@@ -240,7 +273,8 @@ absl::StatusOr<RegionImportCounts> CatalogStore::UpsertRegions(
 absl::StatusOr<v1::Region> CatalogStore::GetRegion(db::Connection& connection,
                                                    const std::string& code) {
   auto& select = connection.Prepare(
-      "SELECT code, display_name, level, parent_code FROM regions WHERE code = ?");
+      "SELECT code, display_name, level, parent_code, directly_administered FROM regions "
+      "WHERE code = ?");
   select.setString(1, code);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return absl::NotFoundError(absl::StrCat("regions/", code, " does not exist"));
@@ -251,7 +285,7 @@ std::vector<v1::Region> CatalogStore::ListRegions(db::Connection& connection, in
                                                   const std::string& parent_code,
                                                   const std::string& after_code, int limit) {
   auto& select = connection.Prepare(
-      "SELECT code, display_name, level, parent_code FROM regions "
+      "SELECT code, display_name, level, parent_code, directly_administered FROM regions "
       "WHERE code > ? AND (? = 0 OR level = ?) AND (? = '' OR parent_code = ?) "
       "ORDER BY code LIMIT ?");
   select.setString(1, after_code);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -64,6 +65,17 @@ void ProjectCache::InvalidateLocked(const std::string& resource) {
   std::vector<absl::string_view> parts = absl::StrSplit(resource, '/');
   if (parts.size() >= 4 && parts[0] == "years" && parts[2] == "projects") {
     entries_.erase(absl::StrCat(parts[0], "/", parts[1], "/", parts[2], "/", parts[3]));
+    ++generation_;
+  } else if (parts.size() == 2 && parts[0] == "years") {
+    // A year's change moves its projects' notice dates.
+    const std::string prefix = absl::StrCat(resource, "/projects/");
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (absl::StartsWith(it->first, prefix)) {
+        entries_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
     ++generation_;
   }
 }

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -201,19 +202,19 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
     std::map<std::string, catalog_v1::Region> regions;
     for (auto& region : EnrollmentStore::Regions(c))
       regions.emplace(region.code(), std::move(region));
-    auto city_of = [&](const std::string& county_name) -> const std::string* {
+    // The city code of a county-level unit (R-1a: 济源 is its own), none for anything else.
+    auto city_of = [&](const std::string& county_name) -> std::optional<std::string> {
       auto it = regions.find(CodeOf(county_name));
-      if (it == regions.end() || it->second.level() != catalog_v1::COUNTY) return nullptr;
-      return &it->second.parent();
+      if (it == regions.end() || !domain::IsCountyLevelUnit(it->second)) return std::nullopt;
+      return domain::CityCodeOf(it->second);
     };
     std::vector<size_t> allowed;
     std::vector<std::string> id_numbers;
     for (size_t i : apply) {
       const v1::Teacher& teacher = teachers[i];
-      const std::string* city = city_of(teacher.county());
-      absl::Status in_scope =
-          city == nullptr ? absl::OkStatus() : scope_check(teacher.county(), *city);
-      if (city == nullptr) {
+      const std::optional<std::string> city = city_of(teacher.county());
+      absl::Status in_scope = !city ? absl::OkStatus() : scope_check(teacher.county(), *city);
+      if (!city) {
         Reject(results[i], FieldError("teacher.county",
                                       absl::StrCat(teacher.county(), " is not a known county")));
         unknown_county.push_back(i);
@@ -265,8 +266,8 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
         continue;
       }
       const TeacherRow& old = found->second;
-      const std::string* old_city = city_of(old.teacher.county());
-      if (!scope_check(old.teacher.county(), old_city ? *old_city : "").ok()) {
+      const std::optional<std::string> old_city = city_of(old.teacher.county());
+      if (!scope_check(old.teacher.county(), old_city.value_or("")).ok()) {
         Reject(results[i], absl::PermissionDeniedError(
                                "teacher.id_number: this teacher is registered in another region"));
         continue;
@@ -520,14 +521,14 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
                         }
                         auto allowed = [&](const std::string& county) -> absl::Status {
                           auto region = EnrollmentStore::FindRegion(c, CodeOf(county));
-                          if (!region || region->level() != catalog_v1::COUNTY) {
+                          if (!region || !domain::IsCountyLevelUnit(*region)) {
                             return FieldError("teacher.county",
                                               absl::StrCat(county, " is not a known county"));
                           }
                           auth::Resource resource;
                           resource.name = county;
                           resource.county = CodeOf(county);
-                          resource.city = CodeOf(region->parent());
+                          resource.city = domain::CityCodeOf(*region);
                           return caller.Check(resource);
                         };
                         PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
@@ -653,7 +654,7 @@ auth::Resource EnrollmentService::TeacherResource(db::Connection& c, const auth:
   resource.teacher = teacher.name();
   resource.county = CodeOf(teacher.county());
   if (auto region = EnrollmentStore::FindRegion(c, resource.county))
-    resource.city = CodeOf(region->parent());
+    resource.city = domain::CityCodeOf(*region);
   if (access.scope == auth::Scope::kOwnHost) {
     // a host reads the trainees of its own projects' enrollments.
     for (const auto& e : EnrollmentStore::TeacherEnrollments(c, CodeOf(teacher.name()))) {
@@ -670,7 +671,7 @@ auth::Resource EnrollmentService::EnrollmentResource(db::Connection& c,
   resource.teacher = enrollment.teacher();
   resource.county = CodeOf(enrollment.county());
   if (auto region = EnrollmentStore::FindRegion(c, resource.county))
-    resource.city = CodeOf(region->parent());
+    resource.city = domain::CityCodeOf(*region);
   auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
   int year = 0;
   if (parts.ok() && absl::SimpleAtoi((*parts)["year"], &year)) {
@@ -696,7 +697,7 @@ absl::Status EnrollmentService::NarrowToScope(db::Connection& c, const auth::Acc
       named.name = "regions/" + county_code;
       named.county = county_code;
       if (auto region = EnrollmentStore::FindRegion(c, county_code))
-        named.city = CodeOf(region->parent());
+        named.city = domain::CityCodeOf(*region);
       return access.Check(named);
     case auth::Scope::kSelf:
       named.name = teacher_id.empty() ? "" : "teachers/" + teacher_id;
@@ -858,13 +859,13 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
         std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
         PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
           auto region = EnrollmentStore::FindRegion(c, county);
-          if (!region || region->level() != catalog_v1::COUNTY) {
+          if (!region || !domain::IsCountyLevelUnit(*region)) {
             return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
           }
           auth::Resource resource;
           resource.name = request->county();
           resource.county = county;
-          resource.city = CodeOf(region->parent());
+          resource.city = domain::CityCodeOf(*region);
           PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
           PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force,
                                   EnrollmentStore::GetPolicy(c, year, 0));
@@ -915,9 +916,12 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
     host_of[CodeOf(p.name())] = p.host();
     if (plan_levels.empty() || plan_levels.count(p.plan_level())) counted.insert(CodeOf(p.name()));
   }
+  // The city a county-level unit reports under (R-1a: 济源 under itself, R-1b: a directly
+  // administered county under its city).
   auto parent_of = [&](const std::string& county) {
     auto it = region_by_name.find(county);
-    return it == region_by_name.end() ? std::string() : it->second->parent();
+    return it == region_by_name.end() ? std::string()
+                                      : "regions/" + domain::CityCodeOf(*it->second);
   };
   // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
   auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {

@@ -60,6 +60,20 @@ v1::Enrollment EnrollmentFromRow(const ResultSet& rows) {
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
+const char kRegionColumns[] = "code, display_name, level, parent_code, directly_administered";
+
+// A region of the catalog copy selected with kRegionColumns.
+catalog_v1::Region RegionFromRow(sql::ResultSet& rows) {
+  catalog_v1::Region region;
+  region.set_code(rows.getString(1));
+  region.set_name("regions/" + region.code());
+  region.set_display_name(rows.getString(2));
+  region.set_level(static_cast<catalog_v1::RegionLevel>(rows.getInt(3)));
+  if (!rows.isNull(4)) region.set_parent("regions/" + std::string(rows.getString(4)));
+  region.set_directly_administered(rows.getBoolean(5));
+  return region;
+}
+
 // A row's county is in the city given three times (none given: every row): one of its
 // counties in the region copy, or the city itself where it is its own county-level unit (R-1a).
 const char kInCity[] =
@@ -207,9 +221,10 @@ std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c,
 
 void EnrollmentStore::UpsertRegion(db::Connection& c, const catalog_v1::Region& region) {
   auto& upsert = c.Prepare(
-      "INSERT INTO catalog_regions (code, display_name, level, parent_code) VALUES (?, ?, ?, ?) "
+      "INSERT INTO catalog_regions (code, display_name, level, parent_code, "
+      "directly_administered) VALUES (?, ?, ?, ?, ?) "
       "ON DUPLICATE KEY UPDATE display_name = VALUES(display_name), level = VALUES(level), "
-      "parent_code = VALUES(parent_code)");
+      "parent_code = VALUES(parent_code), directly_administered = VALUES(directly_administered)");
   upsert.setString(1, region.code());
   upsert.setString(2, region.display_name());
   upsert.setInt(3, region.level());
@@ -218,23 +233,18 @@ void EnrollmentStore::UpsertRegion(db::Connection& c, const catalog_v1::Region& 
   } else {
     upsert.setString(4, LastSegment(region.parent()));
   }
+  upsert.setBoolean(5, region.directly_administered());
   upsert.executeUpdate();
 }
 
 std::optional<catalog_v1::Region> EnrollmentStore::FindRegion(db::Connection& c,
                                                               const std::string& code) {
-  auto& select = c.Prepare(
-      "SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code = ?");
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", kRegionColumns, " FROM catalog_regions WHERE code = ?"));
   select.setString(1, code);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return std::nullopt;
-  catalog_v1::Region region;
-  region.set_code(Str(rows, "code"));
-  region.set_name("regions/" + region.code());
-  region.set_display_name(Str(rows, "display_name"));
-  region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt("level")));
-  if (!rows->isNull("parent_code")) region.set_parent("regions/" + Str(rows, "parent_code"));
-  return region;
+  return RegionFromRow(*rows);
 }
 
 void EnrollmentStore::UpsertYear(db::Connection& c, const catalog_v1::PlanYear& year) {
@@ -592,17 +602,10 @@ bool EnrollmentStore::HostHasProjects(db::Connection& c, const std::string& host
 }
 
 std::vector<catalog_v1::Region> EnrollmentStore::Regions(db::Connection& c) {
-  ResultSet rows(c.Prepare("SELECT code, display_name, level, parent_code FROM catalog_regions")
-                     .executeQuery());
+  ResultSet rows(
+      c.Prepare(absl::StrCat("SELECT ", kRegionColumns, " FROM catalog_regions")).executeQuery());
   std::vector<catalog_v1::Region> out;
-  while (rows->next()) {
-    catalog_v1::Region& region = out.emplace_back();
-    region.set_code(rows->getString(1));
-    region.set_name("regions/" + region.code());
-    region.set_display_name(rows->getString(2));
-    region.set_level(static_cast<catalog_v1::RegionLevel>(rows->getInt(3)));
-    if (!rows->isNull(4)) region.set_parent("regions/" + std::string(rows->getString(4)));
-  }
+  while (rows->next()) out.push_back(RegionFromRow(*rows));
   return out;
 }
 
@@ -845,21 +848,14 @@ void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKey
         });
   }
   if (!keys.counties.empty()) {
-    script.Add(
-        absl::StrCat(
-            "SELECT code, display_name, level, parent_code FROM catalog_regions WHERE code IN ",
-            script.QuotedList(keys.counties)),
-        [facts](sql::ResultSet& rows) {
-          while (rows.next()) {
-            catalog_v1::Region region;
-            region.set_code(rows.getString(1));
-            region.set_name("regions/" + region.code());
-            region.set_display_name(rows.getString(2));
-            region.set_level(static_cast<catalog_v1::RegionLevel>(rows.getInt(3)));
-            if (!rows.isNull(4)) region.set_parent("regions/" + std::string(rows.getString(4)));
-            facts->regions.emplace(region.code(), std::move(region));
-          }
-        });
+    script.Add(absl::StrCat("SELECT ", kRegionColumns, " FROM catalog_regions WHERE code IN ",
+                            script.QuotedList(keys.counties)),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   catalog_v1::Region region = RegionFromRow(rows);
+                   facts->regions.emplace(region.code(), std::move(region));
+                 }
+               });
   }
   if (!keys.teacher_ids.empty()) {
     const std::string teachers = script.QuotedList(keys.teacher_ids);

@@ -3,6 +3,7 @@
 // round are serialized, and each moves the round's etag.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -309,6 +310,58 @@ grpc::Status EvaluationService::SubmitScores(grpc::ServerContext* context,
   return status;
 }
 
+namespace {
+
+// enrollment's county figures of a year for the plan levels the rubric deducts, asked
+// once (outside any transaction) and read per county.
+struct FetchedReport {
+  int year = 0;
+  enrollment::v1::RateReport report;
+  std::string levels_text;
+  google::protobuf::Timestamp as_of;
+  std::string as_of_text;
+
+  static absl::StatusOr<FetchedReport> Fetch(const EnrollmentRates& rates, int year,
+                                             const std::vector<common::v1::PlanLevel>& levels) {
+    FetchedReport fetched;
+    fetched.year = year;
+    PEIXUN_ASSIGN_OR_RETURN(fetched.report, rates.CountyRates(year, levels));
+    std::vector<std::string> names;
+    for (auto level : levels) names.push_back(common::v1::PlanLevel_Name(level));
+    fetched.levels_text = absl::StrJoin(names, ", ");
+    fetched.as_of = fetched.report.as_of();
+    if (fetched.as_of.seconds() == 0)
+      fetched.as_of = google::protobuf::util::TimeUtil::GetCurrentTime();
+    fetched.as_of_text = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(fetched.as_of.seconds()), absl::UTCTimeZone());
+    return fetched;
+  }
+
+  // The facts of `county` ("regions/{code}") and where they come from.
+  domain::FetchedFacts FiguresOf(const std::string& county) const {
+    domain::FetchedFacts figures;
+    figures.computed_time = as_of;
+    for (const auto& r : report.rows()) {
+      if (r.key() != county) continue;
+      // 学员不符合遴选条件 are trainees sent and found ineligible at 报到, not nominations
+      // refused (never sent).
+      figures.facts = {r.under_reported(), r.no_show(), r.dismissed() + r.not_completed(),
+                       r.found_ineligible()};
+      figures.source =
+          absl::StrCat("enrollment rate report years/", year, " ", county, " (", levels_text,
+                       " projects) as of ", as_of_text, ": quota ", r.quota(), ", nominated ",
+                       r.nominated(), ", checked in ", r.checked_in(), ", completed ",
+                       r.completed(), ", found ineligible ", r.found_ineligible());
+      return figures;
+    }
+    figures.source = absl::StrCat("enrollment rate report years/", year, " as of ", as_of_text,
+                                  ": no row for ", county, " (no quota, no nominations)");
+    return figures;
+  }
+};
+
+}  // namespace
+
 grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
                                                   const v1::ComputeDeductionsRequest* request,
                                                   v1::ComputeDeductionsResponse* response) {
@@ -333,17 +386,8 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
               "this evaluation server has no enrollment target; deductions cannot be fetched");
         }
         // the figures come from enrollment at this moment, outside the transaction.
-        PEIXUN_ASSIGN_OR_RETURN(enrollment::v1::RateReport report,
-                                rates_->CountyRates(key.year, plan_levels));
-        std::map<std::string, const enrollment::v1::RateRow*> rows;
-        for (const auto& row : report.rows()) rows[row.key()] = &row;
-        std::vector<std::string> level_names;
-        for (auto level : plan_levels) level_names.push_back(common::v1::PlanLevel_Name(level));
-        const std::string levels_text = absl::StrJoin(level_names, ", ");
-        google::protobuf::Timestamp as_of = report.as_of();
-        if (as_of.seconds() == 0) as_of = google::protobuf::util::TimeUtil::GetCurrentTime();
-        const std::string as_of_text = absl::FormatTime(
-            "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(as_of.seconds()), absl::UTCTimeZone());
+        PEIXUN_ASSIGN_OR_RETURN(FetchedReport fetched,
+                                FetchedReport::Fetch(*rates_, key.year, plan_levels));
         return handlers_.Mutate(
             caller, "ComputeDeductions", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
@@ -361,25 +405,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
               }
               for (const auto& county : round.round.counties()) {
                 const std::string code = LastSegment(county);
-                domain::FetchedFacts figures;
-                figures.computed_time = as_of;
-                auto row = rows.find(county);
-                if (row != rows.end()) {
-                  const auto& r = *row->second;
-                  // 学员不符合遴选条件 are trainees sent and found ineligible at 报到, not
-                  // nominations refused (never sent).
-                  figures.facts = {r.under_reported(), r.no_show(),
-                                   r.dismissed() + r.not_completed(), r.found_ineligible()};
-                  figures.source = absl::StrCat(
-                      "enrollment rate report years/", key.year, " ", county, " (", levels_text,
-                      " projects) as of ", as_of_text, ": quota ", r.quota(), ", nominated ",
-                      r.nominated(), ", checked in ", r.checked_in(), ", completed ", r.completed(),
-                      ", found ineligible ", r.found_ineligible());
-                } else {
-                  figures.source =
-                      absl::StrCat("enrollment rate report years/", key.year, " as of ", as_of_text,
-                                   ": no row for ", county, " (no quota, no nominations)");
-                }
+                const domain::FetchedFacts figures = fetched.FiguresOf(county);
                 EvaluationStore::SaveFigures(c, key, code, figures, caller.subject);
                 // Shown capped at the indicator's maximum; ComputeResults caps at the panel's
                 // score.
@@ -392,7 +418,7 @@ grpc::Status EvaluationService::ComputeDeductions(grpc::ServerContext* context,
                   d->set_count(line.count);
                   d->set_points_tenths(line.points_tenths);
                   d->set_source(figures.source);
-                  *d->mutable_computed_time() = as_of;
+                  *d->mutable_computed_time() = fetched.as_of;
                 }
               }
               EvaluationStore::BumpRound(c, key);
@@ -537,10 +563,37 @@ grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context,
           return FieldError("reason", "is required: say why the result is corrected (R-23)");
         if (request->reason().size() > 255)
           return FieldError("reason", "must be at most 255 bytes");
-        PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request->corrected_scores(), "corrected_scores"));
-        if (request->expert().empty())
+        const bool rescored = request->corrected_scores_size() > 0;
+        if (rescored) {
+          PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request->corrected_scores(), "corrected_scores"));
+        }
+        if (!rescored && !request->refetch_deductions()) {
+          return FieldError("corrected_scores",
+                            "or refetch_deductions is required: a revision corrects something");
+        }
+        if (rescored && request->expert().empty())
           return FieldError("expert", "is required: whose scores are corrected");
         const std::string county = "regions/" + key.county_code;
+        // corrected deductions come from enrollment again, fetched outside the
+        // transaction for the plan levels the round's rubric deducts.
+        std::optional<FetchedReport> fetched;
+        if (request->refetch_deductions()) {
+          if (rates_ == nullptr) {
+            return absl::UnavailableError(
+                "this evaluation server has no enrollment target; deductions cannot be fetched");
+          }
+          std::vector<common::v1::PlanLevel> plan_levels;
+          PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+            PEIXUN_ASSIGN_OR_RETURN(StoredRound round,
+                                    EvaluationStore::GetStoredRound(c, key.round, false));
+            PEIXUN_ASSIGN_OR_RETURN(auto rubric, EvaluationStore::GetRubricVersion(
+                                                     c, round.rubric_id, round.rubric_version));
+            plan_levels = domain::DeductedPlanLevels(rubric);
+            return absl::OkStatus();
+          }));
+          PEIXUN_ASSIGN_OR_RETURN(fetched,
+                                  FetchedReport::Fetch(*rates_, key.round.year, plan_levels));
+        }
         return handlers_.Mutate(
             caller, "ReviseResult", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
@@ -552,21 +605,32 @@ grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context,
                                  " is not published; drafts change by scoring and ComputeResults"));
               }
               PEIXUN_RETURN_IF_ERROR(RequireCountyOfRound(round, county, "name"));
-              if (!EvaluationStore::FindAssignment(c, key.round, key.county_code,
-                                                   request->expert())) {
+              if (rescored && !EvaluationStore::FindAssignment(c, key.round, key.county_code,
+                                                               request->expert())) {
                 return FieldError("expert",
                                   absl::StrCat(request->expert(), " is not assigned to ", county));
               }
               PEIXUN_ASSIGN_OR_RETURN(auto rubric, EvaluationStore::GetRubricVersion(
                                                        c, round.rubric_id, round.rubric_version));
-              PEIXUN_RETURN_IF_ERROR(CheckScoresAgainstRubric(request->corrected_scores(), rubric,
-                                                              "corrected_scores"));
+              if (rescored) {
+                PEIXUN_RETURN_IF_ERROR(CheckScoresAgainstRubric(request->corrected_scores(), rubric,
+                                                                "corrected_scores"));
+              }
               PEIXUN_ASSIGN_OR_RETURN(v1::Result previous,
                                       EvaluationStore::GetResult(c, key.round, key.county_code, 0));
-              EvaluationStore::UpsertScores(
-                  c, key.round, key.county_code, request->expert(),
-                  {request->corrected_scores().begin(), request->corrected_scores().end()},
-                  caller.subject);
+              if (rescored) {
+                EvaluationStore::UpsertScores(
+                    c, key.round, key.county_code, request->expert(),
+                    {request->corrected_scores().begin(), request->corrected_scores().end()},
+                    caller.subject);
+              }
+              if (fetched) {
+                domain::FetchedFacts figures = fetched->FiguresOf(county);
+                absl::StrAppend(&figures.source, "; fetched again for revision ",
+                                previous.revision() + 1, ": ", request->reason());
+                EvaluationStore::SaveFigures(c, key.round, key.county_code, figures,
+                                             caller.subject);
+              }
               PEIXUN_ASSIGN_OR_RETURN(domain::RoundRules rules, RulesOf(c, round));
               auto sheets = EvaluationStore::ScoreSheets(c, key.round, key.county_code);
               PEIXUN_ASSIGN_OR_RETURN(

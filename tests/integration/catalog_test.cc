@@ -399,6 +399,81 @@ TEST_F(CatalogTest, R3QuotaTreeNeverExceedsItsParent) {
   EXPECT_EQ(db_.QueryValue("SELECT allocated_seats FROM projects WHERE project_id = 'p1'"), "100");
 }
 
+TEST_F(CatalogTest, R1aR1bDirectlyAdministeredUnitsTakeSeatsStraightFromTheProject) {
+  SeedProject(100);
+  // 兰考县 (410225) is directly administered and reports under 开封; 济源 (419001) is a
+  // city-level unit that is its own county-level unit. Data on the region, not code.
+  grpc::Status bad_flag = ImportRegions(
+      "code,name,parent_code,level,directly_administered\n410225,兰考县,4102,county,yes\n");
+  ASSERT_EQ(bad_flag.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad_flag.error_message().find("line 2: directly_administered 'yes'"), std::string::npos)
+      << bad_flag.error_message();
+  ASSERT_TRUE(ImportRegions("code,name,parent_code,level,directly_administered\n"
+                            "410225,兰考县,4102,county,true\n419001,济源示范区,41,city,true\n")
+                  .ok());
+  grpc::Status under_jiyuan =
+      ImportRegions("code,name,parent_code,level\n419011,某区,419001,county\n");
+  ASSERT_EQ(under_jiyuan.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(under_jiyuan.error_message().find("(R-1a)"), std::string::npos)
+      << under_jiyuan.error_message();
+  grpc::Status city_with_counties = ImportRegions(
+      "code,name,parent_code,level,directly_administered\n4101,郑州市,41,city,true\n");
+  ASSERT_EQ(city_with_counties.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(city_with_counties.error_message().find("has counties"), std::string::npos)
+      << city_with_counties.error_message();
+  // A file without the column leaves the flag as it is.
+  ASSERT_TRUE(ImportRegions("code,name,parent_code,level\n410225,兰考县,4102,county\n").ok());
+  v1::ListRegionsRequest list;
+  list.set_filter("parent = \"regions/4102\"");
+  v1::ListRegionsResponse regions;
+  ASSERT_TRUE(stub_->ListRegions(ContextAs(Role::kViewer).get(), list, &regions).ok());
+  std::map<std::string, bool> direct;
+  for (const auto& r : regions.regions()) direct[r.code()] = r.directly_administered();
+  EXPECT_TRUE(direct["410225"]);
+  EXPECT_FALSE(direct["410221"]);
+
+  const std::string project = "years/2022/projects/p1";
+  v1::QuotaAllocation lankao;
+  ASSERT_TRUE(Allocate(project, "regions/410225", 8, &lankao).ok());
+  EXPECT_EQ(lankao.level(), v1::COUNTY);
+  EXPECT_EQ(lankao.parent(), project);
+  v1::QuotaAllocation jiyuan;
+  ASSERT_TRUE(Allocate(project, "regions/419001", 6, &jiyuan).ok());
+  EXPECT_EQ(jiyuan.level(), v1::COUNTY);  // R-1a: its own county-level unit
+  v1::QuotaAllocation out;
+  grpc::Status not_direct = Allocate(project, "regions/410221", 5, &out);
+  ASSERT_EQ(not_direct.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(not_direct.error_message().rfind("region:", 0), 0u) << not_direct.error_message();
+  // The seats count against the project like a city's; a city admin cannot give them.
+  v1::QuotaAllocation kaifeng;
+  ASSERT_TRUE(Allocate(project, "regions/4102", 80, &kaifeng).ok());
+  grpc::Status over = Allocate(project, "regions/4101", 7, &out);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << over.error_message();
+  EXPECT_EQ(Allocate(project, "regions/410225", 9, &out, Role::kCityAdmin, "4102").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // R-1b: one parent per county and project; 开封 gives its other counties seats as before.
+  grpc::Status second_parent =
+      Allocate(project + "/quotas/4102", "regions/410225", 3, &out, Role::kCityAdmin, "4102");
+  ASSERT_EQ(second_parent.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(second_parent.error_message().find("holds 8 seats of this project from " + project),
+            std::string::npos)
+      << second_parent.error_message();
+  ASSERT_TRUE(
+      Allocate(project + "/quotas/4102", "regions/410221", 3, &out, Role::kCityAdmin, "4102").ok());
+  ASSERT_TRUE(Allocate(project, "regions/410225", 10, &lankao).ok());  // changed by the province
+  EXPECT_EQ(lankao.seats(), 10);
+  EXPECT_EQ(db_.QueryValue("SELECT allocated_seats FROM projects WHERE project_id = 'p1'"), "96");
+  v1::ListQuotasRequest counties;
+  counties.set_parent(project);
+  counties.set_filter("level = \"COUNTY\"");
+  v1::ListQuotasResponse listed;
+  ASSERT_TRUE(stub_->ListQuotas(ContextAs(Role::kViewer).get(), counties, &listed).ok());
+  std::map<std::string, int> seats;
+  for (const auto& q : listed.quotas()) seats[q.region()] = q.seats();
+  EXPECT_EQ(seats, (std::map<std::string, int>{
+                       {"regions/410221", 3}, {"regions/410225", 10}, {"regions/419001", 6}}));
+}
+
 TEST_F(CatalogTest, R3ConcurrentCountySplitsNeverExceedTheCityQuota) {
   SeedProject(100);
   v1::QuotaAllocation city;
@@ -518,6 +593,37 @@ TEST_F(CatalogTest, UpdateYearMovesTheDeadlineAndChecksEtag) {
   update.mutable_plan_year()->mutable_nomination_deadline()->set_year(2023);
   EXPECT_EQ(stub_->UpdateYear(ContextAs(Role::kProvinceAdmin).get(), update, &updated).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(CatalogTest, R5ProjectsShowTheNoticeDatesFromTheDaysStoredOnTheirYear) {
+  SeedProject(10);  // p1 starts 2022-10-10
+  v1::GetProjectRequest get;
+  get.set_name("years/2022/projects/p1");
+  v1::Project project;
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &project).ok());
+  auto day = [](const common::v1::Date& d) {
+    return absl::StrFormat("%d-%02d-%02d", d.year(), d.month(), d.day());
+  };
+  EXPECT_EQ(day(project.check_in_notice_date()), "2022-09-25");  // 15 days ahead by default
+  EXPECT_EQ(day(project.timetable_date()), "2022-10-05");        // 5 days ahead
+  v1::GetYearRequest get_year;
+  get_year.set_name("years/2022");
+  v1::PlanYear year;
+  ASSERT_TRUE(stub_->GetYear(ContextAs(Role::kViewer).get(), get_year, &year).ok());
+  v1::UpdateYearRequest update;
+  *update.mutable_plan_year() = year;
+  update.mutable_plan_year()->set_check_in_notice_days(20);
+  update.mutable_update_mask()->add_paths("check_in_notice_days");
+  v1::PlanYear updated;
+  ASSERT_TRUE(stub_->UpdateYear(ContextAs(Role::kProvinceAdmin).get(), update, &updated).ok());
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &project).ok());
+  EXPECT_EQ(day(project.check_in_notice_date()), "2022-09-20");  // the stored days, not 15
+  v1::ListProjectsRequest list;
+  list.set_parent("years/2022");
+  v1::ListProjectsResponse listed;
+  ASSERT_TRUE(stub_->ListProjects(ContextAs(Role::kViewer).get(), list, &listed).ok());
+  ASSERT_EQ(listed.projects_size(), 1);
+  EXPECT_EQ(day(listed.projects(0).check_in_notice_date()), "2022-09-20");
 }
 
 TEST_F(CatalogTest, WatchEventsDeliversEverythingInOrderThenFollows) {

@@ -15,6 +15,7 @@
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
+#include "services/catalog/enrollment_seats.h"
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_migrations.h"
 #include "services/enrollment/enrollment_service.h"
@@ -94,6 +95,11 @@ class EnrollmentTest : public ::testing::Test {
     enrollment_ = StartEnrollment();
     stub_ = v1::EnrollmentService::NewStub(
         peixun::testing::LoopbackChannel(enrollment_->platform->port()));
+    // Catalog asks this enrollment server before it cuts a county quota.
+    nominated_seats_ = std::make_unique<catalog::EnrollmentSeats>(
+        absl::StrCat("127.0.0.1:", enrollment_->platform->port()), peixun::testing::TestSigner(),
+        SystemClock::Instance());
+    catalog_service_->UseNominatedSeats(nominated_seats_.get());
     WaitForQuota(*enrollment_, "lankao-seats", 10);
   }
 
@@ -107,6 +113,7 @@ class EnrollmentTest : public ::testing::Test {
   }
 
   int year_ = 2022;
+  std::unique_ptr<catalog::EnrollmentSeats> nominated_seats_;
 
   struct Instance {
     std::unique_ptr<server::Platform> platform;
@@ -131,12 +138,13 @@ class EnrollmentTest : public ::testing::Test {
     return instance;
   }
 
-  void WaitForQuota(Instance&, const std::string& project, int seats) {
+  void WaitForQuota(Instance&, const std::string& project, int seats,
+                    const std::string& county = "410225") {
     for (int i = 0; i < 300; ++i) {
       std::string value;
       try {
         value = enrollment_db_.QueryValue("SELECT seats FROM catalog_quotas WHERE project_id = '" +
-                                          project + "' AND county_code = '410225'");
+                                          project + "' AND county_code = '" + county + "'");
       } catch (const std::exception&) {
       }
       if (value == std::to_string(seats)) return;
@@ -218,8 +226,9 @@ class EnrollmentTest : public ::testing::Test {
   void SeedCatalog() {
     cat::ImportRegionsRequest regions;
     regions.set_csv(
-        "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-        "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n");
+        "code,name,parent_code,level,directly_administered\n41,河南省,,province,\n"
+        "4102,开封市,41,city,\n410225,兰考县,4102,county,true\n410223,尉氏县,4102,county,\n"
+        "419001,济源示范区,41,city,true\n");
     CatalogCall(&cat::CatalogService::Stub::ImportRegions, regions);
     CreateYear(2022);
     cat::CreateHostRequest host;
@@ -1478,6 +1487,90 @@ TEST_F(EnrollmentTest, R9R20TheHostReportsATraineeFoundIneligibleAtCheckInOnceAn
   grpc::Status unknown = stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &all);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(unknown.error_message().rfind("plan_levels:", 0), 0u) << unknown.error_message();
+}
+
+TEST_F(EnrollmentTest, R1aJiyuanHoldsTeachersQuotasAndNominationsAsItsOwnCountyLevelUnit) {
+  // The province gives 济源 its seats straight from the project (R-1a, R-1b).
+  cat::AllocateQuotaRequest jiyuan;
+  jiyuan.set_parent("years/2022/projects/lankao-seats");
+  jiyuan.set_region("regions/419001");
+  jiyuan.set_seats(2);
+  CatalogCall(&cat::CatalogService::Stub::AllocateQuota, jiyuan);
+  WaitForQuota(*enrollment_, "lankao-seats", 2, "419001");
+  auto imported = Import({TeacherIn("419001", 1), TeacherIn("419001", 2), TeacherIn("419001", 3)},
+                         Role::kCountyAdmin, "419001");
+  ASSERT_EQ(imported.size(), 3u);
+  for (const auto& r : imported)
+    ASSERT_EQ(r.outcome(), v1::ImportTeacherResult::CREATED) << r.reason();
+  v1::Enrollment out;
+  ASSERT_TRUE(Nominate(*stub_, imported[0].teacher(), "lankao-seats", &out, "419001").ok());
+  EXPECT_EQ(out.county(), "regions/419001");
+  ASSERT_TRUE(Nominate(*stub_, imported[1].teacher(), "lankao-seats", &out, "419001").ok());
+  EXPECT_EQ(RuleIn(Nominate(*stub_, imported[2].teacher(), "lankao-seats", &out, "419001")),
+            "R-7");  // two seats
+  // 兰考县's admin cannot nominate 济源's teachers; 济源's city-level admin reads them.
+  EXPECT_EQ(Nominate(*stub_, imported[2].teacher(), "lankao-seats", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetTeacherRequest get;
+  get.set_name(imported[0].teacher());
+  v1::Teacher teacher;
+  EXPECT_TRUE(stub_->GetTeacher(ContextAs(Role::kCityAdmin, "419001").get(), get, &teacher).ok());
+  EXPECT_EQ(
+      stub_->GetTeacher(ContextAs(Role::kCityAdmin, "4102").get(), get, &teacher).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // Reported as its own city, beside 开封 (where 兰考县 reports though its seats are direct).
+  v1::GetRateReportRequest rates;
+  rates.set_year("years/2022");
+  rates.set_scope(v1::GetRateReportRequest::CITY);
+  v1::RateReport report;
+  ASSERT_TRUE(stub_->GetRateReport(ContextAs(Role::kViewer).get(), rates, &report).ok());
+  std::map<std::string, std::pair<int, int>> cities;
+  for (const auto& row : report.rows()) cities[row.key()] = {row.quota(), row.nominated()};
+  EXPECT_EQ(cities["regions/419001"], std::make_pair(2, 2));
+  EXPECT_EQ(cities["regions/4102"], std::make_pair(10, 0));
+  EXPECT_EQ(cities.count("regions/41"), 0u);
+}
+
+TEST_F(EnrollmentTest, R7ACountyQuotaIsNeverCutBelowTheSeatsItsNominationsHold) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410225", 3)});
+  std::vector<v1::Enrollment> e(3);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(Nominate(*stub_, imported[i].teacher(), "lankao-seats", &e[i]).ok());
+  v1::TransitionRequest withdraw;
+  withdraw.set_name(e[2].name());
+  v1::Enrollment out;
+  ASSERT_TRUE(
+      stub_->WithdrawEnrollment(ContextAs(Role::kCountyAdmin, "410225").get(), withdraw, &out)
+          .ok());  // frees its seat
+  auto cut = [&](int seats) {
+    cat::AllocateQuotaRequest county;
+    county.set_parent("years/2022/projects/lankao-seats/quotas/4102");
+    county.set_region("regions/410225");
+    county.set_seats(seats);
+    cat::QuotaAllocation quota;
+    return catalog_stub_->AllocateQuota(ContextAs(Role::kCityAdmin, "4102").get(), county, &quota);
+  };
+  grpc::Status below = cut(1);
+  ASSERT_EQ(below.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << below.error_message();
+  EXPECT_EQ(RuleIn(below), "R-7");
+  EXPECT_NE(below.error_message().find("holds 2 nominations in lankao-seats; its quota cannot "
+                                       "drop from 10 to 1 seats"),
+            std::string::npos)
+      << below.error_message();
+  ASSERT_TRUE(cut(2).ok());  // exactly the seats held
+  WaitForQuota(*enrollment_, "lankao-seats", 2);
+  EXPECT_EQ(RuleIn(Nominate(*stub_, imported[2].teacher(), "lankao-seats", &out)), "R-7");
+  // With enrollment away a cut is not made blind; a raise needs no answer from it.
+  enrollment_->mirror->Stop();
+  enrollment_->platform->Shutdown();
+  grpc::Status blind = cut(1);
+  EXPECT_EQ(blind.error_code(), grpc::StatusCode::UNAVAILABLE) << blind.error_message();
+  EXPECT_NE(blind.error_message().find("enrollment"), std::string::npos) << blind.error_message();
+  EXPECT_TRUE(cut(5).ok());
+  EXPECT_EQ(catalog_db_.QueryValue("SELECT seats FROM quotas WHERE project_id = 'lankao-seats' "
+                                   "AND region_code = '410225'"),
+            "5");
+  enrollment_.reset();
 }
 
 TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {

@@ -851,6 +851,80 @@ TEST_F(EvaluationRoundTest, R17R20R21R22R23AssignScoreDeductFromEnrollmentPublis
                                       "'2.2' AND county_code = '410225' "
                                       "AND expert = 'expert-a' ORDER BY id DESC LIMIT 1"),
             "test");
+
+  // a revision can take the deduction figures from enrollment again, with its reason.
+  // 尉氏县 sends one more teacher after publication: one seat fewer is under-reported.
+  v1::ReviseResultRequest nothing;
+  nothing.set_name(round_ + "/results/410223");
+  nothing.set_reason("无更正");
+  grpc::Status empty = stub_->ReviseResult(Admin().get(), nothing, &revised);
+  EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(empty.error_message().rfind("corrected_scores:", 0), 0u) << empty.error_message();
+  {
+    auto context = ContextAs(Role::kCountyAdmin, "410223");
+    auto stream = enrollment_stub_->ImportTeachers(context.get());
+    enr::ImportTeachersRequest row;
+    enr::Teacher* t = row.mutable_teacher();
+    const std::string first17 =
+        "410223198505050"
+        "05";
+    t->set_id_number(first17 + enrollment::domain::IdCheckCharacter(first17));
+    t->set_display_name("尉氏教师");
+    t->set_school("尉氏县第一小学");
+    t->set_county("regions/410223");
+    t->set_stage(common::v1::PRIMARY);
+    t->add_subjects("语文");
+    t->set_rural(true);
+    t->set_teaching_since_year(2010);
+    row.set_row_id("1");
+    ASSERT_TRUE(stream->Write(row));
+    stream->WritesDone();
+    enr::ImportTeacherResult imported;
+    ASSERT_TRUE(stream->Read(&imported));
+    ASSERT_TRUE(stream->Finish().ok());
+    enr::NominateTeacherRequest nominate;
+    nominate.set_project("years/2022/projects/rural-backbone");
+    nominate.set_teacher(imported.teacher());
+    enr::Enrollment e;
+    grpc::Status nominated = enrollment_stub_->NominateTeacher(
+        ContextAs(Role::kCountyAdmin, "410223").get(), nominate, &e);
+    ASSERT_TRUE(nominated.ok()) << nominated.error_message();
+  }
+  v1::GetResultRequest weishi;
+  weishi.set_name(round_ + "/results/410223");
+  v1::Result before;
+  ASSERT_TRUE(stub_->GetResult(ContextAs(Role::kViewer).get(), weishi, &before).ok());
+  v1::ReviseResultRequest refetch;
+  refetch.set_name(round_ + "/results/410223");
+  refetch.set_reason("尉氏县补报一人，重新取数");
+  refetch.set_refetch_deductions(true);
+  grpc::Status refetched = stub_->ReviseResult(Admin().get(), refetch, &revised);
+  ASSERT_TRUE(refetched.ok()) << refetched.error_message();
+  EXPECT_EQ(revised.revision(), before.revision() + 1);
+  EXPECT_EQ(revised.total_tenths(), before.total_tenths() + 10);
+  EXPECT_EQ(revised.revision_reason(), "尉氏县补报一人，重新取数");
+  explain.set_name(round_ + "/results/410223");
+  explain.set_revision(0);
+  ASSERT_TRUE(stub_->ExplainResult(Admin().get(), explain, &explanation).ok());
+  int under_reported = -1;
+  for (const auto& line : explanation.lines()) {
+    for (const auto& d : line.deductions()) {
+      if (d.kind() != "少报") continue;
+      under_reported = d.count();
+      EXPECT_NE(d.source().find("fetched again for revision"), std::string::npos) << d.source();
+      EXPECT_NE(d.source().find("尉氏县补报一人"), std::string::npos) << d.source();
+    }
+  }
+  EXPECT_EQ(under_reported, 4);
+  explain.set_revision(before.revision());  // the earlier revision keeps its figures
+  ASSERT_TRUE(stub_->ExplainResult(Admin().get(), explain, &explanation).ok());
+  for (const auto& line : explanation.lines()) {
+    for (const auto& d : line.deductions()) {
+      if (d.kind() == "少报") {
+        EXPECT_EQ(d.count(), 5);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ SERVICES = {
     "funding": "peixun.funding.v1.FundingService",
 }
 # ARCHITECTURE.md's dependency column, as the callers each service must admit (and no others).
-CALLERS = {"catalog": {"enrollment", "evaluation", "funding"}, "enrollment": {"evaluation", "funding"},
+CALLERS = {"catalog": {"enrollment", "evaluation", "funding"}, "enrollment": {"catalog", "evaluation", "funding"},
            "evaluation": {"funding"}, "funding": {"evaluation"}}
 # The gateway calls every service with its callers' tokens.
 CALLERS = {service: callers | {"gateway"} for service, callers in CALLERS.items()}

@@ -1,6 +1,9 @@
 // Unit tests of catalog's rules, named for their DOMAIN.md ids.
 #include "services/catalog/domain/catalog_rules.h"
 
+#include <map>
+#include <optional>
+
 #include "gtest/gtest.h"
 
 namespace peixun::catalog::domain {
@@ -38,6 +41,38 @@ TEST(R1RegionCsv, ParsesAndOrdersParentsFirst) {
   EXPECT_EQ((*rows)[1].code, "4102");
   EXPECT_EQ((*rows)[2].display_name, "兰考县");
   EXPECT_EQ((*rows)[2].line, 2);
+}
+
+TEST(R1aR1bRegionCsv, DirectlyAdministeredIsAColumnOfDataAndAbsentMeansUnchanged) {
+  auto rows = ParseRegionCsv(
+      "code,name,parent_code,level,directly_administered\n410225,兰考县,4102,county,TRUE\n"
+      "410223,尉氏县,4102,county,\n419001,济源示范区,41,city,true\n");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::map<std::string, std::optional<bool>> flag;
+  for (const auto& row : *rows) flag[row.code] = row.directly_administered;
+  EXPECT_EQ(flag["410225"], std::optional<bool>(true));
+  EXPECT_EQ(flag["410223"], std::optional<bool>(false));
+  EXPECT_EQ(flag["419001"], std::optional<bool>(true));
+  auto four = ParseRegionCsv("code,name,parent_code,level\n410225,兰考县,4102,county\n");
+  ASSERT_TRUE(four.ok());
+  EXPECT_FALSE((*four)[0].directly_administered.has_value());
+  auto short_row = ParseRegionCsv(
+      "code,name,parent_code,level,directly_administered\n410225,兰考县,4102,county\n");
+  EXPECT_NE(short_row.status().message().find("line 2: expected 5 columns, found 4"),
+            std::string::npos)
+      << short_row.status();
+
+  v1::Region lankao;
+  lankao.set_level(v1::COUNTY);
+  EXPECT_FALSE(TakesQuotaFromProvince(lankao));
+  lankao.set_directly_administered(true);
+  EXPECT_TRUE(TakesQuotaFromProvince(lankao));
+  v1::Region jiyuan;
+  jiyuan.set_level(v1::CITY);
+  jiyuan.set_directly_administered(true);
+  EXPECT_TRUE(TakesQuotaFromProvince(jiyuan));
+  jiyuan.set_level(v1::PROVINCE);
+  EXPECT_FALSE(TakesQuotaFromProvince(jiyuan));
 }
 
 TEST(R1RegionCsv, NamesTheLineOfABadRow) {

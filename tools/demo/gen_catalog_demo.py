@@ -91,13 +91,23 @@ def split(total, n):
     return [base + (1 if i < extra else 0) for i in range(n)]
 
 
+# 省直管 (DOMAIN R-1a, R-1b): the directly administered counties, which may take quotas straight
+# from the province and report under their city, and 济源, its own county-level unit.
+DIRECTLY_ADMINISTERED = {"410181", "410225", "410482", "410526", "410783", "411381", "411481",
+                         "411525", "411628", "411729", "419001"}
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    lines = ["code,name,parent_code,level", "41,河南省,,province"]
+    lines = ["code,name,parent_code,level,directly_administered", "41,河南省,,province,false"]
+
+    def direct(code):
+        return "true" if code in DIRECTLY_ADMINISTERED else "false"
+
     for code, name, counties in CITIES:
-        lines.append(f"{code},{name},41,city")
+        lines.append(f"{code},{name},41,city,{direct(code)}")
         for county, county_code in counties_of(counties):
-            lines.append(f"{county_code},{county},{code},county")
+            lines.append(f"{county_code},{county},{code},county,{direct(county_code)}")
     csv = "\n".join(lines) + "\n"
     with open(os.path.join(root, "deploy", "demo", "regions.csv"), "w", encoding="utf-8") as f:
         f.write(csv)
@@ -105,17 +115,19 @@ def main():
     calls = []
     n = 0
 
-    def call(method, request, role="province_admin", region=""):
+    def call(method, request, role="province_admin", region="", request_id=""):
         nonlocal n
         n += 1
-        request = dict(request, request_id=f"demo-2022-{n:05d}")
+        request = dict(request, request_id=request_id or f"demo-2022-{n:05d}")
         entry = {"service": "catalog", "method": method, "role": role}
         if region:
             entry["region"] = region
         entry["request"] = request
         calls.append(entry)
 
-    call("ImportRegions", {"csv": csv})
+    # The second version of the region file (with directly_administered): its own request id, so
+    # a stack that loaded the first one takes it instead of refusing a reused id.
+    call("ImportRegions", {"csv": csv}, request_id="demo-2022-regions-2")
     call("CreateYear", {"plan_year": {"year": 2022, "nomination_deadline": {"year": 2022, "month": 8, "day": 31}}})
     for cid, name, level in CATEGORIES:
         call("CreateCategory", {"parent": "years/2022", "category_id": cid,

@@ -74,7 +74,7 @@ std::map<std::string, std::vector<std::string>> CountiesByCity(const std::string
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
     std::vector<std::string> f = absl::StrSplit(line, ',');
-    if (f.size() == 4 && f[3] == "county") out[f[2]].push_back(f[0]);
+    if (f.size() >= 4 && f[3] == "county") out[f[2]].push_back(f[0]);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -113,7 +114,7 @@ class Bench {
     std::getline(lines, line);
     while (std::getline(lines, line)) {
       std::vector<std::string> f = absl::StrSplit(line, ',');
-      if (f.size() != 4) continue;
+      if (f.size() < 4) continue;
       if (f[3] == "city") cities.push_back(f[0]);
       if (f[3] == "county" && static_cast<int>(counties_.size()) < absl::GetFlag(FLAGS_counties)) {
         counties_.push_back({f[0], f[2]});
@@ -125,7 +126,11 @@ class Bench {
       const std::string& city = cities[static_cast<size_t>(extra) % cities.size()];
       County county{absl::StrFormat("%s%02d", city, 90 + extra / static_cast<int>(cities.size())),
                     city};
-      absl::StrAppend(&csv, county.code, ",评估县", extra + 1, ",", city, ",county\n");
+      // As many columns as the file's header has (directly_administered: R-1a, R-1b).
+      absl::StrAppend(&csv, county.code, ",评估县", extra + 1, ",", city, ",county",
+                      absl::StrContains(csv.substr(0, csv.find('\n')), "directly_administered")
+                          ? ",false\n"
+                          : "\n");
       counties_.push_back(county);
     }
     cat::ImportRegionsRequest regions;

@@ -81,14 +81,19 @@ absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv) {
   std::vector<RegionRow> rows;
   std::set<std::string> codes;
   bool header_seen = false;
+  bool flag_column = false;
   for (size_t i = 0; i < lines.size(); ++i) {
     absl::string_view line = absl::StripAsciiWhitespace(lines[i]);
     const int line_no = static_cast<int>(i + 1);
     if (line.empty()) continue;
     if (!header_seen) {
       if (i == 0 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.remove_prefix(3);  // BOM
-      if (line != "code,name,parent_code,level") {
-        return FieldError("csv", "line 1 must be the header 'code,name,parent_code,level'");
+      if (line == "code,name,parent_code,level,directly_administered") {
+        flag_column = true;
+      } else if (line != "code,name,parent_code,level") {
+        return FieldError("csv",
+                          "line 1 must be the header 'code,name,parent_code,level' or "
+                          "'code,name,parent_code,level,directly_administered'");
       }
       header_seen = true;
       continue;
@@ -97,7 +102,9 @@ absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv) {
     auto where = [&](absl::string_view what) {
       return FieldError("csv", absl::StrCat("line ", line_no, ": ", what));
     };
-    if (cells.size() != 4) return where(absl::StrCat("expected 4 columns, found ", cells.size()));
+    const size_t columns = flag_column ? 5 : 4;
+    if (cells.size() != columns)
+      return where(absl::StrCat("expected ", columns, " columns, found ", cells.size()));
     for (auto& cell : cells) absl::StripAsciiWhitespace(&cell);
     RegionRow row;
     row.line = line_no;
@@ -126,6 +133,16 @@ absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv) {
       return where(absl::StrCat("parent_code '", row.parent_code, "' is not a GB/T 2260 code"));
     }
     if (row.parent_code == row.code) return where("a region cannot be its own parent");
+    if (flag_column) {
+      const std::string flag = absl::AsciiStrToLower(cells[4]);
+      if (flag != "true" && flag != "false" && !flag.empty()) {
+        return where(absl::StrCat("directly_administered '", cells[4],
+                                  "' is not true or false (R-1a, R-1b)"));
+      }
+      row.directly_administered = flag == "true";
+      if (*row.directly_administered && row.level == v1::PROVINCE)
+        return where("the province is not directly administered by itself (R-1b)");
+    }
     if (!codes.insert(row.code).second) {
       return where(absl::StrCat("code ", row.code, " appears twice"));
     }
@@ -135,6 +152,11 @@ absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv) {
   std::stable_sort(rows.begin(), rows.end(),
                    [](const RegionRow& a, const RegionRow& b) { return a.level < b.level; });
   return rows;
+}
+
+bool TakesQuotaFromProvince(const v1::Region& region) {
+  return region.directly_administered() &&
+         (region.level() == v1::COUNTY || region.level() == v1::CITY);
 }
 
 absl::Status ValidateYear(const v1::PlanYear& year) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,13 @@ struct RegionRow {
   std::string display_name;
   std::string parent_code;  // empty for the province
   v1::RegionLevel level = v1::REGION_LEVEL_UNSPECIFIED;
+  // R-1a, R-1b: unset when the file has no directly_administered column.
+  std::optional<bool> directly_administered;
 };
+
+// R-1a, R-1b: whether `region` takes quotas straight from a project: a directly administered
+// county, or a directly administered city-level unit that is its own county-level unit.
+bool TakesQuotaFromProvince(const v1::Region& region);
 
 // GB/T 2260 shapes: province "41", city "4101" (or "419001" for Jiyuan, a county-level code
 // run as a city), county six digits.

@@ -227,6 +227,17 @@ absl::Status CheckSeatFree(int32_t quota, int32_t held, absl::string_view county
   return absl::OkStatus();
 }
 
+bool IsCountyLevelUnit(const catalog_v1::Region& region) {
+  return region.level() == catalog_v1::COUNTY ||
+         (region.level() == catalog_v1::CITY && region.directly_administered());
+}
+
+std::string CityCodeOf(const catalog_v1::Region& county_level_unit) {
+  if (county_level_unit.level() == catalog_v1::CITY) return county_level_unit.code();
+  const std::string& parent = county_level_unit.parent();
+  return parent.substr(parent.rfind('/') + 1);
+}
+
 absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
                               const TeacherProfile& profile, int project_year) {
   const v1::Teacher& t = profile.teacher;

@@ -74,6 +74,13 @@ struct TeacherProfile {
 };
 
 // the project's audience rules against the teacher; names the first rule unmet.
+// R-1, R-1a: whether teachers, county quotas and nominations belong to `region`: a county, or a
+// directly administered city-level unit that is its own county-level unit (济源示范区).
+bool IsCountyLevelUnit(const catalog_v1::Region& region);
+// The code of the city a county-level unit reports under: a county's parent (a directly
+// administered county's too, R-1b), or the unit itself where it is a city (R-1a).
+std::string CityCodeOf(const catalog_v1::Region& county_level_unit);
+
 absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
                               const TeacherProfile& profile, int project_year);
 

@@ -6,10 +6,6 @@
 namespace peixun::enrollment::domain {
 namespace {
 
-std::string CodeOf(const std::string& region_name) {
-  return region_name.substr(region_name.rfind('/') + 1);
-}
-
 absl::CivilDay DayOf(const common::v1::Date& date) {
   return absl::CivilDay(date.year(), date.month(), date.day());
 }
@@ -79,7 +75,7 @@ NominationDecision NominationLedger::Judge(const NominationRequest& request,
   }
   auto region = facts_.regions.find(request.county);
   const catalog_v1::Region* county = region == facts_.regions.end() ? nullptr : &region->second;
-  TeacherProfile profile{t, county ? CodeOf(county->parent()) : ""};
+  TeacherProfile profile{t, county ? CityCodeOf(*county) : ""};
   if (absl::Status ineligible =
           CheckEligibility(project.audience(), profile, request.project.first);
       !ineligible.ok()) {
