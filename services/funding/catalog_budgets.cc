@@ -80,8 +80,10 @@ absl::Status CatalogBudgets::AddBudgets(int year, domain::YearFigures* figures) 
       if (parts.size() < 4) continue;
       const std::string project =
           absl::StrCat(parts[0], "/", parts[1], "/", parts[2], "/", parts[3]);
-      figures->allocated_budget_fen[std::string(LastSegment(quota.region()))] +=
-          quota.seats() * fen_per_seat[project];
+      const int64_t fen = quota.seats() * fen_per_seat[project];
+      figures->allocated_budget_fen[std::string(LastSegment(quota.region()))] += fen;
+      if (quota.level() == cat::COUNTY && quota.parent() == project)  // R-1a, R-1b
+        figures->direct_budget_fen[std::string(LastSegment(quota.region()))] += fen;
     }
     token = page.next_page_token();
   } while (!token.empty());

@@ -1,6 +1,8 @@
 // Funding's pure rules, one group per rule id (DOMAIN.md §6).
 #include "services/funding/domain/funding_rules.h"
 
+#include <map>
+
 #include "gtest/gtest.h"
 
 namespace peixun::funding::domain {
@@ -114,6 +116,26 @@ TEST(R28Budgets, CountyLinesAddUpWithSubsidiesPerCompletedParticipant) {
       SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::COUNTY, "410225", 50);
   ASSERT_EQ(lankao.lines_size(), 1);
   EXPECT_EQ(lankao.lines(0).region(), "regions/410225");
+}
+
+TEST(R1aR1bR28Budgets, SeatsStraightFromTheProvinceCountForTheCountyAndItsCity) {
+  YearFigures f = Figures();
+  f.allocated_budget_fen["410225"] += 300;  // 兰考县 also takes 300 straight from a project
+  f.direct_budget_fen = {{"410225", 300}, {"419001", 100}};  // 济源's quota is a county quota
+  v1::BudgetSummary counties = SummarizeBudget(f, v1::GetBudgetSummaryRequest::COUNTY, "", 50);
+  std::map<std::string, int64_t> county_fen;
+  for (const auto& l : counties.lines()) county_fen[l.region()] = l.project_budget_fen();
+  EXPECT_EQ(county_fen["regions/410225"], 800);
+  EXPECT_EQ(county_fen["regions/419001"], 100);  // its own county-level unit (R-1a)
+  v1::BudgetSummary cities = SummarizeBudget(f, v1::GetBudgetSummaryRequest::CITY, "", 50);
+  std::map<std::string, int64_t> city_fen;
+  for (const auto& l : cities.lines()) city_fen[l.region()] = l.project_budget_fen();
+  EXPECT_EQ(city_fen["regions/4102"], 900 + 300);  // reported under 开封 (R-1b)
+  EXPECT_EQ(city_fen["regions/419001"], 100);      // once, as its own city
+  EXPECT_EQ(city_fen["regions/4101"], 400);
+  v1::BudgetSummary kaifeng = SummarizeBudget(f, v1::GetBudgetSummaryRequest::CITY, "4102", 50);
+  ASSERT_EQ(kaifeng.lines_size(), 1);
+  EXPECT_EQ(kaifeng.lines(0).project_budget_fen(), 1200);
 }
 
 TEST(R28Budgets, CityAndProvinceLinesUseTheirOwnFigures) {

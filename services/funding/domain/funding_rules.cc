@@ -133,7 +133,9 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
     case v1::GetBudgetSummaryRequest::COUNTY: {
       // Counties, and any region a decision was made for.
       auto wanted = [&](const std::string& code, bool decided) {
-        if (!decided && LevelOf(figures, code) != Level::kCounty) return false;
+        if (!decided && LevelOf(figures, code) != Level::kCounty &&
+            figures.direct_budget_fen.count(code) == 0)
+          return false;
         if (narrowed == Level::kProvince) return true;
         return narrowed == Level::kCity ? CityOf(figures, code) == region_code
                                         : code == region_code;
@@ -156,6 +158,15 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
       for (const auto& [code, fen] : figures.allocated_budget_fen) {
         if (LevelOf(figures, code) == Level::kCity && wanted(code))
           line(code).set_project_budget_fen(fen);
+      }
+      // R-1b: a directly administered county's seats are not in its city's quota, but the
+      // county reports under its city.
+      for (const auto& [code, fen] : figures.direct_budget_fen) {
+        if (LevelOf(figures, code) == Level::kCity) continue;  // 济源: already its own line
+        const std::string city = CityOf(figures, code);
+        if (!wanted(city)) continue;
+        v1::BudgetLine& l = line(city);
+        l.set_project_budget_fen(l.project_budget_fen() + fen);
       }
       for (const auto& [code, n] : figures.completed_by_city) {
         if (wanted(code)) line(code).set_completed_participants(n);

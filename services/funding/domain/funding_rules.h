@@ -66,6 +66,9 @@ struct YearFigures {
   std::map<std::string, RegionInfo> regions;
   // Project budgets priced by seats allocated to each city and county (catalog, R-4).
   std::map<std::string, int64_t> allocated_budget_fen;
+  // Of those, county-level quotas the province gave straight from a project (R-1a, R-1b): a
+  // directly administered county's seats also count on its city's line; 济源's are its own.
+  std::map<std::string, int64_t> direct_budget_fen;
   // Sum of every project's budget (all its seats, allocated or not).
   int64_t project_budget_total_fen = 0;
   // Completed participants per county and per city (enrollment, R-28).
