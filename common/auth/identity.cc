@@ -66,9 +66,11 @@ bool AllDigits(absl::string_view s) {
   return !s.empty();
 }
 
-// GB/T 2260: a city-level unit has a 4-digit code here, except 济源示范区 (419001, R-1a).
+// GB/T 2260: a city-level unit has a 4-digit code here, or a county-level code where it is its
+// own county-level unit (济源示范区 419001, R-1a; the region data says which, when the claim is
+// checked against it).
 bool IsCityCode(absl::string_view code) {
-  return AllDigits(code) && (code.size() == 4 || code == "419001");
+  return AllDigits(code) && (code.size() == 4 || code.size() == 6);
 }
 bool IsCountyCode(absl::string_view code) { return AllDigits(code) && code.size() == 6; }
 
@@ -281,7 +283,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
   // county's code.
   if (caller.role == Role::kCityAdmin && !IsCityCode(caller.region_code)) {
     return Unauthenticated(
-        absl::StrCat("a city admin's region must be a city code (4 digits, or 419001), got '",
+        absl::StrCat("a city admin's region must be a city-level code (4 digits, or 6 for a "
+                     "county-level unit run as a city such as 419001), got '",
                      caller.region_code, "'"));
   }
   if ((caller.role == Role::kCountyAdmin ||

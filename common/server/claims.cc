@@ -57,11 +57,11 @@ absl::Status ClaimRegister::Check(const auth::Caller& caller) const {
       return absl::UnauthenticatedError(
           absl::StrCat("the token's region ", caller.region_code, " is not in the region data"));
     }
-    // 济源 (R-1a) is a city-level unit that is its own county-level unit.
+    // 济源 (R-1a) is a city-level unit that is its own county-level unit: the region data says
+    // so, not its code.
     const bool right_level =
-        city_claim ? region->level == RegionLevel::kCity
-                   : region->level == RegionLevel::kCounty ||
-                         (region->level == RegionLevel::kCity && caller.region_code.size() == 6);
+        region->level == RegionLevel::kCountyLevelCity ||
+        region->level == (city_claim ? RegionLevel::kCity : RegionLevel::kCounty);
     if (!right_level) {
       return absl::UnauthenticatedError(absl::StrCat("the token's region ", caller.region_code,
                                                      " is not a ", city_claim ? "city" : "county",

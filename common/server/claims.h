@@ -19,7 +19,10 @@
 namespace peixun::server {
 
 // The level of a region in the region data.
-enum class RegionLevel { kProvince, kCity, kCounty };
+// kCountyLevelCity: a directly administered city-level unit that is its own county-level unit
+// (济源示范区, R-1a: the region's directly_administered flag), which both city and county claims
+// may name.
+enum class RegionLevel { kProvince, kCity, kCounty, kCountyLevelCity };
 
 // Where the facts come from: catalog's own tables in catalog, catalog's RPCs elsewhere.
 struct ClaimLookups {

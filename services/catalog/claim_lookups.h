@@ -14,8 +14,9 @@
 
 namespace peixun::catalog {
 
-// A catalog region level as the claim checks name it.
-server::RegionLevel LevelOf(v1::RegionLevel level);
+// A catalog region's level as the claim checks name it (R-1a: a directly administered
+// city-level unit is its own county-level unit).
+server::RegionLevel LevelOf(const v1::Region& region);
 
 // Lookups in catalog's own database.
 server::ClaimLookups StoreClaimLookups(db::ConnectionPool& pool);

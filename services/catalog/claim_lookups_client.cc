@@ -7,10 +7,11 @@
 
 namespace peixun::catalog {
 
-server::RegionLevel LevelOf(v1::RegionLevel level) {
-  switch (level) {
+server::RegionLevel LevelOf(const v1::Region& region) {
+  switch (region.level()) {
     case v1::CITY:
-      return server::RegionLevel::kCity;
+      return region.directly_administered() ? server::RegionLevel::kCountyLevelCity
+                                            : server::RegionLevel::kCity;
     case v1::COUNTY:
       return server::RegionLevel::kCounty;
     default:
@@ -33,7 +34,7 @@ server::ClaimLookups CatalogClaimLookups(const std::string& caller, const std::s
       return absl::NotFoundError(status.error_message());
     if (!status.ok())
       return catalog->Failed(status, "did not say whether regions/" + code + " exists");
-    return LevelOf(region.level());
+    return LevelOf(region);
   };
   lookups.host_registered = [catalog](const std::string& host) -> absl::Status {
     v1::GetHostRequest request;

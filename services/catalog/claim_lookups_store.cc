@@ -14,7 +14,7 @@ server::ClaimLookups StoreClaimLookups(db::ConnectionPool& pool) {
       return absl::OkStatus();
     }));
     if (!region.ok()) return region.status();
-    return LevelOf(region->level());
+    return LevelOf(*region);
   };
   lookups.host_registered = [&pool](const std::string& host) -> absl::Status {
     absl::Status found = absl::UnknownError("not read");

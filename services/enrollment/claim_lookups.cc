@@ -18,7 +18,7 @@ server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool, server::ClaimL
       return absl::OkStatus();
     }));
     if (!region.has_value()) return catalog.region_level(code);
-    return catalog::LevelOf(region->level());
+    return catalog::LevelOf(*region);
   };
   lookups.host_registered = [&pool, catalog](const std::string& host) -> absl::Status {
     absl::Status registered = catalog.host_registered(host);

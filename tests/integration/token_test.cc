@@ -204,9 +204,9 @@ TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
       catalog::v1::CatalogService::NewStub(testing::LoopbackChannel(catalog.port()));
   catalog::v1::ImportRegionsRequest regions;
   regions.set_csv(
-      "code,name,parent_code,level\n41,河南省,,province\n4102,开封市,41,city\n"
-      "410225,兰考县,4102,county\n410223,尉氏县,4102,county\n410221,杞县,4102,county\n"
-      "419001,济源示范区,41,city\n");
+      "code,name,parent_code,level,directly_administered\n41,河南省,,province,\n"
+      "4102,开封市,41,city,\n410225,兰考县,4102,county,\n410223,尉氏县,4102,county,\n"
+      "410221,杞县,4102,county,\n419001,济源示范区,41,city,true\n");
   catalog::v1::ImportRegionsResponse imported;
   ASSERT_TRUE(
       catalog_stub
@@ -248,6 +248,9 @@ TEST(TokenClaims, RegionAndHostClaimsMustNameWhatTheCatalogHolds) {
       // 济源 (R-1a) is a city-level unit that is its own county-level unit.
       {Role::kCityAdmin, "419001", "", grpc::StatusCode::OK, ""},
       {Role::kCountyAdmin, "419001", "", grpc::StatusCode::OK, ""},
+      // A county's code names no city: a city admin of 兰考县 is refused by the region data.
+      {Role::kCityAdmin, "410225", "", grpc::StatusCode::UNAUTHENTICATED,
+       "410225 is not a city-level unit"},
       {Role::kExpert, "410223", "", grpc::StatusCode::OK, ""},
       {Role::kExpert, "410521", "", grpc::StatusCode::UNAUTHENTICATED,
        "410521 is not in the region data"},
