@@ -613,108 +613,109 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
           PEIXUN_RETURN_IF_ERROR(access.Check(city_quota));
         }
         QuotaKey key{project_key.year, project_key.id, region_code};
-        // a county quota is never cut below the seats its nominations hold. Enrollment is
-        // asked outside the transaction, and only for a cut.
-        std::optional<int> held;
-        std::optional<v1::QuotaAllocation> before;
-        PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) {
-          before = CatalogStore::FindQuota(c, key, false);
-          return absl::OkStatus();
-        }));
         // The parent this request allocates from; another parent's quota is refused below.
         const std::string parent_name =
             to_city ? absl::StrCat("years/", key.year, "/projects/", key.project_id)
                     : request->parent();
-        if (before && before->level() == v1::COUNTY && before->parent() == parent_name &&
-            request->seats() < before->seats()) {
-          const NominatedSeats* seats = nominated_seats_.load();
-          if (seats == nullptr) {
-            return absl::UnavailableError(
-                "this catalog server has no enrollment target; a county quota cannot be cut "
-                "without knowing the seats its nominations hold (R-7)");
+        // a county quota is never cut below the seats its nominations hold. Enrollment is
+        // asked only when the transaction finds a cut, outside it, and the change runs again.
+        std::optional<int> held;
+        bool needs_held = false;
+        auto change = [&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
+          domain::QuotaParent parent;
+          // R-1a, R-1b: a directly administered county-level unit takes its seats straight
+          // from the project; its quota is a county quota with no city quota above it.
+          const bool straight = to_city && domain::TakesQuotaFromProvince(region);
+          if (to_city) {
+            if (region.level() != v1::CITY && !straight) {
+              return FieldError("region",
+                                absl::StrCat(region.name(), " (", region.display_name(),
+                                             ") is not a city; a project's seats go to cities "
+                                             "and directly administered counties, a city's to "
+                                             "its counties (R-3, R-1b)"));
+            }
+            PEIXUN_ASSIGN_OR_RETURN(v1::Project project,
+                                    CatalogStore::GetProject(c, key.year, key.project_id, true));
+            parent = {absl::StrCat("project ", key.project_id), project.seats(),
+                      project.allocated_seats()};
+          } else {
+            auto city = CatalogStore::FindQuota(c, city_key, true);
+            if (!city)
+              return absl::NotFoundError(absl::StrCat(request->parent(), " does not exist"));
+            if (region.level() != v1::COUNTY ||
+                region.parent() != "regions/" + city_key.region_code) {
+              return FieldError("region", absl::StrCat(region.name(), " (", region.display_name(),
+                                                       ") is not a county of city ",
+                                                       city_key.region_code, " (R-1)"));
+            }
+            parent = {absl::StrCat("city ", city_key.region_code, " quota"), city->seats(),
+                      city->allocated_seats()};
           }
-          PEIXUN_ASSIGN_OR_RETURN(held, seats->Held(key.year, key.project_id, region_code));
+          auto existing = CatalogStore::FindQuota(c, key, true);
+          // R-1b: a county's seats in a project come from one parent, its city or the
+          // province.
+          if (existing && existing->parent() != parent_name) {
+            return RuleError("R-1b",
+                             absl::StrCat(region.name(), " (", region.display_name(), ") holds ",
+                                          existing->seats(), " seats of this project from ",
+                                          existing->parent(), "; its seats come from one parent"));
+          }
+          const int old_seats = existing ? existing->seats() : 0;
+          if (existing && existing->level() == v1::COUNTY && request->seats() < old_seats) {
+            if (!held) {
+              needs_held = true;
+              return absl::AbortedError("the seats nominations hold are not known yet");
+            }
+            if (request->seats() < *held) {
+              return RuleError("R-7", absl::StrCat(region.name(), " (", region.display_name(),
+                                                   ") holds ", *held, " nominations in ",
+                                                   key.project_id, "; its quota cannot drop from ",
+                                                   old_seats, " to ", request->seats(), " seats"));
+            }
+          }
+          const int child_allocated = existing ? existing->allocated_seats() : 0;
+          if (!request->etag().empty()) {
+            PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(),
+                                             existing ? existing->etag() : "(none)",
+                                             absl::StrCat("quota of ", region_code)));
+          }
+          PEIXUN_RETURN_IF_ERROR(
+              domain::CheckAllocation(parent, old_seats, request->seats(), child_allocated));
+          const int parent_allocated = parent.allocated - old_seats + request->seats();
+          CatalogStore::UpsertQuota(c, key, to_city && !straight ? v1::CITY : v1::COUNTY,
+                                    to_city ? "" : city_key.region_code, request->seats());
+          if (to_city) {
+            CatalogStore::SetProjectAllocated(c, key.year, key.project_id, parent_allocated);
+          } else {
+            CatalogStore::SetQuotaAllocated(c, city_key, parent_allocated);
+            auto city = CatalogStore::FindQuota(c, city_key, false);
+            events::AppendEvent(c, "catalog.quota.allocated", city->name(), *city);
+          }
+          *response = *CatalogStore::FindQuota(c, key, false);
+          events::AppendEvent(c, "catalog.quota.allocated", response->name(), *response);
+          return absl::OkStatus();
+        };
+        auto allocate = [&] {
+          return Mutate(access, "AllocateQuota", *request, request->request_id(), response, "quota",
+                        change);
+        };
+        absl::Status status = allocate();
+        if (!needs_held) return status;
+        const NominatedSeats* seats = nominated_seats_.load();
+        if (seats == nullptr) {
+          return absl::UnavailableError(
+              "this catalog server has no enrollment target; a county quota cannot be cut "
+              "without knowing the seats its nominations hold (R-7)");
         }
-        return Mutate(
-            access, "AllocateQuota", *request, request->request_id(), response, "quota",
-            [&](db::Connection& c) -> absl::Status {
-              PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
-              domain::QuotaParent parent;
-              // R-1a, R-1b: a directly administered county-level unit takes its seats straight
-              // from the project; its quota is a county quota with no city quota above it.
-              const bool straight = to_city && domain::TakesQuotaFromProvince(region);
-              if (to_city) {
-                if (region.level() != v1::CITY && !straight) {
-                  return FieldError("region",
-                                    absl::StrCat(region.name(), " (", region.display_name(),
-                                                 ") is not a city; a project's seats go to cities "
-                                                 "and directly administered counties, a city's to "
-                                                 "its counties (R-3, R-1b)"));
-                }
-                PEIXUN_ASSIGN_OR_RETURN(
-                    v1::Project project,
-                    CatalogStore::GetProject(c, key.year, key.project_id, true));
-                parent = {absl::StrCat("project ", key.project_id), project.seats(),
-                          project.allocated_seats()};
-              } else {
-                auto city = CatalogStore::FindQuota(c, city_key, true);
-                if (!city)
-                  return absl::NotFoundError(absl::StrCat(request->parent(), " does not exist"));
-                if (region.level() != v1::COUNTY ||
-                    region.parent() != "regions/" + city_key.region_code) {
-                  return FieldError(
-                      "region",
-                      absl::StrCat(region.name(), " (", region.display_name(),
-                                   ") is not a county of city ", city_key.region_code, " (R-1)"));
-                }
-                parent = {absl::StrCat("city ", city_key.region_code, " quota"), city->seats(),
-                          city->allocated_seats()};
-              }
-              auto existing = CatalogStore::FindQuota(c, key, true);
-              // R-1b: a county's seats in a project come from one parent, its city or the
-              // province.
-              if (existing && existing->parent() != parent_name) {
-                return RuleError(
-                    "R-1b", absl::StrCat(region.name(), " (", region.display_name(), ") holds ",
-                                         existing->seats(), " seats of this project from ",
-                                         existing->parent(), "; its seats come from one parent"));
-              }
-              const int old_seats = existing ? existing->seats() : 0;
-              if (existing && existing->level() == v1::COUNTY && request->seats() < old_seats) {
-                if (!held) {
-                  return absl::AbortedError(absl::StrCat("the quota of ", region_code,
-                                                         " changed while it was being cut; retry"));
-                }
-                if (request->seats() < *held) {
-                  return RuleError(
-                      "R-7", absl::StrCat(region.name(), " (", region.display_name(), ") holds ",
-                                          *held, " nominations in ", key.project_id,
-                                          "; its quota cannot drop from ", old_seats, " to ",
-                                          request->seats(), " seats"));
-                }
-              }
-              const int child_allocated = existing ? existing->allocated_seats() : 0;
-              if (!request->etag().empty()) {
-                PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(),
-                                                 existing ? existing->etag() : "(none)",
-                                                 absl::StrCat("quota of ", region_code)));
-              }
-              PEIXUN_RETURN_IF_ERROR(
-                  domain::CheckAllocation(parent, old_seats, request->seats(), child_allocated));
-              const int parent_allocated = parent.allocated - old_seats + request->seats();
-              CatalogStore::UpsertQuota(c, key, to_city && !straight ? v1::CITY : v1::COUNTY,
-                                        to_city ? "" : city_key.region_code, request->seats());
-              if (to_city) {
-                CatalogStore::SetProjectAllocated(c, key.year, key.project_id, parent_allocated);
-              } else {
-                CatalogStore::SetQuotaAllocated(c, city_key, parent_allocated);
-                auto city = CatalogStore::FindQuota(c, city_key, false);
-                events::AppendEvent(c, "catalog.quota.allocated", city->name(), *city);
-              }
-              *response = *CatalogStore::FindQuota(c, key, false);
-              events::AppendEvent(c, "catalog.quota.allocated", response->name(), *response);
-              return absl::OkStatus();
-            });
+        PEIXUN_ASSIGN_OR_RETURN(held, seats->Held(key.year, key.project_id, region_code));
+        needs_held = false;
+        status = allocate();
+        if (needs_held) {
+          return absl::AbortedError(
+              absl::StrCat("the quota of ", region_code, " changed while it was being cut; retry"));
+        }
+        return status;
       });
 }
 

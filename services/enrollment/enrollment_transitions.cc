@@ -48,10 +48,6 @@ void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
   events::AppendEvent(c, "enrollment.blacklist.created", stored->name(), *stored);
 }
 
-}  // namespace
-
-namespace {
-
 // An enrollment locked for a change, with its project from the catalog copy, once the caller's
 // etag and scope (the nominating county, the project's host) allow the change.
 struct LockedEnrollment {
