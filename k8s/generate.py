@@ -27,7 +27,9 @@ CALLEES = {
     "enrollment": ["catalog"],
     "evaluation": ["enrollment", "funding", "catalog"],
     "funding": ["evaluation", "catalog", "enrollment"],
-    "catalog": ["enrollment"],  # R-7: seats nominations hold, before a county quota is cut
+    # R-7: seats nominations hold, before a county quota is cut; R-27: project-county status,
+    # before a county gets 项目县 seats.
+    "catalog": ["enrollment", "funding"],
 }
 # The gateway calls every service with its callers' own tokens (ARCHITECTURE.md).
 CALLERS = {s: sorted(c for c, deps in CALLEES.items() if s in deps) + ["gateway"] for s in SERVICES}

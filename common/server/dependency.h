@@ -38,8 +38,9 @@ class Dependency {
   // `caller` is this service ("funding"), `callee` the other ("catalog") at `target`; calls
   // carry a service token of subject "services/{caller}" signed by `signer`.
   // `credentials` are TLS ones when the suite runs with certificates (DependencyCredentials).
-  Dependency(std::string caller, std::string callee, std::string target, auth::TokenSigner signer,
-             const Clock& clock, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
+  Dependency(const std::string& caller, std::string callee, std::string target,
+             auth::TokenSigner signer, const Clock& clock,
+             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
       : caller_("services/" + caller),
         callee_(std::move(callee)),
         target_(std::move(target)),

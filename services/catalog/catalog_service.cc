@@ -136,8 +136,6 @@ void FinishPage(std::vector<T>& items, int page_size, const std::string& query, 
   }
 }
 
-std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
 }  // namespace
 
 CatalogService::CatalogService(server::Platform& platform)
@@ -617,10 +615,14 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
         const std::string parent_name =
             to_city ? absl::StrCat("years/", key.year, "/projects/", key.project_id)
                     : request->parent();
-        // a county quota is never cut below the seats its nominations hold. Enrollment is
-        // asked only when the transaction finds a cut, outside it, and the change runs again.
+        // Facts other services own, asked outside the transaction only when it finds it needs
+        // them (the change stops, the question is asked, the change runs again): R-7, a county
+        // quota is never cut below the seats its nominations hold (enrollment); R-27, a county
+        // gets seats of a 项目县 category only as an active project county (funding).
         std::optional<int> held;
+        std::optional<absl::Status> project_county;
         bool needs_held = false;
+        bool needs_project_county = false;
         auto change = [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(v1::Region region, RequireRegion(c, region_code, "region"));
           domain::QuotaParent parent;
@@ -674,6 +676,21 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
                                                    old_seats, " to ", request->seats(), " seats"));
             }
           }
+          const bool county_level = straight || !to_city;
+          if (county_level && request->seats() > old_seats) {
+            PEIXUN_ASSIGN_OR_RETURN(v1::Project project,
+                                    CatalogStore::GetProject(c, key.year, key.project_id, false));
+            PEIXUN_ASSIGN_OR_RETURN(
+                v1::ProjectCategory category,
+                CatalogStore::GetCategory(c, key.year, LastSegment(project.category())));
+            if (category.project_county()) {
+              if (!project_county) {
+                needs_project_county = true;
+                return absl::AbortedError("the county's project-county status is not known yet");
+              }
+              PEIXUN_RETURN_IF_ERROR(*project_county);
+            }
+          }
           const int child_allocated = existing ? existing->allocated_seats() : 0;
           if (!request->etag().empty()) {
             PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(),
@@ -701,19 +718,33 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
                         change);
         };
         absl::Status status = allocate();
-        if (!needs_held) return status;
-        const NominatedSeats* seats = nominated_seats_.load();
-        if (seats == nullptr) {
-          return absl::UnavailableError(
-              "this catalog server has no enrollment target; a county quota cannot be cut "
-              "without knowing the seats its nominations hold (R-7)");
+        for (int asked = 0; asked < 2 && (needs_held || needs_project_county); ++asked) {
+          if (needs_held) {
+            const NominatedSeats* seats = nominated_seats_.load();
+            if (seats == nullptr) {
+              return absl::UnavailableError(
+                  "this catalog server has no enrollment target; a county quota cannot be cut "
+                  "without knowing the seats its nominations hold (R-7)");
+            }
+            PEIXUN_ASSIGN_OR_RETURN(held, seats->Held(key.year, key.project_id, region_code));
+          }
+          if (needs_project_county) {
+            const ProjectCounties* counties = project_counties_.load();
+            if (counties == nullptr) {
+              return absl::UnavailableError(
+                  "this catalog server has no funding target; seats of a 项目县 category cannot "
+                  "be given without knowing whether the county is a project county (R-27)");
+            }
+            absl::Status active = counties->CheckActive(key.year, region_code);
+            if (active.code() == absl::StatusCode::kUnavailable) return active;
+            project_county = std::move(active);
+          }
+          needs_held = needs_project_county = false;
+          status = allocate();
         }
-        PEIXUN_ASSIGN_OR_RETURN(held, seats->Held(key.year, key.project_id, region_code));
-        needs_held = false;
-        status = allocate();
-        if (needs_held) {
-          return absl::AbortedError(
-              absl::StrCat("the quota of ", region_code, " changed while it was being cut; retry"));
+        if (needs_held || needs_project_county) {
+          return absl::AbortedError(absl::StrCat("the quota of ", region_code,
+                                                 " changed while it was being given; retry"));
         }
         return status;
       });

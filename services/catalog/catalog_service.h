@@ -10,6 +10,7 @@
 #include "prometheus/counter.h"
 #include "services/catalog/enrollment_seats.h"
 #include "services/catalog/project_cache.h"
+#include "services/catalog/project_counties.h"
 
 namespace peixun::catalog {
 
@@ -21,6 +22,9 @@ class CatalogService final : public v1::CatalogService::Service {
   // Where cuts of county quotas learn the seats nominations hold; set before traffic, or
   // (tests) once enrollment is up. Without it, county quotas cannot be cut: UNAVAILABLE.
   void UseNominatedSeats(const NominatedSeats* seats) { nominated_seats_.store(seats); }
+  // Where a county's seats of a 项目县 category learn its project-county status. Without
+  // it, such seats cannot be given: UNAVAILABLE.
+  void UseProjectCounties(const ProjectCounties* counties) { project_counties_.store(counties); }
 
   grpc::Status ImportRegions(grpc::ServerContext* context, const v1::ImportRegionsRequest* request,
                              v1::ImportRegionsResponse* response) override;
@@ -94,6 +98,7 @@ class CatalogService final : public v1::CatalogService::Service {
   server::Platform& platform_;
   server::Handlers handlers_;
   std::atomic<const NominatedSeats*> nominated_seats_{nullptr};
+  std::atomic<const ProjectCounties*> project_counties_{nullptr};
   prometheus::Family<prometheus::Counter>& changes_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;

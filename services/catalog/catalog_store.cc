@@ -71,8 +71,8 @@ v1::PlanYear YearFromRow(const ResultSet& rows) {
   return year;
 }
 
-const std::string kCategoryColumns =
-    absl::StrCat("year, category_id, display_name, plan_level, ", MicrosOf("create_time"));
+const std::string kCategoryColumns = absl::StrCat(
+    "year, category_id, display_name, plan_level, project_county, ", MicrosOf("create_time"));
 
 v1::ProjectCategory CategoryFromRow(const ResultSet& rows) {
   v1::ProjectCategory category;
@@ -80,6 +80,7 @@ v1::ProjectCategory CategoryFromRow(const ResultSet& rows) {
       absl::StrCat("years/", rows->getInt("year"), "/categories/", Str(rows, "category_id")));
   category.set_display_name(Str(rows, "display_name"));
   category.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt("plan_level")));
+  category.set_project_county(rows->getBoolean("project_county"));
   db::SetTimestampMicros(category.mutable_create_time(), rows->getInt64("create_time_us"));
   return category;
 }
@@ -350,11 +351,13 @@ absl::Status CatalogStore::InsertCategory(db::Connection& connection, int year,
                                           const std::string& category_id,
                                           const v1::ProjectCategory& category) {
   auto& insert = connection.Prepare(
-      "INSERT INTO categories (year, category_id, display_name, plan_level) VALUES (?, ?, ?, ?)");
+      "INSERT INTO categories (year, category_id, display_name, plan_level, project_county) "
+      "VALUES (?, ?, ?, ?, ?)");
   insert.setInt(1, year);
   insert.setString(2, category_id);
   insert.setString(3, category.display_name());
   insert.setInt(4, category.plan_level());
+  insert.setBoolean(5, category.project_county());
   try {
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {

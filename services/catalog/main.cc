@@ -11,6 +11,11 @@ ABSL_FLAG(std::string, enrollment_target, "",
           "enrollment's gRPC address, asked how many seats nominations hold before a county quota "
           "is cut (R-7; env PEIXUN_ENROLLMENT_TARGET; default 127.0.0.1:50052)");
 
+ABSL_FLAG(std::string, funding_target, "",
+          "funding's gRPC address, asked whether a county is an active project county before it "
+          "gets seats of a 项目县 category (R-27; env PEIXUN_FUNDING_TARGET; default "
+          "127.0.0.1:50054)");
+
 int main(int argc, char** argv) {
   peixun::server::BlockTerminationSignals();
   absl::ParseCommandLine(argc, argv);
@@ -30,6 +35,12 @@ int main(int argc, char** argv) {
       platform.signer(), platform.clock(),
       peixun::server::DependencyCredentials(platform.options()));
   service.UseNominatedSeats(&nominated);
+  peixun::catalog::FundingProjectCounties project_counties(
+      peixun::server::DependencyTarget(absl::GetFlag(FLAGS_funding_target), "PEIXUN_FUNDING_TARGET",
+                                       "127.0.0.1:50054"),
+      platform.signer(), platform.clock(),
+      peixun::server::DependencyCredentials(platform.options()));
+  service.UseProjectCounties(&project_counties);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("catalog", std::string(status.message()));
     return 1;

@@ -44,14 +44,9 @@ std::string FundingStatus::WhyInactive(const std::string& county, int year) cons
       funding_.stub().GetProjectCounty(funding_.Context().get(), request, &status);
   if (answer.error_code() == grpc::StatusCode::NOT_FOUND)
     return county + " has never been a project county";
-  for (const auto& p : status.periods()) {
-    if (p.kind() == fv::ProjectCounty::Period::REVOKED && p.from_year() <= year &&
-        (p.to_year() == 0 || year <= p.to_year())) {
-      return absl::StrCat(county, " is revoked for ", p.from_year(), "-", p.to_year(), " by ",
-                          p.decision());
-    }
-  }
-  return absl::StrCat(county, " is not an active project county in ", year);
+  if (!answer.ok() || status.inactive_reason().empty())
+    return absl::StrCat(county, " is not an active project county in ", year);
+  return status.inactive_reason();
 }
 
 }  // namespace peixun::evaluation

@@ -61,14 +61,17 @@ grpc::Status FundingService::CreateTierPolicy(grpc::ServerContext* context,
                                               v1::TierPolicy* response) {
   return handlers_.Handle(
       context, "CreateTierPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_RETURN_IF_ERROR(domain::ValidateTierPolicy(request->tier_policy()));
-        if (request->tier_policy().reason().size() > 255)
+        v1::TierPolicy policy = request->tier_policy();
+        // A client that predates designation terms leaves the field 0: the default term.
+        if (policy.designation_years() == 0)
+          policy.set_designation_years(domain::DefaultTierPolicy().designation_years());
+        PEIXUN_RETURN_IF_ERROR(domain::ValidateTierPolicy(policy));
+        if (policy.reason().size() > 255)
           return FieldError("tier_policy.reason", "must be at most 255 bytes");
         return handlers_.Mutate(
             caller, "CreateTierPolicy", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
-              PEIXUN_ASSIGN_OR_RETURN(*response,
-                                      FundingStore::InsertTierPolicy(c, request->tier_policy()));
+              PEIXUN_ASSIGN_OR_RETURN(*response, FundingStore::InsertTierPolicy(c, policy));
               events::AppendEvent(c, "funding.tier_policy.created", response->name(), *response);
               return absl::OkStatus();
             });
@@ -148,6 +151,12 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
                   FundingStore::AddPeriod(
                       c, code,
                       domain::RevocationPeriod(year, policy, absl::StrCat(name, "@", seq)));
+                } else if (auto county = FundingStore::GetProjectCounty(c, code)) {
+                  // R-27: next year's support keeps a county whose term ends this year active.
+                  if (auto support = domain::SupportPeriod(*county, year, decision.tier(),
+                                                           absl::StrCat(name, "@", seq))) {
+                    FundingStore::AddPeriod(c, code, *support);
+                  }
                 }
                 recorded.push_back(decision.tier());
                 auto stored = FundingStore::GetDecision(c, year, code, seq);
@@ -288,21 +297,17 @@ grpc::Status FundingService::DesignateProjectCounty(
         return handlers_.Mutate(
             caller, "DesignateProjectCounty", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
-              auto existing = FundingStore::GetProjectCounty(c, code);
-              if (existing) {
-                for (const auto& p : existing->periods()) {
-                  if (p.kind() == v1::ProjectCounty::Period::ACTIVE && p.to_year() == 0) {
-                    return absl::AlreadyExistsError(absl::StrCat(
-                        request->county(), " is a project county since ", p.from_year()));
-                  }
-                }
-              }
-              v1::ProjectCounty::Period period;
-              period.set_kind(v1::ProjectCounty::Period::ACTIVE);
-              period.set_from_year(request->from_year());
+              PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy policy,
+                                      FundingStore::GetTierPolicy(c, 0));
+              const v1::ProjectCounty::Period period =
+                  domain::DesignationTerm(request->from_year(), policy);
+              v1::ProjectCounty existing;
+              existing.set_county(request->county());
+              if (auto stored = FundingStore::GetProjectCounty(c, code)) existing = *stored;
+              PEIXUN_RETURN_IF_ERROR(domain::CheckDesignation(existing, period));
               FundingStore::AddPeriod(c, code, period);
               *response = *FundingStore::GetProjectCounty(c, code);
-              response->set_active(domain::ActiveIn(*response, request->from_year()));
+              domain::SetStatusIn(*response, request->from_year());
               events::AppendEvent(c, "funding.project_county.designated", response->name(),
                                   *response);
               return absl::OkStatus();
@@ -326,7 +331,7 @@ grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context,
             return absl::NotFoundError(
                 absl::StrCat(request->name(), " has never been a project county"));
           *response = *std::move(county);
-          response->set_active(domain::ActiveIn(*response, year));
+          domain::SetStatusIn(*response, year);
           return absl::OkStatus();
         });
       });
@@ -359,7 +364,7 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
             auto batch = FundingStore::ListProjectCounties(c, city, cursor, page_size + 1);
             for (auto& county : batch) {
               cursor = LastSegment(county.county());
-              county.set_active(domain::ActiveIn(county, year));
+              domain::SetStatusIn(county, year);
               if (only_active && !county.active()) continue;
               *response->add_project_counties() = std::move(county);
               if (response->project_counties_size() > page_size) break;

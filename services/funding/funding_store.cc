@@ -23,7 +23,7 @@ using ResultSet = std::unique_ptr<sql::ResultSet>;
 const char kPolicyColumns[] =
     "version, excellent_amount_fen, qualified_amount_fen, revocation_years, "
     "subsidy_per_participant_fen, reason, "
-    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED)";
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED), designation_years";
 
 v1::TierPolicy PolicyFromRow(sql::ResultSet& rows) {
   v1::TierPolicy policy;
@@ -35,6 +35,7 @@ v1::TierPolicy PolicyFromRow(sql::ResultSet& rows) {
   policy.set_subsidy_per_participant_fen(rows.getInt64(5));
   policy.set_reason(rows.getString(6));
   db::SetTimestampMicros(policy.mutable_create_time(), rows.getInt64(7));
+  policy.set_designation_years(rows.getInt(8));
   return policy;
 }
 
@@ -73,8 +74,8 @@ absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c,
   PEIXUN_RETURN_IF_ERROR(db::InsertVersion(
       c,
       "INSERT INTO tier_policies (version, excellent_amount_fen, qualified_amount_fen, "
-      "revocation_years, "
-      "subsidy_per_participant_fen, reason) VALUES (?, ?, ?, ?, ?, ?)",
+      "revocation_years, subsidy_per_participant_fen, reason, designation_years) VALUES (?, ?, "
+      "?, ?, ?, ?, ?)",
       [&](sql::PreparedStatement& insert) {
         insert.setInt(1, version);
         insert.setInt64(2, policy.excellent_amount_fen());
@@ -82,6 +83,7 @@ absl::StatusOr<v1::TierPolicy> FundingStore::InsertTierPolicy(db::Connection& c,
         insert.setInt(4, policy.revocation_years());
         insert.setInt64(5, policy.subsidy_per_participant_fen());
         insert.setString(6, policy.reason());
+        insert.setInt(7, policy.designation_years());
       },
       "a tier policy version"));
   return GetTierPolicy(c, version);

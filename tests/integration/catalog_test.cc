@@ -10,6 +10,9 @@
 #include "gtest/gtest.h"
 #include "services/catalog/catalog_migrations.h"
 #include "services/catalog/catalog_service.h"
+#include "services/catalog/project_counties.h"
+#include "services/funding/funding_migrations.h"
+#include "services/funding/funding_service.h"
 #include "tests/support/harness.h"
 
 namespace peixun::catalog {
@@ -472,6 +475,94 @@ TEST_F(CatalogTest, R1aR1bDirectlyAdministeredUnitsTakeSeatsStraightFromTheProje
   for (const auto& q : listed.quotas()) seats[q.region()] = q.seats();
   EXPECT_EQ(seats, (std::map<std::string, int>{
                        {"regions/410221", 3}, {"regions/410225", 10}, {"regions/419001", 6}}));
+}
+
+TEST_F(CatalogTest, R27SeatsOfAProjectCountyCategoryGoOnlyToActiveProjectCounties) {
+  // Funding, the owner of project-county status, as a real server on its own database.
+  peixun::testing::ScratchDatabase funding_db;
+  server::Platform funding(peixun::testing::TestPlatformOptions(
+      "funding", "peixun.funding.v1.FundingService", funding_db.config(), funding::Migrations()));
+  funding::FundingService funding_service(funding, funding::FundingDependencies{});
+  ASSERT_TRUE(funding.Start(&funding_service).ok());
+  ASSERT_TRUE(peixun::testing::WaitServing(funding));
+  auto funding_stub =
+      funding::v1::FundingService::NewStub(peixun::testing::LoopbackChannel(funding.port()));
+  auto designate = [&](const std::string& county, int from_year) {
+    funding::v1::DesignateProjectCountyRequest request;
+    request.set_county("regions/" + county);
+    request.set_from_year(from_year);
+    funding::v1::ProjectCounty made;
+    return funding_stub->DesignateProjectCounty(ContextAs(Role::kProvinceAdmin).get(), request,
+                                                &made);
+  };
+  FundingProjectCounties project_counties(absl::StrCat("127.0.0.1:", funding.port()),
+                                          peixun::testing::TestSigner(), SystemClock::Instance());
+
+  SeedProject(100);
+  v1::CreateCategoryRequest category;
+  category.set_parent("years/2022");
+  category.set_category_id("gp-project-county");
+  category.mutable_category()->set_display_name("项目县");
+  category.mutable_category()->set_plan_level(common::v1::NATIONAL);
+  category.mutable_category()->set_project_county(true);
+  v1::ProjectCategory made_category;
+  ASSERT_TRUE(
+      stub_->CreateCategory(ContextAs(Role::kProvinceAdmin).get(), category, &made_category).ok());
+  EXPECT_TRUE(made_category.project_county());
+  auto request = ProjectRequest("pc", 60);
+  request.mutable_project()->set_category(made_category.name());
+  v1::Project pc;
+  ASSERT_TRUE(stub_->CreateProject(ContextAs(Role::kProvinceAdmin).get(), request, &pc).ok());
+  v1::QuotaAllocation out;
+  ASSERT_TRUE(Allocate(pc.name(), "regions/4101", 30, &out).ok());  // a city: nothing to ask
+  const std::string city_quota = pc.name() + "/quotas/4101";
+  auto give = [&](const std::string& county, int seats) {
+    return Allocate(city_quota, "regions/" + county, seats, &out, Role::kCityAdmin, "4101");
+  };
+
+  // A server that cannot ask funding gives no such seats and guesses nothing.
+  grpc::Status no_target = give("410121", 10);
+  EXPECT_EQ(no_target.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(no_target.error_message().find("(R-27)"), std::string::npos)
+      << no_target.error_message();
+  service_->UseProjectCounties(&project_counties);
+
+  grpc::Status never = give("410121", 10);
+  EXPECT_EQ(never.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(never.error_message().find("R-27"), std::string::npos) << never.error_message();
+  EXPECT_NE(never.error_message().find("regions/410121 has never been designated"),
+            std::string::npos)
+      << never.error_message();
+  ASSERT_TRUE(designate("410121", 2021).ok());  // 2021-2022
+  ASSERT_TRUE(give("410121", 10).ok());
+  EXPECT_EQ(out.seats(), 10);
+  // A term that ended in 2021 gives no 2022 seats until it is renewed.
+  ASSERT_TRUE(designate("410122", 2020).ok());  // 2020-2021
+  grpc::Status ended = give("410122", 5);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(ended.error_message().find("designation ended in 2021 and was not renewed"),
+            std::string::npos)
+      << ended.error_message();
+  ASSERT_TRUE(designate("410122", 2022).ok());  // the renewal
+  ASSERT_TRUE(give("410122", 5).ok());
+  // Other categories' seats go to any county, and no question is asked.
+  ASSERT_TRUE(Allocate("years/2022/projects/p1", "regions/4101", 20, &out).ok());
+  ASSERT_TRUE(Allocate("years/2022/projects/p1/quotas/4101", "regions/410123", 4, &out,
+                       Role::kCityAdmin, "4101")
+                  .ok());
+
+  // Funding gone: UNAVAILABLE naming funding, and the refused quota is not written.
+  funding.Shutdown();
+  grpc::Status down = give("410121", 12);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(down.error_message().find("funding"), std::string::npos) << down.error_message();
+  EXPECT_EQ(db_.QueryValue("SELECT seats FROM quotas WHERE project_id = 'pc' AND region_code = "
+                           "'410121'"),
+            "10");
+  EXPECT_EQ(db_.QueryValue("SELECT allocated_seats FROM quotas WHERE project_id = 'pc' AND "
+                           "region_code = '4101'"),
+            "15");
+  service_->UseProjectCounties(nullptr);
 }
 
 TEST_F(CatalogTest, R3ConcurrentCountySplitsNeverExceedTheCityQuota) {

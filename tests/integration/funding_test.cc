@@ -168,10 +168,15 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   }
   v1::DesignateProjectCountyRequest again;
   again.set_county("regions/410225");
-  again.set_from_year(2023);
+  again.set_from_year(2022);
   v1::ProjectCounty twice;
-  EXPECT_EQ(stub_->DesignateProjectCounty(Admin().get(), again, &twice).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  grpc::Status overlapping = stub_->DesignateProjectCounty(Admin().get(), again, &twice);
+  EXPECT_EQ(overlapping.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  // the term is two years (2021, 2022); a renewal starts after it.
+  EXPECT_NE(overlapping.error_message().find("from 2021 to 2022"), std::string::npos)
+      << overlapping.error_message();
+  EXPECT_NE(overlapping.error_message().find("a renewal starts in 2023"), std::string::npos)
+      << overlapping.error_message();
 
   ScoreRound();
   // Drafts decide nothing.
@@ -202,12 +207,26 @@ TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSuperse
   EXPECT_EQ(by_county["regions/410122"].result_revision(), 1);
   EXPECT_EQ(by_county["regions/410122"].tier_policy(), "tierPolicies/0");
   EXPECT_EQ(by_county["regions/410122"].decided_by(), "test");
-  // revoked for the next cycle (2023, 2024), then the designation resumes.
+  // revoked for the next cycle (2023, 2024); the term ended in 2022, so it stays ended.
   EXPECT_TRUE(ActiveIn("410122", 2022));
   EXPECT_FALSE(ActiveIn("410122", 2023));
   EXPECT_FALSE(ActiveIn("410122", 2024));
-  EXPECT_TRUE(ActiveIn("410122", 2025));
+  EXPECT_FALSE(ActiveIn("410122", 2025));
+  // The qualifying grades give 2023's projects, so their counties stay active in 2023 only.
   EXPECT_TRUE(ActiveIn("410225", 2023));
+  EXPECT_TRUE(ActiveIn("410223", 2023));
+  EXPECT_FALSE(ActiveIn("410225", 2024));
+  // Designating the revoked county inside its cycle is refused naming the revocation; from
+  // 2025 it is a new term.
+  v1::DesignateProjectCountyRequest during;
+  during.set_county("regions/410122");
+  during.set_from_year(2024);
+  v1::ProjectCounty renewed;
+  grpc::Status refused = stub_->DesignateProjectCounty(Admin().get(), during, &renewed);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("R-27"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("years/2022/decisions/410122@1"), std::string::npos)
+      << refused.error_message();
   v1::ListProjectCountiesRequest list;
   list.set_filter("active_in_year = \"2023\"");
   v1::ListProjectCountiesResponse active;

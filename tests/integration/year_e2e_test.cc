@@ -65,8 +65,12 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
     extra.insert(extra.begin(), ports0.begin(), ports0.end());
     return extra;
   };
-  ServiceProcess catalog(PEIXUN_CATALOG_BINARY, with({}), Env(catalog_db, clock_file),
-                         logs + "/year-catalog.log");
+  // Catalog asks funding whether a county is a project county, and funding asks catalog
+  // for budgets: funding's port is chosen before either starts.
+  const int funding_listen = peixun::testing::FreeLoopbackPort();
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY,
+                         with({"--funding_target=" + Address(funding_listen)}),
+                         Env(catalog_db, clock_file), logs + "/year-catalog.log");
   const int catalog_port = catalog.WaitServing();
   ASSERT_GT(catalog_port, 0);
   ServiceProcess enrollment(PEIXUN_ENROLLMENT_BINARY,
@@ -76,12 +80,13 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   ASSERT_GT(enrollment_port, 0);
   const int evaluation_port = peixun::testing::FreeLoopbackPort();
   ServiceProcess funding(PEIXUN_FUNDING_BINARY,
-                         with({"--evaluation_target=" + Address(evaluation_port),
-                               "--catalog_target=" + Address(catalog_port),
-                               "--enrollment_target=" + Address(enrollment_port)}),
+                         {"--listen=" + Address(funding_listen), "--metrics_listen=127.0.0.1:0",
+                          "--evaluation_target=" + Address(evaluation_port),
+                          "--catalog_target=" + Address(catalog_port),
+                          "--enrollment_target=" + Address(enrollment_port)},
                          Env(funding_db, clock_file), logs + "/year-funding.log");
   const int funding_port = funding.WaitServing();
-  ASSERT_GT(funding_port, 0);
+  ASSERT_EQ(funding_port, funding_listen);
   ServiceProcess evaluation(
       PEIXUN_EVALUATION_BINARY,
       {"--listen=" + Address(evaluation_port), "--metrics_listen=127.0.0.1:0",
@@ -93,6 +98,11 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   // The operators' tool loads the 2022 catalog and the demonstration teachers.
   setenv("PEIXUN_TOKEN_KEY", peixun::testing::kTestTokenKey, 1);
   const std::string ctl = PEIXUN_PEIXUNCTL_BINARY;
+  // Funding's project counties first: catalog gives 项目县 seats only to them.
+  ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(funding_port), " apply --quiet ",
+                                     PEIXUN_SOURCE_DIR, "/deploy/demo/project-counties.jsonl")
+                            .c_str()),
+            0);
   ASSERT_EQ(std::system(absl::StrCat(ctl, " --target=", Address(catalog_port), " apply --quiet ",
                                      PEIXUN_SOURCE_DIR, "/deploy/demo/catalog-2022.jsonl")
                             .c_str()),

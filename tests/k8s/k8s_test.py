@@ -26,7 +26,7 @@ SERVICES = {
 }
 # ARCHITECTURE.md's dependency column, as the callers each service must admit (and no others).
 CALLERS = {"catalog": {"enrollment", "evaluation", "funding"}, "enrollment": {"catalog", "evaluation", "funding"},
-           "evaluation": {"funding"}, "funding": {"evaluation"}}
+           "evaluation": {"funding"}, "funding": {"evaluation", "catalog"}}
 # The gateway calls every service with its callers' tokens.
 CALLERS = {service: callers | {"gateway"} for service, callers in CALLERS.items()}
 LABEL = "app.kubernetes.io/name"

@@ -52,6 +52,9 @@ class MonitoringTest(unittest.TestCase):
         cls.processes = []
         cls.metrics_ports = {}
         grpc_ports = {}
+        # Catalog asks funding about project counties and starts first: funding's port is
+        # chosen before.
+        funding_port = free_port()
         for service in SERVICES:
             db = f"monitoring_{service}_{os.getpid()}"
             subprocess.run(mysql + ["-e", f"CREATE DATABASE {db}"], check=True)
@@ -60,14 +63,16 @@ class MonitoringTest(unittest.TestCase):
                               PEIXUN_DB_PORT=env.get("PEIXUN_TEST_DB_PORT", "3306"),
                               PEIXUN_DB_USER=env.get("PEIXUN_TEST_DB_USER", "peixun_admin"),
                               PEIXUN_DB_PASSWORD=env.get("PEIXUN_TEST_DB_PASSWORD", ""), PEIXUN_DB_NAME=db)
-            flags = {"enrollment": [f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"],
+            flags = {"catalog": [f"--funding_target=127.0.0.1:{funding_port}"],
+                     "enrollment": [f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"],
                      "evaluation": [f"--enrollment_target=127.0.0.1:{grpc_ports.get('enrollment', 1)}",
                                     "--funding_target=127.0.0.1:1",
                                     f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"],
                      "funding": ["--evaluation_target=127.0.0.1:1",
                                  f"--catalog_target=127.0.0.1:{grpc_ports.get('catalog', 1)}"]}.get(service, [])
             log = open(os.path.join(cls.work, f"{service}.log"), "w+")
-            process = subprocess.Popen([os.path.join(ARGS.bin, "services", service, service), "--listen=127.0.0.1:0",
+            listen = f"127.0.0.1:{funding_port if service == 'funding' else 0}"
+            process = subprocess.Popen([os.path.join(ARGS.bin, "services", service, service), f"--listen={listen}",
                                         "--metrics_listen=127.0.0.1:0"] + flags, env=server_env, stdout=log,
                                        stderr=subprocess.STDOUT)
             cls.processes.append(process)
@@ -131,6 +136,9 @@ class MonitoringTest(unittest.TestCase):
         # Real traffic: the 2022 catalog into catalog (enrollment follows it), teachers into enrollment.
         ctl = os.path.join(ARGS.bin, "tools", "peixunctl")
         ctl_env = dict(env, PEIXUN_TOKEN_KEY=KEY)
+        subprocess.run([ctl, f"--target=127.0.0.1:{grpc_ports['funding']}", "apply", "--quiet",
+                        os.path.join(ARGS.source, "deploy/demo/project-counties.jsonl")], env=ctl_env, check=True,
+                       stdout=subprocess.DEVNULL)
         subprocess.run([ctl, f"--target=127.0.0.1:{grpc_ports['catalog']}", "apply", "--quiet",
                         os.path.join(ARGS.source, "deploy/demo/catalog-2022.jsonl")], env=ctl_env, check=True,
                        stdout=subprocess.DEVNULL)

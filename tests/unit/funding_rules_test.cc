@@ -41,6 +41,10 @@ TEST(R25Tiers, APolicyNeedsOrderedAmountsAPeriodAndAReason) {
   EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.revocation_years"),
             std::string::npos);
   policy = DefaultTierPolicy();
+  policy.set_designation_years(11);
+  EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.designation_years"),
+            std::string::npos);
+  policy = DefaultTierPolicy();
   policy.clear_reason();
   EXPECT_NE(ValidateTierPolicy(policy).message().find("tier_policy.reason"), std::string::npos);
 }
@@ -52,11 +56,11 @@ TEST(R26Decisions, OnlyAnotherResultRevisionReopensADecision) {
   EXPECT_FALSE(SameInputs(recorded, Input("EXCELLENT", 2)));
 }
 
-TEST(R27Status, ARevocationCoversTheNextCycleThenTheDesignationResumes) {
+TEST(R27Status, ARevocationCoversTheNextCycleAndTheTermDoesNotResumeAfterIt) {
   v1::ProjectCounty county;
-  auto* active = county.add_periods();
-  active->set_kind(v1::ProjectCounty::Period::ACTIVE);
-  active->set_from_year(2021);
+  county.set_county("regions/410225");
+  *county.add_periods() = DesignationTerm(2021, DefaultTierPolicy());
+  EXPECT_EQ(county.periods(0).to_year(), 2022);  // two years (001 "连续2年")
   EXPECT_FALSE(ActiveIn(county, 2020));
   EXPECT_TRUE(ActiveIn(county, 2022));
   *county.add_periods() =
@@ -66,7 +70,63 @@ TEST(R27Status, ARevocationCoversTheNextCycleThenTheDesignationResumes) {
   EXPECT_TRUE(ActiveIn(county, 2022));
   EXPECT_FALSE(ActiveIn(county, 2023));
   EXPECT_FALSE(ActiveIn(county, 2024));
-  EXPECT_TRUE(ActiveIn(county, 2025));
+  EXPECT_FALSE(ActiveIn(county, 2025));  // the term ended in 2022; nothing renewed it
+  // The status says why a county is not active, as refusals quote it.
+  SetStatusIn(county, 2023);
+  EXPECT_EQ(county.inactive_reason(),
+            "regions/410225 is revoked for 2023-2024 by years/2022/decisions/410225@1");
+  SetStatusIn(county, 2025);
+  EXPECT_EQ(county.inactive_reason(),
+            "regions/410225's designation ended in 2022 and was not renewed");
+  SetStatusIn(county, 2020);
+  EXPECT_EQ(county.inactive_reason(), "regions/410225 is a project county from 2021, not in 2020");
+  SetStatusIn(county, 2022);
+  EXPECT_TRUE(county.active());
+  EXPECT_EQ(county.inactive_reason(), "");
+  // A designation inside the revocation is refused naming it; after the cycle it is a renewal.
+  absl::Status inside = CheckDesignation(county, DesignationTerm(2024, DefaultTierPolicy()));
+  EXPECT_EQ(inside.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(inside.message().find("R-27"), std::string::npos) << inside.message();
+  EXPECT_NE(inside.message().find("years/2022/decisions/410225@1"), std::string::npos);
+  EXPECT_TRUE(CheckDesignation(county, DesignationTerm(2025, DefaultTierPolicy())).ok());
+}
+
+TEST(R27Status, ATermEndsUnlessRenewedAndARenewalStartsAfterIt) {
+  v1::TierPolicy three_years = DefaultTierPolicy();
+  three_years.set_designation_years(3);
+  v1::ProjectCounty county;
+  county.set_county("regions/410225");
+  *county.add_periods() = DesignationTerm(2021, three_years);
+  EXPECT_TRUE(ActiveIn(county, 2023));
+  EXPECT_FALSE(ActiveIn(county, 2024));
+  absl::Status overlapping = CheckDesignation(county, DesignationTerm(2023, three_years));
+  EXPECT_EQ(overlapping.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(overlapping.message().find("a renewal starts in 2024"), std::string::npos)
+      << overlapping.message();
+  ASSERT_TRUE(CheckDesignation(county, DesignationTerm(2024, three_years)).ok());
+  *county.add_periods() = DesignationTerm(2024, three_years);
+  EXPECT_TRUE(ActiveIn(county, 2026));
+  EXPECT_FALSE(ActiveIn(county, 2027));
+}
+
+TEST(R27Status, AQualifyingGradeKeepsTheCountyActiveForTheYearItsSupportIsFor) {
+  v1::ProjectCounty county;
+  county.set_county("regions/410225");
+  *county.add_periods() = DesignationTerm(2021, DefaultTierPolicy());
+  // Evaluated in 2022, the last year of the term: 3,000,000 yuan of 2023 projects.
+  auto support = SupportPeriod(county, 2022, v1::HIGH, "years/2022/decisions/410225@1");
+  ASSERT_TRUE(support.has_value());
+  EXPECT_EQ(support->from_year(), 2023);
+  EXPECT_EQ(support->to_year(), 2023);
+  EXPECT_EQ(support->decision(), "years/2022/decisions/410225@1");
+  EXPECT_FALSE(SupportPeriod(county, 2022, v1::REVOKED, "d").has_value());
+  // Evaluated in 2021, with 2022 inside the term: nothing to add.
+  EXPECT_FALSE(SupportPeriod(county, 2021, v1::STANDARD, "d").has_value());
+  // A county not active in the evaluated year gets no status from a grade.
+  EXPECT_FALSE(SupportPeriod(county, 2024, v1::STANDARD, "d").has_value());
+  *county.add_periods() = *support;
+  EXPECT_TRUE(ActiveIn(county, 2023));
+  EXPECT_FALSE(ActiveIn(county, 2024));
 }
 
 // Two cities of Henan, 济源示范区 (a county-level region run as a city), and the figures the

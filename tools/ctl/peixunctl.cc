@@ -338,6 +338,7 @@ int RunApply(const std::vector<char*>& args) {
   std::string line;
   int line_no = 0;
   int ok = 0;
+  int existing = 0;
   std::map<std::string, int> per_method;
   while (std::getline(in, line)) {
     ++line_no;
@@ -365,6 +366,14 @@ int RunApply(const std::vector<char*>& args) {
     std::string out;
     grpc::Status status =
         client.Call(field("service"), field("method"), request_json, tokens[key], &out);
+    // What the file creates may be there already (made on a stack loaded before, under another
+    // request id): applying says so and goes on, as a declarative file should.
+    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+      ++existing;
+      if (!absl::GetFlag(FLAGS_quiet))
+        std::cout << field("method") << " already there: " << status.error_message() << "\n";
+      continue;
+    }
     if (!status.ok()) {
       return Fail(
           absl::StrCat(args[1], ":", line_no, ": ", field("method"), ": ", ErrorText(status)));
@@ -375,6 +384,7 @@ int RunApply(const std::vector<char*>& args) {
   }
   std::cout << "applied " << ok << " calls from " << args[1] << ":";
   for (const auto& [method, count] : per_method) std::cout << " " << method << "=" << count;
+  if (existing > 0) std::cout << " (" << existing << " already there)";
   std::cout << "\n";
   return 0;
 }
@@ -662,7 +672,8 @@ const std::vector<Verb>& Verbs() {
        [](A a) {
          return Fields{{"name", Q(a[0])}};
        }},
-      {"designate", "COUNTY FROM_YEAR", "make a county a project county (R-27)", "funding",
+      {"designate", "COUNTY FROM_YEAR",
+       "make a county a project county for a term from a year, or renew it (R-27)", "funding",
        "DesignateProjectCounty", 2, 2, false,
        [](A a) {
          return Fields{{"county", Q(Named("regions/", a[0]))},

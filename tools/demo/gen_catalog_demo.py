@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Writes the demonstration catalog of 2022: deploy/demo/regions.csv and
-deploy/demo/catalog-2022.jsonl (calls for `peixunctl apply`). Deterministic: the same files
+"""Writes the demonstration catalog of 2022: deploy/demo/regions.csv,
+deploy/demo/project-counties.jsonl (funding's designations, applied first: catalog gives seats of
+the 项目县 category only to active project counties, R-27) and deploy/demo/catalog-2022.jsonl
+(calls for `peixunctl apply`). Deterministic: the same files
 every run. County codes follow GB/T 2260 as known to us; check them against the official
 list before production use."""
 import json
@@ -82,6 +84,10 @@ PROJECTS = [
 ]
 
 
+# 项目县 categories: their seats go only to active project counties (R-27).
+PROJECT_COUNTY_CATEGORIES = {"gp-project-county"}
+
+
 def counties_of(city_line):
     return [tuple(x.split(":")) for x in city_line.split()] if city_line else []
 
@@ -114,6 +120,7 @@ def main():
 
     calls = []
     n = 0
+    project_counties = set()
 
     def call(method, request, role="province_admin", region="", request_id=""):
         nonlocal n
@@ -130,8 +137,14 @@ def main():
     call("ImportRegions", {"csv": csv}, request_id="demo-2022-regions-2")
     call("CreateYear", {"plan_year": {"year": 2022, "nomination_deadline": {"year": 2022, "month": 8, "day": 31}}})
     for cid, name, level in CATEGORIES:
-        call("CreateCategory", {"parent": "years/2022", "category_id": cid,
-                                "category": {"display_name": name, "plan_level": level}})
+        category = {"display_name": name, "plan_level": level}
+        request_id = ""
+        if cid in PROJECT_COUNTY_CATEGORIES:
+            # R-27: flagged since the flag exists; its own request id, as for the regions.
+            category["project_county"] = True
+            request_id = f"demo-2022-category-{cid}-2"
+        call("CreateCategory", {"parent": "years/2022", "category_id": cid, "category": category},
+             request_id=request_id)
     for hid, name, region in HOSTS:
         host = {"display_name": name}
         if region:
@@ -170,6 +183,9 @@ def main():
         total_weight = sum(weights)
         city_seats = [seats * w // total_weight for w in weights]
         city_seats[0] += seats - sum(city_seats)
+        if cat in PROJECT_COUNTY_CATEGORIES:
+            for counties in targets.values():
+                project_counties.update(counties)
         for (city, counties), city_total in zip(targets.items(), city_seats):
             call("AllocateQuota", {"parent": f"years/2022/projects/{pid}", "region": f"regions/{city}", "seats": city_total})
             for county, county_seats in zip(counties, split(city_total, len(counties))):
@@ -181,7 +197,19 @@ def main():
         f.write("#   peixunctl apply deploy/demo/catalog-2022.jsonl\n")
         for c in calls:
             f.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print(f"{len(lines) - 1} regions, {len(calls)} calls")
+    # The counties that get 项目县 seats have been project counties since 2021 (a two-year term,
+    # 2021-2022, that the 2022 evaluation's grades extend or revoke; R-25, R-27).
+    with open(os.path.join(root, "deploy", "demo", "project-counties.jsonl"), "w", encoding="utf-8") as f:
+        f.write("# Demonstration project counties (funding), made by tools/demo/gen_catalog_demo.py. Load\n")
+        f.write("# before the catalog, whose 项目县 seats go only to active project counties (R-27):\n")
+        f.write("#   peixunctl apply deploy/demo/project-counties.jsonl\n")
+        for county in sorted(project_counties):
+            f.write(json.dumps({"service": "funding", "method": "DesignateProjectCounty",
+                                "role": "province_admin",
+                                "request": {"county": f"regions/{county}", "from_year": 2021,
+                                            "request_id": f"demo-2021-designate-{county}"}},
+                               ensure_ascii=False) + "\n")
+    print(f"{len(lines) - 1} regions, {len(calls)} calls, {len(project_counties)} project counties")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ v1::TierPolicy DefaultTierPolicy() {
   policy.set_excellent_amount_fen(300000000);
   policy.set_qualified_amount_fen(200000000);
   policy.set_revocation_years(2);
+  policy.set_designation_years(2);
   policy.set_subsidy_per_participant_fen(0);
   policy.set_reason("built-in defaults (R-25)");
   return policy;
@@ -32,6 +33,10 @@ absl::Status ValidateTierPolicy(const v1::TierPolicy& policy) {
   if (policy.revocation_years() < 1 || policy.revocation_years() > 10) {
     return FieldError("tier_policy.revocation_years",
                       absl::StrCat("must be between 1 and 10, is ", policy.revocation_years()));
+  }
+  if (policy.designation_years() < 1 || policy.designation_years() > 10) {
+    return FieldError("tier_policy.designation_years",
+                      absl::StrCat("must be between 1 and 10, is ", policy.designation_years()));
   }
   if (policy.subsidy_per_participant_fen() < 0 ||
       policy.subsidy_per_participant_fen() > 100000000) {
@@ -80,6 +85,59 @@ v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& polic
   return period;
 }
 
+v1::ProjectCounty::Period DesignationTerm(int from_year, const v1::TierPolicy& policy) {
+  v1::ProjectCounty::Period period;
+  period.set_kind(v1::ProjectCounty::Period::ACTIVE);
+  period.set_from_year(from_year);
+  period.set_to_year(from_year + policy.designation_years() - 1);
+  return period;
+}
+
+namespace {
+
+bool Overlap(const v1::ProjectCounty::Period& p, int from, int to) {
+  return p.from_year() <= to && (p.to_year() == 0 || from <= p.to_year());
+}
+
+std::string Span(const v1::ProjectCounty::Period& p) {
+  return p.to_year() == 0 ? absl::StrCat(p.from_year(), " on")
+                          : absl::StrCat(p.from_year(), " to ", p.to_year());
+}
+
+}  // namespace
+
+absl::Status CheckDesignation(const v1::ProjectCounty& county,
+                              const v1::ProjectCounty::Period& term) {
+  for (const auto& p : county.periods()) {
+    if (!Overlap(p, term.from_year(), term.to_year())) continue;
+    if (p.kind() == v1::ProjectCounty::Period::REVOKED) {
+      return RuleError(
+          "R-27", absl::StrCat(county.county(), " lost its project-county status from ", Span(p),
+                               " (", p.decision(), "); a term from ", term.from_year(), " to ",
+                               term.to_year(), " would overlap it"));
+    }
+    if (p.kind() == v1::ProjectCounty::Period::ACTIVE) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          county.county(), " is a project county from ", Span(p), "; a term from ",
+          term.from_year(), " to ", term.to_year(), " would overlap it",
+          p.to_year() == 0 ? "" : absl::StrCat(" (a renewal starts in ", p.to_year() + 1, ")")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<v1::ProjectCounty::Period> SupportPeriod(const v1::ProjectCounty& county, int year,
+                                                       v1::Tier tier, const std::string& decision) {
+  if (tier != v1::HIGH && tier != v1::STANDARD) return std::nullopt;
+  if (!ActiveIn(county, year) || ActiveIn(county, year + 1)) return std::nullopt;
+  v1::ProjectCounty::Period period;
+  period.set_kind(v1::ProjectCounty::Period::ACTIVE);
+  period.set_from_year(year + 1);
+  period.set_to_year(year + 1);
+  period.set_decision(decision);
+  return period;
+}
+
 bool ActiveIn(const v1::ProjectCounty& county, int year) {
   bool active = false;
   for (const auto& p : county.periods()) {
@@ -89,6 +147,35 @@ bool ActiveIn(const v1::ProjectCounty& county, int year) {
     if (p.kind() == v1::ProjectCounty::Period::ACTIVE) active = true;
   }
   return active;
+}
+
+void SetStatusIn(v1::ProjectCounty& county, int year) {
+  county.set_active(ActiveIn(county, year));
+  county.clear_inactive_reason();
+  if (county.active()) return;
+  const v1::ProjectCounty::Period* ended = nullptr;
+  const v1::ProjectCounty::Period* later = nullptr;
+  for (const auto& p : county.periods()) {
+    if (p.kind() == v1::ProjectCounty::Period::REVOKED && Overlap(p, year, year)) {
+      county.set_inactive_reason(absl::StrCat(county.county(), " is revoked for ", p.from_year(),
+                                              "-", p.to_year(), " by ", p.decision()));
+      return;
+    }
+    if (p.kind() != v1::ProjectCounty::Period::ACTIVE) continue;
+    if (p.to_year() != 0 && p.to_year() < year && (!ended || ended->to_year() < p.to_year()))
+      ended = &p;
+    if (p.from_year() > year && (!later || p.from_year() < later->from_year())) later = &p;
+  }
+  if (later) {
+    county.set_inactive_reason(absl::StrCat(county.county(), " is a project county from ",
+                                            later->from_year(), ", not in ", year));
+  } else if (ended) {
+    county.set_inactive_reason(absl::StrCat(county.county(), "'s designation ended in ",
+                                            ended->to_year(), " and was not renewed"));
+  } else {
+    county.set_inactive_reason(
+        absl::StrCat(county.county(), " is not an active project county in ", year));
+  }
 }
 
 namespace {

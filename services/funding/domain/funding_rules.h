@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,28 @@ v1::ProjectCounty::Period RevocationPeriod(int year, const v1::TierPolicy& polic
                                            const std::string& decision);
 
 // Whether the county is an active project county in `year`: an ACTIVE period covers the year
-// and no REVOKED period does (a revocation ends; an open-ended designation then resumes).
+// and no REVOKED period does.
 bool ActiveIn(const v1::ProjectCounty& county, int year);
+
+// Sets `active` for `year`, and `inactive_reason` when it is false.
+void SetStatusIn(v1::ProjectCounty& county, int year);
+
+// The ACTIVE period a designation from `from_year` opens: the policy's designation_years
+// a term that ends unless renewed).
+v1::ProjectCounty::Period DesignationTerm(int from_year, const v1::TierPolicy& policy);
+
+// Whether `term` may be added to the county's periods: ALREADY_EXISTS when it overlaps an ACTIVE
+// period (the message says where a renewal starts), FAILED_PRECONDITION when it overlaps
+// a revocation.
+absl::Status CheckDesignation(const v1::ProjectCounty& county,
+                              const v1::ProjectCounty::Period& term);
+
+// a HIGH or STANDARD decision on `year` supports the county with next year's
+// projects, so a county active in `year` whose term ends then stays a project county in
+// `year + 1` (an ACTIVE period carrying the decision; superseding the decision removes it).
+// Nothing when the tier gives no support or the county is already active next year.
+std::optional<v1::ProjectCounty::Period> SupportPeriod(const v1::ProjectCounty& county, int year,
+                                                       v1::Tier tier, const std::string& decision);
 
 // ---- Budgets and subsidies (R-4, R-28) -----------------------------------------------------
 
