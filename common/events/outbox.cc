@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/db/rows.h"
+#include "common/server/grpc_status.h"
 #include "common/util/status.h"
 
 namespace peixun::events {

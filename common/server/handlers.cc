@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/db/idempotency.h"
+#include "common/server/grpc_status.h"
 #include "common/util/bounds.h"
 #include "common/util/status.h"
 

@@ -1,5 +1,5 @@
-// Errors as values: constructors that name the field or the DOMAIN rule, and the one place
-// where absl::Status becomes grpc::Status.
+// Errors as values: constructors that name the field or the DOMAIN rule. Pure (no gRPC): the
+// domain libraries use it; common/server/grpc_status.h turns these into grpc::Status.
 #pragma once
 
 #include <string>
@@ -7,7 +7,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/support/status.h"
 
 namespace peixun {
 
@@ -27,10 +26,6 @@ absl::Status RuleError(absl::StatusCode code, absl::string_view rule, absl::stri
 // The rule id ("R-3") or the field ("project.seats") a status names; empty when it names none.
 std::string RuleOf(const absl::Status& status);
 std::string FieldOf(const absl::Status& status);
-
-// The single mapping from absl::Status to grpc::Status; codes share their numbers, and the
-// details above travel as a google.rpc.Status in the trailers (grpc-status-details-bin).
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace peixun
 

@@ -10,6 +10,7 @@
 #include "common/auth/access.h"
 #include "common/db/idempotency.h"
 #include "common/events/outbox.h"
+#include "common/server/grpc_status.h"
 #include "common/util/bounds.h"
 #include "common/util/filter.h"
 #include "common/util/ids.h"

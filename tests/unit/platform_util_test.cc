@@ -9,6 +9,7 @@
 #include "common/db/migrations.h"
 #include "common/server/background.h"
 #include "common/server/dependency.h"
+#include "common/server/grpc_status.h"
 #include "common/util/batcher.h"
 #include "common/util/clock.h"
 #include "common/util/filter.h"
