@@ -37,11 +37,10 @@ absl::Status DependencyError(const grpc::Status& status, const std::string& what
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       code = absl::StatusCode::kUnavailable;  // down, slow or busy: retry later
       break;
+    // This service's own credential was refused (UNAUTHENTICATED, PERMISSION_DENIED): its
+    // operators' problem, not the caller's; like a broken dependency, INTERNAL.
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
-      // This service's own credential was refused: its operators' problem, not the caller's.
-      code = absl::StatusCode::kInternal;
-      break;
     case grpc::StatusCode::UNIMPLEMENTED:
     case grpc::StatusCode::INTERNAL:
     case grpc::StatusCode::UNKNOWN:

@@ -219,12 +219,13 @@ absl::StatusOr<PlatformOptions> OptionsFromFlags(const std::string& service,
     const char* field;
     std::string* pem;
   };
-  for (PemFile file : {PemFile{Pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE", ""),
-                               "tls_cert_file", &options.tls_cert_pem},
-                       PemFile{Pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE", ""),
-                               "tls_key_file", &options.tls_key_pem},
-                       PemFile{Pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE", ""),
-                               "tls_ca_file", &options.tls_ca_pem}}) {
+  for (const PemFile& file :
+       {PemFile{Pick(absl::GetFlag(FLAGS_tls_cert_file), "PEIXUN_TLS_CERT_FILE", ""),
+                "tls_cert_file", &options.tls_cert_pem},
+        PemFile{Pick(absl::GetFlag(FLAGS_tls_key_file), "PEIXUN_TLS_KEY_FILE", ""), "tls_key_file",
+                &options.tls_key_pem},
+        PemFile{Pick(absl::GetFlag(FLAGS_tls_ca_file), "PEIXUN_TLS_CA_FILE", ""), "tls_ca_file",
+                &options.tls_ca_pem}}) {
     if (file.path.empty()) continue;
     auto pem = ReadSecretFile(file.path, file.field);
     if (!pem.ok()) return pem.status();

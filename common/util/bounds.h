@@ -11,11 +11,11 @@
 namespace peixun {
 
 struct RequestBounds {
-  size_t max_string_bytes = 16 * 1024;     // a name, a reason, a rubric's text
-  size_t max_bulk_string_bytes = 4 << 20;  // fields that carry a file (ImportRegions' csv)
-  int max_repeated = 2000;                 // elements of one repeated field
-  int max_depth = 12;                      // message nesting (a rubric's tree)
-  size_t max_total_elements = 20000;       // repeated elements in the whole message
+  size_t max_string_bytes = size_t{16} * 1024;  // a name, a reason, a rubric's text
+  size_t max_bulk_string_bytes = 4 << 20;       // fields that carry a file (ImportRegions' csv)
+  int max_repeated = 2000;                      // elements of one repeated field
+  int max_depth = 12;                           // message nesting (a rubric's tree)
+  size_t max_total_elements = 20000;            // repeated elements in the whole message
 };
 
 // INVALID_ARGUMENT naming the field path (e.g. "rubric.indicators[3].children[0].title") when

@@ -22,8 +22,6 @@
 namespace peixun::catalog {
 namespace {
 
-using auth::Role;
-
 struct ProjectKey {
   int year = 0;
   std::string id;
@@ -139,8 +137,7 @@ void FinishPage(std::vector<T>& items, int page_size, const std::string& query, 
 }  // namespace
 
 CatalogService::CatalogService(server::Platform& platform)
-    : platform_(platform),
-      handlers_(platform),
+    : handlers_(platform),
       changes_(prometheus::BuildCounter()
                    .Name("peixun_catalog_changes_total")
                    .Help("Committed catalog changes by kind of resource.")
@@ -219,7 +216,7 @@ grpc::Status CatalogService::ListRegions(grpc::ServerContext* context,
     if (auto p = TermOr(terms, "parent"); !p.empty()) {
       PEIXUN_ASSIGN_OR_RETURN(parent, ParseRegionName(p, "filter parent"));
     }
-    const std::string query = request->filter();
+    const std::string& query = request->filter();
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), query));
     std::vector<v1::Region> regions;
     PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) {
@@ -408,7 +405,7 @@ grpc::Status CatalogService::ListHosts(grpc::ServerContext* context,
     if (auto r = TermOr(terms, "region"); !r.empty()) {
       PEIXUN_ASSIGN_OR_RETURN(region, ParseRegionName(r, "filter region"));
     }
-    const std::string query = request->filter();
+    const std::string& query = request->filter();
     PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), query));
     std::vector<v1::HostInstitution> items;
     PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) {

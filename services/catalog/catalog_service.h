@@ -95,7 +95,6 @@ class CatalogService final : public v1::CatalogService::Service {
                       google::protobuf::Message* response, absl::string_view kind,
                       const std::function<absl::Status(db::Connection&)>& change);
 
-  server::Platform& platform_;
   server::Handlers handlers_;
   std::atomic<const NominatedSeats*> nominated_seats_{nullptr};
   std::atomic<const ProjectCounties*> project_counties_{nullptr};

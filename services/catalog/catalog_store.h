@@ -13,8 +13,6 @@
 
 namespace peixun::catalog {
 
-namespace v1 = ::peixun::catalog::v1;
-
 struct RegionImportCounts {
   int created = 0;
   int updated = 0;

@@ -28,7 +28,7 @@ bool ParseProjectName(const std::string& name, int* year, std::string* id) {
 CatalogMirror::CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target,
                              auth::TokenSigner signer, const Clock& clock,
                              prometheus::Registry& registry, absl::Duration reconcile_period,
-                             std::shared_ptr<grpc::ChannelCredentials> credentials)
+                             const std::shared_ptr<grpc::ChannelCredentials>& credentials)
     : pool_(pool),
       stub_(catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
           catalog_target,

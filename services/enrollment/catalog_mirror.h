@@ -32,7 +32,7 @@ class CatalogMirror {
   CatalogMirror(db::ConnectionPool& pool, const std::string& catalog_target,
                 auth::TokenSigner signer, const Clock& clock, prometheus::Registry& registry,
                 absl::Duration reconcile_period = absl::Minutes(5),
-                std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                const std::shared_ptr<grpc::ChannelCredentials>& credentials = nullptr);
   ~CatalogMirror();
 
   void Start();

@@ -8,7 +8,8 @@
 
 namespace peixun::enrollment {
 
-server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool, server::ClaimLookups catalog) {
+server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool,
+                                        const server::ClaimLookups& catalog) {
   server::ClaimLookups lookups;
   lookups.region_level = [&pool,
                           catalog](const std::string& code) -> absl::StatusOr<server::RegionLevel> {

@@ -10,6 +10,7 @@ namespace peixun::enrollment {
 
 // Regions from the copy (catalog when the copy does not hold the code); hosts from catalog
 // (the copy's projects when catalog cannot answer).
-server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool, server::ClaimLookups catalog);
+server::ClaimLookups MirrorClaimLookups(db::ConnectionPool& pool,
+                                        const server::ClaimLookups& catalog);
 
 }  // namespace peixun::enrollment

@@ -84,7 +84,7 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                                                               grpc::ByteBuffer>(
                          [](EnrollmentService* service, grpc::ServerContext* context,
                             grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
-                           return service->ImportTeachers(context, stream);
+                           return service->ImportTeachersOverBytes(context, stream);
                          },
                          this));
 }
@@ -473,7 +473,7 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
   // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
   auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
     if (!plan_levels.empty() && counted.count(project) == 0) return "";
-    const std::string county = "regions/" + county_code;
+    std::string county = "regions/" + county_code;
     const std::string city = parent_of(county);
     if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
     switch (scope) {

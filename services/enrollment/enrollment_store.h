@@ -18,7 +18,6 @@
 
 namespace peixun::enrollment {
 
-namespace v1 = ::peixun::enrollment::v1;
 namespace catalog_v1 = ::peixun::catalog::v1;
 
 // A teacher row with its unmasked ID number; masking is the handler's job.

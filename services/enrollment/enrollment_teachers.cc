@@ -99,6 +99,7 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
   }
   if (!repeated.empty()) {
     std::vector<v1::ImportTeachersRequest> again;
+    again.reserve(repeated.size());
     for (size_t i : repeated) again.push_back(rows[i]);
     std::vector<v1::ImportTeacherResult> later = ImportBatch(caller, again, row_entry);
     for (size_t k = 0; k < repeated.size(); ++k) results[repeated[k]] = std::move(later[k]);
@@ -254,7 +255,7 @@ absl::Status EnrollmentService::ApplyTeachers(const auth::Access& caller,
   return ApplyTeachers(caller, teachers, unknown_county, results, row_entry, true);
 }
 
-grpc::Status EnrollmentService::ImportTeachers(
+grpc::Status EnrollmentService::ImportTeachersOverBytes(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
   auto caller = handlers_.Admit(context, "ImportTeachers");

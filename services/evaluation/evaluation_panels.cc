@@ -99,6 +99,7 @@ absl::Status CheckScoresAgainstRubric(
     auto leaf = leaves.find(score.indicator());
     if (leaf == leaves.end()) {
       std::vector<std::string> codes;
+      codes.reserve(leaves.size());
       for (const auto& [code, node] : leaves) codes.push_back(code);
       return FieldError(at + ".indicator",
                         absl::StrCat("'", score.indicator(), "' is not a leaf indicator of ",
@@ -327,6 +328,7 @@ struct FetchedReport {
     fetched.year = year;
     PEIXUN_ASSIGN_OR_RETURN(fetched.report, rates.CountyRates(year, levels));
     std::vector<std::string> names;
+    names.reserve(levels.size());
     for (auto level : levels) names.push_back(common::v1::PlanLevel_Name(level));
     fetched.levels_text = absl::StrJoin(names, ", ");
     fetched.as_of = fetched.report.as_of();
@@ -474,6 +476,7 @@ grpc::Status EvaluationService::ComputeResults(grpc::ServerContext* context,
                                  shown < problems.size() ? "; ..." : ""));
               }
               std::vector<int> totals;
+              totals.reserve(explanations.size());
               for (const auto& e : explanations) totals.push_back(e.result().total_tenths());
               const std::vector<int> ranks = domain::Ranks(totals);
               for (size_t i = 0; i < explanations.size(); ++i) {

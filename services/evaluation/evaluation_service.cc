@@ -15,11 +15,7 @@
 #include "services/evaluation/names.h"
 
 namespace peixun::evaluation {
-namespace {
-
-using auth::Role;
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status SeedRubrics(db::ConnectionPool& pool) {
   return pool.RunInTransaction([](db::Connection& c) -> absl::Status {

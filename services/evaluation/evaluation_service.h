@@ -14,8 +14,6 @@
 
 namespace peixun::evaluation {
 
-namespace v1 = ::peixun::evaluation::v1;
-
 // The rubrics evaluation ships with: "rubrics/project-county" (seed 001/003's
 // project-county table) and "rubrics/demonstration-school" (seed 003's demonstration-school
 // table, fixed on import), each stored as version 1 unless the rubric exists. For

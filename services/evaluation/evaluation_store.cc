@@ -297,7 +297,7 @@ std::vector<v1::Round> EvaluationStore::ListRounds(db::Connection& c, int year,
   ResultSet rows(select.executeQuery());
   std::vector<std::pair<RoundKey, v1::Round>> found;
   while (rows->next())
-    found.push_back({RoundKey{year, rows->getString("round_id")}, RoundFromRow(*rows)});
+    found.emplace_back(RoundKey{year, rows->getString("round_id")}, RoundFromRow(*rows));
   std::vector<v1::Round> out;
   for (auto& [key, round] : found) {
     AddCounties(c, key, round);

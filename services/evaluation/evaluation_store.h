@@ -16,8 +16,6 @@
 
 namespace peixun::evaluation {
 
-namespace v1 = ::peixun::evaluation::v1;
-
 class EvaluationStore {
  public:
   // Rubrics

@@ -86,6 +86,7 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(
                      " has results yet; ComputeResults comes before a simulation"));
   }
   std::vector<domain::DecisionInput> out;
+  out.reserve(by_county.size());
   for (auto& [county, input] : by_county) out.push_back(std::move(input));
   return out;
 }

@@ -15,8 +15,6 @@
 namespace peixun::funding {
 namespace {
 
-using auth::Role;
-
 // "regions/{code}" of a county (6 digits): its code.
 absl::StatusOr<std::string> CountyCode(const std::string& name, absl::string_view field) {
   PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));

@@ -12,8 +12,6 @@
 
 namespace peixun::funding {
 
-namespace v1 = ::peixun::funding::v1;
-
 class FundingStore {
  public:
   // Tier policies

@@ -27,8 +27,8 @@ namespace {
 using google::protobuf::Message;
 
 grpc::ByteBuffer ToBuffer(const Message& message) {
-  std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(std::move(bytes));
+  const std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
 }
 

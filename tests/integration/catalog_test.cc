@@ -287,6 +287,7 @@ TEST_F(CatalogTest, ConcurrentRetriesOfOneRequestIdApplyOnce) {
   request.set_request_id("same-id-everywhere");
   std::vector<std::thread> threads;
   std::vector<std::string> names(8);
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       v1::Project out;
@@ -574,6 +575,7 @@ TEST_F(CatalogTest, R3ConcurrentCountySplitsNeverExceedTheCityQuota) {
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
   // 16 clerks race, each raising one of five counties by 3 seats, four rounds each.
+  threads.reserve(16);
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 4; ++round) {

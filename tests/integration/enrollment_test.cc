@@ -143,8 +143,9 @@ class EnrollmentTest : public ::testing::Test {
     for (int i = 0; i < 300; ++i) {
       std::string value;
       try {
-        value = enrollment_db_.QueryValue("SELECT seats FROM catalog_quotas WHERE project_id = '" +
-                                          project + "' AND county_code = '" + county + "'");
+        value = enrollment_db_.QueryValue(
+            absl::StrCat("SELECT seats FROM catalog_quotas WHERE project_id = '", project,
+                         "' AND county_code = '", county, "'"));
       } catch (const std::exception&) {
       }
       if (value == std::to_string(seats)) return;
@@ -263,6 +264,7 @@ class EnrollmentTest : public ::testing::Test {
   std::pair<int, int> RaceForSeats(v1::EnrollmentService::Stub& a, v1::EnrollmentService::Stub& b,
                                    const std::string& project, int first_serial) {
     std::vector<v1::Teacher> teachers;
+    teachers.reserve(64);
     for (int i = 0; i < 64; ++i) teachers.push_back(TeacherIn("410225", first_serial + i));
     auto imported = Import(teachers);
     EXPECT_EQ(imported.size(), 64u);
@@ -631,6 +633,7 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
   CreateProject("same-week", "it", 10, 12, 3);
   WaitForQuota(*enrollment_, "same-week", 10);
   std::vector<v1::Teacher> teachers;
+  teachers.reserve(24);
   for (int i = 0; i < 24; ++i) teachers.push_back(TeacherIn("410225", 500 + i));
   auto imported = Import(teachers);
   ASSERT_EQ(imported.size(), 24u);
@@ -640,14 +643,15 @@ TEST_F(EnrollmentTest, ConcurrentNominationsShareTransactionsButEachIsJudgedAlon
     v1::Enrollment out;
   };
   std::vector<Call> calls;
-  for (size_t i = 0; i < imported.size(); ++i) {
-    calls.push_back({imported[i].teacher(), "lankao-seats", "", {}, {}});
-    calls.push_back({imported[i].teacher(), "same-week", "", {}, {}});  // overlaps lankao-seats
+  for (const auto& teacher : imported) {
+    calls.push_back({teacher.teacher(), "lankao-seats", "", {}, {}});
+    calls.push_back({teacher.teacher(), "same-week", "", {}, {}});  // overlaps lankao-seats
   }
   for (int i = 0; i < 4; ++i)
     calls.push_back({imported[0].teacher(), "lankao-seats", "same-id", {}, {}});
   calls.push_back({"teachers/t-nobody", "lankao-seats", "", {}, {}});
   std::vector<std::thread> threads;
+  threads.reserve(calls.size());
   for (auto& call : calls) {
     threads.emplace_back([&] {
       v1::NominateTeacherRequest request;

@@ -183,6 +183,7 @@ TEST(Fault, EnrollmentKilledDuringNominationsLosesAndDuplicatesNothing) {
   int refused = 0;
   std::atomic<int> sent{0}, retries{0}, next{0};
   std::vector<std::thread> clerks;
+  clerks.reserve(8);
   for (int t = 0; t < 8; ++t) {
     clerks.emplace_back([&] {
       auto stub = enr::EnrollmentService::NewStub(grpc::CreateChannel(
@@ -276,6 +277,7 @@ TEST(Fault, DatabaseLostUnderLoadMeansNotServingAndUnavailableNeverAWrongAnswer)
   std::atomic<bool> stop{false};
   std::atomic<int> right{0}, unavailable{0}, wrong{0};
   std::vector<std::thread> readers;
+  readers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
       auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(port));
@@ -441,6 +443,53 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
                                                                            : "other",
       back.error_code() == grpc::StatusCode::FAILED_PRECONDITION ? "answered from evaluation"
                                                                  : "not answered");
+}
+
+// SIGTERM ends the process within moments even when a client holds an idle connection and a
+// WatchEvents stream open: neither may hold shutdown for the whole grace period (30 s here).
+TEST(Fault, SigtermWithIdleConnectionAndOpenStreamExitsWithinMoments) {
+  ScratchDatabase catalog_db;
+  ServiceProcess catalog(
+      PEIXUN_CATALOG_BINARY,
+      {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--shutdown_grace_seconds=30"},
+      Env(catalog_db.config()), ::testing::TempDir() + "/fault-sigterm.log");
+  const int port = catalog.WaitServing();
+  ASSERT_GT(port, 0);
+  // An idle connection: one answered call, then nothing.
+  auto idle = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(port));
+  cat::ListRegionsRequest list;
+  cat::ListRegionsResponse regions;
+  ASSERT_TRUE(idle->ListRegions(Within(Role::kViewer, 5).get(), list, &regions).ok());
+  // An open stream on a connection of its own, waiting for events that never come.
+  std::atomic<bool> stream_open{false}, stream_ended{false};
+  grpc::Status stream_status;
+  std::thread watcher([&] {
+    auto stub = cat::CatalogService::NewStub(peixun::testing::LoopbackChannel(port));
+    auto context = ContextAs(Role::kViewer);
+    common::v1::WatchEventsRequest request;
+    request.set_type_prefix("catalog.quota.");
+    auto reader = stub->WatchEvents(context.get(), request);
+    stream_open = true;
+    common::v1::Event event;
+    while (reader->Read(&event)) {
+    }
+    stream_status = reader->Finish();
+    stream_ended = true;
+  });
+  while (!stream_open) absl::SleepFor(absl::Milliseconds(10));
+  absl::SleepFor(absl::Milliseconds(500));  // the stream is established and waiting
+  const absl::Time signalled = absl::Now();
+  const int code = catalog.Terminate(absl::Seconds(40));
+  const absl::Duration took = absl::Now() - signalled;
+  watcher.join();
+  std::cout << absl::StrFormat(
+      "  SIGTERM with an idle connection and an open stream: exit %d after %.2f s (grace 30 s); "
+      "stream ended with %d\n",
+      code, absl::ToDoubleSeconds(took), static_cast<int>(stream_status.error_code()));
+  EXPECT_EQ(code, 0);
+  EXPECT_LT(took, absl::Seconds(5)) << "shutdown waited for idle clients";
+  EXPECT_TRUE(stream_ended.load());
+  EXPECT_NE(stream_status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
 }  // namespace

@@ -127,7 +127,7 @@ class GatewayTest : public ::testing::Test {
     options.openapi_file = PEIXUN_OPENAPI_FILE;
     options.swagger_ui_dir = PEIXUN_SOURCE_DIR "/node_modules/swagger-ui-dist";
     options.cors_origins = {"http://portal.example"};
-    options.max_body_bytes = 64 * 1024;
+    options.max_body_bytes = size_t{64} * 1024;
     options.stream_heartbeat = absl::Milliseconds(200);
     auto started = gateway::Gateway::Start(options);
     ASSERT_TRUE(started.ok()) << started.status();
@@ -391,7 +391,7 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndErrorsFollowTheStandardMapping) {
   EXPECT_EQ(wrong_method.headers["allow"], "GET, PATCH");
 
   HttpAnswer too_big =
-      Http("POST", Url("/v1/hosts?hostId=big"), std::string(70 * 1024, ' '), Province());
+      Http("POST", Url("/v1/hosts?hostId=big"), std::string(size_t{70} * 1024, ' '), Province());
   EXPECT_EQ(too_big.status, 413) << too_big.body.substr(0, 200);
 
   // CORS: an allowed origin's preflight is answered, another origin's is not.

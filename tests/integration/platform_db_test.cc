@@ -227,6 +227,7 @@ TEST_F(PlatformDbTest, OutboxSequencesHaveNoGapsUnderConcurrency) {
   replica_a.StartSequencer();
   replica_b.StartSequencer();
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {

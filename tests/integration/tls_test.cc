@@ -102,7 +102,7 @@ TEST_F(TlsTest, MutualTlsBetweenServicesAndClientsWithoutAValidCertificateAreRef
   std::vector<std::string> args = {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"};
   for (const auto& f : TlsFlags()) args.push_back(f);
   std::vector<std::string> catalog_args = args;
-  catalog_args.push_back("--health_listen=127.0.0.1:0");
+  catalog_args.emplace_back("--health_listen=127.0.0.1:0");
   ServiceProcess catalog(PEIXUN_CATALOG_BINARY, catalog_args, Env(catalog_db),
                          logs + "/tls-catalog.log");
   const int catalog_port = catalog.WaitServing();

@@ -41,6 +41,7 @@ class JwksServer {
   std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/jwks.json"); }
   void Publish(const std::vector<const auth::SigningKey*>& keys) const {
     std::vector<std::string> jwks;
+    jwks.reserve(keys.size());
     for (const auto* key : keys) jwks.push_back(key->PublicJwk());
     const std::string tmp = dir_ + "/jwks.json.tmp";
     std::ofstream(tmp) << auth::JwksDocument(jwks);

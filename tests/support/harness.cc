@@ -161,7 +161,7 @@ ServiceProcess::ServiceProcess(const std::string& binary, const std::vector<std:
     for (const auto& given : env) overridden = overridden || given.first == name;
     if (!overridden) env_text.push_back(entry);
   }
-  for (const auto& [name, value] : env) env_text.push_back(name + "=" + value);
+  for (const auto& [name, value] : env) env_text.push_back(absl::StrCat(name, "=", value));
   std::vector<char*> argv, envp;
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -187,6 +187,22 @@ ServiceProcess::~ServiceProcess() {
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
+}
+
+int ServiceProcess::Terminate(absl::Duration within) {
+  if (pid_ <= 0) return -1;
+  const pid_t pid = pid_;
+  pid_ = -1;
+  kill(pid, SIGTERM);
+  const absl::Time until = absl::Now() + within;
+  int status = 0;
+  while (absl::Now() < until) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
 }
 
 int ServiceProcess::WaitServing(absl::Duration timeout) {

@@ -95,6 +95,9 @@ class ServiceProcess {
   // Waits until the log says SERVING; returns the gRPC port, or 0 on timeout or exit.
   int WaitServing(absl::Duration timeout = absl::Seconds(30));
   int pid() const { return pid_; }
+  // Sends SIGTERM and waits up to `within` for the process to exit: its exit code, or -1 when it
+  // was still running then (it is killed) or ended by a signal.
+  int Terminate(absl::Duration within);
 
  private:
   int pid_ = -1;

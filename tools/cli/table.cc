@@ -104,6 +104,7 @@ bool Cellular(const FieldDescriptor* f) {
 std::string CellText(const Message& m, const FieldDescriptor* f) {
   if (!f->is_repeated()) return ScalarText(m, f, 0);
   std::vector<std::string> parts;
+  parts.reserve(m.GetReflection()->FieldSize(m, f));
   for (int i = 0; i < m.GetReflection()->FieldSize(m, f); ++i) parts.push_back(ScalarText(m, f, i));
   return absl::StrJoin(parts, "|");
 }

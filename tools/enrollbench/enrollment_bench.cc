@@ -224,6 +224,7 @@ class Bench {
     std::atomic<int64_t> done{0};
     std::vector<std::thread> threads;
     const absl::Time start = absl::Now();
+    threads.reserve(concurrency_);
     for (int t = 0; t < concurrency_; ++t) {
       threads.emplace_back([&, t] {
         while (!stop.load()) {
@@ -317,6 +318,7 @@ class Bench {
     std::vector<double> latencies;
     std::vector<std::thread> threads;
     const absl::Time start = absl::Now();
+    threads.reserve(concurrency_);
     for (int t = 0; t < concurrency_; ++t) {
       threads.emplace_back([&, t] {
         std::vector<double> mine;

@@ -9,6 +9,7 @@
 //   3. ExplainResult for random counties, one call at a time: p50 and p99.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -71,6 +72,7 @@ void Check(const grpc::Status& status, const std::string& what) {
 void Parallel(int n, int threads, const std::function<void(int)>& f) {
   std::atomic<int> next{0};
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       for (int i = next++; i < n; i = next++) f(i);
@@ -309,8 +311,8 @@ class Bench {
         for (const auto& [code, leaf] : leaves) {
           auto* score = submit.add_scores();
           score->set_indicator(code);
-          const int value =
-              static_cast<int>(leaf->max_score_tenths() * quality + 0.5) + (j - experts / 2) * 5;
+          const int value = static_cast<int>(std::lround(leaf->max_score_tenths() * quality)) +
+                            (j - experts / 2) * 5;
           score->set_score_tenths(std::clamp(value, 0, leaf->max_score_tenths()));
           score->set_comment("材料齐全，现场核实");
           score->set_evidence(j % 2 == 0 ? v1::MATERIAL_REVIEW : v1::ON_SITE);

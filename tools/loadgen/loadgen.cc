@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -51,8 +52,6 @@ class EchoHealth final : public grpc::health::v1::Health::Service {
   }
 };
 
-std::atomic<bool> g_stop{false};
-
 int ServeEcho() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -75,7 +74,7 @@ int ServeEcho() {
 
 double Percentile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  size_t index = static_cast<size_t>(std::lround(q * static_cast<double>(sorted.size() - 1)));
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
@@ -123,6 +122,7 @@ int DriveLoad() {
   std::vector<int64_t> errors(concurrency, 0);
   std::vector<std::string> first_error(concurrency);
   std::vector<std::thread> threads;
+  threads.reserve(concurrency);
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       auto& stub = *stubs[t % stubs.size()];

@@ -36,7 +36,6 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
-using google::protobuf::ListValue;
 using google::protobuf::MethodDescriptor;
 using google::protobuf::Struct;
 using google::protobuf::Value;
@@ -323,7 +322,7 @@ class Document {
   }
 
   std::string Schema(const Descriptor& message) {
-    const std::string name = SchemaName(message);
+    std::string name = SchemaName(message);
     if (!seen_.count(name)) {
       seen_.insert(name);
       pending_.insert(&message);
@@ -368,6 +367,7 @@ class Document {
         Set(schema, "type", Text("string"));
         std::vector<Value> names;
         const EnumDescriptor& type = *field.enum_type();
+        names.reserve(type.value_count());
         for (int i = 0; i < type.value_count(); ++i) names.push_back(Text(type.value(i)->name()));
         Set(schema, "enum", List(std::move(names)));
         break;
@@ -397,10 +397,8 @@ class Document {
         }
         break;
       }
-      default:
-        Set(schema, "type", Text("string"));
-        break;
       case FieldDescriptor::TYPE_STRING:
+      default:
         Set(schema, "type", Text("string"));
         break;
     }

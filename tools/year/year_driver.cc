@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <optional>
 #include <set>
 #include <thread>
@@ -648,7 +649,7 @@ absl::Status YearDriver::Evaluate() {
   // 0.5 points either side of the county's quality.
   const int experts = options_.experts_per_county;
   auto expert_score = [&](const CountyPlan& plan, const ev::Indicator& leaf, int j) {
-    const int centre = static_cast<int>(leaf.max_score_tenths() * plan.quality + 0.5);
+    const int centre = static_cast<int>(std::lround(leaf.max_score_tenths() * plan.quality));
     return std::clamp(centre + (2 * j - (experts - 1)) * 5 / 2, 0, leaf.max_score_tenths());
   };
   for (auto& plan : plans_) {

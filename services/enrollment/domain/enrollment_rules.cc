@@ -258,7 +258,7 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
   if (audience.stages_size() > 0 && std::find(audience.stages().begin(), audience.stages().end(),
                                               t.stage()) == audience.stages().end()) {
     std::vector<std::string> wanted;
-    for (int s : audience.stages()) wanted.push_back(StageLabel(s));
+    for (int s : audience.stages()) wanted.emplace_back(StageLabel(s));
     return refuse(absl::StrCat("the project is for ", absl::StrJoin(wanted, "/"),
                                " teachers; the teacher teaches ", StageLabel(t.stage())));
   }
@@ -289,7 +289,7 @@ absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
     });
     if (!match) {
       std::vector<std::string> wanted;
-      for (int r : audience.roles()) wanted.push_back(RoleLabel(r));
+      for (int r : audience.roles()) wanted.emplace_back(RoleLabel(r));
       return refuse(absl::StrCat("the project is for ", absl::StrJoin(wanted, "/"),
                                  "; the teacher holds none of these roles"));
     }
