@@ -1,9 +1,16 @@
 #include "common/metrics/metrics.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "google/protobuf/descriptor.h"
 
 namespace peixun::metrics {
@@ -186,7 +193,34 @@ MetricsRegistry::MetricsRegistry() : registry_(std::make_shared<prometheus::Regi
   grpc_ = std::make_unique<GrpcMetrics>(r);
 }
 
-MetricsRegistry::~MetricsRegistry() = default;
+void StopHttpServer(const std::vector<int>& ports, absl::FunctionRef<void()> stop) {
+  absl::Notification stopped;
+  std::thread waker([&] {
+    do {
+      for (int port : ports) {
+        const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        // A refused or failed connection is fine: it only hurries the listener.
+        (void)connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+        close(fd);
+      }
+    } while (!stopped.WaitForNotificationWithTimeout(absl::Milliseconds(20)));
+  });
+  stop();
+  stopped.Notify();
+  waker.join();
+}
+
+MetricsRegistry::~MetricsRegistry() { StopServing(); }
+
+void MetricsRegistry::StopServing() {
+  if (exposer_ == nullptr) return;
+  StopHttpServer(exposer_->GetListeningPorts(), [this] { exposer_.reset(); });
+}
 
 absl::Status MetricsRegistry::Serve(const std::string& listen) {
   try {

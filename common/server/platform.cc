@@ -447,6 +447,7 @@ void Platform::Shutdown() {
     if (health_server_ != nullptr) health_server_->Shutdown();
   }
   background_.Stop();
+  metrics_.StopServing();
   if (server_ != nullptr) Log(options_.service, "stopped");
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "common/metrics/metrics.h"
 #include "common/util/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -173,9 +174,17 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 void Gateway::Stop() {
   if (context_ == nullptr) return;
-  stopping_ = true;   // streams end at their next heartbeat or event
-  mg_stop(context_);  // waits for the requests in flight
+  stopping_ = true;  // streams end at their next heartbeat or event
+  mg_server_port ports[4];
+  const int count = mg_get_server_ports(context_, 4, ports);
+  std::vector<int> listening;
+  for (int i = 0; i < count; ++i) listening.push_back(ports[i].port);
+  metrics::StopHttpServer(listening,
+                          [this] { mg_stop(context_); });  // waits for requests in flight
   context_ = nullptr;
+  if (exposer_ != nullptr) {
+    metrics::StopHttpServer(exposer_->GetListeningPorts(), [this] { exposer_.reset(); });
+  }
 }
 
 int Gateway::Dispatch(mg_connection* conn, void* self) {

@@ -446,7 +446,9 @@ TEST(Fault, DependenciesDownCallersGetUnavailableOrOwnDataAndCatchUp) {
 }
 
 // SIGTERM ends the process within moments even when a client holds an idle connection and a
-// WatchEvents stream open: neither may hold shutdown for the whole grace period (30 s here).
+// WatchEvents stream open: neither may hold shutdown for the whole grace period (30 s here), and
+// the /metrics listener stops at once (civetweb alone polls its socket for 2 s between looks at
+// its stop flag: 1.4 s here and 5.5 s on a busy CI machine before StopHttpServer).
 TEST(Fault, SigtermWithIdleConnectionAndOpenStreamExitsWithinMoments) {
   ScratchDatabase catalog_db;
   ServiceProcess catalog(
@@ -487,7 +489,7 @@ TEST(Fault, SigtermWithIdleConnectionAndOpenStreamExitsWithinMoments) {
       "stream ended with %d\n",
       code, absl::ToDoubleSeconds(took), static_cast<int>(stream_status.error_code()));
   EXPECT_EQ(code, 0);
-  EXPECT_LT(took, absl::Seconds(5)) << "shutdown waited for idle clients";
+  EXPECT_LT(took, absl::Seconds(3)) << "shutdown waited for idle clients or a listener";
   EXPECT_TRUE(stream_ended.load());
   EXPECT_NE(stream_status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
