@@ -114,4 +114,25 @@ absl::StatusOr<FilterTerms> ParseFilter(absl::string_view filter,
   return terms;
 }
 
+const std::string* FilterValue(const FilterTerms& terms, const std::string& field) {
+  auto it = terms.find(field);
+  return it == terms.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<std::optional<bool>> BoolTerm(const FilterTerms& terms, const std::string& field) {
+  const std::string* value = FilterValue(terms, field);
+  if (value == nullptr) return std::nullopt;
+  if (*value == "true") return true;
+  if (*value == "false") return false;
+  return FieldError("filter", absl::StrCat(field, " must be true or false, not '", *value, "'"));
+}
+
+std::vector<std::string> EnumNames(const google::protobuf::EnumDescriptor& descriptor) {
+  std::vector<std::string> names;
+  for (int i = 0; i < descriptor.value_count(); ++i) {
+    if (descriptor.value(i)->number() != 0) names.push_back(descriptor.value(i)->name());
+  }
+  return names;
+}
+
 }  // namespace peixun

@@ -62,10 +62,106 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
 
 absl::StatusOr<int> ParseYear(absl::string_view text, absl::string_view field) {
   int year = 0;
-  if (!absl::SimpleAtoi(text, &year) || year < 2000 || year > 2100) {
+  // Four digits exactly: "02022" or " 2022" would name the same year twice.
+  const bool digits = text.size() == 4 && text.find_first_not_of("0123456789") == text.npos;
+  if (!digits || !absl::SimpleAtoi(text, &year) || year < 2000 || year > 2100) {
     return FieldError(field, absl::StrCat("'", text, "' is not a year between 2000 and 2100"));
   }
   return year;
 }
+
+absl::Status ValidateRegionCode(absl::string_view code, absl::string_view field) {
+  const bool digits =
+      !code.empty() && code.find_first_not_of("0123456789") == absl::string_view::npos;
+  if (!digits || (code.size() != 2 && code.size() != 4 && code.size() != 6)) {
+    return FieldError(field,
+                      absl::StrCat("'", code, "' is not a GB/T 2260 code (2, 4 or 6 digits)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RegionName> RegionName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
+  PEIXUN_RETURN_IF_ERROR(ValidateRegionCode(parts["code"], field));
+  return RegionName{parts["code"]};
+}
+
+namespace {
+
+absl::StatusOr<RegionName> ParseLevel(absl::string_view name, absl::string_view field,
+                                      size_t digits, absl::string_view level) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
+  const std::string& code = parts["code"];
+  if (code.size() != digits || code.find_first_not_of("0123456789") != std::string::npos) {
+    return FieldError(field, absl::StrCat("'", name, "' is not a ", level, " (regions/ and a ",
+                                          digits, "-digit code)"));
+  }
+  return RegionName{code};
+}
+
+}  // namespace
+
+absl::StatusOr<RegionName> RegionName::ParseCounty(absl::string_view name,
+                                                   absl::string_view field) {
+  return ParseLevel(name, field, 6, "county");
+}
+
+absl::StatusOr<RegionName> RegionName::ParseCity(absl::string_view name, absl::string_view field) {
+  return ParseLevel(name, field, 4, "city");
+}
+
+std::string RegionName::Format() const { return absl::StrCat("regions/", code); }
+
+absl::StatusOr<YearName> YearName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}", field));
+  PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], field));
+  return YearName{year};
+}
+
+std::string YearName::Format() const { return absl::StrCat("years/", year); }
+
+absl::StatusOr<ProjectName> ProjectName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "years/{year}/projects/{project}", field));
+  ProjectName parsed;
+  PEIXUN_ASSIGN_OR_RETURN(parsed.year, ParseYear(parts["year"], field));
+  parsed.project = parts["project"];
+  PEIXUN_RETURN_IF_ERROR(ValidateId(parsed.project, field));
+  return parsed;
+}
+
+std::string ProjectName::Format() const {
+  return absl::StrCat("years/", year, "/projects/", project);
+}
+
+absl::StatusOr<QuotaName> QuotaName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(
+      auto parts, ParseName(name, "years/{year}/projects/{project}/quotas/{region}", field));
+  QuotaName parsed;
+  PEIXUN_ASSIGN_OR_RETURN(parsed.year, ParseYear(parts["year"], field));
+  parsed.project = parts["project"];
+  parsed.region = parts["region"];
+  PEIXUN_RETURN_IF_ERROR(ValidateId(parsed.project, field));
+  PEIXUN_RETURN_IF_ERROR(ValidateRegionCode(parsed.region, field));
+  return parsed;
+}
+
+std::string QuotaName::Format() const {
+  return absl::StrCat("years/", year, "/projects/", project, "/quotas/", region);
+}
+
+absl::StatusOr<HostName> HostName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(std::string host, ParseId(name, "hosts/{host}", "host", field));
+  return HostName{std::move(host)};
+}
+
+std::string HostName::Format() const { return absl::StrCat("hosts/", host); }
+
+absl::StatusOr<TeacherName> TeacherName::Parse(absl::string_view name, absl::string_view field) {
+  PEIXUN_ASSIGN_OR_RETURN(std::string teacher,
+                          ParseId(name, "teachers/{teacher}", "teacher", field));
+  return TeacherName{std::move(teacher)};
+}
+
+std::string TeacherName::Format() const { return absl::StrCat("teachers/", teacher); }
 
 }  // namespace peixun

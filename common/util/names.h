@@ -33,7 +33,70 @@ inline std::string LastSegment(absl::string_view name) {
   return std::string(name.substr(name.rfind('/') + 1));
 }
 
+// The last segment of a resource's name: the keyset key of most lists.
+template <typename Resource>
+std::string LastSegmentOf(const Resource& resource) {
+  return LastSegment(resource.name());
+}
+
 // A year between 2000 and 2100, from its text in a name.
 absl::StatusOr<int> ParseYear(absl::string_view text, absl::string_view field);
+
+// A GB/T 2260 code: province "41", city "4101" (or "419001" for 济源, a county-level code run
+// as a city), county six digits.
+absl::Status ValidateRegionCode(absl::string_view code, absl::string_view field);
+
+// ---- The names the contracts share, typed: Parse names the field on error, Format is the
+// inverse. Each service's own names (rounds, rubrics, enrollments) stay with the service.
+
+// "regions/{code}".
+struct RegionName {
+  std::string code;
+  static absl::StatusOr<RegionName> Parse(absl::string_view name, absl::string_view field);
+  // A county-level unit's name: six digits.
+  static absl::StatusOr<RegionName> ParseCounty(absl::string_view name, absl::string_view field);
+  // A city's name: four digits.
+  static absl::StatusOr<RegionName> ParseCity(absl::string_view name, absl::string_view field);
+  std::string Format() const;
+};
+
+// "years/{year}".
+struct YearName {
+  int year = 0;
+  static absl::StatusOr<YearName> Parse(absl::string_view name, absl::string_view field);
+  std::string Format() const;
+};
+
+// "years/{year}/projects/{project}".
+struct ProjectName {
+  int year = 0;
+  std::string project;
+  static absl::StatusOr<ProjectName> Parse(absl::string_view name, absl::string_view field);
+  std::string Format() const;
+};
+
+// "years/{year}/projects/{project}/quotas/{region}": a region's seats in a project.
+struct QuotaName {
+  int year = 0;
+  std::string project;
+  std::string region;  // its code
+  static absl::StatusOr<QuotaName> Parse(absl::string_view name, absl::string_view field);
+  ProjectName Project() const { return {year, project}; }
+  std::string Format() const;
+};
+
+// "hosts/{host}".
+struct HostName {
+  std::string host;
+  static absl::StatusOr<HostName> Parse(absl::string_view name, absl::string_view field);
+  std::string Format() const;
+};
+
+// "teachers/{teacher}".
+struct TeacherName {
+  std::string teacher;
+  static absl::StatusOr<TeacherName> Parse(absl::string_view name, absl::string_view field);
+  std::string Format() const;
+};
 
 }  // namespace peixun

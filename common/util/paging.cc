@@ -50,4 +50,12 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
   return raw.substr(second + 1);
 }
 
+absl::StatusOr<Page> Page::Of(int32_t page_size, absl::string_view page_token, std::string query) {
+  Page page;
+  PEIXUN_ASSIGN_OR_RETURN(page.size, EffectivePageSize(page_size));
+  PEIXUN_ASSIGN_OR_RETURN(page.after, DecodePageToken(page_token, query));
+  page.query = std::move(query);
+  return page;
+}
+
 }  // namespace peixun

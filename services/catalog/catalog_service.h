@@ -6,8 +6,10 @@
 
 #include "common/server/handlers.h"
 #include "common/server/platform.h"
+#include "common/util/names.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
 #include "prometheus/counter.h"
+#include "services/catalog/domain/quota_allocation.h"
 #include "services/catalog/enrollment_seats.h"
 #include "services/catalog/project_cache.h"
 #include "services/catalog/project_counties.h"
@@ -94,6 +96,12 @@ class CatalogService final : public v1::CatalogService::Service {
                       const google::protobuf::Message& request, const std::string& request_id,
                       google::protobuf::Message* response, absl::string_view kind,
                       const std::function<absl::Status(db::Connection&)>& change);
+
+  // Asks the service that owns the fact an allocation needs (R-7 enrollment, R-27 funding) and
+  // keeps the answer; UNAVAILABLE when that service cannot answer.
+  absl::Status AskOwner(domain::AllocationQuestion question, const QuotaName& key,
+                        std::optional<int32_t>& held,
+                        std::optional<absl::Status>& project_county) const;
 
   server::Handlers handlers_;
   std::atomic<const NominatedSeats*> nominated_seats_{nullptr};

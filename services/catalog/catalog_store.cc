@@ -282,6 +282,16 @@ absl::StatusOr<v1::Region> CatalogStore::GetRegion(db::Connection& connection,
   return RegionFromRow(rows);
 }
 
+absl::StatusOr<v1::Region> CatalogStore::RequireRegion(db::Connection& connection,
+                                                       const std::string& code,
+                                                       absl::string_view field) {
+  absl::StatusOr<v1::Region> region = GetRegion(connection, code);
+  if (absl::IsNotFound(region.status())) {
+    return FieldError(field, absl::StrCat("regions/", code, " is not a known region"));
+  }
+  return region;
+}
+
 std::vector<v1::Region> CatalogStore::ListRegions(db::Connection& connection, int level,
                                                   const std::string& parent_code,
                                                   const std::string& after_code, int limit) {
@@ -541,44 +551,72 @@ void CatalogStore::SetProjectAllocated(db::Connection& connection, int year,
 
 // ---- Quotas -------------------------------------------------------------------------------
 
+absl::StatusOr<domain::AllocationFacts> CatalogStore::ReadAllocationFacts(
+    db::Connection& connection, const QuotaName& key, const std::string& from_city, int32_t seats) {
+  domain::AllocationFacts facts;
+  facts.project = key.project;
+  facts.from_city = from_city;
+  facts.seats = seats;
+  PEIXUN_ASSIGN_OR_RETURN(facts.region, RequireRegion(connection, key.region, "region"));
+  PEIXUN_ASSIGN_OR_RETURN(v1::Project project,
+                          GetProject(connection, key.year, key.project, from_city.empty()));
+  if (from_city.empty()) {
+    facts.parent = {absl::StrCat("project ", key.project), project.seats(),
+                    project.allocated_seats()};
+    facts.parent_name = key.Project().Format();
+  } else {
+    const QuotaName city{key.year, key.project, from_city};
+    std::optional<v1::QuotaAllocation> quota = FindQuota(connection, city, true);
+    if (!quota) return absl::NotFoundError(absl::StrCat(city.Format(), " does not exist"));
+    facts.parent = {absl::StrCat("city ", from_city, " quota"), quota->seats(),
+                    quota->allocated_seats()};
+    facts.parent_name = city.Format();
+  }
+  facts.existing = FindQuota(connection, key, true);
+  PEIXUN_ASSIGN_OR_RETURN(v1::ProjectCategory category,
+                          GetCategory(connection, key.year, LastSegment(project.category())));
+  facts.project_county_category = category.project_county();
+  return facts;
+}
+
 std::optional<v1::QuotaAllocation> CatalogStore::FindQuota(db::Connection& connection,
-                                                           const QuotaKey& key, bool for_update) {
+                                                           const QuotaName& key, bool for_update) {
   auto& select = connection.Prepare(
       absl::StrCat("SELECT ", kQuotaColumns,
                    " FROM quotas WHERE year = ? AND project_id = ? AND region_code = ?",
                    for_update ? " FOR UPDATE" : ""));
   select.setInt(1, key.year);
-  select.setString(2, key.project_id);
-  select.setString(3, key.region_code);
+  select.setString(2, key.project);
+  select.setString(3, key.region);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) return std::nullopt;
   return QuotaFromRow(rows);
 }
 
-void CatalogStore::UpsertQuota(db::Connection& connection, const QuotaKey& key, int level,
+void CatalogStore::UpsertQuota(db::Connection& connection, const QuotaName& key, int level,
                                const std::string& parent_region_code, int seats) {
   auto& upsert = connection.Prepare(
       "INSERT INTO quotas (year, project_id, region_code, level, parent_region_code, seats) "
       "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE seats = VALUES(seats), "
       "version = version + 1, update_time = CURRENT_TIMESTAMP(6)");
   upsert.setInt(1, key.year);
-  upsert.setString(2, key.project_id);
-  upsert.setString(3, key.region_code);
+  upsert.setString(2, key.project);
+  upsert.setString(3, key.region);
   upsert.setInt(4, level);
   SetOptionalString(upsert, 5, parent_region_code);
   upsert.setInt(6, seats);
   upsert.executeUpdate();
 }
 
-void CatalogStore::SetQuotaAllocated(db::Connection& connection, const QuotaKey& key,
+void CatalogStore::SetQuotaAllocated(db::Connection& connection, const QuotaName& key,
                                      int allocated) {
   auto& update = connection.Prepare(
       "UPDATE quotas SET allocated_seats = ?, version = version + 1, "
       "update_time = CURRENT_TIMESTAMP(6) WHERE year = ? AND project_id = ? AND region_code = ?");
   update.setInt(1, allocated);
   update.setInt(2, key.year);
-  update.setString(3, key.project_id);
-  update.setString(4, key.region_code);
+  update.setString(3, key.project);
+  update.setString(4, key.region);
   update.executeUpdate();
 }
 

@@ -8,8 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "common/db/pool.h"
+#include "common/util/names.h"
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "services/catalog/domain/catalog_rules.h"
+#include "services/catalog/domain/quota_allocation.h"
 
 namespace peixun::catalog {
 
@@ -17,12 +19,6 @@ struct RegionImportCounts {
   int created = 0;
   int updated = 0;
   int unchanged = 0;
-};
-
-struct QuotaKey {
-  int year = 0;
-  std::string project_id;
-  std::string region_code;
 };
 
 // Optional equality filters; empty strings mean "any".
@@ -42,6 +38,9 @@ class CatalogStore {
   static absl::StatusOr<RegionImportCounts> UpsertRegions(
       db::Connection& connection, const std::vector<domain::RegionRow>& rows);
   static absl::StatusOr<v1::Region> GetRegion(db::Connection& connection, const std::string& code);
+  // A region a request names in `field`: an unknown one is bad input naming the field.
+  static absl::StatusOr<v1::Region> RequireRegion(db::Connection& connection,
+                                                  const std::string& code, absl::string_view field);
   static std::vector<v1::Region> ListRegions(db::Connection& connection, int level,
                                              const std::string& parent_code,
                                              const std::string& after_code, int limit);
@@ -86,11 +85,17 @@ class CatalogStore {
                                   const std::string& project_id, int allocated);
 
   // Quotas
+  // What deciding to give `key`'s region `seats` rests on (R-3, R-1b, R-27), from its project
+  // or, when `from_city` is set, from that city's quota; the rows the change writes are locked.
+  static absl::StatusOr<domain::AllocationFacts> ReadAllocationFacts(db::Connection& connection,
+                                                                     const QuotaName& key,
+                                                                     const std::string& from_city,
+                                                                     int32_t seats);
   static std::optional<v1::QuotaAllocation> FindQuota(db::Connection& connection,
-                                                      const QuotaKey& key, bool for_update);
-  static void UpsertQuota(db::Connection& connection, const QuotaKey& key, int level,
+                                                      const QuotaName& key, bool for_update);
+  static void UpsertQuota(db::Connection& connection, const QuotaName& key, int level,
                           const std::string& parent_region_code, int seats);
-  static void SetQuotaAllocated(db::Connection& connection, const QuotaKey& key, int allocated);
+  static void SetQuotaAllocated(db::Connection& connection, const QuotaName& key, int allocated);
   // year/project_id "-" lists every project's quotas of the year; keys are "project/region".
   static std::vector<v1::QuotaAllocation> ListQuotas(db::Connection& connection, int year,
                                                      const std::string& project_id,

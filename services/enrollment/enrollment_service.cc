@@ -32,10 +32,6 @@ namespace {
 
 using auth::Role;
 
-std::string CodeOf(const std::string& region_name) {
-  return region_name.substr(region_name.rfind('/') + 1);
-}
-
 // The city a county belongs to, as a metrics label: its first four digits; 济源示范区 (419001,
 // county-level and run as a city) is its own.
 std::string CityLabel(const std::string& region_code) {
@@ -105,17 +101,13 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
                                                 v1::Enrollment* response) {
   return Handle(
       context, "NominateTeacher", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(
-            auto project_parts,
-            ParseName(request->project(), "years/{year}/projects/{project}", "project"));
+        PEIXUN_ASSIGN_OR_RETURN(const ProjectName project,
+                                ProjectName::Parse(request->project(), "project"));
+        PEIXUN_ASSIGN_OR_RETURN(const TeacherName teacher,
+                                TeacherName::Parse(request->teacher(), "teacher"));
         NominationDesk::Nomination pending;
-        PEIXUN_ASSIGN_OR_RETURN(pending.judged.project.first,
-                                ParseYear(project_parts["year"], "project"));
-        pending.judged.project.second = project_parts["project"];
-        PEIXUN_RETURN_IF_ERROR(ValidateId(pending.judged.project.second, "project"));
-        PEIXUN_ASSIGN_OR_RETURN(
-            pending.judged.teacher_id,
-            ParseId(request->teacher(), "teachers/{teacher}", "teacher", "teacher"));
+        pending.judged.project = {project.year, project.project};
+        pending.judged.teacher_id = teacher.teacher;
         PEIXUN_RETURN_IF_ERROR(db::ValidateRequestId(request->request_id()));
         pending.request = request;
         pending.judged.county = caller.region_code;
@@ -147,8 +139,9 @@ grpc::Status EnrollmentService::CreateEnrollmentPolicy(
     v1::EnrollmentPolicy* response) {
   return Handle(
       context, "CreateEnrollmentPolicy", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
+                                YearName::Parse(request->parent(), "parent"));
+        const int year = parent.year;
         PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
         return Mutate(caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
                       [&](db::Connection& c) -> absl::Status {
@@ -199,12 +192,12 @@ auth::Resource EnrollmentService::TeacherResource(db::Connection& c, const auth:
   auth::Resource resource;
   resource.name = teacher.name();
   resource.teacher = teacher.name();
-  resource.county = CodeOf(teacher.county());
+  resource.county = LastSegment(teacher.county());
   if (auto region = EnrollmentStore::FindRegion(c, resource.county))
     resource.city = domain::CityCodeOf(*region);
   if (access.scope == auth::Scope::kOwnHost) {
     // a host reads the trainees of its own projects' enrollments.
-    for (const auto& e : EnrollmentStore::TeacherEnrollments(c, CodeOf(teacher.name()))) {
+    for (const auto& e : EnrollmentStore::TeacherEnrollments(c, LastSegment(teacher.name()))) {
       if (e.project.host() == access.host) resource.host = access.host;
     }
   }
@@ -216,13 +209,11 @@ auth::Resource EnrollmentService::EnrollmentResource(db::Connection& c,
   auth::Resource resource;
   resource.name = enrollment.name();
   resource.teacher = enrollment.teacher();
-  resource.county = CodeOf(enrollment.county());
+  resource.county = LastSegment(enrollment.county());
   if (auto region = EnrollmentStore::FindRegion(c, resource.county))
     resource.city = domain::CityCodeOf(*region);
-  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
-  int year = 0;
-  if (parts.ok() && absl::SimpleAtoi((*parts)["year"], &year)) {
-    if (auto project = EnrollmentStore::FindProject(c, year, (*parts)["project"]))
+  if (auto name = ProjectName::Parse(enrollment.project(), "project"); name.ok()) {
+    if (auto project = EnrollmentStore::FindProject(c, name->year, name->project))
       resource.host = project->host();
   }
   return resource;
@@ -250,7 +241,7 @@ absl::Status EnrollmentService::NarrowToScope(db::Connection& c, const auth::Acc
       named.name = teacher_id.empty() ? "" : "teachers/" + teacher_id;
       named.teacher = named.name;
       if (!teacher_id.empty()) PEIXUN_RETURN_IF_ERROR(access.Check(named));
-      teacher_id = CodeOf(access.subject);
+      teacher_id = LastSegment(access.subject);
       return absl::OkStatus();
     default:
       return absl::PermissionDeniedError(absl::StrCat("role ", auth::RoleName(access.role),
@@ -264,41 +255,33 @@ grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
                                                 v1::ListEnrollmentsResponse* response) {
   return Handle(
       context, "ListEnrollments", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
         PEIXUN_ASSIGN_OR_RETURN(
             auto terms,
             ParseFilter(request->filter(), {"year", "project", "county", "teacher", "state"}));
         EnrollmentStore::EnrollmentFilter filter;
-        if (auto it = terms.find("year"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(it->second, "filter year"));
+        if (const std::string* year = FilterValue(terms, "year")) {
+          PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(*year, "filter year"));
         }
-        if (auto it = terms.find("project"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(
-              auto parts,
-              ParseName(it->second, "years/{year}/projects/{project}", "filter project"));
-          PEIXUN_ASSIGN_OR_RETURN(filter.year, ParseYear(parts["year"], "filter project"));
-          filter.project_id = parts["project"];
+        if (const std::string* project = FilterValue(terms, "project")) {
+          PEIXUN_ASSIGN_OR_RETURN(const ProjectName name,
+                                  ProjectName::Parse(*project, "filter project"));
+          filter.year = name.year;
+          filter.project_id = name.project;
         }
-        if (auto it = terms.find("county"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                                  ParseName(it->second, "regions/{code}", "filter county"));
-          filter.county_code = parts["code"];
+        if (const std::string* county = FilterValue(terms, "county")) {
+          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
+                                  RegionName::Parse(*county, "filter county"));
+          filter.county_code = name.code;
         }
-        if (auto it = terms.find("teacher"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(filter.teacher_id, ParseId(it->second, "teachers/{teacher}",
-                                                             "teacher", "filter teacher"));
+        if (const std::string* teacher = FilterValue(terms, "teacher")) {
+          PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                  TeacherName::Parse(*teacher, "filter teacher"));
+          filter.teacher_id = name.teacher;
         }
-        if (auto it = terms.find("state"); it != terms.end()) {
-          v1::EnrollmentState state;
-          if (!v1::EnrollmentState_Parse(it->second, &state) ||
-              state == v1::ENROLLMENT_STATE_UNSPECIFIED) {
-            return FieldError("filter",
-                              absl::StrCat("'", it->second, "' is not an enrollment state"));
-          }
-          filter.state = state;
-        }
-        PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                                DecodePageToken(request->page_token(), request->filter()));
+        PEIXUN_ASSIGN_OR_RETURN(filter.state, EnumTerm<v1::EnrollmentState>(terms, "state"));
+        PEIXUN_ASSIGN_OR_RETURN(
+            const Page page,
+            Page::Of(request->page_size(), request->page_token(), request->filter()));
         std::vector<v1::Enrollment> items;
         PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
           if (caller.scope == auth::Scope::kOwnHost) {
@@ -317,14 +300,10 @@ grpc::Status EnrollmentService::ListEnrollments(grpc::ServerContext* context,
             PEIXUN_RETURN_IF_ERROR(
                 NarrowToScope(c, caller, filter.county_code, filter.city_code, filter.teacher_id));
           }
-          items = EnrollmentStore::ListEnrollments(c, filter, after, page_size + 1);
+          items = EnrollmentStore::ListEnrollments(c, filter, page.after, page.limit());
           return absl::OkStatus();
         }));
-        if (static_cast<int>(items.size()) > page_size) {
-          items.resize(page_size);
-          response->set_next_page_token(
-              EncodePageToken(CodeOf(items.back().name()), request->filter()));
-        }
+        response->set_next_page_token(page.Keep(items, LastSegmentOf<v1::Enrollment>));
         for (auto& e : items) *response->add_enrollments() = std::move(e);
         return absl::OkStatus();
       });
@@ -335,8 +314,9 @@ grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
                                                    v1::TrainingArchive* response) {
   return Handle(
       context, "GetTrainingArchive", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}",
-                                                        "teacher", "teacher"));
+        PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                TeacherName::Parse(request->teacher(), "teacher"));
+        const std::string& id = name.teacher;
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           auto teacher = EnrollmentStore::FindTeacher(c, id);
           if (!teacher)
@@ -366,8 +346,9 @@ grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
                                                  v1::CycleProgress* response) {
   return Handle(
       context, "GetCycleProgress", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(std::string id, ParseId(request->teacher(), "teachers/{teacher}",
-                                                        "teacher", "teacher"));
+        PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                TeacherName::Parse(request->teacher(), "teacher"));
+        const std::string& id = name.teacher;
         const int year = static_cast<int>(Today().year());
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           auto teacher = EnrollmentStore::FindTeacher(c, id);
@@ -395,9 +376,9 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
                                                    v1::ListAtRiskTeachersResponse* response) {
   return Handle(
       context, "ListAtRiskTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                                ParseName(request->county(), "regions/{code}", "county"));
-        const std::string county = parts["code"];
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county_name,
+                                RegionName::Parse(request->county(), "county"));
+        const std::string& county = county_name.code;
         PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
         PEIXUN_ASSIGN_OR_RETURN(std::string after,
                                 DecodePageToken(request->page_token(), request->county()));
@@ -428,7 +409,7 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
           if (!domain::AtRisk(progress)) continue;
           if (response->teachers_size() == page_size) {
             response->set_next_page_token(EncodePageToken(
-                CodeOf(response->teachers(page_size - 1).teacher()), request->county()));
+                LastSegment(response->teachers(page_size - 1).teacher()), request->county()));
             break;
           }
           *response->add_teachers() = std::move(progress);
@@ -460,8 +441,9 @@ absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
   std::map<std::string, std::string> host_of;
   std::set<std::string> counted;  // projects of the levels asked for
   for (const auto& p : projects) {
-    host_of[CodeOf(p.name())] = p.host();
-    if (plan_levels.empty() || plan_levels.count(p.plan_level())) counted.insert(CodeOf(p.name()));
+    host_of[LastSegment(p.name())] = p.host();
+    if (plan_levels.empty() || plan_levels.count(p.plan_level()))
+      counted.insert(LastSegment(p.name()));
   }
   // The city a county-level unit reports under (R-1a: 济源 under itself, R-1b: a directly
   // administered county under its city).
@@ -531,16 +513,15 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
                                               const v1::GetRateReportRequest* request,
                                               v1::RateReport* response) {
   return Handle(context, "GetRateReport", *request, [&](const auth::Caller&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(auto year_parts, ParseName(request->year(), "years/{year}", "year"));
-    PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(year_parts["year"], "year"));
+    PEIXUN_ASSIGN_OR_RETURN(const YearName report_year, YearName::Parse(request->year(), "year"));
+    const int year = report_year.year;
     std::string project_id;
     if (!request->project().empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(
-          auto parts, ParseName(request->project(), "years/{year}/projects/{project}", "project"));
-      if (parts["year"] != year_parts["year"])
+      PEIXUN_ASSIGN_OR_RETURN(const ProjectName project,
+                              ProjectName::Parse(request->project(), "project"));
+      if (project.year != year)
         return FieldError("project", "must be a project of the report's year");
-      project_id = parts["project"];
-      PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project"));
+      project_id = project.project;
     }
     const auto scope = request->scope();
     if (scope == v1::GetRateReportRequest::SCOPE_UNSPECIFIED ||
@@ -549,8 +530,9 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
     }
     std::string region_filter;
     if (!request->region().empty()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->region(), "regions/{code}", "region"));
-      region_filter = "regions/" + parts["code"];
+      PEIXUN_ASSIGN_OR_RETURN(const RegionName region,
+                              RegionName::Parse(request->region(), "region"));
+      region_filter = region.Format();
     }
     if (request->plan_levels_size() > 4)
       return FieldError("plan_levels", "must name at most 4 plan levels");

@@ -17,6 +17,7 @@
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
+#include "common/util/updates.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/enrollment_service.h"
@@ -78,8 +79,7 @@ std::vector<v1::ImportTeacherResult> EnrollmentService::ImportBatch(
     // A streamed row does not pass through Handle: its bounds are checked here.
     absl::Status status = CheckRequestBounds(rows[i]);
     if (status.ok()) status = domain::ValidateTeacher(teacher, year);
-    if (status.ok())
-      status = ParseName(teacher.county(), "regions/{code}", "teacher.county").status();
+    if (status.ok()) status = RegionName::Parse(teacher.county(), "teacher.county").status();
     if (!status.ok()) {
       Reject(results[i], status);
     } else if (id_numbers.insert(teacher.id_number()).second) {
@@ -366,8 +366,8 @@ grpc::Status EnrollmentService::GetTeacher(grpc::ServerContext* context,
                                            const v1::GetTeacherRequest* request,
                                            v1::Teacher* response) {
   return Handle(context, "GetTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(std::string id,
-                            ParseId(request->name(), "teachers/{teacher}", "teacher", "name"));
+    PEIXUN_ASSIGN_OR_RETURN(const TeacherName name, TeacherName::Parse(request->name(), "name"));
+    const std::string& id = name.teacher;
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto row = EnrollmentStore::FindTeacher(c, id);
       if (!row) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
@@ -382,27 +382,24 @@ grpc::Status EnrollmentService::ListTeachers(grpc::ServerContext* context,
                                              const v1::ListTeachersRequest* request,
                                              v1::ListTeachersResponse* response) {
   return Handle(context, "ListTeachers", *request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
     PEIXUN_ASSIGN_OR_RETURN(auto terms, ParseFilter(request->filter(), {"county"}));
     std::string county;
-    if (auto it = terms.find("county"); it != terms.end()) {
-      PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(it->second, "regions/{code}", "filter county"));
-      county = parts["code"];
+    if (const std::string* value = FilterValue(terms, "county")) {
+      PEIXUN_ASSIGN_OR_RETURN(const RegionName name, RegionName::Parse(*value, "filter county"));
+      county = name.code;
     }
-    PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                            DecodePageToken(request->page_token(), request->filter()));
+    PEIXUN_ASSIGN_OR_RETURN(
+        const Page page, Page::Of(request->page_size(), request->page_token(), request->filter()));
     std::vector<TeacherRow> rows;
     PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
       std::string city;
       std::string teacher;
       PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
-      rows = EnrollmentStore::ListTeachers(c, county, city, after, page_size + 1);
+      rows = EnrollmentStore::ListTeachers(c, county, city, page.after, page.limit());
       return absl::OkStatus();
     }));
-    if (static_cast<int>(rows.size()) > page_size) {
-      rows.resize(page_size);
-      response->set_next_page_token(EncodePageToken(rows.back().teacher_id, request->filter()));
-    }
+    response->set_next_page_token(
+        page.Keep(rows, [](const TeacherRow& row) { return row.teacher_id; }));
     for (auto& row : rows) {
       *response->add_teachers() =
           SeesIdNumber(caller, row.teacher) ? row.teacher : Masked(row.teacher);
@@ -416,65 +413,57 @@ grpc::Status EnrollmentService::UpdateTeacher(grpc::ServerContext* context,
                                               v1::Teacher* response) {
   return Handle(
       context, "UpdateTeacher", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(
-            std::string id,
-            ParseId(request->teacher().name(), "teachers/{teacher}", "teacher", "teacher.name"));
+        PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                TeacherName::Parse(request->teacher().name(), "teacher.name"));
+        const std::string& id = name.teacher;
         static const std::set<std::string> kUpdatable = {
             "display_name",        "gender", "school", "county", "stage", "subjects", "rural",
             "teaching_since_year", "roles"};
-        if (request->update_mask().paths_size() == 0) {
-          return FieldError("update_mask", "must name the fields to change");
+        if (InMask(request->update_mask(), "id_number")) {
+          return FieldError("update_mask",
+                            "'id_number' cannot be updated: the ID number never "
+                            "changes");
         }
-        for (const auto& path : request->update_mask().paths()) {
-          if (kUpdatable.count(path) == 0) {
-            return FieldError(
-                "update_mask",
-                absl::StrCat("'", path, "' cannot be updated",
-                             path == "id_number" ? " (the ID number never changes)" : ""));
-          }
-        }
+        PEIXUN_RETURN_IF_ERROR(CheckUpdateMask(request->update_mask(), kUpdatable));
         const v1::Teacher& given = request->teacher();
         const int year = static_cast<int>(Today().year());
-        return Mutate(caller, "UpdateTeacher", *request, request->request_id(), response,
-                      [&](db::Connection& c) -> absl::Status {
-                        auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
-                        if (!current) {
-                          return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
-                        }
-                        v1::Teacher teacher = current->teacher;
-                        if (!given.etag().empty() && given.etag() != teacher.etag()) {
-                          return absl::AbortedError(
-                              absl::StrCat("etag: ", teacher.name(), " changed since it was read"));
-                        }
-                        auto allowed = [&](const std::string& county) -> absl::Status {
-                          auto region = EnrollmentStore::FindRegion(c, LastSegment(county));
-                          if (!region || !domain::IsCountyLevelUnit(*region)) {
-                            return FieldError("teacher.county",
-                                              absl::StrCat(county, " is not a known county"));
-                          }
-                          auth::Resource resource;
-                          resource.name = county;
-                          resource.county = LastSegment(county);
-                          resource.city = domain::CityCodeOf(*region);
-                          return caller.Check(resource);
-                        };
-                        PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
-                        google::protobuf::util::FieldMaskUtil::MergeOptions options;
-                        options.set_replace_message_fields(true);
-                        options.set_replace_repeated_fields(true);
-                        google::protobuf::util::FieldMaskUtil::MergeMessageTo(
-                            given, request->update_mask(), options, &teacher);
-                        PEIXUN_RETURN_IF_ERROR(domain::ValidateTeacher(teacher, year));
-                        PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
-                        EnrollmentStore::UpdateTeacher(c, id, teacher);
-                        auto updated = EnrollmentStore::FindTeacher(c, id);
-                        *response = SeesIdNumber(caller, updated->teacher)
-                                        ? updated->teacher
-                                        : Masked(updated->teacher);
-                        events::AppendEvent(c, "enrollment.teacher.updated",
-                                            updated->teacher.name(), Masked(updated->teacher));
-                        return absl::OkStatus();
-                      });
+        return Mutate(
+            caller, "UpdateTeacher", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              auto current = EnrollmentStore::FindTeacher(c, id, /*for_update=*/true);
+              if (!current) {
+                return absl::NotFoundError(absl::StrCat(given.name(), " does not exist"));
+              }
+              v1::Teacher teacher = current->teacher;
+              PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), teacher.etag(), teacher.name()));
+              auto allowed = [&](const std::string& county) -> absl::Status {
+                auto region = EnrollmentStore::FindRegion(c, LastSegment(county));
+                if (!region || !domain::IsCountyLevelUnit(*region)) {
+                  return FieldError("teacher.county",
+                                    absl::StrCat(county, " is not a known county"));
+                }
+                auth::Resource resource;
+                resource.name = county;
+                resource.county = LastSegment(county);
+                resource.city = domain::CityCodeOf(*region);
+                return caller.Check(resource);
+              };
+              PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+              google::protobuf::util::FieldMaskUtil::MergeOptions options;
+              options.set_replace_message_fields(true);
+              options.set_replace_repeated_fields(true);
+              google::protobuf::util::FieldMaskUtil::MergeMessageTo(given, request->update_mask(),
+                                                                    options, &teacher);
+              PEIXUN_RETURN_IF_ERROR(domain::ValidateTeacher(teacher, year));
+              PEIXUN_RETURN_IF_ERROR(allowed(teacher.county()));
+              EnrollmentStore::UpdateTeacher(c, id, teacher);
+              auto updated = EnrollmentStore::FindTeacher(c, id);
+              *response = SeesIdNumber(caller, updated->teacher) ? updated->teacher
+                                                                 : Masked(updated->teacher);
+              events::AppendEvent(c, "enrollment.teacher.updated", updated->teacher.name(),
+                                  Masked(updated->teacher));
+              return absl::OkStatus();
+            });
       });
 }
 

@@ -10,6 +10,7 @@
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
+#include "common/util/updates.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/enrollment_service.h"
 
@@ -29,10 +30,8 @@ void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
   entry.set_cause(cause);
   *entry.mutable_start_date() = project.end_date();
   // The policy in force in the enrollment's year sets the bar's length.
-  auto parts = ParseName(enrollment.project(), "years/{year}/projects/{project}", "project");
-  int year = 0;
-  if (parts.ok()) (void)absl::SimpleAtoi((*parts)["year"], &year);
-  auto policy = EnrollmentStore::GetPolicy(c, year, 0);
+  auto name = ProjectName::Parse(enrollment.project(), "project");
+  auto policy = EnrollmentStore::GetPolicy(c, name.ok() ? name->year : 0, 0);
   absl::CivilDay end = domain::BlacklistEnd(
       db::CivilDayOf(project.end_date()),
       domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
@@ -62,14 +61,11 @@ absl::StatusOr<LockedEnrollment> LockInScope(db::Connection& c, const auth::Acce
   LockedEnrollment locked;
   PEIXUN_ASSIGN_OR_RETURN(locked.enrollment, EnrollmentStore::GetEnrollment(c, id, true));
   const v1::Enrollment& enrollment = locked.enrollment;
-  if (!etag.empty() && etag != enrollment.etag()) {
-    return absl::AbortedError(
-        absl::StrCat("etag: ", enrollment.name(), " changed since it was read"));
-  }
-  PEIXUN_ASSIGN_OR_RETURN(
-      auto parts, ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-  PEIXUN_ASSIGN_OR_RETURN(locked.year, ParseYear(parts["year"], "project"));
-  locked.project_id = parts["project"];
+  PEIXUN_RETURN_IF_ERROR(CheckEtag(etag, enrollment.etag(), enrollment.name()));
+  PEIXUN_ASSIGN_OR_RETURN(const ProjectName name,
+                          ProjectName::Parse(enrollment.project(), "project"));
+  locked.year = name.year;
+  locked.project_id = name.project;
   auto project = EnrollmentStore::FindProject(c, locked.year, locked.project_id);
   if (!project) return absl::UnavailableError("the project is missing from the local catalog copy");
   locked.project = std::move(*project);
@@ -210,11 +206,9 @@ grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
                       request->approve() ? "special reason approved" : "special reason refused",
                       request->comment().empty() ? "" : ": ", request->comment()));
               if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
-                PEIXUN_ASSIGN_OR_RETURN(
-                    auto parts,
-                    ParseName(enrollment.project(), "years/{year}/projects/{project}", "project"));
-                PEIXUN_ASSIGN_OR_RETURN(const int year, ParseYear(parts["year"], "project"));
-                auto project = EnrollmentStore::FindProject(c, year, parts["project"]);
+                PEIXUN_ASSIGN_OR_RETURN(const ProjectName name,
+                                        ProjectName::Parse(enrollment.project(), "project"));
+                auto project = EnrollmentStore::FindProject(c, name.year, name.project);
                 if (!project)
                   return absl::UnavailableError(
                       "the project is missing from the local catalog copy");
@@ -285,43 +279,36 @@ grpc::Status EnrollmentService::ListBlacklistEntries(grpc::ServerContext* contex
                                                      v1::ListBlacklistEntriesResponse* response) {
   return Handle(
       context, "ListBlacklistEntries", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
         PEIXUN_ASSIGN_OR_RETURN(auto terms,
                                 ParseFilter(request->filter(), {"teacher", "county", "active"}));
         std::string teacher;
         std::string county;
         int active = -1;
-        if (auto it = terms.find("teacher"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(
-              teacher, ParseId(it->second, "teachers/{teacher}", "teacher", "filter teacher"));
+        if (const std::string* value = FilterValue(terms, "teacher")) {
+          PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                  TeacherName::Parse(*value, "filter teacher"));
+          teacher = name.teacher;
         }
-        if (auto it = terms.find("county"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(auto parts,
-                                  ParseName(it->second, "regions/{code}", "filter county"));
-          county = parts["code"];
+        if (const std::string* value = FilterValue(terms, "county")) {
+          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
+                                  RegionName::Parse(*value, "filter county"));
+          county = name.code;
         }
-        if (auto it = terms.find("active"); it != terms.end()) {
-          if (it->second != "true" && it->second != "false") {
-            return FieldError("filter", "active must be \"true\" or \"false\"");
-          }
-          active = it->second == "true" ? 1 : 0;
-        }
-        PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                                DecodePageToken(request->page_token(), request->filter()));
+        PEIXUN_ASSIGN_OR_RETURN(const std::optional<bool> only_active, BoolTerm(terms, "active"));
+        if (only_active) active = *only_active ? 1 : 0;
+        PEIXUN_ASSIGN_OR_RETURN(
+            const Page page,
+            Page::Of(request->page_size(), request->page_token(), request->filter()));
         std::vector<v1::BlacklistEntry> entries;
         const absl::CivilDay today = Today();
         PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
           std::string city;
           PEIXUN_RETURN_IF_ERROR(NarrowToScope(c, caller, county, city, teacher));
-          entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today, after,
-                                                   page_size + 1);
+          entries = EnrollmentStore::ListBlacklist(c, teacher, county, city, active, today,
+                                                   page.after, page.limit());
           return absl::OkStatus();
         }));
-        if (static_cast<int>(entries.size()) > page_size) {
-          entries.resize(page_size);
-          response->set_next_page_token(
-              EncodePageToken(LastSegment(entries.back().name()), request->filter()));
-        }
+        response->set_next_page_token(page.Keep(entries, LastSegmentOf<v1::BlacklistEntry>));
         for (auto& e : entries) *response->add_entries() = std::move(e);
         return absl::OkStatus();
       });

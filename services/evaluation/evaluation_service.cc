@@ -87,24 +87,20 @@ grpc::Status EvaluationService::ListRubricVersions(grpc::ServerContext* context,
         PEIXUN_ASSIGN_OR_RETURN(auto parts,
                                 ParseName(request->parent(), "rubrics/{rubric}", "parent"));
         PEIXUN_RETURN_IF_ERROR(ValidateId(parts["rubric"], "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-        PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                                DecodePageToken(request->page_token(), request->parent()));
+        PEIXUN_ASSIGN_OR_RETURN(
+            const Page page,
+            Page::Of(request->page_size(), request->page_token(), request->parent()));
         int after_version = 0;
-        if (!after.empty() && !absl::SimpleAtoi(after, &after_version)) {
+        if (!page.after.empty() && !absl::SimpleAtoi(page.after, &after_version)) {
           return FieldError("page_token", "is not a token this list gave");
         }
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           auto versions =
-              EvaluationStore::ListRubricVersions(c, parts["rubric"], after_version, page_size + 1);
-          const bool more = static_cast<int>(versions.size()) > page_size;
-          if (more) versions.resize(static_cast<size_t>(page_size));
+              EvaluationStore::ListRubricVersions(c, parts["rubric"], after_version, page.limit());
+          response->set_next_page_token(page.Keep(versions, [](const v1::RubricVersion& last) {
+            return std::to_string(last.version());
+          }));
           for (auto& v : versions) *response->add_rubric_versions() = std::move(v);
-          if (more) {
-            response->set_next_page_token(
-                EncodePageToken(std::to_string(response->rubric_versions(page_size - 1).version()),
-                                request->parent()));
-          }
           return absl::OkStatus();
         });
       });
@@ -151,10 +147,10 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context,
                                             v1::Round* response) {
   return handlers_.Handle(
       context, "CreateRound", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto year_parts,
-                                ParseName(request->parent(), "years/{year}", "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
+                                YearName::Parse(request->parent(), "parent"));
         EvaluationStore::RoundKey key;
-        PEIXUN_ASSIGN_OR_RETURN(key.year, ParseYear(year_parts["year"], "parent"));
+        key.year = parent.year;
         key.round_id = request->round_id();
         PEIXUN_RETURN_IF_ERROR(ValidateId(key.round_id, "round_id"));
         v1::Round round = request->round();
@@ -184,7 +180,7 @@ grpc::Status EvaluationService::CreateRound(grpc::ServerContext* context,
         }
         std::set<std::string> seen;
         for (const auto& county : round.counties()) {
-          PEIXUN_RETURN_IF_ERROR(ParseCountyName(county, "round.counties").status());
+          PEIXUN_RETURN_IF_ERROR(RegionName::ParseCounty(county, "round.counties").status());
           if (!seen.insert(county).second)
             return FieldError("round.counties", county + " is listed twice");
         }
@@ -246,20 +242,15 @@ grpc::Status EvaluationService::ListRounds(grpc::ServerContext* context,
                                            v1::ListRoundsResponse* response) {
   return handlers_.Handle(
       context, "ListRounds", *request, [&](const auth::Caller&) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
-        PEIXUN_ASSIGN_OR_RETURN(std::string after,
-                                DecodePageToken(request->page_token(), request->parent()));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
+                                YearName::Parse(request->parent(), "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(
+            const Page page,
+            Page::Of(request->page_size(), request->page_token(), request->parent()));
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
-          auto rounds = EvaluationStore::ListRounds(c, year, after, page_size + 1);
-          const bool more = static_cast<int>(rounds.size()) > page_size;
-          if (more) rounds.resize(static_cast<size_t>(page_size));
+          auto rounds = EvaluationStore::ListRounds(c, parent.year, page.after, page.limit());
+          response->set_next_page_token(page.Keep(rounds, LastSegmentOf<v1::Round>));
           for (auto& r : rounds) *response->add_rounds() = std::move(r);
-          if (more) {
-            const std::string& last = response->rounds(page_size - 1).name();
-            response->set_next_page_token(EncodePageToken(LastSegment(last), request->parent()));
-          }
           return absl::OkStatus();
         });
       });

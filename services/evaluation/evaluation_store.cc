@@ -15,6 +15,7 @@
 #include "common/db/script.h"
 #include "common/util/names.h"
 #include "services/evaluation/domain/evaluation_rules.h"
+#include "services/evaluation/domain/panel_rules.h"
 
 namespace peixun::evaluation {
 namespace {
@@ -222,6 +223,13 @@ absl::StatusOr<v1::Round> EvaluationStore::GetRound(db::Connection& c, const Rou
                                                     bool for_update) {
   PEIXUN_ASSIGN_OR_RETURN(StoredRound stored, GetStoredRound(c, key, for_update));
   return std::move(stored.round);
+}
+
+absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::LockScoringRound(
+    db::Connection& c, const RoundKey& key) {
+  PEIXUN_ASSIGN_OR_RETURN(StoredRound round, GetStoredRound(c, key, /*for_update=*/true));
+  PEIXUN_RETURN_IF_ERROR(domain::RequireScoring(round.round));
+  return round;
 }
 
 absl::StatusOr<EvaluationStore::StoredRound> EvaluationStore::GetStoredRound(db::Connection& c,

@@ -61,6 +61,8 @@ class EvaluationStore {
   };
   static absl::StatusOr<StoredRound> GetStoredRound(db::Connection& c, const RoundKey& key,
                                                     bool for_update);
+  // The round, locked, while it is SCORING: what every change before publication needs.
+  static absl::StatusOr<StoredRound> LockScoringRound(db::Connection& c, const RoundKey& key);
   // Records a change to the round (its etag moves); returns the new version.
   static int BumpRound(db::Connection& c, const RoundKey& key);
   static void SetResultsVersion(db::Connection& c, const RoundKey& key, int version);

@@ -9,12 +9,12 @@
 
 namespace peixun::evaluation {
 
+// "years/{year}/rounds/{round}" of `key`.
+std::string RoundNameOf(const EvaluationStore::RoundKey& key);
+
 // "years/{year}/rounds/{round}", INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<EvaluationStore::RoundKey> ParseRoundName(const std::string& name,
                                                          absl::string_view field);
-
-// "regions/{code}" of a county: its code.
-absl::StatusOr<std::string> ParseCountyName(const std::string& name, absl::string_view field);
 
 struct ResultKey {
   EvaluationStore::RoundKey round;

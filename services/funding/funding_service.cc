@@ -15,27 +15,6 @@
 namespace peixun::funding {
 namespace {
 
-// "regions/{code}" of a county (6 digits): its code.
-absl::StatusOr<std::string> CountyCode(const std::string& name, absl::string_view field) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
-  const std::string code = parts["code"];
-  if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
-    return FieldError(field,
-                      absl::StrCat("'", name, "' is not a county (regions/ and a 6-digit code)"));
-  }
-  return code;
-}
-
-absl::StatusOr<std::string> CityPrefix(const std::string& name, absl::string_view field) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{code}", field));
-  const std::string code = parts["code"];
-  if (code.size() != 4 || code.find_first_not_of("0123456789") != std::string::npos) {
-    return FieldError(field,
-                      absl::StrCat("'", name, "' is not a city (regions/ and a 4-digit code)"));
-  }
-  return code;
-}
-
 // 3 for "tierPolicies/3"; 0 (the defaults) for "tierPolicies/0".
 int PolicyVersionOf(const std::string& name) {
   int version = 0;
@@ -97,8 +76,8 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
   std::vector<v1::Tier> recorded;  // tiers of the decisions this call records
   grpc::Status status = handlers_.Handle(
       context, "DecideFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName name, YearName::Parse(request->year(), "year"));
+        const int year = name.year;
         PEIXUN_RETURN_IF_ERROR(Needs(deps_.evaluation, "evaluation"));
         // R-26: the published results as evaluation holds them now, read outside the transaction.
         PEIXUN_ASSIGN_OR_RETURN(std::vector<domain::DecisionInput> inputs,
@@ -111,8 +90,9 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
               std::vector<events::PendingEvent> made;
               recorded.clear();  // the transaction may run again
               for (const auto& input : inputs) {
-                PEIXUN_ASSIGN_OR_RETURN(std::string code,
-                                        CountyCode(input.county, "result county"));
+                PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                        RegionName::ParseCounty(input.county, "result county"));
+                const std::string& code = county.code;
                 auto current = FundingStore::CurrentDecision(c, year, code);
                 if (current && domain::SameInputs(current->decision, input)) {
                   *response->add_decisions() = current->decision;
@@ -179,8 +159,8 @@ grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context,
   return handlers_.Handle(
       context, "SimulateFunding", *request, [&](const auth::Caller& caller) -> absl::Status {
         // Draft results are the province's until published (R-23), so planning on them is too.
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName name, YearName::Parse(request->year(), "year"));
+        const int year = name.year;
         if (request->budget_envelope_fen() < 0) {
           return FieldError("budget_envelope_fen",
                             absl::StrCat("must be >= 0, not ", request->budget_envelope_fen()));
@@ -200,7 +180,9 @@ grpc::Status FundingService::SimulateFunding(grpc::ServerContext* context,
                                   FundingStore::GetTierPolicy(c, version));
           int64_t total = 0;
           for (const auto& input : inputs) {
-            PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(input.county, "result county"));
+            PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                    RegionName::ParseCounty(input.county, "result county"));
+            const std::string& code = county.code;
             v1::Decision* decision = response->add_decisions();
             PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, decision));
             decision->set_name(absl::StrCat("years/", year, "/decisions/", code));
@@ -232,7 +214,9 @@ grpc::Status FundingService::GetDecision(grpc::ServerContext* context,
         PEIXUN_ASSIGN_OR_RETURN(auto parts,
                                 ParseName(name, "years/{year}/decisions/{county}", "name"));
         PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "name"));
-        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                RegionName::ParseCounty("regions/" + parts["county"], "name"));
+        const std::string& code = county.code;
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           auto found = seq > 0 ? FundingStore::GetDecision(c, year, code, seq)
                                : FundingStore::CurrentDecision(c, year, code);
@@ -248,36 +232,29 @@ grpc::Status FundingService::ListDecisions(grpc::ServerContext* context,
                                            v1::ListDecisionsResponse* response) {
   return handlers_.Handle(
       context, "ListDecisions", *request, [&](const auth::Caller&) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->parent(), "years/{year}", "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "parent"));
-        PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
+                                YearName::Parse(request->parent(), "parent"));
         PEIXUN_ASSIGN_OR_RETURN(auto terms,
                                 ParseFilter(request->filter(), {"tier", "city", "superseded"}));
         FundingStore::DecisionFilter filter;
-        if (auto it = terms.find("tier"); it != terms.end()) {
-          if (!v1::Tier_Parse(it->second, &filter.tier) || filter.tier == v1::TIER_UNSPECIFIED) {
-            return FieldError("filter", absl::StrCat("'", it->second,
-                                                     "' is not a tier (HIGH, STANDARD, REVOKED)"));
-          }
+        PEIXUN_ASSIGN_OR_RETURN(filter.tier, EnumTerm<v1::Tier>(terms, "tier"));
+        if (const std::string* city = FilterValue(terms, "city")) {
+          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
+                                  RegionName::ParseCity(*city, "filter city"));
+          filter.city_prefix = name.code;
         }
-        if (auto it = terms.find("city"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(filter.city_prefix, CityPrefix(it->second, "filter city"));
-        }
-        if (auto it = terms.find("superseded"); it != terms.end()) {
-          if (it->second != "true" && it->second != "false")
-            return FieldError("filter superseded", "must be true or false");
-          filter.superseded = it->second == "true";
-        }
-        const std::string scope = request->parent() + "|" + request->filter();
-        PEIXUN_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request->page_token(), scope));
+        PEIXUN_ASSIGN_OR_RETURN(const std::optional<bool> superseded,
+                                BoolTerm(terms, "superseded"));
+        filter.superseded = superseded.value_or(false);
+        PEIXUN_ASSIGN_OR_RETURN(const Page page,
+                                Page::Of(request->page_size(), request->page_token(),
+                                         request->parent() + "|" + request->filter()));
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
-          auto items = FundingStore::ListDecisions(c, year, filter, after, page_size + 1);
-          if (static_cast<int>(items.size()) > page_size) {
-            items.resize(static_cast<size_t>(page_size));
-            const auto& last = items.back();
-            response->set_next_page_token(EncodePageToken(
-                absl::StrCat(LastSegment(last.decision.county()), "@", last.seq), scope));
-          }
+          auto items =
+              FundingStore::ListDecisions(c, parent.year, filter, page.after, page.limit());
+          response->set_next_page_token(page.Keep(items, [](const auto& last) {
+            return absl::StrCat(LastSegment(last.decision.county()), "@", last.seq);
+          }));
           for (auto& d : items) *response->add_decisions() = std::move(d.decision);
           return absl::OkStatus();
         });
@@ -289,7 +266,9 @@ grpc::Status FundingService::DesignateProjectCounty(
     v1::ProjectCounty* response) {
   return handlers_.Handle(
       context, "DesignateProjectCounty", *request, [&](const auth::Caller& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode(request->county(), "county"));
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                RegionName::ParseCounty(request->county(), "county"));
+        const std::string& code = county.code;
         PEIXUN_RETURN_IF_ERROR(
             ParseYear(std::to_string(request->from_year()), "from_year").status());
         return handlers_.Mutate(
@@ -320,7 +299,9 @@ grpc::Status FundingService::GetProjectCounty(grpc::ServerContext* context,
       context, "GetProjectCounty", *request, [&](const auth::Caller&) -> absl::Status {
         PEIXUN_ASSIGN_OR_RETURN(auto parts,
                                 ParseName(request->name(), "projectCounties/{county}", "name"));
-        PEIXUN_ASSIGN_OR_RETURN(std::string code, CountyCode("regions/" + parts["county"], "name"));
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                RegionName::ParseCounty("regions/" + parts["county"], "name"));
+        const std::string& code = county.code;
         if (request->year() < 0) return FieldError("year", "must be 0 (this year) or a year");
         const int year = request->year() == 0 ? CurrentYear() : request->year();
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
@@ -350,8 +331,10 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
           only_active = true;
         }
         std::string city;
-        if (auto it = terms.find("city"); it != terms.end()) {
-          PEIXUN_ASSIGN_OR_RETURN(city, CityPrefix(it->second, "filter city"));
+        if (const std::string* value = FilterValue(terms, "city")) {
+          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
+                                  RegionName::ParseCity(*value, "filter city"));
+          city = name.code;
         }
         PEIXUN_ASSIGN_OR_RETURN(std::string after,
                                 DecodePageToken(request->page_token(), request->filter()));
@@ -384,16 +367,16 @@ grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
                                               v1::BudgetSummary* response) {
   return handlers_.Handle(
       context, "GetBudgetSummary", *request, [&](const auth::Caller&) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(request->year(), "years/{year}", "year"));
-        PEIXUN_ASSIGN_OR_RETURN(int year, ParseYear(parts["year"], "year"));
+        PEIXUN_ASSIGN_OR_RETURN(const YearName name, YearName::Parse(request->year(), "year"));
+        const int year = name.year;
         const auto scope = request->scope() == v1::GetBudgetSummaryRequest::SCOPE_UNSPECIFIED
                                ? v1::GetBudgetSummaryRequest::PROVINCE
                                : request->scope();
         std::string region;
         if (!request->region().empty()) {
-          PEIXUN_ASSIGN_OR_RETURN(auto region_parts,
-                                  ParseName(request->region(), "regions/{code}", "region"));
-          region = region_parts["code"];
+          PEIXUN_ASSIGN_OR_RETURN(const RegionName region_name,
+                                  RegionName::Parse(request->region(), "region"));
+          region = region_name.code;
           const bool city_or_province = region.size() <= 4;
           if (scope == v1::GetBudgetSummaryRequest::PROVINCE ||
               (scope == v1::GetBudgetSummaryRequest::CITY && !city_or_province)) {

@@ -18,6 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
   }
+  // A typed name that parses formats back to the very text it came from.
+  auto round_trips = [&](const auto& parsed) {
+    if (parsed.ok() && parsed->Format() != name) std::abort();
+  };
+  round_trips(peixun::ProjectName::Parse(name, "name"));
+  round_trips(peixun::QuotaName::Parse(name, "name"));
+  round_trips(peixun::RegionName::Parse(name, "name"));
+  round_trips(peixun::TeacherName::Parse(name, "name"));
   (void)peixun::LastSegment(name);
   return 0;
 }

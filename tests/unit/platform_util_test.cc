@@ -16,10 +16,12 @@
 #include "common/util/names.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
+#include "common/util/updates.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "openssl/hmac.h"
+#include "peixun/common/v1/common.pb.h"
 
 namespace peixun {
 namespace {
@@ -178,6 +180,82 @@ TEST(Names, IdsAreLowercaseLettersDigitsAndDashes) {
   EXPECT_FALSE(ValidateId("-x", "id").ok());
   EXPECT_FALSE(ParseYear("1999", "year").ok());
   EXPECT_EQ(*ParseYear("2022", "year"), 2022);
+}
+
+TEST(Paging, APageKeepsItsSizeAndItsTokenContinuesAfterTheLastKept) {
+  auto page = Page::Of(2, "", "filter=x");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->limit(), 3);
+  std::vector<std::string> read = {"a", "b", "c"};
+  const std::string token = page->Keep(read, [](const std::string& key) { return key; });
+  EXPECT_EQ(read, (std::vector<std::string>{"a", "b"}));
+  auto next = Page::Of(2, token, "filter=x");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->after, "b");
+  std::vector<std::string> last = {"c"};
+  EXPECT_EQ(next->Keep(last, [](const std::string& key) { return key; }), "");
+  EXPECT_EQ(last.size(), 1u);
+  EXPECT_EQ(Page::Of(2, token, "filter=y").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Page::Of(-1, "", "q").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Filter, EnumAndBoolTermsNameWhatIsAllowed) {
+  auto terms = ParseFilter("plan_level = NATIONAL AND active = true", {"plan_level", "active"});
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  EXPECT_EQ(*EnumTerm<common::v1::PlanLevel>(*terms, "plan_level"), common::v1::NATIONAL);
+  EXPECT_EQ(*BoolTerm(*terms, "active"), std::optional<bool>(true));
+  EXPECT_EQ(*EnumTerm<common::v1::PlanLevel>(FilterTerms{}, "plan_level"),
+            common::v1::PLAN_LEVEL_UNSPECIFIED);
+  EXPECT_EQ(*BoolTerm(FilterTerms{}, "active"), std::nullopt);
+  auto unknown = EnumTerm<common::v1::PlanLevel>({{"plan_level", "GALACTIC"}}, "plan_level");
+  ASSERT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("NATIONAL, PROVINCIAL"), std::string::npos)
+      << unknown.status();
+  auto unspecified =
+      EnumTerm<common::v1::PlanLevel>({{"plan_level", "PLAN_LEVEL_UNSPECIFIED"}}, "plan_level");
+  EXPECT_EQ(unspecified.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BoolTerm({{"active", "yes"}}, "active").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Names, TypedNamesParseFormatAndNameTheField) {
+  auto project = ProjectName::Parse("years/2022/projects/rural-chief", "parent");
+  ASSERT_TRUE(project.ok()) << project.status();
+  EXPECT_EQ(project->year, 2022);
+  EXPECT_EQ(project->Format(), "years/2022/projects/rural-chief");
+  auto quota = QuotaName::Parse("years/2022/projects/rural-chief/quotas/410225", "name");
+  ASSERT_TRUE(quota.ok()) << quota.status();
+  EXPECT_EQ(quota->region, "410225");
+  EXPECT_EQ(quota->Project().Format(), "years/2022/projects/rural-chief");
+  EXPECT_EQ(quota->Format(), "years/2022/projects/rural-chief/quotas/410225");
+  EXPECT_EQ(RegionName::Parse("regions/419001", "region")->Format(), "regions/419001");
+  EXPECT_EQ(FieldOf(RegionName::Parse("regions/41a", "region").status()), "region");
+  EXPECT_TRUE(RegionName::ParseCounty("regions/410225", "county").ok());
+  EXPECT_FALSE(RegionName::ParseCounty("regions/4102", "county").ok());
+  EXPECT_TRUE(RegionName::ParseCity("regions/4102", "city").ok());
+  EXPECT_FALSE(RegionName::ParseCity("regions/410225", "city").ok());
+  EXPECT_EQ(FieldOf(TeacherName::Parse("teachers/T1", "teacher").status()), "teacher");
+  EXPECT_EQ(HostName::Parse("hosts/hnu", "host")->Format(), "hosts/hnu");
+  EXPECT_EQ(YearName::Parse("years/1999", "parent").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Updates, EtagsAndMasksAreCheckedTheSameWayEverywhere) {
+  EXPECT_TRUE(CheckEtag("", "v3", "years/2022").ok());
+  EXPECT_TRUE(CheckEtag("v3", "v3", "years/2022").ok());
+  absl::Status stale = CheckEtag("v2", "v3", "years/2022");
+  ASSERT_EQ(stale.code(), absl::StatusCode::kAborted);
+  EXPECT_NE(stale.message().find("years/2022"), std::string::npos);
+  google::protobuf::FieldMask mask;
+  EXPECT_EQ(FieldOf(CheckUpdateMask(mask, {"seats"})), "update_mask");
+  mask.add_paths("seats");
+  EXPECT_TRUE(CheckUpdateMask(mask, {"seats", "host"}).ok());
+  EXPECT_TRUE(InMask(mask, "seats"));
+  EXPECT_FALSE(InMask(mask, "host"));
+  mask.add_paths("id_number");
+  absl::Status refused = CheckUpdateMask(mask, {"seats", "host"});
+  EXPECT_EQ(FieldOf(refused), "update_mask");
+  EXPECT_NE(refused.message().find("'id_number' cannot be updated"), std::string::npos);
 }
 
 class TokenTest : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/util/names.h"
 #include "common/util/status.h"
 
 namespace peixun::catalog::domain {
@@ -18,10 +19,6 @@ constexpr int kMaxSeats = 100000;
 constexpr int kMaxDays = 366;
 constexpr int kMaxOnlineHours = 2000;
 constexpr int64_t kMaxRateFen = 100000000;  // one million yuan per unit: far above any standard
-
-bool AllDigits(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 absl::Status InRange(int64_t value, int64_t low, int64_t high, absl::string_view field) {
   if (value < low || value > high) {
@@ -66,14 +63,6 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text) {
     return absl::InternalError(absl::StrCat("stored date '", text, "' cannot be read"));
   }
   return day;
-}
-
-absl::Status ValidateRegionCode(absl::string_view code, absl::string_view field) {
-  if (!AllDigits(code) || (code.size() != 2 && code.size() != 4 && code.size() != 6)) {
-    return FieldError(field,
-                      absl::StrCat("'", code, "' is not a GB/T 2260 code (2, 4 or 6 digits)"));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv) {

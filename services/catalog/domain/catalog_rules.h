@@ -42,10 +42,6 @@ struct RegionRow {
 // county, or a directly administered city-level unit that is its own county-level unit.
 bool TakesQuotaFromProvince(const v1::Region& region);
 
-// GB/T 2260 shapes: province "41", city "4101" (or "419001" for Jiyuan, a county-level code
-// run as a city), county six digits.
-absl::Status ValidateRegionCode(absl::string_view code, absl::string_view field);
-
 // Parses "code,name,parent_code,level" CSV. Every problem names its line; rows are returned
 // parents before children. R-1: a county's parent is a city, a city's the province.
 absl::StatusOr<std::vector<RegionRow>> ParseRegionCsv(absl::string_view csv);
