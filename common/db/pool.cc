@@ -301,4 +301,14 @@ absl::Status ConnectionPool::Ping() {
   });
 }
 
+absl::Status AlreadyExistsOnDuplicate(const std::function<void()>& write, absl::string_view what) {
+  try {
+    write();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kErrDuplicateKey) throw;
+    return absl::AlreadyExistsError(absl::StrCat(what, " already exists"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace peixun::db

@@ -113,6 +113,12 @@ inline constexpr int kErrDataTooLong = 1406;
 inline constexpr int kErrLockWaitTimeout = 1205;
 inline constexpr int kErrDeadlock = 1213;
 
+// Runs `write` in the caller's transaction and answers ALREADY_EXISTS, naming `what`, when the
+// database refuses it for a duplicate key: code above the stores decides on a status, never on
+// the driver's exceptions. Every other database error propagates as before (the transaction is
+// retried or fails).
+absl::Status AlreadyExistsOnDuplicate(const std::function<void()>& write, absl::string_view what);
+
 int ErrorCode(const sql::SQLException& e);
 
 // The bytes of a BLOB column (1-based index) of the current row.

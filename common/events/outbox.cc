@@ -277,9 +277,7 @@ absl::Status EventFeed::ReadIntoTail() {
   if (!started) {
     // The tail starts at the head: streams from further back catch up from the database.
     status = pool_.RunRead([&](db::Connection& connection) -> absl::Status {
-      std::unique_ptr<sql::ResultSet> rows(
-          connection.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM outbox").executeQuery());
-      last = rows->next() ? rows->getInt64(1) : 0;
+      last = LatestSequence(connection);
       return absl::OkStatus();
     });
   } else {
@@ -422,6 +420,24 @@ grpc::Status EventFeed::Serve(grpc::ServerContext* context,
       after = std::max(after, tail_last);
   }
   return grpc::Status::CANCELLED;
+}
+
+int64_t LatestSequence(db::Connection& connection) {
+  std::unique_ptr<sql::ResultSet> rows(
+      connection.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM outbox").executeQuery());
+  return rows->next() ? rows->getInt64(1) : 0;
+}
+
+std::vector<ChangedResource> ChangedResourcesAfter(db::Connection& connection, int64_t after,
+                                                   int limit) {
+  auto& select = connection.Prepare(
+      "SELECT sequence, resource FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT ?");
+  select.setInt64(1, after);
+  select.setInt(2, limit);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::vector<ChangedResource> changes;
+  while (rows->next()) changes.push_back({rows->getInt64(1), rows->getString(2)});
+  return changes;
 }
 
 }  // namespace peixun::events

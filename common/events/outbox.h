@@ -53,6 +53,19 @@ void AppendEvents(db::Connection& connection, const std::vector<PendingEvent>& e
 // The same insert added to a multi-statement script (see db::Script).
 void AddAppendEvents(db::Script& script, const std::vector<PendingEvent>& events);
 
+// The newest sequence number of the outbox, 0 while it holds none: where a follower that needs
+// no history starts.
+int64_t LatestSequence(db::Connection& connection);
+
+// A change the outbox records: its sequence number and the resource it names.
+struct ChangedResource {
+  int64_t sequence = 0;
+  std::string resource;
+};
+// The changes after `after`, oldest first, at most `limit`: what a cache of resources follows.
+std::vector<ChangedResource> ChangedResourcesAfter(db::Connection& connection, int64_t after,
+                                                   int limit);
+
 // Serves WatchEvents for one service's outbox.
 class EventFeed {
  public:

@@ -25,7 +25,12 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   MetricsInterceptor(GrpcMetrics& metrics, GrpcMetrics::MethodMetrics& method)
-      : metrics_(metrics), method_(method), start_(std::chrono::steady_clock::now()) {}
+      : metrics_(metrics), method_(method), start_(std::chrono::steady_clock::now()) {
+    metrics_.CallBegins();
+  }
+  ~MetricsInterceptor() override { metrics_.CallEnds(); }
+  MetricsInterceptor(const MetricsInterceptor&) = delete;
+  MetricsInterceptor& operator=(const MetricsInterceptor&) = delete;
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;

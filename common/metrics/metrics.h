@@ -87,7 +87,14 @@ class GrpcMetrics {
   MethodMetrics& ForMethod(const std::string& full_method, const std::string& type);
   void RecordHandled(MethodMetrics& method, int code, double seconds);
 
+  // Calls the server holds now, from their arrival until they are done (streams included):
+  // shutdown gives calls the grace period and connections without calls no time at all.
+  int in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+  void CallBegins() { in_flight_.fetch_add(1, std::memory_order_acq_rel); }
+  void CallEnds() { in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
+
  private:
+  std::atomic<int> in_flight_{0};
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;

@@ -10,9 +10,12 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/util/status.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -434,21 +437,62 @@ void Platform::Shutdown() {
     Log(options_.service, "shutting down: NOT_SERVING, draining in-flight calls");
     SetServing(false);
   }
+  // Each step's time goes into the last line, so a slow shutdown says where it waited.
+  std::vector<std::string> took;
+  absl::Time step = absl::Now();
+  auto done = [&](absl::string_view what) {
+    const absl::Time now = absl::Now();
+    took.push_back(absl::StrCat(what, " ", absl::ToInt64Milliseconds(now - step), " ms"));
+    step = now;
+  };
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (health_thread_.joinable()) health_thread_.join();
+  done("health check");
   events_.Close();
   if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoMilliseconds(options_.shutdown_grace));
+    DrainCalls();
+    done("gRPC");
     server_->Wait();
-    if (health_server_ != nullptr) health_server_->Shutdown();
+    // Health checks are short calls; none is worth waiting for once the service is going.
+    if (health_server_ != nullptr) health_server_->Shutdown(std::chrono::system_clock::now());
+    done("health server");
   }
   background_.Stop();
+  done("background");
   metrics_.StopServing();
-  if (server_ != nullptr) Log(options_.service, "stopped");
+  done("metrics");
+  if (server_ != nullptr) {
+    Log(options_.service, absl::StrCat("stopped (", absl::StrJoin(took, ", "), ")"));
+  }
+}
+
+void Platform::DrainCalls() {
+  // gRPC's graceful shutdown sends each connection a GOAWAY and a ping and lets the connection
+  // go when its client answers, which an idle client does only when it next polls (a C++
+  // client's backup poller: every 5 s), or never. So calls in flight get the grace period, and
+  // once none is left the connections are closed at once.
+  absl::Notification drained;
+  std::thread shutdown([this, &drained] {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoMilliseconds(options_.shutdown_grace));
+    drained.Notify();
+  });
+  constexpr absl::Duration kSettle = absl::Milliseconds(50);  // a call just accepted shows up
+  absl::Time idle_since = absl::InfiniteFuture();
+  while (!drained.WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
+    if (metrics_.grpc().in_flight() > 0) {
+      idle_since = absl::InfiniteFuture();
+    } else if (idle_since == absl::InfiniteFuture()) {
+      idle_since = absl::Now();
+    } else if (absl::Now() - idle_since >= kSettle) {
+      grpc_server_cancel_all_calls(server_->c_server());  // no call left: closes the connections
+      break;
+    }
+  }
+  shutdown.join();
 }
 
 int RunUntilTerminated(Platform& platform) {

@@ -125,6 +125,8 @@ class Platform {
 
  private:
   void WatchHealth();
+  // Stops the gRPC server: calls in flight get up to shutdown_grace, idle connections nothing.
+  void DrainCalls();
   void SetServing(bool serving);
 
   const PlatformOptions options_;

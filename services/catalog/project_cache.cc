@@ -1,14 +1,12 @@
 #include "services/catalog/project_cache.h"
 
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
-
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/events/outbox.h"
 
 namespace peixun::catalog {
 
@@ -93,26 +91,19 @@ void ProjectCache::CatchUp() {
     absl::MutexLock lock(&mu_);
     after = after_sequence_;
   }
-  std::vector<std::pair<int64_t, std::string>> events;
+  std::vector<events::ChangedResource> changes;
   absl::Status status = pool_.RunRead([&](db::Connection& c) -> absl::Status {
-    events.clear();
+    changes.clear();
     if (after < 0) {
-      std::unique_ptr<sql::ResultSet> rows(
-          c.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM outbox").executeQuery());
-      rows->next();
-      events.emplace_back(rows->getInt64(1), "");
+      changes.push_back({events::LatestSequence(c), ""});
       return absl::OkStatus();
     }
-    auto& select = c.Prepare(
-        "SELECT sequence, resource FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT 5000");
-    select.setInt64(1, after);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    while (rows->next()) events.emplace_back(rows->getInt64(1), rows->getString(2));
+    changes = events::ChangedResourcesAfter(c, after, 5000);
     return absl::OkStatus();
   });
   if (!status.ok()) return;  // synced_at_ ages; Find bypasses the cache past max_staleness
   absl::MutexLock lock(&mu_);
-  for (const auto& [sequence, resource] : events) {
+  for (const auto& [sequence, resource] : changes) {
     if (!resource.empty()) InvalidateLocked(resource);
     after_sequence_ = std::max(after_sequence_, sequence);
   }

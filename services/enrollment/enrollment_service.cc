@@ -1,7 +1,5 @@
 #include "services/enrollment/enrollment_service.h"
 
-#include <cppconn/exception.h>
-
 #include <deque>
 #include <map>
 #include <optional>
@@ -45,27 +43,13 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                                      int nomination_batches)
     : platform_(platform),
       handlers_(platform),
-      catalog_(catalog),
       nominations_(prometheus::BuildCounter()
                        .Name("peixun_enrollment_nominations_total")
                        .Help("Nomination attempts by outcome (accepted or the rule that refused).")
                        .Register(platform.metrics().registry())),
-      imported_rows_(prometheus::BuildCounter()
-                         .Name("peixun_enrollment_imported_rows_total")
-                         .Help("Teacher import rows by outcome.")
-                         .Register(platform.metrics().registry())),
-      city_quota_(prometheus::BuildGauge()
-                      .Name("peixun_enrollment_city_quota_seats")
-                      .Help("Seats of the county quotas of this year's and next year's plans, by "
-                            "city and year.")
-                      .Register(platform.metrics().registry())),
-      city_nominated_(prometheus::BuildGauge()
-                          .Name("peixun_enrollment_city_nominated_seats")
-                          .Help("Seats held by nominations, by city and year (quota fill).")
-                          .Register(platform.metrics().registry())),
+      importer_(platform, catalog),
       desk_(platform, catalog, nomination_batches),
-      city_fill_(platform.background().AddLoop("city quota fill gauges", absl::Seconds(30),
-                                               [this] { RefreshCityFill(); })) {
+      rates_(platform, handlers_) {
   // ImportTeachers is served over bytes and parses each row itself: a typed reader ends the
   // stream on a row it cannot parse exactly as it ends on the client's last row, and the call
   // would end OK with that row and every later one unanswered. The method keeps its place and
@@ -418,97 +402,6 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
       });
 }
 
-absl::StatusOr<v1::RateReport> EnrollmentService::ComputeRateReport(
-    int year, const std::string& project_id, v1::GetRateReportRequest::Scope scope,
-    const std::string& region_filter, const std::set<int>& plan_levels) const {
-  std::vector<EnrollmentStore::OutcomeCount> outcomes;
-  std::vector<EnrollmentStore::SeatRow> quotas;
-  std::vector<EnrollmentStore::SeatRow> ineligible;
-  std::vector<EnrollmentStore::SeatRow> found_ineligible;
-  std::vector<catalog_v1::Project> projects;
-  std::vector<catalog_v1::Region> regions;
-  PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) {
-    outcomes = EnrollmentStore::CountOutcomes(c, year, project_id);
-    quotas = EnrollmentStore::QuotaSeats(c, year, project_id);
-    ineligible = EnrollmentStore::CountIneligible(c, year, project_id);
-    found_ineligible = EnrollmentStore::CountFoundIneligible(c, year, project_id);
-    projects = EnrollmentStore::ProjectsOfYear(c, year);
-    regions = EnrollmentStore::Regions(c);
-    return absl::OkStatus();
-  }));
-  std::map<std::string, const catalog_v1::Region*> region_by_name;
-  for (const auto& r : regions) region_by_name[r.name()] = &r;
-  std::map<std::string, std::string> host_of;
-  std::set<std::string> counted;  // projects of the levels asked for
-  for (const auto& p : projects) {
-    host_of[LastSegment(p.name())] = p.host();
-    if (plan_levels.empty() || plan_levels.count(p.plan_level()))
-      counted.insert(LastSegment(p.name()));
-  }
-  // The city a county-level unit reports under (R-1a: 济源 under itself, R-1b: a directly
-  // administered county under its city).
-  auto parent_of = [&](const std::string& county) {
-    auto it = region_by_name.find(county);
-    return it == region_by_name.end() ? std::string()
-                                      : "regions/" + domain::CityCodeOf(*it->second);
-  };
-  // Which row a (project, county) pair adds to; empty when the region filter leaves it out.
-  auto row_key = [&](const std::string& project, const std::string& county_code) -> std::string {
-    if (!plan_levels.empty() && counted.count(project) == 0) return "";
-    std::string county = "regions/" + county_code;
-    const std::string city = parent_of(county);
-    if (!region_filter.empty() && county != region_filter && city != region_filter) return "";
-    switch (scope) {
-      case v1::GetRateReportRequest::COUNTY:
-        return county;
-      case v1::GetRateReportRequest::CITY:
-        return city.empty() ? county : city;
-      default:
-        return host_of.count(project) ? host_of[project] : "hosts/unknown";
-    }
-  };
-  std::map<std::string, domain::SeatCounts> rows;
-  for (const auto& o : outcomes) {
-    std::string key = row_key(o.project_id, o.county_code);
-    if (!key.empty()) domain::AddOutcome(rows[key], o.state, o.rural, o.count);
-  }
-  for (const auto& q : quotas) {
-    std::string key = row_key(q.project_id, q.county_code);
-    if (!key.empty()) rows[key].quota += q.value;
-  }
-  for (const auto& i : ineligible) {
-    std::string key = row_key(i.project_id, i.county_code);
-    if (!key.empty()) rows[key].ineligible += i.value;
-  }
-  for (const auto& f : found_ineligible) {
-    std::string key = row_key(f.project_id, f.county_code);
-    if (!key.empty()) rows[key].found_ineligible += f.value;
-  }
-  v1::RateReport report;
-  report.set_scope(scope);
-  for (const auto& [key, counts] : rows) {
-    auto region = region_by_name.find(key);
-    std::string display = region != region_by_name.end() ? region->second->display_name() : key;
-    *report.add_rows() = domain::ToRateRow(key, display, counts);
-  }
-  return report;
-}
-
-void EnrollmentService::RefreshCityFill() {
-  // This year and the next: next year's plan is nominated for late in this one.
-  const int this_year = static_cast<int>(Today().year());
-  for (int year : {this_year, this_year + 1}) {
-    auto report = ComputeRateReport(year, "", v1::GetRateReportRequest::CITY, "");
-    if (!report.ok()) return;  // the database is away; the gauges keep their last figures
-    for (const auto& row : report->rows()) {
-      const std::map<std::string, std::string> labels = {{"city", LastSegment(row.key())},
-                                                         {"year", std::to_string(year)}};
-      city_quota_.Add(labels).Set(row.quota());
-      city_nominated_.Add(labels).Set(row.nominated());
-    }
-  }
-}
-
 grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
                                               const v1::GetRateReportRequest* request,
                                               v1::RateReport* response) {
@@ -528,22 +421,21 @@ grpc::Status EnrollmentService::GetRateReport(grpc::ServerContext* context,
         !v1::GetRateReportRequest::Scope_IsValid(scope)) {
       return FieldError("scope", "must be COUNTY, CITY or HOST");
     }
-    std::string region_filter;
+    domain::RateQuery query;
+    query.scope = scope;
     if (!request->region().empty()) {
       PEIXUN_ASSIGN_OR_RETURN(const RegionName region,
                               RegionName::Parse(request->region(), "region"));
-      region_filter = region.Format();
+      query.region = region.Format();
     }
     if (request->plan_levels_size() > 4)
       return FieldError("plan_levels", "must name at most 4 plan levels");
-    std::set<int> plan_levels;
     for (int level : request->plan_levels()) {
       if (level == common::v1::PLAN_LEVEL_UNSPECIFIED || !common::v1::PlanLevel_IsValid(level))
         return FieldError("plan_levels", "must be NATIONAL, PROVINCIAL, CITY, COUNTY or SCHOOL");
-      plan_levels.insert(level);
+      query.plan_levels.insert(level);
     }
-    PEIXUN_ASSIGN_OR_RETURN(*response,
-                            ComputeRateReport(year, project_id, scope, region_filter, plan_levels));
+    PEIXUN_ASSIGN_OR_RETURN(*response, rates_.Report(year, project_id, query));
     response->set_year(request->year());
     response->set_project(request->project());
     absl::Time now = platform_.clock().Now();

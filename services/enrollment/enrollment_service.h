@@ -15,6 +15,8 @@
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_store.h"
 #include "services/enrollment/nomination_desk.h"
+#include "services/enrollment/rate_reporter.h"
+#include "services/enrollment/teacher_importer.h"
 
 namespace peixun::enrollment {
 
@@ -92,19 +94,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                            const common::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
-  // Sets peixun_enrollment_city_quota_seats and _city_nominated_seats (this year's quota fill
-  // per city, for the dashboards); a platform loop runs it every 30 s.
-  void RefreshCityFill();
+  RateReporter& rates() { return rates_; }
 
  private:
-  // Counts and rates of a year, one row per county, city or host; `project_id` and
-  // `region_filter` ("regions/{code}") narrow it when set, `plan_levels` (the projects' plan
-  // levels) when not empty.
-  absl::StatusOr<v1::RateReport> ComputeRateReport(int year, const std::string& project_id,
-                                                   v1::GetRateReportRequest::Scope scope,
-                                                   const std::string& region_filter,
-                                                   const std::set<int>& plan_levels = {}) const;
-
   grpc::Status Handle(grpc::ServerContext* context, absl::string_view method,
                       const google::protobuf::Message& request,
                       const std::function<absl::Status(const auth::Access&)>& handler) {
@@ -116,20 +108,6 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(caller, method, request, request_id, response, change);
   }
-  // Imports rows with set-based statements in one transaction: one result per row, in order.
-  // A row repeating an earlier row's ID number is applied after it; if the transaction fails
-  // for a reason no check foresaw, the rows are tried one per transaction so that only the
-  // row at fault is rejected.
-  // Each row it creates or changes is recorded in the audit record as `row_entry` (who, from
-  // where) names it, in the same transaction.
-  std::vector<v1::ImportTeacherResult> ImportBatch(
-      const auth::Access& caller, const std::vector<v1::ImportTeachersRequest>& rows,
-      const server::AuditEntry& row_entry);
-  // The transaction of ImportBatch for the valid rows `apply` (distinct ID numbers).
-  absl::Status ApplyTeachers(const auth::Access& caller, const std::vector<v1::Teacher>& teachers,
-                             const std::vector<size_t>& apply,
-                             std::vector<v1::ImportTeacherResult>& results,
-                             const server::AuditEntry& row_entry, bool regions_confirmed = false);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;
@@ -160,13 +138,10 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
 
   server::Platform& platform_;
   server::Handlers handlers_;
-  CatalogMirror& catalog_;
   prometheus::Family<prometheus::Counter>& nominations_;
-  prometheus::Family<prometheus::Counter>& imported_rows_;
-  prometheus::Family<prometheus::Gauge>& city_quota_;
-  prometheus::Family<prometheus::Gauge>& city_nominated_;
+  TeacherImporter importer_;
   NominationDesk desk_;
-  server::Background::Registration city_fill_;  // last: stops before the members it reads go
+  RateReporter rates_;  // last: its loop stops before the members it reads go
 };
 
 }  // namespace peixun::enrollment

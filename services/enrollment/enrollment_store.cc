@@ -165,24 +165,27 @@ std::vector<TeacherRow> EnrollmentStore::FindTeachersByIdNumbers(
   return out;
 }
 
-void EnrollmentStore::InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
-                                     const std::vector<const v1::Teacher*>& teachers) {
+absl::Status EnrollmentStore::InsertTeachers(db::Connection& c,
+                                             const std::vector<std::string>& teacher_ids,
+                                             const std::vector<const v1::Teacher*>& teachers) {
   constexpr int kColumns = 12;
-  db::ForEachChunk(teachers.size(), [&](size_t begin, size_t count) {
-    auto& insert = c.Prepare(
-        "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, "
-        "subjects, "
-        "rural, teaching_since_year, roles, teacher_id, id_number) VALUES " +
-        db::RowPlaceholders(count, kColumns));
-    for (size_t i = 0; i < count; ++i) {
-      const int first = static_cast<int>(i) * kColumns + 1;
-      const v1::Teacher& t = *teachers[begin + i];
-      BindTeacher(insert, first, t);
-      insert.setString(first + 10, teacher_ids[begin + i]);
-      insert.setString(first + 11, t.id_number());
-    }
-    insert.executeUpdate();
-  });
+  auto insert_all = [&] {
+    db::ForEachChunk(teachers.size(), [&](size_t begin, size_t count) {
+      auto& insert = c.Prepare(
+          "INSERT INTO teachers (display_name, gender, birth_date, school, county_code, stage, "
+          "subjects, rural, teaching_since_year, roles, teacher_id, id_number) VALUES " +
+          db::RowPlaceholders(count, kColumns));
+      for (size_t i = 0; i < count; ++i) {
+        const int first = static_cast<int>(i) * kColumns + 1;
+        const v1::Teacher& t = *teachers[begin + i];
+        BindTeacher(insert, first, t);
+        insert.setString(first + 10, teacher_ids[begin + i]);
+        insert.setString(first + 11, t.id_number());
+      }
+      insert.executeUpdate();
+    });
+  };
+  return db::AlreadyExistsOnDuplicate(insert_all, "a teacher with one of these ID numbers");
 }
 
 void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teacher_id,

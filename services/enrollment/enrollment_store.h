@@ -15,6 +15,7 @@
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/domain/nomination_ledger.h"
+#include "services/enrollment/domain/rate_report.h"
 
 namespace peixun::enrollment {
 
@@ -38,8 +39,9 @@ class EnrollmentStore {
                                                          const std::vector<std::string>& id_numbers,
                                                          bool for_update);
   // Inserts teachers[i] as teacher_ids[i] with multi-row statements.
-  static void InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
-                             const std::vector<const v1::Teacher*>& teachers);
+  // ALREADY_EXISTS when another transaction committed one of the ID numbers first.
+  static absl::Status InsertTeachers(db::Connection& c, const std::vector<std::string>& teacher_ids,
+                                     const std::vector<const v1::Teacher*>& teachers);
   static void UpdateTeacher(db::Connection& c, const std::string& teacher_id, const v1::Teacher& t);
   // Teachers after `after_id`, of one county and/or one city (its counties, and the city
   // itself where it is its own county-level unit, R-1a) when those are not empty.
@@ -104,20 +106,10 @@ class EnrollmentStore {
   CountyCompletions(db::Connection& c, const std::string& county_code, int from_year, int to_year);
 
   // Rates: raw counts for a year (and optionally one project), per project and county.
-  struct OutcomeCount {
-    std::string project_id;
-    std::string county_code;
-    v1::EnrollmentState state;
-    bool rural;
-    int64_t count;
-  };
+  using OutcomeCount = domain::OutcomeCount;
   static std::vector<OutcomeCount> CountOutcomes(db::Connection& c, int year,
                                                  const std::string& project_id);
-  struct SeatRow {
-    std::string project_id;
-    std::string county_code;
-    int64_t value;
-  };
+  using SeatRow = domain::SeatRow;
   static std::vector<SeatRow> QuotaSeats(db::Connection& c, int year,
                                          const std::string& project_id);
   static std::vector<SeatRow> CountIneligible(db::Connection& c, int year,

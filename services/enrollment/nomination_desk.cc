@@ -1,7 +1,5 @@
 #include "services/enrollment/nomination_desk.h"
 
-#include <cppconn/exception.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -233,16 +231,16 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
   server::AuditLog::AddInsert(writes, audit);
   db::AddRemember(writes, kMethod, responses);
   writes.Add("COMMIT");  // durable before any answer leaves
-  try {
-    writes.Run();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() != db::kErrDuplicateKey || responses.empty()) throw;
-    // A concurrent first attempt stored one of the request ids: roll back; the next attempt
-    // finds its response.
-    *raced = true;
-    return absl::AbortedError("request_id: a concurrent request with this id is in flight");
+  absl::Status written =
+      db::AlreadyExistsOnDuplicate([&] { writes.Run(); }, "a stored answer of these request ids");
+  if (!absl::IsAlreadyExists(written)) return written;
+  if (responses.empty()) {  // no request id could have raced: a key no check foresaw
+    return absl::InternalError("database error (MySQL error 1062, a duplicate key)");
   }
-  return absl::OkStatus();
+  // A concurrent first attempt stored one of the request ids: roll back; the next attempt
+  // finds its response.
+  *raced = true;
+  return absl::AbortedError("request_id: a concurrent request with this id is in flight");
 }
 
 }  // namespace peixun::enrollment

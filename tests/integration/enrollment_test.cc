@@ -1376,7 +1376,7 @@ TEST_F(EnrollmentTest, R16RateReportFollowsOutcomesPerCountyCityAndHost) {
             enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments"));
 
   // The dashboards' quota fill per city: 4 of 开封's 20 seats of 2022 are held.
-  enrollment_->service->RefreshCityFill();
+  enrollment_->service->rates().RefreshCityFill();
   std::map<std::string, double> fill;
   for (const auto& family : enrollment_->platform->metrics().registry().Collect()) {
     if (family.name.rfind("peixun_enrollment_city_", 0) != 0) continue;

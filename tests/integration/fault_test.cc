@@ -494,5 +494,77 @@ TEST(Fault, SigtermWithIdleConnectionAndOpenStreamExitsWithinMoments) {
   EXPECT_NE(stream_status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
+// SIGTERM while a call is in flight: the call is not cut but runs to its end within the grace
+// period (an import whose client sends its last rows after the signal), and the process exits
+// as soon as it is done, not at the end of the grace.
+TEST(Fault, SigtermLetsACallInFlightFinishThenExits) {
+  ScratchDatabase catalog_db, enrollment_db;
+  const std::string logs = ::testing::TempDir();
+  ServiceProcess catalog(PEIXUN_CATALOG_BINARY,
+                         {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"},
+                         Env(catalog_db.config()), logs + "/fault-drain-catalog.log");
+  const int catalog_port = catalog.WaitServing();
+  ASSERT_GT(catalog_port, 0);
+  LoadCatalog(catalog_port, 10);
+  ServiceProcess enrollment(
+      PEIXUN_ENROLLMENT_BINARY,
+      {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--shutdown_grace_seconds=30",
+       absl::StrCat("--catalog_target=127.0.0.1:", catalog_port)},
+      Env(enrollment_db.config()), logs + "/fault-drain-enrollment.log");
+  const int port = enrollment.WaitServing();
+  ASSERT_GT(port, 0);
+  ASSERT_TRUE(WaitForQuota(port, 10));  // the copy of the catalog holds 兰考县
+
+  auto stub = enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(port));
+  auto context = ContextAs(Role::kProvinceAdmin);
+  auto stream = stub->ImportTeachers(context.get());
+  auto row = [](int i) {
+    enr::ImportTeachersRequest request;
+    const std::string first17 = absl::StrFormat("41022519800101%03d", 500 + i);
+    enr::Teacher* teacher = request.mutable_teacher();
+    teacher->set_id_number(first17 + enrollment::domain::IdCheckCharacter(first17));
+    teacher->set_display_name(absl::StrCat("在途教师", i));
+    teacher->set_gender(enr::FEMALE);
+    teacher->set_school("兰考县第一中学");
+    teacher->set_county("regions/410225");
+    teacher->set_stage(common::v1::PRIMARY);
+    teacher->add_subjects("语文");
+    teacher->set_teaching_since_year(2005);
+    request.set_row_id(absl::StrCat("row-", i));
+    return request;
+  };
+  ASSERT_TRUE(stream->Write(row(0)));
+  absl::SleepFor(absl::Milliseconds(300));  // the call is in flight
+  int code = -2;
+  absl::Time exited;
+  const absl::Time signalled = absl::Now();
+  std::thread stopper([&] {
+    code = enrollment.Terminate(absl::Seconds(40));
+    exited = absl::Now();
+  });
+  absl::SleepFor(absl::Milliseconds(700));  // the process is draining
+  const bool written = stream->Write(row(1)) && stream->Write(row(2));
+  stream->WritesDone();
+  std::vector<std::string> created;
+  enr::ImportTeacherResult result;
+  while (stream->Read(&result)) {
+    if (result.outcome() == enr::ImportTeacherResult::CREATED) created.push_back(result.row_id());
+  }
+  const grpc::Status status = stream->Finish();
+  const absl::Time call_ended = absl::Now();
+  stopper.join();
+  std::cout << absl::StrFormat(
+      "  SIGTERM during an import: the import ended %s with %d rows created %.2f s after the "
+      "signal; the process exited %d %.2f s after the import ended (grace 30 s)\n",
+      status.ok() ? "OK" : "in error", static_cast<int>(created.size()),
+      absl::ToDoubleSeconds(call_ended - signalled), code,
+      absl::ToDoubleSeconds(exited - call_ended));
+  EXPECT_TRUE(written);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created, (std::vector<std::string>{"row-0", "row-1", "row-2"}));
+  EXPECT_EQ(code, 0);
+  EXPECT_LT(exited - call_ended, absl::Seconds(3)) << "shutdown waited past the last call";
+}
+
 }  // namespace
 }  // namespace peixun

@@ -84,6 +84,12 @@ absl::Status ValidateIdNumber(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
+v1::Teacher MaskTeacher(v1::Teacher teacher) {
+  teacher.set_id_number(MaskIdNumber(teacher.id_number()));
+  teacher.clear_birth_date();
+  return teacher;
+}
+
 std::string MaskIdNumber(absl::string_view id) {
   if (id.size() < 8) return std::string(id.size(), '*');
   return absl::StrCat(id.substr(0, 4), std::string(id.size() - 8, '*'), id.substr(id.size() - 4));

@@ -27,6 +27,9 @@ absl::Status ValidateIdNumber(absl::string_view id_number, absl::string_view fie
 char IdCheckCharacter(absl::string_view first17);
 // "4101**********123X": region prefix and last four kept, the rest hidden.
 std::string MaskIdNumber(absl::string_view id_number);
+// the teacher as those not entitled to the ID number see it: the number masked, and
+// nothing beside it that rebuilds it (the birth date is digits 7 to 14 of the number).
+v1::Teacher MaskTeacher(v1::Teacher teacher);
 // The birth date written in the ID number (characters 7-14).
 absl::CivilDay BirthDateOf(absl::string_view id_number);
 
