@@ -15,12 +15,6 @@
 namespace peixun::funding {
 namespace {
 
-// 3 for "tierPolicies/3"; 0 (the defaults) for "tierPolicies/0".
-int PolicyVersionOf(const std::string& name) {
-  int version = 0;
-  return absl::SimpleAtoi(LastSegment(name), &version) ? version : 0;
-}
-
 absl::Status Needs(const void* dependency, absl::string_view service) {
   if (dependency != nullptr) return absl::OkStatus();
   return absl::UnavailableError(
@@ -94,50 +88,40 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
                                         RegionName::ParseCounty(input.county, "result county"));
                 const std::string& code = county.code;
                 auto current = FundingStore::CurrentDecision(c, year, code);
-                if (current && domain::SameInputs(current->decision, input)) {
+                std::optional<domain::CurrentDecision> now;
+                if (current) now = domain::CurrentDecision{current->decision, current->seq};
+                const domain::Redecision plan = domain::PlanRedecision(year, code, now, input);
+                if (plan.unchanged) {
                   *response->add_decisions() = current->decision;
                   response->set_unchanged(response->unchanged() + 1);
                   continue;
                 }
-                const std::string name = absl::StrCat("years/", year, "/decisions/", code);
-                // A year's decisions keep the policy they were first made under; a new county's
-                // first decision takes the newest.
                 v1::TierPolicy policy = newest;
-                if (current) {
-                  const int version = PolicyVersionOf(current->decision.tier_policy());
-                  if (version > 0) {
-                    PEIXUN_ASSIGN_OR_RETURN(policy, FundingStore::GetTierPolicy(c, version));
-                  } else {  // the built-in defaults, even when versions were made since
-                    policy = domain::DefaultTierPolicy();
-                    policy.set_name("tierPolicies/0");
-                  }
+                if (plan.policy_version > 0) {
+                  PEIXUN_ASSIGN_OR_RETURN(policy,
+                                          FundingStore::GetTierPolicy(c, plan.policy_version));
+                } else if (plan.policy_version == 0) {
+                  policy = domain::DefaultTierPolicy();
+                  policy.set_name("tierPolicies/0");
                 }
                 v1::Decision decision;
                 PEIXUN_RETURN_IF_ERROR(domain::DecideTier(input, policy, &decision));
                 decision.set_decided_by(caller.subject);
-                const int seq = current ? current->seq + 1 : 1;
-                if (current) {
-                  // A corrected evaluation revision (or a new policy): the old decision stays,
-                  // superseded, and whatever it revoked is undone before this one applies.
-                  const std::string old_name = absl::StrCat(name, "@", current->seq);
-                  decision.set_supersedes(old_name);
+                if (!plan.supersedes.empty()) {
+                  // A corrected evaluation revision: the old decision stays, superseded, and
+                  // whatever it revoked or supported is undone before this one applies.
+                  decision.set_supersedes(plan.supersedes);
                   FundingStore::MarkSuperseded(c, year, code, current->seq);
-                  FundingStore::RemovePeriodsOf(c, old_name);
+                  FundingStore::RemovePeriodsOf(c, plan.supersedes);
                 }
-                FundingStore::InsertDecision(c, year, seq, decision);
-                if (decision.tier() == v1::REVOKED) {
-                  FundingStore::AddPeriod(
-                      c, code,
-                      domain::RevocationPeriod(year, policy, absl::StrCat(name, "@", seq)));
-                } else if (auto county = FundingStore::GetProjectCounty(c, code)) {
-                  // R-27: next year's support keeps a county whose term ends this year active.
-                  if (auto support = domain::SupportPeriod(*county, year, decision.tier(),
-                                                           absl::StrCat(name, "@", seq))) {
-                    FundingStore::AddPeriod(c, code, *support);
-                  }
+                FundingStore::InsertDecision(c, year, plan.seq, decision);
+                if (auto period = domain::PeriodOpenedBy(
+                        decision, year, policy, FundingStore::GetProjectCounty(c, code),
+                        absl::StrCat("years/", year, "/decisions/", code, "@", plan.seq))) {
+                  FundingStore::AddPeriod(c, code, *period);
                 }
                 recorded.push_back(decision.tier());
-                auto stored = FundingStore::GetDecision(c, year, code, seq);
+                auto stored = FundingStore::GetDecision(c, year, code, plan.seq);
                 *response->add_decisions() = stored->decision;
                 made.push_back(events::PendingEvent::Of(
                     current ? "funding.decision.superseded" : "funding.decision.made",
@@ -404,7 +388,7 @@ grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
             auto page = FundingStore::ListDecisions(c, year, {}, after, 1000);
             for (const auto& d : page) {
               figures.decided_fen[LastSegment(d.decision.county())] = d.decision.amount_fen();
-              policy_version = PolicyVersionOf(d.decision.tier_policy());
+              policy_version = domain::PolicyVersionOf(d.decision.tier_policy());
             }
             if (page.size() < 1000) break;
             after = absl::StrCat(LastSegment(page.back().decision.county()), "@", page.back().seq);

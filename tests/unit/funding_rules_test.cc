@@ -129,6 +129,47 @@ TEST(R27Status, AQualifyingGradeKeepsTheCountyActiveForTheYearItsSupportIsFor) {
   EXPECT_FALSE(ActiveIn(county, 2024));
 }
 
+TEST(R26Decisions, ACorrectedRevisionSupersedesUnderThePolicyTheYearWasFirstDecidedUnder) {
+  const Redecision first = PlanRedecision(2022, "410225", std::nullopt, Input("QUALIFIED"));
+  EXPECT_FALSE(first.unchanged);
+  EXPECT_EQ(first.policy_version, kNewestPolicy);
+  EXPECT_EQ(first.seq, 1);
+  EXPECT_EQ(first.supersedes, "");
+
+  CurrentDecision current;
+  ASSERT_TRUE(DecideTier(Input("QUALIFIED"), DefaultTierPolicy(), &current.decision).ok());
+  current.decision.set_tier_policy("tierPolicies/3");
+  current.seq = 1;
+  EXPECT_TRUE(PlanRedecision(2022, "410225", current, Input("QUALIFIED")).unchanged);
+  const Redecision again = PlanRedecision(2022, "410225", current, Input("EXCELLENT", 2));
+  EXPECT_FALSE(again.unchanged);
+  EXPECT_EQ(again.policy_version, 3);  // not a newer policy made since
+  EXPECT_EQ(again.seq, 2);
+  EXPECT_EQ(again.supersedes, "years/2022/decisions/410225@1");
+  current.decision.set_tier_policy("tierPolicies/0");
+  EXPECT_EQ(PlanRedecision(2022, "410225", current, Input("EXCELLENT", 2)).policy_version, 0);
+}
+
+TEST(R26R27Decisions, ARevocationOrNextYearsSupportIsWhatADecisionOpens) {
+  const v1::TierPolicy policy = DefaultTierPolicy();
+  v1::Decision revoked;
+  ASSERT_TRUE(DecideTier(Input("UNQUALIFIED"), policy, &revoked).ok());
+  auto period = PeriodOpenedBy(revoked, 2022, policy, std::nullopt, "years/2022/decisions/x@1");
+  ASSERT_TRUE(period.has_value());
+  EXPECT_EQ(period->kind(), v1::ProjectCounty::Period::REVOKED);
+  EXPECT_EQ(period->from_year(), 2023);
+
+  v1::Decision high;
+  ASSERT_TRUE(DecideTier(Input("EXCELLENT"), policy, &high).ok());
+  EXPECT_FALSE(PeriodOpenedBy(high, 2022, policy, std::nullopt, "d").has_value());
+  v1::ProjectCounty county;
+  *county.add_periods() = DesignationTerm(2021, policy);
+  period = PeriodOpenedBy(high, 2022, policy, county, "years/2022/decisions/410225@1");
+  ASSERT_TRUE(period.has_value());
+  EXPECT_EQ(period->kind(), v1::ProjectCounty::Period::ACTIVE);
+  EXPECT_EQ(period->from_year(), 2023);
+}
+
 // Two cities of Henan, 济源示范区 (a county-level region run as a city), and the figures the
 // other services would report for them.
 YearFigures Figures() {

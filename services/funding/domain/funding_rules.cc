@@ -1,6 +1,8 @@
 #include "services/funding/domain/funding_rules.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/util/names.h"
 #include "common/util/status.h"
 
 namespace peixun::funding::domain {
@@ -296,6 +298,34 @@ v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
     *summary.add_lines() = std::move(l);
   }
   return summary;
+}
+
+int PolicyVersionOf(const std::string& policy_name) {
+  int version = 0;
+  return absl::SimpleAtoi(LastSegment(policy_name), &version) ? version : 0;
+}
+
+Redecision PlanRedecision(int year, const std::string& county_code,
+                          const std::optional<CurrentDecision>& current,
+                          const DecisionInput& input) {
+  Redecision plan;
+  if (!current) {
+    plan.policy_version = kNewestPolicy;
+    return plan;
+  }
+  plan.unchanged = SameInputs(current->decision, input);
+  plan.policy_version = PolicyVersionOf(current->decision.tier_policy());
+  plan.seq = current->seq + 1;
+  plan.supersedes = absl::StrCat("years/", year, "/decisions/", county_code, "@", current->seq);
+  return plan;
+}
+
+std::optional<v1::ProjectCounty::Period> PeriodOpenedBy(
+    const v1::Decision& decision, int year, const v1::TierPolicy& policy,
+    const std::optional<v1::ProjectCounty>& county, const std::string& decision_name) {
+  if (decision.tier() == v1::REVOKED) return RevocationPeriod(year, policy, decision_name);
+  if (!county) return std::nullopt;
+  return SupportPeriod(*county, year, decision.tier(), decision_name);
 }
 
 }  // namespace peixun::funding::domain

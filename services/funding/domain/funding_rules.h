@@ -42,6 +42,31 @@ absl::Status DecideTier(const DecisionInput& input, const v1::TierPolicy& policy
 // only a corrected evaluation revision supersedes one).
 bool SameInputs(const v1::Decision& recorded, const DecisionInput& input);
 
+// Deciding a county's year again: what recording a decision from `input` does, given
+// the county's current decision of the year.
+struct Redecision {
+  // The current decision already follows from these inputs: nothing is recorded.
+  bool unchanged = false;
+  // The tier policy to decide under: a year's decisions keep the one the county's first
+  // decision was made under (its version, 0 for the built-in defaults even when versions were
+  // made since); a county's first decision takes the newest (kNewestPolicy).
+  int policy_version = 0;
+  int seq = 1;             // the new decision's number
+  std::string supersedes;  // "years/{y}/decisions/{code}@{n}" it replaces; "" for a first
+};
+inline constexpr int kNewestPolicy = -1;
+
+// 3 for "tierPolicies/3"; 0 (the built-in defaults) for "tierPolicies/0".
+int PolicyVersionOf(const std::string& policy_name);
+
+struct CurrentDecision {
+  v1::Decision decision;
+  int seq = 0;
+};
+Redecision PlanRedecision(int year, const std::string& county_code,
+                          const std::optional<CurrentDecision>& current,
+                          const DecisionInput& input);
+
 // ---- Project-county status (R-27) -----------------------------------------------------------
 
 // The period a REVOKED decision on evaluated year `year` opens: from the next year for the
@@ -72,6 +97,13 @@ absl::Status CheckDesignation(const v1::ProjectCounty& county,
 // Nothing when the tier gives no support or the county is already active next year.
 std::optional<v1::ProjectCounty::Period> SupportPeriod(const v1::ProjectCounty& county, int year,
                                                        v1::Tier tier, const std::string& decision);
+
+// The period a decision recorded as `decision_name` on `year` opens on its county: the
+// revocation (REVOKED, R-26), or next year's support (SupportPeriod) when the county is a
+// designated project county; none otherwise.
+std::optional<v1::ProjectCounty::Period> PeriodOpenedBy(
+    const v1::Decision& decision, int year, const v1::TierPolicy& policy,
+    const std::optional<v1::ProjectCounty>& county, const std::string& decision_name);
 
 // ---- Budgets and subsidies (R-4, R-28) -----------------------------------------------------
 
