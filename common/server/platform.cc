@@ -488,8 +488,10 @@ void Platform::DrainCalls() {
     } else if (idle_since == absl::InfiniteFuture()) {
       idle_since = absl::Now();
     } else if (absl::Now() - idle_since >= kSettle) {
-      grpc_server_cancel_all_calls(server_->c_server());  // no call left: closes the connections
-      break;
+      // No call left: close the connections. Again every kSettle until Shutdown returns, in
+      // case this ran before the other thread had begun the server's shutdown.
+      grpc_server_cancel_all_calls(server_->c_server());
+      idle_since = absl::Now();
     }
   }
   shutdown.join();
