@@ -178,6 +178,7 @@ void Gateway::Stop() {
   mg_server_port ports[4];
   const int count = mg_get_server_ports(context_, 4, ports);
   std::vector<int> listening;
+  listening.reserve(count > 0 ? static_cast<size_t>(count) : 0);
   for (int i = 0; i < count; ++i) listening.push_back(ports[i].port);
   metrics::StopHttpServer(listening,
                           [this] { mg_stop(context_); });  // waits for requests in flight
