@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/db/conditions.h"
 #include "common/util/filter.h"
 #include "common/util/paging.h"
 #include "common/util/status.h"
@@ -227,24 +228,21 @@ absl::Status AuditLog::List(const common::v1::ListAuditEntriesRequest& request,
                     outcome = term("outcome");
   std::vector<AuditEntry> entries;
   PEIXUN_RETURN_IF_ERROR(pool_.RunRead([&](db::Connection& c) {
-    auto& select = c.Prepare(absl::StrCat(
-        "SELECT ", kColumns,
-        " FROM audit_log WHERE (? = 0 OR id < ?) AND (? = '' OR subject = ?) "
-        "AND (? = '' OR resource = ?) AND (? = '' OR method = ?) AND (? = '' OR outcome = ?) "
-        "AND (? = 0 OR time >= FROM_UNIXTIME(?)) AND (? = 0 OR time < FROM_UNIXTIME(?)) "
-        "ORDER BY id DESC LIMIT ?"));
-    int i = 1;
-    select.setInt64(i++, before_id);
-    select.setInt64(i++, before_id);
-    for (const std::string* value : {&subject, &resource, &method, &outcome}) {
-      select.setString(i++, *value);
-      select.setString(i++, *value);
-    }
-    for (int64_t seconds : {request.start_time().seconds(), request.end_time().seconds()}) {
-      select.setInt64(i++, seconds);
-      select.setInt64(i++, seconds);
-    }
-    select.setInt(i++, page_size + 1);
+    db::Conditions where;
+    if (before_id != 0) where.Term("id < ?", {before_id});
+    where.EqualUnlessEmpty("subject", subject)
+        .EqualUnlessEmpty("resource", resource)
+        .EqualUnlessEmpty("method", method)
+        .EqualUnlessEmpty("outcome", outcome);
+    if (const int64_t start = request.start_time().seconds(); start != 0)
+      where.Term("time >= FROM_UNIXTIME(?)", {start});
+    if (const int64_t end = request.end_time().seconds(); end != 0)
+      where.Term("time < FROM_UNIXTIME(?)", {end});
+    auto& select = c.Prepare(absl::StrCat("SELECT ", kColumns, " FROM audit_log WHERE TRUE",
+                                          where.Sql(), " ORDER BY id DESC LIMIT ?"));
+    unsigned int next = 1;
+    where.Bind(select, &next);
+    select.setInt(next, page_size + 1);
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     while (rows->next()) {
       AuditEntry& e = entries.emplace_back();

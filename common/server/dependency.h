@@ -59,6 +59,29 @@ class Dependency {
   }
   const std::string& target() const { return target_; }
 
+  // Every page of an AIP-158 List call: `request` with page size 1000 and each next page's
+  // token, `each(page)` (an absl::Status; an error ends the listing with it) for every page,
+  // until one comes without a next page token. Failed(status, what) when a call fails; INTERNAL
+  // past kMaxPages (a callee that never ends).
+  static constexpr int kMaxPages = 10000;
+  template <typename Request, typename Response, typename Each>
+  absl::Status ListAll(grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+                       Request request, const std::string& what, Each&& each) const {
+    request.set_page_size(1000);
+    for (int pages = 0; pages < kMaxPages; ++pages) {
+      Response page;
+      grpc::Status status = ((*stub_).*method)(Context().get(), request, &page);
+      if (!status.ok()) return Failed(status, what);
+      absl::Status handled = each(page);
+      if (!handled.ok()) return handled;
+      if (page.next_page_token().empty()) return absl::OkStatus();
+      request.set_page_token(page.next_page_token());
+    }
+    return absl::InternalError(
+        absl::StrCat(callee_, " (", target_, ") ", what, ": more than ", kMaxPages, " pages"));
+  }
+
  private:
   const std::string caller_;
   const std::string callee_;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/conditions.h"
 #include "common/db/rows.h"
 #include "common/util/status.h"
 
@@ -295,16 +296,16 @@ absl::StatusOr<v1::Region> CatalogStore::RequireRegion(db::Connection& connectio
 std::vector<v1::Region> CatalogStore::ListRegions(db::Connection& connection, int level,
                                                   const std::string& parent_code,
                                                   const std::string& after_code, int limit) {
-  auto& select = connection.Prepare(
+  db::Conditions where;
+  where.EqualUnlessZero("level", level).EqualUnlessEmpty("parent_code", parent_code);
+  auto& select = connection.Prepare(absl::StrCat(
       "SELECT code, display_name, level, parent_code, directly_administered FROM regions "
-      "WHERE code > ? AND (? = 0 OR level = ?) AND (? = '' OR parent_code = ?) "
-      "ORDER BY code LIMIT ?");
-  select.setString(1, after_code);
-  select.setInt(2, level);
-  select.setInt(3, level);
-  select.setString(4, parent_code);
-  select.setString(5, parent_code);
-  select.setInt(6, limit);
+      "WHERE code > ?",
+      where.Sql(), " ORDER BY code LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_code);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Region> out;
   while (rows->next()) out.push_back(RegionFromRow(rows));
@@ -398,15 +399,16 @@ std::vector<v1::ProjectCategory> CatalogStore::ListCategories(db::Connection& co
                                                               int plan_level,
                                                               const std::string& after_id,
                                                               int limit) {
+  db::Conditions where;
+  where.EqualUnlessZero("plan_level", plan_level);
   auto& select = connection.Prepare(absl::StrCat(
-      "SELECT ", kCategoryColumns,
-      " FROM categories WHERE year = ? AND category_id > ? AND (? = 0 OR plan_level = ?) "
-      "ORDER BY category_id LIMIT ?"));
-  select.setInt(1, year);
-  select.setString(2, after_id);
-  select.setInt(3, plan_level);
-  select.setInt(4, plan_level);
-  select.setInt(5, limit);
+      "SELECT ", kCategoryColumns, " FROM categories WHERE year = ? AND category_id > ?",
+      where.Sql(), " ORDER BY category_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::ProjectCategory> out;
   while (rows->next()) out.push_back(CategoryFromRow(rows));
@@ -445,13 +447,15 @@ absl::StatusOr<v1::HostInstitution> CatalogStore::GetHost(db::Connection& connec
 std::vector<v1::HostInstitution> CatalogStore::ListHosts(db::Connection& connection,
                                                          const std::string& region_code,
                                                          const std::string& after_id, int limit) {
-  auto& select = connection.Prepare(absl::StrCat(
-      "SELECT ", kHostColumns,
-      " FROM hosts WHERE host_id > ? AND (? = '' OR region_code = ?) ORDER BY host_id LIMIT ?"));
-  select.setString(1, after_id);
-  select.setString(2, region_code);
-  select.setString(3, region_code);
-  select.setInt(4, limit);
+  db::Conditions where;
+  where.EqualUnlessEmpty("region_code", region_code);
+  auto& select =
+      connection.Prepare(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id > ?",
+                                      where.Sql(), " ORDER BY host_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::HostInstitution> out;
   while (rows->next()) out.push_back(HostFromRow(rows));
@@ -504,19 +508,18 @@ absl::StatusOr<v1::Project> CatalogStore::GetProject(db::Connection& connection,
 std::vector<v1::Project> CatalogStore::ListProjects(db::Connection& connection, int year,
                                                     const ProjectFilter& filter,
                                                     const std::string& after_id, int limit) {
-  auto& select = connection.Prepare(absl::StrCat(
-      "SELECT ", kProjectColumns,
-      " FROM projects WHERE year = ? AND project_id > ? AND (? = '' OR category_id = ?) "
-      "AND (? = '' OR host_id = ?) AND (? = 0 OR plan_level = ?) ORDER BY project_id LIMIT ?"));
-  select.setInt(1, year);
-  select.setString(2, after_id);
-  select.setString(3, filter.category_id);
-  select.setString(4, filter.category_id);
-  select.setString(5, filter.host_id);
-  select.setString(6, filter.host_id);
-  select.setInt(7, filter.plan_level);
-  select.setInt(8, filter.plan_level);
-  select.setInt(9, limit);
+  db::Conditions where;
+  where.EqualUnlessEmpty("category_id", filter.category_id)
+      .EqualUnlessEmpty("host_id", filter.host_id)
+      .EqualUnlessZero("plan_level", filter.plan_level);
+  auto& select = connection.Prepare(absl::StrCat("SELECT ", kProjectColumns,
+                                                 " FROM projects WHERE year = ? AND project_id > ?",
+                                                 where.Sql(), " ORDER BY project_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Project> out;
   while (rows->next()) out.push_back(ProjectFromRow(rows));
@@ -631,23 +634,20 @@ std::vector<v1::QuotaAllocation> CatalogStore::ListQuotas(db::Connection& connec
     after_project = after_key.substr(0, slash);
     after_region = after_key.substr(slash + 1);
   }
-  const bool all_projects = project_id == "-";
+  db::Conditions where;
+  if (project_id != "-") where.Term("project_id = ?", {project_id});
+  where.EqualUnlessZero("level", filter.level)
+      .EqualUnlessEmpty("parent_region_code", filter.parent_region_code);
   auto& select = connection.Prepare(
       absl::StrCat("SELECT ", kQuotaColumns,
-                   " FROM quotas WHERE year = ? AND (? OR project_id = ?) AND (project_id, "
-                   "region_code) > (?, ?) "
-                   "AND (? = 0 OR level = ?) AND (? = '' OR parent_region_code = ?) "
-                   "ORDER BY project_id, region_code LIMIT ?"));
-  select.setInt(1, year);
-  select.setBoolean(2, all_projects);
-  select.setString(3, project_id);
-  select.setString(4, after_project);
-  select.setString(5, after_region);
-  select.setInt(6, filter.level);
-  select.setInt(7, filter.level);
-  select.setString(8, filter.parent_region_code);
-  select.setString(9, filter.parent_region_code);
-  select.setInt(10, limit);
+                   " FROM quotas WHERE year = ? AND (project_id, region_code) > (?, ?)",
+                   where.Sql(), " ORDER BY project_id, region_code LIMIT ?"));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  select.setString(next++, after_project);
+  select.setString(next++, after_region);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::QuotaAllocation> out;
   while (rows->next()) out.push_back(QuotaFromRow(rows));
@@ -684,12 +684,14 @@ v1::CostPolicy CatalogStore::InsertCostPolicy(db::Connection& connection, int ye
 
 absl::StatusOr<v1::CostPolicy> CatalogStore::GetCostPolicy(db::Connection& connection, int year,
                                                            int version) {
-  auto& select = connection.Prepare(absl::StrCat("SELECT ", kCostColumns,
-                                                 " FROM cost_policies WHERE year = ? AND (? = 0 OR "
-                                                 "version = ?) ORDER BY version DESC LIMIT 1"));
-  select.setInt(1, year);
-  select.setInt(2, version);
-  select.setInt(3, version);
+  db::Conditions where;
+  where.EqualUnlessZero("version", version);
+  auto& select =
+      connection.Prepare(absl::StrCat("SELECT ", kCostColumns, " FROM cost_policies WHERE year = ?",
+                                      where.Sql(), " ORDER BY version DESC LIMIT 1"));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  where.Bind(select, &next);
   ResultSet rows(select.executeQuery());
   if (!rows->next()) {
     return absl::NotFoundError(absl::StrCat("years/", year, "/costPolicies/",

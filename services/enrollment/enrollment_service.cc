@@ -29,14 +29,6 @@ namespace peixun::enrollment {
 namespace {
 
 using auth::Role;
-
-// The city a county belongs to, as a metrics label: its first four digits; 济源示范区 (419001,
-// county-level and run as a city) is its own.
-std::string CityLabel(const std::string& region_code) {
-  if (region_code.size() < 4) return region_code.empty() ? "none" : region_code;
-  return region_code.rfind("4190", 0) == 0 ? region_code : region_code.substr(0, 4);
-}
-
 }  // namespace
 
 EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& catalog,
@@ -107,7 +99,7 @@ grpc::Status EnrollmentService::NominateTeacher(grpc::ServerContext* context,
             .Add({{"outcome", pending.status.ok()
                                   ? "accepted"
                                   : (pending.refused_by.empty() ? "error" : pending.refused_by)},
-                  {"city", CityLabel(caller.region_code)}})
+                  {"city", pending.city.empty() ? "none" : pending.city}})
             .Increment();
         if (!pending.status.ok() && pending.audit) {
           pending.audit->set_outcome(absl::StatusCodeToString(pending.status.code()));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/conditions.h"
 #include "common/db/rows.h"
 
 namespace peixun::enrollment {
@@ -74,11 +75,15 @@ catalog_v1::Region RegionFromRow(sql::ResultSet& rows) {
   return region;
 }
 
-// A row's county is in the city given three times (none given: every row): one of its
-// counties in the region copy, or the city itself where it is its own county-level unit (R-1a).
-const char kInCity[] =
-    "(? = '' OR county_code = ? OR county_code IN "
-    "(SELECT code FROM catalog_regions WHERE parent_code = ?))";
+// Narrows `where` to rows whose county is in city `city_code` (none given: every row): one of
+// its counties in the region copy, or the city itself where it is its own county-level unit (R-1a).
+void NarrowToCity(db::Conditions& where, const std::string& city_code) {
+  if (city_code.empty()) return;
+  where.Term(
+      "(county_code = ? OR county_code IN (SELECT code FROM catalog_regions WHERE parent_code = "
+      "?))",
+      {city_code, city_code});
+}
 
 const char kTeacherColumns[] =
     "teacher_id, id_number, display_name, gender, birth_date, school, county_code, stage, "
@@ -205,17 +210,16 @@ std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c,
                                                       const std::string& county_code,
                                                       const std::string& city_code,
                                                       const std::string& after_id, int limit) {
-  auto& select = c.Prepare(
-      absl::StrCat("SELECT ", kTeacherColumns,
-                   " FROM teachers WHERE teacher_id > ? AND (? = '' OR county_code = ?) AND ",
-                   kInCity, " ORDER BY teacher_id LIMIT ?"));
-  select.setString(1, after_id);
-  select.setString(2, county_code);
-  select.setString(3, county_code);
-  select.setString(4, city_code);
-  select.setString(5, city_code);
-  select.setString(6, city_code);
-  select.setInt(7, limit);
+  db::Conditions where;
+  where.EqualUnlessEmpty("county_code", county_code);
+  NarrowToCity(where, city_code);
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", kTeacherColumns, " FROM teachers WHERE teacher_id > ?",
+                             where.Sql(), " ORDER BY teacher_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<TeacherRow> out;
   while (rows->next()) out.push_back(TeacherFromRow(*rows));
@@ -413,28 +417,20 @@ std::vector<v1::Enrollment> EnrollmentStore::ListEnrollments(db::Connection& c,
                                                              const EnrollmentFilter& f,
                                                              const std::string& after_id,
                                                              int limit) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kEnrollmentColumns,
-      " FROM enrollments "
-      "WHERE enrollment_id > ? AND (? = 0 OR year = ?) AND (? = '' OR project_id = ?) "
-      "AND (? = '' OR county_code = ?) AND (? = '' OR teacher_id = ?) AND (? = 0 OR state = ?) "
-      "AND ",
-      kInCity, " ORDER BY enrollment_id LIMIT ?"));
-  select.setString(1, after_id);
-  select.setInt(2, f.year);
-  select.setInt(3, f.year);
-  select.setString(4, f.project_id);
-  select.setString(5, f.project_id);
-  select.setString(6, f.county_code);
-  select.setString(7, f.county_code);
-  select.setString(8, f.teacher_id);
-  select.setString(9, f.teacher_id);
-  select.setInt(10, f.state);
-  select.setInt(11, f.state);
-  select.setString(12, f.city_code);
-  select.setString(13, f.city_code);
-  select.setString(14, f.city_code);
-  select.setInt(15, limit);
+  db::Conditions where;
+  where.EqualUnlessZero("year", f.year)
+      .EqualUnlessEmpty("project_id", f.project_id)
+      .EqualUnlessEmpty("county_code", f.county_code)
+      .EqualUnlessEmpty("teacher_id", f.teacher_id)
+      .EqualUnlessZero("state", f.state);
+  NarrowToCity(where, f.city_code);
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kEnrollmentColumns,
+                                        " FROM enrollments WHERE enrollment_id > ?", where.Sql(),
+                                        " ORDER BY enrollment_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Enrollment> out;
   while (rows->next()) {
@@ -494,12 +490,15 @@ EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_
 
 std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(
     db::Connection& c, int year, const std::string& project_id) {
+  db::Conditions where;
+  where.EqualUnlessEmpty("project_id", project_id);
   auto& select = c.Prepare(
-      "SELECT project_id, county_code, state, rural, total FROM enrollment_outcomes "
-      "WHERE year = ? AND (? = '' OR project_id = ?) AND total <> 0");
-  select.setInt(1, year);
-  select.setString(2, project_id);
-  select.setString(3, project_id);
+      absl::StrCat("SELECT project_id, county_code, state, rural, total FROM enrollment_outcomes "
+                   "WHERE year = ? AND total <> 0",
+                   where.Sql()));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  where.Bind(select, &next);
   ResultSet rows(select.executeQuery());
   std::vector<OutcomeCount> out;
   while (rows->next()) {
@@ -512,12 +511,17 @@ std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(
 
 namespace {
 
-std::vector<EnrollmentStore::SeatRow> SeatRows(db::Connection& c, const std::string& sql, int year,
+// `select_from` (three columns: project, county, a count) of the year, of one project unless
+// `project_id` is empty, then `group_by`.
+std::vector<EnrollmentStore::SeatRow> SeatRows(db::Connection& c, absl::string_view select_from,
+                                               absl::string_view group_by, int year,
                                                const std::string& project_id) {
-  auto& select = c.Prepare(sql);
-  select.setInt(1, year);
-  select.setString(2, project_id);
-  select.setString(3, project_id);
+  db::Conditions where;
+  where.EqualUnlessEmpty("project_id", project_id);
+  auto& select = c.Prepare(absl::StrCat(select_from, " WHERE year = ?", where.Sql(), group_by));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  where.Bind(select, &next);
   ResultSet rows(select.executeQuery());
   std::vector<EnrollmentStore::SeatRow> out;
   while (rows->next()) out.push_back({rows->getString(1), rows->getString(2), rows->getInt64(3)});
@@ -528,26 +532,20 @@ std::vector<EnrollmentStore::SeatRow> SeatRows(db::Connection& c, const std::str
 
 std::vector<EnrollmentStore::SeatRow> EnrollmentStore::QuotaSeats(db::Connection& c, int year,
                                                                   const std::string& project_id) {
-  return SeatRows(c,
-                  "SELECT project_id, county_code, seats FROM catalog_quotas "
-                  "WHERE year = ? AND (? = '' OR project_id = ?)",
-                  year, project_id);
+  return SeatRows(c, "SELECT project_id, county_code, seats FROM catalog_quotas", "", year,
+                  project_id);
 }
 
 std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountIneligible(
     db::Connection& c, int year, const std::string& project_id) {
-  return SeatRows(c,
-                  "SELECT project_id, county_code, COUNT(*) FROM ineligible_nominations "
-                  "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code",
-                  year, project_id);
+  return SeatRows(c, "SELECT project_id, county_code, COUNT(*) FROM ineligible_nominations",
+                  " GROUP BY project_id, county_code", year, project_id);
 }
 
 std::vector<EnrollmentStore::SeatRow> EnrollmentStore::CountFoundIneligible(
     db::Connection& c, int year, const std::string& project_id) {
-  return SeatRows(c,
-                  "SELECT project_id, county_code, COUNT(*) FROM trainees_found_ineligible "
-                  "WHERE year = ? AND (? = '' OR project_id = ?) GROUP BY project_id, county_code",
-                  year, project_id);
+  return SeatRows(c, "SELECT project_id, county_code, COUNT(*) FROM trainees_found_ineligible",
+                  " GROUP BY project_id, county_code", year, project_id);
 }
 
 void EnrollmentStore::RecordFoundIneligible(db::Connection& c, const v1::Enrollment& enrollment,
@@ -691,25 +689,20 @@ std::vector<v1::BlacklistEntry> EnrollmentStore::ListBlacklist(
     db::Connection& c, const std::string& teacher_id, const std::string& county_code,
     const std::string& city_code, int active, absl::CivilDay today, const std::string& after_id,
     int limit) {
-  auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kBlacklistColumns,
-      " FROM blacklist_entries WHERE entry_id > ? AND (? = '' OR teacher_id = ?) "
-      "AND (? = '' OR county_code = ?) AND ",
-      kInCity,
-      " "
-      "AND (? < 0 OR (? = 1) = (lifted = FALSE AND end_date >= ?)) ORDER BY entry_id LIMIT ?"));
-  select.setString(1, after_id);
-  select.setString(2, teacher_id);
-  select.setString(3, teacher_id);
-  select.setString(4, county_code);
-  select.setString(5, county_code);
-  select.setString(6, city_code);
-  select.setString(7, city_code);
-  select.setString(8, city_code);
-  select.setInt(9, active);
-  select.setInt(10, active);
-  select.setString(11, absl::FormatCivilTime(today));
-  select.setInt(12, limit);
+  db::Conditions where;
+  where.EqualUnlessEmpty("teacher_id", teacher_id).EqualUnlessEmpty("county_code", county_code);
+  NarrowToCity(where, city_code);
+  if (active >= 0) {  // 1: in force today; 0: lifted or ended
+    where.Term("(lifted = FALSE AND end_date >= ?) = ?",
+               {absl::FormatCivilTime(today), int64_t{active == 1 ? 1 : 0}});
+  }
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kBlacklistColumns,
+                                        " FROM blacklist_entries WHERE entry_id > ?", where.Sql(),
+                                        " ORDER BY entry_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::BlacklistEntry> out;
   while (rows->next()) out.push_back(BlacklistFromRow(rows));

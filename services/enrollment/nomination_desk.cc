@@ -170,6 +170,10 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
     EnrollmentStore::AddNominationReads(reads, keys, &facts);
     reads.Run();
   }
+  for (Nomination* n : items) {
+    auto county = facts.regions.find(n->judged.county);
+    if (county != facts.regions.end()) n->city = domain::CityCodeOf(county->second);
+  }
   domain::NominationLedger ledger(std::move(facts), catalog_.Current());
 
   // The decisions, in arrival order, and one round trip for every row the batch writes.

@@ -41,6 +41,7 @@ class NominationDesk {
     bool inserted = false;     // accepted in this run (not answered from a stored response)
     bool ask_catalog = false;  // refused on the catalog copy alone (NominationDecision)
     int32_t seats_in_copy = -1;
+    std::string city;  // the nominating county's city by the region data, for metrics
   };
 
   // `max_running`: how many batches run at a time (batches hold at most 64 nominations).

@@ -389,6 +389,14 @@ grpc::Status EvaluationService::GetResult(grpc::ServerContext* context,
       });
 }
 
+absl::StatusOr<const catalog::RegionDirectory*> EvaluationService::Regions() const {
+  if (regions_ == nullptr) {
+    return absl::UnavailableError(
+        "evaluation runs without catalog (--catalog_target), so a city's counties are unknown");
+  }
+  return regions_;
+}
+
 grpc::Status EvaluationService::ListResults(grpc::ServerContext* context,
                                             const v1::ListResultsRequest* request,
                                             v1::ListResultsResponse* response) {
@@ -399,9 +407,9 @@ grpc::Status EvaluationService::ListResults(grpc::ServerContext* context,
         EvaluationStore::ResultFilter filter;
         PEIXUN_ASSIGN_OR_RETURN(filter.grade, EnumTerm<v1::Grade>(terms, "grade"));
         if (const std::string* city = FilterValue(terms, "city")) {
-          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
-                                  RegionName::ParseCity(*city, "filter city"));
-          filter.city_prefix = name.code;
+          PEIXUN_ASSIGN_OR_RETURN(const catalog::RegionDirectory* regions, Regions());
+          PEIXUN_ASSIGN_OR_RETURN(filter.counties,
+                                  regions->CountyUnitsOfFilter(*city, "filter city"));
         }
         PEIXUN_ASSIGN_OR_RETURN(const Page page,
                                 Page::Of(request->page_size(), request->page_token(),
@@ -434,12 +442,8 @@ grpc::Status EvaluationService::ExplainResult(grpc::ServerContext* context,
         county.county = key.county_code;
         if (caller.scope == auth::Scope::kOwnCity) {
           // The county's city is its parent in catalog's region data, never its code's prefix.
-          if (cities_ == nullptr) {
-            return absl::UnavailableError(
-                "evaluation runs without catalog (--catalog_target), so a city's counties are "
-                "unknown");
-          }
-          absl::StatusOr<std::string> city = cities_->CityOf(key.county_code);
+          PEIXUN_ASSIGN_OR_RETURN(const catalog::RegionDirectory* regions, Regions());
+          absl::StatusOr<std::string> city = regions->CityOf(key.county_code);
           if (city.ok()) {
             county.city = *city;
           } else if (!absl::IsNotFound(city.status())) {

@@ -8,7 +8,7 @@
 #include "common/server/platform.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "prometheus/counter.h"
-#include "services/evaluation/county_cities.h"
+#include "services/catalog/region_directory.h"
 #include "services/evaluation/enrollment_rates.h"
 #include "services/evaluation/funding_status.h"
 
@@ -25,16 +25,16 @@ class EvaluationService final : public v1::EvaluationService::Service {
   // `rates` answers for enrollment when deductions are computed; without it ComputeDeductions
   // is UNAVAILABLE. `funding` says which counties are active project counties; without
   // it a round takes the explicit county list it is given.
-  // `cities` says which city a county is in, for city admins' scope; without it a city admin's
-  // ExplainResult is UNAVAILABLE.
+  // `regions` is catalog's region data: a county's city for city admins' scope and a city's
+  // counties for the `city` filter; without it those are UNAVAILABLE.
   explicit EvaluationService(server::Platform& platform, const EnrollmentRates* rates = nullptr,
                              const FundingStatus* funding = nullptr,
-                             const CountyCities* cities = nullptr)
+                             const catalog::RegionDirectory* regions = nullptr)
       : platform_(platform),
         handlers_(platform),
         rates_(rates),
         funding_(funding),
-        cities_(cities),
+        regions_(regions),
         scores_(Counter(platform, "peixun_evaluation_scores_total",
                         "Indicator scores submitted by experts.")),
         results_computed_(Counter(platform, "peixun_evaluation_results_computed_total",
@@ -94,6 +94,8 @@ class EvaluationService final : public v1::EvaluationService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
+  // The region data, or UNAVAILABLE when evaluation runs without catalog.
+  absl::StatusOr<const catalog::RegionDirectory*> Regions() const;
   static prometheus::Counter& Counter(server::Platform& platform, const char* name,
                                       const char* help) {
     return prometheus::BuildCounter()
@@ -107,7 +109,7 @@ class EvaluationService final : public v1::EvaluationService::Service {
   server::Handlers handlers_;
   const EnrollmentRates* rates_;
   const FundingStatus* funding_;
-  const CountyCities* cities_;
+  const catalog::RegionDirectory* regions_;
   // Evaluation progress for the dashboards.
   prometheus::Counter& scores_;
   prometheus::Counter& results_computed_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/conditions.h"
 #include "common/db/rows.h"
 #include "common/db/script.h"
 #include "common/util/names.h"
@@ -380,18 +381,19 @@ std::optional<v1::Assignment> EvaluationStore::FindAssignment(db::Connection& c,
 std::vector<v1::Assignment> EvaluationStore::ListAssignments(db::Connection& c, const RoundKey& key,
                                                              const AssignmentFilter& filter,
                                                              const std::string& after, int limit) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", kAssignmentColumns,
-                                        " FROM assignments WHERE year = ? AND round_id = ? AND (? "
-                                        "= '' OR county_code = ?) AND (? = '' OR expert = ?) "
-                                        "AND assignment_id > ? ORDER BY assignment_id LIMIT ?"));
-  select.setInt(1, key.year);
-  select.setString(2, key.round_id);
-  select.setString(3, filter.county_code);
-  select.setString(4, filter.county_code);
-  select.setString(5, filter.expert);
-  select.setString(6, filter.expert);
-  select.setString(7, after);
-  select.setInt(8, limit);
+  db::Conditions where;
+  where.EqualUnlessEmpty("county_code", filter.county_code)
+      .EqualUnlessEmpty("expert", filter.expert);
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kAssignmentColumns,
+                   " FROM assignments WHERE year = ? AND round_id = ? AND assignment_id > ?",
+                   where.Sql(), " ORDER BY assignment_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setInt(next++, key.year);
+  select.setString(next++, key.round_id);
+  select.setString(next++, after);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Assignment> out;
   while (rows->next()) out.push_back(AssignmentFromRow(key, *rows));
@@ -500,14 +502,15 @@ v1::ScoreSheet EvaluationStore::GetScoreSheet(db::Connection& c, const RoundKey&
 
 std::map<std::string, std::vector<v1::ScoreSheet>> EvaluationStore::ScoreSheets(
     db::Connection& c, const RoundKey& key, const std::string& county_code) {
-  auto& select = c.Prepare(
-      absl::StrCat("SELECT ", kScoreColumns,
-                   " FROM scores WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?) "
-                   "ORDER BY county_code, expert, indicator"));
-  select.setInt(1, key.year);
-  select.setString(2, key.round_id);
-  select.setString(3, county_code);
-  select.setString(4, county_code);
+  db::Conditions where;
+  where.EqualUnlessEmpty("county_code", county_code);
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kScoreColumns,
+                                        " FROM scores WHERE year = ? AND round_id = ?", where.Sql(),
+                                        " ORDER BY county_code, expert, indicator"));
+  unsigned int next = 1;
+  select.setInt(next++, key.year);
+  select.setString(next++, key.round_id);
+  where.Bind(select, &next);
   ResultSet rows(select.executeQuery());
   std::map<std::string, std::vector<v1::ScoreSheet>> sheets;
   while (rows->next()) AddScoreRow(key, *rows, sheets);
@@ -552,14 +555,17 @@ void EvaluationStore::SaveFigures(db::Connection& c, const RoundKey& key,
 
 std::map<std::string, domain::FetchedFacts> EvaluationStore::Figures(
     db::Connection& c, const RoundKey& key, const std::string& county_code) {
-  auto& select = c.Prepare(
+  db::Conditions where;
+  where.EqualUnlessEmpty("county_code", county_code);
+  auto& select = c.Prepare(absl::StrCat(
       "SELECT county_code, under_reported, no_shows, not_completed, ineligible, source, "
       "CAST(UNIX_TIMESTAMP(computed_time) * 1000000 AS SIGNED) FROM deduction_figures "
-      "WHERE year = ? AND round_id = ? AND (? = '' OR county_code = ?)");
-  select.setInt(1, key.year);
-  select.setString(2, key.round_id);
-  select.setString(3, county_code);
-  select.setString(4, county_code);
+      "WHERE year = ? AND round_id = ?",
+      where.Sql()));
+  unsigned int next = 1;
+  select.setInt(next++, key.year);
+  select.setString(next++, key.round_id);
+  where.Bind(select, &next);
   ResultSet rows(select.executeQuery());
   std::map<std::string, domain::FetchedFacts> out;
   while (rows->next()) {
@@ -713,21 +719,21 @@ std::vector<v1::Result> EvaluationStore::ListResults(db::Connection& c, const Ro
     if (!absl::SimpleAtoi(parts.first, &after_total)) after_total = 1 << 30;
     after_county = parts.second;
   }
+  db::Conditions where;
+  where.EqualUnlessZero("r.grade", filter.grade).InWhenSet("r.county_code", filter.counties);
   auto& select = c.Prepare(
       absl::StrCat("SELECT ", kResultColumns,
-                   " FROM results r WHERE r.year = ? AND r.round_id = ? AND ", kNewest,
-                   " AND (? = 0 OR r.grade = ?) AND r.county_code LIKE CONCAT(?, '%') "
-                   "AND (r.total_tenths < ? OR (r.total_tenths = ? AND r.county_code > ?)) "
+                   " FROM results r WHERE r.year = ? AND r.round_id = ? AND ", kNewest, where.Sql(),
+                   " AND (r.total_tenths < ? OR (r.total_tenths = ? AND r.county_code > ?)) "
                    "ORDER BY r.total_tenths DESC, r.county_code LIMIT ?"));
-  select.setInt(1, key.year);
-  select.setString(2, key.round_id);
-  select.setInt(3, filter.grade);
-  select.setInt(4, filter.grade);
-  select.setString(5, filter.city_prefix);
-  select.setInt(6, after_total);
-  select.setInt(7, after_total);
-  select.setString(8, after_county);
-  select.setInt(9, limit);
+  unsigned int next = 1;
+  select.setInt(next++, key.year);
+  select.setString(next++, key.round_id);
+  where.Bind(select, &next);
+  select.setInt(next++, after_total);
+  select.setInt(next++, after_total);
+  select.setString(next++, after_county);
+  select.setInt(next++, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::Result> out;
   while (rows->next()) out.push_back(ResultFromRow(key, *rows));

@@ -127,7 +127,8 @@ class EvaluationStore {
                                               const std::string& county_code, int revision);
   struct ResultFilter {
     v1::Grade grade = v1::GRADE_UNSPECIFIED;
-    std::string city_prefix;  // "4102": counties of that city
+    // Only these county-level units (a city filter's, by the region data) when set.
+    std::optional<std::vector<std::string>> counties;
   };
   // Newest revisions, best total first then by county code, after the position `after`
   // ("{total}:{county}").

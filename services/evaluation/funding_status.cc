@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/dependency.h"
 #include "common/util/names.h"
+#include "common/util/status.h"
 
 namespace peixun::evaluation {
 
@@ -15,23 +16,15 @@ FundingStatus::FundingStatus(const std::string& target, auth::TokenSigner signer
 
 absl::StatusOr<std::set<std::string>> FundingStatus::ActiveCounties(int year) const {
   std::set<std::string> out;
-  std::string token;
-  do {
-    fv::ListProjectCountiesRequest request;
-    request.set_filter(absl::StrCat("active_in_year = \"", year, "\""));
-    request.set_page_size(1000);
-    request.set_page_token(token);
-    fv::ListProjectCountiesResponse page;
-    grpc::Status status =
-        funding_.stub().ListProjectCounties(funding_.Context().get(), request, &page);
-    if (!status.ok()) {
-      return funding_.Failed(
-          status,
-          absl::StrCat("did not say which counties are project counties in ", year, " (R-27)"));
-    }
-    for (const auto& county : page.project_counties()) out.insert(county.county());
-    token = page.next_page_token();
-  } while (!token.empty());
+  fv::ListProjectCountiesRequest request;
+  request.set_filter(absl::StrCat("active_in_year = \"", year, "\""));
+  PEIXUN_RETURN_IF_ERROR(funding_.ListAll(
+      &fv::FundingService::Stub::ListProjectCounties, request,
+      absl::StrCat("did not say which counties are project counties in ", year, " (R-27)"),
+      [&](const fv::ListProjectCountiesResponse& page) {
+        for (const auto& county : page.project_counties()) out.insert(county.county());
+        return absl::OkStatus();
+      }));
   return out;
 }
 

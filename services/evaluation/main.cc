@@ -44,14 +44,14 @@ int main(int argc, char** argv) {
       peixun::server::DependencyCredentials(platform.options()));
   const std::string catalog_target = peixun::server::DependencyTarget(
       absl::GetFlag(FLAGS_catalog_target), "PEIXUN_CATALOG_TARGET", "127.0.0.1:50051");
-  peixun::evaluation::CountyCities cities(
-      catalog_target, platform.signer(), platform.clock(),
+  peixun::catalog::RegionDirectory regions(
+      "evaluation", catalog_target, platform.signer(), platform.clock(),
       peixun::server::DependencyCredentials(platform.options()));
   // Tokens' region and host claims must name regions and hosts catalog knows.
   platform.SetClaimLookups(peixun::catalog::CatalogClaimLookups(
       "evaluation", catalog_target, platform.signer(), platform.clock(),
       peixun::server::DependencyCredentials(platform.options())));
-  peixun::evaluation::EvaluationService service(platform, &rates, &funding, &cities);
+  peixun::evaluation::EvaluationService service(platform, &rates, &funding, &regions);
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("evaluation", std::string(status.message()));
     return 1;

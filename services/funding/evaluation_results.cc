@@ -29,22 +29,17 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::NewestResu
 absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(
     int year, bool published_only) const {
   std::vector<std::string> rounds;
-  std::string token;
-  do {
-    ev::ListRoundsRequest request;
-    request.set_parent(absl::StrCat("years/", year));
-    request.set_page_size(1000);
-    request.set_page_token(token);
-    ev::ListRoundsResponse page;
-    grpc::Status status =
-        evaluation_.stub().ListRounds(evaluation_.Context().get(), request, &page);
-    if (!status.ok())
-      return evaluation_.Failed(status, absl::StrCat("did not answer ListRounds of ", year));
-    for (const auto& round : page.rounds()) {
-      if (!published_only || round.state() == ev::Round::PUBLISHED) rounds.push_back(round.name());
-    }
-    token = page.next_page_token();
-  } while (!token.empty());
+  ev::ListRoundsRequest list_rounds;
+  list_rounds.set_parent(absl::StrCat("years/", year));
+  PEIXUN_RETURN_IF_ERROR(evaluation_.ListAll(
+      &ev::EvaluationService::Stub::ListRounds, list_rounds,
+      absl::StrCat("did not answer ListRounds of ", year), [&](const ev::ListRoundsResponse& page) {
+        for (const auto& round : page.rounds()) {
+          if (!published_only || round.state() == ev::Round::PUBLISHED)
+            rounds.push_back(round.name());
+        }
+        return absl::OkStatus();
+      }));
   if (rounds.empty() && published_only) {
     return RuleError(
         "R-26", absl::StrCat("no evaluation round of ", year,
@@ -52,17 +47,9 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(
   }
   std::map<std::string, domain::DecisionInput> by_county;
   for (const auto& round : rounds) {
-    token.clear();
-    do {
-      ev::ListResultsRequest request;
-      request.set_round(round);
-      request.set_page_size(1000);
-      request.set_page_token(token);
-      ev::ListResultsResponse page;
-      grpc::Status status =
-          evaluation_.stub().ListResults(evaluation_.Context().get(), request, &page);
-      if (!status.ok())
-        return evaluation_.Failed(status, absl::StrCat("did not answer ListResults of ", round));
+    ev::ListResultsRequest list_results;
+    list_results.set_round(round);
+    auto each = [&](const ev::ListResultsResponse& page) -> absl::Status {
       for (const auto& result : page.results()) {
         domain::DecisionInput input;
         input.county = result.county();
@@ -77,8 +64,11 @@ absl::StatusOr<std::vector<domain::DecisionInput>> EvaluationResults::Results(
                                         "); one decision cannot follow both"));
         }
       }
-      token = page.next_page_token();
-    } while (!token.empty());
+      return absl::OkStatus();
+    };
+    PEIXUN_RETURN_IF_ERROR(
+        evaluation_.ListAll(&ev::EvaluationService::Stub::ListResults, list_results,
+                            absl::StrCat("did not answer ListResults of ", round), each));
   }
   if (by_county.empty() && !published_only) {
     return absl::FailedPreconditionError(

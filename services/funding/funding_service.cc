@@ -87,6 +87,7 @@ grpc::Status FundingService::DecideFunding(grpc::ServerContext* context,
                 PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
                                         RegionName::ParseCounty(input.county, "result county"));
                 const std::string& code = county.code;
+                FundingStore::LockCounty(c, code);
                 auto current = FundingStore::CurrentDecision(c, year, code);
                 std::optional<domain::CurrentDecision> now;
                 if (current) now = domain::CurrentDecision{current->decision, current->seq};
@@ -211,6 +212,15 @@ grpc::Status FundingService::GetDecision(grpc::ServerContext* context,
       });
 }
 
+absl::StatusOr<std::vector<std::string>> FundingService::CountyUnitsOfCity(
+    const std::string& filter_value) const {
+  if (deps_.regions == nullptr) {
+    return absl::UnavailableError(
+        "funding runs without catalog (--catalog_target), so a city's counties are unknown");
+  }
+  return deps_.regions->CountyUnitsOfFilter(filter_value, "filter city");
+}
+
 grpc::Status FundingService::ListDecisions(grpc::ServerContext* context,
                                            const v1::ListDecisionsRequest* request,
                                            v1::ListDecisionsResponse* response) {
@@ -223,9 +233,7 @@ grpc::Status FundingService::ListDecisions(grpc::ServerContext* context,
         FundingStore::DecisionFilter filter;
         PEIXUN_ASSIGN_OR_RETURN(filter.tier, EnumTerm<v1::Tier>(terms, "tier"));
         if (const std::string* city = FilterValue(terms, "city")) {
-          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
-                                  RegionName::ParseCity(*city, "filter city"));
-          filter.city_prefix = name.code;
+          PEIXUN_ASSIGN_OR_RETURN(filter.counties, CountyUnitsOfCity(*city));
         }
         PEIXUN_ASSIGN_OR_RETURN(const std::optional<bool> superseded,
                                 BoolTerm(terms, "superseded"));
@@ -258,6 +266,7 @@ grpc::Status FundingService::DesignateProjectCounty(
         return handlers_.Mutate(
             caller, "DesignateProjectCounty", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
+              FundingStore::LockCounty(c, code);
               PEIXUN_ASSIGN_OR_RETURN(const v1::TierPolicy policy,
                                       FundingStore::GetTierPolicy(c, 0));
               const v1::ProjectCounty::Period period =
@@ -314,11 +323,9 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
           PEIXUN_ASSIGN_OR_RETURN(year, ParseYear(it->second, "filter active_in_year"));
           only_active = true;
         }
-        std::string city;
+        std::optional<std::vector<std::string>> counties;
         if (const std::string* value = FilterValue(terms, "city")) {
-          PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
-                                  RegionName::ParseCity(*value, "filter city"));
-          city = name.code;
+          PEIXUN_ASSIGN_OR_RETURN(counties, CountyUnitsOfCity(*value));
         }
         PEIXUN_ASSIGN_OR_RETURN(std::string after,
                                 DecodePageToken(request->page_token(), request->filter()));
@@ -326,7 +333,7 @@ grpc::Status FundingService::ListProjectCounties(grpc::ServerContext* context,
           // Reads pages of counties until this page is full (inactive ones are skipped when asked).
           std::string cursor = after;
           while (response->project_counties_size() <= page_size) {
-            auto batch = FundingStore::ListProjectCounties(c, city, cursor, page_size + 1);
+            auto batch = FundingStore::ListProjectCounties(c, counties, cursor, page_size + 1);
             for (auto& county : batch) {
               cursor = LastSegment(county.county());
               domain::SetStatusIn(county, year);

@@ -9,6 +9,7 @@
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
+#include "services/catalog/region_directory.h"
 #include "services/funding/catalog_budgets.h"
 #include "services/funding/enrollment_completions.h"
 #include "services/funding/evaluation_results.h"
@@ -20,6 +21,7 @@ struct FundingDependencies {
   const EvaluationResults* evaluation = nullptr;      // results, for decisions and simulations
   const CatalogBudgets* catalog = nullptr;            // regions and project budgets
   const EnrollmentCompletions* enrollment = nullptr;  // completions, for subsidies
+  const catalog::RegionDirectory* regions = nullptr;  // a city's counties, for `city` filters
 };
 
 class FundingService final : public v1::FundingService::Service {
@@ -67,6 +69,8 @@ class FundingService final : public v1::FundingService::Service {
                            grpc::ServerWriter<common::v1::Event>* writer) override;
 
  private:
+  // A `city` filter's county-level units by catalog's region data, UNAVAILABLE without it.
+  absl::StatusOr<std::vector<std::string>> CountyUnitsOfCity(const std::string& filter_value) const;
   int CurrentYear() const;
 
   server::Platform& platform_;

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/db/conditions.h"
 #include "common/db/rows.h"
 #include "common/util/names.h"
 #include "common/util/status.h"
@@ -99,6 +100,14 @@ absl::StatusOr<v1::TierPolicy> FundingStore::GetTierPolicy(db::Connection& c, in
   return defaults;
 }
 
+void FundingStore::LockCounty(db::Connection& c, const std::string& county_code) {
+  auto& lock = c.Prepare(
+      "INSERT INTO project_counties (county_code) VALUES (?) "
+      "ON DUPLICATE KEY UPDATE county_code = county_code");
+  lock.setString(1, county_code);
+  lock.executeUpdate();
+}
+
 void FundingStore::AddPeriod(db::Connection& c, const std::string& county_code,
                              const v1::ProjectCounty::Period& period) {
   auto& insert = c.Prepare(
@@ -150,20 +159,22 @@ std::optional<v1::ProjectCounty> FundingStore::GetProjectCounty(db::Connection& 
   return county;
 }
 
-std::vector<v1::ProjectCounty> FundingStore::ListProjectCounties(db::Connection& c,
-                                                                 const std::string& city_prefix,
-                                                                 const std::string& after,
-                                                                 int limit) {
+std::vector<v1::ProjectCounty> FundingStore::ListProjectCounties(
+    db::Connection& c, const std::optional<std::vector<std::string>>& counties,
+    const std::string& after, int limit) {
   // The page's counties first, then all their periods.
-  auto& select = c.Prepare(
+  db::Conditions where;
+  where.InWhenSet("county_code", counties);
+  auto& select = c.Prepare(absl::StrCat(
       "SELECT p.county_code, p.kind, p.from_year, p.to_year, p.decision FROM county_periods p JOIN "
-      "(SELECT DISTINCT county_code FROM county_periods WHERE county_code > ? AND county_code LIKE "
-      "CONCAT(?, '%') "
-      "ORDER BY county_code LIMIT ?) page ON page.county_code = p.county_code ORDER BY "
-      "p.county_code, p.from_year, p.id");
-  select.setString(1, after);
-  select.setString(2, city_prefix);
-  select.setInt(3, limit);
+      "(SELECT DISTINCT county_code FROM county_periods WHERE county_code > ?",
+      where.Sql(),
+      " ORDER BY county_code LIMIT ?) page ON page.county_code = p.county_code ORDER BY "
+      "p.county_code, p.from_year, p.id"));
+  unsigned int next = 1;
+  select.setString(next++, after);
+  where.Bind(select, &next);
+  select.setInt(next++, limit);
   ResultSet rows(select.executeQuery());
   std::vector<v1::ProjectCounty> out;
   while (rows->next()) {
@@ -244,20 +255,19 @@ std::vector<FundingStore::StoredDecision> FundingStore::ListDecisions(db::Connec
     after_county = parts.first;
     if (!absl::SimpleAtoi(parts.second, &after_seq)) after_seq = 0;
   }
+  db::Conditions where;
+  where.EqualUnlessZero("tier", filter.tier).InWhenSet("county_code", filter.counties);
   auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kDecisionColumns,
-      " FROM decisions WHERE year = ? AND superseded = ? AND (? = 0 OR tier = ?) AND county_code "
-      "LIKE CONCAT(?, '%') "
-      "AND (county_code > ? OR (county_code = ? AND seq > ?)) ORDER BY county_code, seq LIMIT ?"));
-  select.setInt(1, year);
-  select.setBoolean(2, filter.superseded);
-  select.setInt(3, filter.tier);
-  select.setInt(4, filter.tier);
-  select.setString(5, filter.city_prefix);
-  select.setString(6, after_county);
-  select.setString(7, after_county);
-  select.setInt(8, after_seq);
-  select.setInt(9, limit);
+      "SELECT ", kDecisionColumns, " FROM decisions WHERE year = ? AND superseded = ?", where.Sql(),
+      " AND (county_code > ? OR (county_code = ? AND seq > ?)) ORDER BY county_code, seq LIMIT ?"));
+  unsigned int next = 1;
+  select.setInt(next++, year);
+  select.setBoolean(next++, filter.superseded);
+  where.Bind(select, &next);
+  select.setString(next++, after_county);
+  select.setString(next++, after_county);
+  select.setInt(next++, after_seq);
+  select.setInt(next++, limit);
   ResultSet rows(select.executeQuery());
   std::vector<StoredDecision> out;
   while (rows->next()) out.push_back(DecisionFromRow(*rows));

@@ -22,6 +22,9 @@ class FundingStore {
   static absl::StatusOr<v1::TierPolicy> GetTierPolicy(db::Connection& c, int version);
 
   // Project-county status
+  // Serializes changes to one county's periods until the transaction ends: call it before
+  // reading the periods that a change is decided from.
+  static void LockCounty(db::Connection& c, const std::string& county_code);
   static void AddPeriod(db::Connection& c, const std::string& county_code,
                         const v1::ProjectCounty::Period& period);
   // Removes the periods a (superseded) decision opened.
@@ -29,10 +32,10 @@ class FundingStore {
   // The county with every period, oldest first; nullopt when it has none.
   static std::optional<v1::ProjectCounty> GetProjectCounty(db::Connection& c,
                                                            const std::string& county_code);
-  // Counties with periods after `after` in code order, those of a city when `city_prefix` is set.
-  static std::vector<v1::ProjectCounty> ListProjectCounties(db::Connection& c,
-                                                            const std::string& city_prefix,
-                                                            const std::string& after, int limit);
+  // Counties with periods after `after` in code order; only `counties` when set.
+  static std::vector<v1::ProjectCounty> ListProjectCounties(
+      db::Connection& c, const std::optional<std::vector<std::string>>& counties,
+      const std::string& after, int limit);
 
   // Decisions
   struct StoredDecision {
@@ -49,7 +52,8 @@ class FundingStore {
   static void MarkSuperseded(db::Connection& c, int year, const std::string& county_code, int seq);
   struct DecisionFilter {
     v1::Tier tier = v1::TIER_UNSPECIFIED;
-    std::string city_prefix;
+    // Only these county-level units (a city filter's, by the region data) when set.
+    std::optional<std::vector<std::string>> counties;
     bool superseded = false;
   };
   // Decisions of a year by county code (and number) after `after` ("{county}@{seq}").

@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
   // Tokens' region and host claims must name regions and hosts catalog knows.
   platform.SetClaimLookups(peixun::catalog::CatalogClaimLookups("funding", catalog_target, key,
                                                                 platform.clock(), credentials));
-  peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment});
+  const peixun::catalog::RegionDirectory regions("funding", catalog_target, key, platform.clock(),
+                                                 credentials);
+  peixun::funding::FundingService service(platform, {&evaluation, &catalog, &enrollment, &regions});
   if (auto status = platform.Start(&service); !status.ok()) {
     peixun::server::Log("funding", std::string(status.message()));
     return 1;

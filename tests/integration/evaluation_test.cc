@@ -330,11 +330,11 @@ class EvaluationRoundTest : public ::testing::Test {
     rates_ =
         std::make_unique<EnrollmentRates>(absl::StrCat("127.0.0.1:", enrollment_->port()),
                                           peixun::testing::TestSigner(), SystemClock::Instance());
-    cities_ =
-        std::make_unique<CountyCities>(absl::StrCat("127.0.0.1:", catalog_->port()),
-                                       peixun::testing::TestSigner(), SystemClock::Instance());
+    regions_ = std::make_unique<catalog::RegionDirectory>(
+        "evaluation", absl::StrCat("127.0.0.1:", catalog_->port()), peixun::testing::TestSigner(),
+        SystemClock::Instance());
     service_ =
-        std::make_unique<EvaluationService>(*evaluation_, rates_.get(), nullptr, cities_.get());
+        std::make_unique<EvaluationService>(*evaluation_, rates_.get(), nullptr, regions_.get());
     ASSERT_TRUE(evaluation_->Start(service_.get()).ok());
     ASSERT_TRUE(peixun::testing::WaitServing(*evaluation_));
     stub_ = v1::EvaluationService::NewStub(peixun::testing::LoopbackChannel(evaluation_->port()));
@@ -569,7 +569,7 @@ class EvaluationRoundTest : public ::testing::Test {
   std::unique_ptr<enr::EnrollmentService::Stub> enrollment_stub_;
   std::unique_ptr<server::Platform> evaluation_;
   std::unique_ptr<EnrollmentRates> rates_;
-  std::unique_ptr<CountyCities> cities_;
+  std::unique_ptr<catalog::RegionDirectory> regions_;
   std::unique_ptr<EvaluationService> service_;
   std::unique_ptr<v1::EvaluationService::Stub> stub_;
   v1::RubricVersion rubric_;

@@ -1,6 +1,10 @@
 // Funding through real servers on loopback, each on its own fresh MariaDB database: decisions
 // from the results a running evaluation server has published, and project-county
 // status with its revocations.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
@@ -156,6 +160,42 @@ class FundingTest : public ::testing::Test {
   std::unique_ptr<FundingService> service_;
   std::unique_ptr<v1::FundingService::Stub> stub_;
 };
+
+TEST_F(FundingTest, R27ConcurrentDesignationsOfOneCountyOpenOneTerm) {
+  // Eight administrators designate 兰考县 at the same moment, for overlapping terms: one term
+  // opens, every other call is refused as overlapping it, and the county has one period.
+  constexpr int kCallers = 8;
+  std::atomic<int> opened{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> callers;
+  callers.reserve(kCallers);
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      v1::DesignateProjectCountyRequest designate;
+      designate.set_county("regions/410225");
+      designate.set_from_year(2021 + i % 2);
+      v1::ProjectCounty designated;
+      grpc::Status status = stub_->DesignateProjectCounty(Admin().get(), designate, &designated);
+      if (status.ok()) {
+        ++opened;
+      } else if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+        ++refused;
+      } else {
+        ADD_FAILURE() << status.error_code() << " " << status.error_message();
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(opened.load(), 1);
+  EXPECT_EQ(refused.load(), kCallers - 1);
+  v1::GetProjectCountyRequest get;
+  get.set_name("projectCounties/410225");
+  get.set_year(2022);
+  v1::ProjectCounty county;
+  ASSERT_TRUE(stub_->GetProjectCounty(ContextAs(Role::kViewer).get(), get, &county).ok());
+  EXPECT_EQ(county.periods_size(), 1);
+  EXPECT_TRUE(county.active());
+}
 
 TEST_F(FundingTest, R25R26R27DecisionsFollowPublishedGradesAndACorrectionSupersedes) {
   for (const auto& [county, total] : scores_) {

@@ -568,5 +568,37 @@ TEST_F(GatewayTest, ImportAnswersALinePerRowAndNamesABadLine) {
       << "nothing of the refused row was stored";
 }
 
+// R-1: a city's counties are those whose parent in the region data is the city, whatever their
+// code's prefix says: 410299 reads like 开封 (4102) and reports to 郑州 (4101). The filter answers
+// the same in funding as a city admin's scope does.
+TEST_F(GatewayTest, CityFiltersFollowTheRegionDataNotTheCodesPrefix) {
+  MustPost("/v1/regions:import",
+           R"({"csv": "code,name,parent_code,level\n410299,示例县,4101,county\n"})");
+  for (const char* county : {"410225", "410299"}) {
+    MustPost("/v1/projectCounties",
+             absl::StrCat(R"({"county": "regions/)", county, R"(", "fromYear": 2022})"));
+  }
+  auto listed = [](const std::string& city) {
+    HttpAnswer answer =
+        Http("GET", Url("/v1/projectCounties?filter=city+%3D+%22regions%2F" + city + "%22"), "",
+             TokenFor(Role::kViewer));
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.body;
+  };
+  const std::string zhengzhou = listed("4101");
+  EXPECT_NE(zhengzhou.find("regions/410299"), std::string::npos) << zhengzhou;
+  EXPECT_EQ(zhengzhou.find("regions/410225"), std::string::npos) << zhengzhou;
+  const std::string kaifeng = listed("4102");
+  EXPECT_NE(kaifeng.find("regions/410225"), std::string::npos) << kaifeng;
+  EXPECT_EQ(kaifeng.find("regions/410299"), std::string::npos) << kaifeng;
+
+  HttpAnswer unknown = Http("GET", Url("/v1/projectCounties?filter=city+%3D+%22regions%2F4117%22"),
+                            "", TokenFor(Role::kViewer));
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.body.find("filter city"), std::string::npos) << unknown.body;
+  EXPECT_NE(unknown.body.find("regions/4117 is not a city of the catalog"), std::string::npos)
+      << unknown.body;
+}
+
 }  // namespace
 }  // namespace peixun

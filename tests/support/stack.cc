@@ -68,11 +68,11 @@ absl::Status ServiceStack::Start(const std::function<void()>& after_catalog,
   evaluation = NewPlatform("evaluation", kServiceNames[2], evaluation_db, evaluation::Migrations());
   rates = std::make_unique<evaluation::EnrollmentRates>(Address(*enrollment), TestSigner(),
                                                         SystemClock::Instance());
-  cities = std::make_unique<evaluation::CountyCities>(Address(*catalog), TestSigner(),
-                                                      SystemClock::Instance());
+  regions = std::make_unique<catalog::RegionDirectory>("evaluation", Address(*catalog),
+                                                       TestSigner(), SystemClock::Instance());
   evaluation->SetClaimLookups(ClaimsThroughCatalog("evaluation"));
   evaluation_service = std::make_unique<evaluation::EvaluationService>(*evaluation, rates.get(),
-                                                                       nullptr, cities.get());
+                                                                       nullptr, regions.get());
   if (absl::Status status = StartAndWait(*evaluation, evaluation_service.get()); !status.ok())
     return status;
   if (after_evaluation) after_evaluation();
@@ -84,9 +84,12 @@ absl::Status ServiceStack::Start(const std::function<void()>& after_catalog,
                                                       SystemClock::Instance());
   completions = std::make_unique<funding::EnrollmentCompletions>(Address(*enrollment), TestSigner(),
                                                                  SystemClock::Instance());
+  funding_regions = std::make_unique<catalog::RegionDirectory>(
+      "funding", Address(*catalog), TestSigner(), SystemClock::Instance());
   funding->SetClaimLookups(ClaimsThroughCatalog("funding"));
   funding_service = std::make_unique<funding::FundingService>(
-      *funding, funding::FundingDependencies{results.get(), budgets.get(), completions.get()});
+      *funding, funding::FundingDependencies{results.get(), budgets.get(), completions.get(),
+                                             funding_regions.get()});
   return StartAndWait(*funding, funding_service.get());
 }
 

@@ -48,12 +48,13 @@ struct ServiceStack {
   std::unique_ptr<enrollment::EnrollmentService> enrollment_service;
   std::unique_ptr<server::Platform> evaluation;
   std::unique_ptr<evaluation::EnrollmentRates> rates;
-  std::unique_ptr<evaluation::CountyCities> cities;
+  std::unique_ptr<catalog::RegionDirectory> regions;
   std::unique_ptr<evaluation::EvaluationService> evaluation_service;
   std::unique_ptr<server::Platform> funding;
   std::unique_ptr<funding::EvaluationResults> results;
   std::unique_ptr<funding::CatalogBudgets> budgets;
   std::unique_ptr<funding::EnrollmentCompletions> completions;
+  std::unique_ptr<catalog::RegionDirectory> funding_regions;
   std::unique_ptr<funding::FundingService> funding_service;
 
  private:

@@ -15,6 +15,7 @@
 #include "common/util/filter.h"
 #include "common/util/names.h"
 #include "common/util/paging.h"
+#include "common/util/regions.h"
 #include "common/util/status.h"
 #include "common/util/updates.h"
 #include "google/rpc/error_details.pb.h"
@@ -502,6 +503,25 @@ TEST(Migrations, SplitsStatementsAndDropsComments) {
   ASSERT_EQ(statements.size(), 3u);
   EXPECT_EQ(statements[0], "CREATE TABLE a (x INT)");
   EXPECT_EQ(statements[2], "INSERT INTO a VALUES (1)");
+}
+
+TEST(RegionScope, R1CityScopeFollowsTheParentInTheRegionDataNotTheCodesPrefix) {
+  const std::vector<RegionFacts> regions = {
+      {"41", "", false, false},        {"4102", "41", true, false},  // 开封市
+      {"410223", "4102", false, true},                               // 尉氏县
+      {"410225", "4102", false, true},  // 兰考县, directly administered (R-1b): still 开封's
+      {"410299", "4101", false, true},  // a county whose code says 开封 and whose data says 郑州
+      {"419001", "41", true, true},     // 济源示范区 (R-1a): its own county-level unit
+      {"4101", "41", true, false},      // 郑州市
+  };
+  EXPECT_EQ(CountyUnitsOfCity(regions, "4102"), (std::vector<std::string>{"410223", "410225"}));
+  EXPECT_EQ(CountyUnitsOfCity(regions, "4101"), std::vector<std::string>{"410299"});
+  EXPECT_EQ(CountyUnitsOfCity(regions, "419001"), std::vector<std::string>{"419001"});
+  EXPECT_TRUE(CountyUnitsOfCity(regions, "41").empty());  // the province is no city
+  EXPECT_TRUE(CountyUnitsOfCity(regions, "").empty());
+  EXPECT_EQ(CityOfCountyUnit(regions[4]), "4101");
+  EXPECT_EQ(CityOfCountyUnit(regions[5]), "419001");
+  EXPECT_FALSE(InCity(regions[1], "4102"));  // a city is not a county-level unit of itself
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/util/regions.h"
 #include "common/util/status.h"
+#include "services/catalog/region_facts.h"
 
 namespace peixun::enrollment::domain {
 namespace {
@@ -234,14 +236,11 @@ absl::Status CheckSeatFree(int32_t quota, int32_t held, absl::string_view county
 }
 
 bool IsCountyLevelUnit(const catalog_v1::Region& region) {
-  return region.level() == catalog_v1::COUNTY ||
-         (region.level() == catalog_v1::CITY && region.directly_administered());
+  return catalog::FactsOf(region).county_unit;
 }
 
 std::string CityCodeOf(const catalog_v1::Region& county_level_unit) {
-  if (county_level_unit.level() == catalog_v1::CITY) return county_level_unit.code();
-  const std::string& parent = county_level_unit.parent();
-  return parent.substr(parent.rfind('/') + 1);
+  return CityOfCountyUnit(catalog::FactsOf(county_level_unit));
 }
 
 absl::Status CheckEligibility(const catalog_v1::AudienceRules& audience,
