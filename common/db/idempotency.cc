@@ -42,6 +42,15 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
+absl::Status Replay(const RememberedResponse& stored, absl::string_view request_hash,
+                    google::protobuf::Message* response) {
+  if (stored.request_hash != request_hash)
+    return FieldError("request_id", "was already used for a different request");
+  if (!response->ParseFromString(stored.response))
+    return absl::InternalError("stored response of request_id cannot be read");
+  return absl::OkStatus();
+}
+
 absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view caller, absl::string_view method,
                            const google::protobuf::Message& request, absl::string_view request_id,
                            google::protobuf::Message* response,
@@ -67,13 +76,7 @@ absl::Status RunIdempotent(ConnectionPool& pool, absl::string_view caller, absl:
     find.setString(3, id);
     std::unique_ptr<sql::ResultSet> seen(find.executeQuery());
     if (seen->next()) {
-      if (std::string(seen->getString(1)) != hash) {
-        return FieldError("request_id", "was already used for a different request");
-      }
-      if (!response->ParseFromString(ReadBlob(*seen, 2))) {
-        return absl::InternalError("stored response of request_id cannot be read");
-      }
-      return absl::OkStatus();
+      return Replay({std::string(seen->getString(1)), ReadBlob(*seen, 2)}, hash, response);
     }
     PEIXUN_RETURN_IF_ERROR(mutate(connection));
     std::string serialized = response->SerializeAsString();

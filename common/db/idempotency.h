@@ -45,6 +45,10 @@ struct CallerRequest {
     return std::tie(caller, request_id) < std::tie(other.caller, other.request_id);
   }
 };
+// A retry's answer: the stored response when the request is the one first sent with its id
+// (`request_hash`); INVALID_ARGUMENT naming request_id when the id was used for another.
+absl::Status Replay(const RememberedResponse& stored, absl::string_view request_hash,
+                    google::protobuf::Message* response);
 // Adds to `script` the locking read of the stored responses among `keys` of `method` (filled
 // into `found` when the script runs).
 void AddLockRemembered(Script& script, absl::string_view method,

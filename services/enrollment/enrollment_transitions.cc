@@ -12,6 +12,7 @@
 #include "common/util/status.h"
 #include "common/util/updates.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/domain/transitions.h"
 #include "services/enrollment/enrollment_service.h"
 
 namespace peixun::enrollment {
@@ -23,21 +24,24 @@ EnrollmentService::TransitionInput EnrollmentService::InputOf(
 
 namespace {
 
-// records the bar an outcome causes, from the project's end date.
-void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
-                     const catalog_v1::Project& project, v1::EnrollmentState cause) {
+// the policy in force in the enrollment's year sets a bar's length.
+domain::BlacklistPolicy BarPolicyOf(db::Connection& c, int year) {
+  auto policy = EnrollmentStore::GetPolicy(c, year, 0);
+  return domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy());
+}
+
+void SetDate(absl::CivilDay day, common::v1::Date* date) {
+  date->set_year(static_cast<int32_t>(day.year()));
+  date->set_month(day.month());
+  date->set_day(day.day());
+}
+
+// records the bar an outcome caused.
+void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment, const domain::Bar& bar) {
   v1::BlacklistEntry entry;
-  entry.set_cause(cause);
-  *entry.mutable_start_date() = project.end_date();
-  // The policy in force in the enrollment's year sets the bar's length.
-  auto name = ProjectName::Parse(enrollment.project(), "project");
-  auto policy = EnrollmentStore::GetPolicy(c, name.ok() ? name->year : 0, 0);
-  absl::CivilDay end = domain::BlacklistEnd(
-      db::CivilDayOf(project.end_date()),
-      domain::BlacklistPolicyOf(policy.ok() ? *policy : domain::DefaultEnrollmentPolicy()));
-  entry.mutable_end_date()->set_year(static_cast<int32_t>(end.year()));
-  entry.mutable_end_date()->set_month(end.month());
-  entry.mutable_end_date()->set_day(end.day());
+  entry.set_cause(bar.cause);
+  SetDate(bar.start, entry.mutable_start_date());
+  SetDate(bar.end, entry.mutable_end_date());
   const std::string entry_id = NewId("b");
   const std::string teacher_id = LastSegment(enrollment.teacher());
   EnrollmentStore::InsertBlacklistEntry(c, entry_id, entry, teacher_id,
@@ -45,6 +49,10 @@ void RecordBlacklist(db::Connection& c, const v1::Enrollment& enrollment,
                                         LastSegment(enrollment.name()));
   auto stored = EnrollmentStore::FindBlacklistEntry(c, entry_id, false);
   events::AppendEvent(c, "enrollment.blacklist.created", stored->name(), *stored);
+}
+
+domain::TrainingDays TrainingOf(const catalog_v1::Project& project) {
+  return {db::CivilDayOf(project.start_date()), db::CivilDayOf(project.end_date())};
 }
 
 // An enrollment locked for a change, with its project from the catalog copy, once the caller's
@@ -97,35 +105,25 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
         [&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(LockedEnrollment locked, LockInScope(c, caller, id, input.etag));
           const v1::Enrollment& enrollment = locked.enrollment;
-          const int year = locked.year;
-          const catalog_v1::Project* project = &locked.project;
-          if (to == v1::WITHDRAWN) {
-            auto deadline = EnrollmentStore::FindDeadline(c, year);
-            if (!deadline)
-              return absl::UnavailableError("the year is missing from the local catalog copy");
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-            PEIXUN_RETURN_IF_ERROR(domain::CheckBeforeDeadline(today, *deadline));
-          } else {
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransition(enrollment.state(), to));
-            PEIXUN_RETURN_IF_ERROR(domain::CheckTransitionDay(
-                to, today,
-                {db::CivilDayOf(project->start_date()), db::CivilDayOf(project->end_date())}));
-          }
-          // credit hours are registered once, with the transition to COMPLETED.
-          int credit_hours =
-              to == v1::COMPLETED ? project->credit_hours() : enrollment.credit_hours();
-          EnrollmentStore::SetState(c, id, to, credit_hours);
-          const std::string why = to == v1::NO_SHOW && !input.special_reason.empty()
-                                      ? input.special_reason
-                                      : input.reason;
-          EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject, why);
-          v1::Enrollment::ReasonReview review = v1::Enrollment::REASON_REVIEW_UNSPECIFIED;
-          if (to == v1::NO_SHOW && !input.special_reason.empty()) {
-            // a special reason waits for the province before anything is decided.
-            review = v1::Enrollment::PENDING;
-            EnrollmentStore::SetNoShowReview(c, id, input.special_reason, review);
-          }
-          if (domain::CausesBlacklist(to, review)) RecordBlacklist(c, enrollment, *project, to);
+          domain::TransitionFacts facts{enrollment.state(),
+                                        to,
+                                        today,
+                                        std::nullopt,
+                                        TrainingOf(locked.project),
+                                        enrollment.credit_hours(),
+                                        locked.project.credit_hours(),
+                                        input.reason,
+                                        input.special_reason,
+                                        BarPolicyOf(c, locked.year)};
+          if (to == v1::WITHDRAWN) facts.deadline = EnrollmentStore::FindDeadline(c, locked.year);
+          PEIXUN_ASSIGN_OR_RETURN(const domain::TransitionDecision decision,
+                                  domain::DecideTransition(facts));
+          EnrollmentStore::SetState(c, id, to, decision.credit_hours);
+          EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject,
+                                         decision.history_reason);
+          if (decision.review == v1::Enrollment::PENDING)
+            EnrollmentStore::SetNoShowReview(c, id, input.special_reason, decision.review);
+          if (decision.bar) RecordBlacklist(c, enrollment, *decision.bar);
           PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
           events::AppendEvent(c,
                               absl::StrCat("enrollment.enrollment.",
@@ -190,30 +188,19 @@ grpc::Status EnrollmentService::ReviewNoShowReason(grpc::ServerContext* context,
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(v1::Enrollment enrollment,
                                       EnrollmentStore::GetEnrollment(c, id, true));
-              if (enrollment.state() != v1::NO_SHOW ||
-                  enrollment.no_show_review() != v1::Enrollment::PENDING) {
-                return RuleError("R-12",
-                                 absl::StrCat("there is no special reason awaiting review on ",
-                                              enrollment.name(), " (",
-                                              domain::StateLabel(enrollment.state()), ")"));
-              }
-              const auto review =
-                  request->approve() ? v1::Enrollment::APPROVED : v1::Enrollment::REFUSED;
-              EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), review);
-              EnrollmentStore::AppendHistory(
-                  c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
-                  absl::StrCat(
-                      request->approve() ? "special reason approved" : "special reason refused",
-                      request->comment().empty() ? "" : ": ", request->comment()));
-              if (domain::CausesBlacklist(v1::NO_SHOW, review)) {
-                PEIXUN_ASSIGN_OR_RETURN(const ProjectName name,
-                                        ProjectName::Parse(enrollment.project(), "project"));
-                auto project = EnrollmentStore::FindProject(c, name.year, name.project);
-                if (!project)
-                  return absl::UnavailableError(
-                      "the project is missing from the local catalog copy");
-                RecordBlacklist(c, enrollment, *project, v1::NO_SHOW);
-              }
+              PEIXUN_ASSIGN_OR_RETURN(const ProjectName name,
+                                      ProjectName::Parse(enrollment.project(), "project"));
+              auto project = EnrollmentStore::FindProject(c, name.year, name.project);
+              if (!project)
+                return absl::UnavailableError("the project is missing from the local catalog copy");
+              PEIXUN_ASSIGN_OR_RETURN(
+                  const domain::ReviewDecision decision,
+                  domain::DecideNoShowReview(enrollment, request->approve(), request->comment(),
+                                             TrainingOf(*project).end, BarPolicyOf(c, name.year)));
+              EnrollmentStore::SetNoShowReview(c, id, enrollment.no_show_reason(), decision.review);
+              EnrollmentStore::AppendHistory(c, id, v1::NO_SHOW, v1::NO_SHOW, caller.subject,
+                                             decision.history_reason);
+              if (decision.bar) RecordBlacklist(c, enrollment, *decision.bar);
               PEIXUN_ASSIGN_OR_RETURN(*response, EnrollmentStore::GetEnrollment(c, id));
               events::AppendEvent(c, "enrollment.enrollment.no_show_reviewed", response->name(),
                                   *response);
@@ -242,24 +229,8 @@ grpc::Status EnrollmentService::ReportIneligibleTrainee(
               PEIXUN_ASSIGN_OR_RETURN(LockedEnrollment locked,
                                       LockInScope(c, caller, id, request->etag()));
               const v1::Enrollment& enrollment = locked.enrollment;
-              // found at 报到, so of a trainee who came: nominated or checked in, on a day
-              // of the training; reported once.
-              if (enrollment.state() != v1::NOMINATED && enrollment.state() != v1::CHECKED_IN) {
-                return RuleError(
-                    "R-9",
-                    absl::StrCat(enrollment.name(), " is ", domain::StateLabel(enrollment.state()),
-                                 "; only a trainee who came to 报到 (nominated or "
-                                 "checked in) can be found ineligible"));
-              }
-              if (!enrollment.found_ineligible().empty()) {
-                return RuleError(
-                    "R-9", absl::StrCat(enrollment.name(), " was already reported ineligible: ",
-                                        enrollment.found_ineligible()));
-              }
               PEIXUN_RETURN_IF_ERROR(
-                  domain::CheckTransitionDay(v1::CHECKED_IN, today,
-                                             {db::CivilDayOf(locked.project.start_date()),
-                                              db::CivilDayOf(locked.project.end_date())}));
+                  domain::CheckFoundIneligible(enrollment, today, TrainingOf(locked.project)));
               EnrollmentStore::RecordFoundIneligible(c, enrollment, locked.year, locked.project_id,
                                                      request->condition(), caller.subject);
               EnrollmentStore::AppendHistory(

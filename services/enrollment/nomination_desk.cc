@@ -187,11 +187,7 @@ absl::Status NominationDesk::Apply(db::Connection& c, std::vector<Nomination*>& 
     const std::string& request_id = n->request->request_id();
     if (auto it = remembered.find({n->caller_key, request_id});
         !request_id.empty() && it != remembered.end()) {
-      if (it->second.request_hash != n->request_hash) {
-        n->status = FieldError("request_id", "was already used for a different request");
-      } else if (!n->response.ParseFromString(it->second.response)) {
-        n->status = absl::InternalError("stored response of request_id cannot be read");
-      }
+      n->status = db::Replay(it->second, n->request_hash, &n->response);
       continue;
     }
     EnrollmentStore::Nomination nomination{NewOrderedId("e"),

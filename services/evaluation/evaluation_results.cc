@@ -266,21 +266,8 @@ grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context,
   return handlers_.Handle(
       context, "ReviseResult", *request, [&](const auth::Caller& caller) -> absl::Status {
         PEIXUN_ASSIGN_OR_RETURN(ResultKey key, ParseResultName(request->name(), "name"));
-        if (request->reason().empty())
-          return FieldError("reason", "is required: say why the result is corrected (R-23)");
-        if (request->reason().size() > 255)
-          return FieldError("reason", "must be at most 255 bytes");
+        PEIXUN_RETURN_IF_ERROR(domain::CheckRevisionRequest(*request));
         const bool rescored = request->corrected_scores_size() > 0;
-        if (rescored) {
-          PEIXUN_RETURN_IF_ERROR(
-              domain::CheckScoreShapes(request->corrected_scores(), "corrected_scores"));
-        }
-        if (!rescored && !request->refetch_deductions()) {
-          return FieldError("corrected_scores",
-                            "or refetch_deductions is required: a revision corrects something");
-        }
-        if (rescored && request->expert().empty())
-          return FieldError("expert", "is required: whose scores are corrected");
         const std::string county = "regions/" + key.county_code;
         // corrected deductions come from enrollment again, fetched outside the
         // transaction for the plan levels the round's rubric deducts.
@@ -307,11 +294,7 @@ grpc::Status EvaluationService::ReviseResult(grpc::ServerContext* context,
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(StoredRound round,
                                       EvaluationStore::GetStoredRound(c, key.round, true));
-              if (round.round.state() != v1::Round::PUBLISHED) {
-                return absl::FailedPreconditionError(
-                    absl::StrCat(round.round.name(),
-                                 " is not published; drafts change by scoring and ComputeResults"));
-              }
+              PEIXUN_RETURN_IF_ERROR(domain::RequirePublished(round.round));
               PEIXUN_RETURN_IF_ERROR(domain::RequireCountyOfRound(round.round, county, "name"));
               if (rescored && !EvaluationStore::FindAssignment(c, key.round, key.county_code,
                                                                request->expert())) {

@@ -368,26 +368,18 @@ grpc::Status FundingService::GetBudgetSummary(grpc::ServerContext* context,
           PEIXUN_ASSIGN_OR_RETURN(const RegionName region_name,
                                   RegionName::Parse(request->region(), "region"));
           region = region_name.code;
-          const bool city_or_province = region.size() <= 4;
-          if (scope == v1::GetBudgetSummaryRequest::PROVINCE ||
-              (scope == v1::GetBudgetSummaryRequest::CITY && !city_or_province)) {
-            return FieldError(
-                "region",
-                absl::StrCat(
-                    "'", request->region(), "' cannot narrow a ",
-                    v1::GetBudgetSummaryRequest::Scope_Name(scope),
-                    " summary; a city narrows CITY and COUNTY lines, a county COUNTY lines"));
-          }
         }
+        PEIXUN_RETURN_IF_ERROR(domain::CheckSummaryScope(scope, request->region()));
         PEIXUN_RETURN_IF_ERROR(Needs(deps_.catalog, "catalog"));
         PEIXUN_RETURN_IF_ERROR(Needs(deps_.enrollment, "enrollment"));
         // The other services' figures as they are now, gathered outside any transaction.
         domain::YearFigures figures;
         PEIXUN_RETURN_IF_ERROR(deps_.catalog->AddBudgets(year, &figures));
-        PEIXUN_RETURN_IF_ERROR(deps_.enrollment->AddCompletions(year, &figures));
-        if (!region.empty() && figures.regions.count(region) == 0) {
-          return absl::NotFoundError(absl::StrCat("region: catalog has no ", request->region()));
+        if (!region.empty()) {
+          PEIXUN_RETURN_IF_ERROR(
+              domain::CheckSummaryRegion(figures, scope, region, request->region()));
         }
+        PEIXUN_RETURN_IF_ERROR(deps_.enrollment->AddCompletions(year, &figures));
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           std::string after;
           int policy_version = -1;

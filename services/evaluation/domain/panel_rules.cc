@@ -127,6 +127,28 @@ absl::StatusOr<std::vector<v1::ResultExplanation>> ComputeRoundResults(
   return explanations;
 }
 
+absl::Status CheckRevisionRequest(const v1::ReviseResultRequest& request) {
+  if (request.reason().empty())
+    return FieldError("reason", "is required: say why the result is corrected (R-23)");
+  if (request.reason().size() > 255) return FieldError("reason", "must be at most 255 bytes");
+  const bool rescored = request.corrected_scores_size() > 0;
+  if (rescored) {
+    PEIXUN_RETURN_IF_ERROR(CheckScoreShapes(request.corrected_scores(), "corrected_scores"));
+    if (request.expert().empty())
+      return FieldError("expert", "is required: whose scores are corrected");
+  } else if (!request.refetch_deductions()) {
+    return FieldError("corrected_scores",
+                      "or refetch_deductions is required: a revision corrects something");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequirePublished(const v1::Round& round) {
+  if (round.state() == v1::Round::PUBLISHED) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(round.name(), " is not published; drafts change by scoring and ComputeResults"));
+}
+
 int RankAmong(std::map<std::string, int> totals_tenths, const std::string& county_code,
               int total_tenths) {
   totals_tenths[county_code] = total_tenths;

@@ -47,6 +47,12 @@ absl::StatusOr<std::vector<v1::ResultExplanation>> ComputeRoundResults(
     const v1::Round& round, const v1::RubricVersion& rubric, const std::vector<PanelInput>& inputs,
     const RoundRules& rules);
 
+// a revision says why (1 to 255 bytes) and corrects something: corrected scores (well
+// shaped, with the expert whose they are) or deductions fetched again. Errors name the field.
+absl::Status CheckRevisionRequest(const v1::ReviseResultRequest& request);
+// only a published round's results are revised; drafts change by scoring.
+absl::Status RequirePublished(const v1::Round& round);
+
 // A revised county's rank among the newest totals of every county of the round (its own
 // replaced by `total_tenths`): one more than the counties strictly ahead.
 int RankAmong(std::map<std::string, int> totals_tenths, const std::string& county_code,

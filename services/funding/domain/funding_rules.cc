@@ -203,6 +203,36 @@ std::string CityOf(const YearFigures& figures, const std::string& code) {
 
 }  // namespace
 
+namespace {
+
+absl::Status CannotNarrow(v1::GetBudgetSummaryRequest::Scope scope, const std::string& region) {
+  return FieldError("region", absl::StrCat("'", region, "' cannot narrow a ",
+                                           v1::GetBudgetSummaryRequest::Scope_Name(scope),
+                                           " summary; a city narrows CITY and COUNTY lines, a "
+                                           "county COUNTY lines"));
+}
+
+}  // namespace
+
+absl::Status CheckSummaryScope(v1::GetBudgetSummaryRequest::Scope scope,
+                               const std::string& region) {
+  if (scope == v1::GetBudgetSummaryRequest::PROVINCE && !region.empty())
+    return CannotNarrow(scope, region);
+  return absl::OkStatus();
+}
+
+absl::Status CheckSummaryRegion(const YearFigures& figures,
+                                v1::GetBudgetSummaryRequest::Scope scope,
+                                const std::string& region_code, const std::string& region) {
+  PEIXUN_RETURN_IF_ERROR(CheckSummaryScope(scope, region));
+  auto it = figures.regions.find(region_code);
+  if (it == figures.regions.end())
+    return absl::NotFoundError(absl::StrCat("region: catalog has no ", region));
+  if (scope == v1::GetBudgetSummaryRequest::CITY && it->second.level == Level::kCounty)
+    return CannotNarrow(scope, region);
+  return absl::OkStatus();
+}
+
 v1::BudgetSummary SummarizeBudget(const YearFigures& figures,
                                   v1::GetBudgetSummaryRequest::Scope scope,
                                   const std::string& region_code,

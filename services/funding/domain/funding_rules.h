@@ -131,6 +131,16 @@ struct YearFigures {
   std::map<std::string, int64_t> decided_fen;
 };
 
+// The region a budget summary is narrowed to (`region`, as the request named it): one catalog
+// knows (NOT_FOUND otherwise); a city-level unit narrows CITY and COUNTY summaries (济源 too,
+// R-1a: its level is the region data's, not its code's length), a county COUNTY ones; a
+// PROVINCE summary is not narrowed (INVALID_ARGUMENT naming `region`).
+// The part of that check the request alone decides: a PROVINCE summary is not narrowed.
+absl::Status CheckSummaryScope(v1::GetBudgetSummaryRequest::Scope scope, const std::string& region);
+absl::Status CheckSummaryRegion(const YearFigures& figures,
+                                v1::GetBudgetSummaryRequest::Scope scope,
+                                const std::string& region_code, const std::string& region);
+
 // One line per county, city or the province (in code order), optionally narrowed to a region
 // (a city narrows county lines to its counties), with subsidies at `subsidy_per_participant_fen`
 // and the totals. A county line exists when any of its figures does.

@@ -155,5 +155,36 @@ TEST(R23Publish, ARoundIsPublishedOnceItsCurrentResultsAgree) {
   EXPECT_EQ(RuleOf(CheckPublishable(round, 4, 4, {})), "R-23");
 }
 
+TEST(R23Revision, ARevisionSaysWhyAndCorrectsSomethingOfAPublishedRound) {
+  v1::ReviseResultRequest request;
+  request.set_refetch_deductions(true);
+  absl::Status no_reason = CheckRevisionRequest(request);
+  EXPECT_EQ(no_reason.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_reason.message().find("reason"), std::string::npos) << no_reason.message();
+  request.set_reason("学员名单更正");
+  EXPECT_TRUE(CheckRevisionRequest(request).ok());
+
+  request.set_refetch_deductions(false);
+  absl::Status nothing = CheckRevisionRequest(request);
+  EXPECT_NE(nothing.message().find("corrected_scores"), std::string::npos) << nothing.message();
+  v1::IndicatorScore* score = request.add_corrected_scores();
+  score->set_indicator("a");
+  score->set_score_tenths(80);
+  score->set_evidence(v1::ON_SITE);
+  absl::Status whose = CheckRevisionRequest(request);
+  EXPECT_NE(whose.message().find("expert"), std::string::npos) << whose.message();
+  request.set_expert("experts/e1");
+  EXPECT_TRUE(CheckRevisionRequest(request).ok()) << CheckRevisionRequest(request);
+
+  v1::Round round;
+  round.set_name("years/2022/rounds/r1");
+  round.set_state(v1::Round::SCORING);
+  absl::Status draft = RequirePublished(round);
+  EXPECT_EQ(draft.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(draft.message().find("years/2022/rounds/r1"), std::string::npos);
+  round.set_state(v1::Round::PUBLISHED);
+  EXPECT_TRUE(RequirePublished(round).ok());
+}
+
 }  // namespace
 }  // namespace peixun::evaluation::domain

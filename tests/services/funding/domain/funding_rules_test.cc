@@ -239,6 +239,23 @@ TEST(R1aR1bR28Budgets, SeatsStraightFromTheProvinceCountForTheCountyAndItsCity) 
   EXPECT_EQ(kaifeng.lines(0).project_budget_fen(), 1200);
 }
 
+TEST(R1aR28Budgets, ASummaryIsNarrowedByTheRegionsLevelInTheRegionData) {
+  const YearFigures f = Figures();
+  using Scope = v1::GetBudgetSummaryRequest;
+  // 济源示范区 is city-level in the region data although its code has six digits (R-1a).
+  EXPECT_TRUE(CheckSummaryRegion(f, Scope::CITY, "419001", "regions/419001").ok());
+  EXPECT_TRUE(CheckSummaryRegion(f, Scope::CITY, "4102", "regions/4102").ok());
+  EXPECT_TRUE(CheckSummaryRegion(f, Scope::COUNTY, "410225", "regions/410225").ok());
+  absl::Status county = CheckSummaryRegion(f, Scope::CITY, "410225", "regions/410225");
+  EXPECT_EQ(county.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(county.message().find("region"), std::string::npos) << county.message();
+  EXPECT_EQ(CheckSummaryRegion(f, Scope::PROVINCE, "4102", "regions/4102").code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status unknown = CheckSummaryRegion(f, Scope::COUNTY, "410299", "regions/410299");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(unknown.message().find("regions/410299"), std::string::npos) << unknown.message();
+}
+
 TEST(R28Budgets, CityAndProvinceLinesUseTheirOwnFigures) {
   v1::BudgetSummary cities = SummarizeBudget(Figures(), v1::GetBudgetSummaryRequest::CITY, "", 50);
   ASSERT_EQ(cities.lines_size(), 3);
