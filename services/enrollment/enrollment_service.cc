@@ -41,7 +41,8 @@ EnrollmentService::EnrollmentService(server::Platform& platform, CatalogMirror& 
                        .Register(platform.metrics().registry())),
       importer_(platform, catalog),
       desk_(platform, catalog, nomination_batches),
-      rates_(platform, handlers_) {
+      rates_(platform, handlers_),
+      ledger_fill_(platform) {
   // ImportTeachers is served over bytes and parses each row itself: a typed reader ends the
   // stream on a row it cannot parse exactly as it ends on the client's last row, and the call
   // would end OK with that row and every later one unanswered. The method keeps its place and
@@ -331,16 +332,11 @@ grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
           if (!teacher)
             return absl::NotFoundError(absl::StrCat(request->teacher(), " does not exist"));
           PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
-          std::vector<domain::CompletedTraining> completed;
-          for (const auto& e : EnrollmentStore::TeacherEnrollments(c, id)) {
-            if (e.state != v1::COMPLETED) continue;
-            completed.push_back(
-                {e.year, e.credit_hours,
-                 e.project.format().centralized_days() + e.project.format().shadowing_days()});
-          }
           PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy policy,
                                   EnrollmentStore::GetPolicy(c, year, 0));
-          *response = domain::ComputeCycleProgress(teacher->teacher.name(), completed, year,
+          // from the ledger, every source alike.
+          *response = domain::ComputeCycleProgress(teacher->teacher.name(),
+                                                   EnrollmentStore::TeacherHours(c, id), year,
                                                    domain::CyclePolicyOf(policy));
           return absl::OkStatus();
         });
@@ -375,7 +371,7 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
                                   EnrollmentStore::GetPolicy(c, year, 0));
           policy = domain::CyclePolicyOf(in_force);
           auto [from, to] = domain::CycleOf(year, policy);
-          teachers = EnrollmentStore::CountyCompletions(c, county, from, to);
+          teachers = EnrollmentStore::CountyHours(c, county, from, to);
           return absl::OkStatus();
         }));
         for (const auto& [teacher_id, completed] : teachers) {

@@ -14,6 +14,7 @@
 #include "prometheus/histogram.h"
 #include "services/enrollment/catalog_mirror.h"
 #include "services/enrollment/enrollment_store.h"
+#include "services/enrollment/ledger_fill.h"
 #include "services/enrollment/nomination_desk.h"
 #include "services/enrollment/rate_reporter.h"
 #include "services/enrollment/teacher_importer.h"
@@ -141,7 +142,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   prometheus::Family<prometheus::Counter>& nominations_;
   TeacherImporter importer_;
   NominationDesk desk_;
-  RateReporter rates_;  // last: its loop stops before the members it reads go
+  RateReporter rates_;  // its loop stops before the members it reads go
+  LedgerFill ledger_fill_;
 };
 
 }  // namespace peixun::enrollment

@@ -459,19 +459,44 @@ std::vector<EnrollmentStore::EnrollmentWithProject> EnrollmentStore::TeacherEnro
   return out;
 }
 
-std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
-EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_code, int from_year,
-                                   int to_year) {
+void EnrollmentStore::RegisterHours(db::Connection& c, const domain::HourEntry& entry) {
+  auto& insert = c.Prepare(
+      "INSERT INTO hour_entries (teacher_id, hours, off_site_days, level, source_kind, source_key, "
+      "year, school_year, approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE entry_id = entry_id");
+  insert.setString(1, entry.teacher_id);
+  insert.setInt(2, entry.hours);
+  insert.setInt(3, entry.off_site_days);
+  insert.setInt(4, entry.level);
+  insert.setInt(5, static_cast<int>(entry.source));
+  insert.setString(6, entry.source_key);
+  insert.setInt(7, entry.year);
+  insert.setInt(8, entry.school_year);
+  insert.setString(9, entry.approved_by);
+  insert.executeUpdate();
+}
+
+std::vector<domain::CompletedTraining> EnrollmentStore::TeacherHours(
+    db::Connection& c, const std::string& teacher_id) {
   auto& select = c.Prepare(
-      "SELECT t.teacher_id, e.year, e.credit_hours, p.project FROM teachers t "
-      "LEFT JOIN enrollments e ON e.teacher_id = t.teacher_id AND e.state = ? "
-      "AND e.year BETWEEN ? AND ? "
-      "LEFT JOIN catalog_projects p ON p.year = e.year AND p.project_id = e.project_id "
+      "SELECT year, hours, off_site_days FROM hour_entries WHERE teacher_id = ? ORDER BY year");
+  select.setString(1, teacher_id);
+  ResultSet rows(select.executeQuery());
+  std::vector<domain::CompletedTraining> out;
+  while (rows->next()) out.push_back({rows->getInt(1), rows->getInt(2), rows->getInt(3)});
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
+EnrollmentStore::CountyHours(db::Connection& c, const std::string& county_code, int from_year,
+                             int to_year) {
+  auto& select = c.Prepare(
+      "SELECT t.teacher_id, h.year, h.hours, h.off_site_days FROM teachers t "
+      "LEFT JOIN hour_entries h ON h.teacher_id = t.teacher_id AND h.year BETWEEN ? AND ? "
       "WHERE t.county_code = ? ORDER BY t.teacher_id");
-  select.setInt(1, v1::COMPLETED);
-  select.setInt(2, from_year);
-  select.setInt(3, to_year);
-  select.setString(4, county_code);
+  select.setInt(1, from_year);
+  select.setInt(2, to_year);
+  select.setString(3, county_code);
   ResultSet rows(select.executeQuery());
   std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> out;
   while (rows->next()) {
@@ -479,13 +504,55 @@ EnrollmentStore::CountyCompletions(db::Connection& c, const std::string& county_
     if (out.empty() || out.back().first != teacher_id)
       out.emplace_back(teacher_id, std::vector<domain::CompletedTraining>{});
     if (rows->isNull(2)) continue;
-    catalog_v1::Project project;
-    if (!rows->isNull(4)) project.ParseFromString(db::ReadBlob(*rows, 4));
-    out.back().second.push_back(
-        {rows->getInt(2), rows->getInt(3),
-         project.format().centralized_days() + project.format().shadowing_days()});
+    out.back().second.push_back({rows->getInt(2), rows->getInt(3), rows->getInt(4)});
   }
   return out;
+}
+
+std::vector<domain::HourEntry> EnrollmentStore::UnregisteredCompletions(db::Connection& c,
+                                                                        const std::string& after_id,
+                                                                        int limit,
+                                                                        std::string* last_id) {
+  // The completing step's actor approved the hours.
+  auto& select = c.Prepare(
+      "SELECT e.enrollment_id, e.teacher_id, e.year, e.credit_hours, p.project, "
+      "(SELECT s.actor FROM enrollment_history s WHERE s.enrollment_id = e.enrollment_id "
+      "AND s.to_state = ? ORDER BY s.step DESC LIMIT 1), h.entry_id "
+      "FROM enrollments e JOIN catalog_projects p ON p.year = e.year AND p.project_id = "
+      "e.project_id LEFT JOIN hour_entries h ON h.source_kind = ? AND h.source_key = "
+      "e.enrollment_id WHERE e.state = ? AND e.enrollment_id > ? ORDER BY e.enrollment_id LIMIT ?");
+  select.setInt(1, v1::COMPLETED);
+  select.setInt(2, static_cast<int>(domain::HourSource::kCompletion));
+  select.setInt(3, v1::COMPLETED);
+  select.setString(4, after_id);
+  select.setInt(5, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<domain::HourEntry> out;
+  last_id->clear();
+  while (rows->next()) {
+    *last_id = rows->getString(1);
+    if (!rows->isNull(7)) continue;  // registered already
+    catalog_v1::Project project;
+    project.ParseFromString(db::ReadBlob(*rows, 5));
+    out.push_back(domain::CompletionEntry(*last_id, rows->getString(2), rows->getInt(3),
+                                          rows->getInt(4), project,
+                                          rows->isNull(6) ? "" : rows->getString(6)));
+  }
+  return out;
+}
+
+bool EnrollmentStore::LedgerFilled(db::Connection& c, const std::string& name) {
+  auto& select = c.Prepare("SELECT 1 FROM ledger_fills WHERE name = ?");
+  select.setString(1, name);
+  ResultSet rows(select.executeQuery());
+  return rows->next();
+}
+
+void EnrollmentStore::MarkLedgerFilled(db::Connection& c, const std::string& name) {
+  auto& insert =
+      c.Prepare("INSERT INTO ledger_fills (name) VALUES (?) ON DUPLICATE KEY UPDATE name = name");
+  insert.setString(1, name);
+  insert.executeUpdate();
 }
 
 std::vector<EnrollmentStore::OutcomeCount> EnrollmentStore::CountOutcomes(

@@ -14,6 +14,7 @@
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/domain/hour_ledger.h"
 #include "services/enrollment/domain/nomination_ledger.h"
 #include "services/enrollment/domain/rate_report.h"
 
@@ -101,9 +102,23 @@ class EnrollmentStore {
   };
   static std::vector<EnrollmentWithProject> TeacherEnrollments(db::Connection& c,
                                                                const std::string& teacher_id);
-  // Every teacher of a county with the trainings completed in [from_year, to_year].
-  static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
-  CountyCompletions(db::Connection& c, const std::string& county_code, int from_year, int to_year);
+  // The credit-hour ledger.
+  // Registers `entry` unless an entry of its source is registered already (then nothing changes).
+  static void RegisterHours(db::Connection& c, const domain::HourEntry& entry);
+  // A teacher's entries as the cycle counts them, every year.
+  static std::vector<domain::CompletedTraining> TeacherHours(db::Connection& c,
+                                                             const std::string& teacher_id);
+  // Every teacher of a county with the ledger's entries of [from_year, to_year].
+  static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyHours(
+      db::Connection& c, const std::string& county_code, int from_year, int to_year);
+  // Completed enrollments after `after_id` (in id order) that have no entry, at most `limit`,
+  // as the entries they register; `*last_id` is the last enrollment looked at ("" when none).
+  static std::vector<domain::HourEntry> UnregisteredCompletions(db::Connection& c,
+                                                                const std::string& after_id,
+                                                                int limit, std::string* last_id);
+  // Whether the one-time fill `name` of the ledger is done, and recording that it is.
+  static bool LedgerFilled(db::Connection& c, const std::string& name);
+  static void MarkLedgerFilled(db::Connection& c, const std::string& name);
 
   // Rates: raw counts for a year (and optionally one project), per project and county.
   using OutcomeCount = domain::OutcomeCount;

@@ -12,6 +12,7 @@
 #include "common/util/status.h"
 #include "common/util/updates.h"
 #include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/domain/hour_ledger.h"
 #include "services/enrollment/domain/transitions.h"
 #include "services/enrollment/enrollment_service.h"
 
@@ -119,6 +120,12 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
           PEIXUN_ASSIGN_OR_RETURN(const domain::TransitionDecision decision,
                                   domain::DecideTransition(facts));
           EnrollmentStore::SetState(c, id, to, decision.credit_hours);
+          if (to == v1::COMPLETED) {
+            // the hours enter the ledger in the completion's own transaction.
+            EnrollmentStore::RegisterHours(
+                c, domain::CompletionEntry(id, LastSegment(enrollment.teacher()), locked.year,
+                                           decision.credit_hours, locked.project, caller.subject));
+          }
           EnrollmentStore::AppendHistory(c, id, enrollment.state(), to, caller.subject,
                                          decision.history_reason);
           if (decision.review == v1::Enrollment::PENDING)

@@ -1658,6 +1658,70 @@ TEST_F(EnrollmentTest, R14R15ArchiveCycleProgressAndTeachersAtRisk) {
       grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(EnrollmentTest, R31ACompletionRegistersOneLedgerEntryAndEarlierCompletionsAreFilledIn) {
+  auto host = [] { return ContextAs(Role::kHost, "", "hosts/henu"); };
+  auto imported = Import({TeacherIn("410225", 1)});
+  const std::string teacher = imported[0].teacher();
+  const std::string teacher_id = teacher.substr(teacher.rfind('/') + 1);
+  v1::Enrollment e;
+  ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &e).ok());
+  v1::TransitionRequest step;
+  step.set_name(e.name());
+  step.set_request_id("complete-1");
+  v1::Enrollment out;
+  Today(10, 19);
+  ASSERT_TRUE(stub_->CheckIn(host().get(), step, &out).ok());
+  ASSERT_TRUE(stub_->Complete(host().get(), step, &out).ok());
+  // A retry of the completion answers the same and registers nothing more.
+  ASSERT_TRUE(stub_->Complete(host().get(), step, &out).ok());
+  const std::string entry_sql = absl::StrCat(
+      "SELECT CONCAT_WS('|', hours, off_site_days, level, source_kind, year, school_year, "
+      "approved_by) FROM hour_entries WHERE teacher_id = '",
+      teacher_id, "'");
+  // 80 hours, 10 days, 国培 (NATIONAL = 1), a completion, 2022; the training ended in October,
+  // so in the school year that began in September 2022; approved by the host that completed it.
+  const std::string expected = "80|10|1|1|2022|2022|test";
+  EXPECT_EQ(enrollment_db_.QueryValue(entry_sql), expected);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM hour_entries"), "1");
+
+  auto progress = [&] {
+    v1::GetCycleProgressRequest request;
+    request.set_teacher(teacher);
+    v1::CycleProgress answer;
+    EXPECT_TRUE(
+        stub_->GetCycleProgress(ContextAs(Role::kProvinceAdmin).get(), request, &answer).ok());
+    return answer.credit_hours();
+  };
+  EXPECT_EQ(progress(), 80);
+  // The cycle reads the ledger, not the enrollments: without the entry the hours are gone.
+  enrollment_db_.Execute("DELETE FROM hour_entries");
+  EXPECT_EQ(progress(), 0);
+
+  // A completion made before the ledger existed (no entry, the fill not yet recorded) is
+  // registered by the next start of the service, once, with the completing host as approver.
+  enrollment_db_.Execute("DELETE FROM ledger_fills");
+  auto fill_recorded = [&] {
+    for (int i = 0; i < 250; ++i) {
+      if (enrollment_db_.QueryValue("SELECT COUNT(*) FROM ledger_fills") == "1") return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  };
+  auto restarted = StartEnrollment();
+  ASSERT_TRUE(fill_recorded());
+  EXPECT_EQ(enrollment_db_.QueryValue(entry_sql), expected);
+  EXPECT_EQ(progress(), 80);
+  // A fill that runs again over registered completions registers nothing twice.
+  restarted->mirror->Stop();
+  restarted->platform->Shutdown();
+  enrollment_db_.Execute("DELETE FROM ledger_fills");
+  restarted = StartEnrollment();
+  ASSERT_TRUE(fill_recorded());
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM hour_entries"), "1");
+  restarted->mirror->Stop();
+  restarted->platform->Shutdown();
+}
+
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
   auto imported = Import({TeacherIn("410225", 1)});
   v1::GetTeacherRequest get;
