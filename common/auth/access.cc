@@ -106,6 +106,8 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Personal("LiftBlacklistEntry", "lift blacklist entries (R-12)", {Province()})
       .Personal("GetCycleProgress", "read credit-hour cycle progress (R-14)",
                 {Province(), City(), County(), Self()})
+      .Personal("ListHourEntries", "read credit-hour ledgers (R-31)",
+                {Province(), City(), County(), Self()})
       .Personal("ListAtRiskTeachers", "list teachers at risk in their cycle (R-14)",
                 {Province(), City(), County()})
       .Personal("GetTrainingArchive", "read training archives (R-15)",

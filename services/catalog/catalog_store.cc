@@ -100,8 +100,8 @@ v1::HostInstitution HostFromRow(const ResultSet& rows) {
 
 const std::string kProjectColumns = absl::StrCat(
     "year, project_id, display_name, category_id, plan_level, host_id, audience, "
-    "centralized_days, shadowing_days, online_hours, practice_months, credit_hours, start_date, "
-    "end_date, class_size, seats, allocated_seats, version, ",
+    "centralized_days, shadowing_days, online_hours, practice_months, delivered_in_county, "
+    "credit_hours, start_date, end_date, class_size, seats, allocated_seats, version, ",
     MicrosOf("create_time"), ", ", MicrosOf("update_time"),
     // the notice days stored on the year, counted back from the first day.
     ", (SELECT DATE_SUB(projects.start_date, INTERVAL y.check_in_notice_days DAY) "
@@ -123,6 +123,7 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   format->set_shadowing_days(rows->getInt("shadowing_days"));
   format->set_online_hours(rows->getInt("online_hours"));
   format->set_practice_months(rows->getInt("practice_months"));
+  format->set_delivered_in_county(rows->getBoolean("delivered_in_county"));
   project.set_credit_hours(rows->getInt("credit_hours"));
   SetDate(project.mutable_start_date(), Str(rows, "start_date"));
   SetDate(project.mutable_end_date(), Str(rows, "end_date"));
@@ -139,7 +140,8 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   return project;
 }
 
-// Binds the mutable project fields to placeholders first..first+13, in kProjectValues order.
+// Binds the mutable project fields to placeholders first..first+14, in the order the INSERT and
+// UPDATE below name them.
 void BindProject(sql::PreparedStatement& s, int first, const v1::Project& project,
                  const std::string& category_id, const std::string& host_id,
                  std::istream* audience) {
@@ -157,6 +159,7 @@ void BindProject(sql::PreparedStatement& s, int first, const v1::Project& projec
   s.setString(first + 11, db::DateText(project.end_date()));
   s.setInt(first + 12, project.class_size());
   s.setInt(first + 13, project.seats());
+  s.setBoolean(first + 14, project.format().delivered_in_county());
 }
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
@@ -470,8 +473,8 @@ absl::Status CatalogStore::InsertProject(db::Connection& connection, int year,
   auto& insert = connection.Prepare(
       "INSERT INTO projects (year, project_id, display_name, category_id, plan_level, host_id, "
       "audience, centralized_days, shadowing_days, online_hours, practice_months, credit_hours, "
-      "start_date, end_date, class_size, seats) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "start_date, end_date, class_size, seats, delivered_in_county) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::istringstream audience(project.audience().SerializeAsString());
   insert.setInt(1, year);
   insert.setString(2, project_id);
@@ -532,13 +535,13 @@ void CatalogStore::UpdateProject(db::Connection& connection, int year,
       "UPDATE projects SET display_name = ?, category_id = ?, plan_level = ?, host_id = ?, "
       "audience = ?, centralized_days = ?, shadowing_days = ?, online_hours = ?, "
       "practice_months = ?, credit_hours = ?, start_date = ?, end_date = ?, class_size = ?, "
-      "seats = ?, version = version + 1, update_time = CURRENT_TIMESTAMP(6) "
-      "WHERE year = ? AND project_id = ?");
+      "seats = ?, delivered_in_county = ?, version = version + 1, "
+      "update_time = CURRENT_TIMESTAMP(6) WHERE year = ? AND project_id = ?");
   std::istringstream audience(project.audience().SerializeAsString());
   BindProject(update, 1, project, LastSegment(project.category()), LastSegment(project.host()),
               &audience);
-  update.setInt(15, year);
-  update.setString(16, project_id);
+  update.setInt(16, year);
+  update.setString(17, project_id);
   update.executeUpdate();
 }
 

@@ -318,6 +318,34 @@ grpc::Status EnrollmentService::GetTrainingArchive(grpc::ServerContext* context,
       });
 }
 
+grpc::Status EnrollmentService::ListHourEntries(grpc::ServerContext* context,
+                                                const v1::ListHourEntriesRequest* request,
+                                                v1::ListHourEntriesResponse* response) {
+  return Handle(
+      context, "ListHourEntries", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const TeacherName name,
+                                TeacherName::Parse(request->parent(), "parent"));
+        PEIXUN_ASSIGN_OR_RETURN(
+            const Page page,
+            Page::Of(request->page_size(), request->page_token(), request->parent()));
+        int64_t after = 0;
+        if (!page.after.empty() && !absl::SimpleAtoi(page.after, &after))
+          return FieldError("page_token", "is not a token of this list");
+        std::vector<v1::HourEntry> entries;
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          auto teacher = EnrollmentStore::FindTeacher(c, name.teacher);
+          if (!teacher)
+            return absl::NotFoundError(absl::StrCat(request->parent(), " does not exist"));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(TeacherResource(c, caller, teacher->teacher)));
+          entries = EnrollmentStore::ListHourEntries(c, name.teacher, after, page.limit());
+          return absl::OkStatus();
+        }));
+        response->set_next_page_token(page.Keep(entries, LastSegmentOf<v1::HourEntry>));
+        for (auto& e : entries) *response->add_hour_entries() = std::move(e);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status EnrollmentService::GetCycleProgress(grpc::ServerContext* context,
                                                  const v1::GetCycleProgressRequest* request,
                                                  v1::CycleProgress* response) {

@@ -71,6 +71,9 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status ListEnrollments(grpc::ServerContext* context,
                                const v1::ListEnrollmentsRequest* request,
                                v1::ListEnrollmentsResponse* response) override;
+  grpc::Status ListHourEntries(grpc::ServerContext* context,
+                               const v1::ListHourEntriesRequest* request,
+                               v1::ListHourEntriesResponse* response) override;
   grpc::Status GetCycleProgress(grpc::ServerContext* context,
                                 const v1::GetCycleProgressRequest* request,
                                 v1::CycleProgress* response) override;

@@ -487,6 +487,37 @@ std::vector<domain::CompletedTraining> EnrollmentStore::TeacherHours(
   return out;
 }
 
+std::vector<v1::HourEntry> EnrollmentStore::ListHourEntries(db::Connection& c,
+                                                            const std::string& teacher_id,
+                                                            int64_t after_id, int limit) {
+  auto& select = c.Prepare(
+      "SELECT entry_id, hours, off_site_days, level, source_kind, source_key, year, school_year, "
+      "approved_by, CAST(UNIX_TIMESTAMP(approve_time) * 1000000 AS SIGNED) FROM hour_entries "
+      "WHERE teacher_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?");
+  select.setString(1, teacher_id);
+  select.setInt64(2, after_id);
+  select.setInt(3, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::HourEntry> out;
+  while (rows->next()) {
+    v1::HourEntry& e = out.emplace_back();
+    e.set_name(absl::StrCat("teachers/", teacher_id, "/hourEntries/", rows->getInt64(1)));
+    e.set_credit_hours(rows->getInt(2));
+    e.set_off_site_days(rows->getInt(3));
+    e.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt(4)));
+    const int kind = rows->getInt(5);
+    e.set_source_kind(v1::HourEntry::Source_IsValid(kind) ? static_cast<v1::HourEntry::Source>(kind)
+                                                          : v1::HourEntry::SOURCE_UNSPECIFIED);
+    if (kind == static_cast<int>(domain::HourSource::kCompletion))
+      e.set_source("enrollments/" + std::string(rows->getString(6)));
+    e.set_year(rows->getInt(7));
+    e.set_school_year(rows->getInt(8));
+    e.set_approved_by(rows->getString(9));
+    db::SetTimestampMicros(e.mutable_approve_time(), rows->getInt64(10));
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
 EnrollmentStore::CountyHours(db::Connection& c, const std::string& county_code, int from_year,
                              int to_year) {

@@ -108,6 +108,10 @@ class EnrollmentStore {
   // A teacher's entries as the cycle counts them, every year.
   static std::vector<domain::CompletedTraining> TeacherHours(db::Connection& c,
                                                              const std::string& teacher_id);
+  // A teacher's entries after entry `after_id` (0: from the first), in the order registered.
+  static std::vector<v1::HourEntry> ListHourEntries(db::Connection& c,
+                                                    const std::string& teacher_id, int64_t after_id,
+                                                    int limit);
   // Every teacher of a county with the ledger's entries of [from_year, to_year].
   static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyHours(
       db::Connection& c, const std::string& county_code, int from_year, int to_year);

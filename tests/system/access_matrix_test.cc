@@ -399,6 +399,11 @@ class AccessMatrixTest : public ::testing::Test {
       r.set_teacher(teacher);
       return bytes(r);
     }
+    if (method == "EnrollmentService.ListHourEntries") {
+      enr::ListHourEntriesRequest r;
+      r.set_parent(teacher);
+      return bytes(r);
+    }
     if (method == "EnrollmentService.ListAtRiskTeachers") {
       enr::ListAtRiskTeachersRequest r;
       r.set_county("regions/" + w.county);

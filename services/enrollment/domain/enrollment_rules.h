@@ -135,7 +135,7 @@ std::pair<int, int> CycleOf(int year, const CyclePolicy& policy);
 struct CompletedTraining {
   int year = 0;
   int credit_hours = 0;
-  int off_site_days = 0;  // centralized + shadowing days of the project
+  int off_site_days = 0;  // centralized days away from the teacher's county
 };
 
 // a teacher's standing in the cycle holding `year`, from completed trainings.

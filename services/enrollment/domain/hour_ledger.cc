@@ -12,7 +12,10 @@ HourEntry CompletionEntry(const std::string& enrollment_id, const std::string& t
   HourEntry entry;
   entry.teacher_id = teacher_id;
   entry.hours = credit_hours;
-  entry.off_site_days = project.format().centralized_days() + project.format().shadowing_days();
+  // 外出参加集中培训, the centralized days of a project held away from the teacher's
+  // county; 送教下乡 brings them to it.
+  entry.off_site_days =
+      project.format().delivered_in_county() ? 0 : project.format().centralized_days();
   entry.level = project.plan_level();
   entry.source = HourSource::kCompletion;
   entry.source_key = enrollment_id;

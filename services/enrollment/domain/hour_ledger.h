@@ -19,7 +19,7 @@ enum class HourSource {
 struct HourEntry {
   std::string teacher_id;
   int hours = 0;
-  int off_site_days = 0;  // days of centralized and shadowing training away from school
+  int off_site_days = 0;  // centralized days away from the teacher's county
   common::v1::PlanLevel level = common::v1::PLAN_LEVEL_UNSPECIFIED;
   HourSource source = HourSource::kCompletion;
   std::string source_key;  // unique within the source: registering it again changes nothing
@@ -33,8 +33,8 @@ struct HourEntry {
 int SchoolYearOf(absl::CivilDay day);
 
 // the entry a completion registers: the project's credit hours for the enrollment's
-// year, its centralized and shadowing days, its plan level, approved by whoever recorded the
-// completion.
+// year, its centralized days unless it is delivered in the county (送教下乡, R-14), its plan
+// level, approved by whoever recorded the completion.
 HourEntry CompletionEntry(const std::string& enrollment_id, const std::string& teacher_id, int year,
                           int credit_hours, const catalog_v1::Project& project,
                           const std::string& approved_by);

@@ -222,6 +222,18 @@ TEST_F(CatalogTest, CreateAndGetProjectWithPlanLevelFromCategory) {
   EXPECT_EQ(fetched.display_name(), "乡村骨干教师素质提升");
   EXPECT_EQ(fetched.seats(), 100);
   EXPECT_EQ(fetched.format().online_hours(), 30);
+  EXPECT_FALSE(fetched.format().delivered_in_county());
+  // 送教下乡 is said on the format, and kept.
+  v1::UpdateProjectRequest update;
+  *update.mutable_project() = fetched;
+  update.mutable_project()->mutable_format()->set_delivered_in_county(true);
+  update.mutable_update_mask()->add_paths("format");
+  v1::Project updated;
+  ASSERT_TRUE(stub_->UpdateProject(ContextAs(Role::kProvinceAdmin).get(), update, &updated).ok());
+  EXPECT_TRUE(updated.format().delivered_in_county());
+  ASSERT_TRUE(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &fetched).ok());
+  EXPECT_TRUE(fetched.format().delivered_in_county());
+  EXPECT_EQ(fetched.format().online_hours(), 30);
   get.set_name("years/2022/projects/missing");
   EXPECT_EQ(stub_->GetProject(ContextAs(Role::kViewer).get(), get, &fetched).error_code(),
             grpc::StatusCode::NOT_FOUND);

@@ -1693,6 +1693,35 @@ TEST_F(EnrollmentTest, R31ACompletionRegistersOneLedgerEntryAndEarlierCompletion
     return answer.credit_hours();
   };
   EXPECT_EQ(progress(), 80);
+
+  // The ledger as its teacher and the county read it; others may not.
+  v1::ListHourEntriesRequest list;
+  list.set_parent(teacher);
+  v1::ListHourEntriesResponse ledger;
+  ASSERT_TRUE(
+      stub_->ListHourEntries(ContextAs(Role::kTeacher, "", "", teacher).get(), list, &ledger).ok());
+  ASSERT_EQ(ledger.hour_entries_size(), 1);
+  const v1::HourEntry& entry = ledger.hour_entries(0);
+  EXPECT_EQ(entry.name().rfind(teacher + "/hourEntries/", 0), 0u) << entry.name();
+  EXPECT_EQ(entry.credit_hours(), 80);
+  EXPECT_EQ(entry.off_site_days(), 10);
+  EXPECT_EQ(entry.plan_level(), common::v1::NATIONAL);
+  EXPECT_EQ(entry.source_kind(), v1::HourEntry::COMPLETION);
+  EXPECT_EQ(entry.source(), e.name());
+  EXPECT_EQ(entry.school_year(), 2022);
+  EXPECT_GT(entry.approve_time().seconds(), 0);
+  EXPECT_TRUE(
+      stub_->ListHourEntries(ContextAs(Role::kCountyAdmin, "410225").get(), list, &ledger).ok());
+  EXPECT_EQ(stub_->ListHourEntries(ContextAs(Role::kCountyAdmin, "410223").get(), list, &ledger)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListHourEntries(ContextAs(Role::kViewer).get(), list, &ledger).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  list.set_parent("teachers/none");
+  EXPECT_EQ(
+      stub_->ListHourEntries(ContextAs(Role::kProvinceAdmin).get(), list, &ledger).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+
   // The cycle reads the ledger, not the enrollments: without the entry the hours are gone.
   enrollment_db_.Execute("DELETE FROM hour_entries");
   EXPECT_EQ(progress(), 0);

@@ -348,7 +348,7 @@ TEST_F(GatewayTest, EveryAnnotatedRpcIsReachableOverHttp) {
     ++reached;
     methods.insert(route.method->full_name());
   }
-  EXPECT_EQ(methods.size(), 80u) << "every RPC of the four contracts";
+  EXPECT_EQ(methods.size(), 81u) << "every RPC of the four contracts";
   EXPECT_EQ(reached, static_cast<int>(gateway_->routes().routes().size()));
 }
 

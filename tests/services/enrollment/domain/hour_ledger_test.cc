@@ -26,11 +26,15 @@ TEST(R31R15, ACompletionsEntryIsKeyedByItsEnrollmentAndCarriesTheProjectsFigures
   EXPECT_EQ(entry.source_key, "e1");
   EXPECT_EQ(entry.teacher_id, "t1");
   EXPECT_EQ(entry.hours, 48);
-  EXPECT_EQ(entry.off_site_days, 8);
+  EXPECT_EQ(entry.off_site_days, 5);  // centralized days; shadowing is not 集中培训
   EXPECT_EQ(entry.level, common::v1::PROVINCIAL);
   EXPECT_EQ(entry.year, 2023);
   EXPECT_EQ(entry.school_year, 2022);  // March 2023 is in the school year begun in 2022
   EXPECT_EQ(entry.approved_by, "hosts/henu");
+
+  // 送教下乡 holds the centralized days in the teacher's county: not off-site.
+  project.mutable_format()->set_delivered_in_county(true);
+  EXPECT_EQ(CompletionEntry("e2", "t1", 2023, 48, project, "hosts/henu").off_site_days, 0);
 }
 
 }  // namespace
