@@ -115,7 +115,12 @@ grpc::Status EnrollmentService::Transition(grpc::ServerContext* context,
                                         locked.project.credit_hours(),
                                         input.reason,
                                         input.special_reason,
-                                        BarPolicyOf(c, locked.year)};
+                                        {}};
+          // The bar's policy is read only for an outcome that can bar.
+          if (domain::CausesBlacklist(to, input.special_reason.empty()
+                                              ? v1::Enrollment::REASON_REVIEW_UNSPECIFIED
+                                              : v1::Enrollment::PENDING))
+            facts.bar_policy = BarPolicyOf(c, locked.year);
           if (to == v1::WITHDRAWN) facts.deadline = EnrollmentStore::FindDeadline(c, locked.year);
           PEIXUN_ASSIGN_OR_RETURN(const domain::TransitionDecision decision,
                                   domain::DecideTransition(facts));
