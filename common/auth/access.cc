@@ -108,6 +108,16 @@ std::vector<MethodPolicy> DefaultMethods() {
                 {Province(), City(), County(), Self()})
       .Personal("ListHourEntries", "read credit-hour ledgers (R-31)",
                 {Province(), City(), County(), Self()})
+      // a teacher claims hours earned elsewhere (or its county files for it); the
+      // county the claim was filed in reviews it.
+      .Personal("CreateHourClaim", "claim credit hours earned elsewhere (R-33)",
+                {Province(), County(), Self()})
+      .Personal("GetHourClaim", "read credit-hour claims (R-33)",
+                {Province(), City(), County(), Self()})
+      .Personal("ListHourClaims", "list credit-hour claims (R-33)",
+                {Province(), City(), County(), Self()})
+      .Personal("ApproveHourClaim", "approve credit-hour claims (R-33)", {Province(), County()})
+      .Personal("RefuseHourClaim", "refuse credit-hour claims (R-33)", {Province(), County()})
       .Personal("ListAtRiskTeachers", "list teachers at risk in their cycle (R-14)",
                 {Province(), City(), County()})
       .Personal("GetTrainingArchive", "read training archives (R-15)",

@@ -74,6 +74,20 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status ListHourEntries(grpc::ServerContext* context,
                                const v1::ListHourEntriesRequest* request,
                                v1::ListHourEntriesResponse* response) override;
+  grpc::Status CreateHourClaim(grpc::ServerContext* context,
+                               const v1::CreateHourClaimRequest* request,
+                               v1::HourClaim* response) override;
+  grpc::Status GetHourClaim(grpc::ServerContext* context, const v1::GetHourClaimRequest* request,
+                            v1::HourClaim* response) override;
+  grpc::Status ListHourClaims(grpc::ServerContext* context,
+                              const v1::ListHourClaimsRequest* request,
+                              v1::ListHourClaimsResponse* response) override;
+  grpc::Status ApproveHourClaim(grpc::ServerContext* context,
+                                const v1::ApproveHourClaimRequest* request,
+                                v1::HourClaim* response) override;
+  grpc::Status RefuseHourClaim(grpc::ServerContext* context,
+                               const v1::RefuseHourClaimRequest* request,
+                               v1::HourClaim* response) override;
   grpc::Status GetCycleProgress(grpc::ServerContext* context,
                                 const v1::GetCycleProgressRequest* request,
                                 v1::CycleProgress* response) override;

@@ -510,12 +510,169 @@ std::vector<v1::HourEntry> EnrollmentStore::ListHourEntries(db::Connection& c,
                                                           : v1::HourEntry::SOURCE_UNSPECIFIED);
     if (kind == static_cast<int>(domain::HourSource::kCompletion))
       e.set_source("enrollments/" + std::string(rows->getString(6)));
+    if (kind == static_cast<int>(domain::HourSource::kClaim))
+      e.set_source(
+          absl::StrCat("teachers/", teacher_id, "/hourClaims/", std::string(rows->getString(6))));
     e.set_year(rows->getInt(7));
     e.set_school_year(rows->getInt(8));
     e.set_approved_by(rows->getString(9));
     db::SetTimestampMicros(e.mutable_approve_time(), rows->getInt64(10));
   }
   return out;
+}
+
+int64_t EnrollmentStore::HourEntryIdOf(db::Connection& c, domain::HourSource source,
+                                       const std::string& source_key) {
+  auto& select =
+      c.Prepare("SELECT entry_id FROM hour_entries WHERE source_kind = ? AND source_key = ?");
+  select.setInt(1, static_cast<int>(source));
+  select.setString(2, source_key);
+  ResultSet rows(select.executeQuery());
+  return rows->next() ? rows->getInt64(1) : 0;
+}
+
+// ---- Claims (R-33) ---------------------------------------------------------------------------
+
+namespace {
+
+const char kHourClaimColumns[] =
+    "claim_id, teacher_id, county_code, title, provider, level, start_date, end_date, "
+    "credit_hours, off_site_days, evidence, state, approved_credit_hours, approved_off_site_days, "
+    "review_reason, reviewer, "
+    "COALESCE(CAST(UNIX_TIMESTAMP(review_time) * 1000000 AS SIGNED), 0) AS review_us, "
+    "COALESCE(hour_entry_id, 0) AS hour_entry_id, creator, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, version";
+
+v1::HourClaim HourClaimFromRow(const ResultSet& rows) {
+  v1::HourClaim claim;
+  const std::string teacher = "teachers/" + Str(rows, "teacher_id");
+  claim.set_name(absl::StrCat(teacher, "/hourClaims/", Str(rows, "claim_id")));
+  claim.set_county("regions/" + Str(rows, "county_code"));
+  claim.set_title(Str(rows, "title"));
+  claim.set_provider(Str(rows, "provider"));
+  claim.set_plan_level(static_cast<common::v1::PlanLevel>(rows->getInt("level")));
+  *claim.mutable_start_date() = db::DateFromText(Str(rows, "start_date"));
+  *claim.mutable_end_date() = db::DateFromText(Str(rows, "end_date"));
+  claim.set_credit_hours(rows->getInt("credit_hours"));
+  claim.set_off_site_days(rows->getInt("off_site_days"));
+  claim.set_evidence(Str(rows, "evidence"));
+  claim.set_state(static_cast<v1::HourClaim::State>(rows->getInt("state")));
+  claim.set_approved_credit_hours(rows->getInt("approved_credit_hours"));
+  claim.set_approved_off_site_days(rows->getInt("approved_off_site_days"));
+  claim.set_review_reason(Str(rows, "review_reason"));
+  claim.set_reviewer(Str(rows, "reviewer"));
+  if (const int64_t review_us = rows->getInt64("review_us"); review_us > 0)
+    db::SetTimestampMicros(claim.mutable_review_time(), review_us);
+  if (const int64_t entry = rows->getInt64("hour_entry_id"); entry > 0)
+    claim.set_hour_entry(absl::StrCat(teacher, "/hourEntries/", entry));
+  claim.set_creator(Str(rows, "creator"));
+  db::SetTimestampMicros(claim.mutable_create_time(), rows->getInt64("create_us"));
+  claim.set_etag(std::to_string(rows->getInt("version")));
+  return claim;
+}
+
+}  // namespace
+
+void EnrollmentStore::InsertHourClaim(db::Connection& c, const std::string& claim_id,
+                                      const std::string& teacher_id, const std::string& county_code,
+                                      const v1::HourClaim& claim, const std::string& creator) {
+  auto& insert = c.Prepare(
+      "INSERT INTO hour_claims (claim_id, teacher_id, county_code, title, provider, level, "
+      "start_date, end_date, credit_hours, off_site_days, evidence, state, creator) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.setString(1, claim_id);
+  insert.setString(2, teacher_id);
+  insert.setString(3, county_code);
+  insert.setString(4, claim.title());
+  insert.setString(5, claim.provider());
+  insert.setInt(6, claim.plan_level());
+  insert.setString(7, db::DateText(claim.start_date()));
+  insert.setString(8, db::DateText(claim.end_date()));
+  insert.setInt(9, claim.credit_hours());
+  insert.setInt(10, claim.off_site_days());
+  insert.setString(11, claim.evidence());
+  insert.setInt(12, v1::HourClaim::PENDING);
+  insert.setString(13, creator);
+  insert.executeUpdate();
+}
+
+std::optional<v1::HourClaim> EnrollmentStore::FindHourClaim(db::Connection& c,
+                                                            const std::string& teacher_id,
+                                                            const std::string& claim_id,
+                                                            bool for_update) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kHourClaimColumns,
+                                        " FROM hour_claims WHERE claim_id = ? AND teacher_id = ?",
+                                        for_update ? " FOR UPDATE" : ""));
+  select.setString(1, claim_id);
+  select.setString(2, teacher_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return HourClaimFromRow(rows);
+}
+
+int EnrollmentStore::CountPendingHourClaims(db::Connection& c, const std::string& teacher_id) {
+  auto& select = c.Prepare("SELECT COUNT(*) FROM hour_claims WHERE teacher_id = ? AND state = ?");
+  select.setString(1, teacher_id);
+  select.setInt(2, v1::HourClaim::PENDING);
+  ResultSet rows(select.executeQuery());
+  return rows->next() ? rows->getInt(1) : 0;
+}
+
+std::optional<std::string> EnrollmentStore::FindSameHourClaim(db::Connection& c,
+                                                              const std::string& teacher_id,
+                                                              const v1::HourClaim& claim) {
+  auto& select = c.Prepare(
+      "SELECT claim_id FROM hour_claims WHERE teacher_id = ? AND state IN (?, ?) AND title = ? "
+      "AND provider = ? AND start_date = ? AND end_date = ? LIMIT 1");
+  select.setString(1, teacher_id);
+  select.setInt(2, v1::HourClaim::PENDING);
+  select.setInt(3, v1::HourClaim::APPROVED);
+  select.setString(4, claim.title());
+  select.setString(5, claim.provider());
+  select.setString(6, db::DateText(claim.start_date()));
+  select.setString(7, db::DateText(claim.end_date()));
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return absl::StrCat("teachers/", teacher_id, "/hourClaims/", std::string(rows->getString(1)));
+}
+
+std::vector<v1::HourClaim> EnrollmentStore::ListHourClaims(db::Connection& c,
+                                                           const HourClaimFilter& filter,
+                                                           const std::string& after_id, int limit) {
+  db::Conditions where;
+  where.EqualUnlessEmpty("teacher_id", filter.teacher_id)
+      .EqualUnlessEmpty("county_code", filter.county_code)
+      .EqualUnlessZero("state", filter.state);
+  NarrowToCity(where, filter.city_code);
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", kHourClaimColumns, " FROM hour_claims WHERE claim_id > ?",
+                             where.Sql(), " ORDER BY claim_id LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, after_id);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::HourClaim> out;
+  while (rows->next()) out.push_back(HourClaimFromRow(rows));
+  return out;
+}
+
+void EnrollmentStore::ReviewHourClaim(db::Connection& c, const std::string& claim_id,
+                                      v1::HourClaim::State state, int credit_hours,
+                                      int off_site_days, const std::string& reason,
+                                      const std::string& reviewer, int64_t hour_entry_id) {
+  auto& update = c.Prepare(
+      "UPDATE hour_claims SET state = ?, approved_credit_hours = ?, approved_off_site_days = ?, "
+      "review_reason = ?, reviewer = ?, review_time = CURRENT_TIMESTAMP(6), "
+      "hour_entry_id = NULLIF(?, 0), version = version + 1 WHERE claim_id = ?");
+  update.setInt(1, state);
+  update.setInt(2, credit_hours);
+  update.setInt(3, off_site_days);
+  update.setString(4, reason);
+  update.setString(5, reviewer);
+  update.setInt64(6, hour_entry_id);
+  update.setString(7, claim_id);
+  update.executeUpdate();
 }
 
 std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>

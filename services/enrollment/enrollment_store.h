@@ -120,6 +120,42 @@ class EnrollmentStore {
   static std::vector<domain::HourEntry> UnregisteredCompletions(db::Connection& c,
                                                                 const std::string& after_id,
                                                                 int limit, std::string* last_id);
+  // The entry registered for a source (0 when there is none).
+  static int64_t HourEntryIdOf(db::Connection& c, domain::HourSource source,
+                               const std::string& source_key);
+
+  // Claims of hours earned elsewhere.
+  static void InsertHourClaim(db::Connection& c, const std::string& claim_id,
+                              const std::string& teacher_id, const std::string& county_code,
+                              const v1::HourClaim& claim, const std::string& creator);
+  // With for_update, the row stays locked until the transaction ends: reviews of one claim
+  // queue here, and the second finds it reviewed.
+  static std::optional<v1::HourClaim> FindHourClaim(db::Connection& c,
+                                                    const std::string& teacher_id,
+                                                    const std::string& claim_id,
+                                                    bool for_update = false);
+  // How many of the teacher's claims wait for review.
+  static int CountPendingHourClaims(db::Connection& c, const std::string& teacher_id);
+  // The name of a pending or approved claim of the teacher for the same training (title,
+  // provider and dates), if there is one.
+  static std::optional<std::string> FindSameHourClaim(db::Connection& c,
+                                                      const std::string& teacher_id,
+                                                      const v1::HourClaim& claim);
+  struct HourClaimFilter {
+    std::string teacher_id;   // one teacher's, or every teacher's when empty
+    std::string county_code;  // the county that reviews them
+    std::string city_code;    // that county's city (R-1a: or the city itself)
+    v1::HourClaim::State state = v1::HourClaim::STATE_UNSPECIFIED;
+  };
+  // Claims after `after_id`, oldest first.
+  static std::vector<v1::HourClaim> ListHourClaims(db::Connection& c, const HourClaimFilter& filter,
+                                                   const std::string& after_id, int limit);
+  // Records a review; `hour_entry_id` is the ledger entry an approval registered (0: none).
+  static void ReviewHourClaim(db::Connection& c, const std::string& claim_id,
+                              v1::HourClaim::State state, int credit_hours, int off_site_days,
+                              const std::string& reason, const std::string& reviewer,
+                              int64_t hour_entry_id);
+
   // Whether the one-time fill `name` of the ledger is done, and recording that it is.
   static bool LedgerFilled(db::Connection& c, const std::string& name);
   static void MarkLedgerFilled(db::Connection& c, const std::string& name);

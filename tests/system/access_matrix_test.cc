@@ -68,6 +68,7 @@ struct World {
   const Person* teacher = nullptr;
   std::string enrollment;  // the teacher's enrollment in the project
   std::string expert;      // an expert subject
+  std::string claim;       // a claim of hours of the teacher
 };
 
 enum class Side { kOwn, kOther, kUnnamed };
@@ -122,11 +123,12 @@ class AccessMatrixTest : public ::testing::Test {
         stack_.Start([&] { SeedCatalog(); }, [&] { SeedEnrollment(); }, [&] { SeedEvaluation(); })
             .ok());
 
-    own_ = {"410225",    "4102",          "410223",  "years/2022/projects/own-project",
-            &people_[0], own_enrollment_, "expert-a"};
-    other_ = {
-        "410122",          "4101",    "410122", "years/2022/projects/other-project", &people_[2],
-        other_enrollment_, "expert-b"};
+    own_ = {"410225",    "4102",          "410223",   "years/2022/projects/own-project",
+            &people_[0], own_enrollment_, "expert-a", own_claim_};
+    other_ = {"410122",    "4101",
+              "410122",    "years/2022/projects/other-project",
+              &people_[2], other_enrollment_,
+              "expert-b",  other_claim_};
   }
 
   void TearDown() override { stack_.Stop(); }
@@ -277,6 +279,27 @@ class AccessMatrixTest : public ::testing::Test {
            Role::kCountyAdmin, person->county);
       *enrollment = made.name();
     }
+    for (auto [person, claim] :
+         {std::pair{&people_[0], &own_claim_}, std::pair{&people_[2], &other_claim_}}) {
+      enr::CreateHourClaimRequest file;
+      file.set_parent(person->name);
+      *file.mutable_hour_claim() = ClaimOf("外省骨干教师培训");
+      enr::HourClaim made;
+      Call(*stub, &enr::EnrollmentService::Stub::CreateHourClaim, file, &made);
+      *claim = made.name();
+    }
+  }
+
+  // A claim of hours earned elsewhere, in July 2022 (before the test's today).
+  static enr::HourClaim ClaimOf(const std::string& title) {
+    enr::HourClaim claim;
+    claim.set_title(title);
+    claim.set_provider("浙江师范大学");
+    *claim.mutable_start_date() = Date(2022, 7, 1);
+    *claim.mutable_end_date() = Date(2022, 7, 5);
+    claim.set_credit_hours(30);
+    claim.set_evidence("浙教培证 2022-001");
+    return claim;
   }
 
   void SeedEvaluation() {
@@ -402,6 +425,34 @@ class AccessMatrixTest : public ::testing::Test {
     if (method == "EnrollmentService.ListHourEntries") {
       enr::ListHourEntriesRequest r;
       r.set_parent(teacher);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.CreateHourClaim") {
+      enr::CreateHourClaimRequest r;
+      r.set_parent(teacher);
+      *r.mutable_hour_claim() = ClaimOf("矩阵测试培训");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.GetHourClaim") {
+      enr::GetHourClaimRequest r;
+      r.set_name(w.claim);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ListHourClaims") {
+      enr::ListHourClaimsRequest r;
+      r.set_parent(teacher);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ApproveHourClaim") {
+      enr::ApproveHourClaimRequest r;
+      r.set_name(w.claim);
+      r.set_credit_hours(30);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.RefuseHourClaim") {
+      enr::RefuseHourClaimRequest r;
+      r.set_name(w.claim);
+      r.set_reason("矩阵测试");
       return bytes(r);
     }
     if (method == "EnrollmentService.ListAtRiskTeachers") {
@@ -550,6 +601,8 @@ class AccessMatrixTest : public ::testing::Test {
   std::vector<Person> people_;
   std::string own_enrollment_;
   std::string other_enrollment_;
+  std::string own_claim_;
+  std::string other_claim_;
   std::string round_;
   World own_;
   World other_;

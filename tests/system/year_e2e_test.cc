@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "common/util/clock.h"
@@ -243,6 +244,39 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
             std::string::npos)
       << refusal;
   EXPECT_NE(refusal.find("hint: the call needs another role"), std::string::npos) << refusal;
+
+  // 学时申报 through the operators' verbs: 兰考县 files a claim for one of its teachers,
+  // finds it in its review queue, grants fewer hours than claimed with a reason, and the
+  // teacher's ledger holds the granted hours with the claim as their source.
+  const std::string lankao_ctl = absl::StrCat(ctl, " --target=", Address(enrollment_port),
+                                              " --role=county_admin --region=410225 ");
+  auto [teachers_json, teachers_exit] = RunCommand(lankao_ctl + "teachers --output=json");
+  ASSERT_EQ(teachers_exit, 0) << teachers_json;
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(teachers_json, found, std::regex("\"(teachers/[a-z0-9-]+)\"")))
+      << teachers_json;
+  const std::string teacher = found[1];
+  auto [filed, filed_exit] =
+      RunCommand(lankao_ctl + "claim " + teacher +
+                 " 2022-07-10 2022-07-19 60 10 '2022年浙江省乡村教师能力提升培训' '浙江师范大学' "
+                 "'浙教培证 2022-0457' PROVINCIAL --output=json");
+  ASSERT_EQ(filed_exit, 0) << filed;
+  ASSERT_TRUE(std::regex_search(filed, found,
+                                std::regex("\"(teachers/[a-z0-9-]+/hourClaims/[a-z0-9-]+)\"")))
+      << filed;
+  const std::string claim = found[1];
+  auto [queue, queue_exit] =
+      RunCommand(lankao_ctl + "claims - 'state = \"PENDING\"' --output=json");
+  EXPECT_EQ(queue_exit, 0) << queue;
+  EXPECT_NE(queue.find(claim), std::string::npos) << queue;
+  auto [approved, approved_exit] =
+      RunCommand(lankao_ctl + "approve-claim " + claim + " 40 10 '证书载明40学时' --output=json");
+  EXPECT_EQ(approved_exit, 0) << approved;
+  EXPECT_NE(approved.find("APPROVED"), std::string::npos) << approved;
+  auto [ledger, ledger_exit] = RunCommand(lankao_ctl + "hours " + teacher + " --output=json");
+  EXPECT_EQ(ledger_exit, 0) << ledger;
+  EXPECT_NE(ledger.find("CLAIM"), std::string::npos) << ledger;
+  EXPECT_NE(ledger.find(claim), std::string::npos) << ledger;
 }
 
 }  // namespace

@@ -509,6 +509,24 @@ std::string ScopeOf(const std::string& word) {
   return upper.empty() ? "" : Q(upper);
 }
 
+// A whole number as JSON; anything else as a string, which the service refuses naming the field.
+std::string Number(const std::string& text) {
+  int64_t value = 0;
+  return absl::SimpleAtoi(text, &value) ? absl::StrCat(value) : Q(text);
+}
+
+// "2023-07-10" as a contract Date; text of another shape as a date of zeros, which the service
+// refuses naming the field.
+std::string DateJson(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, '-');
+  int y = 0, m = 0, d = 0;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) || !absl::SimpleAtoi(parts[1], &m) ||
+      !absl::SimpleAtoi(parts[2], &d)) {
+    y = m = d = 0;
+  }
+  return absl::StrCat("{\"year\": ", y, ", \"month\": ", m, ", \"day\": ", d, "}");
+}
+
 struct Verb {
   const char* name;
   const char* args;  // usage of the arguments
@@ -600,6 +618,49 @@ const std::vector<Verb>& Verbs() {
        1, true,
        [](A a) {
          return Fields{{"filter", QArg(a, 0)}};
+       }},
+      {"hours", "TEACHER", "a teacher's credit-hour ledger (R-31)", "enrollment", "ListHourEntries",
+       1, 1, true,
+       [](A a) {
+         return Fields{{"parent", Q(Named("teachers/", a[0]))}};
+       }},
+      {"claims", "[TEACHER|-] [FILTER]",
+       "claims of hours earned elsewhere: one teacher's, or all in scope (e.g. 'state = "
+       "\"PENDING\"', R-33)",
+       "enrollment", "ListHourClaims", 0, 2, true,
+       [](A a) {
+         return Fields{{"parent", Q(Named("teachers/", a.empty() ? "-" : a[0]))},
+                       {"filter", QArg(a, 1)}};
+       }},
+      {"claim", "TEACHER START END HOURS OFF_SITE_DAYS TITLE PROVIDER EVIDENCE [LEVEL]",
+       "学时申报: claim hours earned elsewhere, dates as 2023-07-10 (teacher or county, R-33)",
+       "enrollment", "CreateHourClaim", 8, 9, false,
+       [](A a) {
+         return Fields{{"parent", Q(Named("teachers/", a[0]))},
+                       {"hour_claim", JsonOf({{"start_date", DateJson(a[1])},
+                                              {"end_date", DateJson(a[2])},
+                                              {"credit_hours", Number(a[3])},
+                                              {"off_site_days", Number(a[4])},
+                                              {"title", Q(a[5])},
+                                              {"provider", Q(a[6])},
+                                              {"evidence", Q(a[7])},
+                                              {"plan_level", QArg(a, 8)}})},
+                       {"request_id", RequestId()}};
+       }},
+      {"approve-claim", "CLAIM HOURS [OFF_SITE_DAYS] [REASON]",
+       "grant a claim's hours into the ledger (county, R-33)", "enrollment", "ApproveHourClaim", 2,
+       4, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])},
+                       {"credit_hours", Number(a[1])},
+                       {"off_site_days", a.size() > 2 ? Number(a[2]) : ""},
+                       {"reason", QArg(a, 3)},
+                       {"request_id", RequestId()}};
+       }},
+      {"refuse-claim", "CLAIM REASON", "refuse a claim with a reason (county, R-33)", "enrollment",
+       "RefuseHourClaim", 2, 2, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
        }},
       {"rates", "YEAR [county|city|host] [REGION]",
        "nomination, check-in and completion rates (R-16)", "enrollment", "GetRateReport", 1, 3,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/util/dates.h"
 #include "common/util/names.h"
 #include "common/util/status.h"
 
@@ -38,13 +39,7 @@ bool MulAdd(int64_t a, int64_t b, int64_t c, int64_t* out) {
 }  // namespace
 
 absl::StatusOr<absl::CivilDay> ToCivilDay(const common_v1::Date& date, absl::string_view field) {
-  absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() < 2000 || date.year() > 2100 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return FieldError(field, absl::StrCat(date.year(), "-", date.month(), "-", date.day(),
-                                          " is not a valid date"));
-  }
-  return day;
+  return ValidDay(date.year(), date.month(), date.day(), field);
 }
 
 common_v1::Date FromCivilDay(absl::CivilDay day) {

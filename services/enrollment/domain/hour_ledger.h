@@ -14,6 +14,7 @@ namespace peixun::enrollment::domain {
 // Where an entry's hours come from. Stored as its number: never renumber.
 enum class HourSource {
   kCompletion = 1,  // a completed enrollment, any level; the key is the enrollment id
+  kClaim = 2,       // an approved claim of hours earned elsewhere; the key is the claim id
 };
 
 struct HourEntry {

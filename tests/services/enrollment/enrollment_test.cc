@@ -1751,6 +1751,223 @@ TEST_F(EnrollmentTest, R31ACompletionRegistersOneLedgerEntryAndEarlierCompletion
   restarted->platform->Shutdown();
 }
 
+TEST_F(EnrollmentTest, R33R31AClaimIsReviewedByItsCountyAndOnlyApprovedHoursEnterTheLedgerOnce) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410223", 3)});
+  const std::string teacher = imported[0].teacher();
+  const std::string neighbour = imported[1].teacher();  // same county
+  const std::string teacher_id = teacher.substr(teacher.rfind('/') + 1);
+  Today(10, 19);
+  auto as_teacher = [&] { return ContextAs(Role::kTeacher, "", "", teacher); };
+  auto lankao = [] { return ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225"); };
+  auto weishi = [] { return ContextAs(Role::kCountyAdmin, "410223", "", "clerk-410223"); };
+  auto claim_of = [](const std::string& title, int month, int first, int last) {
+    v1::HourClaim claim;
+    claim.set_title(title);
+    claim.set_provider("浙江师范大学");
+    claim.set_plan_level(common::v1::PROVINCIAL);
+    claim.mutable_start_date()->set_year(2022);
+    claim.mutable_start_date()->set_month(month);
+    claim.mutable_start_date()->set_day(first);
+    claim.mutable_end_date()->set_year(2022);
+    claim.mutable_end_date()->set_month(month);
+    claim.mutable_end_date()->set_day(last);
+    claim.set_credit_hours(60);
+    claim.set_off_site_days(last - first + 1);
+    claim.set_evidence("浙教培证 2022-0457");
+    return claim;
+  };
+  auto file = [&](std::unique_ptr<grpc::ClientContext> context, const std::string& parent,
+                  const v1::HourClaim& claim, const std::string& request_id, v1::HourClaim* out) {
+    v1::CreateHourClaimRequest request;
+    request.set_parent(parent);
+    *request.mutable_hour_claim() = claim;
+    request.set_request_id(request_id);
+    return stub_->CreateHourClaim(context.get(), request, out);
+  };
+  auto progress = [&] {
+    v1::GetCycleProgressRequest request;
+    request.set_teacher(teacher);
+    v1::CycleProgress answer;
+    EXPECT_TRUE(stub_->GetCycleProgress(as_teacher().get(), request, &answer).ok());
+    return std::pair{answer.credit_hours(), answer.off_site_days()};
+  };
+
+  // The teacher files a claim; it waits for the county and counts nothing yet.
+  v1::HourClaim claim;
+  const v1::HourClaim zhejiang = claim_of("2022年浙江省乡村教师能力提升培训", 7, 10, 19);
+  ASSERT_TRUE(file(as_teacher(), teacher, zhejiang, "claim-1", &claim).ok());
+  EXPECT_EQ(claim.name().rfind(teacher + "/hourClaims/", 0), 0u) << claim.name();
+  EXPECT_EQ(claim.state(), v1::HourClaim::PENDING);
+  EXPECT_EQ(claim.county(), "regions/410225");
+  EXPECT_EQ(claim.creator(), teacher);
+  EXPECT_EQ(claim.credit_hours(), 60);
+  EXPECT_EQ(claim.off_site_days(), 10);
+  EXPECT_TRUE(claim.hour_entry().empty());
+  v1::HourClaim again;
+  ASSERT_TRUE(file(as_teacher(), teacher, zhejiang, "claim-1", &again).ok());  // a retry
+  EXPECT_EQ(again.name(), claim.name());
+  EXPECT_EQ(progress(), (std::pair{0, 0}));
+
+  // The same training claimed again is refused, naming the claim that holds it.
+  grpc::Status status = file(lankao(), teacher, zhejiang, "claim-2", &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << status.error_message();
+  EXPECT_NE(status.error_message().find(claim.name()), std::string::npos);
+  // Hours not yet earned, and callers outside the teacher's county or self, are refused.
+  status = file(as_teacher(), teacher, claim_of("十一月的培训", 11, 1, 3), "claim-3", &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("hour_claim.end_date", 0), 0u) << status.error_message();
+  EXPECT_EQ(file(weishi(), teacher, claim_of("其他", 8, 1, 2), "claim-4", &again).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      file(as_teacher(), neighbour, claim_of("其他", 8, 1, 2), "claim-5", &again).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(file(ContextAs(Role::kViewer), teacher, claim_of("其他", 8, 1, 2), "claim-6", &again)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The county files a second claim for the neighbour; the review queue of 兰考 holds both,
+  // 尉氏's holds neither, and the teacher sees only its own.
+  v1::HourClaim online;
+  ASSERT_TRUE(
+      file(lankao(), neighbour, claim_of("国家智慧教育平台研修", 8, 1, 20), "claim-7", &online)
+          .ok());
+  auto queue = [&](std::unique_ptr<grpc::ClientContext> context, const std::string& filter) {
+    v1::ListHourClaimsRequest request;
+    request.set_parent("teachers/-");
+    request.set_filter(filter);
+    v1::ListHourClaimsResponse response;
+    grpc::Status listed = stub_->ListHourClaims(context.get(), request, &response);
+    std::vector<std::string> names;
+    for (const auto& c : response.hour_claims()) names.push_back(c.name());
+    return std::pair{listed.error_code(), names};
+  };
+  EXPECT_EQ(queue(lankao(), "state = \"PENDING\""),
+            (std::pair{grpc::StatusCode::OK, std::vector{claim.name(), online.name()}}));
+  EXPECT_EQ(queue(ContextAs(Role::kCityAdmin, "4102"), ""),
+            (std::pair{grpc::StatusCode::OK, std::vector{claim.name(), online.name()}}));
+  EXPECT_EQ(queue(weishi(), ""), (std::pair{grpc::StatusCode::OK, std::vector<std::string>{}}));
+  EXPECT_EQ(queue(weishi(), "county = \"regions/410225\"").first,
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(queue(as_teacher(), ""), (std::pair{grpc::StatusCode::OK, std::vector{claim.name()}}));
+  EXPECT_EQ(queue(lankao(), "state = \"SOMETIMES\"").first, grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Review: the teacher and another county may not; the county grants at most what was
+  // claimed, and says why when it grants less.
+  auto approve = [&](std::unique_ptr<grpc::ClientContext> context, const std::string& name,
+                     int hours, int days, const std::string& reason, const std::string& request_id,
+                     v1::HourClaim* out, const std::string& etag = "") {
+    v1::ApproveHourClaimRequest request;
+    request.set_name(name);
+    request.set_credit_hours(hours);
+    request.set_off_site_days(days);
+    request.set_reason(reason);
+    request.set_request_id(request_id);
+    request.set_etag(etag);
+    return stub_->ApproveHourClaim(context.get(), request, out);
+  };
+  v1::HourClaim reviewed;
+  EXPECT_EQ(approve(as_teacher(), claim.name(), 60, 10, "", "a-1", &reviewed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(approve(weishi(), claim.name(), 60, 10, "", "a-2", &reviewed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  status = approve(lankao(), claim.name(), 61, 10, "", "a-3", &reviewed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("credit_hours", 0), 0u) << status.error_message();
+  status = approve(lankao(), claim.name(), 40, 10, "", "a-4", &reviewed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("reason", 0), 0u) << status.error_message();
+  EXPECT_EQ(
+      approve(lankao(), claim.name(), 40, 10, "证书载明40学时", "a-5", &reviewed, "7").error_code(),
+      grpc::StatusCode::ABORTED);  // a stale etag
+
+  // Eight reviewers approve at once: one approval, one entry; the others are told who did it.
+  std::vector<grpc::Status> answers(8);
+  std::vector<v1::HourClaim> outs(8);
+  {
+    std::vector<std::thread> reviewers;
+    reviewers.reserve(8);
+    for (int i = 0; i < 8; ++i) {
+      reviewers.emplace_back([&, i] {
+        answers[i] =
+            approve(ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225"), claim.name(), 40,
+                    10, "证书载明40学时", absl::StrCat("race-", i), &outs[i]);
+      });
+    }
+    for (auto& t : reviewers) t.join();
+  }
+  int approved = 0;
+  for (int i = 0; i < 8; ++i) {
+    if (answers[i].ok()) {
+      ++approved;
+      reviewed = outs[i];
+    } else {
+      EXPECT_EQ(answers[i].error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << answers[i].error_message();
+      EXPECT_EQ(answers[i].error_message().rfind("R-33", 0), 0u) << answers[i].error_message();
+      EXPECT_NE(answers[i].error_message().find("approved by clerk-410225"), std::string::npos);
+    }
+  }
+  ASSERT_EQ(approved, 1);
+  EXPECT_EQ(reviewed.state(), v1::HourClaim::APPROVED);
+  EXPECT_EQ(reviewed.approved_credit_hours(), 40);
+  EXPECT_EQ(reviewed.approved_off_site_days(), 10);
+  EXPECT_EQ(reviewed.review_reason(), "证书载明40学时");
+  EXPECT_EQ(reviewed.reviewer(), "clerk-410225");
+  EXPECT_GT(reviewed.review_time().seconds(), 0);
+  EXPECT_NE(reviewed.etag(), claim.etag());
+  EXPECT_EQ(enrollment_db_.QueryValue(absl::StrCat(
+                "SELECT CONCAT_WS('|', COUNT(*), SUM(hours), SUM(off_site_days), MIN(level), "
+                "MIN(year), MIN(school_year)) FROM hour_entries WHERE teacher_id = '",
+                teacher_id, "'")),
+            "1|40|10|2|2022|2021");            // July 2022 is in the school year begun in 2021
+  EXPECT_EQ(progress(), (std::pair{40, 10}));  // R-14 counts the granted hours and days
+
+  // The ledger names the claim as the entry's source, and the claim names its entry.
+  v1::ListHourEntriesRequest list;
+  list.set_parent(teacher);
+  v1::ListHourEntriesResponse ledger;
+  ASSERT_TRUE(stub_->ListHourEntries(as_teacher().get(), list, &ledger).ok());
+  ASSERT_EQ(ledger.hour_entries_size(), 1);
+  EXPECT_EQ(ledger.hour_entries(0).source_kind(), v1::HourEntry::CLAIM);
+  EXPECT_EQ(ledger.hour_entries(0).source(), claim.name());
+  EXPECT_EQ(ledger.hour_entries(0).name(), reviewed.hour_entry());
+  EXPECT_EQ(ledger.hour_entries(0).approved_by(), "clerk-410225");
+
+  // A refusal needs a reason, closes the claim and enters nothing.
+  v1::RefuseHourClaimRequest refuse;
+  refuse.set_name(online.name());
+  EXPECT_EQ(stub_->RefuseHourClaim(lankao().get(), refuse, &reviewed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  refuse.set_reason("平台学时证明无法核实");
+  ASSERT_TRUE(stub_->RefuseHourClaim(lankao().get(), refuse, &reviewed).ok());
+  EXPECT_EQ(reviewed.state(), v1::HourClaim::REFUSED);
+  EXPECT_EQ(reviewed.review_reason(), "平台学时证明无法核实");
+  EXPECT_EQ(approve(lankao(), online.name(), 60, 20, "", "a-6", &reviewed).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM hour_entries"), "1");
+  // A refused training may be claimed again (with better evidence).
+  EXPECT_TRUE(
+      file(lankao(), neighbour, claim_of("国家智慧教育平台研修", 8, 1, 20), "claim-8", &again)
+          .ok());
+
+  // Reading one: the teacher and its county, not another county nor a viewer.
+  v1::GetHourClaimRequest get;
+  get.set_name(claim.name());
+  EXPECT_TRUE(stub_->GetHourClaim(as_teacher().get(), get, &reviewed).ok());
+  EXPECT_EQ(reviewed.state(), v1::HourClaim::APPROVED);
+  EXPECT_EQ(stub_->GetHourClaim(weishi().get(), get, &reviewed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetHourClaim(ContextAs(Role::kViewer).get(), get, &reviewed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  get.set_name(teacher + "/hourClaims/none");
+  EXPECT_EQ(stub_->GetHourClaim(lankao().get(), get, &reviewed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Every change is in the audit record with its outcome.
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = "
+                                      "'ApproveHourClaim' AND outcome = 'OK'"),
+            "1");
+}
+
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
   auto imported = Import({TeacherIn("410225", 1)});
   v1::GetTeacherRequest get;
