@@ -308,7 +308,7 @@ FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       build-essential cmake ninja-build pkg-config libgrpc++-dev libgrpc-dev protobuf-compiler \\
       protobuf-compiler-grpc libprotobuf-dev libprotoc-dev grpc-proto libabsl-dev libssl-dev libmysqlcppconn-dev \\
-      prometheus-cpp-dev libcurl4-openssl-dev golang-github-gogo-googleapis-dev \\
+      prometheus-cpp-dev libcurl4-openssl-dev golang-github-gogo-googleapis-dev libcairo2-dev \\
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -344,6 +344,11 @@ GATEWAY_CONTAINERFILE = CONTAINERFILE.format(service="gateway").replace(
     "COPY services/gateway/static /usr/share/peixun/static\n"
     "COPY node_modules/swagger-ui-dist /usr/share/peixun/swagger-ui\n").replace(
     "EXPOSE 50051 50061 9101", "EXPOSE 8080 9105")
+
+
+# Enrollment draws certificates of hours with cairo in 文泉驿微米黑: both at run time.
+ENROLLMENT_CONTAINERFILE = CONTAINERFILE.format(service="enrollment").replace(
+    "libprometheus-cpp-pull1.0 libssl3", "libprometheus-cpp-pull1.0 libssl3 libcairo2 fonts-wqy-microhei")
 
 
 def write(path, docs, header):
@@ -459,7 +464,7 @@ def main():
         path = os.path.join(containers, s, "Containerfile")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
-            f.write(CONTAINERFILE.format(service=s))
+            f.write(ENROLLMENT_CONTAINERFILE if s == "enrollment" else CONTAINERFILE.format(service=s))
     gateway_file = os.path.join(containers, "gateway", "Containerfile")
     os.makedirs(os.path.dirname(gateway_file), exist_ok=True)
     with open(gateway_file, "w") as f:

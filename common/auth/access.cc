@@ -118,6 +118,11 @@ std::vector<MethodPolicy> DefaultMethods() {
                 {Province(), City(), County(), Self()})
       .Personal("ApproveHourClaim", "approve credit-hour claims (R-33)", {Province(), County()})
       .Personal("RefuseHourClaim", "refuse credit-hour claims (R-33)", {Province(), County()})
+      // a certificate of hours for those who read the teacher's hours; its code verifies
+      // for anyone, showing no more than the certificate (the name masked).
+      .Personal("GetHoursCertificate", "obtain certificates of hours (R-34)",
+                {Province(), City(), County(), Self()})
+      .Method("VerifyHoursCertificate", "verify certificates of hours (R-34)", Everyone())
       .Personal("ListAtRiskTeachers", "list teachers at risk in their cycle (R-14)",
                 {Province(), City(), County()})
       .Personal("GetTrainingArchive", "read training archives (R-15)",

@@ -20,7 +20,7 @@ thread_local CurrentCall* current_call = nullptr;
 
 // Reads: methods that change nothing.
 bool IsRead(absl::string_view method) {
-  for (absl::string_view prefix : {"Get", "List", "Watch", "Explain", "Simulate"}) {
+  for (absl::string_view prefix : {"Get", "List", "Watch", "Explain", "Simulate", "Verify"}) {
     if (absl::StartsWith(method, prefix)) return true;
   }
   return false;

@@ -88,6 +88,12 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status RefuseHourClaim(grpc::ServerContext* context,
                                const v1::RefuseHourClaimRequest* request,
                                v1::HourClaim* response) override;
+  grpc::Status GetHoursCertificate(grpc::ServerContext* context,
+                                   const v1::GetHoursCertificateRequest* request,
+                                   v1::HoursCertificate* response) override;
+  grpc::Status VerifyHoursCertificate(grpc::ServerContext* context,
+                                      const v1::VerifyHoursCertificateRequest* request,
+                                      v1::HoursCertificateVerification* response) override;
   grpc::Status GetCycleProgress(grpc::ServerContext* context,
                                 const v1::GetCycleProgressRequest* request,
                                 v1::CycleProgress* response) override;

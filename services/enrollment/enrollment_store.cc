@@ -531,6 +531,122 @@ int64_t EnrollmentStore::HourEntryIdOf(db::Connection& c, domain::HourSource sou
   return rows->next() ? rows->getInt64(1) : 0;
 }
 
+// ---- Certificates (R-34) ----------------------------------------------------------------------
+
+std::vector<domain::CertifiedEntry> EnrollmentStore::CertifiedEntries(db::Connection& c,
+                                                                      const std::string& teacher_id,
+                                                                      int from_year, int to_year,
+                                                                      int limit) {
+  auto& select = c.Prepare(
+      "SELECT h.entry_id, h.school_year, h.year, h.level, h.source_kind, h.hours, "
+      "h.off_site_days, DATE(CONVERT_TZ(h.approve_time, @@session.time_zone, '+08:00')), "
+      "e.year, e.project_id, CONCAT(cl.title, '（', cl.provider, '）') "
+      "FROM hour_entries h "
+      "LEFT JOIN enrollments e ON h.source_kind = 1 AND e.enrollment_id = h.source_key "
+      "LEFT JOIN hour_claims cl ON h.source_kind = 2 AND cl.claim_id = h.source_key "
+      "WHERE h.teacher_id = ? AND h.year BETWEEN ? AND ? ORDER BY h.entry_id LIMIT ?");
+  select.setString(1, teacher_id);
+  select.setInt(2, from_year);
+  select.setInt(3, to_year);
+  select.setInt(4, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<domain::CertifiedEntry> out;
+  std::vector<std::pair<int, std::string>> projects;  // of completions, for their names
+  while (rows->next()) {
+    domain::CertifiedEntry& e = out.emplace_back();
+    e.entry_id = rows->getInt64(1);
+    e.school_year = rows->getInt(2);
+    e.year = rows->getInt(3);
+    e.level = static_cast<common::v1::PlanLevel>(rows->getInt(4));
+    e.source = static_cast<domain::HourSource>(rows->getInt(5));
+    e.hours = rows->getInt(6);
+    e.off_site_days = rows->getInt(7);
+    const common::v1::Date day = db::DateFromText(rows->getString(8));
+    e.registered = absl::CivilDay(day.year(), day.month(), day.day());
+    projects.emplace_back(rows->isNull(9) ? 0 : rows->getInt(9),
+                          rows->isNull(10) ? "" : std::string(rows->getString(10)));
+    if (!rows->isNull(11)) e.description = rows->getString(11);
+  }
+  rows.reset();
+  std::map<std::pair<int, std::string>, std::string> names;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (projects[i].second.empty()) continue;
+    auto [it, added] = names.emplace(projects[i], "");
+    if (added) {
+      auto project = FindProject(c, projects[i].first, projects[i].second);
+      it->second =
+          project ? project->display_name()
+                  : absl::StrCat("years/", projects[i].first, "/projects/", projects[i].second);
+    }
+    out[i].description = it->second;
+  }
+  return out;
+}
+
+namespace {
+
+const char kCertificateColumns[] =
+    "code, teacher_id, cycle_start_year, cycle_end_year, ledger_digest, holder, county_code, "
+    "credit_hours, off_site_days, entry_count, "
+    "CAST(UNIX_TIMESTAMP(issue_time) * 1000000 AS SIGNED)";
+
+EnrollmentStore::CertificateRecord CertificateFromRow(const ResultSet& rows) {
+  EnrollmentStore::CertificateRecord r;
+  r.code = rows->getString(1);
+  r.teacher_id = rows->getString(2);
+  r.cycle_start_year = rows->getInt(3);
+  r.cycle_end_year = rows->getInt(4);
+  r.ledger_digest = rows->getString(5);
+  r.holder = rows->getString(6);
+  r.county_code = rows->getString(7);
+  r.credit_hours = rows->getInt(8);
+  r.off_site_days = rows->getInt(9);
+  r.entry_count = rows->getInt(10);
+  r.issue_us = rows->getInt64(11);
+  return r;
+}
+
+}  // namespace
+
+EnrollmentStore::CertificateRecord EnrollmentStore::RegisterCertificate(
+    db::Connection& c, const CertificateRecord& record) {
+  auto& insert = c.Prepare(
+      "INSERT IGNORE INTO hours_certificates (code, teacher_id, cycle_start_year, cycle_end_year, "
+      "ledger_digest, holder, county_code, credit_hours, off_site_days, entry_count) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.setString(1, record.code);
+  insert.setString(2, record.teacher_id);
+  insert.setInt(3, record.cycle_start_year);
+  insert.setInt(4, record.cycle_end_year);
+  insert.setString(5, record.ledger_digest);
+  insert.setString(6, record.holder);
+  insert.setString(7, record.county_code);
+  insert.setInt(8, record.credit_hours);
+  insert.setInt(9, record.off_site_days);
+  insert.setInt(10, record.entry_count);
+  insert.executeUpdate();
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kCertificateColumns,
+                   " FROM hours_certificates WHERE teacher_id = ? AND cycle_start_year = ? AND "
+                   "ledger_digest = ?"));
+  select.setString(1, record.teacher_id);
+  select.setInt(2, record.cycle_start_year);
+  select.setString(3, record.ledger_digest);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return record;  // not reached: the row was there or was just inserted
+  return CertificateFromRow(rows);
+}
+
+std::optional<EnrollmentStore::CertificateRecord> EnrollmentStore::FindCertificate(
+    db::Connection& c, const std::string& code) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kCertificateColumns, " FROM hours_certificates WHERE code = ?"));
+  select.setString(1, code);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return CertificateFromRow(rows);
+}
+
 // ---- Claims (R-33) ---------------------------------------------------------------------------
 
 namespace {

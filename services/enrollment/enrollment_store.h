@@ -15,6 +15,7 @@
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/domain/hour_ledger.h"
+#include "services/enrollment/domain/hours_certificate.h"
 #include "services/enrollment/domain/nomination_ledger.h"
 #include "services/enrollment/domain/rate_report.h"
 
@@ -155,6 +156,33 @@ class EnrollmentStore {
                               v1::HourClaim::State state, int credit_hours, int off_site_days,
                               const std::string& reason, const std::string& reviewer,
                               int64_t hour_entry_id);
+
+  // Certificates of hours.
+  // A teacher's entries of the years [from_year, to_year] as a certificate lists them, with
+  // the project's name or the claim's title; at most `limit`, in the order registered.
+  static std::vector<domain::CertifiedEntry> CertifiedEntries(db::Connection& c,
+                                                              const std::string& teacher_id,
+                                                              int from_year, int to_year,
+                                                              int limit);
+  // What the register keeps of a certificate.
+  struct CertificateRecord {
+    std::string code;
+    std::string teacher_id;
+    int cycle_start_year = 0;
+    int cycle_end_year = 0;
+    std::string ledger_digest;
+    std::string holder;  // masked
+    std::string county_code;
+    int credit_hours = 0;
+    int off_site_days = 0;
+    int entry_count = 0;
+    int64_t issue_us = 0;
+  };
+  // Registers `record` unless its teacher, cycle and digest are registered already; either way
+  // the record registered for them (the first one's code and issue time).
+  static CertificateRecord RegisterCertificate(db::Connection& c, const CertificateRecord& record);
+  static std::optional<CertificateRecord> FindCertificate(db::Connection& c,
+                                                          const std::string& code);
 
   // Whether the one-time fill `name` of the ledger is done, and recording that it is.
   static bool LedgerFilled(db::Connection& c, const std::string& name);

@@ -11,6 +11,7 @@ Run by ctest: k8s_test.py --source SOURCE_DIR"""
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -153,6 +154,15 @@ class ManifestTest(unittest.TestCase):
         catalog = next(f for f in files if f.name == "peixun/catalog/v1/catalog.proto")
         self.assertTrue(all(m.options.ByteSize() > 0 for m in catalog.service[0].method),
                         "every method keeps its google.api.http option for Envoy")
+        # The set is made by k8s/generate.py from the contracts: it holds every RPC they have
+        # now (a contract changed without running the generator would leave Envoy behind).
+        for f in files:
+            if not f.name.startswith("peixun/"):
+                continue
+            with open(os.path.join(ARGS.source, "proto", f.name), encoding="utf-8") as proto:
+                rpcs = set(re.findall(r"^\s*rpc (\w+)\(", proto.read(), re.MULTILINE))
+            in_set = {m.name for service in f.service for m in service.method}
+            self.assertEqual(in_set, rpcs, f"{f.name}: run k8s/generate.py")
 
     def test_lab_has_a_mysql_8_per_service(self):
         objects = self.check_overlay("lab", 2)

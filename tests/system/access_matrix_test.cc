@@ -455,6 +455,11 @@ class AccessMatrixTest : public ::testing::Test {
       r.set_reason("矩阵测试");
       return bytes(r);
     }
+    if (method == "EnrollmentService.GetHoursCertificate") {
+      enr::GetHoursCertificateRequest r;
+      r.set_teacher(teacher);
+      return bytes(r);
+    }
     if (method == "EnrollmentService.ListAtRiskTeachers") {
       enr::ListAtRiskTeachersRequest r;
       r.set_county("regions/" + w.county);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -277,6 +278,26 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_EQ(ledger_exit, 0) << ledger;
   EXPECT_NE(ledger.find("CLAIM"), std::string::npos) << ledger;
   EXPECT_NE(ledger.find(claim), std::string::npos) << ledger;
+
+  // 学时证明: the county writes the teacher's certificate to a file; anyone holding its
+  // code verifies it.
+  const std::string pdf = logs + "/hours-certificate.pdf";
+  auto [issued, issued_exit] = RunCommand(lankao_ctl + "certificate " + teacher + " " + pdf);
+  ASSERT_EQ(issued_exit, 0) << issued;
+  EXPECT_NE(issued.find("2021-2025"), std::string::npos) << issued;
+  ASSERT_TRUE(std::regex_search(issued, found, std::regex("code ([0-9A-Z]{4}(-[0-9A-Z]{4}){3})")))
+      << issued;
+  const std::string code = found[1];
+  std::ifstream written(pdf, std::ios::binary);
+  std::string head(5, '\0');
+  written.read(head.data(), 5);
+  EXPECT_EQ(head, "%PDF-");
+  auto [verified, verified_exit] =
+      RunCommand(absl::StrCat(ctl, " --target=", Address(enrollment_port),
+                              " --role=viewer verify-certificate ", code, " --output=json"));
+  EXPECT_EQ(verified_exit, 0) << verified;
+  EXPECT_NE(verified.find("\"current\": true"), std::string::npos) << verified;
+  EXPECT_NE(verified.find("\"county\": \"regions/410225\""), std::string::npos) << verified;
 }
 
 }  // namespace

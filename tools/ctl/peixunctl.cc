@@ -662,6 +662,12 @@ const std::vector<Verb>& Verbs() {
        [](A a) {
          return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
        }},
+      {"verify-certificate", "CODE",
+       "whether a certificate of hours is genuine and what it certifies (anyone, R-34)",
+       "enrollment", "VerifyHoursCertificate", 1, 1, false,
+       [](A a) {
+         return Fields{{"name", Q(Named("hoursCertificates/", a[0]))}};
+       }},
       {"rates", "YEAR [county|city|host] [REGION]",
        "nomination, check-in and completion rates (R-16)", "enrollment", "GetRateReport", 1, 3,
        false,
@@ -855,13 +861,44 @@ std::string Usage() {
       "  call SERVICE METHOD [JSON|-]           call any unary method with JSON (prints JSON)\n"
       "  apply FILE.jsonl                       run the calls of a JSON-lines file\n"
       "  methods SERVICE                        list a service's methods\n"
-      "  import-teachers FILE.csv               stream teachers into enrollment\n";
+      "  import-teachers FILE.csv               stream teachers into enrollment\n"
+      "  certificate TEACHER FILE.pdf [CYCLE]   write a teacher's 学时证明 (R-34) to FILE.pdf\n";
   for (const auto& v : Verbs()) {
     const std::string head = absl::StrCat("  ", v.name, " ", v.args);
     absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what,
                     "\n");
   }
   return text;
+}
+
+// 学时证明: the certificate of a teacher's cycle written to a PDF file; its code and
+// totals printed.
+int RunCertificate(const std::vector<char*>& args) {
+  if (args.size() < 3 || args.size() > 4)
+    return Fail("usage: peixunctl certificate TEACHER FILE.pdf [CYCLE_START_YEAR]");
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  int cycle = 0;
+  if (args.size() == 4 && !absl::SimpleAtoi(args[3], &cycle)) cycle = -1;  // the service says why
+  const std::string teacher = Named("teachers/", args[1]);
+  Client client;
+  std::unique_ptr<google::protobuf::Message> response;
+  grpc::Status status = client.CallMessage(
+      "enrollment", "GetHoursCertificate",
+      absl::StrCat("{\"teacher\": ", Q(teacher), ", \"cycle_start_year\": ", cycle, "}"), *token,
+      &response);
+  if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
+  peixun::enrollment::v1::HoursCertificate certificate;
+  certificate.ParseFromString(response->SerializeAsString());
+  std::ofstream out(args[2], std::ios::binary | std::ios::trunc);
+  out << certificate.pdf();
+  if (!out.flush()) return Fail(absl::StrCat("cannot write ", args[2]));
+  std::cout << args[2] << ": 学时证明 of " << teacher << ", " << certificate.cycle_start_year()
+            << "-" << certificate.cycle_end_year() << ", " << certificate.credit_hours() << " of "
+            << certificate.required_credit_hours() << " hours, " << certificate.off_site_days()
+            << " of " << certificate.required_off_site_days() << " off-site days, "
+            << certificate.entry_count() << " entries; code " << certificate.code() << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -889,6 +926,7 @@ int main(int argc, char** argv) {
   if (command == "apply") return RunApply(args);
   if (command == "methods") return RunMethods(args);
   if (command == "import-teachers") return RunImportTeachers(args);
+  if (command == "certificate") return RunCertificate(args);
   if (command == "help") {
     std::cout << Usage();
     return 0;

@@ -13,6 +13,7 @@
 #include "common/util/paging.h"
 #include "peixun/catalog/v1/catalog.pb.h"
 #include "services/catalog/domain/catalog_rules.h"
+#include "services/enrollment/certificate_pdf.h"
 
 namespace peixun {
 namespace {
@@ -111,6 +112,41 @@ void BM_ComputeBudget(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(catalog::domain::ComputeBudget(project, policy));
 }
 BENCHMARK(BM_ComputeBudget);
+
+// a certificate of 30 ledger entries drawn as a one-page PDF in Chinese (cairo, the
+// font's subset embedded), as GetHoursCertificate draws it on every call.
+void BM_RenderHoursCertificate(benchmark::State& state) {
+  enrollment::domain::CertificateContent content;
+  content.teacher_id = "t1";
+  content.holder = "张明远";
+  content.masked_id_number = "4102**********0011";
+  content.school = "兰考县第一高级中学";
+  content.county_name = "兰考县";
+  content.cycle_start_year = 2021;
+  content.cycle_end_year = 2025;
+  content.required_credit_hours = 360;
+  content.required_off_site_days = 7;
+  for (int i = 0; i < state.range(0); ++i) {
+    enrollment::domain::CertifiedEntry& e = content.entries.emplace_back();
+    e.entry_id = i + 1;
+    e.school_year = 2021 + i % 4;
+    e.year = 2022 + i % 4;
+    e.level = static_cast<common::v1::PlanLevel>(1 + i % 5);
+    e.description = "乡村教师能力提升培训（河南大学）";
+    e.hours = 12;
+    e.off_site_days = i % 3;
+    e.registered = absl::CivilDay(2022 + i % 4, 10, 19);
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto pdf = enrollment::RenderHoursCertificatePdf(content, "K7QM-3XA9-PD2R-8WHT",
+                                                     absl::FromUnixSeconds(1700000000));
+    bytes = pdf.ok() ? pdf->size() : 0;
+    benchmark::DoNotOptimize(pdf);
+  }
+  state.counters["pdf_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_RenderHoursCertificate)->Arg(30)->Arg(100)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace peixun

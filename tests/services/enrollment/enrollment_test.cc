@@ -1,6 +1,10 @@
 // Enrollment through real servers on loopback: a catalog server, and enrollment servers that
 // copy its facts through WatchEvents, each on its own fresh MariaDB database.
+#include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iostream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -17,6 +21,7 @@
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/enrollment_seats.h"
 #include "services/enrollment/catalog_mirror.h"
+#include "services/enrollment/domain/enrollment_rules.h"
 #include "services/enrollment/enrollment_migrations.h"
 #include "services/enrollment/enrollment_service.h"
 #include "tests/support/harness.h"
@@ -1966,6 +1971,183 @@ TEST_F(EnrollmentTest, R33R31AClaimIsReviewedByItsCountyAndOnlyApprovedHoursEnte
   EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM audit_log WHERE method = "
                                       "'ApproveHourClaim' AND outcome = 'OK'"),
             "1");
+}
+
+// Runs a command; what it printed (stdout).
+std::string Output(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  if (pipe != nullptr) pclose(pipe);
+  return output;
+}
+
+TEST_F(EnrollmentTest, R34ACertificateListsTheCyclesLedgerInChineseAndItsCodeVerifies) {
+  v1::Teacher in = TeacherIn("410225", 1);
+  in.set_display_name("张明远");
+  auto imported = Import({in});
+  const std::string teacher = imported[0].teacher();
+  auto as_teacher = [&] { return ContextAs(Role::kTeacher, "", "", teacher); };
+  auto lankao = [] { return ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225"); };
+  // A completion (80 hours, 10 off-site days) and an approved claim (40 hours) in 2022.
+  v1::Enrollment e;
+  ASSERT_TRUE(Nominate(*stub_, teacher, "lankao-seats", &e).ok());
+  Today(10, 19);
+  v1::TransitionRequest step;
+  step.set_name(e.name());
+  v1::Enrollment out;
+  auto host = ContextAs(Role::kHost, "", "hosts/henu");
+  ASSERT_TRUE(stub_->CheckIn(host.get(), step, &out).ok());
+  host = ContextAs(Role::kHost, "", "hosts/henu");
+  ASSERT_TRUE(stub_->Complete(host.get(), step, &out).ok());
+  auto claim_hours = [&](const std::string& title, int month, int hours) {
+    v1::CreateHourClaimRequest file;
+    file.set_parent(teacher);
+    auto* c = file.mutable_hour_claim();
+    c->set_title(title);
+    c->set_provider("国家智慧教育平台");
+    c->mutable_start_date()->set_year(2022);
+    c->mutable_start_date()->set_month(month);
+    c->mutable_start_date()->set_day(1);
+    c->mutable_end_date()->set_year(2022);
+    c->mutable_end_date()->set_month(month);
+    c->mutable_end_date()->set_day(20);
+    c->set_credit_hours(hours);
+    c->set_evidence("平台学时证明 2022-88");
+    v1::HourClaim filed;
+    ASSERT_TRUE(stub_->CreateHourClaim(as_teacher().get(), file, &filed).ok());
+    v1::ApproveHourClaimRequest approve;
+    approve.set_name(filed.name());
+    approve.set_credit_hours(hours);
+    ASSERT_TRUE(stub_->ApproveHourClaim(lankao().get(), approve, &filed).ok());
+  };
+  claim_hours("信息技术应用能力提升工程2.0", 7, 40);
+
+  v1::GetHoursCertificateRequest get;
+  get.set_teacher(teacher);
+  v1::HoursCertificate certificate;
+  ASSERT_TRUE(stub_->GetHoursCertificate(as_teacher().get(), get, &certificate).ok());
+  const std::string code = certificate.code();
+  EXPECT_TRUE(
+      std::regex_match(code, std::regex("[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}")))
+      << code;
+  EXPECT_EQ(certificate.name(), "hoursCertificates/" + code);
+  EXPECT_EQ(certificate.cycle_start_year(), 2021);
+  EXPECT_EQ(certificate.cycle_end_year(), 2025);
+  EXPECT_EQ(certificate.credit_hours(), 120);
+  EXPECT_EQ(certificate.required_credit_hours(), 360);
+  EXPECT_EQ(certificate.off_site_days(), 10);
+  EXPECT_EQ(certificate.entry_count(), 2);
+  ASSERT_EQ(certificate.pdf().rfind("%PDF-", 0), 0u);
+
+  // What a person reads on it, and what it looks like.
+  const std::string pdf_file = ::testing::TempDir() + "/hours-certificate.pdf";
+  {
+    std::ofstream file(pdf_file, std::ios::binary);
+    file << certificate.pdf();
+  }
+  const std::string text = Output("pdftotext -layout " + pdf_file + " -");
+  for (const std::string& shown :
+       {std::string("河南省中小学教师继续教育学时证明"), std::string("张明远"),
+        std::string("2021—2025"), std::string("兰考县"), std::string("项目 lankao-seats"),
+        std::string("信息技术应用能力提升工程2.0"), std::string("国培"), std::string("其他"),
+        std::string("合计：120 学时（周期要求 360）"), std::string("外出参加集中培训 10 天"),
+        std::string("验证码：") + code, std::string("第 1 页，共 1 页")}) {
+    EXPECT_NE(text.find(shown), std::string::npos) << shown << " is not on it:\n" << text;
+  }
+  // Drawn in a CJK font embedded in the file (not a fallback without Chinese glyphs).
+  const std::string fonts = Output("pdffonts " + pdf_file);
+  EXPECT_NE(fonts.find("WenQuanYiMicroHei"), std::string::npos) << fonts;
+  EXPECT_EQ(fonts.find(" no "), std::string::npos) << "every font embedded:\n" << fonts;
+  // a certificate is shown to others; the ID number is masked and the birth date absent.
+  EXPECT_EQ(text.find(in.id_number()), std::string::npos) << text;
+  EXPECT_EQ(text.find(in.id_number().substr(6, 8)), std::string::npos) << text;
+  EXPECT_NE(text.find(domain::MaskIdNumber(in.id_number())), std::string::npos) << text;
+  const std::string png = ::testing::TempDir() + "/hours-certificate";
+  Output("pdftoppm -png -r 60 -singlefile " + pdf_file + " " + png);
+  std::ifstream image(png + ".png", std::ios::binary | std::ios::ate);
+  ASSERT_TRUE(image.good()) << "pdftoppm drew no page";
+  EXPECT_GT(static_cast<int64_t>(image.tellg()), 10000) << "a page with text on it";
+  std::cerr << "certificate page: " << png << ".png\n";
+
+  // The same ledger gives the same code, whoever asks; another county and a viewer may not.
+  v1::HoursCertificate again;
+  ASSERT_TRUE(stub_->GetHoursCertificate(lankao().get(), get, &again).ok());
+  EXPECT_EQ(again.code(), code);
+  EXPECT_EQ(again.issue_time().seconds(), certificate.issue_time().seconds());
+  EXPECT_EQ(stub_->GetHoursCertificate(ContextAs(Role::kCountyAdmin, "410223").get(), get, &again)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetHoursCertificate(ContextAs(Role::kViewer).get(), get, &again).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Anyone holding the code verifies it, typed as people type, and sees the name masked.
+  auto verify = [&](const std::string& name, v1::HoursCertificateVerification* answer) {
+    v1::VerifyHoursCertificateRequest request;
+    request.set_name(name);
+    return stub_->VerifyHoursCertificate(ContextAs(Role::kViewer).get(), request, answer);
+  };
+  std::string typed = code;
+  typed.erase(std::remove(typed.begin(), typed.end(), '-'), typed.end());
+  for (char& c : typed) c = static_cast<char>(std::tolower(c));
+  v1::HoursCertificateVerification verified;
+  ASSERT_TRUE(verify("hoursCertificates/" + typed, &verified).ok());
+  EXPECT_EQ(verified.name(), "hoursCertificates/" + code);
+  EXPECT_EQ(verified.holder(), "张*远");
+  EXPECT_EQ(verified.county(), "regions/410225");
+  EXPECT_EQ(verified.credit_hours(), 120);
+  EXPECT_EQ(verified.off_site_days(), 10);
+  EXPECT_EQ(verified.entry_count(), 2);
+  EXPECT_TRUE(verified.current());
+  EXPECT_EQ(verified.DebugString().find("张明远"), std::string::npos);
+  EXPECT_EQ(verified.DebugString().find(in.id_number().substr(6, 8)), std::string::npos);
+
+  // Hours registered since: the old code still verifies what it certified, no longer current;
+  // the next certificate has a new code with the new total.
+  claim_hours("心理健康教育专题培训", 8, 40);
+  ASSERT_TRUE(verify("hoursCertificates/" + code, &verified).ok());
+  EXPECT_EQ(verified.credit_hours(), 120);
+  EXPECT_FALSE(verified.current());
+  ASSERT_TRUE(stub_->GetHoursCertificate(as_teacher().get(), get, &again).ok());
+  EXPECT_NE(again.code(), code);
+  EXPECT_EQ(again.credit_hours(), 160);
+
+  // A forged or mistyped code is refused; a cycle must be named by its first year.
+  EXPECT_EQ(verify("hoursCertificates/0000-0000-0000-0000", &verified).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(verify("hoursCertificates/not-a-code", &verified).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  get.set_cycle_start_year(2022);
+  const grpc::Status not_a_cycle = stub_->GetHoursCertificate(as_teacher().get(), get, &again);
+  EXPECT_EQ(not_a_cycle.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(not_a_cycle.error_message().rfind("cycle_start_year", 0), 0u);
+  get.set_cycle_start_year(2026);  // the next cycle: nothing registered in it yet
+  ASSERT_TRUE(stub_->GetHoursCertificate(as_teacher().get(), get, &again).ok());
+  EXPECT_EQ(again.entry_count(), 0);
+  EXPECT_EQ(again.cycle_end_year(), 2030);
+
+  // Sixty entries run to pages of their own, each numbered, with the totals after the last row.
+  const std::string teacher_id = teacher.substr(teacher.rfind('/') + 1);
+  for (int i = 0; i < 60; ++i) {
+    enrollment_db_.Execute(absl::StrCat(
+        "INSERT INTO hour_entries (teacher_id, hours, off_site_days, level, source_kind, "
+        "source_key, year, school_year, approved_by) VALUES ('",
+        teacher_id, "', 6, 0, 5, 2, 'paged-", i, "', 2027, 2026, 'test')"));
+  }
+  ASSERT_TRUE(stub_->GetHoursCertificate(as_teacher().get(), get, &again).ok());
+  EXPECT_EQ(again.entry_count(), 60);
+  EXPECT_EQ(again.credit_hours(), 360);
+  {
+    std::ofstream file(pdf_file, std::ios::binary | std::ios::trunc);
+    file << again.pdf();
+  }
+  const std::string pages = Output("pdftotext -layout " + pdf_file + " -");
+  EXPECT_NE(pages.find("第 3 页，共 3 页"), std::string::npos) << pages;
+  EXPECT_EQ(pages.find("第 4 页"), std::string::npos) << pages;
+  EXPECT_NE(pages.find("合计：360 学时"), std::string::npos) << pages;
+  EXPECT_NE(pages.find("校本研修"), std::string::npos) << pages;
+  EXPECT_EQ(pages.find("合计："), pages.rfind("合计：")) << "the totals once, on the last page";
 }
 
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
