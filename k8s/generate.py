@@ -309,6 +309,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       build-essential cmake ninja-build pkg-config libgrpc++-dev libgrpc-dev protobuf-compiler \\
       protobuf-compiler-grpc libprotobuf-dev libprotoc-dev grpc-proto libabsl-dev libssl-dev libmysqlcppconn-dev \\
       prometheus-cpp-dev libcurl4-openssl-dev golang-github-gogo-googleapis-dev libcairo2-dev \\
+      libxlsxwriter-dev \\
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

@@ -298,6 +298,25 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_EQ(verified_exit, 0) << verified;
   EXPECT_NE(verified.find("\"current\": true"), std::string::npos) << verified;
   EXPECT_NE(verified.find("\"county\": \"regions/410225\""), std::string::npos) << verified;
+
+  // Spreadsheets where administrators live: the county's at-risk list as a workbook that
+  // another tool opens, and the teacher's ledger as CSV.
+  const std::string workbook = logs + "/at-risk.xlsx";
+  auto [exported, exported_exit] =
+      RunCommand(lankao_ctl + "at-risk 410225 --output=xlsx --out=" + workbook);
+  ASSERT_EQ(exported_exit, 0) << exported;
+  auto [opened, opened_exit] = RunCommand(
+      "/usr/bin/python3 -c \"import openpyxl,sys; s=openpyxl.load_workbook(sys.argv[1]).active; "
+      "rows=list(s.iter_rows(values_only=True)); print(rows[0][0], len(rows) - 1)\" " +
+      workbook);
+  EXPECT_EQ(opened_exit, 0) << opened;
+  ASSERT_TRUE(std::regex_search(opened, found, std::regex("^teacher ([0-9]+)"))) << opened;
+  const std::string at_risk = found[1];
+  EXPECT_GT(std::stoi(at_risk), 0) << "兰考县's teachers are short of 360 hours in 2021-2025";
+  EXPECT_NE(exported.find(at_risk + " teachers"), std::string::npos) << exported;
+  auto [csv, csv_exit] = RunCommand(lankao_ctl + "hours " + teacher + " --output=csv");
+  EXPECT_EQ(csv_exit, 0) << csv;
+  EXPECT_NE(csv.find(",CLAIM,"), std::string::npos) << csv;
 }
 
 }  // namespace

@@ -161,33 +161,24 @@ std::string RenderTable(const Message& message) {
     if (list != nullptr) absl::StrAppend(&out, "(no ", list->name(), ")\n");
     return out;
   }
-  const Descriptor& row_type = *list->message_type();
-  const int n = r->FieldSize(message, list);
-  // Columns: fields of the row type that some row sets.
-  std::vector<const FieldDescriptor*> columns;
-  std::vector<std::vector<std::string>> cells(static_cast<size_t>(n));
-  for (int i = 0; i < row_type.field_count(); ++i) {
-    const FieldDescriptor* f = row_type.field(i);
-    if (!Cellular(f)) continue;
-    std::vector<std::string> texts;
-    bool any = false;
-    for (int k = 0; k < n; ++k) {
-      texts.push_back(Fit(CellText(r->GetRepeatedMessage(message, list, k), f), kMaxColumnWidth));
-      any = any || !Zero(texts.back());
-    }
-    if (!any) continue;
-    columns.push_back(f);
-    for (int k = 0; k < n; ++k)
-      cells[static_cast<size_t>(k)].push_back(std::move(texts[static_cast<size_t>(k)]));
+  Grid grid = GridOf(message);
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(grid.rows.size());
+  for (const auto& row : grid.rows) {
+    std::vector<std::string>& line = cells.emplace_back();
+    line.reserve(row.size());
+    for (const Cell& cell : row) line.push_back(Fit(cell.text, kMaxColumnWidth));
   }
+  const std::vector<std::string>& columns = grid.columns;
+  const int n = static_cast<int>(cells.size());
   std::vector<int> widths;
   for (size_t c = 0; c < columns.size(); ++c) {
-    int w = DisplayWidth(columns[c]->name());
+    int w = DisplayWidth(columns[c]);
     for (const auto& row : cells) w = std::max(w, DisplayWidth(row[c]));
     widths.push_back(w);
   }
   for (size_t c = 0; c < columns.size(); ++c)
-    absl::StrAppend(&out, Pad(columns[c]->name(), widths[c]), "  ");
+    absl::StrAppend(&out, Pad(columns[c], widths[c]), "  ");
   out += "\n";
   for (const auto& row : cells) {
     for (size_t c = 0; c < row.size(); ++c) absl::StrAppend(&out, Pad(row[c], widths[c]), "  ");
@@ -201,6 +192,61 @@ std::string RenderTable(const Message& message) {
     if (!Zero(text)) absl::StrAppend(&out, f->name(), ": ", text, "\n");
   }
   absl::StrAppend(&out, "(", n, " ", list->name(), ")\n");
+  return out;
+}
+
+Grid GridOf(const Message& message) {
+  Grid grid;
+  const FieldDescriptor* list = ListField(*message.GetDescriptor());
+  if (list == nullptr) return grid;
+  grid.name = list->name();
+  const Reflection* r = message.GetReflection();
+  const Descriptor& row_type = *list->message_type();
+  const int n = r->FieldSize(message, list);
+  grid.rows.resize(static_cast<size_t>(n));
+  for (int i = 0; i < row_type.field_count(); ++i) {
+    const FieldDescriptor* f = row_type.field(i);
+    if (!Cellular(f)) continue;
+    // Numbers stay numbers, except an id that happens to be numeric (it is a string field).
+    const bool number = !f->is_repeated() && f->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
+                        f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM &&
+                        f->cpp_type() != FieldDescriptor::CPPTYPE_BOOL &&
+                        f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE;
+    std::vector<Cell> column;
+    column.reserve(static_cast<size_t>(n));
+    bool any = false;
+    for (int k = 0; k < n; ++k) {
+      column.push_back({CellText(r->GetRepeatedMessage(message, list, k), f), number});
+      any = any || !Zero(column.back().text);
+    }
+    if (!any) continue;
+    grid.columns.push_back(f->name());
+    for (int k = 0; k < n; ++k)
+      grid.rows[static_cast<size_t>(k)].push_back(std::move(column[static_cast<size_t>(k)]));
+  }
+  return grid;
+}
+
+std::string CsvOf(const Grid& grid) {
+  auto field = [](const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) {
+      if (c == '"') quoted += '"';
+      quoted += c;
+    }
+    return quoted + "\"";
+  };
+  std::string out = "\xEF\xBB\xBF";  // UTF-8 byte-order mark
+  std::vector<std::string> line;
+  line.reserve(grid.columns.size());
+  for (const std::string& column : grid.columns) line.push_back(field(column));
+  absl::StrAppend(&out, absl::StrJoin(line, ","), "\r\n");
+  for (const auto& row : grid.rows) {
+    line.clear();
+    for (const Cell& cell : row) line.push_back(field(cell.text));
+    absl::StrAppend(&out, absl::StrJoin(line, ","), "\r\n");
+  }
   return out;
 }
 

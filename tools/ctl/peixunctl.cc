@@ -36,6 +36,7 @@
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "tools/cli/generic_call.h"
 #include "tools/cli/table.h"
+#include "tools/cli/xlsx.h"
 
 ABSL_FLAG(std::string, target, "",
           "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
@@ -57,7 +58,10 @@ ABSL_FLAG(std::string, audience, "",
           "the aud claim of signed tokens (or env PEIXUN_TOKEN_AUDIENCE)");
 ABSL_FLAG(int, deadline_seconds, 30, "deadline of each call");
 ABSL_FLAG(bool, quiet, false, "apply: print only the summary and errors");
-ABSL_FLAG(std::string, output, "table", "verbs: table or json");
+ABSL_FLAG(
+    std::string, output, "table",
+    "verbs: table, json, csv (lists, UTF-8 with a byte-order mark) or xlsx (lists, to --out)");
+ABSL_FLAG(std::string, out, "", "with --output=xlsx: the workbook to write, e.g. at-risk.xlsx");
 ABSL_FLAG(
     std::string, tls_ca_file, "",
     "PEM CA to trust: calls use TLS (env PEIXUN_TLS_CA_FILE); with --tls_cert_file and "
@@ -619,6 +623,12 @@ const std::vector<Verb>& Verbs() {
        [](A a) {
          return Fields{{"filter", QArg(a, 0)}};
        }},
+      {"at-risk", "COUNTY",
+       "teachers of a county short of hours or off-site days this cycle (R-14)", "enrollment",
+       "ListAtRiskTeachers", 1, 1, true,
+       [](A a) {
+         return Fields{{"county", Q(Named("regions/", a[0]))}};
+       }},
       {"hours", "TEACHER", "a teacher's credit-hour ledger (R-31)", "enrollment", "ListHourEntries",
        1, 1, true,
        [](A a) {
@@ -796,6 +806,11 @@ int RunVerb(const Verb& verb, const std::vector<char*>& raw) {
   if (args.size() < verb.min_args || args.size() > verb.max_args) {
     return Fail(absl::StrCat("usage: peixunctl ", verb.name, " ", verb.args, "\n  ", verb.what));
   }
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (output != "table" && output != "json" && output != "csv" && output != "xlsx")
+    return Fail("--output: table, json, csv or xlsx, not '" + output + "'");
+  if (output == "xlsx" && absl::GetFlag(FLAGS_out).empty())
+    return Fail("--output=xlsx writes a workbook: name it with --out=FILE.xlsx");
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   Client client;
@@ -825,12 +840,22 @@ int RunVerb(const Verb& verb, const std::vector<char*>& raw) {
   if (const auto* next = all->GetDescriptor()->FindFieldByName("next_page_token")) {
     all->GetReflection()->ClearField(all.get(), next);
   }
-  if (absl::GetFlag(FLAGS_output) == "json") {
+  if (output == "json") {
     std::cout << peixun::cli::MessageJson(*all);
-  } else if (absl::GetFlag(FLAGS_output) == "table") {
+  } else if (output == "table") {
     std::cout << peixun::cli::RenderTable(*all);
   } else {
-    return Fail("--output: table or json, not '" + absl::GetFlag(FLAGS_output) + "'");
+    const peixun::cli::Grid grid = peixun::cli::GridOf(*all);
+    if (grid.name.empty())
+      return Fail(absl::StrCat("--output=", output, " is for lists; ", verb.name, " answers one"));
+    if (output == "csv") {
+      std::cout << peixun::cli::CsvOf(grid);
+      return 0;
+    }
+    const absl::Status written = peixun::cli::WriteXlsx(grid, absl::GetFlag(FLAGS_out));
+    if (!written.ok()) return Fail(std::string(written.message()));
+    std::cout << absl::GetFlag(FLAGS_out) << ": " << grid.rows.size() << " " << grid.name << ", "
+              << grid.columns.size() << " columns\n";
   }
   return 0;
 }
@@ -852,7 +877,7 @@ int RunMethods(const std::vector<char*>& args) {
 std::string Usage() {
   std::string text =
       "peixunctl COMMAND ...   (flags: --role, --region, --host, --subject, --target, "
-      "--output=table|json)\n"
+      "--output=table|json|csv|xlsx --out=FILE.xlsx)\n"
       "  token                                  print a signed token for --role/--region/--host\n"
       "  access-policy                          print who may call what, on which scope "
       "(Markdown)\n"
