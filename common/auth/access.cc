@@ -108,6 +108,8 @@ std::vector<MethodPolicy> DefaultMethods() {
                 {Province(), City(), County(), Self()})
       .Personal("ListHourEntries", "read credit-hour ledgers (R-31)",
                 {Province(), City(), County(), Self()})
+      // the county registers what its schools, workshops and mentors report.
+      .Personal("RegisterHours", "register reported hours (R-32, R-14)", {Province(), County()})
       // a teacher claims hours earned elsewhere (or its county files for it); the
       // county the claim was filed in reviews it.
       .Personal("CreateHourClaim", "claim credit hours earned elsewhere (R-33)",

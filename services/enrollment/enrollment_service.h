@@ -74,6 +74,8 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status ListHourEntries(grpc::ServerContext* context,
                                const v1::ListHourEntriesRequest* request,
                                v1::ListHourEntriesResponse* response) override;
+  grpc::Status RegisterHours(grpc::ServerContext* context, const v1::RegisterHoursRequest* request,
+                             v1::RegisterHoursResponse* response) override;
   grpc::Status CreateHourClaim(grpc::ServerContext* context,
                                const v1::CreateHourClaimRequest* request,
                                v1::HourClaim* response) override;

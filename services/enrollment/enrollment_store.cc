@@ -492,7 +492,8 @@ std::vector<v1::HourEntry> EnrollmentStore::ListHourEntries(db::Connection& c,
                                                             int64_t after_id, int limit) {
   auto& select = c.Prepare(
       "SELECT entry_id, hours, off_site_days, level, source_kind, source_key, year, school_year, "
-      "approved_by, CAST(UNIX_TIMESTAMP(approve_time) * 1000000 AS SIGNED) FROM hour_entries "
+      "approved_by, CAST(UNIX_TIMESTAMP(approve_time) * 1000000 AS SIGNED), description "
+      "FROM hour_entries "
       "WHERE teacher_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?");
   select.setString(1, teacher_id);
   select.setInt64(2, after_id);
@@ -510,6 +511,12 @@ std::vector<v1::HourEntry> EnrollmentStore::ListHourEntries(db::Connection& c,
                                                           : v1::HourEntry::SOURCE_UNSPECIFIED);
     if (kind == static_cast<int>(domain::HourSource::kCompletion))
       e.set_source("enrollments/" + std::string(rows->getString(6)));
+    if (kind >= static_cast<int>(domain::HourSource::kSchoolResearch)) {
+      // Reported hours: the key without its teacher ("research/2022").
+      const std::string key = rows->getString(6);
+      e.set_source(key.substr(key.find('/') + 1));
+    }
+    e.set_description(rows->getString(11));
     if (kind == static_cast<int>(domain::HourSource::kClaim))
       e.set_source(
           absl::StrCat("teachers/", teacher_id, "/hourClaims/", std::string(rows->getString(6))));
@@ -531,6 +538,82 @@ int64_t EnrollmentStore::HourEntryIdOf(db::Connection& c, domain::HourSource sou
   return rows->next() ? rows->getInt64(1) : 0;
 }
 
+// ---- Reported hours (R-14, R-32) --------------------------------------------------------------
+
+std::map<std::string, std::string> EnrollmentStore::LockTeacherCounties(
+    db::Connection& c, const std::vector<std::string>& teacher_ids) {
+  std::map<std::string, std::string> out;
+  db::ForEachChunk(teacher_ids.size(), [&](size_t begin, size_t count) {
+    auto& select =
+        c.Prepare(absl::StrCat("SELECT teacher_id, county_code FROM teachers WHERE teacher_id IN ",
+                               db::RowPlaceholders(1, count), " ORDER BY teacher_id FOR UPDATE"));
+    for (size_t i = 0; i < count; ++i)
+      select.setString(static_cast<int>(i) + 1, teacher_ids[begin + i]);
+    ResultSet rows(select.executeQuery());
+    while (rows->next()) out[rows->getString(1)] = rows->getString(2);
+  });
+  return out;
+}
+
+std::map<std::string, std::pair<int64_t, int>> EnrollmentStore::RegisteredBySourceKey(
+    db::Connection& c, domain::HourSource source, const std::vector<std::string>& keys) {
+  std::map<std::string, std::pair<int64_t, int>> out;
+  db::ForEachChunk(keys.size(), [&](size_t begin, size_t count) {
+    auto& select = c.Prepare(absl::StrCat(
+        "SELECT source_key, entry_id, hours FROM hour_entries WHERE source_kind = ? AND "
+        "source_key IN ",
+        db::RowPlaceholders(1, count)));
+    select.setInt(1, static_cast<int>(source));
+    for (size_t i = 0; i < count; ++i) select.setString(static_cast<int>(i) + 2, keys[begin + i]);
+    ResultSet rows(select.executeQuery());
+    while (rows->next()) out[rows->getString(1)] = {rows->getInt64(2), rows->getInt(3)};
+  });
+  return out;
+}
+
+std::map<std::pair<std::string, int>, int> EnrollmentStore::WorkshopHoursHeld(
+    db::Connection& c, const std::vector<std::string>& teacher_ids) {
+  std::map<std::pair<std::string, int>, int> out;
+  db::ForEachChunk(teacher_ids.size(), [&](size_t begin, size_t count) {
+    auto& select = c.Prepare(absl::StrCat(
+        "SELECT teacher_id, year, SUM(hours) FROM hour_entries WHERE source_kind = ? AND "
+        "teacher_id IN ",
+        db::RowPlaceholders(1, count), " GROUP BY teacher_id, year"));
+    select.setInt(1, static_cast<int>(domain::HourSource::kWorkshop));
+    for (size_t i = 0; i < count; ++i)
+      select.setString(static_cast<int>(i) + 2, teacher_ids[begin + i]);
+    ResultSet rows(select.executeQuery());
+    while (rows->next()) out[{rows->getString(1), rows->getInt(2)}] = rows->getInt(3);
+  });
+  return out;
+}
+
+void EnrollmentStore::RegisterHoursBatch(db::Connection& c,
+                                         const std::vector<domain::HourEntry>& entries) {
+  constexpr int kColumns = 10;
+  db::ForEachChunk(entries.size(), [&](size_t begin, size_t count) {
+    auto& insert = c.Prepare(
+        "INSERT IGNORE INTO hour_entries (teacher_id, hours, off_site_days, level, source_kind, "
+        "source_key, year, school_year, approved_by, description) VALUES " +
+        db::RowPlaceholders(count, kColumns));
+    for (size_t i = 0; i < count; ++i) {
+      const domain::HourEntry& e = entries[begin + i];
+      const int first = static_cast<int>(i) * kColumns + 1;
+      insert.setString(first, e.teacher_id);
+      insert.setInt(first + 1, e.hours);
+      insert.setInt(first + 2, e.off_site_days);
+      insert.setInt(first + 3, e.level);
+      insert.setInt(first + 4, static_cast<int>(e.source));
+      insert.setString(first + 5, e.source_key);
+      insert.setInt(first + 6, e.year);
+      insert.setInt(first + 7, e.school_year);
+      insert.setString(first + 8, e.approved_by);
+      insert.setString(first + 9, e.description);
+    }
+    insert.executeUpdate();
+  });
+}
+
 // ---- Certificates (R-34) ----------------------------------------------------------------------
 
 std::vector<domain::CertifiedEntry> EnrollmentStore::CertifiedEntries(db::Connection& c,
@@ -540,7 +623,7 @@ std::vector<domain::CertifiedEntry> EnrollmentStore::CertifiedEntries(db::Connec
   auto& select = c.Prepare(
       "SELECT h.entry_id, h.school_year, h.year, h.level, h.source_kind, h.hours, "
       "h.off_site_days, DATE(CONVERT_TZ(h.approve_time, @@session.time_zone, '+08:00')), "
-      "e.year, e.project_id, CONCAT(cl.title, '（', cl.provider, '）') "
+      "e.year, e.project_id, COALESCE(CONCAT(cl.title, '（', cl.provider, '）'), h.description) "
       "FROM hour_entries h "
       "LEFT JOIN enrollments e ON h.source_kind = 1 AND e.enrollment_id = h.source_key "
       "LEFT JOIN hour_claims cl ON h.source_kind = 2 AND cl.claim_id = h.source_key "

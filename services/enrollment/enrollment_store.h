@@ -157,6 +157,21 @@ class EnrollmentStore {
                               const std::string& reason, const std::string& reviewer,
                               int64_t hour_entry_id);
 
+  // Reported hours.
+  // The teachers among `teacher_ids` with their county codes, locked until the transaction
+  // ends (reports for one teacher queue here, so the caps see every other one).
+  static std::map<std::string, std::string> LockTeacherCounties(
+      db::Connection& c, const std::vector<std::string>& teacher_ids);
+  // Entries registered under these source keys of `source`: key -> (entry id, hours).
+  static std::map<std::string, std::pair<int64_t, int>> RegisteredBySourceKey(
+      db::Connection& c, domain::HourSource source, const std::vector<std::string>& keys);
+  // Workshop hours the ledger holds per (teacher, year) for these teachers.
+  static std::map<std::pair<std::string, int>, int> WorkshopHoursHeld(
+      db::Connection& c, const std::vector<std::string>& teacher_ids);
+  // Registers `entries` with multi-row statements; an entry whose source is registered already
+  // changes nothing.
+  static void RegisterHoursBatch(db::Connection& c, const std::vector<domain::HourEntry>& entries);
+
   // Certificates of hours.
   // A teacher's entries of the years [from_year, to_year] as a certificate lists them, with
   // the project's name or the claim's title; at most `limit`, in the order registered.

@@ -427,6 +427,15 @@ class AccessMatrixTest : public ::testing::Test {
       r.set_parent(teacher);
       return bytes(r);
     }
+    if (method == "EnrollmentService.RegisterHours") {
+      enr::RegisterHoursRequest r;
+      r.set_county("regions/" + w.county);
+      auto* report = r.add_reports();
+      report->set_teacher(teacher);
+      report->set_source_kind(enr::HourEntry::MENTORING);
+      *report->mutable_date() = Date(2022, 7, 20);
+      return bytes(r);
+    }
     if (method == "EnrollmentService.CreateHourClaim") {
       enr::CreateHourClaimRequest r;
       r.set_parent(teacher);

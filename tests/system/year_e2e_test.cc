@@ -134,6 +134,9 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   // The 2022 catalog has 156 counties with quotas; 20 teachers each from the CSV, 40 generated.
   ASSERT_EQ(driver.plans().size(), 156u);
   EXPECT_EQ(driver.teachers(), 156 * 60);
+  // every teacher's school-based research registered, a claim in every fourth county.
+  EXPECT_EQ(driver.research_registered(), driver.teachers());
+  EXPECT_EQ(driver.claims_approved(), 39);
 
   std::map<ev::Grade, int> grades;
   int64_t decided = 0;
@@ -314,9 +317,26 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   const std::string at_risk = found[1];
   EXPECT_GT(std::stoi(at_risk), 0) << "兰考县's teachers are short of 360 hours in 2021-2025";
   EXPECT_NE(exported.find(at_risk + " teachers"), std::string::npos) << exported;
+  // A county's report of hours from a file: a workshop's two days registered, a row
+  // of an unknown kind refused with its line, and the command says so in its exit code.
+  const std::string report = logs + "/hours.csv";
+  {
+    std::ofstream file(report);
+    file << "teacher,kind,hours,days,session,date,description,level\n"
+         << teacher << ",WORKSHOP,,2,lankao-math-5,2022-05-10,兰考县小学数学工作坊,COUNTY\n"
+         << teacher << ",VOLUNTEERING,3,,,2022-05-11,,\n";
+  }
+  auto [reported, reported_exit] = RunCommand(lankao_ctl + "report-hours 410225 " + report);
+  EXPECT_EQ(reported_exit, 1) << reported;
+  EXPECT_NE(reported.find("REGISTERED=1"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("REFUSED=1"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("hours.csv:3: REFUSED, reports[1].source_kind"), std::string::npos)
+      << reported;
   auto [csv, csv_exit] = RunCommand(lankao_ctl + "hours " + teacher + " --output=csv");
   EXPECT_EQ(csv_exit, 0) << csv;
   EXPECT_NE(csv.find(",CLAIM,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",WORKSHOP,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",SCHOOL_RESEARCH,"), std::string::npos) << csv;
 }
 
 }  // namespace

@@ -126,6 +126,10 @@ class YearDriver {
   const NextYearFindings& next_year() const { return next_year_; }
   const std::string& round() const { return round_; }
   int teachers() const { return teachers_; }
+  // Hours the schools and counties reported: research rows registered, claims
+  // approved.
+  int research_registered() const { return research_registered_; }
+  int claims_approved() const { return claims_approved_; }
   // Rows of the indicator that takes deductions (e.g. "2.2"), for explanations.
   const std::string& automatic_indicator() const { return automatic_indicator_; }
 
@@ -144,6 +148,7 @@ class YearDriver {
   absl::Status ReadTeachers();
   absl::Status Nominate();
   absl::Status Attend();
+  absl::Status ReportHours();
   absl::Status Evaluate();
   absl::Status Publish();
   absl::Status Decide();
@@ -161,6 +166,8 @@ class YearDriver {
   std::string round_;
   std::string automatic_indicator_;
   int teachers_ = 0;
+  int research_registered_ = 0;
+  int claims_approved_ = 0;
   std::map<std::string, std::string> teacher_names_;  // resource name -> display name
   int calls_ = 0;
 };

@@ -15,6 +15,9 @@ namespace peixun::enrollment::domain {
 enum class HourSource {
   kCompletion = 1,  // a completed enrollment, any level; the key is the enrollment id
   kClaim = 2,       // an approved claim of hours earned elsewhere; the key is the claim id
+  kSchoolResearch = 3,  // 校本研修 a school reported: "{teacher}/research/{school year}"
+  kWorkshop = 4,        // a workshop session's days: "{teacher}/workshop/{session}"
+  kMentoring = 5,       // 1+10+100 mentoring (002): "{teacher}/mentoring/{cycle's first year}"
 };
 
 struct HourEntry {
@@ -27,6 +30,7 @@ struct HourEntry {
   int year = 0;            // the calendar year the hours count in for the cycle
   int school_year = 0;     // the school year (学年) they were earned in, named by its first year
   std::string approved_by;
+  std::string description;  // what a reported entry was; completions and claims leave it
 };
 
 // The school year holding `day`: it starts on 1 September (2022-07-15 is in 2021's, 2022-09-01
