@@ -1,5 +1,6 @@
 #include "services/enrollment/enrollment_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -382,10 +383,9 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
         PEIXUN_ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request->page_size()));
         PEIXUN_ASSIGN_OR_RETURN(std::string after,
                                 DecodePageToken(request->page_token(), request->county()));
-        domain::CyclePolicy policy;
         const int year = static_cast<int>(Today().year());
-        std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> teachers;
-        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          response->Clear();  // a read retried after a lost connection starts again
           auto region = EnrollmentStore::FindRegion(c, county);
           if (!region || !domain::IsCountyLevelUnit(*region)) {
             return FieldError("county", absl::StrCat(request->county(), " is not a known county"));
@@ -397,24 +397,29 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
           PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
           PEIXUN_ASSIGN_OR_RETURN(v1::EnrollmentPolicy in_force,
                                   EnrollmentStore::GetPolicy(c, year, 0));
-          policy = domain::CyclePolicyOf(in_force);
-          auto [from, to] = domain::CycleOf(year, policy);
-          teachers = EnrollmentStore::CountyHours(c, county, from, to);
-          return absl::OkStatus();
-        }));
-        for (const auto& [teacher_id, completed] : teachers) {
-          if (teacher_id <= after) continue;
-          v1::CycleProgress progress =
-              domain::ComputeCycleProgress("teachers/" + teacher_id, completed, year, policy);
-          if (!domain::AtRisk(progress)) continue;
-          if (response->teachers_size() == page_size) {
-            response->set_next_page_token(EncodePageToken(
-                LastSegment(response->teachers(page_size - 1).teacher()), request->county()));
-            break;
+          const domain::CyclePolicy policy = domain::CyclePolicyOf(in_force);
+          const auto [from, to] = domain::CycleOf(year, policy);
+          // Keyset pages: the county's teachers after the token, a chunk at a time, until the
+          // page is full and one more at-risk teacher shows that another page follows.
+          const int chunk = std::max(page_size, 500);
+          std::string cursor = after;
+          while (true) {
+            const auto teachers = EnrollmentStore::CountyHours(c, county, from, to, cursor, chunk);
+            for (const auto& [teacher_id, completed] : teachers) {
+              v1::CycleProgress progress =
+                  domain::ComputeCycleProgress("teachers/" + teacher_id, completed, year, policy);
+              if (!domain::AtRisk(progress)) continue;
+              if (response->teachers_size() == page_size) {
+                response->set_next_page_token(EncodePageToken(
+                    LastSegment(response->teachers(page_size - 1).teacher()), request->county()));
+                return absl::OkStatus();
+              }
+              *response->add_teachers() = std::move(progress);
+            }
+            if (static_cast<int>(teachers.size()) < chunk) return absl::OkStatus();
+            cursor = teachers.back().first;
           }
-          *response->add_teachers() = std::move(progress);
-        }
-        return absl::OkStatus();
+        });
       });
 }
 

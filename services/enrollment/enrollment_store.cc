@@ -876,14 +876,18 @@ void EnrollmentStore::ReviewHourClaim(db::Connection& c, const std::string& clai
 
 std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
 EnrollmentStore::CountyHours(db::Connection& c, const std::string& county_code, int from_year,
-                             int to_year) {
+                             int to_year, const std::string& after_teacher_id, int limit) {
+  // The county's next `limit` teachers by the county index, then their entries.
   auto& select = c.Prepare(
-      "SELECT t.teacher_id, h.year, h.hours, h.off_site_days FROM teachers t "
+      "SELECT t.teacher_id, h.year, h.hours, h.off_site_days FROM (SELECT teacher_id FROM "
+      "teachers WHERE county_code = ? AND teacher_id > ? ORDER BY teacher_id LIMIT ?) t "
       "LEFT JOIN hour_entries h ON h.teacher_id = t.teacher_id AND h.year BETWEEN ? AND ? "
-      "WHERE t.county_code = ? ORDER BY t.teacher_id");
-  select.setInt(1, from_year);
-  select.setInt(2, to_year);
-  select.setString(3, county_code);
+      "ORDER BY t.teacher_id");
+  select.setString(1, county_code);
+  select.setString(2, after_teacher_id);
+  select.setInt(3, limit);
+  select.setInt(4, from_year);
+  select.setInt(5, to_year);
   ResultSet rows(select.executeQuery());
   std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> out;
   while (rows->next()) {

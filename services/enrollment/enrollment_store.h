@@ -115,7 +115,8 @@ class EnrollmentStore {
                                                     int limit);
   // Every teacher of a county with the ledger's entries of [from_year, to_year].
   static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyHours(
-      db::Connection& c, const std::string& county_code, int from_year, int to_year);
+      db::Connection& c, const std::string& county_code, int from_year, int to_year,
+      const std::string& after_teacher_id, int limit);
   // Completed enrollments after `after_id` (in id order) that have no entry, at most `limit`,
   // as the entries they register; `*last_id` is the last enrollment looked at ("" when none).
   static std::vector<domain::HourEntry> UnregisteredCompletions(db::Connection& c,

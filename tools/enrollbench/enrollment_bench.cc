@@ -33,6 +33,7 @@
 #include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "tools/benchsupport/bench_support.h"
+#include "tools/benchsupport/generated_teachers.h"
 
 ABSL_FLAG(std::string, catalog_target, "127.0.0.1:50051", "catalog address");
 ABSL_FLAG(std::string, enrollment_target, "127.0.0.1:50052", "enrollment address");
@@ -55,37 +56,13 @@ namespace cat = ::peixun::catalog::v1;
 namespace v1 = ::peixun::enrollment::v1;
 using peixun::auth::Role;
 using peixun::bench::Context;
+using peixun::bench::CountiesByCity;
 using peixun::bench::Date;
 using peixun::bench::Die;
 using peixun::bench::Env;
 using peixun::bench::PeakRssKb;
 using peixun::bench::Percentile;
 using peixun::bench::Token;
-
-struct Region {
-  std::string code, parent;
-};
-
-// Cities and their counties, from the regions CSV (code,name,parent_code,level).
-std::map<std::string, std::vector<std::string>> CountiesByCity(const std::string& csv) {
-  std::map<std::string, std::vector<std::string>> out;
-  std::istringstream lines(csv);
-  std::string line;
-  std::getline(lines, line);  // header
-  while (std::getline(lines, line)) {
-    std::vector<std::string> f = absl::StrSplit(line, ',');
-    if (f.size() >= 4 && f[3] == "county") out[f[2]].push_back(f[0]);
-  }
-  return out;
-}
-
-// A valid, unique GB 11643 number for teacher k of a county: birth date and serial from k.
-std::string IdNumber(const std::string& county, int k) {
-  absl::CivilDay birth = absl::CivilDay(1966, 1, 1) + (k % 12000);
-  std::string first17 = absl::StrFormat("%s%04d%02d%02d%03d", county, birth.year(), birth.month(),
-                                        birth.day(), (k / 12000) % 1000);
-  return first17 + peixun::enrollment::domain::IdCheckCharacter(first17);
-}
 
 class Bench {
  public:
@@ -255,52 +232,9 @@ class Bench {
 
   // Streams the generated teachers; keeps each one's name for the nominations.
   void Import(double* rows_per_second, int64_t* created) {
-    const int n = absl::GetFlag(FLAGS_teachers);
-    names_.assign(static_cast<size_t>(n), "");
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + Token(key_, Role::kProvinceAdmin));
-    auto stream = enrollment_[0]->ImportTeachers(&context);
-    const absl::Time start = absl::Now();
-    std::thread writer([&] {
-      static const char* kSubjects[] = {"语文", "数学", "英语", "物理",
-                                        "化学", "音乐", "体育", "美术"};
-      v1::ImportTeachersRequest row;
-      for (int k = 0; k < n; ++k) {
-        const std::string& county = counties_[static_cast<size_t>(k) % counties_.size()];
-        const int serial = k / static_cast<int>(counties_.size());
-        v1::Teacher& t = *row.mutable_teacher();
-        t.Clear();
-        t.set_id_number(IdNumber(county, serial));
-        t.set_display_name(absl::StrCat("教师", k));
-        t.set_school(absl::StrCat("第", 1 + serial % 40, "小学"));
-        t.set_county("regions/" + county);
-        t.set_stage(serial % 3 == 0 ? peixun::common::v1::JUNIOR_SECONDARY
-                                    : peixun::common::v1::PRIMARY);
-        t.add_subjects(kSubjects[k % 8]);
-        t.set_rural(k % 3 != 0);
-        t.set_teaching_since_year(1990 + k % 30);
-        row.set_row_id(std::to_string(k));
-        if (!stream->Write(row)) break;
-      }
-      stream->WritesDone();
-    });
-    v1::ImportTeacherResult result;
-    int64_t rejected = 0;
-    *created = 0;
-    while (stream->Read(&result)) {
-      const size_t k = std::stoul(result.row_id());
-      if (result.outcome() == v1::ImportTeacherResult::REJECTED) {
-        if (++rejected <= 5) std::cerr << "rejected row " << k << ": " << result.reason() << "\n";
-        continue;
-      }
-      if (result.outcome() == v1::ImportTeacherResult::CREATED) ++*created;
-      names_[k] = result.teacher();
-    }
-    writer.join();
-    grpc::Status status = stream->Finish();
-    if (!status.ok()) Die("import: " + status.error_message());
-    *rows_per_second = n / absl::ToDoubleSeconds(absl::Now() - start);
-    if (rejected > 0) Die(absl::StrCat(rejected, " generated rows were rejected"));
+    *rows_per_second = peixun::bench::ImportGeneratedTeachers(
+        *enrollment_[0], Token(key_, Role::kProvinceAdmin), counties_,
+        absl::GetFlag(FLAGS_teachers), &names_, created);
   }
 
   struct Nominations {

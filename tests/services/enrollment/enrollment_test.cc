@@ -2128,6 +2128,46 @@ TEST_F(EnrollmentTest, R32R14R31ReportedHoursRegisterOnceWithinTheirCapsForTheCo
   EXPECT_EQ(ledger.hour_entries(1).source(), "workshop/math-1");
 }
 
+TEST_F(EnrollmentTest, R14TheAtRiskListPagesThroughALargeCountyOnceInOrder) {
+  std::vector<v1::Teacher> rows;
+  rows.reserve(1100);
+  for (int i = 0; i < 1100; ++i) rows.push_back(TeacherIn("410225", 100 + i));
+  auto imported = Import(rows);
+  ASSERT_EQ(imported.size(), 1100u);
+  // Every fourth teacher has met the cycle (registered straight into the ledger here).
+  std::set<std::string> met;
+  for (size_t i = 0; i < imported.size(); i += 4) {
+    const std::string& name = imported[i].teacher();
+    met.insert(name);
+    enrollment_db_.Execute(absl::StrCat(
+        "INSERT INTO hour_entries (teacher_id, hours, off_site_days, level, source_kind, "
+        "source_key, year, school_year, approved_by) VALUES ('",
+        name.substr(name.rfind('/') + 1), "', 400, 10, 1, 2, 'met-", i, "', 2022, 2021, 'test')"));
+  }
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListAtRiskTeachersRequest request;
+    request.set_county("regions/410225");
+    request.set_page_size(100);
+    request.set_page_token(token);
+    v1::ListAtRiskTeachersResponse page;
+    ASSERT_TRUE(
+        stub_->ListAtRiskTeachers(ContextAs(Role::kCountyAdmin, "410225").get(), request, &page)
+            .ok());
+    EXPECT_LE(page.teachers_size(), 100);
+    for (const auto& t : page.teachers()) listed.push_back(t.teacher());
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 20);
+  EXPECT_EQ(listed.size(), 1100u - met.size());  // 825, over 9 pages
+  EXPECT_EQ(pages, 9);
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()).size(), listed.size());
+  for (const auto& name : listed) EXPECT_EQ(met.count(name), 0u) << name;
+}
+
 // Runs a command; what it printed (stdout).
 std::string Output(const std::string& command) {
   FILE* pipe = popen(command.c_str(), "r");
