@@ -400,8 +400,10 @@ grpc::Status EnrollmentService::ListAtRiskTeachers(grpc::ServerContext* context,
           const domain::CyclePolicy policy = domain::CyclePolicyOf(in_force);
           const auto [from, to] = domain::CycleOf(year, policy);
           // Keyset pages: the county's teachers after the token, a chunk at a time, until the
-          // page is full and one more at-risk teacher shows that another page follows.
-          const int chunk = std::max(page_size, 500);
+          // page is full and one more at-risk teacher shows that another page follows. A chunk
+          // holds one teacher more than the page, so a county whose teachers are all at risk
+          // fills a page and learns that another follows from one read.
+          const int chunk = std::max(page_size + 1, 500);
           std::string cursor = after;
           while (true) {
             const auto teachers = EnrollmentStore::CountyHours(c, county, from, to, cursor, chunk);

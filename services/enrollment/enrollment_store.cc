@@ -877,12 +877,13 @@ void EnrollmentStore::ReviewHourClaim(db::Connection& c, const std::string& clai
 std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>>
 EnrollmentStore::CountyHours(db::Connection& c, const std::string& county_code, int from_year,
                              int to_year, const std::string& after_teacher_id, int limit) {
-  // The county's next `limit` teachers by the county index, then their entries.
+  // The county's next `limit` teachers by the county index, then the sums of their entries in
+  // the cycle, one row a teacher (the covering index hour_entries_by_teacher answers them).
   auto& select = c.Prepare(
-      "SELECT t.teacher_id, h.year, h.hours, h.off_site_days FROM (SELECT teacher_id FROM "
+      "SELECT t.teacher_id, SUM(h.hours), SUM(h.off_site_days) FROM (SELECT teacher_id FROM "
       "teachers WHERE county_code = ? AND teacher_id > ? ORDER BY teacher_id LIMIT ?) t "
       "LEFT JOIN hour_entries h ON h.teacher_id = t.teacher_id AND h.year BETWEEN ? AND ? "
-      "ORDER BY t.teacher_id");
+      "GROUP BY t.teacher_id ORDER BY t.teacher_id");
   select.setString(1, county_code);
   select.setString(2, after_teacher_id);
   select.setInt(3, limit);
@@ -890,12 +891,13 @@ EnrollmentStore::CountyHours(db::Connection& c, const std::string& county_code, 
   select.setInt(5, to_year);
   ResultSet rows(select.executeQuery());
   std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> out;
+  out.reserve(limit);
   while (rows->next()) {
-    std::string teacher_id = rows->getString(1);
-    if (out.empty() || out.back().first != teacher_id)
-      out.emplace_back(teacher_id, std::vector<domain::CompletedTraining>{});
-    if (rows->isNull(2)) continue;
-    out.back().second.push_back({rows->getInt(2), rows->getInt(3), rows->getInt(4)});
+    auto& cycle =
+        out.emplace_back(std::string(rows->getString(1)), std::vector<domain::CompletedTraining>{})
+            .second;
+    if (rows->isNull(2)) continue;  // nothing earned in the cycle
+    cycle.push_back({from_year, rows->getInt(2), rows->getInt(3)});
   }
   return out;
 }

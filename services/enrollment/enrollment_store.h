@@ -113,7 +113,9 @@ class EnrollmentStore {
   static std::vector<v1::HourEntry> ListHourEntries(db::Connection& c,
                                                     const std::string& teacher_id, int64_t after_id,
                                                     int limit);
-  // Every teacher of a county with the ledger's entries of [from_year, to_year].
+  // The county's teachers after `after_teacher_id`, at most `limit`, each with the sums of its
+  // ledger entries of [from_year, to_year] as one block of from_year (none when it has none):
+  // what R-14's progress needs, one row a teacher.
   static std::vector<std::pair<std::string, std::vector<domain::CompletedTraining>>> CountyHours(
       db::Connection& c, const std::string& county_code, int from_year, int to_year,
       const std::string& after_teacher_id, int limit);
