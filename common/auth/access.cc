@@ -11,6 +11,8 @@ constexpr Permission Province() { return {Role::kProvinceAdmin, Scope::kAll}; }
 constexpr Permission City() { return {Role::kCityAdmin, Scope::kOwnCity}; }
 constexpr Permission County() { return {Role::kCountyAdmin, Scope::kOwnCounty}; }
 constexpr Permission OwnHost() { return {Role::kHost, Scope::kOwnHost}; }
+constexpr Permission TrainingSchool() { return {Role::kTrainingSchool, Scope::kOwnCounty}; }
+constexpr Permission OwnSchool() { return {Role::kSchoolAdmin, Scope::kOwnSchool}; }
 constexpr Permission Self() { return {Role::kTeacher, Scope::kSelf}; }
 
 // Non-personal data (the catalog, policies, aggregates, published results): every role.
@@ -52,8 +54,9 @@ class Table {
 std::vector<MethodPolicy> DefaultMethods() {
   std::vector<MethodPolicy> methods;
   Table table(methods);
-  // Catalog: what is offered is public to every caller; the province changes it, and a city
-  // splits its own city quota among its counties.
+  // Catalog: what is offered is public to every caller; the province changes it, a city
+  // splits its own city quota among its counties, and cities and counties run their own
+  // 市培 and 县培 projects with their seats.
   table.Service("peixun.catalog.v1.CatalogService")
       .Method("ImportRegions", "import regions", {Province()})
       .Method("GetRegion", "read regions", Everyone())
@@ -66,11 +69,12 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Method("CreateHost", "register hosts", {Province()})
       .Method("GetHost", "read hosts", Everyone())
       .Method("ListHosts", "list hosts", Everyone())
-      .Method("CreateProject", "create projects", {Province()})
+      // a city runs its own 市培 projects and a county its own 县培 ones.
+      .Method("CreateProject", "create projects", {Province(), City(), County()})
       .Method("GetProject", "read projects", Everyone())
       .Method("ListProjects", "list projects", Everyone())
-      .Method("UpdateProject", "change projects", {Province()})
-      .Method("AllocateQuota", "allocate quotas", {Province(), City()})
+      .Method("UpdateProject", "change projects", {Province(), City(), County()})
+      .Method("AllocateQuota", "allocate quotas", {Province(), City(), County()})
       .Method("GetQuota", "read quotas", Everyone())
       .Method("ListQuotas", "list quotas", Everyone())
       .Method("CreateCostPolicy", "set the cost standard", {Province()})
@@ -87,6 +91,22 @@ std::vector<MethodPolicy> DefaultMethods() {
       .Personal("GetTeacher", "read teachers", {Province(), City(), County(), OwnHost(), Self()})
       .Personal("ListTeachers", "list teachers", {Province(), City(), County()})
       .Personal("UpdateTeacher", "change teachers", {Province(), City(), County()})
+      // a county registers its schools; their names and teacher counts are public.
+      .Method("ImportSchools", "register schools", {Province(), County()})
+      .Method("GetSchool", "read schools", Everyone())
+      .Method("ListSchools", "list schools", Everyone())
+      // a school submits its plan of school-based research; the county's teacher
+      // training school reviews it; the county and its city follow.
+      .Method("SubmitResearchPlan", "submit plans of school-based research (R-32)",
+              {Province(), OwnSchool()})
+      .Method("GetResearchPlan", "read plans of school-based research (R-32)",
+              {Province(), City(), County(), TrainingSchool(), OwnSchool()})
+      .Method("ListResearchPlans", "list plans of school-based research (R-32)",
+              {Province(), City(), County(), TrainingSchool(), OwnSchool()})
+      .Method("ApproveResearchPlan", "approve plans of school-based research (R-32)",
+              {Province(), TrainingSchool()})
+      .Method("ReturnResearchPlan", "return plans of school-based research (R-32)",
+              {Province(), TrainingSchool()})
       .Personal("NominateTeacher", "nominate teachers (R-7)", {County()})
       .Personal("WithdrawEnrollment", "withdraw nominations (R-11)", {County()})
       .Personal("CheckIn", "record check-ins (R-11)", {Province(), OwnHost()})
@@ -108,8 +128,10 @@ std::vector<MethodPolicy> DefaultMethods() {
                 {Province(), City(), County(), Self()})
       .Personal("ListHourEntries", "read credit-hour ledgers (R-31)",
                 {Province(), City(), County(), Self()})
-      // the county registers what its schools, workshops and mentors report.
-      .Personal("RegisterHours", "register reported hours (R-32, R-14)", {Province(), County()})
+      // the county, or its teacher training school verifying its schools' reports
+      // (核准), registers what its schools, workshops and mentors report.
+      .Personal("RegisterHours", "register reported hours (R-32, R-14)",
+                {Province(), County(), TrainingSchool()})
       // a teacher claims hours earned elsewhere (or its county files for it); the
       // county the claim was filed in reviews it.
       .Personal("CreateHourClaim", "claim credit hours earned elsewhere (R-33)",
@@ -196,6 +218,8 @@ absl::string_view ScopeName(Scope scope) {
       return "own city";
     case Scope::kOwnCounty:
       return "own county";
+    case Scope::kOwnSchool:
+      return "own school";
     case Scope::kOwnHost:
       return "own host's projects";
     case Scope::kAssigned:
@@ -216,6 +240,8 @@ bool Access::Covers(const Resource& resource) const {
              (resource.city == region_code || resource.county == region_code);
     case Scope::kOwnCounty:
       return !region_code.empty() && resource.county == region_code;
+    case Scope::kOwnSchool:
+      return role == Role::kSchoolAdmin && !subject.empty() && resource.school == subject;
     case Scope::kOwnHost:
       return !host.empty() && resource.host == host;
     case Scope::kAssigned:

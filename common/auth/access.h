@@ -22,6 +22,7 @@ enum class Scope {
   kAll,      // every resource
   kOwnCity,  // resources in the caller's city: counties whose real parent it is (济源 is its own)
   kOwnCounty,  // resources in the caller's county
+  kOwnSchool,  // the caller's school (a school admin's subject) and what belongs to it
   kOwnHost,    // the caller's host's projects, and their enrollments' trainees
   kAssigned,   // the counties an expert is assigned to
   kSelf,       // the caller's own: a teacher's record, an expert's assignments
@@ -30,9 +31,10 @@ enum class Scope {
 absl::string_view ScopeName(Scope scope);
 
 // Every role, in the policy table's column order.
-inline constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kCityAdmin, Role::kCountyAdmin,
-                                     Role::kHost,          Role::kExpert,    Role::kTeacher,
-                                     Role::kViewer,        Role::kService};
+inline constexpr Role kAllRoles[] = {Role::kProvinceAdmin,  Role::kCityAdmin,   Role::kCountyAdmin,
+                                     Role::kTrainingSchool, Role::kSchoolAdmin, Role::kHost,
+                                     Role::kExpert,         Role::kTeacher,     Role::kViewer,
+                                     Role::kService};
 
 // What a scope check needs to know of a resource. A handler fills what applies to it; a field
 // left empty never matches.
@@ -40,6 +42,7 @@ struct Resource {
   std::string name;       // for messages, e.g. "teachers/t1" or "regions/410225"
   std::string county;     // code of its county-level unit, e.g. "410225"
   std::string city;       // code of that county's city (its parent in the region data)
+  std::string school;     // "regions/{county}/schools/{school}" it belongs to (R-32)
   std::string host;       // "hosts/{host}" whose project it belongs to
   std::string teacher;    // "teachers/{teacher}" it is about
   std::string expert;     // subject of the expert it belongs to (assignments, score sheets)

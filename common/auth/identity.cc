@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/util/names.h"
 #include "common/util/status.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -32,6 +33,8 @@ constexpr RoleEntry kRoles[] = {
     {Role::kProvinceAdmin, "province_admin"},
     {Role::kCityAdmin, "city_admin"},
     {Role::kCountyAdmin, "county_admin"},
+    {Role::kTrainingSchool, "training_school"},
+    {Role::kSchoolAdmin, "school_admin"},
     {Role::kHost, "host"},
     {Role::kExpert, "expert"},
     {Role::kTeacher, "teacher"},
@@ -275,9 +278,23 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
   caller.role = *role;
   caller.region_code = StringClaim(claims, "region");
   caller.host = StringClaim(claims, "host");
-  if ((caller.role == Role::kCityAdmin || caller.role == Role::kCountyAdmin) &&
+  // a school's token is its school's; its county is the school's.
+  if (caller.role == Role::kSchoolAdmin) {
+    const std::vector<std::string> parts = absl::StrSplit(caller.subject, '/');
+    if (parts.size() != 4 || parts[0] != "regions" || !IsCountyCode(parts[1]) ||
+        parts[2] != "schools" || !ValidateId(parts[3], "school").ok()) {
+      return Unauthenticated(
+          "a school admin token's subject must be \"regions/{county}/schools/{school}\"");
+    }
+    if (!caller.region_code.empty() && caller.region_code != parts[1]) {
+      return Unauthenticated("a school admin token's region must be its school's county");
+    }
+    caller.region_code = parts[1];
+  }
+  if ((caller.role == Role::kCityAdmin || caller.role == Role::kCountyAdmin ||
+       caller.role == Role::kTrainingSchool) &&
       caller.region_code.empty()) {
-    return Unauthenticated("a city or county admin token must name its region");
+    return Unauthenticated("a city or county admin or training school token must name its region");
   }
   // A region claim of the role's level: never a prefix such as "41" that would match every
   // county's code.
@@ -287,7 +304,7 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
                      "county-level unit run as a city such as 419001), got '",
                      caller.region_code, "'"));
   }
-  if ((caller.role == Role::kCountyAdmin ||
+  if ((caller.role == Role::kCountyAdmin || caller.role == Role::kTrainingSchool ||
        (caller.role == Role::kExpert && !caller.region_code.empty())) &&
       !IsCountyCode(caller.region_code)) {
     return Unauthenticated(absl::StrCat("a ", RoleName(caller.role),

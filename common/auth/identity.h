@@ -20,14 +20,16 @@
 namespace peixun::auth {
 
 enum class Role {
-  kProvinceAdmin,  // 省教育厅: manages everything
-  kCityAdmin,      // 市教育局: its own city and that city's counties
-  kCountyAdmin,    // 县教育局: its own county
-  kHost,           // 承训单位: its own projects' trainees
-  kExpert,         // 评估专家: scores assigned counties
-  kTeacher,        // 教师: their own record (subject "teachers/{id}")
-  kViewer,         // read-only dashboards and portals
-  kService,        // another peixun service
+  kProvinceAdmin,   // 省教育厅: manages everything
+  kCityAdmin,       // 市教育局: its own city and that city's counties
+  kCountyAdmin,     // 县教育局: its own county
+  kTrainingSchool,  // 教师进修学校: its county's school-based research
+  kSchoolAdmin,     // 学校: its own school (subject "regions/{county}/schools/{school}")
+  kHost,            // 承训单位: its own projects' trainees
+  kExpert,          // 评估专家: scores assigned counties
+  kTeacher,         // 教师: their own record (subject "teachers/{id}")
+  kViewer,          // read-only dashboards and portals
+  kService,         // another peixun service
 };
 
 absl::string_view RoleName(Role role);

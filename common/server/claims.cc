@@ -36,6 +36,8 @@ absl::Status ClaimRegister::Check(const auth::Caller& caller) const {
   using auth::Role;
   const bool city_claim = caller.role == Role::kCityAdmin;
   const bool county_claim = caller.role == Role::kCountyAdmin ||
+                            caller.role == Role::kTrainingSchool ||
+                            caller.role == Role::kSchoolAdmin ||
                             (caller.role == Role::kExpert && !caller.region_code.empty());
   if ((city_claim || county_claim) && lookups_.region_level) {
     absl::StatusOr<Kept> region =

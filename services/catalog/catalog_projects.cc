@@ -15,6 +15,7 @@
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/catalog_store.h"
 #include "services/catalog/domain/catalog_rules.h"
+#include "services/catalog/domain/project_owners.h"
 #include "services/catalog/domain/quota_allocation.h"
 
 namespace peixun::catalog {
@@ -53,13 +54,84 @@ absl::Status ResolveProjectReferences(db::Connection& c, int year, v1::Project& 
   return absl::OkStatus();
 }
 
+// the resource an owned project is, for the access check: its owner's region only, so a
+// city admin acts on its city's 市培 projects and a county admin on its county's 县培 ones. A
+// project the province runs names no region (province admins only).
+auth::Resource OwnedProjectResource(const std::string& name, const v1::Region* owner) {
+  auth::Resource resource;
+  resource.name = name;
+  if (owner == nullptr) return resource;
+  const bool county_level = owner->level() == v1::COUNTY || owner->directly_administered();
+  if (owner->level() == v1::CITY) resource.city = owner->code();
+  if (county_level) resource.county = owner->code();
+  return resource;
+}
+
+// The owner a project names, read from the region data (nullopt when it names none).
+absl::StatusOr<std::optional<v1::Region>> ReadOwner(db::Connection& c, const v1::Project& project,
+                                                    absl::string_view field) {
+  if (project.owner().empty()) return std::optional<v1::Region>();
+  PEIXUN_ASSIGN_OR_RETURN(const RegionName name, RegionName::Parse(project.owner(), field));
+  PEIXUN_ASSIGN_OR_RETURN(v1::Region region, CatalogStore::RequireRegion(c, name.code, field));
+  return std::optional<v1::Region>(std::move(region));
+}
+
+// the regions an owned project is meant for are inside its owner's region.
+absl::Status CheckAudienceInsideOwner(db::Connection& c, const v1::Project& project,
+                                      const std::optional<v1::Region>& owner) {
+  if (!owner) return absl::OkStatus();
+  for (const auto& region : project.audience().regions()) {
+    PEIXUN_ASSIGN_OR_RETURN(const RegionName name,
+                            RegionName::Parse(region, "project.audience.regions"));
+    PEIXUN_ASSIGN_OR_RETURN(const v1::Region audience,
+                            CatalogStore::RequireRegion(c, name.code, "project.audience.regions"));
+    if (!domain::CheckInsideOwner(*owner, audience, "").ok()) {
+      return FieldError(
+          "project.audience.regions",
+          absl::StrCat(region, " is outside ", owner->name(), ", which runs this project (R-32)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Persists an allocation decided by domain::DecideAllocation: the region's quota, what its
+// parent has passed on, and the events enrollment's copy follows.
+void PersistAllocation(db::Connection& c, const QuotaName& key, const std::string& from_city,
+                       const domain::Allocation& allocation, int32_t seats) {
+  CatalogStore::UpsertQuota(c, key, allocation.level, from_city, seats);
+  if (from_city.empty()) {
+    CatalogStore::SetProjectAllocated(c, key.year, key.project, allocation.parent_allocated);
+  } else {
+    const QuotaName city{key.year, key.project, from_city};
+    CatalogStore::SetQuotaAllocated(c, city, allocation.parent_allocated);
+    const v1::QuotaAllocation city_quota = *CatalogStore::FindQuota(c, city, false);
+    events::AppendEvent(c, "catalog.quota.allocated", city_quota.name(), city_quota);
+  }
+  const v1::QuotaAllocation quota = *CatalogStore::FindQuota(c, key, false);
+  events::AppendEvent(c, "catalog.quota.allocated", quota.name(), quota);
+}
+
+// one step giving a new owned project's seats to its owner. The quotas are new and the
+// category is no 项目县 one (domain::CheckOwner), so no other service's fact is asked.
+absl::Status GiveOwnerSeats(db::Connection& c, const QuotaName& key, const std::string& from_city,
+                            int32_t seats) {
+  PEIXUN_ASSIGN_OR_RETURN(domain::AllocationFacts facts,
+                          CatalogStore::ReadAllocationFacts(c, key, from_city, seats));
+  PEIXUN_ASSIGN_OR_RETURN(const domain::Allocation allocation, domain::DecideAllocation(facts));
+  if (allocation.ask != domain::AllocationQuestion::kNone) {
+    return absl::InternalError(absl::StrCat("giving ", key.Format(), " its seats asked a fact"));
+  }
+  PersistAllocation(c, key, from_city, allocation, seats);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
                                            const v1::CreateProjectRequest* request,
                                            v1::Project* response) {
   return Handle(
-      context, "CreateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
+      context, "CreateProject", *request, [&](const auth::Access& access) -> absl::Status {
         PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
                                 YearName::Parse(request->parent(), "parent"));
         const int year = parent.year;
@@ -67,15 +139,37 @@ grpc::Status CatalogService::CreateProject(grpc::ServerContext* context,
         std::string project_id =
             request->project_id().empty() ? NewId("p", 6) : request->project_id();
         PEIXUN_RETURN_IF_ERROR(ValidateId(project_id, "project_id"));
+        // a city or county creates the projects it runs itself; the province every one.
+        std::optional<v1::Region> owner;
+        PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(owner, ReadOwner(c, request->project(), "project.owner"));
+          return absl::OkStatus();
+        }));
+        PEIXUN_RETURN_IF_ERROR(access.Check(OwnedProjectResource(
+            absl::StrCat(request->parent(), "/projects/", project_id), owner ? &*owner : nullptr)));
         return Mutate(
-            caller, "CreateProject", *request, request->request_id(), response, "project",
+            access, "CreateProject", *request, request->request_id(), response, "project",
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year,
                                       CatalogStore::GetYear(c, year, false));
               v1::Project project = request->project();
               PEIXUN_RETURN_IF_ERROR(domain::ValidateProject(project, plan_year));
               PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, year, project));
+              PEIXUN_ASSIGN_OR_RETURN(
+                  v1::ProjectCategory category,
+                  CatalogStore::GetCategory(c, year, LastSegment(project.category())));
+              PEIXUN_RETURN_IF_ERROR(domain::CheckOwner(
+                  project.plan_level(), owner ? &*owner : nullptr, category.project_county()));
+              PEIXUN_RETURN_IF_ERROR(CheckAudienceInsideOwner(c, project, owner));
+              if (owner) project.set_owner(owner->name());
               PEIXUN_RETURN_IF_ERROR(CatalogStore::InsertProject(c, year, project_id, project));
+              // the owner's seats are its own at once, with no province step.
+              if (owner) {
+                for (const auto& step : domain::OwnerSteps(*owner)) {
+                  PEIXUN_RETURN_IF_ERROR(GiveOwnerSeats(c, {year, project_id, step.region},
+                                                        step.from_city, project.seats()));
+                }
+              }
               PEIXUN_ASSIGN_OR_RETURN(*response,
                                       CatalogStore::GetProject(c, year, project_id, false));
               events::AppendEvent(c, "catalog.project.created", response->name(), *response);
@@ -111,14 +205,18 @@ grpc::Status CatalogService::ListProjects(grpc::ServerContext* context,
   return Handle(context, "ListProjects", *request, [&](const auth::Caller&) -> absl::Status {
     PEIXUN_ASSIGN_OR_RETURN(const YearName parent, YearName::Parse(request->parent(), "parent"));
     const int year = parent.year;
-    PEIXUN_ASSIGN_OR_RETURN(auto terms,
-                            ParseFilter(request->filter(), {"category", "host", "plan_level"}));
+    PEIXUN_ASSIGN_OR_RETURN(
+        auto terms, ParseFilter(request->filter(), {"category", "host", "plan_level", "owner"}));
     ProjectFilter filter;
     PEIXUN_ASSIGN_OR_RETURN(filter.plan_level,
                             EnumTerm<common::v1::PlanLevel>(terms, "plan_level"));
     if (const std::string* h = FilterValue(terms, "host")) {
       PEIXUN_ASSIGN_OR_RETURN(const HostName host, HostName::Parse(*h, "filter host"));
       filter.host_id = host.host;
+    }
+    if (const std::string* o = FilterValue(terms, "owner")) {
+      PEIXUN_ASSIGN_OR_RETURN(const RegionName owner, RegionName::Parse(*o, "filter owner"));
+      filter.owner_code = owner.code;
     }
     if (const std::string* k = FilterValue(terms, "category")) {
       PEIXUN_ASSIGN_OR_RETURN(filter.category_id, ParseId(*k, "years/{year}/categories/{category}",
@@ -142,7 +240,7 @@ grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
                                            const v1::UpdateProjectRequest* request,
                                            v1::Project* response) {
   return Handle(
-      context, "UpdateProject", *request, [&](const auth::Caller& caller) -> absl::Status {
+      context, "UpdateProject", *request, [&](const auth::Access& access) -> absl::Status {
         PEIXUN_ASSIGN_OR_RETURN(const ProjectName key,
                                 ProjectName::Parse(request->project().name(), "project.name"));
         const auto& mask = request->update_mask();
@@ -151,12 +249,17 @@ grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
                                    "start_date", "end_date", "class_size", "seats"}));
         const v1::Project& given = request->project();
         return Mutate(
-            caller, "UpdateProject", *request, request->request_id(), response, "project",
+            access, "UpdateProject", *request, request->request_id(), response, "project",
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(v1::PlanYear plan_year,
                                       CatalogStore::GetYear(c, key.year, false));
               PEIXUN_ASSIGN_OR_RETURN(v1::Project project,
                                       CatalogStore::GetProject(c, key.year, key.project, true));
+              // an owned project is changed by its owner (or the province).
+              PEIXUN_ASSIGN_OR_RETURN(const std::optional<v1::Region> owner,
+                                      ReadOwner(c, project, "project.owner"));
+              PEIXUN_RETURN_IF_ERROR(
+                  access.Check(OwnedProjectResource(project.name(), owner ? &*owner : nullptr)));
               PEIXUN_RETURN_IF_ERROR(CheckEtag(given.etag(), project.etag(), project.name()));
               if (InMask(mask, "display_name")) project.set_display_name(given.display_name());
               if (InMask(mask, "host")) project.set_host(given.host());
@@ -172,6 +275,7 @@ grpc::Status CatalogService::UpdateProject(grpc::ServerContext* context,
                   domain::CheckSeatsCoverAllocation(absl::StrCat("project ", key.project),
                                                     project.seats(), project.allocated_seats()));
               PEIXUN_RETURN_IF_ERROR(ResolveProjectReferences(c, key.year, project));
+              PEIXUN_RETURN_IF_ERROR(CheckAudienceInsideOwner(c, project, owner));
               CatalogStore::UpdateProject(c, key.year, key.project, project);
               PEIXUN_ASSIGN_OR_RETURN(*response,
                                       CatalogStore::GetProject(c, key.year, key.project, false));
@@ -207,6 +311,15 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
                                   ProjectName::Parse(request->parent(), "parent"));
           key = {project.year, project.project, region.code};
         }
+        // an owned project's seats are its owner's to allocate (or the province's).
+        std::optional<v1::Region> owner;
+        PEIXUN_RETURN_IF_ERROR(Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(const v1::Project project,
+                                  CatalogStore::GetProject(c, key.year, key.project, false));
+          PEIXUN_ASSIGN_OR_RETURN(owner, ReadOwner(c, project, "parent"));
+          return absl::OkStatus();
+        }));
+        if (owner) parent = OwnedProjectResource(request->parent(), &*owner);
         PEIXUN_RETURN_IF_ERROR(access.Check(parent));
         // Facts other services own are asked outside the transaction, and only when the
         // decision asks for them: the change stops, the question is asked, the change runs again.
@@ -220,6 +333,9 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
           PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(),
                                            facts.existing ? facts.existing->etag() : "(none)",
                                            absl::StrCat("quota of ", key.region)));
+          if (owner) {
+            PEIXUN_RETURN_IF_ERROR(domain::CheckInsideOwner(*owner, facts.region, from_city));
+          }
           facts.held = held;
           facts.project_county = project_county;
           PEIXUN_ASSIGN_OR_RETURN(const domain::Allocation allocation,
@@ -228,18 +344,8 @@ grpc::Status CatalogService::AllocateQuota(grpc::ServerContext* context,
           if (ask != domain::AllocationQuestion::kNone) {
             return absl::AbortedError("a fact another service owns is asked first");
           }
-          CatalogStore::UpsertQuota(c, key, allocation.level, from_city, request->seats());
-          if (from_city.empty()) {
-            CatalogStore::SetProjectAllocated(c, key.year, key.project,
-                                              allocation.parent_allocated);
-          } else {
-            const QuotaName city{key.year, key.project, from_city};
-            CatalogStore::SetQuotaAllocated(c, city, allocation.parent_allocated);
-            const v1::QuotaAllocation city_quota = *CatalogStore::FindQuota(c, city, false);
-            events::AppendEvent(c, "catalog.quota.allocated", city_quota.name(), city_quota);
-          }
+          PersistAllocation(c, key, from_city, allocation, request->seats());
           *response = *CatalogStore::FindQuota(c, key, false);
-          events::AppendEvent(c, "catalog.quota.allocated", response->name(), *response);
           return absl::OkStatus();
         };
         for (int asked = 0;; ++asked) {

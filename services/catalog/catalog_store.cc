@@ -101,7 +101,7 @@ v1::HostInstitution HostFromRow(const ResultSet& rows) {
 const std::string kProjectColumns = absl::StrCat(
     "year, project_id, display_name, category_id, plan_level, host_id, audience, "
     "centralized_days, shadowing_days, online_hours, practice_months, delivered_in_county, "
-    "credit_hours, start_date, end_date, class_size, seats, allocated_seats, version, ",
+    "credit_hours, start_date, end_date, class_size, seats, allocated_seats, version, owner_code, ",
     MicrosOf("create_time"), ", ", MicrosOf("update_time"),
     // the notice days stored on the year, counted back from the first day.
     ", (SELECT DATE_SUB(projects.start_date, INTERVAL y.check_in_notice_days DAY) "
@@ -131,6 +131,8 @@ v1::Project ProjectFromRow(const ResultSet& rows) {
   project.set_seats(rows->getInt("seats"));
   project.set_allocated_seats(rows->getInt("allocated_seats"));
   project.set_etag(std::to_string(rows->getInt("version")));
+  if (std::string owner = Str(rows, "owner_code"); !owner.empty())
+    project.set_owner("regions/" + owner);
   db::SetTimestampMicros(project.mutable_create_time(), rows->getInt64("create_time_us"));
   db::SetTimestampMicros(project.mutable_update_time(), rows->getInt64("update_time_us"));
   if (!rows->isNull("check_in_notice_date"))
@@ -473,13 +475,14 @@ absl::Status CatalogStore::InsertProject(db::Connection& connection, int year,
   auto& insert = connection.Prepare(
       "INSERT INTO projects (year, project_id, display_name, category_id, plan_level, host_id, "
       "audience, centralized_days, shadowing_days, online_hours, practice_months, credit_hours, "
-      "start_date, end_date, class_size, seats, delivered_in_county) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "start_date, end_date, class_size, seats, delivered_in_county, owner_code) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::istringstream audience(project.audience().SerializeAsString());
   insert.setInt(1, year);
   insert.setString(2, project_id);
   BindProject(insert, 3, project, LastSegment(project.category()), LastSegment(project.host()),
               &audience);
+  insert.setString(18, project.owner().empty() ? "" : LastSegment(project.owner()));
   try {
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
@@ -514,7 +517,8 @@ std::vector<v1::Project> CatalogStore::ListProjects(db::Connection& connection, 
   db::Conditions where;
   where.EqualUnlessEmpty("category_id", filter.category_id)
       .EqualUnlessEmpty("host_id", filter.host_id)
-      .EqualUnlessZero("plan_level", filter.plan_level);
+      .EqualUnlessZero("plan_level", filter.plan_level)
+      .EqualUnlessEmpty("owner_code", filter.owner_code);
   auto& select = connection.Prepare(absl::StrCat("SELECT ", kProjectColumns,
                                                  " FROM projects WHERE year = ? AND project_id > ?",
                                                  where.Sql(), " ORDER BY project_id LIMIT ?"));

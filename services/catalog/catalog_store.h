@@ -26,6 +26,7 @@ struct ProjectFilter {
   std::string category_id;
   std::string host_id;
   int plan_level = 0;
+  std::string owner_code;  // the city or county running 市培/县培 projects
 };
 struct QuotaFilter {
   int level = 0;

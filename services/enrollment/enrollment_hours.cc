@@ -7,6 +7,7 @@
 #include "common/util/names.h"
 #include "common/util/status.h"
 #include "services/enrollment/domain/hours_reports.h"
+#include "services/enrollment/domain/research_plans.h"
 #include "services/enrollment/enrollment_service.h"
 
 namespace peixun::enrollment {
@@ -48,7 +49,8 @@ grpc::Status EnrollmentService::RegisterHours(grpc::ServerContext* context,
                 if (checked.back().ok()) teacher_ids.insert(checked.back()->entry.teacher_id);
               }
               const std::vector<std::string> ids(teacher_ids.begin(), teacher_ids.end());
-              const auto counties = EnrollmentStore::LockTeacherCounties(c, ids);
+              const auto places = EnrollmentStore::LockTeacherPlaces(c, ids);
+              const auto approved_plans = EnrollmentStore::ApprovedResearchPlans(c, county.code);
               std::map<domain::HourSource, std::vector<std::string>> keys;
               for (const auto& row : checked) {
                 if (row.ok()) keys[row->entry.source].push_back(row->entry.source_key);
@@ -74,16 +76,26 @@ grpc::Status EnrollmentService::RegisterHours(grpc::ServerContext* context,
                   continue;
                 }
                 const domain::HourEntry& asked = row->entry;
-                auto teacher = counties.find(asked.teacher_id);
-                if (teacher == counties.end() || teacher->second != county.code) {
+                auto teacher = places.find(asked.teacher_id);
+                if (teacher == places.end() || teacher->second.county_code != county.code) {
                   result->set_outcome(Result::REFUSED);
-                  result->set_reason(
-                      absl::StrCat("reports[", i, "].teacher: teachers/", asked.teacher_id,
-                                   teacher == counties.end()
-                                       ? " does not exist"
-                                       : absl::StrCat(" is a teacher of regions/", teacher->second,
-                                                      ", not of ", request->county())));
+                  result->set_reason(absl::StrCat(
+                      "reports[", i, "].teacher: teachers/", asked.teacher_id,
+                      teacher == places.end()
+                          ? " does not exist"
+                          : absl::StrCat(" is a teacher of regions/", teacher->second.county_code,
+                                         ", not of ", request->county())));
                   continue;
+                }
+                // a registered school's research hours follow its approved plan.
+                if (asked.source == domain::HourSource::kSchoolResearch) {
+                  absl::Status planned = domain::CheckResearchPlanApproved(
+                      county.code, teacher->second.school_id, asked.school_year, approved_plans);
+                  if (!planned.ok()) {
+                    result->set_outcome(Result::REFUSED);
+                    result->set_reason(absl::StrCat("reports[", i, "]: ", planned.message()));
+                    continue;
+                  }
                 }
                 // Registered before, by an earlier call or an earlier row of this one.
                 if (auto it = held.find({asked.source, asked.source_key}); it != held.end()) {

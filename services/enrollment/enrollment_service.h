@@ -76,6 +76,27 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                                v1::ListHourEntriesResponse* response) override;
   grpc::Status RegisterHours(grpc::ServerContext* context, const v1::RegisterHoursRequest* request,
                              v1::RegisterHoursResponse* response) override;
+  grpc::Status ImportSchools(grpc::ServerContext* context, const v1::ImportSchoolsRequest* request,
+                             v1::ImportSchoolsResponse* response) override;
+  grpc::Status GetSchool(grpc::ServerContext* context, const v1::GetSchoolRequest* request,
+                         v1::School* response) override;
+  grpc::Status ListSchools(grpc::ServerContext* context, const v1::ListSchoolsRequest* request,
+                           v1::ListSchoolsResponse* response) override;
+  grpc::Status SubmitResearchPlan(grpc::ServerContext* context,
+                                  const v1::SubmitResearchPlanRequest* request,
+                                  v1::ResearchPlan* response) override;
+  grpc::Status GetResearchPlan(grpc::ServerContext* context,
+                               const v1::GetResearchPlanRequest* request,
+                               v1::ResearchPlan* response) override;
+  grpc::Status ListResearchPlans(grpc::ServerContext* context,
+                                 const v1::ListResearchPlansRequest* request,
+                                 v1::ListResearchPlansResponse* response) override;
+  grpc::Status ApproveResearchPlan(grpc::ServerContext* context,
+                                   const v1::ReviewResearchPlanRequest* request,
+                                   v1::ResearchPlan* response) override;
+  grpc::Status ReturnResearchPlan(grpc::ServerContext* context,
+                                  const v1::ReviewResearchPlanRequest* request,
+                                  v1::ResearchPlan* response) override;
   grpc::Status CreateHourClaim(grpc::ServerContext* context,
                                const v1::CreateHourClaimRequest* request,
                                v1::HourClaim* response) override;
@@ -134,6 +155,10 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(caller, method, request, request_id, response, change);
   }
+  // approves or returns a school's plan.
+  grpc::Status ReviewResearchPlan(grpc::ServerContext* context, absl::string_view method,
+                                  const v1::ReviewResearchPlanRequest& request, bool approve,
+                                  v1::ResearchPlan* response);
   // What a transition request carries, whichever message it came in.
   struct TransitionInput {
     std::string name;

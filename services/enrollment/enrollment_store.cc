@@ -6,6 +6,7 @@
 #include <cppconn/resultset.h>
 
 #include <memory>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -90,7 +91,10 @@ const char kTeacherColumns[] =
     "subjects, "
     "rural, teaching_since_year, roles, version, "
     "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
-    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us";
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us, "
+    // the registered school of the teacher's county with the name its record writes.
+    "(SELECT s.school_id FROM schools s WHERE s.county_code = teachers.county_code AND "
+    "s.display_name = teachers.school) AS registered_school_id";
 
 TeacherRow TeacherFromRow(sql::ResultSet& rows) {
   TeacherRow row;
@@ -116,6 +120,10 @@ TeacherRow TeacherFromRow(sql::ResultSet& rows) {
   t.set_etag(std::to_string(rows.getInt("version")));
   db::SetTimestampMicros(t.mutable_create_time(), rows.getInt64("create_us"));
   db::SetTimestampMicros(t.mutable_update_time(), rows.getInt64("update_us"));
+  if (!rows.isNull("registered_school_id")) {
+    t.set_registered_school(
+        absl::StrCat(t.county(), "/schools/", Str(rows, "registered_school_id")));
+  }
   return row;
 }
 
@@ -204,6 +212,81 @@ void EnrollmentStore::UpdateTeacher(db::Connection& c, const std::string& teache
   BindTeacher(update, 1, t);
   update.setString(11, teacher_id);
   update.executeUpdate();
+}
+
+// ---- Schools (R-1, R-32) ------------------------------------------------------------------
+
+namespace {
+
+const char kSchoolColumns[] =
+    "county_code, school_id, display_name, "
+    "CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS SIGNED) AS create_us, "
+    "CAST(UNIX_TIMESTAMP(update_time) * 1000000 AS SIGNED) AS update_us, "
+    "(SELECT COUNT(*) FROM teachers t WHERE t.county_code = schools.county_code AND "
+    "t.school = schools.display_name) AS teacher_count";
+
+v1::School SchoolFromRow(sql::ResultSet& rows) {
+  v1::School school;
+  school.set_name(
+      absl::StrCat("regions/", Str(rows, "county_code"), "/schools/", Str(rows, "school_id")));
+  school.set_display_name(Str(rows, "display_name"));
+  school.set_teacher_count(rows.getInt("teacher_count"));
+  db::SetTimestampMicros(school.mutable_create_time(), rows.getInt64("create_us"));
+  db::SetTimestampMicros(school.mutable_update_time(), rows.getInt64("update_us"));
+  return school;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> EnrollmentStore::LockCountySchools(
+    db::Connection& c, const std::string& county_code) {
+  auto& select =
+      c.Prepare("SELECT school_id, display_name FROM schools WHERE county_code = ? FOR UPDATE");
+  select.setString(1, county_code);
+  ResultSet rows(select.executeQuery());
+  std::map<std::string, std::string> out;
+  while (rows->next()) out[rows->getString(1)] = rows->getString(2);
+  return out;
+}
+
+void EnrollmentStore::UpsertSchool(db::Connection& c, const std::string& county_code,
+                                   const std::string& school_id, const std::string& display_name) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO schools (county_code, school_id, display_name) VALUES (?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE display_name = VALUES(display_name), "
+      "update_time = CURRENT_TIMESTAMP(6)");
+  upsert.setString(1, county_code);
+  upsert.setString(2, school_id);
+  upsert.setString(3, display_name);
+  upsert.executeUpdate();
+}
+
+std::optional<v1::School> EnrollmentStore::FindSchool(db::Connection& c,
+                                                      const std::string& county_code,
+                                                      const std::string& school_id) {
+  auto& select = c.Prepare(absl::StrCat("SELECT ", kSchoolColumns,
+                                        " FROM schools WHERE county_code = ? AND school_id = ?"));
+  select.setString(1, county_code);
+  select.setString(2, school_id);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return SchoolFromRow(*rows);
+}
+
+std::vector<v1::School> EnrollmentStore::ListSchools(db::Connection& c,
+                                                     const std::string& county_code,
+                                                     const std::string& after_id, int limit) {
+  auto& select = c.Prepare(
+      absl::StrCat("SELECT ", kSchoolColumns,
+                   " FROM schools WHERE county_code = ? AND school_id > ? ORDER BY school_id "
+                   "LIMIT ?"));
+  select.setString(1, county_code);
+  select.setString(2, after_id);
+  select.setInt(3, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::School> out;
+  while (rows->next()) out.push_back(SchoolFromRow(*rows));
+  return out;
 }
 
 std::vector<TeacherRow> EnrollmentStore::ListTeachers(db::Connection& c,
@@ -540,18 +623,138 @@ int64_t EnrollmentStore::HourEntryIdOf(db::Connection& c, domain::HourSource sou
 
 // ---- Reported hours (R-14, R-32) --------------------------------------------------------------
 
-std::map<std::string, std::string> EnrollmentStore::LockTeacherCounties(
+std::map<std::string, TeacherPlace> EnrollmentStore::LockTeacherPlaces(
     db::Connection& c, const std::vector<std::string>& teacher_ids) {
-  std::map<std::string, std::string> out;
+  std::map<std::string, TeacherPlace> out;
   db::ForEachChunk(teacher_ids.size(), [&](size_t begin, size_t count) {
-    auto& select =
-        c.Prepare(absl::StrCat("SELECT teacher_id, county_code FROM teachers WHERE teacher_id IN ",
-                               db::RowPlaceholders(1, count), " ORDER BY teacher_id FOR UPDATE"));
+    auto& select = c.Prepare(absl::StrCat(
+        "SELECT teacher_id, county_code, (SELECT s.school_id FROM schools s WHERE s.county_code "
+        "= teachers.county_code AND s.display_name = teachers.school) FROM teachers WHERE "
+        "teacher_id IN ",
+        db::RowPlaceholders(1, count), " ORDER BY teacher_id FOR UPDATE"));
     for (size_t i = 0; i < count; ++i)
       select.setString(static_cast<int>(i) + 1, teacher_ids[begin + i]);
     ResultSet rows(select.executeQuery());
-    while (rows->next()) out[rows->getString(1)] = rows->getString(2);
+    while (rows->next()) {
+      TeacherPlace& place = out[rows->getString(1)];
+      place.county_code = rows->getString(2);
+      if (!rows->isNull(3)) place.school_id = rows->getString(3);
+    }
   });
+  return out;
+}
+
+std::set<std::pair<std::string, int>> EnrollmentStore::ApprovedResearchPlans(
+    db::Connection& c, const std::string& county_code) {
+  auto& select = c.Prepare(
+      "SELECT school_id, school_year FROM research_plans WHERE county_code = ? AND state = ?");
+  select.setString(1, county_code);
+  select.setInt(2, v1::ResearchPlan::APPROVED);
+  ResultSet rows(select.executeQuery());
+  std::set<std::pair<std::string, int>> out;
+  while (rows->next()) out.emplace(rows->getString(1), rows->getInt(2));
+  return out;
+}
+
+namespace {
+
+const char kPlanColumns[] =
+    "county_code, school_id, school_year, title, content, state, submitter, reviewer, "
+    "review_reason, version, CAST(UNIX_TIMESTAMP(submit_time) * 1000000 AS SIGNED) AS submit_us, "
+    "CAST(UNIX_TIMESTAMP(review_time) * 1000000 AS SIGNED) AS review_us";
+
+v1::ResearchPlan PlanFromRow(sql::ResultSet& rows) {
+  v1::ResearchPlan plan;
+  plan.set_school_year(rows.getInt("school_year"));
+  plan.set_name(absl::StrCat("regions/", Str(rows, "county_code"), "/schools/",
+                             Str(rows, "school_id"), "/researchPlans/", plan.school_year()));
+  plan.set_title(Str(rows, "title"));
+  plan.set_content(Str(rows, "content"));
+  plan.set_state(static_cast<v1::ResearchPlan::State>(rows.getInt("state")));
+  plan.set_submitter(Str(rows, "submitter"));
+  plan.set_reviewer(Str(rows, "reviewer"));
+  plan.set_review_reason(Str(rows, "review_reason"));
+  plan.set_etag(std::to_string(rows.getInt("version")));
+  db::SetTimestampMicros(plan.mutable_submit_time(), rows.getInt64("submit_us"));
+  if (!rows.isNull("review_us"))
+    db::SetTimestampMicros(plan.mutable_review_time(), rows.getInt64("review_us"));
+  return plan;
+}
+
+}  // namespace
+
+std::optional<v1::ResearchPlan> EnrollmentStore::FindResearchPlan(db::Connection& c,
+                                                                  const std::string& county_code,
+                                                                  const std::string& school_id,
+                                                                  int school_year,
+                                                                  bool for_update) {
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kPlanColumns,
+      " FROM research_plans WHERE county_code = ? AND school_id = ? AND school_year = ?",
+      for_update ? " FOR UPDATE" : ""));
+  select.setString(1, county_code);
+  select.setString(2, school_id);
+  select.setInt(3, school_year);
+  ResultSet rows(select.executeQuery());
+  if (!rows->next()) return std::nullopt;
+  return PlanFromRow(*rows);
+}
+
+void EnrollmentStore::SubmitResearchPlan(db::Connection& c, const std::string& county_code,
+                                         const std::string& school_id, const v1::ResearchPlan& plan,
+                                         const std::string& submitter) {
+  auto& upsert = c.Prepare(
+      "INSERT INTO research_plans (county_code, school_id, school_year, title, content, state, "
+      "submitter) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE title = VALUES(title), "
+      "content = VALUES(content), state = VALUES(state), submitter = VALUES(submitter), "
+      "submit_time = CURRENT_TIMESTAMP(6), version = version + 1");
+  upsert.setString(1, county_code);
+  upsert.setString(2, school_id);
+  upsert.setInt(3, plan.school_year());
+  upsert.setString(4, plan.title());
+  upsert.setString(5, plan.content());
+  upsert.setInt(6, v1::ResearchPlan::SUBMITTED);
+  upsert.setString(7, submitter);
+  upsert.executeUpdate();
+}
+
+void EnrollmentStore::ReviewResearchPlan(db::Connection& c, const std::string& county_code,
+                                         const std::string& school_id, int school_year,
+                                         v1::ResearchPlan::State state, const std::string& reviewer,
+                                         const std::string& reason) {
+  auto& update = c.Prepare(
+      "UPDATE research_plans SET state = ?, reviewer = ?, review_reason = ?, review_time = "
+      "CURRENT_TIMESTAMP(6), version = version + 1 WHERE county_code = ? AND school_id = ? AND "
+      "school_year = ?");
+  update.setInt(1, state);
+  update.setString(2, reviewer);
+  update.setString(3, reason);
+  update.setString(4, county_code);
+  update.setString(5, school_id);
+  update.setInt(6, school_year);
+  update.executeUpdate();
+}
+
+std::vector<v1::ResearchPlan> EnrollmentStore::ListResearchPlans(
+    db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
+    int school_year, const std::string& after_school, int after_year, int limit) {
+  db::Conditions where;
+  where.EqualUnlessEmpty("school_id", school_id)
+      .EqualUnlessZero("state", state)
+      .EqualUnlessZero("school_year", school_year);
+  auto& select = c.Prepare(absl::StrCat(
+      "SELECT ", kPlanColumns,
+      " FROM research_plans WHERE county_code = ? AND (school_id, school_year) > (?, ?)",
+      where.Sql(), " ORDER BY school_id, school_year LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, county_code);
+  select.setString(next++, after_school);
+  select.setInt(next++, after_year);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<v1::ResearchPlan> out;
+  while (rows->next()) out.push_back(PlanFromRow(*rows));
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@
 namespace peixun::enrollment {
 
 namespace catalog_v1 = ::peixun::catalog::v1;
+
+// Where a teacher is: its county and the registered school its record names ("" when none).
+struct TeacherPlace {
+  std::string county_code;
+  std::string school_id;
+};
 
 // A teacher row with its unmasked ID number; masking is the handler's job.
 struct TeacherRow {
@@ -160,11 +167,48 @@ class EnrollmentStore {
                               const std::string& reason, const std::string& reviewer,
                               int64_t hour_entry_id);
 
+  // Schools
+  // The county's schools, id → name, locked until the transaction ends (an import decides
+  // against them).
+  static std::map<std::string, std::string> LockCountySchools(db::Connection& c,
+                                                              const std::string& county_code);
+  // Registers a school or gives it its new name.
+  static void UpsertSchool(db::Connection& c, const std::string& county_code,
+                           const std::string& school_id, const std::string& display_name);
+  static std::optional<v1::School> FindSchool(db::Connection& c, const std::string& county_code,
+                                              const std::string& school_id);
+  // The county's schools after `after_id` in id order, at most `limit`.
+  static std::vector<v1::School> ListSchools(db::Connection& c, const std::string& county_code,
+                                             const std::string& after_id, int limit);
+
   // Reported hours.
-  // The teachers among `teacher_ids` with their county codes, locked until the transaction
-  // ends (reports for one teacher queue here, so the caps see every other one).
-  static std::map<std::string, std::string> LockTeacherCounties(
+  // The teachers among `teacher_ids` with their county codes and registered schools, locked
+  // until the transaction ends (reports for one teacher queue here, so the caps see every
+  // other one).
+  static std::map<std::string, TeacherPlace> LockTeacherPlaces(
       db::Connection& c, const std::vector<std::string>& teacher_ids);
+
+  // Plans of school-based research
+  // The county's approved plans: (school id, school year).
+  static std::set<std::pair<std::string, int>> ApprovedResearchPlans(
+      db::Connection& c, const std::string& county_code);
+  static std::optional<v1::ResearchPlan> FindResearchPlan(db::Connection& c,
+                                                          const std::string& county_code,
+                                                          const std::string& school_id,
+                                                          int school_year, bool for_update);
+  // Records a (first or renewed) submission: SUBMITTED, by `submitter`, now.
+  static void SubmitResearchPlan(db::Connection& c, const std::string& county_code,
+                                 const std::string& school_id, const v1::ResearchPlan& plan,
+                                 const std::string& submitter);
+  static void ReviewResearchPlan(db::Connection& c, const std::string& county_code,
+                                 const std::string& school_id, int school_year,
+                                 v1::ResearchPlan::State state, const std::string& reviewer,
+                                 const std::string& reason);
+  // The county's plans (one school's when `school_id` is set) after (after_school, after_year)
+  // in (school, school year) order, at most `limit`; state and school_year filter when not 0.
+  static std::vector<v1::ResearchPlan> ListResearchPlans(
+      db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
+      int school_year, const std::string& after_school, int after_year, int limit);
   // Entries registered under these source keys of `source`: key -> (entry id, hours).
   static std::map<std::string, std::pair<int64_t, int>> RegisteredBySourceKey(
       db::Connection& c, domain::HourSource source, const std::vector<std::string>& keys);

@@ -66,9 +66,11 @@ struct World {
   std::string other_county;  // another county of that city, without a quota yet
   std::string project;       // a project of the host
   const Person* teacher = nullptr;
-  std::string enrollment;  // the teacher's enrollment in the project
-  std::string expert;      // an expert subject
-  std::string claim;       // a claim of hours of the teacher
+  std::string enrollment;      // the teacher's enrollment in the project
+  std::string expert;          // an expert subject
+  std::string claim;           // a claim of hours of the teacher
+  std::string city_project;    // a 市培 project the city runs
+  std::string county_project;  // a 县培 project the county runs
 };
 
 enum class Side { kOwn, kOther, kUnnamed };
@@ -123,12 +125,26 @@ class AccessMatrixTest : public ::testing::Test {
         stack_.Start([&] { SeedCatalog(); }, [&] { SeedEnrollment(); }, [&] { SeedEvaluation(); })
             .ok());
 
-    own_ = {"410225",    "4102",          "410223",   "years/2022/projects/own-project",
-            &people_[0], own_enrollment_, "expert-a", own_claim_};
-    other_ = {"410122",    "4101",
-              "410122",    "years/2022/projects/other-project",
-              &people_[2], other_enrollment_,
-              "expert-b",  other_claim_};
+    own_ = {"410225",
+            "4102",
+            "410223",
+            "years/2022/projects/own-project",
+            &people_[0],
+            own_enrollment_,
+            "expert-a",
+            own_claim_,
+            "years/2022/projects/own-city-project",
+            "years/2022/projects/own-county-project"};
+    other_ = {"410122",
+              "4101",
+              "410122",
+              "years/2022/projects/other-project",
+              &people_[2],
+              other_enrollment_,
+              "expert-b",
+              other_claim_,
+              "years/2022/projects/other-city-project",
+              "years/2022/projects/other-county-project"};
   }
 
   void TearDown() override { stack_.Stop(); }
@@ -142,6 +158,10 @@ class AccessMatrixTest : public ::testing::Test {
         return ContextAs(role, "4102", "", "city-clerk");
       case Role::kCountyAdmin:
         return ContextAs(role, "410225", "", "county-clerk");
+      case Role::kTrainingSchool:  // 兰考县教师进修学校
+        return ContextAs(role, "410225", "", "lankao-training-school");
+      case Role::kSchoolAdmin:  // a school of 兰考县
+        return ContextAs(role, "", "", "regions/410225/schools/own-school");
       case Role::kHost:
         return ContextAs(role, "", "hosts/henu", "host-clerk");
       case Role::kExpert:
@@ -204,6 +224,16 @@ class AccessMatrixTest : public ::testing::Test {
     category.mutable_category()->set_display_name("乡村教师");
     category.mutable_category()->set_plan_level(common::v1::NATIONAL);
     Call(*stub, &cat::CatalogService::Stub::CreateCategory, category);
+    // the levels cities and counties run themselves.
+    for (const auto& [id, level] : {std::pair{"city-training", common::v1::CITY},
+                                    std::pair{"county-training", common::v1::COUNTY}}) {
+      cat::CreateCategoryRequest owned;
+      owned.set_parent("years/2022");
+      owned.set_category_id(id);
+      owned.mutable_category()->set_display_name(id);
+      owned.mutable_category()->set_plan_level(level);
+      Call(*stub, &cat::CatalogService::Stub::CreateCategory, owned);
+    }
     for (const auto& [id, display_name] :
          {std::pair{"henu", "河南大学"}, std::pair{"zzu", "郑州大学"}}) {
       cat::CreateHostRequest host;
@@ -241,6 +271,32 @@ class AccessMatrixTest : public ::testing::Test {
              static_cast<cat::QuotaAllocation*>(nullptr), Role::kCityAdmin, city);
       }
     }
+    for (const auto& [id, owner] :
+         {std::pair{"own-city-project", "4102"}, std::pair{"other-city-project", "4101"},
+          std::pair{"own-county-project", "410225"}, std::pair{"other-county-project", "410122"}}) {
+      cat::CreateProjectRequest project;
+      project.set_parent("years/2022");
+      project.set_project_id(id);
+      *project.mutable_project() = OwnedProject(owner);
+      Call(*stub, &cat::CatalogService::Stub::CreateProject, project);
+    }
+  }
+
+  // A 市培 project of a city or a 县培 project of a county.
+  static cat::Project OwnedProject(const std::string& owner) {
+    cat::Project p;
+    const bool city = owner.size() == 4;
+    p.set_display_name(absl::StrCat(city ? "市级培训 " : "县级培训 ", owner));
+    p.set_category(city ? "years/2022/categories/city-training"
+                        : "years/2022/categories/county-training");
+    p.set_owner("regions/" + owner);
+    p.set_host("hosts/henu");
+    p.set_seats(30);
+    p.set_credit_hours(24);
+    p.mutable_format()->set_centralized_days(3);
+    *p.mutable_start_date() = Date(2022, 11, 1);
+    *p.mutable_end_date() = Date(2022, 11, 3);
+    return p;
   }
 
   void SeedEnrollment() {
@@ -278,6 +334,22 @@ class AccessMatrixTest : public ::testing::Test {
       Call(*stub, &enr::EnrollmentService::Stub::NominateTeacher, nominate, &made,
            Role::kCountyAdmin, person->county);
       *enrollment = made.name();
+    }
+    // a registered school on each side, with its plan of the 2022 school year.
+    for (const auto& [county, school] :
+         {std::pair{"410225", "own-school"}, std::pair{"410122", "other-school"}}) {
+      enr::ImportSchoolsRequest schools;
+      schools.set_county(absl::StrCat("regions/", county));
+      auto* row = schools.add_schools();
+      row->set_name(school);
+      row->set_display_name(absl::StrCat(school, " 小学"));
+      Call(*stub, &enr::EnrollmentService::Stub::ImportSchools, schools);
+      enr::SubmitResearchPlanRequest plan;
+      plan.set_parent(absl::StrCat("regions/", county, "/schools/", school));
+      plan.mutable_research_plan()->set_school_year(2022);
+      plan.mutable_research_plan()->set_title("2022学年校本研修方案");
+      plan.mutable_research_plan()->set_content("集体备课、课例研究、专业阅读");
+      Call(*stub, &enr::EnrollmentService::Stub::SubmitResearchPlan, plan);
     }
     for (auto [person, claim] :
          {std::pair{&people_[0], &own_claim_}, std::pair{&people_[2], &other_claim_}}) {
@@ -347,9 +419,28 @@ class AccessMatrixTest : public ::testing::Test {
     const std::string county_filter = absl::StrCat("county = \"regions/", w.county, "\"");
     if (method == "CatalogService.AllocateQuota") {
       cat::AllocateQuotaRequest r;
-      r.set_parent(absl::StrCat(own_.project, "/quotas/", w.city));
-      r.set_region("regions/" + w.other_county);
+      if (role == Role::kCountyAdmin) {  // the seats of its own 县培 project
+        r.set_parent(absl::StrCat(w.county_project, "/quotas/", w.city));
+        r.set_region("regions/" + w.county);
+      } else {
+        r.set_parent(absl::StrCat(own_.project, "/quotas/", w.city));
+        r.set_region("regions/" + w.other_county);
+      }
       r.set_seats(5);
+      return bytes(r);
+    }
+    // a city creates and changes its 市培 projects, a county its 县培 ones.
+    if (method == "CatalogService.CreateProject") {
+      cat::CreateProjectRequest r;
+      r.set_parent("years/2022");
+      *r.mutable_project() = OwnedProject(role == Role::kCountyAdmin ? w.county : w.city);
+      return bytes(r);
+    }
+    if (method == "CatalogService.UpdateProject") {
+      cat::UpdateProjectRequest r;
+      r.mutable_project()->set_name(role == Role::kCountyAdmin ? w.county_project : w.city_project);
+      r.mutable_project()->set_display_name("改名的培训");
+      r.mutable_update_mask()->add_paths("display_name");
       return bytes(r);
     }
     if (method == "EnrollmentService.GetTeacher") {
@@ -367,6 +458,42 @@ class AccessMatrixTest : public ::testing::Test {
       r.mutable_teacher()->set_name(teacher);
       r.mutable_teacher()->set_school("第二小学");
       r.mutable_update_mask()->add_paths("school");
+      return bytes(r);
+    }
+    // plans of school-based research, a school's own and its county's.
+    const std::string school = absl::StrCat("regions/", w.county, "/schools/",
+                                            side == Side::kOwn ? "own-school" : "other-school");
+    if (method == "EnrollmentService.SubmitResearchPlan") {
+      enr::SubmitResearchPlanRequest r;
+      r.set_parent(school);
+      r.mutable_research_plan()->set_school_year(2022);
+      r.mutable_research_plan()->set_title("2022学年校本研修方案");
+      r.mutable_research_plan()->set_content("集体备课、课例研究、专业阅读");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.GetResearchPlan") {
+      enr::GetResearchPlanRequest r;
+      r.set_name(school + "/researchPlans/2022");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ListResearchPlans") {
+      enr::ListResearchPlansRequest r;
+      r.set_parent(school);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ApproveResearchPlan" ||
+        method == "EnrollmentService.ReturnResearchPlan") {
+      enr::ReviewResearchPlanRequest r;
+      r.set_name(school + "/researchPlans/2022");
+      r.set_reason("矩阵测试");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ImportSchools") {
+      enr::ImportSchoolsRequest r;
+      r.set_county("regions/" + w.county);
+      auto* school = r.add_schools();
+      school->set_name("matrix-school");
+      school->set_display_name("第一小学");
       return bytes(r);
     }
     if (method == "EnrollmentService.NominateTeacher") {

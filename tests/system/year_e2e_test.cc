@@ -18,6 +18,7 @@
 #include "common/util/clock.h"
 #include "gtest/gtest.h"
 #include "peixun/catalog/v1/catalog.grpc.pb.h"
+#include "peixun/enrollment/v1/enrollment.grpc.pb.h"
 #include "tests/support/harness.h"
 #include "tools/year/year_driver.h"
 
@@ -27,6 +28,7 @@ namespace {
 namespace cat = ::peixun::catalog::v1;
 namespace ev = ::peixun::evaluation::v1;
 namespace fnd = ::peixun::funding::v1;
+namespace enr = ::peixun::enrollment::v1;
 using peixun::testing::ScratchDatabase;
 using peixun::testing::ServiceProcess;
 
@@ -206,13 +208,40 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   ASSERT_TRUE(
       stub->ListProjects(peixun::testing::ContextAs(auth::Role::kViewer).get(), list, &projects)
           .ok());
-  ASSERT_EQ(projects.projects_size(), 15);
+  // 15 of the province, a 市培 project 开封 runs and a 县培 project 兰考 runs.
+  ASSERT_EQ(projects.projects_size(), 17);
   for (const auto& p : projects.projects()) {
     project_budgets +=
         int64_t{p.seats()} * (p.format().centralized_days() + p.format().shadowing_days()) * 40000 +
         int64_t{p.seats()} * p.format().online_hours() * 300;
   }
   EXPECT_EQ(budget.total_project_budget_fen(), project_budgets);
+
+  // 兰考's own 县培 project took no province step, and its completions registered
+  // its 12 hours at the county level, like any project's.
+  {
+    auto enrollment_stub =
+        enr::EnrollmentService::NewStub(peixun::testing::LoopbackChannel(enrollment_port));
+    auto province = [] { return peixun::testing::ContextAs(auth::Role::kProvinceAdmin); };
+    enr::ListEnrollmentsRequest county_project;
+    county_project.set_filter(
+        "project = \"years/2022/projects/lankao-rural-reading\" AND state = \"COMPLETED\"");
+    county_project.set_page_size(1000);
+    enr::ListEnrollmentsResponse completed_there;
+    ASSERT_TRUE(
+        enrollment_stub->ListEnrollments(province().get(), county_project, &completed_there).ok());
+    ASSERT_GT(completed_there.enrollments_size(), 0);
+    enr::ListHourEntriesRequest ledger;
+    ledger.set_parent(completed_there.enrollments(0).teacher());
+    ledger.set_page_size(1000);
+    enr::ListHourEntriesResponse entries;
+    ASSERT_TRUE(enrollment_stub->ListHourEntries(province().get(), ledger, &entries).ok());
+    int county_hours = 0;
+    for (const auto& entry : entries.hour_entries()) {
+      if (entry.plan_level() == common::v1::COUNTY) county_hours += entry.credit_hours();
+    }
+    EXPECT_EQ(county_hours, 12);
+  }
 
   // a teacher absent or dismissed in 2022 is refused in 2023; a colleague is not.
   const NextYearFindings& next = driver.next_year();

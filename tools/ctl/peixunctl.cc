@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -566,6 +567,11 @@ const std::vector<Verb>& Verbs() {
          return Fields{{"parent", Q(year ? Named("years/", a[0]) + "/projects/-" : a[0])},
                        {"filter", QArg(a, 1)}};
        }},
+      {"schools", "COUNTY", "a county's registered schools and their teachers (R-1, R-32)",
+       "enrollment", "ListSchools", 1, 1, true,
+       [](A a) {
+         return Fields{{"parent", Q(Named("regions/", a[0]))}};
+       }},
       {"project-budget", "PROJECT", "a project's budget under R-4", "catalog", "GetProjectBudget",
        1, 1, false,
        [](A a) {
@@ -889,7 +895,9 @@ std::string Usage() {
       "  import-teachers FILE.csv               stream teachers into enrollment\n"
       "  certificate TEACHER FILE.pdf [CYCLE]   write a teacher's 学时证明 (R-34) to FILE.pdf\n"
       "  report-hours COUNTY FILE.csv           register reported hours (R-32, R-14): header "
-      "teacher,kind,hours,days,session,date,description,level\n";
+      "teacher,kind,hours,days,session,date,description,level\n"
+      "  import-schools COUNTY FILE.csv         register a county's schools (R-1, R-32): header "
+      "school,display_name\n";
   for (const auto& v : Verbs()) {
     const std::string head = absl::StrCat("  ", v.name, " ", v.args);
     absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what,
@@ -928,13 +936,78 @@ int RunCertificate(const std::vector<char*>& args) {
   return 0;
 }
 
+// The data lines of a CSV file as cells (at least `columns`), with their line numbers: a UTF-8
+// BOM, CRs, empty lines and a first line starting with `header` left out. nullopt when
+// unreadable.
+std::optional<std::vector<std::pair<int, std::vector<std::string>>>> ReadCsvRows(
+    const std::string& path, const std::string& header, size_t columns) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::vector<std::pair<int, std::vector<std::string>>> rows;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (line.empty() || (line_no == 1 && line.rfind(header, 0) == 0)) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (cells.size() < columns) cells.resize(columns);
+    rows.emplace_back(line_no, std::move(cells));
+  }
+  return rows;
+}
+
+// a county's schools from a CSV file with the header school,display_name, sent
+// 1,000 rows a call; a line per row refused.
+int RunImportSchools(const std::vector<char*>& args) {
+  if (args.size() != 3) return Fail("usage: peixunctl import-schools COUNTY FILE.csv");
+  auto rows = ReadCsvRows(args[2], "school,", 2);
+  if (!rows) return Fail(absl::StrCat("cannot read ", args[2]));
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  using peixun::enrollment::v1::ImportSchoolResult;
+  std::map<std::string, int> outcomes;
+  int refused = 0;
+  Client client;
+  for (size_t begin = 0; begin < rows->size(); begin += 1000) {
+    peixun::enrollment::v1::ImportSchoolsRequest batch;
+    batch.set_county(Named("regions/", args[1]));
+    const size_t end = std::min(rows->size(), begin + 1000);
+    for (size_t i = begin; i < end; ++i) {
+      auto* school = batch.add_schools();
+      school->set_name((*rows)[i].second[0]);
+      school->set_display_name((*rows)[i].second[1]);
+    }
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(batch, &json);
+    std::unique_ptr<google::protobuf::Message> response;
+    grpc::Status status =
+        client.CallMessage("enrollment", "ImportSchools", json, *token, &response);
+    if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
+    peixun::enrollment::v1::ImportSchoolsResponse results;
+    results.ParseFromString(response->SerializeAsString());
+    for (const auto& r : results.results()) {
+      ++outcomes[ImportSchoolResult::Outcome_Name(r.outcome())];
+      if (r.outcome() != ImportSchoolResult::REFUSED) continue;
+      ++refused;
+      std::cerr << "  " << args[2] << ":" << (*rows)[begin + static_cast<size_t>(r.index())].first
+                << ": REFUSED, " << r.reason() << "\n";
+    }
+  }
+  std::cout << "imported " << args[2] << ":";
+  for (const auto& [outcome, count] : outcomes) std::cout << " " << outcome << "=" << count;
+  std::cout << "\n";
+  return refused == 0 ? 0 : 1;
+}
+
 // a county's report of hours from a CSV file with the header
 // teacher,kind,hours,days,session,date,description,level (kind: SCHOOL_RESEARCH, WORKSHOP or
 // MENTORING; date as 2023-06-30), sent 1,000 rows a call; a line per row not registered.
 int RunReportHours(const std::vector<char*>& args) {
   if (args.size() != 3) return Fail("usage: peixunctl report-hours COUNTY FILE.csv");
-  std::ifstream in(args[2]);
-  if (!in) return Fail(absl::StrCat("cannot read ", args[2]));
+  auto rows = ReadCsvRows(args[2], "teacher,", 8);
+  if (!rows) return Fail(absl::StrCat("cannot read ", args[2]));
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   using peixun::enrollment::v1::HoursReportResult;
@@ -969,15 +1042,7 @@ int RunReportHours(const std::vector<char*>& args) {
     lines.clear();
     return true;
   };
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (line.empty() || (line_no == 1 && line.rfind("teacher,", 0) == 0)) continue;
-    std::vector<std::string> cells = absl::StrSplit(line, ',');
-    cells.resize(8);
+  for (const auto& [line_no, cells] : *rows) {
     auto* report = batch.add_reports();
     report->set_teacher(Named("teachers/", cells[0]));
     peixun::enrollment::v1::HourEntry::Source kind;
@@ -1036,6 +1101,7 @@ int main(int argc, char** argv) {
   if (command == "import-teachers") return RunImportTeachers(args);
   if (command == "certificate") return RunCertificate(args);
   if (command == "report-hours") return RunReportHours(args);
+  if (command == "import-schools") return RunImportSchools(args);
   if (command == "help") {
     std::cout << Usage();
     return 0;

@@ -84,6 +84,20 @@ PROJECTS = [
 ]
 
 
+# the levels cities and counties run themselves (市培, 县培), a host of theirs, and the
+# projects they run with their own seats, created by their own admin (after everything above,
+# so that the request ids of a stack loaded before stay what they were): owner,
+# id, name, category, host, seats, format, credit hours, start (month, day), audience.
+OWNED_CATEGORIES = [("city-training", "市级教师培训", "CITY"), ("county-training", "县级教师培训", "COUNTY")]
+OWNED_HOSTS = [("lkjx", "兰考县教师进修学校", "410225")]
+OWNED_PROJECTS = [
+    ("4102", "kaifeng-head-teachers", "开封市中小学班主任能力提升培训", "city-training", "henu", 80,
+     (3, 0, 0, 0), 24, (11, 16), {"roles": ["HEAD_TEACHER"]}),
+    ("410225", "lankao-rural-reading", "兰考县乡村教师阅读素养培训", "county-training", "lkjx", 40,
+     (2, 0, 0, 0), 12, (12, 5), {"rural_only": True}),
+]
+
+
 # 项目县 categories: their seats go only to active project counties.
 PROJECT_COUNTY_CATEGORIES = {"gp-project-county"}
 
@@ -192,6 +206,32 @@ def main():
                 call("AllocateQuota", {"parent": f"years/2022/projects/{pid}/quotas/{city}",
                                        "region": f"regions/{county}", "seats": county_seats},
                      role="city_admin", region=city)
+    # 开封 runs a 市培 project and splits it among its counties; 兰考 (directly
+    # administered) runs a 县培 one. Their seats are theirs at creation, with no province step.
+    import datetime
+    for cid, name, level in OWNED_CATEGORIES:
+        call("CreateCategory", {"parent": "years/2022", "category_id": cid,
+                                "category": {"display_name": name, "plan_level": level}})
+    for hid, name, region in OWNED_HOSTS:
+        call("CreateHost", {"host_id": hid, "host": {"display_name": name, "region": f"regions/{region}"}})
+    for owner, pid, name, cat, host, seats, (cen, sha, onl, pra), credit, (m, d), audience in OWNED_PROJECTS:
+        s = datetime.date(2022, m, d)
+        e = s + datetime.timedelta(days=max(cen + sha, 1) - 1)
+        city = len(owner) == 4
+        role = "city_admin" if city else "county_admin"
+        call("CreateProject", {"parent": "years/2022", "project_id": pid, "project": {
+            "display_name": name, "owner": f"regions/{owner}", "category": f"years/2022/categories/{cat}",
+            "host": f"hosts/{host}", "audience": audience,
+            "format": {"centralized_days": cen, "shadowing_days": sha, "online_hours": onl, "practice_months": pra},
+            "credit_hours": credit, "start_date": {"year": 2022, "month": m, "day": d},
+            "end_date": {"year": e.year, "month": e.month, "day": e.day}, "seats": seats}},
+             role=role, region=owner)
+        if city:
+            counties = [cc for _, cc in counties_of(dict((c, cs) for c, _, cs in CITIES)[owner])]
+            for county, county_seats in zip(counties, split(seats, len(counties))):
+                call("AllocateQuota", {"parent": f"years/2022/projects/{pid}/quotas/{owner}",
+                                       "region": f"regions/{county}", "seats": county_seats},
+                     role=role, region=owner)
     with open(os.path.join(root, "deploy", "demo", "catalog-2022.jsonl"), "w", encoding="utf-8") as f:
         f.write("# Demonstration catalog of 2022, made by tools/demo/gen_catalog_demo.py. Load with:\n")
         f.write("#   peixunctl apply deploy/demo/catalog-2022.jsonl\n")

@@ -146,7 +146,8 @@ class YearDriver::Planner {
     std::string host;
     std::string teacher;
     Outcome outcome = Outcome::kComplete;
-    bool national = false;          // a 国培 project: its facts are deducted
+    bool national = false;  // a 国培 project: its facts are deducted
+    bool bars = false;  // a 国培 or 省培 project: an outcome other than completion bars
     bool found_ineligible = false;  // the host finds the trainee ineligible at 报到
     std::string enrollment;         // once nominated
   };
@@ -230,6 +231,7 @@ class YearDriver::Planner {
                       : h == 2 ? Outcome::kNotComplete
                                : Outcome::kComplete;
           n.national = national;
+          n.bars = national || project.plan_level() == common::v1::PROVINCIAL;
           if (national && i % 4 == 1 && n.outcome == Outcome::kComplete &&
               plan.national.found_ineligible == 0) {
             n.found_ineligible = true;
@@ -948,7 +950,9 @@ absl::Status YearDriver::NextYear() {
       if (n.outcome != Planner::Outcome::kComplete) had_bar.insert(n.teacher);
     }
     for (const auto& n : work.nominations) {
-      if (n.outcome != Planner::Outcome::kComplete && barred.empty()) barred = n.teacher;
+      if (n.outcome != Planner::Outcome::kComplete && n.bars && barred.empty()) {
+        barred = n.teacher;
+      }
       if (n.outcome == Planner::Outcome::kComplete && had_bar.count(n.teacher) == 0 &&
           completed.empty()) {
         completed = n.teacher;

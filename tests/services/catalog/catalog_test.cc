@@ -490,6 +490,148 @@ TEST_F(CatalogTest, R1aR1bDirectlyAdministeredUnitsTakeSeatsStraightFromTheProje
                        {"regions/410221", 3}, {"regions/410225", 10}, {"regions/419001", 6}}));
 }
 
+TEST_F(CatalogTest, R32CitiesAndCountiesRunTheirOwnProjectsWithTheirOwnSeats) {
+  SeedProject(100);
+  ASSERT_TRUE(ImportRegions("code,name,parent_code,level,directly_administered\n"
+                            "410225,兰考县,4102,county,true\n")
+                  .ok());
+  for (const auto& [id, level] : {std::pair{"city-training", common::v1::CITY},
+                                  std::pair{"county-training", common::v1::COUNTY}}) {
+    v1::CreateCategoryRequest category;
+    category.set_parent("years/2022");
+    category.set_category_id(id);
+    category.mutable_category()->set_display_name(level == common::v1::CITY ? "市级培训"
+                                                                            : "县级培训");
+    category.mutable_category()->set_plan_level(level);
+    v1::ProjectCategory made;
+    ASSERT_TRUE(stub_->CreateCategory(ContextAs(Role::kProvinceAdmin).get(), category, &made).ok());
+  }
+  auto owned = [&](const std::string& id, const std::string& category, const std::string& owner,
+                   int seats) {
+    v1::CreateProjectRequest request = ProjectRequest(id, seats);
+    request.mutable_project()->set_category("years/2022/categories/" + category);
+    request.mutable_project()->set_owner(owner);
+    return request;
+  };
+  auto quota = [&](const std::string& project, const std::string& region) {
+    v1::GetQuotaRequest get;
+    get.set_name(absl::StrCat("years/2022/projects/", project, "/quotas/", region));
+    v1::QuotaAllocation out;
+    grpc::Status status = stub_->GetQuota(ContextAs(Role::kViewer).get(), get, &out);
+    EXPECT_TRUE(status.ok()) << get.name() << ": " << status.error_message();
+    return out;
+  };
+
+  // 开封市 creates its 市培 project: its seats are the city's at once, no province step.
+  v1::Project city_project;
+  grpc::Status status =
+      stub_->CreateProject(ContextAs(Role::kCityAdmin, "4102").get(),
+                           owned("kf-city", "city-training", "regions/4102", 40), &city_project);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(city_project.owner(), "regions/4102");
+  EXPECT_EQ(city_project.plan_level(), common::v1::CITY);
+  EXPECT_EQ(city_project.allocated_seats(), 40);
+  v1::QuotaAllocation kaifeng = quota("kf-city", "4102");
+  EXPECT_EQ(kaifeng.level(), v1::CITY);
+  EXPECT_EQ(kaifeng.seats(), 40);
+  // The city splits them among its counties, and nowhere else.
+  v1::QuotaAllocation given;
+  status = Allocate("years/2022/projects/kf-city/quotas/4102", "regions/410221", 15, &given,
+                    Role::kCityAdmin, "4102");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(given.seats(), 15);
+  status =
+      Allocate("years/2022/projects/kf-city", "regions/4101", 5, &given, Role::kCityAdmin, "4102");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("R-32"), std::string::npos) << status.error_message();
+  // 郑州市 neither creates for 开封 nor allocates 开封's project.
+  v1::Project refused;
+  EXPECT_EQ(stub_
+                ->CreateProject(ContextAs(Role::kCityAdmin, "4101").get(),
+                                owned("zz-for-kf", "city-training", "regions/4102", 10), &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Allocate("years/2022/projects/kf-city/quotas/4102", "regions/410222", 5, &given,
+                     Role::kCityAdmin, "4101")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A city creates no province project, nor one without an owner.
+  status =
+      stub_->CreateProject(ContextAs(Role::kCityAdmin, "4102").get(),
+                           owned("kf-national", "rural-backbone", "regions/4102", 10), &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("project.owner"), std::string::npos)
+      << status.error_message();
+  EXPECT_EQ(stub_
+                ->CreateProject(ContextAs(Role::kCityAdmin, "4102").get(),
+                                ProjectRequest("kf-unowned", 10), &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // 开封县1 creates its 县培 project: project → 开封市 → the county, all 30 seats.
+  v1::Project county_project;
+  status = stub_->CreateProject(ContextAs(Role::kCountyAdmin, "410221").get(),
+                                owned("kf1-county", "county-training", "regions/410221", 30),
+                                &county_project);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(county_project.owner(), "regions/410221");
+  EXPECT_EQ(quota("kf1-county", "4102").allocated_seats(), 30);
+  v1::QuotaAllocation county_quota = quota("kf1-county", "410221");
+  EXPECT_EQ(county_quota.level(), v1::COUNTY);
+  EXPECT_EQ(county_quota.seats(), 30);
+  // A 县培 project is not a city's, nor another county's.
+  status = stub_->CreateProject(ContextAs(Role::kCountyAdmin, "410221").get(),
+                                owned("kf1-city", "city-training", "regions/410221", 5), &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Allocate("years/2022/projects/kf1-county/quotas/4102", "regions/410222", 5, &given,
+                     Role::kCityAdmin, "4102")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Allocate("years/2022/projects/kf1-county/quotas/4102", "regions/410222", 5, &given,
+                     Role::kCountyAdmin, "410221")
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // Its owner changes it; its city, another county and the province's projects are not theirs.
+  v1::UpdateProjectRequest rename;
+  *rename.mutable_project() = county_project;
+  rename.mutable_project()->set_display_name("开封县1 乡村教师县级培训");
+  rename.mutable_update_mask()->add_paths("display_name");
+  v1::Project renamed;
+  status = stub_->UpdateProject(ContextAs(Role::kCountyAdmin, "410221").get(), rename, &renamed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(renamed.display_name(), "开封县1 乡村教师县级培训");
+  rename.mutable_project()->set_etag(renamed.etag());
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kCityAdmin, "4102").get(), rename, &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kCountyAdmin, "410222").get(), rename, &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::UpdateProjectRequest national;
+  *national.mutable_project() = project_;
+  national.mutable_update_mask()->add_paths("display_name");
+  EXPECT_EQ(stub_->UpdateProject(ContextAs(Role::kCityAdmin, "4102").get(), national, &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // R-1b: a directly administered county takes its 县培 seats straight from the project.
+  status = stub_->CreateProject(ContextAs(Role::kCountyAdmin, "410225").get(),
+                                owned("lk-county", "county-training", "regions/410225", 20),
+                                &county_project);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::QuotaAllocation lankao = quota("lk-county", "410225");
+  EXPECT_EQ(lankao.level(), v1::COUNTY);
+  EXPECT_EQ(lankao.parent(), "years/2022/projects/lk-county");
+
+  // A city's portal lists the projects its city runs.
+  v1::ListProjectsRequest list;
+  list.set_parent("years/2022");
+  list.set_filter("owner = \"regions/4102\"");
+  v1::ListProjectsResponse listed;
+  ASSERT_TRUE(stub_->ListProjects(ContextAs(Role::kViewer).get(), list, &listed).ok());
+  ASSERT_EQ(listed.projects_size(), 1);
+  EXPECT_EQ(listed.projects(0).name(), "years/2022/projects/kf-city");
+}
+
 TEST_F(CatalogTest, R27SeatsOfAProjectCountyCategoryGoOnlyToActiveProjectCounties) {
   // Funding, the owner of project-county status, as a real server on its own database.
   peixun::testing::ScratchDatabase funding_db;

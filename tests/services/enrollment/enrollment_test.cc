@@ -2345,6 +2345,249 @@ TEST_F(EnrollmentTest, R34ACertificateListsTheCyclesLedgerInChineseAndItsCodeVer
   EXPECT_EQ(pages.find("合计："), pages.rfind("合计：")) << "the totals once, on the last page";
 }
 
+TEST_F(EnrollmentTest, R1R32ACountyRegistersItsSchoolsAndTeachersReferenceThemByName) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2), TeacherIn("410223", 3)},
+                         Role::kProvinceAdmin, "");
+  ASSERT_FALSE(imported[2].teacher().empty()) << imported[2].reason();
+  auto lankao = [] { return ContextAs(Role::kCountyAdmin, "410225", "", "clerk-410225"); };
+  auto school = [](const std::string& id, const std::string& name) {
+    v1::School s;
+    s.set_name(id);
+    s.set_display_name(name);
+    return s;
+  };
+  v1::ImportSchoolsRequest request;
+  request.set_county("regions/410225");
+  *request.add_schools() = school("lk-diyi", "第一小学");
+  *request.add_schools() = school("regions/410225/schools/lk-shiyan", "兰考县实验小学");
+  *request.add_schools() = school("Bad_Id", "某小学");
+  *request.add_schools() = school("lk-copy", "第一小学");
+  *request.add_schools() = school("regions/410223/schools/ws-yixiao", "尉氏县第一小学");
+  *request.add_schools() = school("lk-blank", "");
+  v1::ImportSchoolsResponse response;
+  grpc::Status status = stub_->ImportSchools(lankao().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.results_size(), 6);
+  using Result = v1::ImportSchoolResult;
+  EXPECT_EQ(response.results(0).outcome(), Result::CREATED);
+  EXPECT_EQ(response.results(0).school().name(), "regions/410225/schools/lk-diyi");
+  // Both of 兰考's teachers write "第一小学": they reference it; 尉氏县's teacher does not.
+  EXPECT_EQ(response.results(0).school().teacher_count(), 2);
+  EXPECT_EQ(response.results(1).outcome(), Result::CREATED);
+  EXPECT_EQ(response.results(1).school().teacher_count(), 0);
+  for (int refused : {2, 3, 4, 5}) {
+    EXPECT_EQ(response.results(refused).outcome(), Result::REFUSED) << refused;
+    EXPECT_NE(response.results(refused).reason().find(absl::StrCat("schools[", refused, "]")),
+              std::string::npos)
+        << response.results(refused).reason();
+  }
+  EXPECT_NE(response.results(3).reason().find("given twice"), std::string::npos)
+      << response.results(3).reason();
+  EXPECT_NE(response.results(4).reason().find("not a school of regions/410225"), std::string::npos)
+      << response.results(4).reason();
+
+  v1::GetTeacherRequest get;
+  get.set_name(imported[0].teacher());
+  v1::Teacher teacher;
+  ASSERT_TRUE(stub_->GetTeacher(lankao().get(), get, &teacher).ok());
+  EXPECT_EQ(teacher.registered_school(), "regions/410225/schools/lk-diyi");
+  get.set_name(imported[2].teacher());
+  ASSERT_TRUE(stub_->GetTeacher(ContextAs(Role::kProvinceAdmin).get(), get, &teacher).ok());
+  EXPECT_EQ(teacher.registered_school(), "");
+
+  // Sent again: nothing changes. A new name for a known id renames it; a name another school
+  // of the county has is refused, and nothing of that row is written.
+  v1::ImportSchoolsRequest again;
+  again.set_county("regions/410225");
+  *again.add_schools() = school("lk-diyi", "第一小学");
+  *again.add_schools() = school("lk-shiyan", "兰考县第二实验小学");
+  ASSERT_TRUE(stub_->ImportSchools(lankao().get(), again, &response).ok());
+  EXPECT_EQ(response.results(0).outcome(), Result::UNCHANGED);
+  EXPECT_EQ(response.results(1).outcome(), Result::RENAMED);
+  EXPECT_EQ(response.results(1).school().display_name(), "兰考县第二实验小学");
+  v1::ImportSchoolsRequest clash;
+  clash.set_county("regions/410225");
+  *clash.add_schools() = school("lk-other", "第一小学");
+  ASSERT_TRUE(stub_->ImportSchools(lankao().get(), clash, &response).ok());
+  EXPECT_EQ(response.results(0).outcome(), Result::REFUSED);
+  EXPECT_NE(response.results(0).reason().find("regions/410225/schools/lk-diyi"), std::string::npos)
+      << response.results(0).reason();
+
+  // A teacher who moves to the renamed school references it once the record says so.
+  v1::UpdateTeacherRequest move;
+  get.set_name(imported[1].teacher());
+  ASSERT_TRUE(stub_->GetTeacher(lankao().get(), get, move.mutable_teacher()).ok());
+  move.mutable_teacher()->set_school("兰考县第二实验小学");
+  move.mutable_update_mask()->add_paths("school");
+  ASSERT_TRUE(stub_->UpdateTeacher(lankao().get(), move, &teacher).ok());
+  EXPECT_EQ(teacher.registered_school(), "regions/410225/schools/lk-shiyan");
+
+  // Anyone lists and reads schools (no personal data); only the county or the province
+  // registers them.
+  v1::ListSchoolsRequest list;
+  list.set_parent("regions/410225");
+  list.set_page_size(1);
+  v1::ListSchoolsResponse page;
+  ASSERT_TRUE(stub_->ListSchools(ContextAs(Role::kViewer).get(), list, &page).ok());
+  ASSERT_EQ(page.schools_size(), 1);
+  EXPECT_EQ(page.schools(0).name(), "regions/410225/schools/lk-diyi");
+  EXPECT_EQ(page.schools(0).teacher_count(), 1);
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(stub_->ListSchools(ContextAs(Role::kViewer).get(), list, &page).ok());
+  ASSERT_EQ(page.schools_size(), 1);
+  EXPECT_EQ(page.schools(0).name(), "regions/410225/schools/lk-shiyan");
+  EXPECT_EQ(page.schools(0).teacher_count(), 1);
+  EXPECT_TRUE(page.next_page_token().empty());
+  v1::GetSchoolRequest get_school;
+  get_school.set_name("regions/410225/schools/lk-nowhere");
+  v1::School found;
+  EXPECT_EQ(stub_->GetSchool(ContextAs(Role::kHost, "", "hosts/henu").get(), get_school, &found)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->ImportSchools(ContextAs(Role::kCountyAdmin, "410223").get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ImportSchoolsRequest empty;
+  empty.set_county("regions/410225");
+  status = stub_->ImportSchools(lankao().get(), empty, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("schools"), std::string::npos) << status.error_message();
+}
+
+TEST_F(EnrollmentTest, R32ASchoolsPlanIsDueByTheSecondWeekReviewedByItsCountysTrainingSchool) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2)});
+  v1::Teacher unmatched = TeacherIn("410225", 3);
+  unmatched.set_school("兰考县未登记小学");
+  const std::string teacher = imported[0].teacher();
+  const std::string unregistered = Import({unmatched})[0].teacher();
+  auto province = [] { return ContextAs(Role::kProvinceAdmin); };
+  v1::ImportSchoolsRequest schools;
+  schools.set_county("regions/410225");
+  schools.add_schools()->set_name("lk-diyi");
+  schools.mutable_schools(0)->set_display_name("第一小学");
+  v1::ImportSchoolsResponse imported_schools;
+  ASSERT_TRUE(stub_->ImportSchools(province().get(), schools, &imported_schools).ok());
+  const std::string school = "regions/410225/schools/lk-diyi";
+  auto school_admin = [&] { return ContextAs(Role::kSchoolAdmin, "", "", school); };
+  auto training_school = [](const std::string& county) {
+    return ContextAs(Role::kTrainingSchool, county, "", "training-school-" + county);
+  };
+  auto submit = [&](std::unique_ptr<grpc::ClientContext> as, int school_year,
+                    v1::ResearchPlan* out) {
+    v1::SubmitResearchPlanRequest request;
+    request.set_parent(school);
+    request.mutable_research_plan()->set_school_year(school_year);
+    request.mutable_research_plan()->set_title(
+        absl::StrCat(school_year, "学年第一小学校本研修方案"));
+    request.mutable_research_plan()->set_content("集体备课、课例研究、专业阅读，每月两次");
+    return stub_->SubmitResearchPlan(as.get(), request, out);
+  };
+
+  // The 2022 school year's plan, in its first week; not another school's, not twice.
+  Today(9, 5);
+  v1::ResearchPlan plan;
+  grpc::Status status = submit(school_admin(), 2022, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(plan.name(), school + "/researchPlans/2022");
+  EXPECT_EQ(plan.state(), v1::ResearchPlan::SUBMITTED);
+  EXPECT_EQ(plan.submitter(), school);
+  EXPECT_EQ(plan.deadline().month(), 9);
+  EXPECT_EQ(plan.deadline().day(), 7);
+  v1::ResearchPlan refused;
+  EXPECT_EQ(submit(ContextAs(Role::kSchoolAdmin, "", "", "regions/410225/schools/lk-dier"), 2022,
+                   &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(submit(school_admin(), 2022, &refused).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // The 2021 school year's plan was due by 2021-09-07.
+  status = submit(school_admin(), 2021, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-32"), std::string::npos) << status.error_message();
+
+  // Only 兰考's training school reviews it; a return says why; the school sends it again.
+  v1::ReviewResearchPlanRequest review;
+  review.set_name(plan.name());
+  EXPECT_EQ(
+      stub_->ApproveResearchPlan(training_school("410223").get(), review, &refused).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ApproveResearchPlan(school_admin().get(), review, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  status = stub_->ReturnResearchPlan(training_school("410225").get(), review, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reason"), std::string::npos) << status.error_message();
+  review.set_reason("研修主题不够明确，请细化每月安排");
+  v1::ResearchPlan returned;
+  ASSERT_TRUE(stub_->ReturnResearchPlan(training_school("410225").get(), review, &returned).ok());
+  EXPECT_EQ(returned.state(), v1::ResearchPlan::RETURNED);
+  EXPECT_EQ(returned.review_reason(), "研修主题不够明确，请细化每月安排");
+  Today(9, 20);
+  ASSERT_TRUE(submit(school_admin(), 2022, &plan).ok());
+  EXPECT_EQ(plan.state(), v1::ResearchPlan::SUBMITTED);
+  review.set_reason("");
+  review.set_etag(returned.etag());  // read before the school sent it again
+  EXPECT_EQ(
+      stub_->ApproveResearchPlan(training_school("410225").get(), review, &refused).error_code(),
+      grpc::StatusCode::ABORTED);
+  review.set_etag(plan.etag());
+  v1::ResearchPlan approved;
+  ASSERT_TRUE(stub_->ApproveResearchPlan(training_school("410225").get(), review, &approved).ok());
+  EXPECT_EQ(approved.state(), v1::ResearchPlan::APPROVED);
+  EXPECT_EQ(approved.reviewer(), "training-school-410225");
+  review.clear_etag();
+  EXPECT_EQ(
+      stub_->ApproveResearchPlan(training_school("410225").get(), review, &refused).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+
+  // The training school's queue is its county's; a school sees its own plans only.
+  v1::ListResearchPlansRequest list;
+  list.set_parent("regions/410225/schools/-");
+  list.set_filter("state = \"APPROVED\" AND school_year = 2022");
+  v1::ListResearchPlansResponse listed;
+  ASSERT_TRUE(stub_->ListResearchPlans(training_school("410225").get(), list, &listed).ok());
+  ASSERT_EQ(listed.research_plans_size(), 1);
+  EXPECT_EQ(listed.research_plans(0).name(), plan.name());
+  EXPECT_EQ(stub_->ListResearchPlans(school_admin().get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListResearchPlans(training_school("410223").get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // At the year's end the training school verifies the hours: those of a school year with an
+  // approved plan register; a registered school without one waits; a teacher whose record
+  // names no registered school is registered on the county's word, as before.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2023, 7, 3, 9, 0, 0), ChinaTimeZone()));
+  auto research = [](const std::string& who, int year) {
+    v1::HoursReport report;
+    report.set_teacher(who);
+    report.set_source_kind(v1::HourEntry::SCHOOL_RESEARCH);
+    report.set_credit_hours(24);
+    report.mutable_date()->set_year(year);
+    report.mutable_date()->set_month(6);
+    report.mutable_date()->set_day(30);
+    return report;
+  };
+  v1::RegisterHoursRequest hours;
+  hours.set_county("regions/410225");
+  *hours.add_reports() = research(teacher, 2023);       // school year 2022: approved
+  *hours.add_reports() = research(teacher, 2022);       // school year 2021: no plan
+  *hours.add_reports() = research(unregistered, 2022);  // no registered school
+  v1::RegisterHoursResponse registered;
+  status = stub_->RegisterHours(training_school("410225").get(), hours, &registered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(registered.results_size(), 3);
+  EXPECT_EQ(registered.results(0).outcome(), v1::HoursReportResult::REGISTERED)
+      << registered.results(0).reason();
+  EXPECT_EQ(registered.results(1).outcome(), v1::HoursReportResult::REFUSED);
+  EXPECT_NE(registered.results(1).reason().find("R-32"), std::string::npos)
+      << registered.results(1).reason();
+  EXPECT_NE(registered.results(1).reason().find("school year 2021"), std::string::npos)
+      << registered.results(1).reason();
+  EXPECT_EQ(registered.results(2).outcome(), v1::HoursReportResult::REGISTERED)
+      << registered.results(2).reason();
+  EXPECT_EQ(stub_->RegisterHours(training_school("410223").get(), hours, &registered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
   auto imported = Import({TeacherIn("410225", 1)});
   v1::GetTeacherRequest get;

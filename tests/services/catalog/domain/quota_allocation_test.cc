@@ -4,21 +4,10 @@
 
 #include "common/util/status.h"
 #include "gtest/gtest.h"
+#include "tests/services/catalog/domain/test_regions.h"
 
 namespace peixun::catalog::domain {
 namespace {
-
-v1::Region Region(const std::string& code, const std::string& name, v1::RegionLevel level,
-                  const std::string& parent, bool directly_administered = false) {
-  v1::Region region;
-  region.set_name("regions/" + code);
-  region.set_code(code);
-  region.set_display_name(name);
-  region.set_level(level);
-  region.set_parent(parent);
-  region.set_directly_administered(directly_administered);
-  return region;
-}
 
 const char kProject[] = "years/2022/projects/rural-chief";
 const char kKaifengQuota[] = "years/2022/projects/rural-chief/quotas/4102";

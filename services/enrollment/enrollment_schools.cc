@@ -1,0 +1,322 @@
+// A county's registered schools: imported a batch at a time with a result per row,
+// read by anyone (names and teacher counts are no one's personal data); and their plans of
+// school-based research, submitted by the school and reviewed by the county's training school.
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/events/outbox.h"
+#include "common/util/filter.h"
+#include "common/util/names.h"
+#include "common/util/paging.h"
+#include "common/util/status.h"
+#include "common/util/updates.h"
+#include "services/enrollment/domain/enrollment_rules.h"
+#include "services/enrollment/domain/research_plans.h"
+#include "services/enrollment/domain/schools.h"
+#include "services/enrollment/enrollment_service.h"
+
+namespace peixun::enrollment {
+
+grpc::Status EnrollmentService::ImportSchools(grpc::ServerContext* context,
+                                              const v1::ImportSchoolsRequest* request,
+                                              v1::ImportSchoolsResponse* response) {
+  return Handle(
+      context, "ImportSchools", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                RegionName::ParseCounty(request->county(), "county"));
+        const int rows = request->schools_size();
+        if (rows < 1 || rows > domain::kMaxSchoolsPerCall) {
+          return FieldError("schools", absl::StrCat("must hold 1 to ", domain::kMaxSchoolsPerCall,
+                                                    " rows, not ", rows));
+        }
+        return Mutate(caller, "ImportSchools", *request, request->request_id(), response,
+                      [&](db::Connection& c) -> absl::Status {
+                        auto region = EnrollmentStore::FindRegion(c, county.code);
+                        if (!region || !domain::IsCountyLevelUnit(*region)) {
+                          return FieldError(
+                              "county", absl::StrCat(request->county(), " is not a known county"));
+                        }
+                        auth::Resource resource;
+                        resource.name = request->county();
+                        resource.county = county.code;
+                        resource.city = domain::CityCodeOf(*region);
+                        PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+                        response->Clear();
+                        const std::vector<v1::School> asked(request->schools().begin(),
+                                                            request->schools().end());
+                        const auto decisions = domain::DecideSchoolImport(
+                            county.code, asked, EnrollmentStore::LockCountySchools(c, county.code));
+                        for (const auto& d : decisions) {
+                          if (d.outcome == v1::ImportSchoolResult::CREATED ||
+                              d.outcome == v1::ImportSchoolResult::RENAMED) {
+                            EnrollmentStore::UpsertSchool(c, county.code, d.id, d.display_name);
+                          }
+                        }
+                        bool changed = false;
+                        for (int i = 0; i < rows; ++i) {
+                          const auto& d = decisions[static_cast<size_t>(i)];
+                          auto* result = response->add_results();
+                          result->set_index(i);
+                          result->set_outcome(d.outcome);
+                          if (d.outcome == v1::ImportSchoolResult::REFUSED) {
+                            result->set_reason(d.reason);
+                            continue;
+                          }
+                          changed |= d.outcome != v1::ImportSchoolResult::UNCHANGED;
+                          if (auto school = EnrollmentStore::FindSchool(c, county.code, d.id))
+                            *result->mutable_school() = *std::move(school);
+                        }
+                        if (changed) {
+                          events::AppendEvent(c, "enrollment.schools.imported", request->county(),
+                                              *response);
+                        }
+                        return absl::OkStatus();
+                      });
+      });
+}
+
+grpc::Status EnrollmentService::GetSchool(grpc::ServerContext* context,
+                                          const v1::GetSchoolRequest* request,
+                                          v1::School* response) {
+  return Handle(context, "GetSchool", *request, [&](const auth::Access&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(
+        auto parts, ParseName(request->name(), "regions/{county}/schools/{school}", "name"));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto school = EnrollmentStore::FindSchool(c, parts["county"], parts["school"]);
+      if (!school) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+      *response = *std::move(school);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::ListSchools(grpc::ServerContext* context,
+                                            const v1::ListSchoolsRequest* request,
+                                            v1::ListSchoolsResponse* response) {
+  return Handle(context, "ListSchools", *request, [&](const auth::Access&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                            RegionName::ParseCounty(request->parent(), "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(
+        const Page page, Page::Of(request->page_size(), request->page_token(), request->parent()));
+    std::vector<v1::School> items;
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      items = EnrollmentStore::ListSchools(c, county.code, page.after, page.limit());
+      return absl::OkStatus();
+    }));
+    response->set_next_page_token(page.Keep(items, LastSegmentOf<v1::School>));
+    for (auto& school : items) *response->add_schools() = std::move(school);
+    return absl::OkStatus();
+  });
+}
+
+// ---- Plans of school-based research (R-32) ------------------------------------------------
+
+namespace {
+
+struct PlanKey {
+  std::string county;
+  std::string school;  // "-": every school of the county (lists only)
+  int school_year = 0;
+  std::string School() const { return absl::StrCat("regions/", county, "/schools/", school); }
+};
+
+absl::StatusOr<PlanKey> ParseSchool(const std::string& name, absl::string_view field,
+                                    bool any_school) {
+  const std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "regions" || parts[2] != "schools") {
+    return FieldError(field, absl::StrCat("'", name, "' is not regions/{county}/schools/{school}"));
+  }
+  PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                          RegionName::ParseCounty(absl::StrCat("regions/", parts[1]), field));
+  if (!(any_school && parts[3] == "-")) PEIXUN_RETURN_IF_ERROR(ValidateId(parts[3], field));
+  return PlanKey{county.code, parts[3], 0};
+}
+
+absl::StatusOr<PlanKey> ParsePlan(const std::string& name, absl::string_view field) {
+  const size_t at = name.rfind("/researchPlans/");
+  int year = 0;
+  if (at == std::string::npos || !absl::SimpleAtoi(name.substr(at + 15), &year) || year < 2000 ||
+      year > 2100) {
+    return FieldError(field, absl::StrCat("'", name,
+                                          "' is not regions/{county}/schools/{school}/"
+                                          "researchPlans/{school_year}"));
+  }
+  PEIXUN_ASSIGN_OR_RETURN(PlanKey key, ParseSchool(name.substr(0, at), field, false));
+  key.school_year = year;
+  return key;
+}
+
+// The county's region as an access resource, with the school when one is named (R-32: a school
+// admin reaches its own school's plans, the training school and the county their county's).
+absl::StatusOr<auth::Resource> SchoolResource(db::Connection& c, const PlanKey& key,
+                                              const std::string& name) {
+  auto region = EnrollmentStore::FindRegion(c, key.county);
+  if (!region || !domain::IsCountyLevelUnit(*region)) {
+    return absl::NotFoundError(absl::StrCat("regions/", key.county, " is not a known county"));
+  }
+  auth::Resource resource;
+  resource.name = name;
+  resource.county = key.county;
+  resource.city = domain::CityCodeOf(*region);
+  if (key.school != "-") resource.school = key.School();
+  return resource;
+}
+
+v1::ResearchPlan WithDeadline(v1::ResearchPlan plan) {
+  const absl::CivilDay deadline = domain::PlanDeadline(plan.school_year());
+  plan.mutable_deadline()->set_year(static_cast<int32_t>(deadline.year()));
+  plan.mutable_deadline()->set_month(deadline.month());
+  plan.mutable_deadline()->set_day(deadline.day());
+  return plan;
+}
+
+}  // namespace
+
+grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
+                                                   const v1::SubmitResearchPlanRequest* request,
+                                                   v1::ResearchPlan* response) {
+  return Handle(
+      context, "SubmitResearchPlan", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const PlanKey school,
+                                ParseSchool(request->parent(), "parent", false));
+        const v1::ResearchPlan& plan = request->research_plan();
+        PEIXUN_RETURN_IF_ERROR(domain::CheckPlan(plan));
+        const absl::CivilDay today = Today();
+        return Mutate(
+            caller, "SubmitResearchPlan", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
+                                      SchoolResource(c, school, request->parent()));
+              PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+              if (!EnrollmentStore::FindSchool(c, school.county, school.school)) {
+                return FieldError("parent",
+                                  absl::StrCat(request->parent(), " is not a registered school"));
+              }
+              auto existing = EnrollmentStore::FindResearchPlan(c, school.county, school.school,
+                                                                plan.school_year(), true);
+              std::optional<v1::ResearchPlan::State> state;
+              if (existing) state = existing->state();
+              PEIXUN_RETURN_IF_ERROR(domain::DecideSubmission(state, plan.school_year(), today));
+              EnrollmentStore::SubmitResearchPlan(c, school.county, school.school, plan,
+                                                  caller.subject);
+              *response = WithDeadline(*EnrollmentStore::FindResearchPlan(
+                  c, school.county, school.school, plan.school_year(), false));
+              events::AppendEvent(c, "enrollment.research_plan.submitted", response->name(),
+                                  *response);
+              return absl::OkStatus();
+            });
+      });
+}
+
+grpc::Status EnrollmentService::GetResearchPlan(grpc::ServerContext* context,
+                                                const v1::GetResearchPlanRequest* request,
+                                                v1::ResearchPlan* response) {
+  return Handle(
+      context, "GetResearchPlan", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParsePlan(request->name(), "name"));
+        return handlers_.Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
+                                  SchoolResource(c, key, request->name()));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          auto plan =
+              EnrollmentStore::FindResearchPlan(c, key.county, key.school, key.school_year, false);
+          if (!plan) {
+            return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+          }
+          *response = WithDeadline(*std::move(plan));
+          return absl::OkStatus();
+        });
+      });
+}
+
+grpc::Status EnrollmentService::ListResearchPlans(grpc::ServerContext* context,
+                                                  const v1::ListResearchPlansRequest* request,
+                                                  v1::ListResearchPlansResponse* response) {
+  return Handle(
+      context, "ListResearchPlans", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParseSchool(request->parent(), "parent", true));
+        PEIXUN_ASSIGN_OR_RETURN(auto terms,
+                                ParseFilter(request->filter(), {"state", "school_year"}));
+        PEIXUN_ASSIGN_OR_RETURN(const auto state,
+                                EnumTerm<v1::ResearchPlan::State>(terms, "state"));
+        int school_year = 0;
+        if (const std::string* y = FilterValue(terms, "school_year")) {
+          if (!absl::SimpleAtoi(*y, &school_year) || school_year < 2000 || school_year > 2100)
+            return FieldError("filter", absl::StrCat("school_year '", *y, "' is not a year"));
+        }
+        PEIXUN_ASSIGN_OR_RETURN(const Page page,
+                                Page::Of(request->page_size(), request->page_token(),
+                                         absl::StrCat(request->parent(), "|", request->filter())));
+        std::string after_school;
+        int after_year = 0;
+        if (!page.after.empty()) {
+          const size_t slash = page.after.rfind('/');
+          after_school = page.after.substr(0, slash);
+          (void)absl::SimpleAtoi(page.after.substr(slash + 1), &after_year);
+        }
+        std::vector<v1::ResearchPlan> items;
+        PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
+                                  SchoolResource(c, key, request->parent()));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          items = EnrollmentStore::ListResearchPlans(
+              c, key.county, key.school == "-" ? "" : key.school, state, school_year, after_school,
+              after_year, page.limit());
+          return absl::OkStatus();
+        }));
+        response->set_next_page_token(page.Keep(items, [](const v1::ResearchPlan& plan) {
+          // "{school}/{school_year}": the keyset key of the plan.
+          const std::string& name = plan.name();
+          const size_t schools = name.find("/schools/") + 9;
+          const size_t plans = name.find("/researchPlans/");
+          return absl::StrCat(name.substr(schools, plans - schools), "/", plan.school_year());
+        }));
+        for (auto& plan : items) *response->add_research_plans() = WithDeadline(std::move(plan));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status EnrollmentService::ApproveResearchPlan(grpc::ServerContext* context,
+                                                    const v1::ReviewResearchPlanRequest* request,
+                                                    v1::ResearchPlan* response) {
+  return ReviewResearchPlan(context, "ApproveResearchPlan", *request, true, response);
+}
+
+grpc::Status EnrollmentService::ReturnResearchPlan(grpc::ServerContext* context,
+                                                   const v1::ReviewResearchPlanRequest* request,
+                                                   v1::ResearchPlan* response) {
+  return ReviewResearchPlan(context, "ReturnResearchPlan", *request, false, response);
+}
+
+grpc::Status EnrollmentService::ReviewResearchPlan(grpc::ServerContext* context,
+                                                   absl::string_view method,
+                                                   const v1::ReviewResearchPlanRequest& request,
+                                                   bool approve, v1::ResearchPlan* response) {
+  return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParsePlan(request.name(), "name"));
+    return Mutate(
+        caller, method, request, request.request_id(), response,
+        [&](db::Connection& c) -> absl::Status {
+          PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
+                                  SchoolResource(c, key, request.name()));
+          PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+          auto plan =
+              EnrollmentStore::FindResearchPlan(c, key.county, key.school, key.school_year, true);
+          if (!plan) return absl::NotFoundError(absl::StrCat(request.name(), " does not exist"));
+          PEIXUN_RETURN_IF_ERROR(CheckEtag(request.etag(), plan->etag(), request.name()));
+          PEIXUN_RETURN_IF_ERROR(domain::DecideReview(plan->state(), approve, request.reason()));
+          const auto state = approve ? v1::ResearchPlan::APPROVED : v1::ResearchPlan::RETURNED;
+          EnrollmentStore::ReviewResearchPlan(c, key.county, key.school, key.school_year, state,
+                                              caller.subject, request.reason());
+          *response = WithDeadline(*EnrollmentStore::FindResearchPlan(c, key.county, key.school,
+                                                                      key.school_year, false));
+          events::AppendEvent(
+              c,
+              approve ? "enrollment.research_plan.approved" : "enrollment.research_plan.returned",
+              response->name(), *response);
+          return absl::OkStatus();
+        });
+  });
+}
+
+}  // namespace peixun::enrollment
