@@ -366,6 +366,67 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_NE(csv.find(",CLAIM,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",WORKSHOP,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",SCHOOL_RESEARCH,"), std::string::npos) << csv;
+
+  // R-1, R-32: 兰考县 registers the teacher's school; the school submits its plan of the 2023
+  // school year (its 2022 plan was due by 2022-09-07); the county's training school returns it
+  // with a reason, approves it when sent again; and until the school has an approved plan of a
+  // school year, its teachers' research hours of that year wait.
+  ASSERT_TRUE(std::regex_search(teachers_json, found, std::regex("\"school\": \"([^\"]+)\"")))
+      << teachers_json;
+  const std::string school_text = found[1];
+  const std::string schools_csv = logs + "/schools.csv";
+  {
+    std::ofstream file(schools_csv);
+    file << "school,display_name\nlk-e2e," << school_text << "\n";
+  }
+  auto [registered, registered_exit] =
+      RunCommand(lankao_ctl + "import-schools 410225 " + schools_csv);
+  EXPECT_EQ(registered_exit, 0) << registered;
+  EXPECT_NE(registered.find("CREATED=1"), std::string::npos) << registered;
+  const std::string school = "regions/410225/schools/lk-e2e";
+  auto [listed_schools, listed_schools_exit] =
+      RunCommand(lankao_ctl + "schools 410225 --output=json");
+  EXPECT_EQ(listed_schools_exit, 0) << listed_schools;
+  EXPECT_NE(listed_schools.find(school), std::string::npos) << listed_schools;
+  const std::string school_ctl = absl::StrCat(ctl, " --target=", Address(enrollment_port),
+                                              " --role=school_admin --subject=", school, " ");
+  const std::string training_ctl = absl::StrCat(ctl, " --target=", Address(enrollment_port),
+                                                " --role=training_school --region=410225 ");
+  auto [late, late_exit] = RunCommand(school_ctl + "submit-plan " + school +
+                                      " 2022 '2022学年校本研修方案' '集体备课、课例研究'");
+  EXPECT_NE(late_exit, 0) << late;
+  EXPECT_NE(late.find("R-32"), std::string::npos) << late;
+  auto [submitted, submitted_exit] =
+      RunCommand(school_ctl + "submit-plan " + school +
+                 " 2023 '2023学年校本研修方案' '集体备课、课例研究、专业阅读' --output=json");
+  ASSERT_EQ(submitted_exit, 0) << submitted;
+  const std::string plan = school + "/researchPlans/2023";
+  EXPECT_NE(submitted.find(plan), std::string::npos) << submitted;
+  auto [plans_queue, plans_queue_exit] =
+      RunCommand(training_ctl + "plans 410225 'state = \"SUBMITTED\"' --output=json");
+  EXPECT_EQ(plans_queue_exit, 0) << plans_queue;
+  EXPECT_NE(plans_queue.find(plan), std::string::npos) << plans_queue;
+  auto [returned, returned_exit] =
+      RunCommand(training_ctl + "return-plan " + plan + " '请细化每月的研修安排' --output=json");
+  EXPECT_EQ(returned_exit, 0) << returned;
+  EXPECT_NE(returned.find("RETURNED"), std::string::npos) << returned;
+  auto [again, again_exit] =
+      RunCommand(school_ctl + "submit-plan " + school +
+                 " 2023 '2023学年校本研修方案' '每月两次集体备课，每学期一次课例研究'");
+  EXPECT_EQ(again_exit, 0) << again;
+  auto [plan_approved, plan_approved_exit] =
+      RunCommand(training_ctl + "approve-plan " + plan + " --output=json");
+  EXPECT_EQ(plan_approved_exit, 0) << plan_approved;
+  EXPECT_NE(plan_approved.find("APPROVED"), std::string::npos) << plan_approved;
+  const std::string research = logs + "/research.csv";
+  {
+    std::ofstream file(research);
+    file << "teacher,kind,hours,days,session,date,description,level\n"
+         << teacher << ",SCHOOL_RESEARCH,24,,,2022-12-20,2022学年校本研修,\n";
+  }
+  auto [waiting, waiting_exit] = RunCommand(training_ctl + "report-hours 410225 " + research);
+  EXPECT_EQ(waiting_exit, 1) << waiting;
+  EXPECT_NE(waiting.find("no approved plan of school year 2022"), std::string::npos) << waiting;
 }
 
 }  // namespace

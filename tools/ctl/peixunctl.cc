@@ -678,6 +678,37 @@ const std::vector<Verb>& Verbs() {
        [](A a) {
          return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
        }},
+      // plans of school-based research (校本研修方案).
+      {"plans", "SCHOOL|COUNTY [FILTER]",
+       "plans of school-based research: a school's, or every school's of a county (e.g. 'state = "
+       "\"SUBMITTED\"', R-32)",
+       "enrollment", "ListResearchPlans", 1, 2, true,
+       [](A a) {
+         const bool county = a[0].find("/schools/") == std::string::npos;
+         return Fields{{"parent", Q(county ? Named("regions/", a[0]) + "/schools/-" : a[0])},
+                       {"filter", QArg(a, 1)}};
+       }},
+      {"submit-plan", "SCHOOL SCHOOL_YEAR TITLE CONTENT",
+       "submit a school year's plan of school-based research by its first week (school, R-32)",
+       "enrollment", "SubmitResearchPlan", 4, 4, false,
+       [](A a) {
+         return Fields{
+             {"parent", Q(a[0])},
+             {"research_plan",
+              JsonOf({{"school_year", Number(a[1])}, {"title", Q(a[2])}, {"content", Q(a[3])}})},
+             {"request_id", RequestId()}};
+       }},
+      {"approve-plan", "PLAN", "approve a school's plan (the county's training school, R-32)",
+       "enrollment", "ApproveResearchPlan", 1, 1, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"request_id", RequestId()}};
+       }},
+      {"return-plan", "PLAN REASON",
+       "return a school's plan with the reason (the county's training school, R-32)", "enrollment",
+       "ReturnResearchPlan", 2, 2, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
+       }},
       {"verify-certificate", "CODE",
        "whether a certificate of hours is genuine and what it certifies (anyone, R-34)",
        "enrollment", "VerifyHoursCertificate", 1, 1, false,
