@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "common/db/conditions.h"
 #include "common/db/rows.h"
+#include "common/util/clock.h"
 
 namespace peixun::enrollment {
 namespace {
@@ -825,7 +826,7 @@ std::vector<domain::CertifiedEntry> EnrollmentStore::CertifiedEntries(db::Connec
                                                                       int limit) {
   auto& select = c.Prepare(
       "SELECT h.entry_id, h.school_year, h.year, h.level, h.source_kind, h.hours, "
-      "h.off_site_days, DATE(CONVERT_TZ(h.approve_time, @@session.time_zone, '+08:00')), "
+      "h.off_site_days, CAST(UNIX_TIMESTAMP(h.approve_time) AS SIGNED), "
       "e.year, e.project_id, COALESCE(CONCAT(cl.title, '（', cl.provider, '）'), h.description) "
       "FROM hour_entries h "
       "LEFT JOIN enrollments e ON h.source_kind = 1 AND e.enrollment_id = h.source_key "
@@ -847,8 +848,9 @@ std::vector<domain::CertifiedEntry> EnrollmentStore::CertifiedEntries(db::Connec
     e.source = static_cast<domain::HourSource>(rows->getInt(5));
     e.hours = rows->getInt(6);
     e.off_site_days = rows->getInt(7);
-    const common::v1::Date day = db::DateFromText(rows->getString(8));
-    e.registered = absl::CivilDay(day.year(), day.month(), day.day());
+    // The day in China the entry was approved on, whatever the session's time zone (a named
+    // zone without the server's time-zone tables would make CONVERT_TZ NULL).
+    e.registered = absl::ToCivilDay(absl::FromUnixSeconds(rows->getInt64(8)), ChinaTimeZone());
     projects.emplace_back(rows->isNull(9) ? 0 : rows->getInt(9),
                           rows->isNull(10) ? "" : std::string(rows->getString(10)));
     if (!rows->isNull(11)) e.description = rows->getString(11);

@@ -66,6 +66,10 @@ std::shared_ptr<grpc::Channel> LoopbackChannel(int port);
 // address, or whose address another must know before it starts.
 int FreeLoopbackPort();
 
+// Runs a shell command: its output (stdout and stderr) and its exit code (-1 when it did not
+// exit).
+std::pair<std::string, int> RunCommand(const std::string& command);
+
 // A MariaDB of the test's own (tools/devdb on a private datadir), for tests that stop and
 // start the database; stopped and removed when destroyed. A restart keeps its port.
 class OwnMariaDb {

@@ -7,8 +7,6 @@
 // plan implies: counts and rates, deductions, totals and grades, tiers and
 // amounts, budgets and subsidies; then the next year: barred teachers refused
 // revoked counties out of the round.
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -46,15 +44,7 @@ std::vector<std::pair<std::string, std::string>> Env(const ScratchDatabase& db,
 
 std::string Address(int port) { return absl::StrCat("127.0.0.1:", port); }
 
-// Runs a command; its output (stdout and stderr) and exit code.
-std::pair<std::string, int> RunCommand(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  const int status = pipe == nullptr ? -1 : pclose(pipe);
-  return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
+using peixun::testing::RunCommand;
 
 TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerProcesses) {
   ScratchDatabase catalog_db, enrollment_db, evaluation_db, funding_db;

@@ -2168,14 +2168,9 @@ TEST_F(EnrollmentTest, R14TheAtRiskListPagesThroughALargeCountyOnceInOrder) {
   for (const auto& name : listed) EXPECT_EQ(met.count(name), 0u) << name;
 }
 
-// Runs a command; what it printed (stdout).
+// What a command printed (stdout and stderr).
 std::string Output(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  if (pipe != nullptr) pclose(pipe);
-  return output;
+  return peixun::testing::RunCommand(command).first;
 }
 
 TEST_F(EnrollmentTest, R34ACertificateListsTheCyclesLedgerInChineseAndItsCodeVerifies) {
