@@ -1,5 +1,6 @@
 // Hours that schools and counties report: a county's rows checked, capped
 // and registered in one transaction, a result per row.
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -50,7 +51,8 @@ grpc::Status EnrollmentService::RegisterHours(grpc::ServerContext* context,
               }
               const std::vector<std::string> ids(teacher_ids.begin(), teacher_ids.end());
               const auto places = EnrollmentStore::LockTeacherPlaces(c, ids);
-              const auto approved_plans = EnrollmentStore::ApprovedResearchPlans(c, county.code);
+              // the county's approved plans, read when a row first needs them.
+              std::optional<std::set<std::pair<std::string, int>>> approved_plans;
               std::map<domain::HourSource, std::vector<std::string>> keys;
               for (const auto& row : checked) {
                 if (row.ok()) keys[row->entry.source].push_back(row->entry.source_key);
@@ -88,9 +90,12 @@ grpc::Status EnrollmentService::RegisterHours(grpc::ServerContext* context,
                   continue;
                 }
                 // a registered school's research hours follow its approved plan.
-                if (asked.source == domain::HourSource::kSchoolResearch) {
+                if (asked.source == domain::HourSource::kSchoolResearch &&
+                    !teacher->second.school_id.empty()) {
+                  if (!approved_plans)
+                    approved_plans = EnrollmentStore::ApprovedResearchPlans(c, county.code);
                   absl::Status planned = domain::CheckResearchPlanApproved(
-                      county.code, teacher->second.school_id, asked.school_year, approved_plans);
+                      county.code, teacher->second.school_id, asked.school_year, *approved_plans);
                   if (!planned.ok()) {
                     result->set_outcome(Result::REFUSED);
                     result->set_reason(absl::StrCat("reports[", i, "]: ", planned.message()));

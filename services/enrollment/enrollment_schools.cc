@@ -3,7 +3,6 @@
 // school-based research, submitted by the school and reviewed by the county's training school.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/events/outbox.h"
 #include "common/util/filter.h"
 #include "common/util/names.h"
@@ -17,100 +16,6 @@
 
 namespace peixun::enrollment {
 
-grpc::Status EnrollmentService::ImportSchools(grpc::ServerContext* context,
-                                              const v1::ImportSchoolsRequest* request,
-                                              v1::ImportSchoolsResponse* response) {
-  return Handle(
-      context, "ImportSchools", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
-                                RegionName::ParseCounty(request->county(), "county"));
-        const int rows = request->schools_size();
-        if (rows < 1 || rows > domain::kMaxSchoolsPerCall) {
-          return FieldError("schools", absl::StrCat("must hold 1 to ", domain::kMaxSchoolsPerCall,
-                                                    " rows, not ", rows));
-        }
-        return Mutate(caller, "ImportSchools", *request, request->request_id(), response,
-                      [&](db::Connection& c) -> absl::Status {
-                        auto region = EnrollmentStore::FindRegion(c, county.code);
-                        if (!region || !domain::IsCountyLevelUnit(*region)) {
-                          return FieldError(
-                              "county", absl::StrCat(request->county(), " is not a known county"));
-                        }
-                        auth::Resource resource;
-                        resource.name = request->county();
-                        resource.county = county.code;
-                        resource.city = domain::CityCodeOf(*region);
-                        PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-                        response->Clear();
-                        const std::vector<v1::School> asked(request->schools().begin(),
-                                                            request->schools().end());
-                        const auto decisions = domain::DecideSchoolImport(
-                            county.code, asked, EnrollmentStore::LockCountySchools(c, county.code));
-                        for (const auto& d : decisions) {
-                          if (d.outcome == v1::ImportSchoolResult::CREATED ||
-                              d.outcome == v1::ImportSchoolResult::RENAMED) {
-                            EnrollmentStore::UpsertSchool(c, county.code, d.id, d.display_name);
-                          }
-                        }
-                        bool changed = false;
-                        for (int i = 0; i < rows; ++i) {
-                          const auto& d = decisions[static_cast<size_t>(i)];
-                          auto* result = response->add_results();
-                          result->set_index(i);
-                          result->set_outcome(d.outcome);
-                          if (d.outcome == v1::ImportSchoolResult::REFUSED) {
-                            result->set_reason(d.reason);
-                            continue;
-                          }
-                          changed |= d.outcome != v1::ImportSchoolResult::UNCHANGED;
-                          if (auto school = EnrollmentStore::FindSchool(c, county.code, d.id))
-                            *result->mutable_school() = *std::move(school);
-                        }
-                        if (changed) {
-                          events::AppendEvent(c, "enrollment.schools.imported", request->county(),
-                                              *response);
-                        }
-                        return absl::OkStatus();
-                      });
-      });
-}
-
-grpc::Status EnrollmentService::GetSchool(grpc::ServerContext* context,
-                                          const v1::GetSchoolRequest* request,
-                                          v1::School* response) {
-  return Handle(context, "GetSchool", *request, [&](const auth::Access&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(
-        auto parts, ParseName(request->name(), "regions/{county}/schools/{school}", "name"));
-    return handlers_.Read([&](db::Connection& c) -> absl::Status {
-      auto school = EnrollmentStore::FindSchool(c, parts["county"], parts["school"]);
-      if (!school) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
-      *response = *std::move(school);
-      return absl::OkStatus();
-    });
-  });
-}
-
-grpc::Status EnrollmentService::ListSchools(grpc::ServerContext* context,
-                                            const v1::ListSchoolsRequest* request,
-                                            v1::ListSchoolsResponse* response) {
-  return Handle(context, "ListSchools", *request, [&](const auth::Access&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
-                            RegionName::ParseCounty(request->parent(), "parent"));
-    PEIXUN_ASSIGN_OR_RETURN(
-        const Page page, Page::Of(request->page_size(), request->page_token(), request->parent()));
-    std::vector<v1::School> items;
-    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
-      items = EnrollmentStore::ListSchools(c, county.code, page.after, page.limit());
-      return absl::OkStatus();
-    }));
-    response->set_next_page_token(page.Keep(items, LastSegmentOf<v1::School>));
-    for (auto& school : items) *response->add_schools() = std::move(school);
-    return absl::OkStatus();
-  });
-}
-
-// ---- Plans of school-based research (R-32) ------------------------------------------------
-
 namespace {
 
 struct PlanKey {
@@ -120,18 +25,19 @@ struct PlanKey {
   std::string School() const { return absl::StrCat("regions/", county, "/schools/", school); }
 };
 
+// "regions/{county}/schools/{school}" (and "-" for every school when `any_school`), the county
+// a county code and the school an id.
 absl::StatusOr<PlanKey> ParseSchool(const std::string& name, absl::string_view field,
                                     bool any_school) {
-  const std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "regions" || parts[2] != "schools") {
-    return FieldError(field, absl::StrCat("'", name, "' is not regions/{county}/schools/{school}"));
-  }
+  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{county}/schools/{school}", field));
   PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
-                          RegionName::ParseCounty(absl::StrCat("regions/", parts[1]), field));
-  if (!(any_school && parts[3] == "-")) PEIXUN_RETURN_IF_ERROR(ValidateId(parts[3], field));
-  return PlanKey{county.code, parts[3], 0};
+                          RegionName::ParseCounty("regions/" + parts["county"], field));
+  if (!(any_school && parts["school"] == "-"))
+    PEIXUN_RETURN_IF_ERROR(ValidateId(parts["school"], field));
+  return PlanKey{county.code, parts["school"], 0};
 }
 
+// "regions/{county}/schools/{school}/researchPlans/{school_year}".
 absl::StatusOr<PlanKey> ParsePlan(const std::string& name, absl::string_view field) {
   const size_t at = name.rfind("/researchPlans/");
   int year = 0;
@@ -171,6 +77,104 @@ v1::ResearchPlan WithDeadline(v1::ResearchPlan plan) {
 }
 
 }  // namespace
+
+grpc::Status EnrollmentService::ImportSchools(grpc::ServerContext* context,
+                                              const v1::ImportSchoolsRequest* request,
+                                              v1::ImportSchoolsResponse* response) {
+  return Handle(
+      context, "ImportSchools", *request, [&](const auth::Access& caller) -> absl::Status {
+        PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                                RegionName::ParseCounty(request->county(), "county"));
+        const int rows = request->schools_size();
+        if (rows < 1 || rows > domain::kMaxSchoolsPerCall) {
+          return FieldError("schools", absl::StrCat("must hold 1 to ", domain::kMaxSchoolsPerCall,
+                                                    " rows, not ", rows));
+        }
+        return Mutate(caller, "ImportSchools", *request, request->request_id(), response,
+                      [&](db::Connection& c) -> absl::Status {
+                        auto region = EnrollmentStore::FindRegion(c, county.code);
+                        if (!region || !domain::IsCountyLevelUnit(*region)) {
+                          return FieldError(
+                              "county", absl::StrCat(request->county(), " is not a known county"));
+                        }
+                        auth::Resource resource;
+                        resource.name = request->county();
+                        resource.county = county.code;
+                        resource.city = domain::CityCodeOf(*region);
+                        PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
+                        response->Clear();
+                        const std::vector<v1::School> asked(request->schools().begin(),
+                                                            request->schools().end());
+                        const auto decisions = domain::DecideSchoolImport(
+                            county.code, asked, EnrollmentStore::LockCountySchools(c, county.code));
+                        for (const auto& d : decisions) {
+                          if (d.outcome == v1::ImportSchoolResult::CREATED ||
+                              d.outcome == v1::ImportSchoolResult::RENAMED) {
+                            EnrollmentStore::UpsertSchool(c, county.code, d.id, d.display_name);
+                          }
+                        }
+                        std::vector<std::string> ids;
+                        for (const auto& d : decisions) {
+                          if (d.outcome != v1::ImportSchoolResult::REFUSED) ids.push_back(d.id);
+                        }
+                        auto schools = EnrollmentStore::FindSchools(c, county.code, ids);
+                        bool changed = false;
+                        for (int i = 0; i < rows; ++i) {
+                          const auto& d = decisions[static_cast<size_t>(i)];
+                          auto* result = response->add_results();
+                          result->set_index(i);
+                          result->set_outcome(d.outcome);
+                          if (d.outcome == v1::ImportSchoolResult::REFUSED) {
+                            result->set_reason(d.reason);
+                            continue;
+                          }
+                          changed |= d.outcome != v1::ImportSchoolResult::UNCHANGED;
+                          if (auto it = schools.find(d.id); it != schools.end())
+                            *result->mutable_school() = it->second;
+                        }
+                        if (changed) {
+                          events::AppendEvent(c, "enrollment.schools.imported", request->county(),
+                                              *response);
+                        }
+                        return absl::OkStatus();
+                      });
+      });
+}
+
+grpc::Status EnrollmentService::GetSchool(grpc::ServerContext* context,
+                                          const v1::GetSchoolRequest* request,
+                                          v1::School* response) {
+  return Handle(context, "GetSchool", *request, [&](const auth::Access&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParseSchool(request->name(), "name", false));
+    return handlers_.Read([&](db::Connection& c) -> absl::Status {
+      auto school = EnrollmentStore::FindSchool(c, key.county, key.school);
+      if (!school) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+      *response = *std::move(school);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status EnrollmentService::ListSchools(grpc::ServerContext* context,
+                                            const v1::ListSchoolsRequest* request,
+                                            v1::ListSchoolsResponse* response) {
+  return Handle(context, "ListSchools", *request, [&](const auth::Access&) -> absl::Status {
+    PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
+                            RegionName::ParseCounty(request->parent(), "parent"));
+    PEIXUN_ASSIGN_OR_RETURN(
+        const Page page, Page::Of(request->page_size(), request->page_token(), request->parent()));
+    std::vector<v1::School> items;
+    PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
+      items = EnrollmentStore::ListSchools(c, county.code, page.after, page.limit());
+      return absl::OkStatus();
+    }));
+    response->set_next_page_token(page.Keep(items, LastSegmentOf<v1::School>));
+    for (auto& school : items) *response->add_schools() = std::move(school);
+    return absl::OkStatus();
+  });
+}
+
+// ---- Plans of school-based research (R-32) ------------------------------------------------
 
 grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
                                                    const v1::SubmitResearchPlanRequest* request,

@@ -274,6 +274,25 @@ std::optional<v1::School> EnrollmentStore::FindSchool(db::Connection& c,
   return SchoolFromRow(*rows);
 }
 
+std::map<std::string, v1::School> EnrollmentStore::FindSchools(
+    db::Connection& c, const std::string& county_code, const std::vector<std::string>& school_ids) {
+  std::map<std::string, v1::School> out;
+  db::ForEachChunk(school_ids.size(), [&](size_t begin, size_t count) {
+    auto& select = c.Prepare(absl::StrCat("SELECT ", kSchoolColumns,
+                                          " FROM schools WHERE county_code = ? AND school_id IN ",
+                                          db::RowPlaceholders(1, count)));
+    select.setString(1, county_code);
+    for (size_t i = 0; i < count; ++i)
+      select.setString(static_cast<int>(i) + 2, school_ids[begin + i]);
+    ResultSet rows(select.executeQuery());
+    while (rows->next()) {
+      v1::School school = SchoolFromRow(*rows);
+      out[LastSegment(school.name())] = std::move(school);
+    }
+  });
+  return out;
+}
+
 std::vector<v1::School> EnrollmentStore::ListSchools(db::Connection& c,
                                                      const std::string& county_code,
                                                      const std::string& after_id, int limit) {

@@ -177,6 +177,10 @@ class EnrollmentStore {
                            const std::string& school_id, const std::string& display_name);
   static std::optional<v1::School> FindSchool(db::Connection& c, const std::string& county_code,
                                               const std::string& school_id);
+  // The county's schools among `school_ids`, by id.
+  static std::map<std::string, v1::School> FindSchools(db::Connection& c,
+                                                       const std::string& county_code,
+                                                       const std::vector<std::string>& school_ids);
   // The county's schools after `after_id` in id order, at most `limit`.
   static std::vector<v1::School> ListSchools(db::Connection& c, const std::string& county_code,
                                              const std::string& after_id, int limit);
