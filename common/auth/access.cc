@@ -107,6 +107,20 @@ std::vector<MethodPolicy> DefaultMethods() {
               {Province(), TrainingSchool()})
       .Method("ReturnResearchPlan", "return plans of school-based research (R-32)",
               {Province(), TrainingSchool()})
+      // at the year's end the school reports its teachers' research hours; the
+      // training school verifies them into the ledger (核准) or returns the report. The rows
+      // (teachers and their hours) go to those who send, verify or oversee them; the list
+      // gives counts only.
+      .Personal("SubmitSchoolHoursReport", "report teachers' research hours (R-32)",
+                {Province(), OwnSchool()})
+      .Personal("GetSchoolHoursReport", "read reports of research hours (R-32)",
+                {Province(), City(), County(), TrainingSchool(), OwnSchool()})
+      .Method("ListSchoolHoursReports", "list reports of research hours (R-32)",
+              {Province(), City(), County(), TrainingSchool(), OwnSchool()})
+      .Personal("VerifySchoolHoursReport", "verify reports of research hours (R-32)",
+                {Province(), TrainingSchool()})
+      .Personal("ReturnSchoolHoursReport", "return reports of research hours (R-32)",
+                {Province(), TrainingSchool()})
       .Personal("NominateTeacher", "nominate teachers (R-7)", {County()})
       .Personal("WithdrawEnrollment", "withdraw nominations (R-11)", {County()})
       .Personal("CheckIn", "record check-ins (R-11)", {Province(), OwnHost()})

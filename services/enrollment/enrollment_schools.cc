@@ -13,60 +13,11 @@
 #include "services/enrollment/domain/research_plans.h"
 #include "services/enrollment/domain/schools.h"
 #include "services/enrollment/enrollment_service.h"
+#include "services/enrollment/school_names.h"
 
 namespace peixun::enrollment {
 
 namespace {
-
-struct PlanKey {
-  std::string county;
-  std::string school;  // "-": every school of the county (lists only)
-  int school_year = 0;
-  std::string School() const { return absl::StrCat("regions/", county, "/schools/", school); }
-};
-
-// "regions/{county}/schools/{school}" (and "-" for every school when `any_school`), the county
-// a county code and the school an id.
-absl::StatusOr<PlanKey> ParseSchool(const std::string& name, absl::string_view field,
-                                    bool any_school) {
-  PEIXUN_ASSIGN_OR_RETURN(auto parts, ParseName(name, "regions/{county}/schools/{school}", field));
-  PEIXUN_ASSIGN_OR_RETURN(const RegionName county,
-                          RegionName::ParseCounty("regions/" + parts["county"], field));
-  if (!(any_school && parts["school"] == "-"))
-    PEIXUN_RETURN_IF_ERROR(ValidateId(parts["school"], field));
-  return PlanKey{county.code, parts["school"], 0};
-}
-
-// "regions/{county}/schools/{school}/researchPlans/{school_year}".
-absl::StatusOr<PlanKey> ParsePlan(const std::string& name, absl::string_view field) {
-  const size_t at = name.rfind("/researchPlans/");
-  int year = 0;
-  if (at == std::string::npos || !absl::SimpleAtoi(name.substr(at + 15), &year) || year < 2000 ||
-      year > 2100) {
-    return FieldError(field, absl::StrCat("'", name,
-                                          "' is not regions/{county}/schools/{school}/"
-                                          "researchPlans/{school_year}"));
-  }
-  PEIXUN_ASSIGN_OR_RETURN(PlanKey key, ParseSchool(name.substr(0, at), field, false));
-  key.school_year = year;
-  return key;
-}
-
-// The county's region as an access resource, with the school when one is named (R-32: a school
-// admin reaches its own school's plans, the training school and the county their county's).
-absl::StatusOr<auth::Resource> SchoolResource(db::Connection& c, const PlanKey& key,
-                                              const std::string& name) {
-  auto region = EnrollmentStore::FindRegion(c, key.county);
-  if (!region || !domain::IsCountyLevelUnit(*region)) {
-    return absl::NotFoundError(absl::StrCat("regions/", key.county, " is not a known county"));
-  }
-  auth::Resource resource;
-  resource.name = name;
-  resource.county = key.county;
-  resource.city = domain::CityCodeOf(*region);
-  if (key.school != "-") resource.school = key.School();
-  return resource;
-}
 
 v1::ResearchPlan WithDeadline(v1::ResearchPlan plan) {
   const absl::CivilDay deadline = domain::PlanDeadline(plan.school_year());
@@ -145,7 +96,7 @@ grpc::Status EnrollmentService::GetSchool(grpc::ServerContext* context,
                                           const v1::GetSchoolRequest* request,
                                           v1::School* response) {
   return Handle(context, "GetSchool", *request, [&](const auth::Access&) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParseSchool(request->name(), "name", false));
+    PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key, ParseSchool(request->name(), "name", false));
     return handlers_.Read([&](db::Connection& c) -> absl::Status {
       auto school = EnrollmentStore::FindSchool(c, key.county, key.school);
       if (!school) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
@@ -181,7 +132,7 @@ grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
                                                    v1::ResearchPlan* response) {
   return Handle(
       context, "SubmitResearchPlan", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(const PlanKey school,
+        PEIXUN_ASSIGN_OR_RETURN(const SchoolKey school,
                                 ParseSchool(request->parent(), "parent", false));
         const v1::ResearchPlan& plan = request->research_plan();
         PEIXUN_RETURN_IF_ERROR(domain::CheckPlan(plan));
@@ -189,13 +140,7 @@ grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
         return Mutate(
             caller, "SubmitResearchPlan", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
-              PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
-                                      SchoolResource(c, school, request->parent()));
-              PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-              if (!EnrollmentStore::FindSchool(c, school.county, school.school)) {
-                return FieldError("parent",
-                                  absl::StrCat(request->parent(), " is not a registered school"));
-              }
+              PEIXUN_RETURN_IF_ERROR(CheckRegisteredSchool(c, caller, school, request->parent()));
               auto existing = EnrollmentStore::FindResearchPlan(c, school.county, school.school,
                                                                 plan.school_year(), true);
               std::optional<v1::ResearchPlan::State> state;
@@ -217,7 +162,8 @@ grpc::Status EnrollmentService::GetResearchPlan(grpc::ServerContext* context,
                                                 v1::ResearchPlan* response) {
   return Handle(
       context, "GetResearchPlan", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParsePlan(request->name(), "name"));
+        PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key,
+                                ParseSchoolYearName(request->name(), "researchPlans", "name"));
         return handlers_.Read([&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
                                   SchoolResource(c, key, request->name()));
@@ -238,42 +184,20 @@ grpc::Status EnrollmentService::ListResearchPlans(grpc::ServerContext* context,
                                                   v1::ListResearchPlansResponse* response) {
   return Handle(
       context, "ListResearchPlans", *request, [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParseSchool(request->parent(), "parent", true));
-        PEIXUN_ASSIGN_OR_RETURN(auto terms,
-                                ParseFilter(request->filter(), {"state", "school_year"}));
-        PEIXUN_ASSIGN_OR_RETURN(const auto state,
-                                EnumTerm<v1::ResearchPlan::State>(terms, "state"));
-        int school_year = 0;
-        if (const std::string* y = FilterValue(terms, "school_year")) {
-          if (!absl::SimpleAtoi(*y, &school_year) || school_year < 2000 || school_year > 2100)
-            return FieldError("filter", absl::StrCat("school_year '", *y, "' is not a year"));
-        }
-        PEIXUN_ASSIGN_OR_RETURN(const Page page,
-                                Page::Of(request->page_size(), request->page_token(),
-                                         absl::StrCat(request->parent(), "|", request->filter())));
-        std::string after_school;
-        int after_year = 0;
-        if (!page.after.empty()) {
-          const size_t slash = page.after.rfind('/');
-          after_school = page.after.substr(0, slash);
-          (void)absl::SimpleAtoi(page.after.substr(slash + 1), &after_year);
-        }
+        PEIXUN_ASSIGN_OR_RETURN(const SchoolYearList list,
+                                ParseSchoolYearList<v1::ResearchPlan::State>(*request));
         std::vector<v1::ResearchPlan> items;
         PEIXUN_RETURN_IF_ERROR(handlers_.Read([&](db::Connection& c) -> absl::Status {
           PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource,
-                                  SchoolResource(c, key, request->parent()));
+                                  SchoolResource(c, list.key, request->parent()));
           PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
-          items = EnrollmentStore::ListResearchPlans(
-              c, key.county, key.school == "-" ? "" : key.school, state, school_year, after_school,
-              after_year, page.limit());
+          items = EnrollmentStore::ListResearchPlans(c, list.key.county, list.School(), list.state,
+                                                     list.school_year, list.after_school,
+                                                     list.after_year, list.page.limit());
           return absl::OkStatus();
         }));
-        response->set_next_page_token(page.Keep(items, [](const v1::ResearchPlan& plan) {
-          // "{school}/{school_year}": the keyset key of the plan.
-          const std::string& name = plan.name();
-          const size_t schools = name.find("/schools/") + 9;
-          const size_t plans = name.find("/researchPlans/");
-          return absl::StrCat(name.substr(schools, plans - schools), "/", plan.school_year());
+        response->set_next_page_token(list.page.Keep(items, [](const v1::ResearchPlan& plan) {
+          return SchoolYearPageKey(plan.name(), plan.school_year());
         }));
         for (auto& plan : items) *response->add_research_plans() = WithDeadline(std::move(plan));
         return absl::OkStatus();
@@ -297,7 +221,8 @@ grpc::Status EnrollmentService::ReviewResearchPlan(grpc::ServerContext* context,
                                                    const v1::ReviewResearchPlanRequest& request,
                                                    bool approve, v1::ResearchPlan* response) {
   return Handle(context, method, request, [&](const auth::Access& caller) -> absl::Status {
-    PEIXUN_ASSIGN_OR_RETURN(const PlanKey key, ParsePlan(request.name(), "name"));
+    PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key,
+                            ParseSchoolYearName(request.name(), "researchPlans", "name"));
     return Mutate(
         caller, method, request, request.request_id(), response,
         [&](db::Connection& c) -> absl::Status {

@@ -97,6 +97,21 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
   grpc::Status ReturnResearchPlan(grpc::ServerContext* context,
                                   const v1::ReviewResearchPlanRequest* request,
                                   v1::ResearchPlan* response) override;
+  grpc::Status SubmitSchoolHoursReport(grpc::ServerContext* context,
+                                       const v1::SubmitSchoolHoursReportRequest* request,
+                                       v1::SchoolHoursReport* response) override;
+  grpc::Status GetSchoolHoursReport(grpc::ServerContext* context,
+                                    const v1::GetSchoolHoursReportRequest* request,
+                                    v1::SchoolHoursReport* response) override;
+  grpc::Status ListSchoolHoursReports(grpc::ServerContext* context,
+                                      const v1::ListSchoolHoursReportsRequest* request,
+                                      v1::ListSchoolHoursReportsResponse* response) override;
+  grpc::Status VerifySchoolHoursReport(grpc::ServerContext* context,
+                                       const v1::VerifySchoolHoursReportRequest* request,
+                                       v1::SchoolHoursReport* response) override;
+  grpc::Status ReturnSchoolHoursReport(grpc::ServerContext* context,
+                                       const v1::ReturnSchoolHoursReportRequest* request,
+                                       v1::SchoolHoursReport* response) override;
   grpc::Status CreateHourClaim(grpc::ServerContext* context,
                                const v1::CreateHourClaimRequest* request,
                                v1::HourClaim* response) override;
@@ -155,6 +170,14 @@ class EnrollmentService final : public v1::EnrollmentService::Service {
                       const std::function<absl::Status(db::Connection&)>& change) {
     return handlers_.Mutate(caller, method, request, request_id, response, change);
   }
+  // checks, caps and registers reported rows for teachers of county
+  // `county_code` in the caller's transaction, approved by `approver`: a result per row, in
+  // order (RegisterHours, and the verification of a school's report). Access is the caller's.
+  absl::Status RegisterReportedHours(
+      db::Connection& c, const std::string& county_code,
+      const google::protobuf::RepeatedPtrField<v1::HoursReport>& reports,
+      const std::string& approver,
+      google::protobuf::RepeatedPtrField<v1::HoursReportResult>* results);
   // approves or returns a school's plan.
   grpc::Status ReviewResearchPlan(grpc::ServerContext* context, absl::string_view method,
                                   const v1::ReviewResearchPlanRequest& request, bool approve,

@@ -678,6 +678,39 @@ std::set<std::pair<std::string, int>> EnrollmentStore::ApprovedResearchPlans(
 
 namespace {
 
+// A county's rows of a school-year table (plans, reports), one school's when `school_id` is set,
+// after (after_school, after_year) in (school, school year) order, at most `limit`; state and
+// school_year filter when not 0.
+template <typename T>
+std::vector<T> ListBySchoolYear(db::Connection& c, absl::string_view columns,
+                                absl::string_view table, T (*from_row)(sql::ResultSet&),
+                                const std::string& county_code, const std::string& school_id,
+                                int state, int school_year, const std::string& after_school,
+                                int after_year, int limit) {
+  db::Conditions where;
+  where.EqualUnlessEmpty("school_id", school_id)
+      .EqualUnlessZero("state", state)
+      .EqualUnlessZero("school_year", school_year);
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", columns, " FROM ", table,
+                             " WHERE county_code = ? AND (school_id, school_year) > (?, ?)",
+                             where.Sql(), " ORDER BY school_id, school_year LIMIT ?"));
+  unsigned int next = 1;
+  select.setString(next++, county_code);
+  select.setString(next++, after_school);
+  select.setInt(next++, after_year);
+  where.Bind(select, &next);
+  select.setInt(next, limit);
+  ResultSet rows(select.executeQuery());
+  std::vector<T> out;
+  while (rows->next()) out.push_back(from_row(*rows));
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
 const char kPlanColumns[] =
     "county_code, school_id, school_year, title, content, state, submitter, reviewer, "
     "review_reason, version, CAST(UNIX_TIMESTAMP(submit_time) * 1000000 AS SIGNED) AS submit_us, "
@@ -758,24 +791,125 @@ void EnrollmentStore::ReviewResearchPlan(db::Connection& c, const std::string& c
 std::vector<v1::ResearchPlan> EnrollmentStore::ListResearchPlans(
     db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
     int school_year, const std::string& after_school, int after_year, int limit) {
-  db::Conditions where;
-  where.EqualUnlessEmpty("school_id", school_id)
-      .EqualUnlessZero("state", state)
-      .EqualUnlessZero("school_year", school_year);
+  return ListBySchoolYear(c, kPlanColumns, "research_plans", &PlanFromRow, county_code, school_id,
+                          state, school_year, after_school, after_year, limit);
+}
+
+namespace {
+
+const char kReportColumns[] =
+    "county_code, school_id, school_year, state, row_count, accepted_rows, registered_hours, "
+    "submitter, reviewer, review_reason, version, "
+    "CAST(UNIX_TIMESTAMP(submit_time) * 1000000 AS SIGNED) AS submit_us, "
+    "CAST(UNIX_TIMESTAMP(review_time) * 1000000 AS SIGNED) AS review_us";
+
+v1::SchoolHoursReport ReportFromRow(sql::ResultSet& rows) {
+  v1::SchoolHoursReport report;
+  report.set_school_year(rows.getInt("school_year"));
+  report.set_name(absl::StrCat("regions/", Str(rows, "county_code"), "/schools/",
+                               Str(rows, "school_id"), "/hoursReports/", report.school_year()));
+  report.set_state(static_cast<v1::SchoolHoursReport::State>(rows.getInt("state")));
+  report.set_row_count(rows.getInt("row_count"));
+  report.set_accepted_rows(rows.getInt("accepted_rows"));
+  report.set_registered_hours(rows.getInt("registered_hours"));
+  report.set_submitter(Str(rows, "submitter"));
+  report.set_reviewer(Str(rows, "reviewer"));
+  report.set_review_reason(Str(rows, "review_reason"));
+  report.set_etag(std::to_string(rows.getInt("version")));
+  db::SetTimestampMicros(report.mutable_submit_time(), rows.getInt64("submit_us"));
+  if (!rows.isNull("review_us"))
+    db::SetTimestampMicros(report.mutable_review_time(), rows.getInt64("review_us"));
+  return report;
+}
+
+// The rows as stored: a SchoolHoursReport holding only its rows, in protobuf's encoding.
+std::string RowsBlob(const v1::SchoolHoursReport& report) {
+  v1::SchoolHoursReport rows;
+  *rows.mutable_rows() = report.rows();
+  return rows.SerializeAsString();
+}
+
+int AcceptedRows(const v1::SchoolHoursReport& report) {
+  int accepted = 0;
+  for (const auto& row : report.rows()) {
+    if (row.result().outcome() != v1::HoursReportResult::REFUSED) ++accepted;
+  }
+  return accepted;
+}
+
+}  // namespace
+
+std::optional<v1::SchoolHoursReport> EnrollmentStore::FindSchoolHoursReport(
+    db::Connection& c, const std::string& county_code, const std::string& school_id,
+    int school_year, bool for_update, bool with_rows) {
   auto& select = c.Prepare(absl::StrCat(
-      "SELECT ", kPlanColumns,
-      " FROM research_plans WHERE county_code = ? AND (school_id, school_year) > (?, ?)",
-      where.Sql(), " ORDER BY school_id, school_year LIMIT ?"));
-  unsigned int next = 1;
-  select.setString(next++, county_code);
-  select.setString(next++, after_school);
-  select.setInt(next++, after_year);
-  where.Bind(select, &next);
-  select.setInt(next, limit);
+      "SELECT ", kReportColumns, with_rows ? ", rows_pb" : "",
+      " FROM school_hours_reports WHERE county_code = ? AND school_id = ? AND school_year = ?",
+      for_update ? " FOR UPDATE" : ""));
+  select.setString(1, county_code);
+  select.setString(2, school_id);
+  select.setInt(3, school_year);
   ResultSet rows(select.executeQuery());
-  std::vector<v1::ResearchPlan> out;
-  while (rows->next()) out.push_back(PlanFromRow(*rows));
-  return out;
+  if (!rows->next()) return std::nullopt;
+  v1::SchoolHoursReport report = ReportFromRow(*rows);
+  if (with_rows) {
+    v1::SchoolHoursReport stored;
+    if (!stored.ParseFromString(db::ReadBlob(*rows, 14))) {
+      throw sql::SQLException(absl::StrCat("the rows of ", report.name(), " do not parse"));
+    }
+    report.mutable_rows()->Swap(stored.mutable_rows());
+  }
+  return report;
+}
+
+void EnrollmentStore::SubmitSchoolHoursReport(db::Connection& c, const std::string& county_code,
+                                              const std::string& school_id,
+                                              const v1::SchoolHoursReport& report,
+                                              const std::string& submitter) {
+  std::istringstream blob(RowsBlob(report));
+  auto& upsert = c.Prepare(
+      "INSERT INTO school_hours_reports (county_code, school_id, school_year, state, rows_pb, "
+      "row_count, accepted_rows, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY "
+      "UPDATE state = VALUES(state), rows_pb = VALUES(rows_pb), row_count = VALUES(row_count), "
+      "accepted_rows = VALUES(accepted_rows), registered_hours = 0, submitter = "
+      "VALUES(submitter), submit_time = CURRENT_TIMESTAMP(6), version = version + 1");
+  upsert.setString(1, county_code);
+  upsert.setString(2, school_id);
+  upsert.setInt(3, report.school_year());
+  upsert.setInt(4, v1::SchoolHoursReport::SUBMITTED);
+  upsert.setBlob(5, &blob);
+  upsert.setInt(6, report.rows_size());
+  upsert.setInt(7, AcceptedRows(report));
+  upsert.setString(8, submitter);
+  upsert.executeUpdate();
+}
+
+void EnrollmentStore::ReviewSchoolHoursReport(db::Connection& c, const std::string& county_code,
+                                              const std::string& school_id,
+                                              const v1::SchoolHoursReport& reviewed,
+                                              const std::string& reviewer) {
+  std::istringstream blob(RowsBlob(reviewed));
+  auto& update = c.Prepare(
+      "UPDATE school_hours_reports SET state = ?, rows_pb = ?, accepted_rows = ?, "
+      "registered_hours = ?, reviewer = ?, review_reason = ?, review_time = CURRENT_TIMESTAMP(6), "
+      "version = version + 1 WHERE county_code = ? AND school_id = ? AND school_year = ?");
+  update.setInt(1, reviewed.state());
+  update.setBlob(2, &blob);
+  update.setInt(3, AcceptedRows(reviewed));
+  update.setInt(4, reviewed.registered_hours());
+  update.setString(5, reviewer);
+  update.setString(6, reviewed.review_reason());
+  update.setString(7, county_code);
+  update.setString(8, school_id);
+  update.setInt(9, reviewed.school_year());
+  update.executeUpdate();
+}
+
+std::vector<v1::SchoolHoursReport> EnrollmentStore::ListSchoolHoursReports(
+    db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
+    int school_year, const std::string& after_school, int after_year, int limit) {
+  return ListBySchoolYear(c, kReportColumns, "school_hours_reports", &ReportFromRow, county_code,
+                          school_id, state, school_year, after_school, after_year, limit);
 }
 
 std::map<std::string, std::pair<int64_t, int>> EnrollmentStore::RegisteredBySourceKey(

@@ -19,16 +19,13 @@
 #include "services/enrollment/domain/hours_certificate.h"
 #include "services/enrollment/domain/nomination_ledger.h"
 #include "services/enrollment/domain/rate_report.h"
+#include "services/enrollment/domain/school_hours_reports.h"
 
 namespace peixun::enrollment {
 
 namespace catalog_v1 = ::peixun::catalog::v1;
 
-// Where a teacher is: its county and the registered school its record names ("" when none).
-struct TeacherPlace {
-  std::string county_code;
-  std::string school_id;
-};
+using domain::TeacherPlace;
 
 // A teacher row with its unmasked ID number; masking is the handler's job.
 struct TeacherRow {
@@ -211,6 +208,26 @@ class EnrollmentStore {
   // The county's plans (one school's when `school_id` is set) after (after_school, after_year)
   // in (school, school year) order, at most `limit`; state and school_year filter when not 0.
   static std::vector<v1::ResearchPlan> ListResearchPlans(
+      db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
+      int school_year, const std::string& after_school, int after_year, int limit);
+
+  // Schools' reports of research hours
+  // A report with its rows (`with_rows`) or without (lists), locked with `for_update`.
+  static std::optional<v1::SchoolHoursReport> FindSchoolHoursReport(
+      db::Connection& c, const std::string& county_code, const std::string& school_id,
+      int school_year, bool for_update, bool with_rows);
+  // Stores a report as sent (rows with their results), SUBMITTED, replacing an earlier one.
+  static void SubmitSchoolHoursReport(db::Connection& c, const std::string& county_code,
+                                      const std::string& school_id,
+                                      const v1::SchoolHoursReport& report,
+                                      const std::string& submitter);
+  // Records the review: VERIFIED with the rows' results and the hours registered, or RETURNED
+  // with the reason (rows unchanged).
+  static void ReviewSchoolHoursReport(db::Connection& c, const std::string& county_code,
+                                      const std::string& school_id,
+                                      const v1::SchoolHoursReport& reviewed,
+                                      const std::string& reviewer);
+  static std::vector<v1::SchoolHoursReport> ListSchoolHoursReports(
       db::Connection& c, const std::string& county_code, const std::string& school_id, int state,
       int school_year, const std::string& after_school, int after_year, int limit);
   // Entries registered under these source keys of `source`: key -> (entry id, hours).

@@ -488,6 +488,37 @@ class AccessMatrixTest : public ::testing::Test {
       r.set_reason("矩阵测试");
       return bytes(r);
     }
+    // a school's report of research hours of the 2022 school year.
+    if (method == "EnrollmentService.SubmitSchoolHoursReport") {
+      enr::SubmitSchoolHoursReportRequest r;
+      r.set_parent(school);
+      r.mutable_hours_report()->set_school_year(2022);
+      auto* row = r.mutable_hours_report()->add_rows();
+      row->set_teacher(teacher);
+      row->set_credit_hours(24);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.GetSchoolHoursReport") {
+      enr::GetSchoolHoursReportRequest r;
+      r.set_name(school + "/hoursReports/2022");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ListSchoolHoursReports") {
+      enr::ListSchoolHoursReportsRequest r;
+      r.set_parent(school);
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.VerifySchoolHoursReport") {
+      enr::VerifySchoolHoursReportRequest r;
+      r.set_name(school + "/hoursReports/2022");
+      return bytes(r);
+    }
+    if (method == "EnrollmentService.ReturnSchoolHoursReport") {
+      enr::ReturnSchoolHoursReportRequest r;
+      r.set_name(school + "/hoursReports/2022");
+      r.set_reason("矩阵测试");
+      return bytes(r);
+    }
     if (method == "EnrollmentService.ImportSchools") {
       enr::ImportSchoolsRequest r;
       r.set_county("regions/" + w.county);

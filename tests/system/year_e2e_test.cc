@@ -417,6 +417,42 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   auto [waiting, waiting_exit] = RunCommand(training_ctl + "report-hours 410225 " + research);
   EXPECT_EQ(waiting_exit, 1) << waiting;
   EXPECT_NE(waiting.find("no approved plan of school year 2022"), std::string::npos) << waiting;
+
+  // at the 2023 school year's end the school reports its teacher's research hours; the
+  // training school verifies them into the ledger, cut to the year's 24.
+  const std::string school_hours = logs + "/school-hours.csv";
+  {
+    std::ofstream file(school_hours);
+    file << "teacher,hours,note\n" << teacher << ",30,集体备课 12；课例研究 10；专业阅读 8\n";
+  }
+  auto [early_report, early_report_exit] =
+      RunCommand(school_ctl + "submit-hours-report " + school + " 2023 " + school_hours);
+  EXPECT_NE(early_report_exit, 0) << early_report;
+  EXPECT_NE(early_report.find("begins on 2023-09-01"), std::string::npos) << early_report;
+  ASSERT_TRUE(MoveFileClock(clock_file, absl::FromCivil(absl::CivilSecond(2024, 7, 1, 9, 0, 0),
+                                                        ChinaTimeZone()))
+                  .ok());
+  auto [report_sent, report_sent_exit] =
+      RunCommand(school_ctl + "submit-hours-report " + school + " 2023 " + school_hours);
+  ASSERT_EQ(report_sent_exit, 0) << report_sent;
+  const std::string hours_report = school + "/hoursReports/2023";
+  EXPECT_NE(report_sent.find("submitted " + hours_report + ": 1 of 1 rows wait"), std::string::npos)
+      << report_sent;
+  auto [reports_queue, reports_queue_exit] =
+      RunCommand(training_ctl + "hours-reports 410225 'state = \"SUBMITTED\"' --output=json");
+  EXPECT_EQ(reports_queue_exit, 0) << reports_queue;
+  EXPECT_NE(reports_queue.find(hours_report), std::string::npos) << reports_queue;
+  auto [report_verified, report_verified_exit] =
+      RunCommand(training_ctl + "verify-report " + hours_report + " --output=json");
+  ASSERT_EQ(report_verified_exit, 0) << report_verified;
+  EXPECT_NE(report_verified.find("VERIFIED"), std::string::npos) << report_verified;
+  EXPECT_NE(report_verified.find("CAPPED"), std::string::npos) << report_verified;
+  auto [research_ledger, research_ledger_exit] =
+      RunCommand(lankao_ctl + "hours " + teacher + " --output=csv");
+  EXPECT_EQ(research_ledger_exit, 0) << research_ledger;
+  EXPECT_NE(research_ledger.find("2023学年校本研修：集体备课 12；课例研究 10；专业阅读 8"),
+            std::string::npos)
+      << research_ledger;
 }
 
 }  // namespace

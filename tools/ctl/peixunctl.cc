@@ -709,6 +709,48 @@ const std::vector<Verb>& Verbs() {
        [](A a) {
          return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
        }},
+      // schools' reports of research hours (校本研修学时); a school sends one with
+      // submit-hours-report.
+      {"hours-reports", "SCHOOL|COUNTY [FILTER]",
+       "reports of research hours: a school's, or every school's of a county (e.g. 'state = "
+       "\"SUBMITTED\"', R-32)",
+       "enrollment", "ListSchoolHoursReports", 1, 2, true,
+       [](A a) {
+         const bool county = a[0].find("/schools/") == std::string::npos;
+         return Fields{{"parent", Q(county ? Named("regions/", a[0]) + "/schools/-" : a[0])},
+                       {"filter", QArg(a, 1)}};
+       }},
+      {"hours-report", "REPORT",
+       "a school's report of research hours with each row's result (R-32)", "enrollment",
+       "GetSchoolHoursReport", 1, 1, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}};
+       }},
+      {"verify-report", "REPORT [TEACHER=REASON ...]",
+       "核准: verify a report into the ledger, refusing the rows named with their reasons (the "
+       "county's training school, R-32)",
+       "enrollment", "VerifySchoolHoursReport", 1, 1001, false,
+       [](A a) {
+         std::vector<std::string> refusals;
+         for (size_t i = 1; i < a.size(); ++i) {
+           const size_t eq = a[i].find('=');
+           const std::string teacher = a[i].substr(0, eq);
+           const std::string reason = eq == std::string::npos ? "" : a[i].substr(eq + 1);
+           refusals.push_back(
+               JsonOf({{"teacher", Q(Named("teachers/", teacher))}, {"reason", Q(reason)}}));
+         }
+         return Fields{
+             {"name", Q(a[0])},
+             {"refusals",
+              refusals.empty() ? "" : absl::StrCat("[", absl::StrJoin(refusals, ", "), "]")},
+             {"request_id", RequestId()}};
+       }},
+      {"return-report", "REPORT REASON",
+       "return a school's report with the reason (the county's training school, R-32)",
+       "enrollment", "ReturnSchoolHoursReport", 2, 2, false,
+       [](A a) {
+         return Fields{{"name", Q(a[0])}, {"reason", Q(a[1])}, {"request_id", RequestId()}};
+       }},
       {"verify-certificate", "CODE",
        "whether a certificate of hours is genuine and what it certifies (anyone, R-34)",
        "enrollment", "VerifyHoursCertificate", 1, 1, false,
@@ -928,7 +970,9 @@ std::string Usage() {
       "  report-hours COUNTY FILE.csv           register reported hours (R-32, R-14): header "
       "teacher,kind,hours,days,session,date,description,level\n"
       "  import-schools COUNTY FILE.csv         register a county's schools (R-1, R-32): header "
-      "school,display_name\n";
+      "school,display_name\n"
+      "  submit-hours-report SCHOOL YEAR FILE.csv  a school's research hours of a school year "
+      "(R-32): header teacher,hours,note\n";
   for (const auto& v : Verbs()) {
     const std::string head = absl::StrCat("  ", v.name, " ", v.args);
     absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what,
@@ -1032,6 +1076,46 @@ int RunImportSchools(const std::vector<char*>& args) {
   return refused == 0 ? 0 : 1;
 }
 
+// a school's report of its teachers' research hours of a school year from a CSV file with
+// the header teacher,hours,note, in one call (1 to 1,000 rows); a line per row refused.
+int RunSubmitHoursReport(const std::vector<char*>& args) {
+  if (args.size() != 4) return Fail("usage: peixunctl submit-hours-report SCHOOL YEAR FILE.csv");
+  auto rows = ReadCsvRows(args[3], "teacher,", 3);
+  if (!rows) return Fail(absl::StrCat("cannot read ", args[3]));
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  peixun::enrollment::v1::SubmitSchoolHoursReportRequest request;
+  request.set_parent(args[1]);
+  int year = 0;
+  if (!absl::SimpleAtoi(args[2], &year)) return Fail(absl::StrCat("'", args[2], "' is not a year"));
+  request.mutable_hours_report()->set_school_year(year);
+  for (const auto& [line_no, cells] : *rows) {
+    auto* row = request.mutable_hours_report()->add_rows();
+    row->set_teacher(Named("teachers/", cells[0]));
+    int hours = 0;
+    if (absl::SimpleAtoi(cells[1], &hours)) row->set_credit_hours(hours);
+    row->set_note(cells[2]);
+  }
+  request.set_request_id(RequestId());
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(request, &json);
+  Client client;
+  std::unique_ptr<google::protobuf::Message> response;
+  grpc::Status status =
+      client.CallMessage("enrollment", "SubmitSchoolHoursReport", json, *token, &response);
+  if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
+  peixun::enrollment::v1::SchoolHoursReport report;
+  report.ParseFromString(response->SerializeAsString());
+  for (const auto& row : report.rows()) {
+    if (!row.has_result()) continue;
+    std::cerr << "  " << args[3] << ":" << (*rows)[static_cast<size_t>(row.result().index())].first
+              << ": REFUSED, " << row.result().reason() << "\n";
+  }
+  std::cout << "submitted " << report.name() << ": " << report.accepted_rows() << " of "
+            << report.row_count() << " rows wait for the training school\n";
+  return report.accepted_rows() == report.row_count() ? 0 : 1;
+}
+
 // a county's report of hours from a CSV file with the header
 // teacher,kind,hours,days,session,date,description,level (kind: SCHOOL_RESEARCH, WORKSHOP or
 // MENTORING; date as 2023-06-30), sent 1,000 rows a call; a line per row not registered.
@@ -1133,6 +1217,7 @@ int main(int argc, char** argv) {
   if (command == "certificate") return RunCertificate(args);
   if (command == "report-hours") return RunReportHours(args);
   if (command == "import-schools") return RunImportSchools(args);
+  if (command == "submit-hours-report") return RunSubmitHoursReport(args);
   if (command == "help") {
     std::cout << Usage();
     return 0;

@@ -303,6 +303,24 @@ class EnrollmentTest : public ::testing::Test {
     return stub.NominateTeacher(ContextAs(Role::kCountyAdmin, county).get(), request, out);
   }
 
+  // registers 兰考县's schools (id, name), as the province.
+  void RegisterLankaoSchools(const std::vector<std::pair<std::string, std::string>>& schools) {
+    v1::ImportSchoolsRequest request;
+    request.set_county("regions/410225");
+    for (const auto& [id, name] : schools) {
+      auto* school = request.add_schools();
+      school->set_name(id);
+      school->set_display_name(name);
+    }
+    v1::ImportSchoolsResponse imported;
+    ASSERT_TRUE(
+        stub_->ImportSchools(ContextAs(Role::kProvinceAdmin).get(), request, &imported).ok());
+  }
+  // A county's teacher training school (教师进修学校, R-32).
+  static std::unique_ptr<grpc::ClientContext> TrainingSchool(const std::string& county) {
+    return ContextAs(Role::kTrainingSchool, county, "", "training-school-" + county);
+  }
+
   // The business day the services see; nominations of 2022 close on Aug 31, and lankao-seats
   // runs from Oct 10 to Oct 19, so arrival is recorded from Oct 10 and completion from Oct 19
   //
@@ -2455,18 +2473,10 @@ TEST_F(EnrollmentTest, R32ASchoolsPlanIsDueByTheSecondWeekReviewedByItsCountysTr
   unmatched.set_school("兰考县未登记小学");
   const std::string teacher = imported[0].teacher();
   const std::string unregistered = Import({unmatched})[0].teacher();
-  auto province = [] { return ContextAs(Role::kProvinceAdmin); };
-  v1::ImportSchoolsRequest schools;
-  schools.set_county("regions/410225");
-  schools.add_schools()->set_name("lk-diyi");
-  schools.mutable_schools(0)->set_display_name("第一小学");
-  v1::ImportSchoolsResponse imported_schools;
-  ASSERT_TRUE(stub_->ImportSchools(province().get(), schools, &imported_schools).ok());
+  RegisterLankaoSchools({{"lk-diyi", "第一小学"}});
   const std::string school = "regions/410225/schools/lk-diyi";
   auto school_admin = [&] { return ContextAs(Role::kSchoolAdmin, "", "", school); };
-  auto training_school = [](const std::string& county) {
-    return ContextAs(Role::kTrainingSchool, county, "", "training-school-" + county);
-  };
+  auto training_school = &EnrollmentTest::TrainingSchool;
   auto submit = [&](std::unique_ptr<grpc::ClientContext> as, int school_year,
                     v1::ResearchPlan* out) {
     v1::SubmitResearchPlanRequest request;
@@ -2580,6 +2590,201 @@ TEST_F(EnrollmentTest, R32ASchoolsPlanIsDueByTheSecondWeekReviewedByItsCountysTr
   EXPECT_EQ(registered.results(2).outcome(), v1::HoursReportResult::REGISTERED)
       << registered.results(2).reason();
   EXPECT_EQ(stub_->RegisterHours(training_school("410223").get(), hours, &registered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(EnrollmentTest, R32ASchoolReportsItsTeachersHoursAndItsTrainingSchoolVerifiesThemOnce) {
+  auto imported = Import({TeacherIn("410225", 1), TeacherIn("410225", 2)});
+  v1::Teacher elsewhere = TeacherIn("410225", 3);
+  elsewhere.set_school("第二小学");
+  const std::string a = imported[0].teacher();
+  const std::string b = imported[1].teacher();
+  const std::string c = Import({elsewhere})[0].teacher();
+  RegisterLankaoSchools({{"lk-diyi", "第一小学"}, {"lk-dier", "第二小学"}});
+  const std::string school = "regions/410225/schools/lk-diyi";
+  auto school_admin = [&] { return ContextAs(Role::kSchoolAdmin, "", "", school); };
+  auto training_school = &EnrollmentTest::TrainingSchool;
+  auto row = [](const std::string& teacher, int hours) {
+    v1::SchoolHoursReport::Row r;
+    r.set_teacher(teacher);
+    r.set_credit_hours(hours);
+    r.set_note("集体备课、课例研究");
+    return r;
+  };
+  auto submit = [&](std::unique_ptr<grpc::ClientContext> as,
+                    const std::vector<v1::SchoolHoursReport::Row>& rows, v1::SchoolHoursReport* out,
+                    const std::string& request_id = "") {
+    v1::SubmitSchoolHoursReportRequest request;
+    request.set_parent(school);
+    request.mutable_hours_report()->set_school_year(2022);
+    for (const auto& r : rows) *request.mutable_hours_report()->add_rows() = r;
+    request.set_request_id(request_id);
+    return stub_->SubmitSchoolHoursReport(as.get(), request, out);
+  };
+  const std::vector<v1::SchoolHoursReport::Row> rows = {row(a, 30), row(b, 20), row(c, 24),
+                                                        row(a, 10)};
+
+  // Under no approved plan, the school reports nothing.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2022, 9, 5, 9, 0, 0), ChinaTimeZone()));
+  v1::SchoolHoursReport report;
+  grpc::Status status = submit(school_admin(), rows, &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-32"), std::string::npos) << status.error_message();
+  v1::SubmitResearchPlanRequest plan;
+  plan.set_parent(school);
+  plan.mutable_research_plan()->set_school_year(2022);
+  plan.mutable_research_plan()->set_title("2022学年第一小学校本研修方案");
+  plan.mutable_research_plan()->set_content("集体备课、课例研究、专业阅读");
+  v1::ResearchPlan submitted;
+  ASSERT_TRUE(stub_->SubmitResearchPlan(school_admin().get(), plan, &submitted).ok());
+  v1::ReviewResearchPlanRequest approve;
+  approve.set_name(submitted.name());
+  ASSERT_TRUE(
+      stub_->ApproveResearchPlan(training_school("410225").get(), approve, &submitted).ok());
+
+  // At the year's end: each row answered at once; another school cannot send it.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2023, 7, 3, 9, 0, 0), ChinaTimeZone()));
+  EXPECT_EQ(
+      submit(ContextAs(Role::kSchoolAdmin, "", "", "regions/410225/schools/lk-dier"), rows, &report)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  status = submit(school_admin(), rows, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.name(), school + "/hoursReports/2022");
+  EXPECT_EQ(report.state(), v1::SchoolHoursReport::SUBMITTED);
+  EXPECT_EQ(report.row_count(), 4);
+  EXPECT_EQ(report.accepted_rows(), 2);
+  ASSERT_EQ(report.rows_size(), 4);
+  EXPECT_FALSE(report.rows(0).has_result());
+  EXPECT_FALSE(report.rows(1).has_result());
+  EXPECT_EQ(report.rows(2).result().outcome(), v1::HoursReportResult::REFUSED);
+  EXPECT_NE(report.rows(2).result().reason().find("rows[2].teacher"), std::string::npos)
+      << report.rows(2).result().reason();
+  EXPECT_EQ(report.rows(3).result().outcome(), v1::HoursReportResult::REFUSED);
+  EXPECT_NE(report.rows(3).result().reason().find("earlier row"), std::string::npos);
+
+  // 兰考's training school only: it returns the report with a reason; the school sends it again.
+  v1::ReturnSchoolHoursReportRequest give_back;
+  give_back.set_name(report.name());
+  give_back.set_reason("请补充第二学期的活动记录");
+  v1::SchoolHoursReport reviewed;
+  EXPECT_EQ(stub_->ReturnSchoolHoursReport(training_school("410223").get(), give_back, &reviewed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ReturnSchoolHoursReport(school_admin().get(), give_back, &reviewed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      stub_->ReturnSchoolHoursReport(training_school("410225").get(), give_back, &reviewed).ok());
+  EXPECT_EQ(reviewed.state(), v1::SchoolHoursReport::RETURNED);
+  EXPECT_EQ(reviewed.review_reason(), "请补充第二学期的活动记录");
+  ASSERT_TRUE(submit(school_admin(), {row(a, 30), row(b, 20)}, &report).ok());
+  EXPECT_EQ(report.state(), v1::SchoolHoursReport::SUBMITTED);
+  EXPECT_EQ(report.row_count(), 2);
+
+  // The training school's queue; a school reads its own reports only.
+  v1::ListSchoolHoursReportsRequest list;
+  list.set_parent("regions/410225/schools/-");
+  list.set_filter("state = \"SUBMITTED\"");
+  v1::ListSchoolHoursReportsResponse listed;
+  ASSERT_TRUE(stub_->ListSchoolHoursReports(training_school("410225").get(), list, &listed).ok());
+  ASSERT_EQ(listed.hours_reports_size(), 1);
+  EXPECT_EQ(listed.hours_reports(0).name(), report.name());
+  EXPECT_EQ(listed.hours_reports(0).rows_size(), 0);  // counts, not rows
+  EXPECT_EQ(listed.hours_reports(0).row_count(), 2);
+  EXPECT_EQ(stub_->ListSchoolHoursReports(school_admin().get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetSchoolHoursReportRequest get;
+  get.set_name(report.name());
+  EXPECT_EQ(stub_
+                ->GetSchoolHoursReport(
+                    ContextAs(Role::kSchoolAdmin, "", "", "regions/410225/schools/lk-dier").get(),
+                    get, &reviewed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // A refusal must name a waiting row.
+  v1::VerifySchoolHoursReportRequest verify;
+  verify.set_name(report.name());
+  verify.set_etag(report.etag());
+  auto* refusal = verify.add_refusals();
+  refusal->set_teacher(c);
+  refusal->set_reason("不是本校教师");
+  status = stub_->VerifySchoolHoursReport(training_school("410225").get(), verify, &reviewed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("refusals[0].teacher"), std::string::npos)
+      << status.error_message();
+  refusal->set_teacher(b);
+  refusal->set_reason("过程性材料缺少课例记录");
+
+  // Eight verifications at once: one verifies, one entry a teacher; the others find it verified.
+  std::vector<grpc::Status> answers(8);
+  std::vector<v1::SchoolHoursReport> outs(8);
+  {
+    std::vector<std::thread> reviewers;
+    reviewers.reserve(8);
+    for (int i = 0; i < 8; ++i) {
+      reviewers.emplace_back([&, i] {
+        v1::VerifySchoolHoursReportRequest mine = verify;
+        mine.clear_etag();
+        mine.set_request_id(absl::StrCat("verify-", i));
+        answers[i] =
+            stub_->VerifySchoolHoursReport(training_school("410225").get(), mine, &outs[i]);
+      });
+    }
+    for (auto& t : reviewers) t.join();
+  }
+  int verified = 0;
+  for (int i = 0; i < 8; ++i) {
+    if (answers[i].ok()) {
+      ++verified;
+      reviewed = outs[i];
+    } else {
+      EXPECT_EQ(answers[i].error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << answers[i].error_message();
+    }
+  }
+  ASSERT_EQ(verified, 1);
+  EXPECT_EQ(reviewed.state(), v1::SchoolHoursReport::VERIFIED);
+  EXPECT_EQ(reviewed.reviewer(), "training-school-410225");
+  EXPECT_EQ(reviewed.registered_hours(), 24);
+  ASSERT_EQ(reviewed.rows_size(), 2);
+  const v1::HoursReportResult& capped = reviewed.rows(0).result();
+  EXPECT_EQ(capped.outcome(), v1::HoursReportResult::CAPPED) << capped.reason();
+  EXPECT_EQ(capped.credit_hours(), 24);
+  EXPECT_EQ(capped.index(), 0);
+  EXPECT_EQ(capped.hour_entry().rfind(a + "/hourEntries/", 0), 0u) << capped.hour_entry();
+  EXPECT_EQ(reviewed.rows(1).result().outcome(), v1::HoursReportResult::REFUSED);
+  EXPECT_NE(reviewed.rows(1).result().reason().find("过程性材料缺少课例记录"), std::string::npos);
+  EXPECT_EQ(enrollment_db_.QueryValue(absl::StrCat(
+                "SELECT CONCAT_WS('|', COUNT(*), SUM(hours), MIN(level), MIN(school_year), "
+                "MIN(description)) FROM hour_entries WHERE teacher_id IN ('",
+                a.substr(9), "', '", b.substr(9), "')")),
+            absl::StrCat("1|24|", common::v1::SCHOOL,
+                         "|2022|第一小学 2022学年校本研修：集体备课、课例研究"));
+
+  // Verified is final: not sent again; the same hours through RegisterHours change nothing.
+  EXPECT_EQ(submit(school_admin(), {row(a, 30)}, &report).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::RegisterHoursRequest again;
+  again.set_county("regions/410225");
+  v1::HoursReport research;
+  research.set_teacher(a);
+  research.set_source_kind(v1::HourEntry::SCHOOL_RESEARCH);
+  research.set_credit_hours(24);
+  research.mutable_date()->set_year(2023);
+  research.mutable_date()->set_month(6);
+  research.mutable_date()->set_day(30);
+  *again.add_reports() = research;
+  v1::RegisterHoursResponse registered;
+  ASSERT_TRUE(stub_->RegisterHours(training_school("410225").get(), again, &registered).ok());
+  EXPECT_EQ(registered.results(0).outcome(), v1::HoursReportResult::ALREADY_REGISTERED);
+  EXPECT_EQ(registered.results(0).hour_entry(), capped.hour_entry());
+  // The county and its city read the verified report; 尉氏县 does not.
+  ASSERT_TRUE(
+      stub_->GetSchoolHoursReport(ContextAs(Role::kCityAdmin, "4102").get(), get, &report).ok());
+  EXPECT_EQ(report.rows(0).result().hour_entry(), capped.hour_entry());
+  EXPECT_EQ(stub_->GetSchoolHoursReport(ContextAs(Role::kCountyAdmin, "410223").get(), get, &report)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 

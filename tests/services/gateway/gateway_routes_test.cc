@@ -54,7 +54,7 @@ TEST(RouteTable, EveryMethodOfTheFourContractsHasARoute) {
           << service->method(i)->full_name() << " has no google.api.http annotation";
     }
   }
-  EXPECT_EQ(methods, 97);
+  EXPECT_EQ(methods, 102);
   // AIP-127: reads are GET, creates and custom verbs POST, updates PATCH with the resource as body.
   for (const Route& route : table->routes()) {
     const std::string& name = route.method->name();

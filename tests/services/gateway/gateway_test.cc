@@ -390,7 +390,7 @@ TEST_F(GatewayTest, EveryAnnotatedRpcIsReachableOverHttp) {
     ++reached;
     methods.insert(route.method->full_name());
   }
-  EXPECT_EQ(methods.size(), 97u) << "every RPC of the four contracts";
+  EXPECT_EQ(methods.size(), 102u) << "every RPC of the four contracts";
   EXPECT_EQ(reached, static_cast<int>(gateway_->routes().routes().size()));
 }
 
