@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
@@ -418,13 +419,21 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_EQ(waiting_exit, 1) << waiting;
   EXPECT_NE(waiting.find("no approved plan of school year 2022"), std::string::npos) << waiting;
 
-  // R-32: at the 2023 school year's end the school reports its teacher's research hours; the
-  // training school verifies them into the ledger, cut to the year's 24.
-  const std::string school_hours = logs + "/school-hours.csv";
-  {
-    std::ofstream file(school_hours);
-    file << "teacher,hours,note\n" << teacher << ",30,集体备课 12；课例研究 10；专业阅读 8\n";
-  }
+  // R-32: at the 2023 school year's end the school reports its teacher's research hours from
+  // the workbook it keeps (the peixunctl template, filled in by another tool); the training
+  // school verifies them into the ledger, cut to the year's 24.
+  const std::string template_file = logs + "/school-hours-template.xlsx";
+  auto [templated, templated_exit] = RunCommand(ctl + " template school-hours " + template_file);
+  ASSERT_EQ(templated_exit, 0) << templated;
+  const std::string school_hours = logs + "/school-hours.xlsx";
+  auto [filled, filled_exit] = RunCommand(
+      "/usr/bin/python3 -c \"import openpyxl,sys; b=openpyxl.load_workbook(sys.argv[1]); "
+      "s=b.active; print(','.join(c.value for c in s[1]), s['A2'].number_format); "
+      "s.delete_rows(2); s.append([sys.argv[3], 30, '集体备课 12；课例研究 10；专业阅读 8']); "
+      "b.save(sys.argv[2])\" " +
+      template_file + " " + school_hours + " " + teacher);
+  ASSERT_EQ(filled_exit, 0) << filled;
+  EXPECT_EQ(filled, "teacher,hours,note @\n");
   auto [early_report, early_report_exit] =
       RunCommand(school_ctl + "submit-hours-report " + school + " 2023 " + school_hours);
   EXPECT_NE(early_report_exit, 0) << early_report;
@@ -432,9 +441,18 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   ASSERT_TRUE(MoveFileClock(clock_file, absl::FromCivil(absl::CivilSecond(2024, 7, 1, 9, 0, 0),
                                                         ChinaTimeZone()))
                   .ok());
+  const std::string sent_results = logs + "/school-hours-results.xlsx";
   auto [report_sent, report_sent_exit] =
-      RunCommand(school_ctl + "submit-hours-report " + school + " 2023 " + school_hours);
+      RunCommand(school_ctl + "submit-hours-report " + school + " 2023 " + school_hours +
+                 " --results=" + sent_results);
   ASSERT_EQ(report_sent_exit, 0) << report_sent;
+  auto [sent_rows, sent_rows_exit] = RunCommand(
+      "/usr/bin/python3 -c \"import openpyxl,sys; s=openpyxl.load_workbook(sys.argv[1]).active; "
+      "[print('|'.join(str(v) for v in r)) for r in s.iter_rows(values_only=True)]\" " +
+      sent_results);
+  EXPECT_EQ(sent_rows_exit, 0) << sent_rows;
+  EXPECT_EQ(sent_rows, absl::StrCat("row|outcome|reason|teacher|hours|note\n2|WAITING|None|",
+                                    teacher, "|30|集体备课 12；课例研究 10；专业阅读 8\n"));
   const std::string hours_report = school + "/hoursReports/2023";
   EXPECT_NE(report_sent.find("submitted " + hours_report + ": 1 of 1 rows wait"), std::string::npos)
       << report_sent;
@@ -453,6 +471,27 @@ TEST(YearEndToEnd, R4R12R16R20R21R25R27R28TheDemonstrationYearThroughFourServerP
   EXPECT_NE(research_ledger.find("2023学年校本研修：集体备课 12；课例研究 10；专业阅读 8"),
             std::string::npos)
       << research_ledger;
+
+  // R-7, R-5: a nomination list from a file after the year's deadline: each row refused with
+  // its rule, in the result file beside the row as sent.
+  const std::string nominations = logs + "/nominations.csv";
+  {
+    std::ofstream file(nominations);
+    file << "project,teacher\nyears/2022/projects/lankao-rural-reading," << teacher << "\n";
+  }
+  const std::string nomination_results = logs + "/nomination-results.csv";
+  auto [listed_nominations, listed_nominations_exit] =
+      RunCommand(lankao_ctl + "nominate-list " + nominations + " --results=" + nomination_results);
+  EXPECT_EQ(listed_nominations_exit, 1) << listed_nominations;
+  EXPECT_NE(listed_nominations.find("NOMINATED=0 REFUSED=1"), std::string::npos)
+      << listed_nominations;
+  std::ifstream results_file(nomination_results);
+  const std::string nomination_rows((std::istreambuf_iterator<char>(results_file)),
+                                    std::istreambuf_iterator<char>());
+  EXPECT_EQ(
+      nomination_rows.rfind("\xEF\xBB\xBFrow,outcome,reason,project,teacher\r\n2,REFUSED,", 0), 0u)
+      << nomination_rows;
+  EXPECT_NE(nomination_rows.find("R-"), std::string::npos) << nomination_rows;
 }
 
 }  // namespace

@@ -36,8 +36,10 @@
 #include "peixun/evaluation/v1/evaluation.grpc.pb.h"
 #include "peixun/funding/v1/funding.grpc.pb.h"
 #include "tools/cli/generic_call.h"
+#include "tools/cli/import_files.h"
 #include "tools/cli/table.h"
 #include "tools/cli/xlsx.h"
+#include "tools/cli/xlsx_reader.h"
 
 ABSL_FLAG(std::string, target, "",
           "address of the service (default: its local port, or env PEIXUN_<SERVICE>_ADDR)");
@@ -73,6 +75,8 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the client certific
 ABSL_FLAG(std::string, request_id, "",
           "verbs that change something: idempotency key (a retry with it changes nothing)");
 ABSL_FLAG(std::string, comment, "", "score: the expert's comment on every score");
+ABSL_FLAG(std::string, results, "",
+          "imports: write a result per row, beside the row as sent, to this file (.xlsx or .csv)");
 
 namespace {
 
@@ -394,12 +398,12 @@ int RunApply(const std::vector<char*>& args) {
   return 0;
 }
 
-// CSV columns: id_number,name,gender,school,county,stage,subjects,rural,teaching_since_year,roles
-// (subjects and roles separated by '|'; gender FEMALE/MALE; stage PRIMARY, ...; rural 1/0).
+// Teachers from a CSV or .xlsx file (the "teachers" template: id_number,name,gender,school,
+// county,stage,subjects,rural,teaching_since_year,roles; subjects and roles separated by '|'),
+// streamed: results arrive while rows are still being sent.
 int RunImportTeachers(const std::vector<char*>& args) {
-  if (args.size() != 2) return Fail("usage: peixunctl import-teachers FILE.csv");
-  std::ifstream in(args[1]);
-  if (!in) return Fail(absl::StrCat("cannot read ", args[1]));
+  if (args.size() != 2) return Fail("usage: peixunctl import-teachers FILE.csv|FILE.xlsx");
+  const peixun::cli::ImportKind& kind = *peixun::cli::FindImportKind("teachers");
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   std::string target = absl::GetFlag(FLAGS_target);
@@ -409,59 +413,79 @@ int RunImportTeachers(const std::vector<char*>& args) {
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + *token);
   auto stream = stub->ImportTeachers(&context);
+  using Result = peixun::enrollment::v1::ImportTeacherResult;
   std::map<std::string, int> outcomes;
   std::vector<std::string> rejected;
+  peixun::cli::ImportResults results(kind, absl::GetFlag(FLAGS_results));
+  absl::Mutex mu;
+  std::map<int, std::vector<std::string>> sent;  // kept for the result file only
   // Results arrive in order while rows are still being sent.
   std::thread reader([&] {
-    peixun::enrollment::v1::ImportTeacherResult result;
+    Result result;
     while (stream->Read(&result)) {
-      ++outcomes[peixun::enrollment::v1::ImportTeacherResult::Outcome_Name(result.outcome())];
-      if (result.outcome() == peixun::enrollment::v1::ImportTeacherResult::REJECTED) {
-        rejected.push_back(absl::StrCat("line ", result.row_id(), ": ", result.reason()));
+      ++outcomes[Result::Outcome_Name(result.outcome())];
+      if (result.outcome() == Result::REJECTED) {
+        rejected.push_back(absl::StrCat("row ", result.row_id(), ": ", result.reason()));
       }
+      if (results.path().empty()) continue;
+      int row = 0;
+      (void)absl::SimpleAtoi(result.row_id(), &row);
+      std::vector<std::string> cells;
+      {
+        absl::MutexLock lock(&mu);
+        auto it = sent.find(row);
+        if (it != sent.end()) {
+          cells = std::move(it->second);
+          sent.erase(it);
+        }
+      }
+      results.Add(row, Result::Outcome_Name(result.outcome()), result.reason(), cells);
     }
   });
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line_no == 1 && line.rfind("id_number,", 0) == 0) continue;  // header
-    if (line.empty()) continue;
-    std::vector<std::string> cells = absl::StrSplit(line, ',');
-    peixun::enrollment::v1::ImportTeachersRequest row;
-    row.set_row_id(std::to_string(line_no));
-    auto* t = row.mutable_teacher();
-    if (cells.size() == 10) {
-      t->set_id_number(cells[0]);
-      t->set_display_name(cells[1]);
-      peixun::enrollment::v1::Gender gender;
-      if (peixun::enrollment::v1::Gender_Parse(cells[2], &gender)) t->set_gender(gender);
-      t->set_school(cells[3]);
-      t->set_county("regions/" + cells[4]);
-      peixun::common::v1::Stage stage;
-      if (peixun::common::v1::Stage_Parse(cells[5], &stage)) t->set_stage(stage);
-      for (absl::string_view subject : absl::StrSplit(cells[6], '|', absl::SkipEmpty()))
-        t->add_subjects(std::string(subject));
-      t->set_rural(cells[7] == "1" || cells[7] == "true");
-      int since = 0;
-      if (absl::SimpleAtoi(cells[8], &since)) t->set_teaching_since_year(since);
-      for (absl::string_view role_name : absl::StrSplit(cells[9], '|', absl::SkipEmpty())) {
-        peixun::common::v1::TeacherRole role;
-        if (peixun::common::v1::TeacherRole_Parse(std::string(role_name), &role))
-          t->add_roles(role);
-      }
-    }
-    // A malformed line still goes: the service rejects it with the field it misses.
-    if (!stream->Write(row)) break;
-  }
+  const absl::Status read = peixun::cli::ForEachImportRow(
+      args[1], kind, [&](int row_no, std::vector<std::string>& cells) {
+        peixun::enrollment::v1::ImportTeachersRequest row;
+        row.set_row_id(std::to_string(row_no));
+        auto* t = row.mutable_teacher();
+        t->set_id_number(cells[0]);
+        t->set_display_name(cells[1]);
+        peixun::enrollment::v1::Gender gender;
+        if (peixun::enrollment::v1::Gender_Parse(cells[2], &gender)) t->set_gender(gender);
+        t->set_school(cells[3]);
+        if (!cells[4].empty()) {
+          t->set_county(cells[4].rfind("regions/", 0) == 0 ? cells[4] : "regions/" + cells[4]);
+        }
+        peixun::common::v1::Stage stage;
+        if (peixun::common::v1::Stage_Parse(cells[5], &stage)) t->set_stage(stage);
+        for (absl::string_view subject : absl::StrSplit(cells[6], '|', absl::SkipEmpty()))
+          t->add_subjects(std::string(subject));
+        t->set_rural(cells[7] == "1" || cells[7] == "true" || cells[7] == "TRUE");
+        int since = 0;
+        if (absl::SimpleAtoi(cells[8], &since)) t->set_teaching_since_year(since);
+        for (absl::string_view role_name : absl::StrSplit(cells[9], '|', absl::SkipEmpty())) {
+          peixun::common::v1::TeacherRole role;
+          if (peixun::common::v1::TeacherRole_Parse(std::string(role_name), &role))
+            t->add_roles(role);
+        }
+        if (!results.path().empty()) {
+          absl::MutexLock lock(&mu);
+          sent[row_no] = cells;
+        }
+        // A malformed row still goes: the service rejects it with the field it misses.
+        return stream->Write(row);
+      });
   stream->WritesDone();
   reader.join();
   grpc::Status status = stream->Finish();
+  if (!read.ok()) return Fail(std::string(read.message()));
   if (!status.ok()) return Fail(ErrorText(status));
   std::cout << "imported " << args[1] << ":";
   for (const auto& [outcome, count] : outcomes) std::cout << " " << outcome << "=" << count;
   std::cout << "\n";
   for (const auto& r : rejected) std::cerr << "  rejected " << r << "\n";
+  if (absl::Status written = results.Write(); !written.ok())
+    return Fail(std::string(written.message()));
+  if (!results.path().empty()) std::cout << "results: " << results.path() << "\n";
   return rejected.empty() ? 0 : 1;
 }
 
@@ -965,14 +989,22 @@ std::string Usage() {
       "  call SERVICE METHOD [JSON|-]           call any unary method with JSON (prints JSON)\n"
       "  apply FILE.jsonl                       run the calls of a JSON-lines file\n"
       "  methods SERVICE                        list a service's methods\n"
-      "  import-teachers FILE.csv               stream teachers into enrollment\n"
       "  certificate TEACHER FILE.pdf [CYCLE]   write a teacher's 学时证明 (R-34) to FILE.pdf\n"
-      "  report-hours COUNTY FILE.csv           register reported hours (R-32, R-14): header "
-      "teacher,kind,hours,days,session,date,description,level\n"
-      "  import-schools COUNTY FILE.csv         register a county's schools (R-1, R-32): header "
-      "school,display_name\n"
-      "  submit-hours-report SCHOOL YEAR FILE.csv  a school's research hours of a school year "
-      "(R-32): header teacher,hours,note\n";
+      "imports, each from a CSV file or an Excel workbook (.xlsx, its first sheet); "
+      "--results=FILE\n"
+      "(.xlsx or .csv) writes a result per row beside the row as sent:\n"
+      "  template KIND FILE.xlsx|FILE.csv       an import's template: teachers, schools, hours, "
+      "school-hours or nominations\n"
+      "  import-teachers FILE                   stream teachers into enrollment (template "
+      "teachers)\n"
+      "  import-schools COUNTY FILE             register a county's schools (R-1, R-32; template "
+      "schools)\n"
+      "  report-hours COUNTY FILE               register reported hours (R-32, R-14; template "
+      "hours)\n"
+      "  submit-hours-report SCHOOL YEAR FILE   a school's research hours of a school year (R-32; "
+      "template school-hours)\n"
+      "  nominate-list FILE                     nominate each row's teacher (R-7; template "
+      "nominations)\n";
   for (const auto& v : Verbs()) {
     const std::string head = absl::StrCat("  ", v.name, " ", v.args);
     absl::StrAppend(&text, head, std::string(head.size() < 41 ? 41 - head.size() : 1, ' '), v.what,
@@ -1011,39 +1043,48 @@ int RunCertificate(const std::vector<char*>& args) {
   return 0;
 }
 
-// The data lines of a CSV file as cells (at least `columns`), with their line numbers: a UTF-8
-// BOM, CRs, empty lines and a first line starting with `header` left out. nullopt when
-// unreadable.
-std::optional<std::vector<std::pair<int, std::vector<std::string>>>> ReadCsvRows(
-    const std::string& path, const std::string& header, size_t columns) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::vector<std::pair<int, std::vector<std::string>>> rows;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (line.empty() || (line_no == 1 && line.rfind(header, 0) == 0)) continue;
-    std::vector<std::string> cells = absl::StrSplit(line, ',');
-    if (cells.size() < columns) cells.resize(columns);
-    rows.emplace_back(line_no, std::move(cells));
-  }
+using Rows = std::vector<std::pair<int, std::vector<std::string>>>;
+
+// The data rows of an import file (CSV or .xlsx, ForEachImportRow) with their line or row
+// numbers, each with at least the kind's columns.
+absl::StatusOr<Rows> ReadImportRows(const std::string& path, const peixun::cli::ImportKind& kind) {
+  Rows rows;
+  absl::Status read =
+      peixun::cli::ForEachImportRow(path, kind, [&](int row, std::vector<std::string>& cells) {
+        rows.emplace_back(row, std::move(cells));
+        return true;
+      });
+  if (!read.ok()) return read;
   return rows;
 }
 
-// R-1, R-32: a county's schools from a CSV file with the header school,display_name, sent
-// 1,000 rows a call; a line per row refused.
+// Where a row of an import file is, for messages: "FILE:LINE" (CSV) or "FILE row N" (.xlsx).
+std::string RowPlace(const std::string& path, int row) {
+  return absl::EndsWithIgnoreCase(path, ".xlsx") ? absl::StrCat(path, " row ", row)
+                                                 : absl::StrCat(path, ":", row);
+}
+
+// Writes an import's result file when --results names one; 1 when it cannot be written.
+int WriteResults(const peixun::cli::ImportResults& results, int exit_code) {
+  if (absl::Status written = results.Write(); !written.ok())
+    return Fail(std::string(written.message()));
+  if (!results.path().empty()) std::cout << "results: " << results.path() << "\n";
+  return exit_code;
+}
+
+// R-1, R-32: a county's schools from a CSV or .xlsx file (the "schools" template:
+// school,display_name), sent 1,000 rows a call; a line per row refused.
 int RunImportSchools(const std::vector<char*>& args) {
-  if (args.size() != 3) return Fail("usage: peixunctl import-schools COUNTY FILE.csv");
-  auto rows = ReadCsvRows(args[2], "school,", 2);
-  if (!rows) return Fail(absl::StrCat("cannot read ", args[2]));
+  if (args.size() != 3) return Fail("usage: peixunctl import-schools COUNTY FILE.csv|FILE.xlsx");
+  const peixun::cli::ImportKind& kind = *peixun::cli::FindImportKind("schools");
+  auto rows = ReadImportRows(args[2], kind);
+  if (!rows.ok()) return Fail(std::string(rows.status().message()));
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   using peixun::enrollment::v1::ImportSchoolResult;
   std::map<std::string, int> outcomes;
   int refused = 0;
+  peixun::cli::ImportResults results(kind, absl::GetFlag(FLAGS_results));
   Client client;
   for (size_t begin = 0; begin < rows->size(); begin += 1000) {
     peixun::enrollment::v1::ImportSchoolsRequest batch;
@@ -1060,28 +1101,33 @@ int RunImportSchools(const std::vector<char*>& args) {
     grpc::Status status =
         client.CallMessage("enrollment", "ImportSchools", json, *token, &response);
     if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
-    peixun::enrollment::v1::ImportSchoolsResponse results;
-    results.ParseFromString(response->SerializeAsString());
-    for (const auto& r : results.results()) {
-      ++outcomes[ImportSchoolResult::Outcome_Name(r.outcome())];
+    peixun::enrollment::v1::ImportSchoolsResponse answered;
+    answered.ParseFromString(response->SerializeAsString());
+    for (const auto& r : answered.results()) {
+      const auto& [row, cells] = (*rows)[begin + static_cast<size_t>(r.index())];
+      const std::string outcome = ImportSchoolResult::Outcome_Name(r.outcome());
+      ++outcomes[outcome];
+      results.Add(row, outcome, r.reason(), cells);
       if (r.outcome() != ImportSchoolResult::REFUSED) continue;
       ++refused;
-      std::cerr << "  " << args[2] << ":" << (*rows)[begin + static_cast<size_t>(r.index())].first
-                << ": REFUSED, " << r.reason() << "\n";
+      std::cerr << "  " << RowPlace(args[2], row) << ": REFUSED, " << r.reason() << "\n";
     }
   }
   std::cout << "imported " << args[2] << ":";
   for (const auto& [outcome, count] : outcomes) std::cout << " " << outcome << "=" << count;
   std::cout << "\n";
-  return refused == 0 ? 0 : 1;
+  return WriteResults(results, refused == 0 ? 0 : 1);
 }
 
-// R-32: a school's report of its teachers' research hours of a school year from a CSV file with
-// the header teacher,hours,note, in one call (1 to 1,000 rows); a line per row refused.
+// R-32: a school's report of its teachers' research hours of a school year from a CSV or .xlsx
+// file (the "school-hours" template: teacher,hours,note), in one call (1 to 1,000 rows); a line
+// per row refused.
 int RunSubmitHoursReport(const std::vector<char*>& args) {
-  if (args.size() != 4) return Fail("usage: peixunctl submit-hours-report SCHOOL YEAR FILE.csv");
-  auto rows = ReadCsvRows(args[3], "teacher,", 3);
-  if (!rows) return Fail(absl::StrCat("cannot read ", args[3]));
+  if (args.size() != 4)
+    return Fail("usage: peixunctl submit-hours-report SCHOOL YEAR FILE.csv|FILE.xlsx");
+  const peixun::cli::ImportKind& kind = *peixun::cli::FindImportKind("school-hours");
+  auto rows = ReadImportRows(args[3], kind);
+  if (!rows.ok()) return Fail(std::string(rows.status().message()));
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   peixun::enrollment::v1::SubmitSchoolHoursReportRequest request;
@@ -1106,87 +1152,154 @@ int RunSubmitHoursReport(const std::vector<char*>& args) {
   if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
   peixun::enrollment::v1::SchoolHoursReport report;
   report.ParseFromString(response->SerializeAsString());
-  for (const auto& row : report.rows()) {
-    if (!row.has_result()) continue;
-    std::cerr << "  " << args[3] << ":" << (*rows)[static_cast<size_t>(row.result().index())].first
-              << ": REFUSED, " << row.result().reason() << "\n";
+  peixun::cli::ImportResults results(kind, absl::GetFlag(FLAGS_results));
+  for (int i = 0; i < report.rows_size() && static_cast<size_t>(i) < rows->size(); ++i) {
+    const auto& row = report.rows(i);
+    const auto& [line_no, cells] = (*rows)[static_cast<size_t>(i)];
+    if (!row.has_result()) {
+      results.Add(line_no, "WAITING", "", cells);
+      continue;
+    }
+    results.Add(line_no, "REFUSED", row.result().reason(), cells);
+    std::cerr << "  " << RowPlace(args[3], line_no) << ": REFUSED, " << row.result().reason()
+              << "\n";
   }
   std::cout << "submitted " << report.name() << ": " << report.accepted_rows() << " of "
             << report.row_count() << " rows wait for the training school\n";
-  return report.accepted_rows() == report.row_count() ? 0 : 1;
+  return WriteResults(results, report.accepted_rows() == report.row_count() ? 0 : 1);
 }
 
-// R-32, R-14: a county's report of hours from a CSV file with the header
-// teacher,kind,hours,days,session,date,description,level (kind: SCHOOL_RESEARCH, WORKSHOP or
-// MENTORING; date as 2023-06-30), sent 1,000 rows a call; a line per row not registered.
+// R-32, R-14: a county's report of hours from a CSV or .xlsx file (the "hours" template:
+// teacher,kind,hours,days,session,date,description,level; kind SCHOOL_RESEARCH, WORKSHOP or
+// MENTORING; date as 2023-06-30 or a date cell), sent 1,000 rows a call; a line per row not
+// registered.
 int RunReportHours(const std::vector<char*>& args) {
-  if (args.size() != 3) return Fail("usage: peixunctl report-hours COUNTY FILE.csv");
-  auto rows = ReadCsvRows(args[2], "teacher,", 8);
-  if (!rows) return Fail(absl::StrCat("cannot read ", args[2]));
+  if (args.size() != 3) return Fail("usage: peixunctl report-hours COUNTY FILE.csv|FILE.xlsx");
+  const peixun::cli::ImportKind& kind = *peixun::cli::FindImportKind("hours");
+  auto rows = ReadImportRows(args[2], kind);
+  if (!rows.ok()) return Fail(std::string(rows.status().message()));
   auto token = CallerToken();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   using peixun::enrollment::v1::HoursReportResult;
   std::map<std::string, int> outcomes;
-  std::vector<std::string> lines;  // the file's line of each row of the batch
+  peixun::cli::ImportResults results(kind, absl::GetFlag(FLAGS_results));
   Client client;
-  peixun::enrollment::v1::RegisterHoursRequest batch;
   int failed = 0;
-  auto send = [&]() -> bool {
-    if (batch.reports_size() == 0) return true;
+  for (size_t begin = 0; begin < rows->size(); begin += 1000) {
+    peixun::enrollment::v1::RegisterHoursRequest batch;
     batch.set_county(Named("regions/", args[1]));
+    const size_t end = std::min(rows->size(), begin + 1000);
+    for (size_t i = begin; i < end; ++i) {
+      const std::vector<std::string>& cells = (*rows)[i].second;
+      auto* report = batch.add_reports();
+      report->set_teacher(Named("teachers/", cells[0]));
+      peixun::enrollment::v1::HourEntry::Source source;
+      // An unknown kind stays unspecified, and the service names the field.
+      if (peixun::enrollment::v1::HourEntry::Source_Parse(cells[1], &source))
+        report->set_source_kind(source);
+      int number = 0;
+      if (absl::SimpleAtoi(cells[2], &number)) report->set_credit_hours(number);
+      if (absl::SimpleAtoi(cells[3], &number)) report->set_days(number);
+      report->set_session(cells[4]);
+      std::vector<std::string> ymd = absl::StrSplit(peixun::cli::ExcelDateText(cells[5]), '-');
+      int y = 0, m = 0, d = 0;
+      if (ymd.size() == 3 && absl::SimpleAtoi(ymd[0], &y) && absl::SimpleAtoi(ymd[1], &m) &&
+          absl::SimpleAtoi(ymd[2], &d)) {
+        report->mutable_date()->set_year(y);
+        report->mutable_date()->set_month(m);
+        report->mutable_date()->set_day(d);
+      }
+      report->set_description(cells[6]);
+      peixun::common::v1::PlanLevel level;
+      if (peixun::common::v1::PlanLevel_Parse(cells[7], &level)) report->set_plan_level(level);
+    }
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(batch, &json);
     std::unique_ptr<google::protobuf::Message> response;
     grpc::Status status =
         client.CallMessage("enrollment", "RegisterHours", json, *token, &response);
-    if (!status.ok()) {
-      std::cerr << ErrorWithHint(status, client.TargetOf("enrollment")) << "\n";
-      return false;
+    if (!status.ok()) return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
+    peixun::enrollment::v1::RegisterHoursResponse answered;
+    answered.ParseFromString(response->SerializeAsString());
+    for (const auto& r : answered.results()) {
+      const auto& [row, cells] = (*rows)[begin + static_cast<size_t>(r.index())];
+      const std::string outcome = HoursReportResult::Outcome_Name(r.outcome());
+      ++outcomes[outcome];
+      results.Add(row, outcome, r.reason(), cells);
+      if (r.outcome() != HoursReportResult::REFUSED && r.outcome() != HoursReportResult::CAPPED)
+        continue;
+      if (r.outcome() == HoursReportResult::REFUSED) ++failed;
+      std::cerr << "  " << RowPlace(args[2], row) << ": " << outcome << ", " << r.reason() << "\n";
     }
-    peixun::enrollment::v1::RegisterHoursResponse results;
-    results.ParseFromString(response->SerializeAsString());
-    for (const auto& r : results.results()) {
-      ++outcomes[HoursReportResult::Outcome_Name(r.outcome())];
-      if (r.outcome() == HoursReportResult::REFUSED || r.outcome() == HoursReportResult::CAPPED) {
-        if (r.outcome() == HoursReportResult::REFUSED) ++failed;
-        std::cerr << "  " << lines[static_cast<size_t>(r.index())] << ": "
-                  << HoursReportResult::Outcome_Name(r.outcome()) << ", " << r.reason() << "\n";
-      }
-    }
-    batch.clear_reports();
-    lines.clear();
-    return true;
-  };
-  for (const auto& [line_no, cells] : *rows) {
-    auto* report = batch.add_reports();
-    report->set_teacher(Named("teachers/", cells[0]));
-    peixun::enrollment::v1::HourEntry::Source kind;
-    // An unknown kind stays unspecified, and the service names the field.
-    if (peixun::enrollment::v1::HourEntry::Source_Parse(cells[1], &kind))
-      report->set_source_kind(kind);
-    int number = 0;
-    if (absl::SimpleAtoi(cells[2], &number)) report->set_credit_hours(number);
-    if (absl::SimpleAtoi(cells[3], &number)) report->set_days(number);
-    report->set_session(cells[4]);
-    std::vector<std::string> ymd = absl::StrSplit(cells[5], '-');
-    int y = 0, m = 0, d = 0;
-    if (ymd.size() == 3 && absl::SimpleAtoi(ymd[0], &y) && absl::SimpleAtoi(ymd[1], &m) &&
-        absl::SimpleAtoi(ymd[2], &d)) {
-      report->mutable_date()->set_year(y);
-      report->mutable_date()->set_month(m);
-      report->mutable_date()->set_day(d);
-    }
-    report->set_description(cells[6]);
-    peixun::common::v1::PlanLevel level;
-    if (peixun::common::v1::PlanLevel_Parse(cells[7], &level)) report->set_plan_level(level);
-    lines.push_back(absl::StrCat(args[2], ":", line_no));
-    if (batch.reports_size() == 1000 && !send()) return 1;
   }
-  if (!send()) return 1;
   std::cout << "reported " << args[2] << ":";
   for (const auto& [outcome, count] : outcomes) std::cout << " " << outcome << "=" << count;
   std::cout << "\n";
-  return failed == 0 ? 0 : 1;
+  return WriteResults(results, failed == 0 ? 0 : 1);
+}
+
+// R-7: a county's nominations from a CSV or .xlsx file (the "nominations" template:
+// project,teacher), one call a row in order; a line per row refused, with the rule.
+int RunNominateList(const std::vector<char*>& args) {
+  if (args.size() != 2) return Fail("usage: peixunctl nominate-list FILE.csv|FILE.xlsx");
+  const peixun::cli::ImportKind& kind = *peixun::cli::FindImportKind("nominations");
+  auto rows = ReadImportRows(args[1], kind);
+  if (!rows.ok()) return Fail(std::string(rows.status().message()));
+  if (rows->size() > 10000) return Fail("a nomination list holds at most 10,000 rows");
+  auto token = CallerToken();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  peixun::cli::ImportResults results(kind, absl::GetFlag(FLAGS_results));
+  Client client;
+  int nominated = 0;
+  int refused = 0;
+  for (const auto& [row, cells] : *rows) {
+    peixun::enrollment::v1::NominateTeacherRequest request;
+    request.set_project(Named("years/", cells[0]));
+    request.set_teacher(Named("teachers/", cells[1]));
+    // The same list sent again nominates nobody twice: a row's key is its project and teacher.
+    request.set_request_id(
+        absl::StrCat("nominate-list/", request.project(), "/", request.teacher()));
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(request, &json);
+    std::unique_ptr<google::protobuf::Message> response;
+    grpc::Status status =
+        client.CallMessage("enrollment", "NominateTeacher", json, *token, &response);
+    if (status.ok()) {
+      peixun::enrollment::v1::Enrollment made;
+      made.ParseFromString(response->SerializeAsString());
+      ++nominated;
+      results.Add(row, "NOMINATED", made.name(), cells);
+      continue;
+    }
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+      return Fail(ErrorWithHint(status, client.TargetOf("enrollment")));
+    }
+    ++refused;
+    results.Add(row, "REFUSED", ErrorText(status), cells);
+    std::cerr << "  " << RowPlace(args[1], row) << ": REFUSED, " << ErrorText(status) << "\n";
+  }
+  std::cout << "nominated " << args[1] << ": NOMINATED=" << nominated << " REFUSED=" << refused
+            << "\n";
+  return WriteResults(results, refused == 0 ? 0 : 1);
+}
+
+// The template of an import (teachers, schools, hours, school-hours, nominations) as .xlsx or
+// CSV: its header and an example row.
+int RunTemplate(const std::vector<char*>& args) {
+  const peixun::cli::ImportKind* kind =
+      args.size() == 3 ? peixun::cli::FindImportKind(args[1]) : nullptr;
+  if (kind == nullptr) {
+    std::string kinds;
+    for (const auto& k : peixun::cli::ImportKinds())
+      absl::StrAppend(&kinds, kinds.empty() ? "" : "|", k.name);
+    return Fail(absl::StrCat("usage: peixunctl template ", kinds, " FILE.xlsx|FILE.csv"));
+  }
+  if (absl::Status written = peixun::cli::WriteImportTemplate(*kind, args[2]); !written.ok())
+    return Fail(std::string(written.message()));
+  std::cout << args[2] << ": the " << kind->name << " template ("
+            << absl::StrJoin(kind->columns, ",") << ")\n";
+  return 0;
 }
 
 }  // namespace
@@ -1218,6 +1331,8 @@ int main(int argc, char** argv) {
   if (command == "report-hours") return RunReportHours(args);
   if (command == "import-schools") return RunImportSchools(args);
   if (command == "submit-hours-report") return RunSubmitHoursReport(args);
+  if (command == "nominate-list") return RunNominateList(args);
+  if (command == "template") return RunTemplate(args);
   if (command == "help") {
     std::cout << Usage();
     return 0;
