@@ -73,7 +73,7 @@ absl::Status EnrollmentService::RegisterReportedHours(
     for (auto& [key, entry] : EnrollmentStore::RegisteredBySourceKey(c, source, of_source))
       held[{source, key}] = entry;
   }
-  domain::WorkshopCap cap;
+  domain::WorkshopCap cap(cycle);
   for (const auto& [teacher_year, hours] : EnrollmentStore::WorkshopHoursHeld(c, ids))
     cap.Holds(teacher_year.first, teacher_year.second, hours);
 

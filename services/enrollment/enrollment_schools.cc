@@ -19,8 +19,13 @@ namespace peixun::enrollment {
 
 namespace {
 
-v1::ResearchPlan WithDeadline(v1::ResearchPlan plan) {
-  const absl::CivilDay deadline = domain::PlanDeadline(plan.school_year());
+// The plan with the deadline of its first submission under the policy in force in the year its
+// school year starts.
+absl::StatusOr<v1::ResearchPlan> WithDeadline(db::Connection& c, v1::ResearchPlan plan) {
+  PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy policy,
+                          EnrollmentStore::GetPolicy(c, plan.school_year(), 0));
+  const absl::CivilDay deadline =
+      domain::PlanDeadline(plan.school_year(), policy.plan_submission_days());
   plan.mutable_deadline()->set_year(static_cast<int32_t>(deadline.year()));
   plan.mutable_deadline()->set_month(deadline.month());
   plan.mutable_deadline()->set_day(deadline.day());
@@ -145,11 +150,16 @@ grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
                                                                 plan.school_year(), true);
               std::optional<v1::ResearchPlan::State> state;
               if (existing) state = existing->state();
-              PEIXUN_RETURN_IF_ERROR(domain::DecideSubmission(state, plan.school_year(), today));
+              PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy policy,
+                                      EnrollmentStore::GetPolicy(c, plan.school_year(), 0));
+              PEIXUN_RETURN_IF_ERROR(domain::DecideSubmission(state, plan.school_year(), today,
+                                                              policy.plan_submission_days()));
               EnrollmentStore::SubmitResearchPlan(c, school.county, school.school, plan,
                                                   caller.subject);
-              *response = WithDeadline(*EnrollmentStore::FindResearchPlan(
-                  c, school.county, school.school, plan.school_year(), false));
+              PEIXUN_ASSIGN_OR_RETURN(
+                  *response,
+                  WithDeadline(c, *EnrollmentStore::FindResearchPlan(
+                                      c, school.county, school.school, plan.school_year(), false)));
               events::AppendEvent(c, "enrollment.research_plan.submitted", response->name(),
                                   *response);
               return absl::OkStatus();
@@ -173,7 +183,7 @@ grpc::Status EnrollmentService::GetResearchPlan(grpc::ServerContext* context,
           if (!plan) {
             return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
           }
-          *response = WithDeadline(*std::move(plan));
+          PEIXUN_ASSIGN_OR_RETURN(*response, WithDeadline(c, *std::move(plan)));
           return absl::OkStatus();
         });
       });
@@ -194,12 +204,15 @@ grpc::Status EnrollmentService::ListResearchPlans(grpc::ServerContext* context,
           items = EnrollmentStore::ListResearchPlans(c, list.key.county, list.School(), list.state,
                                                      list.school_year, list.after_school,
                                                      list.after_year, list.page.limit());
+          response->set_next_page_token(list.page.Keep(items, [](const v1::ResearchPlan& plan) {
+            return SchoolYearPageKey(plan.name(), plan.school_year());
+          }));
+          for (auto& plan : items) {
+            PEIXUN_ASSIGN_OR_RETURN(*response->add_research_plans(),
+                                    WithDeadline(c, std::move(plan)));
+          }
           return absl::OkStatus();
         }));
-        response->set_next_page_token(list.page.Keep(items, [](const v1::ResearchPlan& plan) {
-          return SchoolYearPageKey(plan.name(), plan.school_year());
-        }));
-        for (auto& plan : items) *response->add_research_plans() = WithDeadline(std::move(plan));
         return absl::OkStatus();
       });
 }
@@ -237,8 +250,9 @@ grpc::Status EnrollmentService::ReviewResearchPlan(grpc::ServerContext* context,
           const auto state = approve ? v1::ResearchPlan::APPROVED : v1::ResearchPlan::RETURNED;
           EnrollmentStore::ReviewResearchPlan(c, key.county, key.school, key.school_year, state,
                                               caller.subject, request.reason());
-          *response = WithDeadline(*EnrollmentStore::FindResearchPlan(c, key.county, key.school,
-                                                                      key.school_year, false));
+          PEIXUN_ASSIGN_OR_RETURN(
+              *response, WithDeadline(c, *EnrollmentStore::FindResearchPlan(
+                                             c, key.county, key.school, key.school_year, false)));
           events::AppendEvent(
               c,
               approve ? "enrollment.research_plan.approved" : "enrollment.research_plan.returned",

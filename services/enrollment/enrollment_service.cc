@@ -120,16 +120,19 @@ grpc::Status EnrollmentService::CreateEnrollmentPolicy(
         PEIXUN_ASSIGN_OR_RETURN(const YearName parent,
                                 YearName::Parse(request->parent(), "parent"));
         const int year = parent.year;
-        PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(request->enrollment_policy()));
-        return Mutate(caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
-                      [&](db::Connection& c) -> absl::Status {
-                        PEIXUN_ASSIGN_OR_RETURN(
-                            *response, EnrollmentStore::InsertPolicy(
-                                           c, year, request->enrollment_policy(), caller.subject));
-                        events::AppendEvent(c, "enrollment.policy.created", response->name(),
-                                            *response);
-                        return absl::OkStatus();
-                      });
+        return Mutate(
+            caller, "CreateEnrollmentPolicy", *request, request->request_id(), response,
+            [&](db::Connection& c) -> absl::Status {
+              PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy in_force,
+                                      EnrollmentStore::GetPolicy(c, year, 0));
+              const v1::EnrollmentPolicy policy =
+                  domain::WithHoursOfPolicyInForce(request->enrollment_policy(), in_force);
+              PEIXUN_RETURN_IF_ERROR(domain::ValidateEnrollmentPolicy(policy));
+              PEIXUN_ASSIGN_OR_RETURN(
+                  *response, EnrollmentStore::InsertPolicy(c, year, policy, caller.subject));
+              events::AppendEvent(c, "enrollment.policy.created", response->name(), *response);
+              return absl::OkStatus();
+            });
       });
 }
 

@@ -1548,7 +1548,8 @@ namespace {
 const char kPolicyColumns[] =
     "year, version, blacklist_years, cycle_anchor_year, cycle_years, required_credit_hours, "
     "required_off_site_days, reason, creator, CAST(UNIX_TIMESTAMP(create_time) * 1000000 AS "
-    "SIGNED)";
+    "SIGNED), research_hours_per_school_year, workshop_hours_per_day, workshop_hours_per_year, "
+    "mentoring_hours, plan_submission_days";
 
 v1::EnrollmentPolicy PolicyFromRow(sql::ResultSet& rows) {
   v1::EnrollmentPolicy p;
@@ -1562,6 +1563,11 @@ v1::EnrollmentPolicy PolicyFromRow(sql::ResultSet& rows) {
   p.set_reason(rows.getString(8));
   p.set_creator(rows.getString(9));
   db::SetTimestampMicros(p.mutable_create_time(), rows.getInt64(10));
+  p.set_research_hours_per_school_year(rows.getInt(11));
+  p.set_workshop_hours_per_day(rows.getInt(12));
+  p.set_workshop_hours_per_year(rows.getInt(13));
+  p.set_mentoring_hours(rows.getInt(14));
+  p.set_plan_submission_days(rows.getInt(15));
   return p;
 }
 
@@ -1577,9 +1583,9 @@ absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(
   const int version = rows->getInt(1);
   auto& insert = c.Prepare(
       "INSERT INTO enrollment_policies (year, version, blacklist_years, cycle_anchor_year, "
-      "cycle_years, "
-      "required_credit_hours, required_off_site_days, reason, creator) VALUES (?, ?, ?, ?, ?, ?, "
-      "?, ?, ?)");
+      "cycle_years, required_credit_hours, required_off_site_days, reason, creator, "
+      "research_hours_per_school_year, workshop_hours_per_day, workshop_hours_per_year, "
+      "mentoring_hours, plan_submission_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.setInt(1, year);
   insert.setInt(2, version);
   insert.setInt(3, policy.blacklist_years());
@@ -1589,6 +1595,11 @@ absl::StatusOr<v1::EnrollmentPolicy> EnrollmentStore::InsertPolicy(
   insert.setInt(7, policy.required_off_site_days());
   insert.setString(8, policy.reason());
   insert.setString(9, creator);
+  insert.setInt(10, policy.research_hours_per_school_year());
+  insert.setInt(11, policy.workshop_hours_per_day());
+  insert.setInt(12, policy.workshop_hours_per_year());
+  insert.setInt(13, policy.mentoring_hours());
+  insert.setInt(14, policy.plan_submission_days());
   try {
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {

@@ -370,7 +370,12 @@ v1::EnrollmentPolicy DefaultEnrollmentPolicy() {
   policy.set_cycle_years(cycle.length_years);
   policy.set_required_credit_hours(cycle.required_credit_hours);
   policy.set_required_off_site_days(cycle.required_off_site_days);
-  policy.set_reason("built-in defaults (R-12, R-14)");
+  policy.set_research_hours_per_school_year(cycle.research_hours_per_school_year);
+  policy.set_workshop_hours_per_day(cycle.workshop_hours_per_day);
+  policy.set_workshop_hours_per_year(cycle.workshop_hours_per_year);
+  policy.set_mentoring_hours(cycle.mentoring_hours);
+  policy.set_plan_submission_days(cycle.plan_submission_days);
+  policy.set_reason("built-in defaults (R-12, R-14, R-32)");
   return policy;
 }
 
@@ -385,6 +390,12 @@ absl::Status ValidateEnrollmentPolicy(const v1::EnrollmentPolicy& policy) {
       {"enrollment_policy.cycle_years", policy.cycle_years(), 1, 10},
       {"enrollment_policy.required_credit_hours", policy.required_credit_hours(), 1, 2000},
       {"enrollment_policy.required_off_site_days", policy.required_off_site_days(), 0, 365},
+      {"enrollment_policy.research_hours_per_school_year", policy.research_hours_per_school_year(),
+       1, 200},
+      {"enrollment_policy.workshop_hours_per_day", policy.workshop_hours_per_day(), 1, 24},
+      {"enrollment_policy.workshop_hours_per_year", policy.workshop_hours_per_year(), 1, 1000},
+      {"enrollment_policy.mentoring_hours", policy.mentoring_hours(), 1, 500},
+      {"enrollment_policy.plan_submission_days", policy.plan_submission_days(), 1, 60},
   };
   for (const Range& r : ranges) {
     if (r.value < r.low || r.value > r.high) {
@@ -411,7 +422,26 @@ CyclePolicy CyclePolicyOf(const v1::EnrollmentPolicy& policy) {
   out.length_years = policy.cycle_years();
   out.required_credit_hours = policy.required_credit_hours();
   out.required_off_site_days = policy.required_off_site_days();
+  out.research_hours_per_school_year = policy.research_hours_per_school_year();
+  out.workshop_hours_per_day = policy.workshop_hours_per_day();
+  out.workshop_hours_per_year = policy.workshop_hours_per_year();
+  out.mentoring_hours = policy.mentoring_hours();
+  out.plan_submission_days = policy.plan_submission_days();
   return out;
+}
+
+v1::EnrollmentPolicy WithHoursOfPolicyInForce(v1::EnrollmentPolicy sent,
+                                              const v1::EnrollmentPolicy& in_force) {
+  if (sent.research_hours_per_school_year() == 0)
+    sent.set_research_hours_per_school_year(in_force.research_hours_per_school_year());
+  if (sent.workshop_hours_per_day() == 0)
+    sent.set_workshop_hours_per_day(in_force.workshop_hours_per_day());
+  if (sent.workshop_hours_per_year() == 0)
+    sent.set_workshop_hours_per_year(in_force.workshop_hours_per_year());
+  if (sent.mentoring_hours() == 0) sent.set_mentoring_hours(in_force.mentoring_hours());
+  if (sent.plan_submission_days() == 0)
+    sent.set_plan_submission_days(in_force.plan_submission_days());
+  return sent;
 }
 
 std::pair<int, int> CycleOf(int year, const CyclePolicy& policy) {

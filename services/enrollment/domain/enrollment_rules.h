@@ -126,6 +126,15 @@ struct CyclePolicy {
   int length_years = 5;
   int required_credit_hours = 360;
   int required_off_site_days = 7;
+  // What reported hours count in it (policy): R-32 school-based research a school year; R-14
+  // workshop hours a day and at most a year; 002's 1+10+100 mentoring, once a cycle.
+  int research_hours_per_school_year = 24;
+  int workshop_hours_per_day = 6;
+  int workshop_hours_per_year = 40;
+  int mentoring_hours = 50;
+  // a school year's plan is first submitted within this many days from September 1
+  // ("before the second week", 003: 每学年开学第二周前).
+  int plan_submission_days = 7;
 };
 
 // First and last year of the cycle holding `year`.
@@ -153,6 +162,11 @@ v1::EnrollmentPolicy DefaultEnrollmentPolicy();
 absl::Status ValidateEnrollmentPolicy(const v1::EnrollmentPolicy& policy);
 BlacklistPolicy BlacklistPolicyOf(const v1::EnrollmentPolicy& policy);
 CyclePolicy CyclePolicyOf(const v1::EnrollmentPolicy& policy);
+// A new version as sent, with the figures of what reported hours count that it
+// leaves 0 taken from the version in force: a client that knows only the cycle's figures
+// changes nothing else.
+v1::EnrollmentPolicy WithHoursOfPolicyInForce(v1::EnrollmentPolicy sent,
+                                              const v1::EnrollmentPolicy& in_force);
 
 // ---- Rates (R-16) -------------------------------------------------------------------------
 

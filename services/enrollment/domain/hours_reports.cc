@@ -41,7 +41,7 @@ absl::StatusOr<ReportedHours> CheckReport(const v1::HoursReport& report, int ind
       e.level = common::v1::SCHOOL;
       e.source_key = absl::StrCat(e.teacher_id, "/research/", e.school_year);
       out.asked = report.credit_hours();
-      e.hours = std::min(out.asked, kSchoolResearchHoursPerSchoolYear);
+      e.hours = std::min(out.asked, cycle.research_hours_per_school_year);
       break;
     case v1::HourEntry::WORKSHOP:
       if (report.days() < 1 || report.days() > 366) {
@@ -55,15 +55,15 @@ absl::StatusOr<ReportedHours> CheckReport(const v1::HoursReport& report, int ind
       e.source = HourSource::kWorkshop;
       e.level = report.plan_level();
       e.source_key = absl::StrCat(e.teacher_id, "/workshop/", report.session());
-      out.asked = report.days() * kWorkshopHoursPerDay;
+      out.asked = report.days() * cycle.workshop_hours_per_day;
       e.hours = out.asked;
       break;
     case v1::HourEntry::MENTORING: {
       e.source = HourSource::kMentoring;
       e.level = common::v1::PROVINCIAL;
       e.source_key = absl::StrCat(e.teacher_id, "/mentoring/", CycleOf(e.year, cycle).first);
-      out.asked = kMentoringHours;
-      e.hours = kMentoringHours;
+      out.asked = cycle.mentoring_hours;
+      e.hours = cycle.mentoring_hours;
       break;
     }
     default:
@@ -83,18 +83,19 @@ std::pair<int, std::string> WorkshopCap::Take(const ReportedHours& row) {
   const HourEntry& e = row.entry;
   if (e.source == HourSource::kSchoolResearch) {
     if (e.hours < row.asked) {
-      return {e.hours, absl::StrCat("R-32: school-based research counts at most ",
-                                    kSchoolResearchHoursPerSchoolYear, " hours a school year")};
+      return {e.hours,
+              absl::StrCat("R-32: school-based research counts at most ",
+                           policy_.research_hours_per_school_year, " hours a school year")};
     }
     return {e.hours, ""};
   }
   if (e.source != HourSource::kWorkshop) return {e.hours, ""};
   int& used = used_[{e.teacher_id, e.year}];
-  const int room = std::max(0, kWorkshopHoursPerYear - used);
+  const int room = std::max(0, policy_.workshop_hours_per_year - used);
   const int hours = std::min(e.hours, room);
   used += hours;
   if (hours < e.hours) {
-    return {hours, absl::StrCat("R-14: workshops count at most ", kWorkshopHoursPerYear,
+    return {hours, absl::StrCat("R-14: workshops count at most ", policy_.workshop_hours_per_year,
                                 " hours a year; ", e.year, " held ", used - hours, " already")};
   }
   return {hours, ""};

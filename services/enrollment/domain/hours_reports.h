@@ -15,13 +15,6 @@
 namespace peixun::enrollment::domain {
 
 inline constexpr int kMaxReportsPerCall = 1000;
-// R-32 (policy): school-based research registers at most 24 hours a school year.
-inline constexpr int kSchoolResearchHoursPerSchoolYear = 24;
-// R-14 (policy): a workshop day counts 6 hours, and at most 40 workshop hours count a year.
-inline constexpr int kWorkshopHoursPerDay = 6;
-inline constexpr int kWorkshopHoursPerYear = 40;
-// 002: 1+10+100 gives each new rural teacher of a master's team 50 hours (once a cycle here).
-inline constexpr int kMentoringHours = 50;
 inline constexpr size_t kMaxReportDescriptionBytes = 200;
 
 // A row as it would enter the ledger if no cap stops it.
@@ -30,7 +23,9 @@ struct ReportedHours {
   int asked = 0;    // hours the row asked for
 };
 
-// R-14, R-32: a row of RegisterHours checked against today and the cycle policy, with the key
+// R-14, R-32: a row of RegisterHours checked against today and the cycle policy (its figures
+// of what reported hours count: school-based research at most 24 hours a school year, a
+// workshop day 6 hours, 1+10+100 mentoring 50 hours once a cycle, by default), with the key
 // that makes it register once: research "{teacher}/research/{school year}" (one report a teacher
 // and school year), workshop "{teacher}/workshop/{session}", mentoring "{teacher}/mentoring/
 // {cycle's first year}". INVALID_ARGUMENT names "reports[index].field".
@@ -38,9 +33,11 @@ absl::StatusOr<ReportedHours> CheckReport(const v1::HoursReport& report, int ind
                                           absl::CivilDay today, const CyclePolicy& cycle,
                                           const std::string& approved_by);
 
-// R-14: the yearly workshop cap across what the ledger holds and the rows before in the call.
+// R-14: the yearly workshop cap (the policy's, 40 hours by default) across what the ledger
+// holds and the rows before in the call.
 class WorkshopCap {
  public:
+  explicit WorkshopCap(CyclePolicy policy = {}) : policy_(policy) {}
   // Hours of workshops the ledger already holds for a teacher in a year.
   void Holds(const std::string& teacher_id, int year, int hours);
   // The hours of `row` that fit under its caps (0: none), and why when fewer than it asked;
@@ -48,6 +45,7 @@ class WorkshopCap {
   std::pair<int, std::string> Take(const ReportedHours& row);
 
  private:
+  CyclePolicy policy_;
   std::map<std::pair<std::string, int>, int> used_;
 };
 

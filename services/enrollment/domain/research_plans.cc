@@ -5,8 +5,8 @@
 
 namespace peixun::enrollment::domain {
 
-absl::CivilDay PlanDeadline(int school_year) {
-  return absl::CivilDay(school_year, 9, 1) + (kPlanSubmissionDays - 1);
+absl::CivilDay PlanDeadline(int school_year, int submission_days) {
+  return absl::CivilDay(school_year, 9, 1) + (submission_days - 1);
 }
 
 absl::Status CheckPlan(const v1::ResearchPlan& plan) {
@@ -25,9 +25,9 @@ absl::Status CheckPlan(const v1::ResearchPlan& plan) {
 }
 
 absl::Status DecideSubmission(std::optional<v1::ResearchPlan::State> existing, int school_year,
-                              absl::CivilDay today) {
+                              absl::CivilDay today, int submission_days) {
   if (!existing) {
-    const absl::CivilDay deadline = PlanDeadline(school_year);
+    const absl::CivilDay deadline = PlanDeadline(school_year, submission_days);
     if (today > deadline) {
       return RuleError("R-32", absl::StrCat("plans of school year ", school_year, " were due by ",
                                             absl::FormatCivilTime(deadline),

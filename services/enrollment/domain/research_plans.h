@@ -14,15 +14,14 @@
 
 namespace peixun::enrollment::domain {
 
-// (policy) A school year starts on September 1 (SchoolYearOf) and a plan is submitted "before
-// the second week" (003: 每学年开学第二周前): within the first seven days.
-inline constexpr int kPlanSubmissionDays = 7;
 inline constexpr size_t kMaxPlanTitleBytes = 200;
 inline constexpr size_t kMaxPlanContentBytes = 20000;
 inline constexpr size_t kMaxReviewReasonBytes = 500;
 
-// The last day a school year's plan is first submitted on.
-absl::CivilDay PlanDeadline(int school_year);
+// The last day a school year's plan is first submitted on: a school year starts on September 1
+// (SchoolYearOf), and a plan is submitted within its first `submission_days` (policy: 7, "before
+// the second week", 003: 每学年开学第二周前).
+absl::CivilDay PlanDeadline(int school_year, int submission_days);
 
 // R-32: school_year 2000 to 2100, a title and content within their sizes; errors name the
 // field under "research_plan.".
@@ -32,7 +31,7 @@ absl::Status CheckPlan(const v1::ResearchPlan& plan);
 // first submission by the deadline; a returned plan again at any time; a plan waiting for
 // review or approved is not replaced.
 absl::Status DecideSubmission(std::optional<v1::ResearchPlan::State> existing, int school_year,
-                              absl::CivilDay today);
+                              absl::CivilDay today, int submission_days);
 
 // R-32: only a submitted plan is reviewed; a return says why (1 to 500 bytes).
 absl::Status DecideReview(v1::ResearchPlan::State state, bool approve, const std::string& reason);

@@ -2788,6 +2788,75 @@ TEST_F(EnrollmentTest, R32ASchoolReportsItsTeachersHoursAndItsTrainingSchoolVeri
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(EnrollmentTest, R14R32APolicyVersionSetsTheResearchCapAndThePlansDeadline) {
+  v1::Teacher unmatched = TeacherIn("410225", 2);
+  unmatched.set_school("兰考县未登记小学");
+  const std::string teacher = Import({unmatched})[0].teacher();
+  RegisterLankaoSchools({{"lk-diyi", "第一小学"}});
+  // 2022's version gives research 30 hours a school year and schools two weeks for their plans;
+  // what it leaves unset (workshops, mentoring) stays as in force.
+  v1::CreateEnrollmentPolicyRequest create;
+  create.set_parent("years/2022");
+  v1::EnrollmentPolicy& figures = *create.mutable_enrollment_policy();
+  figures.set_blacklist_years(3);
+  figures.set_cycle_anchor_year(2021);
+  figures.set_cycle_years(5);
+  figures.set_required_credit_hours(360);
+  figures.set_required_off_site_days(7);
+  figures.set_research_hours_per_school_year(30);
+  figures.set_plan_submission_days(14);
+  figures.set_reason("省教育厅 2022 年校本研修通知");
+  v1::EnrollmentPolicy policy;
+  grpc::Status status =
+      stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(policy.research_hours_per_school_year(), 30);
+  EXPECT_EQ(policy.plan_submission_days(), 14);
+  EXPECT_EQ(policy.workshop_hours_per_year(), 40);
+  EXPECT_EQ(policy.mentoring_hours(), 50);
+  figures.set_workshop_hours_per_day(25);
+  status = stub_->CreateEnrollmentPolicy(ContextAs(Role::kProvinceAdmin).get(), create, &policy);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("enrollment_policy.workshop_hours_per_day"),
+            std::string::npos)
+      << status.error_message();
+
+  // The plan of the 2022 school year is due by September 14 now.
+  Today(9, 12);
+  v1::SubmitResearchPlanRequest plan;
+  plan.set_parent("regions/410225/schools/lk-diyi");
+  plan.mutable_research_plan()->set_school_year(2022);
+  plan.mutable_research_plan()->set_title("2022学年第一小学校本研修方案");
+  plan.mutable_research_plan()->set_content("集体备课、课例研究");
+  v1::ResearchPlan submitted;
+  status = stub_->SubmitResearchPlan(
+      ContextAs(Role::kSchoolAdmin, "", "", "regions/410225/schools/lk-diyi").get(), plan,
+      &submitted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(submitted.deadline().month(), 9);
+  EXPECT_EQ(submitted.deadline().day(), 14);
+
+  // Research of that school year registers up to 30 hours.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2023, 7, 3, 9, 0, 0), ChinaTimeZone()));
+  v1::RegisterHoursRequest hours;
+  hours.set_county("regions/410225");
+  v1::HoursReport& row = *hours.add_reports();
+  row.set_teacher(teacher);
+  row.set_source_kind(v1::HourEntry::SCHOOL_RESEARCH);
+  row.set_credit_hours(32);
+  row.mutable_date()->set_year(2023);
+  row.mutable_date()->set_month(6);
+  row.mutable_date()->set_day(30);
+  v1::RegisterHoursResponse registered;
+  status = stub_->RegisterHours(TrainingSchool("410225").get(), hours, &registered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(registered.results_size(), 1);
+  EXPECT_EQ(registered.results(0).outcome(), v1::HoursReportResult::CAPPED);
+  EXPECT_EQ(registered.results(0).credit_hours(), 30);
+  EXPECT_NE(registered.results(0).reason().find("at most 30 hours"), std::string::npos)
+      << registered.results(0).reason();
+}
+
 TEST_F(EnrollmentTest, UpdateTeacherChangesOnlyMaskedFieldsAndChecksEtagAndScope) {
   auto imported = Import({TeacherIn("410225", 1)});
   v1::GetTeacherRequest get;

@@ -279,6 +279,39 @@ TEST(R12R14Policy, DefaultsValidationNamesTheFieldAndFiguresReachTheRules) {
   EXPECT_EQ(CycleOf(2023, CyclePolicyOf(policy)), std::make_pair(2023, 2025));
 }
 
+TEST(R14R32Policy, WhatReportedHoursCountIsPartOfAVersionAndKeptWhenLeftUnset) {
+  const v1::EnrollmentPolicy defaults = DefaultEnrollmentPolicy();
+  EXPECT_EQ(defaults.research_hours_per_school_year(), 24);
+  EXPECT_EQ(defaults.workshop_hours_per_day(), 6);
+  EXPECT_EQ(defaults.workshop_hours_per_year(), 40);
+  EXPECT_EQ(defaults.mentoring_hours(), 50);
+  EXPECT_EQ(defaults.plan_submission_days(), 7);
+  // A version that sets only the cycle's figures keeps what the version in force counts.
+  v1::EnrollmentPolicy in_force = defaults;
+  in_force.set_research_hours_per_school_year(30);
+  v1::EnrollmentPolicy sent;
+  sent.set_required_credit_hours(300);
+  sent.set_plan_submission_days(14);
+  const v1::EnrollmentPolicy made = WithHoursOfPolicyInForce(sent, in_force);
+  EXPECT_EQ(made.required_credit_hours(), 300);
+  EXPECT_EQ(made.research_hours_per_school_year(), 30);
+  EXPECT_EQ(made.plan_submission_days(), 14);
+  EXPECT_EQ(made.workshop_hours_per_year(), 40);
+  const CyclePolicy cycle = CyclePolicyOf(made);
+  EXPECT_EQ(cycle.research_hours_per_school_year, 30);
+  EXPECT_EQ(cycle.plan_submission_days, 14);
+  EXPECT_EQ(cycle.mentoring_hours, 50);
+  v1::EnrollmentPolicy bad = defaults;
+  bad.set_workshop_hours_per_day(25);
+  EXPECT_NE(ValidateEnrollmentPolicy(bad).message().find(
+                "enrollment_policy.workshop_hours_per_day: must be between 1 and 24, is 25"),
+            std::string::npos);
+  bad = defaults;
+  bad.set_plan_submission_days(61);
+  EXPECT_NE(ValidateEnrollmentPolicy(bad).message().find("enrollment_policy.plan_submission_days"),
+            std::string::npos);
+}
+
 TEST(R16Rates, BasisPointsRoundHalfUpAndZeroDenominator) {
   EXPECT_EQ(RateBp(9, 10), 9000);
   EXPECT_EQ(RateBp(10, 10), 10000);

@@ -107,5 +107,34 @@ TEST(R31, ARowSaysWhoWhatAndWhenOnceEarned) {
             "reports[0].description");
 }
 
+TEST(R14R32, ThePolicyInForceSetsWhatACapCountsAndWhatADayIsWorth) {
+  CyclePolicy policy;
+  policy.research_hours_per_school_year = 30;
+  policy.workshop_hours_per_day = 8;
+  policy.workshop_hours_per_year = 20;
+  policy.mentoring_hours = 60;
+  v1::HoursReport research = Report(v1::HourEntry::SCHOOL_RESEARCH, 2023, 6, 30);
+  research.set_credit_hours(32);
+  auto checked = CheckReport(research, 0, kToday, policy, "x");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  WorkshopCap cap(policy);
+  auto [hours, why] = cap.Take(*checked);
+  EXPECT_EQ(hours, 30);
+  EXPECT_NE(why.find("at most 30 hours"), std::string::npos) << why;
+  v1::HoursReport workshop = Report(v1::HourEntry::WORKSHOP, 2023, 5, 20);
+  workshop.set_days(3);
+  workshop.set_session("s1");
+  workshop.set_plan_level(common::v1::CITY);
+  checked = CheckReport(workshop, 0, kToday, policy, "x");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_EQ(checked->asked, 24);  // 3 days of 8 hours
+  std::tie(hours, why) = cap.Take(*checked);
+  EXPECT_EQ(hours, 20);
+  EXPECT_NE(why.find("at most 20 hours a year"), std::string::npos) << why;
+  checked = CheckReport(Report(v1::HourEntry::MENTORING, 2023, 8, 1), 0, kToday, policy, "x");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_EQ(checked->entry.hours, 60);
+}
+
 }  // namespace
 }  // namespace peixun::enrollment::domain

@@ -10,19 +10,25 @@ namespace {
 using State = v1::ResearchPlan::State;
 
 TEST(ResearchPlansTest, R32TheFirstSubmissionIsDueBeforeTheSecondWeekOfTheSchoolYear) {
-  EXPECT_EQ(PlanDeadline(2022), absl::CivilDay(2022, 9, 7));
-  EXPECT_TRUE(DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 6, 20)).ok());
-  EXPECT_TRUE(DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 9, 7)).ok());
-  absl::Status late = DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 9, 8));
+  EXPECT_EQ(PlanDeadline(2022, 7), absl::CivilDay(2022, 9, 7));
+  // (policy) A province that gives schools two weeks: due by September 14.
+  EXPECT_EQ(PlanDeadline(2022, 14), absl::CivilDay(2022, 9, 14));
+  EXPECT_TRUE(DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 9, 14), 14).ok());
+  EXPECT_TRUE(DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 6, 20), 7).ok());
+  EXPECT_TRUE(DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 9, 7), 7).ok());
+  absl::Status late = DecideSubmission(std::nullopt, 2022, absl::CivilDay(2022, 9, 8), 7);
   EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(late.message().find("R-32"), std::string::npos) << late;
   EXPECT_NE(late.message().find("2022-09-07"), std::string::npos) << late;
   // A returned plan comes back after the deadline; a waiting or approved one is not replaced.
-  EXPECT_TRUE(DecideSubmission(v1::ResearchPlan::RETURNED, 2022, absl::CivilDay(2022, 10, 1)).ok());
-  EXPECT_EQ(DecideSubmission(v1::ResearchPlan::SUBMITTED, 2022, absl::CivilDay(2022, 9, 1)).code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(DecideSubmission(v1::ResearchPlan::APPROVED, 2022, absl::CivilDay(2022, 9, 1)).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(
+      DecideSubmission(v1::ResearchPlan::RETURNED, 2022, absl::CivilDay(2022, 10, 1), 7).ok());
+  EXPECT_EQ(
+      DecideSubmission(v1::ResearchPlan::SUBMITTED, 2022, absl::CivilDay(2022, 9, 1), 7).code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      DecideSubmission(v1::ResearchPlan::APPROVED, 2022, absl::CivilDay(2022, 9, 1), 7).code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ResearchPlansTest, R32APlanSaysItsYearTitleAndContentWithinTheirSizes) {
