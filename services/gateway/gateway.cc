@@ -1,12 +1,16 @@
 #include "services/gateway/gateway.h"
 
 #include <civetweb.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -21,6 +25,8 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "prometheus/gauge.h"
+#include "tools/cli/table.h"
+#include "tools/cli/xlsx.h"
 
 namespace peixun::gateway {
 namespace {
@@ -363,8 +369,19 @@ int Gateway::Serve(mg_connection* conn) {
   return finish();
 }
 
-void Gateway::ServeUnary(Exchange& exchange, const Route& route,
-                         google::protobuf::Message& request) {
+namespace {
+
+constexpr char kCsvType[] = "text/csv";
+constexpr char kXlsxType[] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+// An export follows a list's pages up to this many rows (a county's at-risk list or ledger is a
+// few thousand); more is refused, naming the filter to narrow.
+constexpr int kMaxExportRows = 100000;
+
+}  // namespace
+
+grpc::Status Gateway::CallUpstream(const Exchange& exchange, const Route& route,
+                                   const google::protobuf::Message& request,
+                                   google::protobuf::Message* response) {
   auto context = UpstreamContext(exchange, true);
   grpc::ByteBuffer sent = ToBuffer(request), received;
   // gRPC's callback API: measured ahead of a blocking call here (every civetweb thread polling
@@ -378,15 +395,102 @@ void Gateway::ServeUnary(Exchange& exchange, const Route& route,
                    done.Notify();
                  });
   done.WaitForNotification();
-  if (!status.ok()) {
-    RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());
+  if (!status.ok()) return status;
+  if (!FromBuffer(received, response)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat(route.upstream, " answered bytes that are not a ",
+                                     route.method->output_type()->name()));
+  }
+  return grpc::Status::OK;
+}
+
+void Gateway::ServeExport(Exchange& exchange, const Route& route,
+                          google::protobuf::Message& request, bool workbook) {
+  const google::protobuf::Descriptor* type = route.method->output_type();
+  const google::protobuf::FieldDescriptor* list = cli::ListField(*type);
+  const google::protobuf::FieldDescriptor* next = type->FindFieldByName("next_page_token");
+  const google::protobuf::Descriptor* in = request.GetDescriptor();
+  const google::protobuf::FieldDescriptor* token = in->FindFieldByName("page_token");
+  const google::protobuf::FieldDescriptor* size = in->FindFieldByName("page_size");
+  if (list == nullptr) {
+    Respond(exchange, 406, "application/json; charset=utf-8",
+            StatusJson(3, absl::StrCat("Accept: ", workbook ? kXlsxType : kCsvType,
+                                       " exports lists; ", route.method->full_name(),
+                                       " answers one ", type->name(), " (ask for JSON)")));
     return;
   }
+  // A paged list is followed page by page; a list without pages (a rate report) is one call.
+  const bool paged = next != nullptr && token != nullptr;
+  const google::protobuf::Reflection& ask = *request.GetReflection();
+  if (paged && size != nullptr && ask.GetInt32(request, size) == 0)
+    ask.SetInt32(&request, size, 1000);
+  auto all = NewMessage(type);
+  for (;;) {
+    auto page = NewMessage(type);
+    const grpc::Status status = CallUpstream(exchange, route, request, page.get());
+    if (!status.ok()) {
+      RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());
+      return;
+    }
+    const google::protobuf::Reflection& got = *page->GetReflection();
+    if (all->GetReflection()->FieldSize(*all, list) + got.FieldSize(*page, list) > kMaxExportRows) {
+      Respond(exchange, 413, "application/json; charset=utf-8",
+              StatusJson(8, absl::StrCat("an export holds at most ", kMaxExportRows,
+                                         " rows; narrow the list (its filter or parent)")));
+      return;
+    }
+    const std::string after = paged ? got.GetString(*page, next) : "";
+    if (paged) page->GetReflection()->ClearField(page.get(), next);
+    all->MergeFrom(*page);
+    if (after.empty()) break;
+    ask.SetString(&request, token, after);
+  }
+  const cli::Grid grid = cli::GridOf(*all);
+  const std::string file = grid.name.empty() ? "export" : grid.name;
+  if (!workbook) {
+    Respond(exchange, 200, "text/csv; charset=utf-8", cli::CsvOf(grid),
+            {{"Content-Disposition", absl::StrCat("attachment; filename=\"", file, ".csv\"")}});
+    return;
+  }
+  // libxlsxwriter writes files: one of its own under the temporary directory, read and removed.
+  char path[] = "/tmp/peixun-export-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) {
+    RespondStatus(exchange, 13, "the gateway cannot make a temporary file for the workbook");
+    return;
+  }
+  close(fd);
+  // On a thread of its own: libxlsxwriter's ZIP writer keeps large buffers on the stack, more
+  // than a civetweb worker's stack holds.
+  absl::Status written;
+  std::thread writer([&] { written = cli::WriteXlsx(grid, path); });
+  writer.join();
+  std::ifstream bytes(path, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(bytes)), std::istreambuf_iterator<char>());
+  std::remove(path);
+  if (!written.ok() || body.empty()) {
+    RespondStatus(exchange, 13, absl::StrCat("the workbook was not written: ", written.message()));
+    return;
+  }
+  Respond(exchange, 200, kXlsxType, body,
+          {{"Content-Disposition", absl::StrCat("attachment; filename=\"", file, ".xlsx\"")}});
+}
+
+void Gateway::ServeUnary(Exchange& exchange, const Route& route,
+                         google::protobuf::Message& request) {
+  // Lists export as spreadsheets when asked for one (R-14's at-risk list, the ledger, rates).
+  if (const char* accept = mg_get_header(exchange.conn, "Accept");
+      accept != nullptr && exchange.method == "GET") {
+    const std::string wanted = absl::AsciiStrToLower(accept);
+    if (wanted.find(kXlsxType) != std::string::npos || wanted.find(kCsvType) != std::string::npos) {
+      ServeExport(exchange, route, request, wanted.find(kXlsxType) != std::string::npos);
+      return;
+    }
+  }
   auto response = NewMessage(route.method->output_type());
-  if (!FromBuffer(received, response.get())) {
-    RespondStatus(exchange, 13,
-                  absl::StrCat(route.upstream, " answered bytes that are not a ",
-                               route.method->output_type()->name()));
+  const grpc::Status status = CallUpstream(exchange, route, request, response.get());
+  if (!status.ok()) {
+    RespondStatus(exchange, status.error_code(), status.error_message(), status.error_details());
     return;
   }
   Respond(exchange, 200, "application/json; charset=utf-8", ToJson(*response));

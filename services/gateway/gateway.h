@@ -74,6 +74,15 @@ class Gateway {
   int Serve(mg_connection* conn);
   struct Exchange;
   void ServeUnary(Exchange& exchange, const Route& route, google::protobuf::Message& request);
+  // One unary call to the owning service with the caller's credentials; `response` of the
+  // method's output type. A status the gateway made names what went wrong.
+  grpc::Status CallUpstream(const Exchange& exchange, const Route& route,
+                            const google::protobuf::Message& request,
+                            google::protobuf::Message* response);
+  // A GET of a list as CSV or an Excel workbook (Accept: text/csv, or the .xlsx type): every
+  // page of a paged list, at most 100,000 rows; 406 for a method that answers no list.
+  void ServeExport(Exchange& exchange, const Route& route, google::protobuf::Message& request,
+                   bool workbook);
   void ServeServerStream(Exchange& exchange, const Route& route,
                          google::protobuf::Message& request);
   void ServeImport(Exchange& exchange, const RouteTable::Match& match);

@@ -289,6 +289,25 @@ class Document {
     } else {
       Set(ok, "description", Text("OK"));
       Set(Child(ok, "content"), "application/json", Object(std::move(media)));
+      // A GET of a list also answers as a spreadsheet (every page) when asked for one.
+      bool lists = false;
+      for (int i = 0; i < method.output_type()->field_count(); ++i) {
+        const auto* field = method.output_type()->field(i);
+        lists = lists || (field->is_repeated() && field->message_type() != nullptr);
+      }
+      if (verb == "get" && lists) {
+        Set(ok, "description",
+            Text("OK. With `Accept: text/csv` (UTF-8 with a byte-order mark) or the .xlsx type, "
+                 "the list as a spreadsheet: a column per field, every page (at most 100,000 "
+                 "rows)."));
+        for (const char* type :
+             {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}) {
+          Struct file;
+          Set(Child(file, "schema"), "type", Text("string"));
+          Set(Child(file, "schema"), "format", Text("binary"));
+          Set(Child(ok, "content"), type, Object(std::move(file)));
+        }
+      }
     }
     Set(responses, "200", Object(std::move(ok)));
     for (const auto& [code, what] : std::vector<std::pair<std::string, std::string>>{

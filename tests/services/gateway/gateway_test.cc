@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -25,6 +26,7 @@
 #include "services/enrollment/domain/enrollment_rules.h"
 #include "tests/support/harness.h"
 #include "tests/support/stack.h"
+#include "tools/cli/xlsx_reader.h"
 
 namespace peixun {
 namespace {
@@ -245,6 +247,17 @@ TEST_F(GatewayTest, ReadsEachResourceKindAsProto3Json) {
            TokenFor(Role::kViewer));
   ASSERT_EQ(rest.status, 200) << rest.body;
   EXPECT_NE(rest.body.find("regions/410225"), std::string::npos) << rest.body;
+  // Exported, a list is every page: the three counties, two a page, in one CSV.
+  HttpAnswer exported = Http("GET", Url("/v1/regions?pageSize=2&filter=level+%3D+%22COUNTY%22"), "",
+                             TokenFor(Role::kViewer), {"Accept: text/csv"});
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_EQ(std::count(exported.body.begin(), exported.body.end(), '\n'), 4) << exported.body;
+  EXPECT_NE(exported.body.find("regions/410225,"), std::string::npos) << exported.body;
+  // One resource is JSON only.
+  HttpAnswer single = Http("GET", Url("/v1/years/2022/projects/rural-chief"), "",
+                           TokenFor(Role::kViewer), {"Accept: text/csv"});
+  EXPECT_EQ(single.status, 406) << single.body;
+  EXPECT_NE(single.body.find("ask for JSON"), std::string::npos) << single.body;
 
   HttpAnswer quota = Http("GET", Url("/v1/years/2022/projects/rural-chief/quotas/410225"), "",
                           TokenFor(Role::kViewer));
@@ -362,6 +375,42 @@ TEST_F(GatewayTest, ClaimsAreFiledReviewedAndRegisteredOverHttp) {
   ASSERT_EQ(ledger.status, 200) << ledger.body;
   EXPECT_EQ(JsonField(ledger.body, "sourceKind"), "CLAIM") << ledger.body;
   EXPECT_EQ(JsonField(ledger.body, "source"), claim) << ledger.body;
+
+  // The ledger as a spreadsheet a portal offers for download: CSV, and a workbook that
+  // reads back with its header and the claim's row; another county is refused as in JSON.
+  HttpAnswer csv = Http("GET", Url("/v1/" + teacher + "/hourEntries"), "", County("410225"),
+                        {"Accept: text/csv"});
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.headers["content-disposition"], "attachment; filename=\"hour_entries.csv\"");
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF", 0), 0u) << "a byte-order mark, for Excel and WPS";
+  EXPECT_NE(csv.body.find(",CLAIM,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(claim), std::string::npos) << csv.body;
+  const std::string xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  HttpAnswer workbook = Http("GET", Url("/v1/" + teacher + "/hourEntries"), "", County("410225"),
+                             {"Accept: " + xlsx_type});
+  ASSERT_EQ(workbook.status, 200) << workbook.body;
+  EXPECT_EQ(workbook.headers["content-type"], xlsx_type);
+  const std::string saved = ::testing::TempDir() + "/ledger.xlsx";
+  {
+    std::ofstream file(saved, std::ios::binary);
+    file << workbook.body;
+  }
+  std::vector<std::vector<std::string>> rows;
+  ASSERT_TRUE(cli::ForEachXlsxRow(saved, [&](int, std::vector<std::string>& cells) {
+                rows.push_back(cells);
+                return true;
+              }).ok());
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_NE(std::find(rows[0].begin(), rows[0].end(), "source_kind"), rows[0].end());
+  bool claim_row = false;
+  for (const auto& row : rows)
+    claim_row = claim_row || std::find(row.begin(), row.end(), claim) != row.end();
+  EXPECT_TRUE(claim_row) << "the claim's entry is in the workbook";
+  EXPECT_EQ(Http("GET", Url("/v1/" + teacher + "/hourEntries"), "", County("410223"),
+                 {"Accept: text/csv"})
+                .status,
+            403);
 }
 
 // Every route of the annotations reaches its method in the owning service: whatever the
