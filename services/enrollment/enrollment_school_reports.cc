@@ -29,8 +29,8 @@ struct LoadedReport {
 };
 
 absl::StatusOr<LoadedReport> LoadReport(db::Connection& c, const auth::Access& caller,
-                                        const std::string& name, bool for_update) {
-  PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key, ParseSchoolYearName(name, kReports, "name"));
+                                        const SchoolKey& key, const std::string& name,
+                                        bool for_update) {
   PEIXUN_ASSIGN_OR_RETURN(const auth::Resource resource, SchoolResource(c, key, name));
   PEIXUN_RETURN_IF_ERROR(caller.Check(resource));
   auto report = EnrollmentStore::FindSchoolHoursReport(c, key.county, key.school, key.school_year,
@@ -95,9 +95,11 @@ grpc::Status EnrollmentService::GetSchoolHoursReport(grpc::ServerContext* contex
                                                      v1::SchoolHoursReport* response) {
   return Handle(context, "GetSchoolHoursReport", *request,
                 [&](const auth::Access& caller) -> absl::Status {
+                  PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key,
+                                          ParseSchoolYearName(request->name(), kReports, "name"));
                   return handlers_.Read([&](db::Connection& c) -> absl::Status {
                     PEIXUN_ASSIGN_OR_RETURN(LoadedReport loaded,
-                                            LoadReport(c, caller, request->name(), false));
+                                            LoadReport(c, caller, key, request->name(), false));
                     *response = std::move(loaded.report);
                     return absl::OkStatus();
                   });
@@ -137,7 +139,8 @@ grpc::Status EnrollmentService::VerifySchoolHoursReport(
   return Handle(
       context, "VerifySchoolHoursReport", *request,
       [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_RETURN_IF_ERROR(ParseSchoolYearName(request->name(), kReports, "name").status());
+        PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key,
+                                ParseSchoolYearName(request->name(), kReports, "name"));
         if (request->refusals_size() > domain::kMaxHoursReportRows) {
           return FieldError("refusals", absl::StrCat("must hold at most ",
                                                      domain::kMaxHoursReportRows, " refusals"));
@@ -147,7 +150,7 @@ grpc::Status EnrollmentService::VerifySchoolHoursReport(
             caller, "VerifySchoolHoursReport", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(LoadedReport loaded,
-                                      LoadReport(c, caller, request->name(), true));
+                                      LoadReport(c, caller, key, request->name(), true));
               v1::SchoolHoursReport& report = loaded.report;
               PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(), report.etag(), request->name()));
               PEIXUN_RETURN_IF_ERROR(domain::DecideReportReview(report.state(), true, ""));
@@ -216,12 +219,13 @@ grpc::Status EnrollmentService::ReturnSchoolHoursReport(
   return Handle(
       context, "ReturnSchoolHoursReport", *request,
       [&](const auth::Access& caller) -> absl::Status {
-        PEIXUN_RETURN_IF_ERROR(ParseSchoolYearName(request->name(), kReports, "name").status());
+        PEIXUN_ASSIGN_OR_RETURN(const SchoolKey key,
+                                ParseSchoolYearName(request->name(), kReports, "name"));
         return Mutate(
             caller, "ReturnSchoolHoursReport", *request, request->request_id(), response,
             [&](db::Connection& c) -> absl::Status {
               PEIXUN_ASSIGN_OR_RETURN(LoadedReport loaded,
-                                      LoadReport(c, caller, request->name(), true));
+                                      LoadReport(c, caller, key, request->name(), true));
               v1::SchoolHoursReport& report = loaded.report;
               PEIXUN_RETURN_IF_ERROR(CheckEtag(request->etag(), report.etag(), request->name()));
               PEIXUN_RETURN_IF_ERROR(

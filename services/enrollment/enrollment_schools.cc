@@ -1,6 +1,8 @@
 // A county's registered schools: imported a batch at a time with a result per row,
 // read by anyone (names and teacher counts are no one's personal data); and their plans of
 // school-based research, submitted by the school and reviewed by the county's training school.
+#include <map>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/outbox.h"
@@ -19,18 +21,34 @@ namespace peixun::enrollment {
 
 namespace {
 
-// The plan with the deadline of its first submission under the policy in force in the year its
-// school year starts.
-absl::StatusOr<v1::ResearchPlan> WithDeadline(db::Connection& c, v1::ResearchPlan plan) {
-  PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy policy,
-                          EnrollmentStore::GetPolicy(c, plan.school_year(), 0));
-  const absl::CivilDay deadline =
-      domain::PlanDeadline(plan.school_year(), policy.plan_submission_days());
-  plan.mutable_deadline()->set_year(static_cast<int32_t>(deadline.year()));
-  plan.mutable_deadline()->set_month(deadline.month());
-  plan.mutable_deadline()->set_day(deadline.day());
-  return plan;
-}
+// The days for a plan's first submission under the policy in force in the year its school
+// year starts, read once a school year within a call (a page of plans spans a few years).
+class PlanDeadlines {
+ public:
+  explicit PlanDeadlines(db::Connection& c) : c_(c) {}
+
+  absl::StatusOr<int> SubmissionDays(int school_year) {
+    auto it = days_.find(school_year);
+    if (it != days_.end()) return it->second;
+    PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy policy,
+                            EnrollmentStore::GetPolicy(c_, school_year, 0));
+    return days_[school_year] = policy.plan_submission_days();
+  }
+
+  // The plan with the deadline of its first submission.
+  absl::StatusOr<v1::ResearchPlan> With(v1::ResearchPlan plan) {
+    PEIXUN_ASSIGN_OR_RETURN(const int days, SubmissionDays(plan.school_year()));
+    const absl::CivilDay deadline = domain::PlanDeadline(plan.school_year(), days);
+    plan.mutable_deadline()->set_year(static_cast<int32_t>(deadline.year()));
+    plan.mutable_deadline()->set_month(deadline.month());
+    plan.mutable_deadline()->set_day(deadline.day());
+    return plan;
+  }
+
+ private:
+  db::Connection& c_;
+  std::map<int, int> days_;
+};
 
 }  // namespace
 
@@ -150,16 +168,15 @@ grpc::Status EnrollmentService::SubmitResearchPlan(grpc::ServerContext* context,
                                                                 plan.school_year(), true);
               std::optional<v1::ResearchPlan::State> state;
               if (existing) state = existing->state();
-              PEIXUN_ASSIGN_OR_RETURN(const v1::EnrollmentPolicy policy,
-                                      EnrollmentStore::GetPolicy(c, plan.school_year(), 0));
-              PEIXUN_RETURN_IF_ERROR(domain::DecideSubmission(state, plan.school_year(), today,
-                                                              policy.plan_submission_days()));
+              PlanDeadlines deadlines(c);
+              PEIXUN_ASSIGN_OR_RETURN(const int days, deadlines.SubmissionDays(plan.school_year()));
+              PEIXUN_RETURN_IF_ERROR(
+                  domain::DecideSubmission(state, plan.school_year(), today, days));
               EnrollmentStore::SubmitResearchPlan(c, school.county, school.school, plan,
                                                   caller.subject);
               PEIXUN_ASSIGN_OR_RETURN(
-                  *response,
-                  WithDeadline(c, *EnrollmentStore::FindResearchPlan(
-                                      c, school.county, school.school, plan.school_year(), false)));
+                  *response, deadlines.With(*EnrollmentStore::FindResearchPlan(
+                                 c, school.county, school.school, plan.school_year(), false)));
               events::AppendEvent(c, "enrollment.research_plan.submitted", response->name(),
                                   *response);
               return absl::OkStatus();
@@ -183,7 +200,7 @@ grpc::Status EnrollmentService::GetResearchPlan(grpc::ServerContext* context,
           if (!plan) {
             return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
           }
-          PEIXUN_ASSIGN_OR_RETURN(*response, WithDeadline(c, *std::move(plan)));
+          PEIXUN_ASSIGN_OR_RETURN(*response, PlanDeadlines(c).With(*std::move(plan)));
           return absl::OkStatus();
         });
       });
@@ -207,9 +224,10 @@ grpc::Status EnrollmentService::ListResearchPlans(grpc::ServerContext* context,
           response->set_next_page_token(list.page.Keep(items, [](const v1::ResearchPlan& plan) {
             return SchoolYearPageKey(plan.name(), plan.school_year());
           }));
+          PlanDeadlines deadlines(c);
           for (auto& plan : items) {
             PEIXUN_ASSIGN_OR_RETURN(*response->add_research_plans(),
-                                    WithDeadline(c, std::move(plan)));
+                                    deadlines.With(std::move(plan)));
           }
           return absl::OkStatus();
         }));
@@ -250,9 +268,9 @@ grpc::Status EnrollmentService::ReviewResearchPlan(grpc::ServerContext* context,
           const auto state = approve ? v1::ResearchPlan::APPROVED : v1::ResearchPlan::RETURNED;
           EnrollmentStore::ReviewResearchPlan(c, key.county, key.school, key.school_year, state,
                                               caller.subject, request.reason());
-          PEIXUN_ASSIGN_OR_RETURN(
-              *response, WithDeadline(c, *EnrollmentStore::FindResearchPlan(
-                                             c, key.county, key.school, key.school_year, false)));
+          PEIXUN_ASSIGN_OR_RETURN(*response,
+                                  PlanDeadlines(c).With(*EnrollmentStore::FindResearchPlan(
+                                      c, key.county, key.school, key.school_year, false)));
           events::AppendEvent(
               c,
               approve ? "enrollment.research_plan.approved" : "enrollment.research_plan.returned",

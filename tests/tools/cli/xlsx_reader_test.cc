@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace peixun::cli {
@@ -24,6 +25,26 @@ void Python(const std::string& program, const std::string& path) {
   char buffer[1024];
   while (fgets(buffer, sizeof(buffer), pipe) != nullptr) out += buffer;
   ASSERT_EQ(pclose(pipe), 0) << out;
+}
+
+// A workbook written part by part with Python's zipfile (`compression` its argument): its
+// sheet named by relationship `id` at `target` (the part `part`), whose XML is the Python
+// expression `sheet` ({ns}: the spreadsheet namespaces).
+void HandMadeWorkbook(const std::string& path, const std::string& compression,
+                      const std::string& id, const std::string& target, const std::string& part,
+                      const std::string& sheet) {
+  Python(absl::StrCat(
+             R"(import sys, zipfile
+ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+with zipfile.ZipFile(sys.argv[1], "w", )",
+             compression, R"() as z:
+    z.writestr("xl/workbook.xml", f'<workbook {ns}><sheets><sheet name="s" sheetId="1" r:id=")",
+             id, R"("/></sheets></workbook>')
+    z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id=")",
+             id, R"(" Type="worksheet" Target=")", target, R"("/></Relationships>')
+    z.writestr(")",
+             part, "\", ", sheet, ")\n"),
+         path);
 }
 
 std::vector<std::pair<int, std::vector<std::string>>> Rows(const std::string& path,
@@ -86,14 +107,9 @@ book.save(sys.argv[1])
 TEST(XlsxReader, ReadsStoredPartsAndInlineStrings) {
   // A minimal workbook as some generators write it: parts stored, not deflated; strings inline.
   const std::string path = ::testing::TempDir() + "/inline.xlsx";
-  Python(R"(import sys, zipfile
-ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_STORED) as z:
-    z.writestr("xl/workbook.xml", f'<workbook {ns}><sheets><sheet name="s" sheetId="1" r:id="rId7"/></sheets></workbook>')
-    z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Type="worksheet" Target="/xl/worksheets/data.xml"/></Relationships>')
-    z.writestr("xl/worksheets/data.xml", f'<worksheet {ns}><sheetData><row><c t="inlineStr"><is><t>第一小学</t></is></c><c t="b"><v>1</v></c></row><row><c r="B2" t="str"><v>x</v></c></row></sheetData></worksheet>')
-)",
-         path);
+  HandMadeWorkbook(
+      path, "zipfile.ZIP_STORED", "rId7", "/xl/worksheets/data.xml", "xl/worksheets/data.xml",
+      R"(f'<worksheet {ns}><sheetData><row><c t="inlineStr"><is><t>第一小学</t></is></c><c t="b"><v>1</v></c></row><row><c r="B2" t="str"><v>x</v></c></row></sheetData></worksheet>')");
   absl::Status status;
   const auto rows = Rows(path, &status);
   ASSERT_TRUE(status.ok()) << status;
@@ -120,14 +136,10 @@ TEST(XlsxReader, RefusesWhatIsNoWorkbookAndWhatInflatesTooFar) {
 
   // 100 MB of spaces deflate to about 100 KB: more than 1,000 times, refused while reading.
   const std::string bomb = ::testing::TempDir() + "/bomb.xlsx";
-  Python(R"(import sys, zipfile
-ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-    z.writestr("xl/workbook.xml", f'<workbook {ns}><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
-    z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
-    z.writestr("xl/worksheets/sheet1.xml", f'<worksheet {ns}><sheetData>' + ' ' * (100 << 20) + '</sheetData></worksheet>')
-)",
-         bomb);
+  HandMadeWorkbook(
+      bomb, "zipfile.ZIP_DEFLATED, compresslevel=9", "rId1", "worksheets/sheet1.xml",
+      "xl/worksheets/sheet1.xml",
+      R"(f'<worksheet {ns}><sheetData>' + ' ' * (100 << 20) + '</sheetData></worksheet>')");
   const auto rows = Rows(bomb, &status);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("1,000 times"), absl::string_view::npos) << status;
@@ -135,14 +147,10 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as
 
   // A cell past Excel's 32,767 characters.
   const std::string long_cell = ::testing::TempDir() + "/long.xlsx";
-  Python(R"(import sys, zipfile
-ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    z.writestr("xl/workbook.xml", f'<workbook {ns}><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
-    z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
-    z.writestr("xl/worksheets/sheet1.xml", f'<worksheet {ns}><sheetData><row r="1"><c t="inlineStr"><is><t>' + 'x' * 40000 + '</t></is></c></row></sheetData></worksheet>')
-)",
-         long_cell);
+  HandMadeWorkbook(
+      long_cell, "zipfile.ZIP_DEFLATED", "rId1", "worksheets/sheet1.xml",
+      "xl/worksheets/sheet1.xml",
+      R"(f'<worksheet {ns}><sheetData><row r="1"><c t="inlineStr"><is><t>' + 'x' * 40000 + '</t></is></c></row></sheetData></worksheet>')");
   Rows(long_cell, &status);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("longer than 32767 bytes"), absl::string_view::npos) << status;
