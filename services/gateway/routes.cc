@@ -14,6 +14,7 @@
 #include "peixun/enrollment/v1/enrollment.pb.h"
 #include "peixun/evaluation/v1/evaluation.pb.h"
 #include "peixun/funding/v1/funding.pb.h"
+#include "services/gateway/json_printer.h"
 
 namespace peixun::gateway {
 namespace {
@@ -403,6 +404,8 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const RouteTable::Match& m
 
 std::string ToJson(const Message& message) {
   std::string json;
+  json.reserve(512);
+  if (AppendProto3Json(message, &json)) return json;
   if (!google::protobuf::util::MessageToJsonString(message, &json).ok()) return "{}";
   return json;
 }
