@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/strutil.h"
 
@@ -272,6 +273,11 @@ class Printer {
     if (depth > kMaxDepth) return false;
     const Descriptor* type = message.GetDescriptor();
     const Reflection& reflection = *message.GetReflection();
+    // Protobuf refuses a well-known type carrying fields its form has no place for.
+    if (type->well_known_type() != Descriptor::WELLKNOWNTYPE_UNSPECIFIED &&
+        !reflection.GetUnknownFields(message).empty()) {
+      return false;
+    }
     switch (type->well_known_type()) {
       case Descriptor::WELLKNOWNTYPE_DOUBLEVALUE:
       case Descriptor::WELLKNOWNTYPE_FLOATVALUE:
@@ -481,11 +487,12 @@ class Printer {
       out_.append("{}");
       return true;
     }
-    const size_t slash = url.rfind('/');
-    if (slash == std::string::npos) return false;
+    // Protobuf's type resolver knows type.googleapis.com/ alone (and refuses other hosts).
+    absl::string_view name = url;
+    if (!absl::ConsumePrefix(&name, "type.googleapis.com/")) return false;
     const Descriptor* packed_type =
         google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
-            url.substr(slash + 1));
+            std::string(name));
     if (packed_type == nullptr) return false;
     std::unique_ptr<Message> packed(
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(packed_type)->New());

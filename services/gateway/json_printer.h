@@ -15,8 +15,10 @@ namespace peixun::gateway {
 //
 // Returns false, and leaves `out` as it was, for what it does not print the way protobuf
 // would: a Timestamp or Duration out of its range, an Any of a type not linked into this
-// binary, invalid UTF-8, a FieldMask path beyond lower case, digits and '_', a Struct value
-// with no kind or a non-finite number, nesting deeper than 100. The caller then asks protobuf.
+// binary or not under type.googleapis.com/, a well-known type carrying unknown fields, invalid
+// UTF-8, a FieldMask path beyond lower case, digits and '_', a Struct value with no kind or a
+// non-finite number, nesting deeper than 100. The caller then asks protobuf.
+// tests/fuzz/json_printer_fuzz.cc holds it to protobuf's output on fuzzed messages.
 bool AppendProto3Json(const google::protobuf::Message& message, std::string* out);
 
 }  // namespace peixun::gateway

@@ -379,6 +379,9 @@ TEST(JsonPrinter, LeavesToProtobufWhatItDoesNotPrint) {
   google::protobuf::Any unknown;
   unknown.set_type_url("type.googleapis.com/peixun.not.v1.Linked");
   EXPECT_FALSE(AppendProto3Json(unknown, &out));
+  google::protobuf::Any elsewhere;
+  elsewhere.set_type_url("example.org/peixun.catalog.v1.Project");
+  EXPECT_FALSE(AppendProto3Json(elsewhere, &out)) << "protobuf resolves type.googleapis.com/ alone";
   google::protobuf::FieldMask upper;
   upper.add_paths("displayName");
   EXPECT_FALSE(AppendProto3Json(upper, &out));
