@@ -178,7 +178,7 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token) const {
   const absl::Time now = clock_.Now();
   std::optional<Verified> cached;
   {
-    absl::MutexLock lock(&cache_mu_);
+    absl::ReaderMutexLock lock(&cache_mu_);
     auto it = cache_.find(token);
     if (it != cache_.end()) cached = it->second;
   }

@@ -382,10 +382,19 @@ absl::Status KeySource::Load() {
 }
 
 absl::StatusOr<std::shared_ptr<const KeySet>> KeySource::Keys(absl::string_view wanted_kid) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = absl::Now();
   const bool is_file =
       !absl::StartsWith(location_, "http://") && !absl::StartsWith(location_, "https://");
+  {
+    // Every call of every service comes here: while the set is fresh and has the key, a
+    // shared lock is enough.
+    absl::ReaderMutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    const bool fresh =
+        is_file ? now - checked_at_ < absl::Seconds(1) : now - fetched_at_ < max_age_;
+    if (fresh && keys_ != nullptr && keys_->Has(wanted_kid)) return keys_;
+  }
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
   if (is_file && now - checked_at_ >= absl::Seconds(1)) {
     checked_at_ = now;
     struct stat info;

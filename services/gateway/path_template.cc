@@ -98,19 +98,24 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   return result;
 }
 
-bool PathTemplate::Match(absl::string_view path,
-                         std::map<std::string, std::string>* bindings) const {
-  if (!absl::ConsumePrefix(&path, "/")) return false;
+PathTemplate::SplitPath PathTemplate::Split(absl::string_view path) {
+  SplitPath split;
+  split.rooted = absl::ConsumePrefix(&path, "/");
   // The verb is after the last ':' of the last segment.
   const size_t last_slash = path.rfind('/');
   const size_t colon = path.find(':', last_slash == absl::string_view::npos ? 0 : last_slash);
-  absl::string_view verb;
   if (colon != absl::string_view::npos) {
-    verb = path.substr(colon + 1);
+    split.verb = path.substr(colon + 1);
     path = path.substr(0, colon);
   }
-  if (verb != verb_) return false;
-  std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
+  split.segments = absl::StrSplit(path, '/');
+  return split;
+}
+
+bool PathTemplate::Match(const SplitPath& path,
+                         std::map<std::string, std::string>* bindings) const {
+  if (!path.rooted || path.verb != verb_) return false;
+  const std::vector<absl::string_view>& parts = path.segments;
   if (parts.size() != segments_.size()) return false;
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) return false;

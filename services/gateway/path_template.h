@@ -26,9 +26,21 @@ class PathTemplate {
   // Parses `text`; an error names what is wrong with it.
   static absl::StatusOr<PathTemplate> Parse(absl::string_view text);
 
-  // The variables' values when `path` (already split from its query) matches; a bound value
-  // is its segments joined by '/', e.g. {"name": "years/2022/projects/x"}.
-  bool Match(absl::string_view path, std::map<std::string, std::string>* bindings) const;
+  // A request path (already split from its query) cut into its segments and verb once, to be
+  // matched against every template; its views point into the path.
+  struct SplitPath {
+    std::vector<absl::string_view> segments;
+    absl::string_view verb;
+    bool rooted = false;  // began with '/'
+  };
+  static SplitPath Split(absl::string_view path);
+
+  // The variables' values when `path` matches; a bound value is its segments joined by '/',
+  // e.g. {"name": "years/2022/projects/x"}.
+  bool Match(const SplitPath& path, std::map<std::string, std::string>* bindings) const;
+  bool Match(absl::string_view path, std::map<std::string, std::string>* bindings) const {
+    return Match(Split(path), bindings);
+  }
 
   const std::string& text() const { return text_; }
   const std::vector<Variable>& variables() const { return variables_; }

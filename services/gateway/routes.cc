@@ -286,18 +286,18 @@ std::optional<RouteTable::Match> RouteTable::Find(absl::string_view http_method,
                                                   absl::string_view path,
                                                   std::vector<std::string>* allowed) const {
   std::optional<Match> best;
+  const PathTemplate::SplitPath split = PathTemplate::Split(path);  // once for every route
   for (const Route& route : routes_) {
-    if (route.http_method != http_method) continue;
-    std::map<std::string, std::string> bindings;
-    if (!route.path.Match(path, &bindings)) continue;
+    if (route.http_method != http_method || !route.path.Match(split, nullptr)) continue;
     if (!best || route.path.literal_count() > best->route->path.literal_count()) {
-      best = Match{&route, std::move(bindings)};
+      best = Match{&route, {}};
     }
   }
+  if (best) best->route->path.Match(split, &best->bindings);
   if (!best && allowed != nullptr) {
     std::set<std::string> methods;
     for (const Route& route : routes_) {
-      if (route.path.Match(path, nullptr)) methods.insert(route.http_method);
+      if (route.path.Match(split, nullptr)) methods.insert(route.http_method);
     }
     allowed->assign(methods.begin(), methods.end());
   }
