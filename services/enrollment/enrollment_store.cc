@@ -1710,21 +1710,38 @@ void EnrollmentStore::AddNominationReads(db::Script& script, const NominationKey
           }
         });
   }
-  for (const auto& [key, counties] : keys.quotas) {
-    const std::pair<int, std::string> project = key;
-    script.Add(absl::StrCat("SELECT q.county_code, q.seats, (SELECT COALESCE(SUM(o.total), 0) FROM "
-                            "enrollment_outcomes o "
-                            "WHERE o.year = q.year AND o.project_id = q.project_id AND "
-                            "o.county_code = q.county_code "
-                            "AND o.state <> ",
-                            static_cast<int>(v1::WITHDRAWN),
-                            ") FROM catalog_quotas q WHERE q.year = ", key.first,
-                            " AND q.project_id = ", script.Quote(key.second),
-                            " AND q.county_code IN ", script.QuotedList(counties), " FOR UPDATE"),
-               [facts, project](sql::ResultSet& rows) {
-                 auto& use = facts->quotas[project];
-                 while (rows.next())
-                   use[rows.getString(1)] = QuotaUse{rows.getInt(2), rows.getInt(3)};
+  if (!keys.quotas.empty()) {
+    // The quotas of every project of the batch, locked by one statement (its ranges in key
+    // order, the order every batch and process locks them in). The seats they hold are read by
+    // the next statement: a statement reads what was committed when its first read began, so a
+    // count read by the locking statement itself could miss what a batch holding one of its
+    // later rows committed while it waited for that row.
+    std::string quotas;
+    for (const auto& [project, counties] : keys.quotas) {
+      absl::StrAppend(&quotas, quotas.empty() ? "" : " OR ", "(year = ", project.first,
+                      " AND project_id = ", script.Quote(project.second), " AND county_code IN ",
+                      script.QuotedList(counties), ")");
+    }
+    script.Add(
+        absl::StrCat("SELECT year, project_id, county_code, seats FROM catalog_quotas WHERE ",
+                     quotas, " FOR UPDATE"),
+        [facts](sql::ResultSet& rows) {
+          while (rows.next()) {
+            facts->quotas[{rows.getInt(1), rows.getString(2)}][rows.getString(3)] =
+                QuotaUse{rows.getInt(4), 0};
+          }
+        });
+    script.Add(absl::StrCat("SELECT year, project_id, county_code, SUM(total) FROM "
+                            "enrollment_outcomes WHERE (",
+                            quotas, ") AND state <> ", static_cast<int>(v1::WITHDRAWN),
+                            " GROUP BY year, project_id, county_code"),
+               [facts](sql::ResultSet& rows) {
+                 while (rows.next()) {
+                   auto project = facts->quotas.find({rows.getInt(1), rows.getString(2)});
+                   if (project == facts->quotas.end()) continue;
+                   auto county = project->second.find(rows.getString(3));
+                   if (county != project->second.end()) county->second.held = rows.getInt(4);
+                 }
                });
   }
 }

@@ -1,5 +1,8 @@
 // Enrollment through real servers on loopback: a catalog server, and enrollment servers that
 // copy its facts through WatchEvents, each on its own fresh MariaDB database.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -10,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/impl/client_unary_call.h"
@@ -606,6 +610,102 @@ TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServersFillExactlyTenSeats) {
   EXPECT_EQ(enrollment_db_.QueryValue(
                 "SELECT COUNT(*) FROM enrollments WHERE project_id = 'lankao-seats'"),
             "10");
+}
+
+TEST_F(EnrollmentTest, R7ASeatTakenElsewhereWhileABatchWaitsForItsQuotaIsSeen) {
+  // One seat in each of 尉氏县 (410223) and 兰考县 (410225). A batch carries a nomination for
+  // each; another process holds 兰考县's quota while it takes that county's seat. The batch locks
+  // 尉氏县's quota, waits for 兰考县's, and must then count the seat taken meanwhile: its
+  // nomination for 兰考县 is refused, and 尉氏县's is accepted.
+  CreateProject("two-counties", "rural", 11, 1, 3);
+  SetCountySeats("two-counties", 1);
+  cat::AllocateQuotaRequest weishi;
+  weishi.set_parent(absl::StrCat("years/", year_, "/projects/two-counties/quotas/4102"));
+  weishi.set_region("regions/410223");
+  weishi.set_seats(1);
+  CatalogCall(&cat::CatalogService::Stub::AllocateQuota, weishi, Role::kCityAdmin, "4102");
+  WaitForQuota(*enrollment_, "two-counties", 1);
+  WaitForQuota(*enrollment_, "two-counties", 1, "410223");
+  auto lankao = Import({TeacherIn("410225", 700), TeacherIn("410225", 701)});
+  auto weishi_teachers = Import({TeacherIn("410223", 702)}, Role::kCountyAdmin, "410223");
+  ASSERT_EQ(lankao.size(), 2u);
+  ASSERT_EQ(weishi_teachers.size(), 1u);
+
+  // Held open by "another process": the lock of the first nominee (so the next nominations
+  // queue into one batch behind it), and 兰考县's quota with its seat taken.
+  db::ConnectionPool other(enrollment_db_.config(), nullptr);
+  absl::Notification teacher_locked, seat_taken, release_teacher, release_seat;
+  std::thread hold_teacher([&] {
+    EXPECT_TRUE(other
+                    .RunInTransaction([&](db::Connection& c) {
+                      auto& lock = c.Prepare(
+                          "SELECT teacher_id FROM teachers WHERE teacher_id = ? FOR UPDATE");
+                      lock.setString(1, lankao[0].teacher().substr(9));
+                      std::unique_ptr<sql::ResultSet>(lock.executeQuery());
+                      teacher_locked.Notify();
+                      release_teacher.WaitForNotification();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  std::thread take_seat([&] {
+    EXPECT_TRUE(
+        other
+            .RunInTransaction([&](db::Connection& c) {
+              std::unique_ptr<sql::ResultSet>(
+                  c.Prepare(absl::StrCat("SELECT seats FROM catalog_quotas WHERE year = ", year_,
+                                         " AND project_id = 'two-counties' AND "
+                                         "county_code = '410225' FOR UPDATE"))
+                      .executeQuery());
+              c.Execute(absl::StrCat(
+                  "INSERT INTO enrollment_outcomes (year, project_id, county_code, state, "
+                  "rural, total) VALUES (",
+                  year_, ", 'two-counties', '410225', ", static_cast<int>(v1::NOMINATED),
+                  ", 1, 1) ON DUPLICATE KEY UPDATE total = total + 1"));
+              seat_taken.Notify();
+              release_seat.WaitForNotification();
+              return absl::OkStatus();
+            })
+            .ok());
+  });
+  if (!teacher_locked.WaitForNotificationWithTimeout(absl::Seconds(30)) ||
+      !seat_taken.WaitForNotificationWithTimeout(absl::Seconds(30))) {
+    release_teacher.Notify();
+    release_seat.Notify();
+    hold_teacher.join();
+    take_seat.join();
+    FAIL() << "the other process's locks were not taken";
+  }
+
+  grpc::Status first, for_weishi, for_lankao;
+  v1::Enrollment out_first, out_weishi, out_lankao;
+  std::thread nominate_first(
+      [&] { first = Nominate(*stub_, lankao[0].teacher(), "lankao-seats", &out_first); });
+  absl::SleepFor(absl::Milliseconds(300));  // its batch now waits for the teacher
+  std::thread nominate_weishi([&] {
+    for_weishi =
+        Nominate(*stub_, weishi_teachers[0].teacher(), "two-counties", &out_weishi, "410223");
+  });
+  std::thread nominate_lankao(
+      [&] { for_lankao = Nominate(*stub_, lankao[1].teacher(), "two-counties", &out_lankao); });
+  absl::SleepFor(absl::Milliseconds(300));  // both queued behind it
+  release_teacher.Notify();
+  hold_teacher.join();
+  absl::SleepFor(absl::Milliseconds(500));  // their batch holds 尉氏县's quota, waits for 兰考县's
+  release_seat.Notify();
+  take_seat.join();
+  nominate_first.join();
+  nominate_weishi.join();
+  nominate_lankao.join();
+
+  EXPECT_TRUE(first.ok()) << first.error_message();
+  EXPECT_TRUE(for_weishi.ok()) << for_weishi.error_message();
+  EXPECT_EQ(for_lankao.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "兰考县's one seat was taken while the batch waited, yet: " << for_lankao.error_message();
+  EXPECT_EQ(RuleIn(for_lankao), "R-7") << for_lankao.error_message();
+  EXPECT_EQ(enrollment_db_.QueryValue("SELECT COUNT(*) FROM enrollments WHERE project_id = "
+                                      "'two-counties' AND county_code = '410225'"),
+            "0");
 }
 
 TEST_F(EnrollmentTest, R7SixtyFourNominatorsOnTwoServerProcessesFillExactlyTenSeats) {
