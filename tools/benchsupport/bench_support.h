@@ -1,8 +1,9 @@
 // What the benchmark drivers share: settings from the environment, tokens and call contexts,
-// percentiles and a process's peak memory.
+// percentiles, a process's peak memory and its CPU time.
 #pragma once
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,24 @@ inline int64_t PeakRssKb(int pid) {
     if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return 0;
+}
+
+// CPU time a process has used so far (user and system), in seconds (0 when unknown).
+inline double CpuSeconds(int pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(stat, line)) return 0;
+  // The fields after the command, which is in parentheses and may contain spaces.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command.
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i >= 12) ticks += std::atof(field.c_str());
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace peixun::bench

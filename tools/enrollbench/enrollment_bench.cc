@@ -5,6 +5,8 @@
 //   3. nominate: every imported teacher nominated through NominateTeacher, N in flight, each by
 //      its own county's admin into a seat of its county (nominations/s against raw: ratio);
 //   4. report: GetRateReport per county over all those enrollments, one call at a time (p99).
+// With --database_pid, the database's CPU time per raw insert and per nomination too (and the
+// service's per nomination): costs per unit, which move less than rates on a shared machine.
 // The catalog year it uses is created here: one category, one host, --projects projects with
 // seats for every generated teacher in every county of deploy/demo/regions.csv.
 #include <cppconn/prepared_statement.h>
@@ -37,7 +39,9 @@
 
 ABSL_FLAG(std::string, catalog_target, "127.0.0.1:50051", "catalog address");
 ABSL_FLAG(std::string, enrollment_target, "127.0.0.1:50052", "enrollment address");
-ABSL_FLAG(int, enrollment_pid, 0, "enrollment's process id, for its peak RSS");
+ABSL_FLAG(int, enrollment_pid, 0, "enrollment's process id, for its peak RSS and CPU time");
+ABSL_FLAG(int, database_pid, 0,
+          "the database server's process id, for its CPU time per raw insert and per nomination");
 ABSL_FLAG(std::string, regions_csv, "deploy/demo/regions.csv", "regions to create");
 ABSL_FLAG(int, teachers, 1000000, "teachers to generate and import");
 ABSL_FLAG(int, nominations, 50000, "teachers nominated through the API (-1: all imported)");
@@ -57,6 +61,7 @@ namespace v1 = ::peixun::enrollment::v1;
 using peixun::auth::Role;
 using peixun::bench::Context;
 using peixun::bench::CountiesByCity;
+using peixun::bench::CpuSeconds;
 using peixun::bench::Date;
 using peixun::bench::Die;
 using peixun::bench::Env;
@@ -187,7 +192,7 @@ class Bench {
   }
 
   // Single-row durable insert transactions into a table shaped like enrollments.
-  double RawInserts() {
+  double RawInserts(int64_t* inserted) {
     (void)db_->RunRead([](peixun::db::Connection& c) -> absl::Status {
       c.Execute("CREATE DATABASE IF NOT EXISTS peixun_bench");
       c.Execute("DROP TABLE IF EXISTS peixun_bench.raw_inserts");
@@ -227,6 +232,7 @@ class Bench {
     absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_raw_seconds)));
     stop = true;
     for (auto& thread : threads) thread.join();
+    *inserted = done.load();
     return static_cast<double>(done.load()) / absl::ToDoubleSeconds(absl::Now() - start);
   }
 
@@ -366,8 +372,15 @@ int main(int argc, char** argv) {
   auto phase = [](const char* name) { std::cerr << "enrollment_bench: " << name << "\n"; };
   phase("catalog year, projects and quotas");
   bench.SetUpCatalog();
+  // The database's CPU time per row the raw inserts and the nominations write: a cost per unit
+  // that moves less with the machine's other tenants than the rates do.
+  const int db_pid = absl::GetFlag(FLAGS_database_pid);
+  auto db_cpu = [db_pid] { return db_pid > 0 ? CpuSeconds(db_pid) : 0.0; };
   phase("raw inserts");
-  const double raw = bench.RawInserts();
+  const double raw_db_start = db_cpu();
+  int64_t raw_count = 0;
+  const double raw = bench.RawInserts(&raw_count);
+  const double raw_db_us = raw_count > 0 ? (db_cpu() - raw_db_start) * 1e6 / raw_count : 0;
   phase("import");
   double import_rate = 0;
   int64_t created = 0;
@@ -375,7 +388,16 @@ int main(int argc, char** argv) {
   const int pid = absl::GetFlag(FLAGS_enrollment_pid);
   const double import_peak_mb = pid > 0 ? PeakRssKb(pid) / 1024.0 : 0;
   phase("nominations");
+  const double nominate_db_start = db_cpu();
+  const double nominate_service_start = pid > 0 ? CpuSeconds(pid) : 0;
   auto nominations = bench.Nominate();
+  const int64_t nominated_count = nominations.accepted + nominations.refused;
+  const double nominate_db_us =
+      nominated_count > 0 ? (db_cpu() - nominate_db_start) * 1e6 / nominated_count : 0;
+  const double nominate_service_us =
+      nominated_count > 0 && pid > 0
+          ? (CpuSeconds(pid) - nominate_service_start) * 1e6 / nominated_count
+          : 0;
   phase("enrollments for the report");
   const absl::Time seed_start = absl::Now();
   bench.SeedEnrollments(absl::GetFlag(FLAGS_report_enrollments));
@@ -393,12 +415,15 @@ int main(int argc, char** argv) {
              "\"nominate_p99_ms\": %.2f, \"accepted\": %d, \"refused\": %d, "
              "\"teachers\": %d, \"created\": %d, \"import_rows_per_s\": %.0f, "
              "\"import_peak_rss_mb\": %.1f, \"enrollments_in_report\": %d, \"report_rows\": %d, "
-             "\"report_p50_ms\": %.2f, \"report_p99_ms\": %.2f, \"peak_rss_mb\": %.1f}",
+             "\"report_p50_ms\": %.2f, \"report_p99_ms\": %.2f, \"peak_rss_mb\": %.1f, "
+             "\"db_cpu_us_per_raw_insert\": %.0f, \"db_cpu_us_per_nomination\": %.0f, "
+             "\"db_cpu_ratio\": %.3f, \"service_cpu_us_per_nomination\": %.0f}",
              absl::GetFlag(FLAGS_concurrency), raw, nominations.per_second,
              raw > 0 ? nominations.per_second / raw : 0, nominations.p50_ms, nominations.p99_ms,
              nominations.accepted, nominations.refused, absl::GetFlag(FLAGS_teachers), created,
              import_rate, import_peak_mb, nominated, rows, report_p50, report_p99,
-             pid > 0 ? PeakRssKb(pid) / 1024.0 : 0)
+             pid > 0 ? PeakRssKb(pid) / 1024.0 : 0, raw_db_us, nominate_db_us,
+             nominate_db_us > 0 ? raw_db_us / nominate_db_us : 0, nominate_service_us)
       << std::endl;
   return nominations.refused == 0 ? 0 : 1;
 }
